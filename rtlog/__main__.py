@@ -1,0 +1,3 @@
+from rtlog.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The subcommands: typer option declarations and human rendering, one module each."""

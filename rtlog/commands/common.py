@@ -1,0 +1,25 @@
+"""Options and plumbing shared by the subcommands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rtlog import output
+from rtlog.reader import Diagnostics
+
+Files = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="FILE...",
+        help="Log files (JSONL; .gz/.bz2/.xz), directories of logs, or '-' for stdin (the default).",
+        show_default=False,
+    ),
+]
+Strict = Annotated[bool, typer.Option("--strict", help="Stop at the first bad line (exit 2) instead of warning and skipping it.")]
+
+
+def diagnostics(strict: bool) -> Diagnostics:
+    """The bad-line policy, reporting through `rtlog: warning: FILE:LINE: reason` on stderr."""
+    return Diagnostics(strict=strict, warn=output.warning)

@@ -1,0 +1,691 @@
+"""The event model: one recorded line → one `Event`, whatever the recorder or dialect.
+
+Owns: recognising the record shape of a line (a bare event, or an envelope holding
+the event as an object or a JSON string plus metadata), direction and timestamp
+normalisation, the canonical *kind* that makes beta and GA names alike, and typed,
+defensive access to the fields commands need (ids, items, responses, usage, errors).
+
+Invariants:
+- `Event.type` is the type as recorded; `Event.kind` is its canonical (GA) name.
+- `Event.raw` is the original line (without its newline), for byte-exact echo.
+- Base64 audio is never decoded here; its decoded length is computed from its length
+  (`Event.audio_info()`), and placeholders such as `[trimmed: 4800 bytes]` are recognised.
+- Accessors never raise on fields of the wrong type: they return None / empty values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+# --- event type vocabulary ------------------------------------------------------------
+
+#: beta / Azure-preview / Voice Live / Qwen names → canonical GA names
+KIND_ALIASES: dict[str, str] = {
+    "response.text.delta": "response.output_text.delta",
+    "response.text.done": "response.output_text.done",
+    "response.audio.delta": "response.output_audio.delta",
+    "response.audio.done": "response.output_audio.done",
+    "response.audio_transcript.delta": "response.output_audio_transcript.delta",
+    "response.audio_transcript.done": "response.output_audio_transcript.done",
+    "conversation.item.created": "conversation.item.added",
+    "transcription_session.update": "session.update",
+    "transcription_session.updated": "session.updated",
+    "transcription_session.created": "session.created",
+}
+
+#: content part types → canonical
+CONTENT_TYPE_ALIASES: dict[str, str] = {"audio": "output_audio", "text": "output_text"}
+
+CLIENT_TYPES = frozenset(
+    {
+        "session.update",
+        "transcription_session.update",
+        "input_audio_buffer.append",
+        "input_audio_buffer.commit",
+        "input_audio_buffer.clear",
+        "output_audio_buffer.clear",
+        "conversation.item.create",
+        "conversation.item.retrieve",
+        "conversation.item.truncate",
+        "conversation.item.delete",
+        "response.create",
+        "response.cancel",
+        "input_image_buffer.append",
+        "input_text.delta",
+        "input_text.done",
+        "session.avatar.connect",
+        "session.close",
+        "session.input_audio_buffer.append",
+    }
+)
+
+SERVER_TYPES = frozenset(
+    {
+        "error",
+        "ping",
+        "session.created",
+        "session.updated",
+        "transcription_session.created",
+        "transcription_session.updated",
+        "conversation.created",
+        "conversation.item.created",
+        "conversation.item.added",
+        "conversation.item.done",
+        "conversation.item.retrieved",
+        "conversation.item.deleted",
+        "conversation.item.truncated",
+        "conversation.item.input_audio_transcription.delta",
+        "conversation.item.input_audio_transcription.completed",
+        "conversation.item.input_audio_transcription.failed",
+        "conversation.item.input_audio_transcription.segment",
+        "conversation.item.input_audio_transcription.updated",
+        "input_audio_buffer.committed",
+        "input_audio_buffer.cleared",
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.timeout_triggered",
+        "input_audio_buffer.dtmf_event_received",
+        "output_audio_buffer.started",
+        "output_audio_buffer.stopped",
+        "output_audio_buffer.cleared",
+        "rate_limits.updated",
+        "response.created",
+        "response.done",
+        "response.output_item.added",
+        "response.output_item.done",
+        "response.content_part.added",
+        "response.content_part.done",
+        "response.text.delta",
+        "response.text.done",
+        "response.output_text.delta",
+        "response.output_text.done",
+        "response.audio.delta",
+        "response.audio.done",
+        "response.output_audio.delta",
+        "response.output_audio.done",
+        "response.audio_transcript.delta",
+        "response.audio_transcript.done",
+        "response.output_audio_transcript.delta",
+        "response.output_audio_transcript.done",
+        "response.function_call_arguments.delta",
+        "response.function_call_arguments.done",
+        "response.mcp_call_arguments.delta",
+        "response.mcp_call_arguments.done",
+        "response.mcp_call.in_progress",
+        "response.mcp_call.completed",
+        "response.mcp_call.failed",
+        "mcp_list_tools.in_progress",
+        "mcp_list_tools.completed",
+        "mcp_list_tools.failed",
+        "response.animation_viseme.delta",
+        "response.animation_viseme.done",
+        "response.animation_blendshapes.delta",
+        "response.animation_blendshapes.done",
+        "response.audio_timestamp.delta",
+        "response.audio_timestamp.done",
+        "session.output_audio.delta",
+    }
+)
+
+KNOWN_TYPES = CLIENT_TYPES | SERVER_TYPES
+
+OUTPUT_AUDIO_DELTA = "response.output_audio.delta"
+INPUT_AUDIO_APPEND = "input_audio_buffer.append"
+#: canonical kind → the key that holds its base64 audio
+AUDIO_PAYLOAD_KEY: dict[str, str] = {OUTPUT_AUDIO_DELTA: "delta", INPUT_AUDIO_APPEND: "audio"}
+
+CLIENT, SERVER, UNKNOWN = "client", "server", "unknown"
+
+_DIRECTION_WORDS: dict[str, str] = {}
+for _w in ("sent", "send", "out", "outgoing", "outbound", "client", "c2s", "c>s", "queued", "tx", "up"):
+    _DIRECTION_WORDS[_w] = CLIENT
+for _w in ("received", "recv", "receive", "in", "incoming", "inbound", "server", "target", "s2c", "s>c", "rx", "down"):
+    _DIRECTION_WORDS[_w] = SERVER
+
+# --- record shapes ----------------------------------------------------------------------
+
+#: keys under which envelopes hold the event (object or JSON string), in order of preference
+PAYLOAD_KEYS = ("event", "data", "payload", "message", "content", "event_data", "eventData", "msg", "body", "frame")
+#: keys under which envelopes name the event type when the payload lacks one
+ENVELOPE_TYPE_KEYS = ("event_type", "eventType", "eventName", "event_name")
+DIRECTION_KEYS = ("direction", "dir", "source", "from", "side")
+TIME_KEYS = ("timestamp", "ts", "time")
+
+
+class BadLine(Exception):
+    """A line that is not a usable record; the message is the reason shown to the user."""
+
+
+@dataclass(slots=True)
+class Event:
+    """One recorded record. `frame` is "message" for events; for a non-message record
+    (a WebSocket close frame) it is the recorder's word for it and `type` is `<close>`."""
+
+    source: str
+    line_no: int
+    raw: bytes
+    type: str
+    kind: str
+    direction: str
+    timestamp: float | None
+    data: dict[str, Any]
+    frame: str = "message"
+    envelope: dict[str, Any] | None = field(default=None, repr=False)
+
+    # -- ids -------------------------------------------------------------------------
+    @property
+    def event_id(self) -> str | None:
+        return _str(self.data.get("event_id"))
+
+    @property
+    def item_id(self) -> str | None:
+        """`item_id`, else the id of the event's `item` object."""
+        v = _str(self.data.get("item_id"))
+        if v is None:
+            item = self.data.get("item")
+            if type(item) is dict:
+                v = _str(item.get("id"))
+        return v
+
+    @property
+    def response_id(self) -> str | None:
+        """`response_id`, else the id of the event's `response` object (not on response.create)."""
+        v = _str(self.data.get("response_id"))
+        if v is None and self.direction != CLIENT:
+            resp = self.data.get("response")
+            if type(resp) is dict:
+                v = _str(resp.get("id"))
+        return v
+
+    @property
+    def previous_item_id(self) -> str | None:
+        return _str(self.data.get("previous_item_id"))
+
+    @property
+    def call_id(self) -> str | None:
+        v = _str(self.data.get("call_id"))
+        if v is None:
+            item = self.data.get("item")
+            if type(item) is dict:
+                v = _str(item.get("call_id"))
+        return v
+
+    @property
+    def output_index(self) -> int | None:
+        return _int(self.data.get("output_index"))
+
+    @property
+    def content_index(self) -> int | None:
+        return _int(self.data.get("content_index"))
+
+    def ids(self) -> list[str]:
+        """Every id the event mentions (item, response, previous item, call, event)."""
+        d = self.data
+        out = []
+        for key in ("item_id", "response_id", "previous_item_id", "call_id", "event_id"):
+            v = d.get(key)
+            if type(v) is str:
+                out.append(v)
+        for key in ("item", "response"):
+            obj = d.get(key)
+            if type(obj) is dict:
+                for sub in ("id", "call_id"):
+                    v = obj.get(sub)
+                    if type(v) is str:
+                        out.append(v)
+                if key == "response":
+                    for it in _list(obj.get("output")):
+                        if type(it) is dict:
+                            for sub in ("id", "call_id"):
+                                v = it.get(sub)
+                                if type(v) is str:
+                                    out.append(v)
+        err = d.get("error")
+        if type(err) is dict and type(err.get("event_id")) is str:
+            out.append(err["event_id"])
+        return out
+
+    # -- typed views -------------------------------------------------------------------
+    @property
+    def item(self) -> Item | None:
+        return Item.from_obj(self.data.get("item"))
+
+    @property
+    def response(self) -> Response | None:
+        resp = self.data.get("response")
+        if type(resp) is not dict:
+            return None
+        r = Response.from_obj(resp)
+        if r.usage is None:
+            # xAI: `response.usage` is {} and the real numbers sit at the event's top level
+            r.usage = Usage.from_obj(self.data.get("usage"))
+        if r.id is None:
+            r.id = _str(self.data.get("response_id"))
+        return r
+
+    @property
+    def error(self) -> ErrorInfo | None:
+        return ErrorInfo.from_obj(self.data.get("error"))
+
+    @property
+    def text(self) -> str | None:
+        """The text a delta or done event carries (`delta`, `transcript`, `text`, `arguments`)."""
+        d = self.data
+        for key in ("delta", "transcript", "text", "arguments"):
+            v = d.get(key)
+            if type(v) is str:
+                return v
+        return None
+
+    # -- audio -------------------------------------------------------------------------
+    @property
+    def is_audio(self) -> bool:
+        return self.kind in AUDIO_PAYLOAD_KEY
+
+    def audio_b64(self) -> str | None:
+        """The base64 payload of an audio event as recorded (not decoded), or None."""
+        key = AUDIO_PAYLOAD_KEY.get(self.kind)
+        if key is None:
+            return None
+        v = self.data.get(key)
+        return v if type(v) is str else None
+
+    def audio_info(self) -> AudioPayload | None:
+        """Decoded length of an audio payload without decoding it, and what is wrong with it."""
+        if self.kind not in AUDIO_PAYLOAD_KEY:
+            return None
+        b64 = self.audio_b64()
+        if b64 is None:
+            return AudioPayload(0, "missing")
+        return inspect_b64(b64)
+
+
+@dataclass(slots=True)
+class AudioPayload:
+    """`nbytes`: decoded length (from a placeholder's stated size when `problem` is
+    'placeholder'); `problem`: None, 'placeholder', 'invalid', 'missing'."""
+
+    nbytes: int
+    problem: str | None = None
+
+
+_PLACEHOLDER = re.compile(r"\[?\s*trimmed:?\s*(\d+)\s*bytes?\s*\]?|\(truncated, total: (\d+) chars\)", re.I)
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def inspect_b64(b64: str) -> AudioPayload:
+    """Length and validity of a base64 payload (a placeholder such as `[trimmed: 4800 bytes]`
+    is recognised and its stated size returned). Strict: only the standard alphabet with
+    correct padding counts as valid."""
+    n = len(b64)
+    if n == 0:
+        return AudioPayload(0)
+    pad = 2 if b64.endswith("==") else 1 if b64.endswith("=") else 0
+    if n % 4 == 0 and b64.isascii() and not b64[: n - pad].encode().translate(None, _B64_ALPHABET):
+        return AudioPayload(n // 4 * 3 - pad)
+    if n < 256:
+        m = _PLACEHOLDER.search(b64)
+        if m:
+            return AudioPayload(int(m.group(1)) if m.group(1) else int(m.group(2)) * 3 // 4, "placeholder")
+    return AudioPayload(0, "invalid")
+
+
+# --- typed views over event objects ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ContentPart:
+    type: str | None  # canonical: output_audio / output_text / input_audio / input_text / …
+    text: str | None  # `text`, else `transcript`
+    transcript: str | None
+
+
+@dataclass(slots=True)
+class Item:
+    id: str | None
+    type: str | None
+    role: str | None
+    status: str | None
+    call_id: str | None
+    name: str | None
+    arguments: str | None
+    output: str | None
+    content: list[ContentPart]
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> Item | None:
+        if type(obj) is not dict:
+            return None
+        parts = []
+        for c in _list(obj.get("content")):
+            if type(c) is not dict:
+                continue
+            ctype = _str(c.get("type"))
+            transcript = _str(c.get("transcript"))
+            text = _str(c.get("text"))
+            parts.append(ContentPart(CONTENT_TYPE_ALIASES.get(ctype, ctype) if ctype else None, text if text is not None else transcript, transcript))
+        output = obj.get("output")
+        if output is not None and type(output) is not str:
+            output = orjson.dumps(output).decode()
+        return cls(
+            _str(obj.get("id")),
+            _str(obj.get("type")),
+            _str(obj.get("role")),
+            _str(obj.get("status")),
+            _str(obj.get("call_id")),
+            _str(obj.get("name")),
+            _str(obj.get("arguments")),
+            output,
+            parts,
+        )
+
+    @property
+    def text(self) -> str | None:
+        """All text of the item's content parts joined, or None if none has text."""
+        texts = [p.text for p in self.content if p.text is not None]
+        return "".join(texts) if texts else None
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token usage, normalised across OpenAI, Azure, Qwen (`*_tokens_details`) and xAI."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cached_tokens: int = 0
+    cached_text_tokens: int = 0
+    cached_audio_tokens: int = 0
+    input_text_tokens: int = 0
+    input_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    output_text_tokens: int = 0
+    output_audio_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    FIELDS = (
+        "input_tokens", "output_tokens", "total_tokens", "cached_tokens", "cached_text_tokens",
+        "cached_audio_tokens", "input_text_tokens", "input_audio_tokens", "input_image_tokens",
+        "output_text_tokens", "output_audio_tokens", "reasoning_tokens",
+    )  # fmt: skip
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> Usage | None:
+        """None when `obj` holds no token counts at all (missing, null, `{}`, wrong type)."""
+        if type(obj) is not dict or not obj:
+            return None
+        inp = _dict(obj.get("input_token_details")) or _dict(obj.get("input_tokens_details"))
+        out = _dict(obj.get("output_token_details")) or _dict(obj.get("output_tokens_details"))
+        cached_details = _dict(inp.get("cached_tokens_details"))
+        u = cls(
+            input_tokens=_count(obj.get("input_tokens")),
+            output_tokens=_count(obj.get("output_tokens")),
+            total_tokens=_count(obj.get("total_tokens")),
+            cached_tokens=_count(inp.get("cached_tokens")),
+            cached_text_tokens=_count(cached_details.get("text_tokens")),
+            cached_audio_tokens=_count(cached_details.get("audio_tokens")),
+            input_text_tokens=_count(inp.get("text_tokens")),
+            input_audio_tokens=_count(inp.get("audio_tokens")),
+            input_image_tokens=_count(inp.get("image_tokens")),
+            output_text_tokens=_count(out.get("text_tokens")),
+            output_audio_tokens=_count(out.get("audio_tokens")),
+            reasoning_tokens=_count(out.get("reasoning_tokens")),
+        )
+        if not any(getattr(u, f) for f in cls.FIELDS) and not any(k in obj for k in ("input_tokens", "output_tokens", "total_tokens")):
+            return None
+        if not u.total_tokens:
+            u.total_tokens = u.input_tokens + u.output_tokens
+        return u
+
+    def add(self, other: Usage) -> None:
+        for f in self.FIELDS:
+            setattr(self, f, getattr(self, f) + getattr(other, f))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f: getattr(self, f) for f in self.FIELDS}
+
+
+@dataclass(slots=True)
+class Response:
+    id: str | None
+    status: str | None
+    status_reason: str | None
+    output: list[Item]
+    usage: Usage | None
+    audio_format: Any  # raw format value stated for this response's output audio, if any
+    conversation_id: str | None
+
+    @classmethod
+    def from_obj(cls, obj: dict[str, Any]) -> Response:
+        details = obj.get("status_details")
+        reason = None
+        if type(details) is dict:
+            reason = _str(details.get("reason")) or _str(details.get("type"))
+        audio = _dict(_dict(obj.get("audio")).get("output"))
+        fmt = audio.get("format") if audio else obj.get("output_audio_format")
+        items = [i for i in (Item.from_obj(o) for o in _list(obj.get("output"))) if i is not None]
+        return cls(
+            _str(obj.get("id")),
+            _str(obj.get("status")),
+            reason,
+            items,
+            Usage.from_obj(obj.get("usage")),
+            fmt,
+            _str(obj.get("conversation_id")),
+        )
+
+
+@dataclass(slots=True)
+class ErrorInfo:
+    type: str | None
+    code: str | None
+    message: str | None
+    param: str | None
+    event_id: str | None
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> ErrorInfo | None:
+        if type(obj) is str:
+            return cls(None, None, obj, None, None)
+        if type(obj) is not dict:
+            return None
+        code = obj.get("code")
+        return cls(
+            _str(obj.get("type")),
+            str(code) if code is not None and type(code) in (str, int) else None,
+            _str(obj.get("message")),
+            _str(obj.get("param")),
+            _str(obj.get("event_id")),
+        )
+
+
+# --- defensive field access --------------------------------------------------------------
+
+
+def _str(v: Any) -> str | None:
+    return v if type(v) is str else None
+
+
+def _int(v: Any) -> int | None:
+    return v if type(v) is int else None
+
+
+def _count(v: Any) -> int:
+    return v if type(v) is int and v > 0 else int(v) if type(v) is float and math.isfinite(v) and v > 0 else 0
+
+
+def _dict(v: Any) -> dict[str, Any]:
+    return v if type(v) is dict else {}
+
+
+def _list(v: Any) -> list[Any]:
+    return v if type(v) is list else []
+
+
+# --- parsing one line --------------------------------------------------------------------
+
+
+def direction_word(v: Any) -> str | None:
+    """Map a recorder's direction word to client/server, or None if it names neither."""
+    if type(v) is not str:
+        return None
+    return _DIRECTION_WORDS.get(v.strip().lower())
+
+
+def infer_direction(etype: str) -> str:
+    if etype in CLIENT_TYPES:
+        return CLIENT
+    if etype in SERVER_TYPES:
+        return SERVER
+    return UNKNOWN
+
+
+_TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*([AaPp][Mm])?$")
+
+
+def parse_timestamp(v: Any) -> float | None:
+    """Epoch seconds / ms / µs (numbers or numeric strings), ISO 8601, or a bare time of
+    day (seconds since midnight) → float seconds; anything else → None."""
+    if type(v) is str:
+        s = v.strip()
+        try:
+            v = float(s)
+        except ValueError:
+            return _parse_time_text(s)
+    if type(v) is int or type(v) is float:
+        x = float(v)
+        if not math.isfinite(x) or x < 0:
+            return None
+        if x > 1e14:
+            return x / 1e6
+        if x > 1e11:
+            return x / 1e3
+        return x
+    return None
+
+
+def _parse_time_text(s: str) -> float | None:
+    try:
+        dt = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
+    except ValueError:
+        m = _TIME_OF_DAY.match(s)
+        if not m:
+            return None
+        h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        frac = float("0." + m.group(4)) if m.group(4) else 0.0
+        if m.group(5):
+            h = h % 12 + (12 if m.group(5).lower() == "pm" else 0)
+        return h * 3600 + mi * 60 + sec + frac
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.timestamp()
+
+
+def _json_error(exc: Exception) -> str:
+    msg = str(exc)
+    m = re.search(r":? line \d+ column (\d+) \(char \d+\)$", msg)
+    if m:
+        msg = msg[: m.start()] + f" (column {m.group(1)})"
+    if "utf-8" in msg.lower() or "surrogate" in msg.lower():
+        return "invalid UTF-8"
+    return f"invalid JSON: {msg}"
+
+
+def parse_line(line: bytes, source: str, line_no: int) -> Event:
+    """Parse one line into an Event; raise BadLine with the reason.
+
+    orjson parses a base64 payload into a str at memory speed, so the whole line is
+    parsed; measured against cutting the payload out first, this was faster."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise BadLine(_json_error(exc)) from None
+    if type(obj) is not dict:
+        raise BadLine(f"not a JSON object (a JSON {_json_kind(obj)})")
+    t = obj.get("type")
+    if type(t) is str and t in KNOWN_TYPES and t != "error":
+        # a bare event (the common case): no envelope lookups
+        ts = obj.get("timestamp")
+        return Event(
+            source, line_no, line, t, KIND_ALIASES.get(t, t), CLIENT if t in CLIENT_TYPES else SERVER,
+            None if ts is None else parse_timestamp(ts), obj,
+        )  # fmt: skip
+    return _from_object(obj, line, source, line_no)
+
+
+def _json_kind(obj: Any) -> str:
+    return {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(obj), "null")
+
+
+def _from_object(obj: dict[str, Any], line: bytes, source: str, line_no: int) -> Event:
+    t = obj.get("type")
+    event, etype = _find_payload(obj)
+    if event is None:
+        if type(t) is str and t:
+            return Event(source, line_no, line, t, KIND_ALIASES.get(t, t), infer_direction(t), _bare_time(obj), obj)
+        frame = obj.get("kind") if type(obj.get("kind")) is str else obj.get("opcode") if type(obj.get("opcode")) is str else None
+        if frame and frame.lower() not in ("message", "text"):
+            ftype = f"<{frame.lower()}>"
+            return Event(source, line_no, line, ftype, ftype, _envelope_direction(obj) or UNKNOWN, _envelope_time(obj), obj, frame=frame.lower(), envelope=obj)
+        raise BadLine("no event type")
+    direction = _envelope_direction(obj) or infer_direction(etype)
+    ts = _envelope_time(obj)
+    if ts is None:
+        ts = _bare_time(event)
+    return Event(source, line_no, line, etype, KIND_ALIASES.get(etype, etype), direction, ts, event, envelope=obj)
+
+
+def _find_payload(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """The event inside an envelope (an object with a string `type`, or a JSON string of
+    one), and its type; the envelope may name the type itself (`event_type`, `eventName`)."""
+    named = None
+    for k in ENVELOPE_TYPE_KEYS:
+        v = obj.get(k)
+        if type(v) is str and v:
+            named = v
+            break
+    for k in PAYLOAD_KEYS:
+        v = obj.get(k)
+        if type(v) is str and v.lstrip()[:1] == "{":
+            try:
+                v = orjson.loads(v)
+            except orjson.JSONDecodeError:
+                continue
+        if type(v) is dict:
+            t = v.get("type")
+            if type(t) is str and t:
+                return v, t
+            if named:
+                return v, named
+    if named:
+        return {}, named
+    return None, ""
+
+
+def _envelope_direction(obj: dict[str, Any]) -> str | None:
+    for k in DIRECTION_KEYS:
+        d = direction_word(obj.get(k))
+        if d:
+            return d
+    return None
+
+
+def _envelope_time(obj: dict[str, Any]) -> float | None:
+    for k in TIME_KEYS:
+        v = obj.get(k)
+        if v is not None:
+            ts = parse_timestamp(v)
+            if ts is not None:
+                return ts
+    return None
+
+
+def _bare_time(obj: dict[str, Any]) -> float | None:
+    v = obj.get("timestamp")
+    return None if v is None else parse_timestamp(v)

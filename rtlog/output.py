@@ -1,0 +1,143 @@
+"""The one place that owns stdout and stderr.
+
+Three channels:
+- machine output (JSONL, `--json`, WAV/PCM bytes): `stdout_sink()` gives the binary
+  stdout; bytes are written as they are, never through rich;
+- human output (reports, transcripts): `console()`, a rich Console on stdout that colours
+  only on a terminal and honours NO_COLOR / FORCE_COLOR;
+- diagnostics on stderr: `error()`, `warning()`, `note()` print one line each as
+  `rtlog: error: …`, and `progress()` shows a bar for long runs when stderr is a terminal.
+
+A closed pipe (`| head`) ends the run quietly with exit 141 (`PipeClosed`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from rich.console import Console
+from rich.text import Text
+
+from rtlog.errors import PipeClosed
+
+_consoles: dict[str, Console] = {}
+
+
+def console() -> Console:
+    """The human-output console on stdout (created lazily, so tests can swap stdout)."""
+    c = _consoles.get("out")
+    if c is None or c.file is not sys.stdout:
+        c = Console(file=sys.stdout, highlight=False)
+        _consoles["out"] = c
+    return c
+
+
+def err_console() -> Console:
+    c = _consoles.get("err")
+    if c is None or c.file is not sys.stderr:
+        c = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+        _consoles["err"] = c
+    return c
+
+
+def _diag(label: str, style: str, msg: str) -> None:
+    err_console().print(Text.assemble(("rtlog: ", "bold"), (label, style), ": ", msg), soft_wrap=True)
+
+
+def error(msg: str) -> None:
+    _diag("error", "bold red", msg)
+
+
+def warning(msg: str) -> None:
+    _diag("warning", "yellow", msg)
+
+
+def note(msg: str) -> None:
+    """An informational line on stderr (what was written, where)."""
+    err_console().print(Text.assemble(("rtlog: ", "bold"), msg), soft_wrap=True)
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def binary_stdout() -> IO[bytes]:
+    out = getattr(sys.stdout, "buffer", None)
+    return out if out is not None else sys.stdout  # type: ignore[return-value]
+
+
+def silence_stdout() -> None:
+    """After a broken pipe: point fd 1 at /dev/null so the final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+@contextlib.contextmanager
+def stdout_sink() -> Iterator[IO[bytes]]:
+    """Binary stdout for machine output; flushed inside, so a closed pipe is caught here."""
+    out = binary_stdout()
+    try:
+        yield out
+        out.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        raise PipeClosed("") from None
+
+
+def print_human(*renderables: Any) -> None:
+    """Print rich renderables to stdout (human output), flushing inside the pipe guard."""
+    c = console()
+    try:
+        for r in renderables:
+            c.print(r)
+        c.file.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        raise PipeClosed("") from None
+
+
+class Progress:
+    """A byte-progress bar on stderr for long runs; does nothing unless stderr is a
+    terminal and the total is large enough to be worth showing."""
+
+    MIN_BYTES = 64 * 1024 * 1024
+
+    def __init__(self, total: int | None, description: str) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+        if not total or total < self.MIN_BYTES or not err_console().is_terminal:
+            return
+        from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, TimeRemainingColumn
+
+        self._bar = RichProgress(
+            "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+            console=err_console(), transient=True,
+        )  # fmt: skip
+        self._task = self._bar.add_task(description, total=total)
+        self._bar.start()
+
+    def update(self, done: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

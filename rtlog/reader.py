@@ -1,0 +1,269 @@
+"""Streaming reader: paths, directories and stdin → a stream of `Event`s.
+
+Owns: expanding inputs (files, directories of logs, `-` for stdin), opening them in
+binary with gzip/bz2/xz detected by magic bytes (stdin too), iterating lines in constant
+memory (bounded by the longest line), the bad-line policy (`Diagnostics`: warn and count,
+or fatal with strict), and following a file that is still being written.
+
+It never aggregates: what to remember is the consumers' business.
+"""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import io
+import lzma
+import os
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from rtlog.errors import InputError
+from rtlog.events import BadLine, Event, parse_line
+
+LOG_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.bz2", ".jsonl.xz", ".ndjson", ".ndjson.gz")
+STDIN_NAME = "<stdin>"
+_BOM = b"\xef\xbb\xbf"
+
+
+class Diagnostics:
+    """The bad-line policy, shared by every command.
+
+    A bad line is skipped and counted; the first `limit` are reported through `warn`
+    as `FILE:LINE: reason`. With `strict`, the first bad line raises InputError (exit 2).
+    """
+
+    def __init__(self, *, strict: bool = False, warn: Callable[[str], None] | None = None, limit: int = 20) -> None:
+        self.strict = strict
+        self.warn = warn or (lambda msg: None)
+        self.limit = limit
+        self.bad_lines = 0
+        self.shown = 0
+        self.by_source: dict[str, int] = {}
+
+    def bad_line(self, source: str, line_no: int, reason: str) -> None:
+        self.bad_lines += 1
+        self.by_source[source] = self.by_source.get(source, 0) + 1
+        msg = f"{source}:{line_no}: {reason}"
+        if self.strict:
+            raise InputError(msg)
+        if self.shown < self.limit:
+            self.shown += 1
+            self.warn(msg)
+
+    def note(self, msg: str) -> None:
+        """A warning that is not about one line (not counted as a bad line)."""
+        if self.strict:
+            raise InputError(msg)
+        self.warn(msg)
+
+    def finish(self) -> None:
+        """Report how many warnings were not shown."""
+        hidden = self.bad_lines - self.shown
+        if hidden > 0:
+            self.warn(f"{hidden} more bad line{'s' if hidden != 1 else ''} not shown ({self.bad_lines} in all)")
+            self.shown = self.bad_lines
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input: `name` is what messages call it; `path` is None for stdin."""
+
+    name: str
+    path: str | None
+
+    @property
+    def size(self) -> int | None:
+        if self.path is None:
+            return None
+        try:
+            return os.stat(self.path).st_size
+        except OSError:
+            return None
+
+
+def expand_sources(paths: Sequence[str]) -> list[Source]:
+    """Files as given, directories as their log files (sorted), `-` as stdin."""
+    if not paths:
+        paths = ["-"]
+    sources: list[Source] = []
+    for p in paths:
+        if p == "-":
+            sources.append(Source(STDIN_NAME, None))
+        elif os.path.isdir(p):
+            try:
+                names = sorted(n for n in os.listdir(p) if n.endswith(LOG_SUFFIXES))
+            except OSError as exc:
+                raise InputError(f"{p}: cannot list directory: {exc.strerror}") from None
+            if not names:
+                raise InputError(f"{p}: no *.jsonl or *.jsonl.gz logs in this directory")
+            sources.extend(Source(os.path.join(p, n), os.path.join(p, n)) for n in names)
+        elif os.path.exists(p):
+            sources.append(Source(p, p))
+        else:
+            raise InputError(f"{p}: no such file or directory")
+    return sources
+
+
+def _decompressed(fp: BinaryIO, name: str) -> BinaryIO:
+    """Wrap `fp` by its magic bytes: gzip, bzip2, xz, or as it is."""
+    if not hasattr(fp, "peek"):
+        fp = io.BufferedReader(fp)  # type: ignore[arg-type]
+    head = fp.peek(6)[:6]  # type: ignore[attr-defined]
+    if head[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=fp, mode="rb")  # type: ignore[return-value]
+    if head[:3] == b"BZh":
+        return bz2.BZ2File(fp, "rb")  # type: ignore[return-value]
+    if head[:6] == b"\xfd7zXZ\x00":
+        return lzma.LZMAFile(fp, "rb")  # type: ignore[return-value]
+    return fp
+
+
+@contextlib.contextmanager
+def open_source(src: Source, stdin: BinaryIO | None = None) -> Iterator[BinaryIO]:
+    """Open a source for binary line reading (decompressing as needed). stdin is never closed."""
+    if src.path is None:
+        raw = stdin if stdin is not None else sys.stdin.buffer
+        yield _checked(_decompressed(raw, src.name), src.name)
+        return
+    try:
+        raw_fp = open(src.path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise InputError(f"{src.name}: no such file or directory") from None
+    except IsADirectoryError:
+        raise InputError(f"{src.name}: is a directory") from None
+    except PermissionError:
+        raise InputError(f"{src.name}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{src.name}: cannot open: {exc.strerror or exc}") from None
+    try:
+        yield _checked(_decompressed(raw_fp, src.name), src.name)
+    finally:
+        raw_fp.close()
+
+
+def _checked(fp: BinaryIO, name: str) -> BinaryIO:
+    try:
+        head = fp.peek(4096)[:4096]  # type: ignore[attr-defined]
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        raise InputError(f"{name}: cannot read: {_read_error(exc)}") from None
+    if b"\x00" in head:
+        raise InputError(f"{name}: binary data, not a JSONL event log")
+    return fp
+
+
+def _read_error(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "compressed data ends early"
+    if isinstance(exc, gzip.BadGzipFile | zlib.error | lzma.LZMAError):
+        return f"corrupt compressed data ({exc})"
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def read_events(
+    src: Source,
+    diag: Diagnostics,
+    *,
+    follow: bool = False,
+    stdin: BinaryIO | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[Event]:
+    """The events of one source, in order; bad lines go to `diag` and are skipped."""
+    with open_source(src, stdin) as fp:
+        yield from _events(fp, src, diag, follow=follow, on_progress=on_progress)
+
+
+def _events(
+    fp: BinaryIO,
+    src: Source,
+    diag: Diagnostics,
+    *,
+    follow: bool,
+    on_progress: Callable[[int], None] | None,
+) -> Iterator[Event]:
+    name = src.name
+    lines = _follow_lines(fp, src) if follow else fp
+    line_no = 0
+    good = 0
+    try:
+        for line in lines:
+            line_no += 1
+            if line_no == 1 and line.startswith(_BOM):
+                line = line[3:]
+            try:
+                ev = parse_line(line, name, line_no)
+            except BadLine as exc:
+                if not line.strip():
+                    continue  # blank lines are fine
+                reason = str(exc)
+                if not line.endswith(b"\n") and not follow:
+                    reason = f"incomplete last line, no newline at the end (log still being written?): {reason}"
+                diag.bad_line(name, line_no, reason)
+                continue
+            good += 1
+            if on_progress is not None and not good & 0x3FF:
+                on_progress(_position(fp))
+            yield ev
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        diag.bad_line(name, line_no + 1, f"cannot read further: {_read_error(exc)}")
+    if on_progress is not None:
+        on_progress(_position(fp))
+    if good == 0 and diag.by_source.get(name, 0) > 0:
+        raise InputError(f"{name}: no events found: not a JSONL event log?")
+
+
+def _position(fp: BinaryIO) -> int:
+    """Bytes consumed of the underlying file (the compressed size for compressed input)."""
+    inner = getattr(fp, "fileobj", None) or getattr(fp, "_fp", None) or fp
+    try:
+        return int(inner.tell())
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+def _follow_lines(fp: BinaryIO, src: Source, poll: float = 0.2) -> Iterator[bytes]:
+    """Lines of a file that keeps growing, like `tail -f`; a partial last line is held
+    back until its newline arrives. Ends only when the caller stops (Ctrl-C)."""
+    pending = b""
+    while True:
+        chunk = fp.readline()
+        if chunk:
+            if chunk.endswith(b"\n"):
+                yield pending + chunk
+                pending = b""
+            else:
+                pending += chunk
+            continue
+        if src.path is None:
+            if pending:
+                yield pending
+            return  # stdin at EOF: nothing more can come
+        if _was_truncated(fp, src.path):
+            fp.seek(0)
+            pending = b""
+            continue
+        time.sleep(poll)
+
+
+def _was_truncated(fp: BinaryIO, path: str) -> bool:
+    try:
+        return os.stat(path).st_size < fp.tell()
+    except (OSError, ValueError):
+        return False
+
+
+def iter_events(
+    paths: Sequence[str],
+    diag: Diagnostics,
+    *,
+    follow: bool = False,
+    stdin: BinaryIO | None = None,
+) -> Iterator[Event]:
+    """The events of every source in order, as one stream."""
+    for src in expand_sources(paths):
+        yield from read_events(src, diag, follow=follow, stdin=stdin)

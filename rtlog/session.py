@@ -1,0 +1,202 @@
+"""Session state: the effective configuration of each session in a log.
+
+Owns: audio formats (beta strings `pcm16`/`g711_ulaw`/`g711_alaw`, GA objects
+`{"type": "audio/pcm", "rate": 24000}`/`audio/pcmu`/`audio/pcma`, and the variants seen
+in the wild), the session config merged from `session.created`, `session.updated` and the
+client's `session.update`, per-response output format overrides, and the start of a new
+session on each `session.created` (reconnects).
+
+`SessionTracker.feed(event)` is called for every event in order; it is cheap for events
+that are not about sessions or responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rtlog.events import Event, _dict, _str
+
+PCM16, ULAW, ALAW = "pcm16", "g711_ulaw", "g711_alaw"
+
+
+@dataclass(frozen=True, slots=True)
+class AudioFormat:
+    """An audio encoding and its sample rate. `stated` is False when the log did not say
+    and the API default (PCM16 at 24 kHz) was assumed."""
+
+    encoding: str = PCM16
+    rate: int = 24000
+    stated: bool = False
+
+    @property
+    def bytes_per_sample(self) -> int:
+        return 2 if self.encoding == PCM16 else 1
+
+    @property
+    def bytes_per_second(self) -> int:
+        return self.rate * self.bytes_per_sample
+
+    def seconds(self, nbytes: int) -> float:
+        return nbytes / self.bytes_per_second
+
+    def label(self) -> str:
+        names = {PCM16: "PCM16", ULAW: "G.711 μ-law", ALAW: "G.711 A-law"}
+        rate = f"{self.rate / 1000:g} kHz"
+        return f"{names.get(self.encoding, self.encoding)} {rate}" + ("" if self.stated else " (assumed)")
+
+
+DEFAULT_FORMAT = AudioFormat()
+
+_ENCODING_WORDS = {
+    "pcm16": PCM16, "pcm": PCM16, "audio/pcm": PCM16, "pcm24": PCM16, "pcm_s16le": PCM16, "linear16": PCM16,
+    "g711_ulaw": ULAW, "audio/pcmu": ULAW, "pcmu": ULAW, "ulaw": ULAW, "mulaw": ULAW, "audio/g711-ulaw": ULAW, "g711-ulaw": ULAW,
+    "g711_alaw": ALAW, "audio/pcma": ALAW, "pcma": ALAW, "alaw": ALAW, "audio/g711-alaw": ALAW, "g711-alaw": ALAW,
+}  # fmt: skip
+
+
+def parse_audio_format(value: Any, rate_hint: Any = None, *, default_rate: int = 24000) -> AudioFormat | None:
+    """An AudioFormat from a stated format (string or `{type, rate}` object), or None if
+    the value states nothing usable ("not specified", null, unknown words)."""
+    rate = None
+    if type(value) is dict:
+        rate = value.get("rate") if type(value.get("rate")) is int else None
+        value = value.get("type")
+    if type(value) is not str:
+        return None
+    enc = _ENCODING_WORDS.get(value.strip().lower())
+    if enc is None:
+        return None
+    if enc != PCM16:
+        return AudioFormat(enc, 8000, True)
+    if rate is None and type(rate_hint) is int and rate_hint > 0:
+        rate = rate_hint
+    if rate is None and value.strip().lower() == "pcm24":
+        rate = 24000
+    return AudioFormat(PCM16, rate if rate and rate > 0 else default_rate, True)
+
+
+@dataclass(slots=True)
+class SessionConfig:
+    """One session of a log (a `session.created` starts the next one)."""
+
+    index: int
+    line_no: int
+    id: str | None = None
+    model: str | None = None
+    voice: str | None = None
+    modalities: list[str] = field(default_factory=list)
+    instructions: str | None = None
+    input_format: AudioFormat = DEFAULT_FORMAT
+    output_format: AudioFormat = DEFAULT_FORMAT
+    transcription_model: str | None = None
+    turn_detection: str | None = None
+    tools: list[str] = field(default_factory=list)
+    started_at: float | None = None
+
+    def apply(self, session: dict[str, Any]) -> None:
+        """Merge a session object (beta flat or GA nested; full or partial)."""
+        s = session
+        if _str(s.get("id")):
+            self.id = s["id"]
+        if _str(s.get("model")):
+            self.model = s["model"]
+        if _str(s.get("instructions")) is not None:
+            self.instructions = s["instructions"]
+        mods = s.get("output_modalities") if "output_modalities" in s else s.get("modalities")
+        if type(mods) is list:
+            self.modalities = [m for m in mods if type(m) is str]
+        audio = _dict(s.get("audio"))
+        a_in, a_out = _dict(audio.get("input")), _dict(audio.get("output"))
+        voice = a_out.get("voice", s.get("voice"))
+        if type(voice) is dict:  # Azure Voice Live {"name":…, "type":…}, GA custom {"id":…}
+            voice = _str(voice.get("name")) or _str(voice.get("id"))
+        if _str(voice):
+            self.voice = voice
+        # Qwen: input 16 kHz; Voice Live: input_audio_sampling_rate
+        in_rate_hint = s.get("input_audio_sampling_rate")
+        fmt = parse_audio_format(a_in.get("format"), in_rate_hint) or parse_audio_format(s.get("input_audio_format"), in_rate_hint)
+        if fmt:
+            self.input_format = fmt
+        fmt = parse_audio_format(a_out.get("format")) or parse_audio_format(s.get("output_audio_format"))
+        if fmt:
+            self.output_format = fmt
+        tr = a_in.get("transcription", s.get("input_audio_transcription", ...))
+        if tr is not ...:
+            self.transcription_model = _str(_dict(tr).get("model")) if tr else None
+        td = a_in.get("turn_detection", s.get("turn_detection", ...))
+        if td is not ...:
+            self.turn_detection = _str(_dict(td).get("type")) if td else None
+        tools = s.get("tools")
+        if type(tools) is list:
+            names = []
+            for t in tools:
+                t = _dict(t)
+                name = _str(t.get("name")) or _str(_dict(t.get("function")).get("name")) or _str(t.get("server_label"))
+                if name:
+                    names.append(name)
+            self.tools = names
+
+
+class SessionTracker:
+    """Follows session and response configuration through a stream of events."""
+
+    def __init__(self) -> None:
+        self.sessions: list[SessionConfig] = []
+        self._response_formats: dict[str, AudioFormat] = {}
+        self._pending_format: AudioFormat | None = None
+
+    @property
+    def current(self) -> SessionConfig:
+        if not self.sessions:
+            self.sessions.append(SessionConfig(index=1, line_no=0))
+        return self.sessions[-1]
+
+    def feed(self, ev: Event) -> None:
+        kind = ev.kind
+        if kind == "session.created":
+            if self.sessions and (self.sessions[-1].id is not None or self.sessions[-1].line_no):
+                self.sessions.append(SessionConfig(index=len(self.sessions) + 1, line_no=ev.line_no, started_at=ev.timestamp))
+            else:
+                cur = self.current
+                cur.line_no = ev.line_no
+                cur.started_at = ev.timestamp
+            self.current.apply(_dict(ev.data.get("session")))
+            self._response_formats.clear()
+        elif kind in ("session.updated", "session.update"):
+            self.current.apply(_dict(ev.data.get("session")))
+        elif kind == "response.create":
+            resp = _dict(ev.data.get("response"))
+            out = _dict(_dict(resp.get("audio")).get("output"))
+            self._pending_format = parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format"))
+        elif kind == "response.created":
+            resp = _dict(ev.data.get("response"))
+            rid = _str(resp.get("id"))
+            out = _dict(_dict(resp.get("audio")).get("output"))
+            fmt = parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format")) or self._pending_format
+            self._pending_format = None
+            if rid and fmt:
+                self._response_formats[rid] = fmt
+
+    def output_format(self, response_id: str | None = None) -> AudioFormat:
+        """The output audio format for a response (its override, else the session's)."""
+        if response_id is not None:
+            fmt = self._response_formats.get(response_id)
+            if fmt is not None:
+                return fmt
+        return self.current.output_format
+
+    @property
+    def input_format(self) -> AudioFormat:
+        return self.current.input_format
+
+
+def track(events: Iterable[Event], tracker: SessionTracker) -> Iterator[Event]:
+    """Feed each event to `tracker` before passing it on."""
+    feed = tracker.feed
+    for ev in events:
+        feed(ev)
+        yield ev
+
+
