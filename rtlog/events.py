@@ -8,8 +8,11 @@ defensive access to the fields commands need (ids, items, responses, usage, erro
 Invariants:
 - `Event.type` is the type as recorded; `Event.kind` is its canonical (GA) name.
 - `Event.raw` is the original line (without its newline), for byte-exact echo.
-- Base64 audio is never decoded here; its decoded length is computed from its length
-  (`Event.audio_info()`), and placeholders such as `[trimmed: 4800 bytes]` are recognised.
+- Base64 audio is never decoded here. On long audio lines the payload is cut out of the
+  raw line before JSON parsing (it is ~95% of a log's bytes), so it is never turned into a
+  Python str; `Event.audio_b64()` gives it as a zero-copy view and `Event.audio_info()` its
+  decoded length, computed from its length. Placeholders such as `[trimmed: 4800 bytes]`
+  are recognised.
 - Accessors never raise on fields of the wrong type: they return None / empty values.
 """
 
@@ -177,6 +180,9 @@ class Event:
     data: dict[str, Any]
     frame: str = "message"
     envelope: dict[str, Any] | None = field(default=None, repr=False)
+    #: where the base64 audio payload sits in `raw` when it was cut out before parsing
+    #: (`data[key]` is then ""), else None
+    payload_span: tuple[int, int] | None = field(default=None, repr=False)
 
     # -- ids -------------------------------------------------------------------------
     @property
@@ -288,8 +294,12 @@ class Event:
     def is_audio(self) -> bool:
         return self.kind in AUDIO_PAYLOAD_KEY
 
-    def audio_b64(self) -> str | None:
-        """The base64 payload of an audio event as recorded (not decoded), or None."""
+    def audio_b64(self) -> str | memoryview | None:
+        """The base64 payload of an audio event as recorded (not decoded), or None: a str,
+        or a zero-copy view of the raw line (both accepted by `binascii.a2b_base64`)."""
+        if self.payload_span is not None:
+            start, end = self.payload_span
+            return memoryview(self.raw)[start:end]
         key = AUDIO_PAYLOAD_KEY.get(self.kind)
         if key is None:
             return None
@@ -297,13 +307,17 @@ class Event:
         return v if type(v) is str else None
 
     def audio_info(self) -> AudioPayload | None:
-        """Decoded length of an audio payload without decoding it, and what is wrong with it."""
+        """Decoded length of an audio payload without decoding it, and what is wrong with
+        it (see `inspect_b64`); None for events that carry no audio."""
+        if self.payload_span is not None:
+            start, end = self.payload_span
+            return _inspect_span(self.raw, start, end)
         if self.kind not in AUDIO_PAYLOAD_KEY:
             return None
         b64 = self.audio_b64()
         if b64 is None:
             return AudioPayload(0, "missing")
-        return inspect_b64(b64)
+        return inspect_b64(b64)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -319,20 +333,62 @@ _PLACEHOLDER = re.compile(r"\[?\s*trimmed:?\s*(\d+)\s*bytes?\s*\]?|\(truncated, 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
+#: characters that betray a placeholder or a mangled payload in a long base64 string
+_SUSPECT_CHARS = (" ", "\n", ".", "-", "_", "[")
+#: payloads up to this length get an exact alphabet check (cheap); longer ones the
+#: structural checks below, which cost a few memchr scans instead of a per-byte loop
+_EXACT_CHECK_MAX = 1024
+
+
 def inspect_b64(b64: str) -> AudioPayload:
-    """Length and validity of a base64 payload (a placeholder such as `[trimmed: 4800 bytes]`
-    is recognised and its stated size returned). Strict: only the standard alphabet with
-    correct padding counts as valid."""
+    """Decoded length and validity of a base64 payload, without decoding it.
+
+    Valid means: standard alphabet, length a multiple of 4, padding only at the end. Up to
+    1 kB that is checked exactly; longer payloads (audio chunks, checked once per event in
+    the hot loop) get the length, padding and ASCII checks plus a scan for the characters
+    that placeholders, line-wrapped, URL-safe or trimmed payloads contain. A corrupt
+    character elsewhere in a long payload is found by `extract-audio`, which decodes.
+    A placeholder such as `[trimmed: 4800 bytes]` gives its stated size."""
     n = len(b64)
     if n == 0:
         return AudioPayload(0)
     pad = 2 if b64.endswith("==") else 1 if b64.endswith("=") else 0
-    if n % 4 == 0 and b64.isascii() and not b64[: n - pad].encode().translate(None, _B64_ALPHABET):
+    if n % 4 == 0 and b64.isascii():
+        if n <= _EXACT_CHECK_MAX:
+            ok = not b64[: n - pad].encode().translate(None, _B64_ALPHABET)
+        else:
+            ok = b64.find("=", 0, n - pad) < 0 and not any(c in b64 for c in _SUSPECT_CHARS)
+        if ok:
+            return AudioPayload(n // 4 * 3 - pad)
+    return _placeholder_or_invalid(b64 if n < 256 else "")
+
+
+def _inspect_span(raw: bytes, start: int, end: int) -> AudioPayload:
+    """`inspect_b64` for a payload that sits at raw[start:end] (no copy for long ones)."""
+    n = end - start
+    if n <= _EXACT_CHECK_MAX:
+        return inspect_b64(raw[start:end].decode("utf-8", "replace"))
+    pad = 2 if raw[end - 2 : end] == b"==" else 1 if raw[end - 1] == 0x3D else 0
+    find = raw.find
+    if (
+        n % 4 == 0
+        and find(b"=", start, end - pad) < 0
+        and find(b" ", start, end) < 0
+        and find(b"\n", start, end) < 0
+        and find(b".", start, end) < 0
+        and find(b"-", start, end) < 0
+        and find(b"_", start, end) < 0
+        and find(b"[", start, end) < 0
+        and (raw.isascii() or raw[start:end].isascii())
+    ):
         return AudioPayload(n // 4 * 3 - pad)
-    if n < 256:
-        m = _PLACEHOLDER.search(b64)
-        if m:
-            return AudioPayload(int(m.group(1)) if m.group(1) else int(m.group(2)) * 3 // 4, "placeholder")
+    return AudioPayload(0, "invalid")
+
+
+def _placeholder_or_invalid(text: str) -> AudioPayload:
+    m = _PLACEHOLDER.search(text) if text else None
+    if m:
+        return AudioPayload(int(m.group(1)) if m.group(1) else int(m.group(2)) * 3 // 4, "placeholder")
     return AudioPayload(0, "invalid")
 
 
@@ -597,26 +653,54 @@ def _json_error(exc: Exception) -> str:
     return f"invalid JSON: {msg}"
 
 
-def parse_line(line: bytes, source: str, line_no: int) -> Event:
-    """Parse one line into an Event; raise BadLine with the reason.
+_SPLICE_MIN = 1024  # shorter lines are simply parsed whole
+_AUDIO_KEYS = ((b'"delta":"', "delta", b'"delta"'), (b'"audio":"', "audio", b'"audio"'))
 
-    orjson parses a base64 payload into a str at memory speed, so the whole line is
-    parsed; measured against cutting the payload out first, this was faster."""
+
+def parse_line(line: bytes, source: str, line_no: int) -> Event:
+    """Parse one line (as read, newline included or not) into an Event; raise BadLine
+    with the reason."""
+    if len(line) > _SPLICE_MIN:
+        ev = _parse_audio_line(line, source, line_no)
+        if ev is not None:
+            return ev
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         raise BadLine(_json_error(exc)) from None
     if type(obj) is not dict:
         raise BadLine(f"not a JSON object (a JSON {_json_kind(obj)})")
-    t = obj.get("type")
-    if type(t) is str and t in KNOWN_TYPES and t != "error":
-        # a bare event (the common case): no envelope lookups
-        ts = obj.get("timestamp")
-        return Event(
-            source, line_no, line, t, KIND_ALIASES.get(t, t), CLIENT if t in CLIENT_TYPES else SERVER,
-            None if ts is None else parse_timestamp(ts), obj,
-        )  # fmt: skip
     return _from_object(obj, line, source, line_no)
+
+
+def _parse_audio_line(line: bytes, source: str, line_no: int) -> Event | None:
+    """The fast path for audio lines: cut the base64 string out of the line, parse the
+    small rest, and accept the result only if the cut removed exactly this event's own
+    audio payload (the only key of that name in the line, now ""). None: parse whole."""
+    for needle, key, quoted in _AUDIO_KEYS:
+        i = line.find(needle)
+        if i < 0:
+            continue
+        start = i + 9
+        end = line.find(b'"', start)
+        # no escapes inside (so `end` is the real closing quote) and no other key of that name
+        if end < 0 or line.find(b"\\", start, end) >= 0 or line.find(quoted, end) >= 0:
+            return None
+        try:
+            obj = orjson.loads(line[:start] + line[end:])
+        except orjson.JSONDecodeError:
+            return None
+        if type(obj) is not dict:
+            return None
+        try:
+            ev = _from_object(obj, line, source, line_no)
+        except BadLine:
+            return None
+        if AUDIO_PAYLOAD_KEY.get(ev.kind) != key or ev.data.get(key) != "":
+            return None
+        ev.payload_span = (start, end)
+        return ev
+    return None
 
 
 def _json_kind(obj: Any) -> str:
@@ -625,6 +709,13 @@ def _json_kind(obj: Any) -> str:
 
 def _from_object(obj: dict[str, Any], line: bytes, source: str, line_no: int) -> Event:
     t = obj.get("type")
+    if type(t) is str and t in KNOWN_TYPES and t != "error":
+        # a bare event (the common case): no envelope lookups
+        ts = obj.get("timestamp")
+        return Event(
+            source, line_no, line, t, KIND_ALIASES.get(t, t), CLIENT if t in CLIENT_TYPES else SERVER,
+            None if ts is None else parse_timestamp(ts), obj,
+        )  # fmt: skip
     event, etype = _find_payload(obj)
     if event is None:
         if type(t) is str and t:

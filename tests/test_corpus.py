@@ -30,7 +30,12 @@ def test_wrapped_recordings_read_with_the_recorded_direction(path: Path) -> None
     for ev, rec in zip(evs, records):
         if rec.get("kind", "message") == "message":
             assert ev.direction == {"sent": "client", "received": "server"}[rec["direction"]], (ev.line_no, ev.type)
-            assert ev.data == rec["data"]
+            data = dict(ev.data)
+            if ev.payload_span is not None:  # the audio payload was cut out before parsing
+                key = "delta" if "delta" in data else "audio"
+                assert data[key] == ""
+                data[key] = bytes(ev.audio_b64()).decode()
+            assert data == rec["data"]
         else:
             assert (ev.type, ev.frame) == (f"<{rec['kind']}>", rec["kind"])
 

@@ -207,3 +207,74 @@ def test_ids_found_wherever_they_appear() -> None:
     ev = parse({"type": "conversation.item.added", "previous_item_id": "item_0", "item": {"id": "item_1", "call_id": "call_1", "type": "function_call_output"}})
     assert set(ev.ids()) == {"item_0", "item_1", "call_1"}
     assert ev.item_id == "item_1" and ev.call_id == "call_1" and ev.previous_item_id == "item_0"
+
+
+# --- the fast path for long audio lines --------------------------------------------------
+
+import base64  # noqa: E402
+
+PCM = bytes(range(256)) * 12  # 3 kB, so the line is long enough for the fast path
+B64 = base64.b64encode(PCM).decode()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        orjson.dumps({"type": "response.audio.delta", "response_id": "r", "item_id": "i", "delta": B64}),
+        orjson.dumps({"type": "input_audio_buffer.append", "audio": B64}),
+        orjson.dumps({"time": "2025-11-20T10:00:00Z", "source": "server", "event": {"type": "response.output_audio.delta", "delta": B64, "item_id": "i"}}),
+        orjson.dumps({"direction": "received", "data": {"type": "response.audio.delta", "delta": B64}, "kind": "message"}),
+    ],
+)
+def test_audio_payload_cut_out_before_parsing(line: bytes) -> None:
+    ev = parse_line(line + b"\n", "f", 1)
+    assert ev.payload_span is not None
+    assert bytes(ev.audio_b64()) == B64.encode()
+    assert ev.audio_info().nbytes == len(PCM) and ev.audio_info().problem is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # spaces after colons: parsed whole, same answer
+        ('{"type": "response.audio.delta", "item_id": "i", "delta": "' + B64 + '"}').encode(),
+        # the event as a JSON string inside an envelope (escaped quotes)
+        orjson.dumps({"time": 1, "source": "server", "event": orjson.dumps({"type": "response.audio.delta", "delta": B64}).decode()}),
+        # a second key of the same name elsewhere in the line
+        orjson.dumps({"type": "response.audio.delta", "meta": {"delta": "x"}, "delta": B64}),
+    ],
+)
+def test_audio_lines_the_fast_path_declines_still_parse_correctly(line: bytes) -> None:
+    ev = parse_line(line, "f", 1)
+    assert ev.kind == "response.output_audio.delta"
+    b64 = ev.audio_b64()
+    assert (bytes(b64) if not isinstance(b64, str) else b64.encode()) == B64.encode()
+    assert ev.audio_info().nbytes == len(PCM)
+
+
+def test_needle_inside_another_events_string_is_harmless() -> None:
+    text = 'he said "delta":"' + "A" * 2000
+    line = orjson.dumps({"type": "response.output_text.delta", "item_id": "i", "delta": text})
+    ev = parse_line(line, "f", 1)
+    assert (ev.kind, ev.text, ev.payload_span) == ("response.output_text.delta", text, None)
+    line = orjson.dumps({"type": "conversation.item.added", "item": {"content": [{"type": "input_audio", "audio": B64}]}})
+    ev = parse_line(line, "f", 1)
+    assert ev.payload_span is None and ev.item.content[0].type == "input_audio"
+
+
+@pytest.mark.parametrize(
+    ("payload", "problem"),
+    [
+        (B64[:-1] + " ", "invalid"),
+        (B64[:100] + "\n" + B64[100:-1], "invalid"),
+        (B64.replace("+", "-").replace("/", "_"), "invalid"),
+        (B64[:-4] + "AA==", None),
+        (B64[:400] + "=" + B64[401:], "invalid"),
+        (B64[:-1], "invalid"),
+        ("[trimmed: 4800 bytes]" + " " * 1100, "invalid"),
+    ],
+)
+def test_long_payload_problems(payload: str, problem: str | None) -> None:
+    for obj in ({"type": "response.audio.delta", "delta": payload}, {"type": "response.audio.delta", "x": "y ", "delta": payload}):
+        info = parse_line(orjson.dumps(obj), "f", 1).audio_info()
+        assert info.problem == problem
