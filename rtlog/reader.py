@@ -131,8 +131,9 @@ def _decompressed(fp: BinaryIO, name: str) -> BinaryIO:
 def open_source(src: Source, stdin: BinaryIO | None = None) -> Iterator[BinaryIO]:
     """Open a source for binary line reading (decompressing as needed). stdin is never closed."""
     if src.path is None:
-        raw = stdin if stdin is not None else sys.stdin.buffer
-        yield _checked(_decompressed(raw, src.name), src.name)
+        if stdin is None:
+            stdin = _stdin_with_big_buffer()
+        yield _checked(_decompressed(stdin, src.name), src.name)
         return
     try:
         # a 1 MB buffer halves the cost of line iteration on audio-sized (4-10 kB) lines
@@ -149,6 +150,16 @@ def open_source(src: Source, stdin: BinaryIO | None = None) -> Iterator[BinaryIO
         yield _checked(_decompressed(raw_fp, src.name), src.name)
     finally:
         raw_fp.close()
+
+
+def _stdin_with_big_buffer() -> BinaryIO:
+    """stdin's file descriptor behind a 1 MB buffer (sys.stdin.buffer has 8 kB); the
+    plain sys.stdin.buffer where there is no real descriptor (tests)."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, ValueError, OSError):
+        return sys.stdin.buffer
+    return open(fd, "rb", buffering=_BUFFER, closefd=False)
 
 
 def _checked(fp: BinaryIO, name: str) -> BinaryIO:
