@@ -167,7 +167,8 @@ def _checked(fp: BinaryIO, name: str) -> BinaryIO:
         head = fp.peek(4096)[:4096]  # type: ignore[attr-defined]
     except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         raise InputError(f"{name}: cannot read: {_read_error(exc)}") from None
-    if b"\x00" in head:
+    if b"\x00" in head and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        # (a log that starts like JSON keeps going: a stray NUL is one bad line)
         raise InputError(f"{name}: binary data, not a JSONL event log")
     return fp
 
