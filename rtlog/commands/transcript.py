@@ -1,11 +1,377 @@
-"""The `transcript` subcommand (being built: see its issue)."""
+"""The `transcript` subcommand: options, and the text/markdown/json/srt/vtt renderings
+of the entries `rtlog.transcript` reassembles."""
 
 from __future__ import annotations
 
-from rtlog.commands.common import Files, Strict
-from rtlog.errors import UsageError
+import enum
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from rtlog import output
+from rtlog.commands.common import Files, Strict, diagnostics
+from rtlog.errors import NothingFound
+
+if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
+    from rtlog.session import SessionConfig
+    from rtlog.transcript import Entry, Transcript
 
 
-def transcript_command(files: Files = None, strict: Strict = False) -> None:
-    """Not built yet."""
-    raise UsageError("transcript: not implemented yet")
+class Format(str, enum.Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+    srt = "srt"
+    vtt = "vtt"
+
+
+def transcript_command(
+    files: Files = None,
+    *,
+    format_: Annotated[
+        Format,
+        typer.Option("--format", "-f", help="text (default; colour on a terminal), markdown, json, srt or vtt subtitles."),
+    ] = Format.text,
+    errors: Annotated[bool, typer.Option("--errors", help="Show error events where they occurred.")] = False,
+    strict: Strict = False,
+) -> None:
+    """Rebuild the conversation: who said what, in order, with function calls and interruptions.
+
+    Example: rtlog transcript session.jsonl --format srt > session.srt
+    """
+    import orjson
+
+    from rtlog.reader import iter_events
+    from rtlog.transcript import build_transcript
+
+    diag = diagnostics(strict)
+    transcript = build_transcript(iter_events(files or [], diag), errors=errors)
+    diag.finish()
+    if not transcript.entries:
+        raise NothingFound("no conversation found: no messages, transcriptions or function calls in the log")
+    if format_ is Format.text:
+        print_text(transcript)
+        return
+    if format_ is Format.json:
+        data = orjson.dumps([e.as_dict() for e in transcript.entries], option=orjson.OPT_INDENT_2) + b"\n"
+    elif format_ is Format.markdown:
+        data = render_markdown(transcript).encode()
+    else:
+        cues = list(subtitle_cues(transcript))
+        if not cues:
+            raise NothingFound("no turn has a known time: the log has neither timestamps nor audio to place them")
+        data = (render_srt(cues) if format_ is Format.srt else render_vtt(cues)).encode()
+    with output.stdout_sink() as out:
+        out.write(data)
+
+
+# --- pieces shared by the renderings ------------------------------------------------------
+
+LABELS = {"user": "User", "assistant": "Assistant", "tool": "Tool", "system": "System"}
+STYLES = {"User": "bold cyan", "Assistant": "bold green", "Tool": "bold magenta", "System": "bold yellow", "Error": "bold red"}
+MARK = "‖"
+
+
+def label(e: Entry) -> str:
+    return "Error" if e.type == "error" else LABELS.get(e.role, e.role.title())
+
+
+def fmt_clock(s: float | None) -> str:
+    """`0:05.2`, `12:03.0`, `1:02:03`; empty for unknown."""
+    if s is None:
+        return ""
+    if s < 0:
+        s = 0.0
+    if s >= 3600:
+        h, rem = divmod(int(s), 3600)
+        m, sec = divmod(rem, 60)
+        return f"{h}:{m:02d}:{sec:02d}"
+    m, sec = divmod(s, 60)
+    return f"{int(m)}:{sec:04.1f}"
+
+
+def remark(e: Entry) -> str | None:
+    """The bracketed note after an entry's text: interruption, failure, or why it is empty."""
+    if e.type == "error":
+        return None
+    if e.audio_end_ms is not None:
+        at = f"{e.audio_end_ms / 1000:.1f} s"
+        if e.audio_seconds:
+            extra = ", all of it heard" if e.audio_end_ms / 1000 > e.audio_seconds + 0.0005 else ""
+            return f"[interrupted at {at} of {e.audio_seconds:.1f} s{extra}]"
+        return f"[interrupted at {at}; audio length unknown]"
+    if e.interrupted:
+        return f"[interrupted: {e.reason}]" if e.reason else "[interrupted]"
+    if e.error is not None and e.role == "user":
+        return f"[transcription failed: {_error_line(e)}]"
+    if e.reason:
+        return f"[{e.status or 'ended'}: {e.reason}]"
+    if e.note:
+        if e.note.startswith("unfinished"):
+            return "[unfinished: the log ends first]"
+        if e.text is None and e.note == "not transcribed":
+            return "[speech, not transcribed]"
+        if e.text is None and e.type == "message":
+            return f"[{e.note}]"
+    if e.type == "message" and e.text is None:
+        return "[no text]"
+    return None
+
+
+def _error_line(e: Entry) -> str:
+    err = e.error or {}
+    head = err.get("code") or err.get("type")
+    msg = err.get("message")
+    return f"{head}: {msg}" if head and msg else str(head or msg or "no details")
+
+
+def body_parts(e: Entry) -> tuple[str, str | None]:
+    """(what was said or done, what was generated but not heard — None unless truncated)."""
+    if e.type == "function_call":
+        return f"→ {e.name or '?'}({e.arguments or ''})", None
+    if e.type == "function_call_output":
+        return f"← {e.output if e.output is not None else ''}", None
+    if e.heard_text is not None and e.unheard_text is not None:
+        return e.heard_text.strip(), e.unheard_text.strip()
+    return (e.text or "").strip(), None
+
+
+def session_title(s: SessionConfig | None, index: int) -> str:
+    bits = [f"Session {index}"]
+    if s is not None:
+        bits += [x for x in (s.id, s.model) if x]
+    return " · ".join(bits)
+
+
+def _sessions_by_index(t: Transcript) -> dict[int, SessionConfig]:
+    return {s.index: s for s in t.sessions}
+
+
+# --- text (human, through rich) -------------------------------------------------------------
+
+
+def print_text(t: Transcript) -> None:
+    """Speaker-labelled turns, wrapped to the console width under a hanging indent; one
+    rich Text per session (styles only show on a terminal)."""
+    from rich.rule import Rule
+    from rich.text import Span, Text
+
+    width = output.console().width
+    timed = any(e.start is not None for e in t.entries)
+    clocks = [fmt_clock(e.start) for e in t.entries] if timed else []
+    clock_w = max(map(len, clocks), default=0)
+    label_w = max(len(label(e)) for e in t.entries)
+    indent = (clock_w + 2 if timed else 0) + label_w + 2
+    text_w = max(width - indent, 24)
+    several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
+    sessions = _sessions_by_index(t)
+    renderables: list[object] = []
+    chunks: list[str] = []
+    spans: list[Span] = []
+    pos = 0
+
+    def put(s: str, style: str | None = None) -> None:
+        nonlocal pos
+        chunks.append(s)
+        if style:
+            spans.append(Span(pos, pos + len(s), style))
+        pos += len(s)
+
+    def flush() -> None:
+        nonlocal chunks, spans, pos
+        if chunks:
+            renderables.append(Text("".join(chunks).rstrip("\n"), spans=spans))
+        chunks, spans, pos = [], [], 0
+
+    current = None
+    pad = " " * indent
+    for i, e in enumerate(t.entries):
+        if e.session != current:
+            current = e.session
+            if several:
+                flush()
+                renderables.append(Rule(session_title(sessions.get(e.session), e.session), style="dim"))
+        if timed:
+            put(clocks[i].rjust(clock_w), "dim")
+            put("  ")
+        name = label(e)
+        put(name, STYLES.get(name, "bold"))
+        put(" " * (label_w - len(name) + 2))
+        for n, line in enumerate(wrap_styled(entry_pieces(e), text_w)):
+            if n:
+                put("\n" + pad)
+            for word, style in line:
+                put(word, style)
+        put("\n")
+    flush()
+    output.print_human(*renderables)
+
+
+Piece = tuple[str, "str | None", bool]  # text, style, keep on one line if it fits
+
+
+def entry_pieces(e: Entry) -> list[Piece]:
+    """An entry's text as (text, style, keep together) pieces."""
+    said, unheard = body_parts(e)
+    if e.type == "error":
+        return [(said, "red", False)]
+    pieces: list[Piece] = []
+    if said:
+        pieces.append((said, "italic" if e.type in ("function_call", "function_call_output") else None, False))
+    if unheard is not None:
+        pieces += [(MARK, "bold red", True), (unheard, "dim", False)]
+    note = remark(e)
+    if note:
+        pieces.append((note, "red" if "failed" in note else "dim italic", True))
+    return pieces
+
+
+def wrap_styled(pieces: list[Piece], width: int) -> list[list[tuple[str, str | None]]]:
+    """Greedy word wrap of styled pieces (joined by one space) into lines of at most
+    `width` cells; the spaces between words take the style of the word after them, a
+    word longer than a line is cut, a piece marked keep stays on one line when it fits,
+    and line breaks in the text are kept."""
+    from rich.cells import cell_len
+
+    lines: list[list[tuple[str, str | None]]] = [[]]
+    col = 0
+    for text, style, keep in pieces:
+        together = keep and "\n" not in text and cell_len(text) <= width
+        for k, para in enumerate([text] if together else text.split("\n")):
+            if k:
+                lines.append([])
+                col = 0
+            for word in [para] if together else para.split():
+                w = cell_len(word)
+                if col and col + 1 + w > width:
+                    lines.append([])
+                    col = 0
+                while w > width:  # a word longer than a line (a URL, JSON without spaces)
+                    cut = _fit(word, width - col - (1 if col else 0))
+                    if col:
+                        lines[-1].append((" ", style))
+                    lines[-1].append((word[:cut], style))
+                    lines.append([])
+                    col = 0
+                    word = word[cut:]
+                    w = cell_len(word)
+                if col:
+                    lines[-1].append((" ", style))
+                    col += 1
+                lines[-1].append((word, style))
+                col += w
+    return [ln for ln in lines if ln] or [[]]
+
+
+def _fit(word: str, cells: int) -> int:
+    """How many characters of `word` fit in `cells` (at least one)."""
+    from rich.cells import cell_len
+
+    if cell_len(word[:cells]) <= cells:
+        return max(cells, 1)
+    n = 0
+    used = 0
+    for ch in word:
+        w = cell_len(ch)
+        if used + w > cells:
+            break
+        used += w
+        n += 1
+    return max(n, 1)
+
+
+# --- markdown -------------------------------------------------------------------------------
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
+
+
+def _md(s: str) -> str:
+    s = s.translate(_MD_SPECIAL)
+    return "\\" + s if s[:1] in ("#", "-", "+", ">") else s
+
+
+def _code(s: str) -> str:
+    fence = "``" if "`" in s else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def render_markdown(t: Transcript) -> str:
+    several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
+    sessions = _sessions_by_index(t)
+    lines: list[str] = []
+    current = None
+    for e in t.entries:
+        if e.session != current:
+            current = e.session
+            if several:
+                lines += [f"## {_md(session_title(sessions.get(e.session), e.session))}", ""]
+        when = f" ({fmt_clock(e.start)})" if e.start is not None else ""
+        head = f"**{label(e)}**{when}:"
+        said, unheard = body_parts(e)
+        if e.type in ("function_call", "function_call_output"):
+            body = said[:2] + _code(said[2:])
+        elif e.type == "error":
+            body = _md(said)
+        else:
+            body = _md(said)
+            if unheard is not None:
+                body += f" {MARK} {_md(unheard)}"
+        note = remark(e)
+        if note:
+            body = (body + " " if body else "") + f"*{_md(note)}*"
+        lines += [f"{head} {body}".rstrip(), ""]
+    return "\n".join(lines)
+
+
+# --- subtitles --------------------------------------------------------------------------------
+
+
+def subtitle_cues(t: Transcript) -> Iterator[tuple[float, float, str, str]]:
+    """(start, end, speaker, text) of every spoken turn with a known time span, by start."""
+    cues = []
+    for i, e in enumerate(t.entries):
+        if e.type != "message" or e.role not in ("user", "assistant") or e.start is None or e.end is None:
+            continue
+        said, unheard = body_parts(e)
+        text = said if unheard is None else f"{said} {MARK} {unheard}"
+        note = remark(e)
+        if note:
+            text = f"{text} {note}".strip()
+        if not text:
+            continue
+        cues.append((e.start, max(e.end, e.start), i, label(e), text))
+    cues.sort(key=lambda c: (c[0], c[2]))
+    for start, end, _, who, text in cues:
+        yield start, end, who, text
+
+
+def _stamp(s: float, sep: str) -> str:
+    ms = int(round(max(s, 0.0) * 1000))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    sec, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{sec:02d}{sep}{ms:03d}"
+
+
+def render_srt(cues: list[tuple[float, float, str, str]]) -> str:
+    out = []
+    for n, (start, end, who, text) in enumerate(cues, 1):
+        out.append(f"{n}\n{_stamp(start, ',')} --> {_stamp(end, ',')}\n{who}: {_one_block(text)}\n")
+    return "\n".join(out)
+
+
+def render_vtt(cues: list[tuple[float, float, str, str]]) -> str:
+    out = ["WEBVTT\n"]
+    for start, end, who, text in cues:
+        safe = _one_block(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        out.append(f"{_stamp(start, '.')} --> {_stamp(end, '.')}\n<v {who}>{safe}\n")
+    return "\n".join(out)
+
+
+def _one_block(text: str) -> str:
+    """Cue text without blank lines (a blank line ends a cue) and without `-->`."""
+    lines = [ln.strip() for ln in text.replace("-->", "→").splitlines()]
+    return "\n".join(ln for ln in lines if ln)
+

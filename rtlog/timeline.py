@@ -1,0 +1,393 @@
+"""Where each piece of audio plays on one shared timeline (seconds from t=0).
+
+Owns the placement rule that `transcript` (subtitle and turn times) and
+`extract-audio --side both` (where to write each chunk) must agree on:
+
+With timestamps (the event carries one): t=0 is the first timestamp in the log.
+- User audio: each `input_audio_buffer.append` plays from the time it was sent, or
+  right after the previous user audio if that ends later (audio is never dropped or
+  overlapped). A VAD offset (`audio_start_ms`/`audio_end_ms`, a position in the
+  session's appended input stream) maps to the time of the append holding that offset;
+  a speech start less than the VAD prefix padding (300 ms) before a pause of at least
+  as long in the appends is placed after the pause (the padding reaches back into audio
+  sent before it; the speech itself follows it).
+- Assistant audio: an item's audio starts at its first delta's arrival or when the
+  assistant audio placed before it ends, whichever is later, and is contiguous
+  (items of one response follow each other). A truncated item ends at its truncation
+  point (`audio_end_ms`), where `--side both` cuts it.
+Without timestamps: user audio is one continuous stream from t=0 (so VAD offsets are
+times), and each response starts right after the end of the user speech that triggered
+it (`speech_stopped.audio_end_ms`), or when the previous assistant audio ends,
+whichever is later. A later session (reconnect) starts where everything placed so far
+ends.
+
+Memory: one small record per assistant item and user turn, and a bounded window of
+recent append placements; never audio.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event, _int, _str
+from rtlog.session import SessionTracker
+
+#: how many recent append placements are kept to map VAD offsets to times
+SEGMENT_WINDOW = 4096
+#: server VAD's default prefix padding: how far a speech start reaches back before the speech
+PREFIX_PADDING_MS = 300
+#: payloads at least this long are sized from their length alone (see `decoded_size`)
+_SIZE_FROM_LENGTH = 1024
+
+
+def decoded_size(ev: Event) -> int:
+    """Decoded bytes of an audio event's payload, for timing. A long payload that the
+    reader cut out of its line (`payload_span`) is sized from its length and padding
+    alone, without the validity scans of `Event.audio_info()` (a corrupt character does
+    not change how long the audio was); anything else goes through `audio_info()`, which
+    also reads placeholders such as `[trimmed: 4800 bytes]`."""
+    span = ev.payload_span
+    if span is not None:
+        start, end = span
+        n = end - start
+        if n >= _SIZE_FROM_LENGTH and not n & 3:
+            raw = ev.raw
+            return n // 4 * 3 - (raw[end - 2 : end].count(61))  # 61 = "="
+    info = ev.audio_info()
+    return info.nbytes if info is not None else 0
+
+
+@dataclass(slots=True)
+class ItemAudio:
+    """One assistant item's audio on the timeline."""
+
+    item_id: str | None
+    response_id: str | None
+    start: float  # seconds on the timeline
+    bytes_per_second: int
+    bytes_per_sample: int = 2
+    nbytes: int = 0  # generated audio, decoded bytes
+    cut_ms: int | None = None  # audio_end_ms of a truncation (what was played)
+
+    @property
+    def seconds(self) -> float:
+        """Duration of the generated audio."""
+        return self.nbytes / self.bytes_per_second
+
+    @property
+    def heard_seconds(self) -> float:
+        """Duration up to the truncation point (the whole audio if not truncated)."""
+        if self.cut_ms is None:
+            return self.seconds
+        return min(self.seconds, max(self.cut_ms, 0) / 1000)
+
+    @property
+    def heard_nbytes(self) -> int:
+        """Bytes kept by `--side both`: up to the truncation point, whole samples."""
+        if self.cut_ms is None:
+            return self.nbytes
+        n = max(self.cut_ms, 0) * self.bytes_per_second // 1000
+        return min(self.nbytes, n - n % self.bytes_per_sample)
+
+    @property
+    def end(self) -> float:
+        """Where the heard audio ends on the timeline."""
+        return self.start + self.heard_seconds
+
+
+@dataclass(slots=True)
+class _Epoch:
+    """Per-session state: the session's origin and its input stream."""
+
+    base: float  # where the session starts on the timeline (no-timestamp rule)
+    in_bytes: int = 0  # input audio appended in this session
+    buffer_start: int = 0  # input offset where the uncommitted buffer starts
+    anchor: float | None = None  # ts mode without appends: estimated time of input offset 0
+    bps: int = 0  # input rate of the last placement
+    offsets: list[int] = field(default_factory=list)  # append placements (discontinuities only)
+    starts: list[float] = field(default_factory=list)
+    rates: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class UserSpan:
+    """A user turn's speech on the timeline (seconds; None where unknown)."""
+
+    item_id: str | None
+    start: float | None = None
+    end: float | None = None
+    start_ms: int | None = None  # the VAD offsets as logged
+    end_ms: int | None = None
+    _epoch: _Epoch | None = field(default=None, repr=False)
+
+
+class Timeline:
+    """Feed every event in order, after `sessions.feed(ev)` (the caller keeps the
+    SessionTracker up to date). `feed` returns the start (seconds on the timeline) of
+    an audio event's chunk and None for other events.
+
+    For chunks read without decoding, pass the decoded size as `nbytes`; otherwise it
+    is taken from `ev.audio_info()`. Results: `t0` (epoch seconds of t=0, or None),
+    `items` (assistant item id → ItemAudio), `user_spans` (user item id → UserSpan).
+    """
+
+    def __init__(self, sessions: SessionTracker) -> None:
+        self.sessions = sessions
+        self.t0: float | None = None
+        self.items: dict[str, ItemAudio] = {}
+        self.user_spans: dict[str, UserSpan] = {}
+        self._epoch = _Epoch(0.0)
+        self._user_cursor = 0.0
+        self._asst_cursor = 0.0
+        self._current: ItemAudio | None = None  # the item audio placed last
+        self._pending_trigger: float | None = None  # lower bound for the next response (no timestamps)
+        self._triggers: dict[str, float] = {}
+        self._anon = 0
+        self._epoch_used = False
+        self._in_bps = sessions.input_format.bytes_per_second  # refreshed on session events
+
+    # -- audio -------------------------------------------------------------------------
+
+    def feed(self, ev: Event, nbytes: int | None = None) -> float | None:
+        ts = ev.timestamp
+        if ts is not None and self.t0 is None:
+            self.t0 = ts
+        kind = ev.kind
+        if kind == OUTPUT_AUDIO_DELTA:
+            return self.assistant_audio(ev, nbytes)
+        if kind == INPUT_AUDIO_APPEND:
+            return self.user_audio(ev, nbytes)
+        if kind in _SESSION_KINDS:
+            self._in_bps = self.sessions.input_format.bytes_per_second
+        handler = _HANDLERS.get(kind)
+        if handler is not None:
+            handler(self, ev)
+        return None
+
+    def user_audio(self, ev: Event, nbytes: int | None = None) -> float:
+        """Place an `input_audio_buffer.append`; returns its start."""
+        if nbytes is None:
+            nbytes = decoded_size(ev)
+        bps = self._in_bps
+        cursor = self._user_cursor
+        ts = ev.timestamp
+        if ts is None:
+            start = cursor
+        else:
+            t0 = self.t0
+            if t0 is None:
+                t0 = self.t0 = ts
+            start = ts - t0
+            if start < cursor:
+                start = cursor
+        ep = self._epoch
+        if start != cursor or ep.bps != bps:
+            self._epoch_used = True
+            ep.bps = bps
+            ep.offsets.append(ep.in_bytes)
+            ep.starts.append(start)
+            ep.rates.append(bps)
+            if len(ep.offsets) > 2 * SEGMENT_WINDOW:
+                del ep.offsets[:SEGMENT_WINDOW], ep.starts[:SEGMENT_WINDOW], ep.rates[:SEGMENT_WINDOW]
+        ep.in_bytes += nbytes
+        self._user_cursor = start + nbytes / bps
+        return start
+
+    def assistant_audio(self, ev: Event, nbytes: int | None = None) -> float:
+        """Place an assistant audio delta; returns its start."""
+        if nbytes is None:
+            nbytes = decoded_size(ev)
+        iid = ev.data.get("item_id")
+        if type(iid) is not str:
+            iid = None
+        item = self.items.get(iid)  # type: ignore[arg-type]
+        if item is None:
+            item = self._new_item(ev, iid)
+        offset = item.nbytes
+        total = item.nbytes = offset + nbytes
+        bps = item.bytes_per_second
+        # the end of the heard audio (item.end, spelled out: this runs for every delta)
+        end = item.start + total / bps if item.cut_ms is None else item.end
+        if end > self._asst_cursor:
+            self._asst_cursor = end
+        return item.start + offset / bps
+
+    def _new_item(self, ev: Event, iid: str | None) -> ItemAudio:
+        self._epoch_used = True
+        rid = _str(ev.data.get("response_id"))
+        fmt = self.sessions.output_format(rid)
+        cursor = self._asst_cursor
+        cur = self._current
+        if cur is not None and rid is not None and cur.response_id == rid:
+            start = cursor  # the next item of the same response follows on
+        else:
+            ts = ev.timestamp
+            if ts is not None:
+                if self.t0 is None:
+                    self.t0 = ts
+                low = ts - self.t0
+            else:
+                low = self._triggers.get(rid, self._epoch.base) if rid else (self._pending_trigger or self._epoch.base)
+            start = max(low, cursor)
+        item = ItemAudio(iid, rid, start, fmt.bytes_per_second, fmt.bytes_per_sample)
+        if iid is None:
+            self._anon += 1
+            iid = f"<no item id {self._anon}>"
+        self.items[iid] = item
+        self._current = item
+        return item
+
+    # -- mapping input offsets ------------------------------------------------------------
+
+    def user_time(self, offset_ms: int, epoch: _Epoch | None = None, *, start: bool = False) -> float | None:
+        """Timeline seconds of a position in a session's input stream (a VAD offset).
+        `start`: the position is a speech start (see the module docstring on pauses)."""
+        ep = epoch or self._epoch
+        if ep.offsets:
+            rates, offsets = ep.rates, ep.offsets
+            pos = offset_ms * rates[-1] // 1000
+            i = max(bisect_right(offsets, pos) - 1, 0)
+            starts = ep.starts
+            if start:
+                # a pause in the appends within the padding after the start: speech follows the pause
+                j, reach = i + 1, pos + PREFIX_PADDING_MS * rates[i] // 1000
+                while j < len(offsets) and offsets[j] <= reach:
+                    if starts[j] - (starts[j - 1] + (offsets[j] - offsets[j - 1]) / rates[j - 1]) >= PREFIX_PADDING_MS / 1000:
+                        return starts[j]
+                    j += 1
+            return starts[i] + (pos - offsets[i]) / rates[i]
+        if self.t0 is not None and ep.anchor is not None:
+            return ep.anchor + offset_ms / 1000
+        if self.t0 is None:
+            return ep.base + offset_ms / 1000
+        return None
+
+    def _offset_time(self, offset_bytes: int) -> float | None:
+        ep = self._epoch
+        if ep.offsets:
+            i = max(bisect_right(ep.offsets, offset_bytes) - 1, 0)
+            return ep.starts[i] + (offset_bytes - ep.offsets[i]) / ep.rates[i]
+        if self.t0 is None:
+            return ep.base + offset_bytes / self._in_bps
+        return None
+
+    def span(self, item_id: str) -> UserSpan | None:
+        """A user item's speech span, with times resolved as well as the log allows."""
+        sp = self.user_spans.get(item_id)
+        if sp is None:
+            return None
+        ep = sp._epoch
+        if ep is not None and ep.anchor is not None and not ep.offsets:
+            # timestamps but no appends: offsets are placed by the anchor estimated from VAD events
+            if sp.start_ms is not None:
+                sp.start = ep.anchor + sp.start_ms / 1000
+            if sp.end_ms is not None:
+                sp.end = ep.anchor + sp.end_ms / 1000
+        return sp
+
+    # -- handlers -------------------------------------------------------------------------
+
+    def _user_span(self, ev: Event) -> UserSpan | None:
+        iid = _str(ev.data.get("item_id"))
+        if iid is None:
+            return None
+        sp = self.user_spans.get(iid)
+        if sp is None:
+            sp = self.user_spans[iid] = UserSpan(iid, _epoch=self._epoch)
+        return sp
+
+    def _note_anchor(self, ev: Event, ms: int) -> None:
+        ep = self._epoch
+        if ev.timestamp is not None and self.t0 is not None and not ep.offsets:
+            a = ev.timestamp - self.t0 - ms / 1000
+            if ep.anchor is None or a < ep.anchor:
+                ep.anchor = a
+
+    def _speech_started(self, ev: Event) -> None:
+        ms = _int(ev.data.get("audio_start_ms"))
+        sp = self._user_span(ev)
+        self._epoch_used = True
+        if sp is None or ms is None:
+            return
+        self._note_anchor(ev, ms)
+        sp.start_ms = ms
+        sp.start = self.user_time(ms, start=True)
+
+    def _speech_stopped(self, ev: Event) -> None:
+        ms = _int(ev.data.get("audio_end_ms"))
+        sp = self._user_span(ev)
+        if ms is None:
+            return
+        self._note_anchor(ev, ms)
+        end = self.user_time(ms)
+        if sp is not None:
+            sp.end_ms = ms
+            sp.end = end
+        if end is None and self.t0 is None:
+            end = self._epoch.base + ms / 1000
+        self._pending_trigger = end
+
+    def _committed(self, ev: Event) -> None:
+        ep = self._epoch
+        iid = _str(ev.data.get("item_id"))
+        if iid is not None and iid not in self.user_spans and ep.in_bytes > ep.buffer_start:
+            # a manual commit (no VAD): the item is the audio appended since the last commit
+            sp = self.user_spans[iid] = UserSpan(iid, _epoch=ep)
+            sp.start = self._offset_time(ep.buffer_start)
+            sp.end = self._offset_time(ep.in_bytes)
+            if sp.end is not None:
+                self._pending_trigger = sp.end
+        ep.buffer_start = ep.in_bytes
+
+    def _cleared(self, ev: Event) -> None:
+        self._epoch.buffer_start = self._epoch.in_bytes
+
+    def _user_text(self, ev: Event) -> None:
+        item = ev.item
+        if item is not None and item.role == "user" and any(p.type == "input_text" for p in item.content):
+            # a typed user message: the response it triggers starts no earlier than "now"
+            self._pending_trigger = self._user_cursor if self.t0 is None else None
+
+    def _response_created(self, ev: Event) -> None:
+        resp = ev.data.get("response")
+        rid = _str(resp.get("id")) if type(resp) is dict else _str(ev.data.get("response_id"))
+        if rid is not None and self._pending_trigger is not None:
+            self._triggers[rid] = self._pending_trigger
+
+    def _truncated(self, ev: Event) -> None:
+        iid = _str(ev.data.get("item_id"))
+        ms = _int(ev.data.get("audio_end_ms"))
+        item = self.items.get(iid) if iid is not None else None
+        if item is None or ms is None:
+            return
+        item.cut_ms = ms
+        if item is self._current:
+            self._asst_cursor = item.end
+
+    def _session_created(self, ev: Event) -> None:
+        if not self._epoch_used:
+            return
+        base = max(self._user_cursor, self._asst_cursor)
+        self._epoch = _Epoch(base)
+        self._epoch_used = False
+        if self.t0 is None:
+            self._user_cursor = base
+        self._pending_trigger = None
+        self._current = None
+
+
+_SESSION_KINDS = frozenset({"session.created", "session.updated", "session.update"})
+
+_HANDLERS = {
+    "input_audio_buffer.speech_started": Timeline._speech_started,
+    "input_audio_buffer.speech_stopped": Timeline._speech_stopped,
+    "input_audio_buffer.committed": Timeline._committed,
+    "input_audio_buffer.cleared": Timeline._cleared,
+    "conversation.item.create": Timeline._user_text,
+    "conversation.item.added": Timeline._user_text,
+    "response.created": Timeline._response_created,
+    "conversation.item.truncate": Timeline._truncated,
+    "conversation.item.truncated": Timeline._truncated,
+    "session.created": Timeline._session_created,
+}
