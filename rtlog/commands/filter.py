@@ -1,11 +1,277 @@
-"""The `filter` subcommand (being built: see its issue)."""
+"""The `filter` subcommand: options → `rtlog.selection`, and the one-line-per-event view."""
 
 from __future__ import annotations
 
-from rtlog.commands.common import Files, Strict
-from rtlog.errors import UsageError
+import os
+from enum import Enum
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.text import Text
+
+from rtlog import output, selection
+from rtlog.commands.common import Files, Strict, diagnostics
+from rtlog.errors import NothingFound, UsageError
+from rtlog.events import CLIENT, SERVER, Event, Item
+from rtlog.reader import expand_sources
+from rtlog.session import SessionTracker
+from rtlog.units import fmt_int
+
+Globs = Annotated[list[str] | None, typer.Option("--type", "-t", metavar="GLOB", show_default=False,
+    help="Event type glob (repeatable: any of them). Matches the recorded name or any alias of it, "
+    "so 'response.output_audio.delta' also selects beta 'response.audio.delta'.")]  # fmt: skip
 
 
-def filter_command(files: Files = None, strict: Strict = False) -> None:
-    """Not built yet."""
-    raise UsageError("filter: not implemented yet")
+class Side(str, Enum):
+    client = "client"
+    server = "server"
+
+
+class Format(str, Enum):
+    auto = "auto"
+    jsonl = "jsonl"
+    pretty = "pretty"
+
+
+def filter_command(
+    files: Files = None,
+    types: Globs = None,
+    exclude_types: Annotated[list[str] | None, typer.Option("--exclude-type", "-x", metavar="GLOB", show_default=False,
+        help="Leave out events of this type glob (repeatable).")] = None,
+    sides: Annotated[list[Side] | None, typer.Option("--from", show_default=False,
+        help="Only events sent by the client or by the server.")] = None,
+    items: Annotated[list[str] | None, typer.Option("--item", metavar="ID", show_default=False,
+        help="Events that mention this item id (item_id, item.id, previous_item_id, response output).")] = None,
+    responses: Annotated[list[str] | None, typer.Option("--response", metavar="ID", show_default=False,
+        help="Events of this response id (response_id, response.id).")] = None,
+    calls: Annotated[list[str] | None, typer.Option("--call", metavar="ID", show_default=False,
+        help="Events of this function call id (call_id, item.call_id).")] = None,
+    greps: Annotated[list[str] | None, typer.Option("--grep", "-e", metavar="REGEX", show_default=False,
+        help="Regex searched in the event's JSON text, audio payloads left out.")] = None,
+    wheres: Annotated[list[str] | None, typer.Option("--where", metavar="PATH[=VALUE|~REGEX]", show_default=False,
+        help="A dotted path into the event: PATH=VALUE (numbers compare as numbers), PATH~REGEX, "
+        "or PATH alone (present, not null). E.g. response.status=cancelled.")] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="WHEN", show_default=False,
+        help="From this point on: an offset from the log's first timestamp (90s, 2m30s), an ISO time, or line:N.")] = None,
+    until: Annotated[str | None, typer.Option("--until", metavar="WHEN", show_default=False,
+        help="Up to this point (inclusive); same forms as --since.")] = None,
+    turns: Annotated[list[int] | None, typer.Option("--turn", metavar="N", min=0, show_default=False,
+        help="The events of user turn N and of the responses it triggered (0: before the first turn).")] = None,
+    invert: Annotated[bool, typer.Option("--invert", "-v", help="Select the events that do not match.")] = False,
+    max_count: Annotated[int | None, typer.Option("--max-count", "-m", metavar="N", min=0, show_default=False,
+        help="Stop after N matches.")] = None,
+    count: Annotated[bool, typer.Option("--count", "-c", help="Print only the number of matches.")] = False,
+    follow: Annotated[bool, typer.Option("--follow", "-f",
+        help="Keep reading a log that is still being written, like tail -f (Ctrl-C to stop).")] = False,
+    fmt: Annotated[Format, typer.Option("--format",
+        help="jsonl: the matching lines as recorded; pretty: one short line per event. "
+        "auto: pretty on a terminal, jsonl otherwise.")] = Format.auto,
+    strip_audio: Annotated[bool, typer.Option("--strip-audio",
+        help="Write the lines with base64 audio replaced by '[trimmed: N bytes]' (implies jsonl).")] = False,
+    line_buffered: Annotated[bool, typer.Option("--line-buffered",
+        help="Flush after every line (automatic on a terminal and with --follow).")] = False,
+    strict: Strict = False,
+) -> None:  # fmt: skip
+    """Select events and write them out (grep for realtime logs). Exit 0 if something matched, 1 if not.
+
+    Example: rtlog filter session.jsonl -t 'response.*' | rtlog filter - --response resp_123 | rtlog summary -
+    """
+    selector = selection.Selector(
+        types=types or (), exclude_types=exclude_types or (), directions=[s.value for s in sides or ()],
+        items=items or (), responses=responses or (), calls=calls or (), greps=greps or (),
+        wheres=wheres or (), since=since, until=until, turns=turns or (), invert=invert,
+    )  # fmt: skip
+    sources = expand_sources(files or [])
+    if follow and len(sources) != 1:
+        raise UsageError("--follow reads one log; give one file (or '-')")
+    diag = diagnostics(strict)
+    terminal = output.stdout_is_terminal()
+    pretty = not count and (fmt is Format.pretty or (fmt is Format.auto and terminal and not strip_audio))
+    view = PrettyView(output.console().width, show_source=len(sources) > 1) if pretty else None
+    events = selection.select(
+        sources, selector, diag, follow=follow, max_count=max_count, observe=view.observe if view else None
+    )
+    if count:
+        n = sum(1 for _ in events)
+        with output.stdout_sink() as out:
+            out.write(f"{n}\n".encode())
+    elif view is not None:
+        n = 0
+        for ev in events:
+            output.print_human(view.line(ev))
+            n += 1
+    else:
+        with output.stdout_sink() as out:
+            n = selection.write_lines(events, out, strip=strip_audio, flush_each=line_buffered or follow or terminal)
+    diag.finish()
+    if n == 0:
+        raise NothingFound("")
+
+
+# --- the pretty view ---------------------------------------------------------------------
+
+_FAMILY_STYLES = (
+    ("error", "bold red"),
+    ("session.", "cyan"),
+    ("transcription_session.", "cyan"),
+    ("input_audio_buffer.", "magenta"),
+    ("output_audio_buffer.", "magenta"),
+    ("conversation.", "blue"),
+    ("response.", "green"),
+    ("rate_limits.", "dim"),
+    ("ping", "dim"),
+    ("<", "yellow"),
+)
+TYPE_WIDTH = 30
+
+
+def type_style(kind: str) -> str:
+    for prefix, style in _FAMILY_STYLES:
+        if kind.startswith(prefix):
+            return style
+    return ""
+
+
+def short_id(i: str) -> str:
+    """`resp_DCuJuumlycmkBxgQV2oj5` → `…QV2oj5`; ids of up to 8 characters stay whole."""
+    return i if len(i) <= 8 else f"…{i[-6:]}"
+
+
+def fmt_offset(seconds: float) -> str:
+    """`+0:01.234`, `+12:05.300`, `+1:02:03.4` (minutes:seconds from the log's start)."""
+    sign = "-" if seconds < 0 else "+"
+    s = abs(seconds)
+    if s >= 3600:
+        h, rem = divmod(s, 3600)
+        return f"{sign}{int(h)}:{int(rem // 60):02d}:{rem % 60:04.1f}"
+    return f"{sign}{int(s // 60)}:{s % 60:06.3f}"
+
+
+def _quote(text: str) -> str:
+    return orjson.dumps(text).decode()
+
+
+class PrettyView:
+    """One compact line per event: line number, time offset (once the log has shown a
+    timestamp), direction arrow, type coloured by family, short ids and a gist. `observe`
+    must see every event, so that audio formats and the time origin are known."""
+
+    def __init__(self, width: int, *, show_source: bool = False) -> None:
+        self.width = max(width, 20)
+        self.show_source = show_source
+        self._source: str | None = None
+        self._sessions = SessionTracker()
+        self._origin: float | None = None
+
+    def observe(self, ev: Event) -> None:
+        if ev.source != self._source:
+            self._source = ev.source
+            self._sessions = SessionTracker()
+            self._origin = None
+        self._sessions.feed(ev)
+        if self._origin is None and ev.timestamp is not None:
+            self._origin = ev.timestamp
+
+    def line(self, ev: Event) -> Text:
+        t = Text(no_wrap=True, overflow="ellipsis")
+        loc = f"{os.path.basename(ev.source)}:{ev.line_no}" if self.show_source else f"{ev.line_no:>5}"
+        t.append(loc, "dim")
+        if self._origin is not None:
+            t.append(" ")
+            t.append(f"{fmt_offset(ev.timestamp - self._origin):>9}" if ev.timestamp is not None else " " * 9, "dim")
+        arrow = {CLIENT: ("→", "bold cyan"), SERVER: ("←", "bold yellow")}.get(ev.direction, ("·", "dim"))
+        t.append(" ")
+        t.append(*arrow)
+        t.append(" ")
+        t.append(ev.type.ljust(TYPE_WIDTH), type_style(ev.kind))
+        ids = self._ids(ev)
+        if ids:
+            t.append(" ")
+            t.append(ids, "dim")
+        for piece in self._gist(ev):
+            t.append(" ")
+            t.append(*piece) if isinstance(piece, tuple) else t.append(piece)
+        t.rstrip()
+        t.truncate(self.width, overflow="ellipsis")
+        return t
+
+    @staticmethod
+    def _ids(ev: Event) -> str:
+        parts = []
+        rid, iid, cid = ev.response_id, ev.item_id, ev.call_id
+        if rid:
+            parts.append(short_id(rid))
+        if iid:
+            parts.append(short_id(iid))
+        if cid:
+            parts.append(short_id(cid))
+        return " ".join(parts)
+
+    def _gist(self, ev: Event) -> list[Any]:
+        """What the event says, in a few words (pieces are text or (text, style))."""
+        kind = ev.kind
+        d = ev.data
+        if ev.is_audio:
+            return self._audio(ev)
+        if kind == "error" or kind.endswith(".failed"):
+            err = ev.error
+            if err is not None:
+                return [(err.code or err.type or "error", "bold red"), err.message or ""]
+        if ev.response is not None and kind.startswith("response."):
+            return self._response(ev)
+        if kind in ("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped"):
+            ms = d.get("audio_start_ms", d.get("audio_end_ms"))
+            return [f"at {fmt_int(ms)} ms"] if type(ms) is int else []
+        if kind.startswith("session.") and type(d.get("session")) is dict:
+            s = self._sessions.current
+            return [p for p in (s.model, s.voice and f"voice {s.voice}", s.output_format.label()) if p]
+        item = ev.item
+        if item is not None:
+            return _item_gist(item)
+        text = ev.text
+        if text is not None:
+            return [(_quote(text), "italic" if kind.endswith(".delta") else "")]
+        if ev.frame != "message" and ev.envelope is not None:
+            env = ev.envelope
+            return [str(env[k]) for k in ("code", "reason") if k in env and env[k] not in (None, "")]
+        return []
+
+    def _audio(self, ev: Event) -> list[Any]:
+        info = ev.audio_info()
+        if info is None or info.problem == "missing":
+            return [("no audio", "red")]
+        if info.problem == "invalid":
+            return [("invalid base64", "red")]
+        fmt = self._sessions.input_format if ev.direction == CLIENT else self._sessions.output_format(ev.response_id)
+        pieces: list[Any] = [f"{fmt_int(info.nbytes)} B · {fmt.seconds(info.nbytes) * 1000:,.0f} ms"]
+        if info.problem == "placeholder":
+            pieces.append(("(trimmed)", "dim"))
+        return pieces
+
+    @staticmethod
+    def _response(ev: Event) -> list[Any]:
+        r = ev.response
+        assert r is not None
+        pieces: list[Any] = []
+        if r.status:
+            style = {"completed": "green", "cancelled": "yellow", "failed": "bold red", "incomplete": "yellow"}.get(r.status, "")
+            pieces.append((r.status + (f" ({r.status_reason})" if r.status_reason else ""), style))
+        if r.usage is not None and ev.kind == "response.done":
+            u = r.usage
+            pieces.append(f"tokens {fmt_int(u.input_tokens)} in / {fmt_int(u.output_tokens)} out")
+        return pieces
+
+
+def _item_gist(item: Item) -> list[Any]:
+    what = " ".join(p for p in (item.role, item.type if item.type != "message" else None) if p) or "item"
+    pieces: list[Any] = [(what, "bold")]
+    if item.status:
+        pieces.append(item.status)
+    if item.name is not None:
+        pieces.append(f"{item.name}({item.arguments or ''})")
+    elif item.output is not None:
+        pieces.append(_quote(item.output))
+    elif item.text is not None:
+        pieces.append((_quote(item.text), "italic"))
+    return pieces

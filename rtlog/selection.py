@@ -1,0 +1,704 @@
+"""Selecting events: the predicates of `rtlog filter`, a byte-level prefilter, and writing
+the matching lines (as recorded, or with their base64 audio replaced by a marker).
+
+Owns: turning option values into a `Selector` (type globs, direction, ids, regex over the
+event text, `--where` paths, time and line ranges, user turns), matching events against it,
+the prefilter that skips lines which cannot match without parsing them, `--since/--until`
+parsing, and `--strip-audio` rewriting. It does not own reading (reader.py), the event model
+(events.py) or presentation (commands/filter.py).
+
+Predicates combine with AND across options and OR within one repeated option. Stateful
+predicates (time offsets, turns) are per source: each file is its own log.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import zlib
+import lzma
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, BinaryIO
+
+import orjson
+
+from rtlog.errors import InputError, UsageError
+from rtlog.events import (
+    AUDIO_PAYLOAD_KEY,
+    KIND_ALIASES,
+    PAYLOAD_KEYS,
+    BadLine,
+    Event,
+    inspect_b64,
+    parse_line,
+    parse_timestamp,
+)
+from rtlog.reader import _BOM, Diagnostics, Source, _read_error, open_source, read_events
+from rtlog.turns import TurnTracker
+from rtlog.units import parse_duration
+
+# --- event type globs ----------------------------------------------------------------
+
+#: canonical kind → every other name the same event is recorded under (beta, Azure, …)
+OTHER_NAMES: dict[str, tuple[str, ...]] = {}
+for _old, _new in KIND_ALIASES.items():
+    OTHER_NAMES[_new] = (*OTHER_NAMES.get(_new, ()), _old)
+
+#: a literal shorter than this is not worth a prefilter (it would pass most lines)
+MIN_NEEDLE = 4
+#: characters that no JSON writer escapes, so such a text appears in the line as bytes
+_PLAIN = re.compile(r"[A-Za-z0-9_.:<>-]+")
+
+
+class TypeGlobs:
+    """Shell-style patterns over event types. A pattern matches an event when it matches any
+    name of the event's type: the name as recorded, its canonical (GA) kind, or the other
+    names of that kind (`response.*audio.delta` and `response.audio.delta` both select beta
+    and GA audio deltas), so one pattern serves beta and GA logs."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.patterns = tuple(patterns)
+        self._rx = re.compile("|".join(fnmatch.translate(p) for p in self.patterns))
+        self._cache: dict[str, bool] = {}  # recorded type → verdict (kind follows from the type)
+
+    def __call__(self, ev: Event) -> bool:
+        hit = self._cache.get(ev.type)
+        if hit is None:
+            match = self._rx.match
+            hit = any(match(n) for n in (ev.type, ev.kind, *OTHER_NAMES.get(ev.kind, ())))
+            self._cache[ev.type] = hit
+        return hit
+
+    def needles(self) -> tuple[bytes, ...] | None:
+        """Byte strings of which every line holding a matching event contains at least one,
+        or None if the patterns are too loose to say.
+
+        A recorded type appears in its line as written (types are plain ASCII words that no
+        JSON writer escapes), so a type matching a pattern contains the pattern's longest
+        literal run; an event whose *other* name matches was recorded under one of the names
+        of that kind, which are added. Synthesised types of non-message records (`<close>`)
+        do not appear in the line, so patterns that could match them get no needles."""
+        found: set[str] = set()
+        for p in self.patterns:
+            if p[:1] in "<*?[" and p[-1:] in ">*?]":
+                return None  # could match `<close>`, which is not in the line's bytes
+            head = p.split("[", 1)[0]  # a character class hides what follows; ignore it
+            literal = max(re.split(r"[*?]", head), key=len)
+            if len(literal) < MIN_NEEDLE or not _PLAIN.fullmatch(literal):
+                return None
+            found.add(literal)
+            for kind, others in OTHER_NAMES.items():
+                names = (kind, *others)
+                if any(fnmatch.fnmatchcase(n, p) for n in names):
+                    found.update(names)
+        return _minimal_needles(found)
+
+
+def _minimal_needles(texts: Iterable[str]) -> tuple[bytes, ...]:
+    """Drop needles that contain another needle (the shorter one finds their lines too)."""
+    ts = sorted(set(texts), key=len)
+    keep: list[str] = []
+    for t in ts:
+        if not any(k in t for k in keep):
+            keep.append(t)
+    return tuple(k.encode() for k in keep)
+
+
+# --- ids -------------------------------------------------------------------------------
+
+
+def _output_items(d: dict[str, Any]) -> list[Any]:
+    resp = d.get("response")
+    if type(resp) is dict:
+        out = resp.get("output")
+        if type(out) is list:
+            return out
+    return []
+
+
+def item_ids(d: dict[str, Any]) -> list[Any]:
+    """Item ids an event mentions: item_id, item.id, previous_item_id, response.output[].id."""
+    item = d.get("item")
+    ids = [d.get("item_id"), d.get("previous_item_id"), item.get("id") if type(item) is dict else None]
+    ids += [it.get("id") for it in _output_items(d) if type(it) is dict]
+    return ids
+
+
+def response_ids(d: dict[str, Any]) -> list[Any]:
+    """Response ids an event mentions: response_id, response.id."""
+    resp = d.get("response")
+    return [d.get("response_id"), resp.get("id") if type(resp) is dict else None]
+
+
+def call_ids(d: dict[str, Any]) -> list[Any]:
+    """Call ids an event mentions: call_id, item.call_id, response.output[].call_id."""
+    item = d.get("item")
+    ids = [d.get("call_id"), item.get("call_id") if type(item) is dict else None]
+    ids += [it.get("call_id") for it in _output_items(d) if type(it) is dict]
+    return ids
+
+
+# --- --where -------------------------------------------------------------------------
+
+_MISSING = object()
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """`PATH=VALUE` (equal; numbers compare as numbers), `PATH~REGEX` (search in the value's
+    text), or `PATH` (present and not null). PATH is dotted; list elements by index."""
+
+    path: tuple[str, ...]
+    op: str  # "=", "~" or "exists"
+    value: str = ""
+    number: float | None = None
+    regex: re.Pattern[str] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Where:
+        m = re.match(r"([^=~]*)([=~])(.*)", text, re.S)
+        path_text, op, value = (m.group(1), m.group(2), m.group(3)) if m else (text, "exists", "")
+        path = tuple(path_text.strip().split("."))
+        if not all(path):
+            raise UsageError(f"--where {text!r}: expected PATH, PATH=VALUE or PATH~REGEX with a dotted PATH such as response.status")
+        if op == "~":
+            return cls(path, op, value, regex=_regex(value, f"--where {text!r}"))
+        number = float(value) if op == "=" and _NUMBER.fullmatch(value.strip()) else None
+        return cls(path, op, value, number)
+
+    def __call__(self, ev: Event) -> bool:
+        v: Any = ev.data
+        for seg in self.path:
+            if type(v) is dict:
+                v = v.get(seg, _MISSING)
+            elif type(v) is list and re.fullmatch(r"-?\d+", seg) and -len(v) <= int(seg) < len(v):
+                v = v[int(seg)]
+            else:
+                return False
+            if v is _MISSING:
+                return False
+        if self.op == "exists":
+            return v is not None
+        if self.op == "~":
+            assert self.regex is not None
+            return self.regex.search(_value_text(v)) is not None
+        if (type(v) is int or type(v) is float) and self.number is not None:
+            return v == self.number
+        return _value_text(v) == self.value
+
+
+def _value_text(v: Any) -> str:
+    """A field's text: strings as they are, anything else as compact JSON."""
+    return v if type(v) is str else orjson.dumps(v).decode()
+
+
+def _regex(text: str, what: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise UsageError(f"{what}: bad regular expression: {exc}") from None
+
+
+# --- --since / --until ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A place in a log: `line` (a line number), `offset` (seconds from the log's first
+    timestamp) or `time` (epoch seconds, or seconds since midnight for time-of-day logs)."""
+
+    kind: str
+    value: float
+
+    @classmethod
+    def parse(cls, text: str, option: str) -> Bound:
+        t = text.strip()
+        if t.lower().startswith("line:"):
+            n = t[5:].strip()
+            if not n.isdigit():
+                raise UsageError(f"{option} {text!r}: line:N needs a line number, e.g. line:120")
+            return cls("line", int(n))
+        secs = parse_duration(t)
+        if secs is not None:
+            return cls("offset", secs)
+        ts = parse_timestamp(t)
+        if ts is not None:
+            return cls("time", ts)
+        raise UsageError(
+            f"{option} {text!r}: expected an offset from the log's start (90s, 2m30s), "
+            "an ISO time (2025-06-01T10:00:05Z) or line:N"
+        )
+
+
+# --- the selector --------------------------------------------------------------------
+
+
+class Selector:
+    """All predicates of one run. Call `start(source)` before each source's events and
+    `finish()` after them; `__call__(ev)` says whether the event is selected (before
+    `--invert`). Every event of the source must be passed in order when `needs_every_event`."""
+
+    def __init__(
+        self,
+        *,
+        types: Sequence[str] = (),
+        exclude_types: Sequence[str] = (),
+        directions: Sequence[str] = (),
+        items: Sequence[str] = (),
+        responses: Sequence[str] = (),
+        calls: Sequence[str] = (),
+        greps: Sequence[str] = (),
+        wheres: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        turns: Sequence[int] = (),
+        invert: bool = False,
+    ) -> None:
+        self.invert = invert
+        self.types = TypeGlobs(types) if types else None
+        self.since = Bound.parse(since, "--since") if since is not None else None
+        self.until = Bound.parse(until, "--until") if until is not None else None
+        self.turns = frozenset(turns)
+        self._timed = any(b is not None and b.kind != "line" for b in (self.since, self.until))
+        preds: list[Callable[[Event], bool]] = []
+        if self.types is not None:
+            preds.append(self.types)
+        if exclude_types:
+            excluded = TypeGlobs(exclude_types)
+            preds.append(lambda ev: not excluded(ev))
+        if directions:
+            dirs = frozenset(directions)
+            preds.append(lambda ev: ev.direction in dirs)
+        for wanted, ids_of in ((items, item_ids), (responses, response_ids), (calls, call_ids)):
+            if wanted:
+                preds.append(_id_predicate(frozenset(wanted), ids_of))
+        if self.since is not None or self.until is not None:
+            preds.append(self._in_range)
+        for w in wheres:
+            preds.append(Where.parse(w))
+        if greps:
+            for g in greps:
+                _regex(g, f"--grep {g!r}")  # each on its own first, to name a bad one
+            rx = _regex("|".join(f"(?:{g})" for g in greps), "--grep")
+            preds.append(lambda ev: _grep(rx, ev))
+        self._preds = preds
+        self._needles = self._find_needles(items, responses, calls)
+        self._source = ""
+        self._tracker: TurnTracker | None = None
+        self._origin: float | None = None
+        self._last_ts: float | None = None
+        self._events = 0
+
+    @staticmethod
+    def _id_needles(ids: Iterable[str]) -> tuple[bytes, ...] | None:
+        ids = list(ids)
+        if not ids or not all(len(i) >= MIN_NEEDLE and _PLAIN.fullmatch(i) for i in ids):
+            return None
+        return _minimal_needles(ids)
+
+    def _find_needles(self, *id_sets: Sequence[str]) -> tuple[bytes, ...] | None:
+        if self.invert or self.turns or self._timed:
+            return None  # every event is needed (inverted output, turn tracking, timestamps)
+        if self.types is not None:
+            found = self.types.needles()
+            if found is not None:
+                return found
+        for ids in id_sets:  # any one option's ids: AND means each option alone is necessary
+            found = self._id_needles(ids)
+            if found is not None:
+                return found
+        return None
+
+    @property
+    def needles(self) -> tuple[bytes, ...] | None:
+        """A line can only be selected if it contains one of these byte strings (None: any line can)."""
+        return self._needles
+
+    @property
+    def until_line(self) -> int | None:
+        """The last line that can be selected, when `--until line:N` bounds it."""
+        return int(self.until.value) if self.until is not None and self.until.kind == "line" else None
+
+    def start(self, source: str) -> None:
+        self._source = source
+        self._tracker = TurnTracker() if self.turns else None
+        self._origin = self._last_ts = None
+        self._events = 0
+
+    def finish(self) -> None:
+        """After a source: time bounds on a log without any timestamp are an error."""
+        if self._timed and self._events and self._origin is None:
+            raise InputError(
+                f"{self._source}: the log has no timestamps, so --since/--until can only be used as line:N"
+            )
+
+    def __call__(self, ev: Event) -> bool:
+        self._events += 1
+        if self._timed:
+            ts = ev.timestamp
+            if ts is not None:
+                self._last_ts = ts
+                if self._origin is None:
+                    self._origin = ts
+        ok = True
+        if self._tracker is not None:
+            ok = self._tracker.feed(ev) in self.turns  # the tracker must see every event
+        if ok:
+            for p in self._preds:
+                if not p(ev):
+                    ok = False
+                    break
+        return ok != self.invert
+
+    def _in_range(self, ev: Event) -> bool:
+        """Events without a timestamp take the last timestamp before them; those before
+        the first timestamp are at offset 0, and at no known absolute time."""
+        for bound, after in ((self.since, True), (self.until, False)):
+            if bound is None:
+                continue
+            if bound.kind == "line":
+                x: float | None = ev.line_no
+            elif bound.kind == "offset":
+                x = 0.0 if self._last_ts is None or self._origin is None else self._last_ts - self._origin
+            else:
+                x = self._last_ts
+            if x is None or (x < bound.value if after else x > bound.value):
+                return False
+        return True
+
+
+def _id_predicate(wanted: frozenset[str], ids_of: Callable[[dict[str, Any]], list[Any]]) -> Callable[[Event], bool]:
+    return lambda ev: any(i in wanted for i in ids_of(ev.data) if type(i) is str)
+
+
+# --- audio payloads --------------------------------------------------------------------
+
+
+def trimmed_marker(nbytes: int) -> str:
+    """The placeholder that stands for `nbytes` of audio (`events.inspect_b64` reads it back)."""
+    return f"[trimmed: {nbytes} bytes]"
+
+
+def _item_audio_parts(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """The content parts of the event's item that carry valid, non-empty base64 audio."""
+    item = d.get("item")
+    content = item.get("content") if type(item) is dict else None
+    if type(content) is not list:
+        return []
+    return [
+        c for c in content
+        if type(c) is dict and type(c.get("audio")) is str and c["audio"] and inspect_b64(c["audio"]).problem is None
+    ]  # fmt: skip
+
+
+def _main_audio(ev: Event) -> int | None:
+    """Decoded length of the event's own audio payload (delta / audio), if it is valid and not empty."""
+    if ev.kind not in AUDIO_PAYLOAD_KEY:
+        return None
+    info = ev.audio_info()
+    return info.nbytes if info is not None and info.problem is None and info.nbytes > 0 else None
+
+
+def _data_as_recorded(ev: Event) -> dict[str, Any]:
+    """The event dict with its audio payload in place (the reader may have cut it out)."""
+    if ev.payload_span is None:
+        return ev.data
+    start, end = ev.payload_span
+    return {**ev.data, AUDIO_PAYLOAD_KEY[ev.kind]: ev.raw[start:end].decode("ascii", "replace")}
+
+
+def _with_markers(ev: Event, main: int | None) -> dict[str, Any]:
+    """A copy of the event dict with its valid audio payloads replaced by markers."""
+    out = dict(ev.data)
+    if main is not None:
+        out[AUDIO_PAYLOAD_KEY[ev.kind]] = trimmed_marker(main)
+    item = out.get("item")
+    if _item_audio_parts(out):
+        content = [
+            {**c, "audio": trimmed_marker(inspect_b64(c["audio"]).nbytes)} if any(c is p for p in _item_audio_parts(ev.data)) else c
+            for c in item["content"]
+        ]  # fmt: skip
+        out["item"] = {**item, "content": content}
+    return out
+
+
+def strip_audio(ev: Event) -> bytes:
+    """The event's line with each base64 audio payload replaced by `[trimmed: N bytes]`
+    (N its decoded length): the event's own `delta`/`audio` and audio content parts of its
+    item. The payloads are cut out of the line as recorded, so every other byte stays as it
+    was; where that cannot be done safely (a payload not in the line exactly once, e.g.
+    written with `\\/` escapes) the record is re-serialised instead. Either result must parse
+    back to the same event with markers in place, else the line is returned unchanged.
+    Invalid payloads and placeholders are kept as they are."""
+    marked = _marked(ev)
+    if marked is None:
+        return ev.raw
+    line, expected = marked
+    if line is not None and _same_event(line, ev, expected):
+        return line
+    line = _reserialised(ev, expected)
+    if line is not None and _same_event(line, ev, expected):
+        return line
+    return ev.raw
+
+
+def _marked(ev: Event) -> tuple[bytes | None, dict[str, Any]] | None:
+    """The line with markers spliced in (None if the payloads cannot be placed) and the event
+    dict with markers; None when the event carries no valid audio."""
+    main = _main_audio(ev)
+    parts = _item_audio_parts(ev.data)
+    if main is None and not parts:
+        return None
+    raw = ev.raw
+    cuts: list[tuple[int, int, bytes]] | None = []
+    if main is not None:
+        span = ev.payload_span or _only_place(raw, ev.data[AUDIO_PAYLOAD_KEY[ev.kind]])
+        cuts = None if span is None else [(*span, trimmed_marker(main).encode())]
+    for c in parts:
+        span = _only_place(raw, c["audio"])
+        if cuts is None or span is None:
+            cuts = None
+            break
+        cuts.append((*span, trimmed_marker(inspect_b64(c["audio"]).nbytes).encode()))
+    line = None
+    if cuts:
+        line = raw
+        for start, end, marker in sorted(cuts, reverse=True):
+            line = line[:start] + marker + line[end:]
+    return line, _with_markers(ev, main)
+
+
+def _only_place(raw: bytes, text: str) -> tuple[int, int] | None:
+    needle = text.encode()
+    at = raw.find(needle)
+    if at < 0 or raw.find(needle, at + 1) >= 0:
+        return None
+    return at, at + len(needle)
+
+
+def _same_event(line: bytes, ev: Event, expected: dict[str, Any]) -> bool:
+    try:
+        new = parse_line(line, ev.source, ev.line_no)
+    except BadLine:
+        return False
+    same_record = (new.type, new.direction, new.timestamp, new.frame) == (ev.type, ev.direction, ev.timestamp, ev.frame)
+    return same_record and _data_as_recorded(new) == expected
+
+
+def _reserialised(ev: Event, expected: dict[str, Any]) -> bytes | None:
+    """The record written anew by orjson (key order kept) with `expected` as its event."""
+    raw = ev.raw
+    end = b"\r\n" if raw.endswith(b"\r\n") else b"\n" if raw.endswith(b"\n") else b""
+    env = ev.envelope
+    if env is None:
+        return orjson.dumps(expected) + end
+    for k in PAYLOAD_KEYS:
+        v = env.get(k)
+        if v is ev.data:
+            return orjson.dumps({**env, k: expected}) + end
+        if type(v) is str and v.lstrip()[:1] == "{":  # the event as a JSON string
+            return orjson.dumps({**env, k: orjson.dumps(expected).decode()}) + end
+    return None
+
+
+def _grep(rx: re.Pattern[str], ev: Event) -> bool:
+    """`--grep` searches the line and the event as compact JSON (so a pattern works whatever
+    the envelope and spacing), both with audio payloads as `--strip-audio` writes them."""
+    raw, data = ev.raw, ev.data
+    marked = _marked(ev) if ev.kind in AUDIO_PAYLOAD_KEY or "item" in data else None
+    if marked is not None:
+        raw = marked[0] or b""
+        data = marked[1]
+    text = raw.decode("utf-8", "replace").rstrip("\r\n")
+    return rx.search(text) is not None or rx.search(orjson.dumps(data).decode()) is not None
+
+
+# --- reading with the prefilter ---------------------------------------------------------
+
+BLOCK = 1 << 18  # measured with the reader's 1 MB buffer: 32 KiB 0.141 s, 256 KiB 0.119 s per 240 MB
+
+
+def prefiltered_events(
+    src: Source, diag: Diagnostics, needles: Sequence[bytes], *, stdin: BinaryIO | None = None
+) -> Iterator[Event]:
+    """The events of a source that may match, in order: lines containing none of `needles`
+    are skipped without being parsed (their line numbers still count).
+
+    Blocks are read whole and searched for the needles with `bytes.find`, so Python code
+    runs once per line only to count it, never per byte.
+
+    Bad lines: a skipped line is only checked by its first and last bytes (`{` … `}`, which
+    costs nothing); a line that does not look like a JSON object is parsed, so truncated
+    lines, log text and blank lines get exactly the warnings a full read gives. A line that
+    looks like an object but is malformed inside, or is valid JSON but not an event, is not
+    reported when it cannot match; a full read (any run without a prefilter) reports it.
+    The selection itself is the same as a full read's: a line without a needle cannot hold
+    a matching event, and candidates are parsed and matched exactly."""
+    scan = _Scanner(src.name, diag, needles)
+    bad_before = diag.by_source.get(src.name, 0)
+    try:
+        with open_source(src, stdin) as fp:
+            if fp.peek(3)[:3] == _BOM:  # type: ignore[attr-defined]
+                fp.read(3)
+            read = fp.read1  # type: ignore[attr-defined]  # what is there: works mid-pipe
+            pending: list[bytes] = []  # the start of a line longer than what was read
+            while True:
+                buf = read(BLOCK)
+                if not buf:
+                    break
+                end = buf.rfind(b"\n") + 1
+                if end == 0:
+                    pending.append(buf)
+                    continue
+                start = 0
+                if pending:  # finish the long line alone rather than copy the block onto it
+                    start = buf.find(b"\n") + 1
+                    pending.append(buf[:start])
+                    yield from scan.block(b"".join(pending), 0, None)
+                    pending = []
+                yield from scan.block(buf, start, end)
+                if end < len(buf):
+                    pending.append(buf[end:])
+            if pending:
+                yield from scan.block(b"".join(pending), 0, None)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        diag.bad_line(src.name, scan.line_no + 1, f"cannot read further: {_read_error(exc)}")
+    # the reader's rule: only bad lines (a cut-off last line alone is a log that has just begun)
+    bad = diag.by_source.get(src.name, 0) - bad_before
+    if scan.good == 0 and bad > (1 if scan.cut_last_line else 0):
+        raise InputError(f"{src.name}: no events found: not a JSONL event log?")
+
+
+class _Scanner:
+    def __init__(self, name: str, diag: Diagnostics, needles: Sequence[bytes]) -> None:
+        self.name = name
+        self.diag = diag
+        self.needles = tuple(needles)
+        self.line_no = 0
+        self.good = 0  # lines that parsed, or look like objects and were skipped
+        self.cut_last_line = False
+
+    def block(self, buf: bytes, start: int, end: int | None) -> list[Event]:
+        """The candidate events of the lines in `buf[start:end]`, each ending in a newline;
+        with `end` None, `buf` is one line (the last may lack its newline)."""
+        if end is None:
+            self.line_no += 1
+            if any(n in buf for n in self.needles):
+                ev = self._parse(buf)
+                return [] if ev is None else [ev]
+            body = buf.rstrip(b"\r\n")
+            if body[:1] == b"{" and body[-1:] == b"}":
+                self.good += 1
+            else:
+                self._parse(buf)
+            return []
+        find = buf.find
+        cands: list[int] = []
+        for nd in self.needles:
+            p = find(nd, start, end)
+            while p >= 0:
+                cands.append(p)
+                p = find(nd, find(b"\n", p, end) + 1, end)
+        if len(self.needles) > 1:
+            cands.sort()
+        cands.append(end)  # sentinel
+        out: list[Event] = []
+        ci = 0
+        nxt = cands[0]
+        line_no = self.line_no
+        skipped = 0
+        pos = start
+        while pos < end:
+            e = find(b"\n", pos, end)
+            line_no += 1
+            if nxt < e:  # a needle starts on this line
+                while nxt < e:
+                    ci += 1
+                    nxt = cands[ci]
+                self.line_no = line_no
+                ev = self._parse(buf[pos : e + 1])
+                if ev is not None:
+                    out.append(ev)
+            elif buf[pos] == 123 and (buf[e - 1] == 125 or (buf[e - 1] == 13 and buf[e - 2] == 125)):
+                skipped += 1  # `{…}`: looks whole, cannot match
+            else:  # not `{…}`: parse it so that a bad line is reported as a full read would
+                self.line_no = line_no
+                self._parse(buf[pos : e + 1])
+            pos = e + 1
+        self.line_no = line_no
+        self.good += skipped
+        return out
+
+    def _parse(self, line: bytes) -> Event | None:
+        """Parse a line; a bad line is reported by the reader's rule (blank lines are fine,
+        a last line without its newline says so) and gives None."""
+        try:
+            ev = parse_line(line, self.name, self.line_no)
+        except BadLine as exc:
+            if line.strip():
+                reason = str(exc)
+                if not line.endswith(b"\n"):
+                    self.cut_last_line = True
+                    reason = f"incomplete last line, no newline at the end (log still being written?): {reason}"
+                self.diag.bad_line(self.name, self.line_no, reason)
+            return None
+        self.good += 1
+        return ev
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+def select(
+    sources: Iterable[Source],
+    selector: Selector,
+    diag: Diagnostics,
+    *,
+    follow: bool = False,
+    stdin: BinaryIO | None = None,
+    observe: Callable[[Event], None] | None = None,
+    max_count: int | None = None,
+) -> Iterator[Event]:
+    """The selected events of `sources` in order (with `invert`, the others), at most
+    `max_count`; reading stops as soon as nothing more can be selected. `observe` sees
+    every event (so it turns the prefilter off); `follow` reads the source as it grows."""
+    if max_count is not None and max_count <= 0:
+        return
+    needles = selector.needles if observe is None and not follow else None
+    last_line = None if selector.invert else selector.until_line
+    n = 0
+    for src in sources:
+        selector.start(src.name)
+        if needles:
+            events = prefiltered_events(src, diag, needles, stdin=stdin)
+        else:
+            events = read_events(src, diag, follow=follow, stdin=stdin)
+        for ev in events:
+            if observe is not None:
+                observe(ev)
+            if selector(ev):
+                yield ev
+                n += 1
+                if max_count is not None and n >= max_count:
+                    return
+            if last_line is not None and ev.line_no >= last_line:
+                break
+        selector.finish()
+
+
+def write_lines(events: Iterable[Event], out: IO[bytes], *, strip: bool = False, flush_each: bool = False) -> int:
+    """Write each event's line as recorded (or with audio stripped), newline-terminated;
+    return how many were written. `flush_each` makes the output line-buffered."""
+    n = 0
+    write = out.write
+    for ev in events:
+        line = strip_audio(ev) if strip else ev.raw
+        write(line)
+        if not line.endswith(b"\n"):
+            write(b"\n")
+        if flush_each:
+            out.flush()
+        n += 1
+    return n
