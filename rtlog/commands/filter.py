@@ -68,7 +68,8 @@ def filter_command(
         help="jsonl: the matching lines as recorded; pretty: one short line per event. "
         "auto: pretty on a terminal, jsonl otherwise.")] = Format.auto,
     strip_audio: Annotated[bool, typer.Option("--strip-audio",
-        help="Write the lines with base64 audio replaced by '[trimmed: N bytes]' (implies jsonl).")] = False,
+        help="Write the lines with each base64 audio payload replaced by a marker of its size, "
+        "'\\[trimmed: 4800 bytes]' (implies jsonl).")] = False,
     line_buffered: Annotated[bool, typer.Option("--line-buffered",
         help="Flush after every line (automatic on a terminal and with --follow).")] = False,
     strict: Strict = False,
@@ -190,8 +191,10 @@ class PrettyView:
             t.append(" ")
             t.append(ids, "dim")
         for piece in self._gist(ev):
-            t.append(" ")
-            t.append(*piece) if isinstance(piece, tuple) else t.append(piece)
+            text, style = piece if isinstance(piece, tuple) else (piece, "")
+            if text:
+                t.append(" ")
+                t.append(text, style)
         t.rstrip()
         t.truncate(self.width, overflow="ellipsis")
         return t
