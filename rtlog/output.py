@@ -27,11 +27,17 @@ from rtlog.errors import PipeClosed
 _consoles: dict[str, Console] = {}
 
 
+class _StdoutConsole(Console):
+    def on_broken_pipe(self) -> None:
+        # rich's default exits 1 here; let print_human turn it into PipeClosed (141)
+        raise BrokenPipeError
+
+
 def console() -> Console:
     """The human-output console on stdout (created lazily, so tests can swap stdout)."""
     c = _consoles.get("out")
     if c is None or c.file is not sys.stdout:
-        c = Console(file=sys.stdout, highlight=False)
+        c = _StdoutConsole(file=sys.stdout, highlight=False)
         _consoles["out"] = c
     return c
 

@@ -275,13 +275,14 @@ class TranscriptBuilder:
         if it.linked or prev_id is None:
             return
         order = self._order
-        if prev_id == "root":
-            j = 0
-        else:
-            prev = self._items.get(prev_id)
-            if prev is None or prev is it:
-                return
-            j = _index(order, prev) + 1
+        if prev_id == "root":  # stated: the start of the conversation
+            it.linked = True
+            order.insert(0, order.pop(_index(order, it)))
+            return
+        prev = self._items.get(prev_id)
+        if prev is None or prev is it:
+            return
+        j = _index(order, prev) + 1
         it.linked = True
         i = _index(order, it)
         del order[i]
