@@ -152,7 +152,7 @@ def test_usage_errors_exit_2_with_one_line(args: list[str], message: str) -> Non
 def test_bad_lines_are_warned_and_never_leak(tmp_path: Path) -> None:
     good = [orjson.dumps({"type": "response.done", "response": {"id": f"resp_{i}"}}) for i in range(3)]
     p = write_log(tmp_path / "bad.jsonl", [good[0], b"oops", good[1], b'{"type":"response.done",', good[2]])
-    for extra in ([], ["-t", "response.done"], ["-e", "resp"]):
+    for extra in ([], ["-t", "response.done"], ["-e", "resp"], ["-v", "-t", "session.*"]):
         r = run_cli("filter", p, *extra, stderr=None)
         assert r.stdout_bytes == b"".join(g + b"\n" for g in good)
         assert r.stderr == (
