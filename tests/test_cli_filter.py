@@ -229,6 +229,23 @@ def test_pretty_gists(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "\x1b[" not in text
 
 
+def test_pretty_gists_of_items_calls_and_truncation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    out = run_cli("filter", GA, "--format", "pretty", "--turn", "2", "-t", "conversation.item.done").stdout
+    assert out.splitlines() == [
+        "  204 +0:07.918 ← conversation.item.done         …Yk40J2 user completed",
+        '  221 +0:08.184 ← conversation.item.done         …y1B7r1 …P4zWI5 function_call completed get_weather({"city":"Paris"})',
+        '  233 +0:08.364 ← conversation.item.done         …J7fXze …P4zWI5 function_call_output '
+        '"{\\"city\\":\\"Paris\\",\\"condition\\":\\"sunny\\",\\"temperature_c\\":22}"',
+        '  316 +0:09.676 ← conversation.item.done         …zNsMxa assistant completed "It is sunny and twenty two degrees in Paris."',
+    ]
+    out = run_cli("filter", GA, "--format", "pretty", "-t", "conversation.item.truncate*").stdout
+    assert out.splitlines() == [
+        "  471 +0:15.030 → conversation.item.truncate     …j3rRZV at 1,418 ms",
+        "  479 +0:15.070 ← conversation.item.truncated    …j3rRZV at 1,418 ms",
+    ]
+
+
 def test_pretty_lines_fit_the_width(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "60")
     out = run_cli("filter", GA, "--format", "pretty").stdout.splitlines()

@@ -125,6 +125,11 @@ _FAMILY_STYLES = (
     ("<", "yellow"),
 )
 TYPE_WIDTH = 30
+#: events whose gist is the audio position they state
+_AT_MS = frozenset({
+    "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+    "conversation.item.truncate", "conversation.item.truncated",
+})  # fmt: skip
 
 
 def type_style(kind: str) -> str:
@@ -223,7 +228,7 @@ class PrettyView:
                 return [(err.code or err.type or "error", "bold red"), err.message or ""]
         if ev.response is not None and kind.startswith("response."):
             return self._response(ev)
-        if kind in ("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped"):
+        if kind in _AT_MS:
             ms = d.get("audio_start_ms", d.get("audio_end_ms"))
             return [f"at {fmt_int(ms)} ms"] if type(ms) is int else []
         if kind.startswith("session.") and type(d.get("session")) is dict:
