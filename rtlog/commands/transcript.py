@@ -38,6 +38,11 @@ def transcript_command(
 ) -> None:
     """Rebuild the conversation: who said what, in order, with function calls and interruptions.
 
+    User speech shows its transcription (or why there is none), placed at the user's turn
+    however late it arrived; an interrupted reply shows ‖ where the user stopped hearing
+    it. Times are seconds on the audio timeline of `extract-audio --side both`, so srt/vtt
+    subtitles line up with that WAV.
+
     Example: rtlog transcript session.jsonl --format srt > session.srt
     """
     import orjson
@@ -129,12 +134,12 @@ def _error_line(e: Entry) -> str:
 def body_parts(e: Entry) -> tuple[str, str | None]:
     """(what was said or done, what was generated but not heard — None unless truncated)."""
     if e.type == "function_call":
-        return f"→ {e.name or '?'}({e.arguments or ''})", None
+        return clean(f"→ {e.name or '?'}({e.arguments or ''})"), None
     if e.type == "function_call_output":
-        return f"← {e.output if e.output is not None else ''}", None
+        return clean(f"← {e.output if e.output is not None else ''}"), None
     if e.heard_text is not None and e.unheard_text is not None:
-        return e.heard_text.strip(), e.unheard_text.strip()
-    return (e.text or "").strip(), None
+        return clean(e.heard_text.strip()), clean(e.unheard_text.strip())
+    return clean((e.text or "").strip()), None
 
 
 def session_title(s: SessionConfig | None, index: int) -> str:
@@ -152,10 +157,10 @@ def _sessions_by_index(t: Transcript) -> dict[int, SessionConfig]:
 
 
 def print_text(t: Transcript) -> None:
-    """Speaker-labelled turns, wrapped to the console width under a hanging indent; one
-    rich Text per session (styles only show on a terminal)."""
+    """Speaker-labelled turns, wrapped to the console width under a hanging indent (styles
+    only show on a terminal). The lines are wrapped here and handed to rich as they are:
+    rich's own wrapping costs more than reading the log."""
     from rich.rule import Rule
-    from rich.text import Span, Text
 
     width = output.console().width
     timed = any(e.start is not None for e in t.entries)
@@ -167,45 +172,60 @@ def print_text(t: Transcript) -> None:
     several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
     sessions = _sessions_by_index(t)
     renderables: list[object] = []
-    chunks: list[str] = []
-    spans: list[Span] = []
-    pos = 0
-
-    def put(s: str, style: str | None = None) -> None:
-        nonlocal pos
-        chunks.append(s)
-        if style:
-            spans.append(Span(pos, pos + len(s), style))
-        pos += len(s)
-
-    def flush() -> None:
-        nonlocal chunks, spans, pos
-        if chunks:
-            renderables.append(Text("".join(chunks).rstrip("\n"), spans=spans))
-        chunks, spans, pos = [], [], 0
-
+    runs: list[tuple[str, str | None]] = []
+    put = runs.append
     current = None
-    pad = " " * indent
+    pad = "\n" + " " * indent
     for i, e in enumerate(t.entries):
         if e.session != current:
             current = e.session
             if several:
-                flush()
+                if runs:
+                    renderables.append(Prewrapped(runs))
+                    runs = []
+                    put = runs.append
                 renderables.append(Rule(session_title(sessions.get(e.session), e.session), style="dim"))
         if timed:
-            put(clocks[i].rjust(clock_w), "dim")
-            put("  ")
+            put((clocks[i].rjust(clock_w), "dim"))
+            put(("  ", None))
         name = label(e)
-        put(name, STYLES.get(name, "bold"))
-        put(" " * (label_w - len(name) + 2))
+        put((name, STYLES.get(name, "bold")))
+        put((" " * (label_w - len(name) + 2), None))
         for n, line in enumerate(wrap_styled(entry_pieces(e), text_w)):
             if n:
-                put("\n" + pad)
-            for word, style in line:
-                put(word, style)
-        put("\n")
-    flush()
+                put((pad, None))
+            runs.extend(line)
+        put(("\n", None))
+    if runs:
+        renderables.append(Prewrapped(runs))
     output.print_human(*renderables)
+
+
+class Prewrapped:
+    """Text already wrapped to the console's width, as (text, style) runs; rendered as
+    it is (rich would re-wrap a Text, which is slow on long transcripts)."""
+
+    def __init__(self, runs: list[tuple[str, str | None]]) -> None:
+        self.runs = runs
+
+    def __rich_console__(self, console: object, options: object) -> Iterator[object]:
+        from rich.segment import Segment
+        from rich.style import Style
+
+        styles: dict[str | None, Style | None] = {None: None}
+        for text, style in self.runs:
+            st = styles.get(style, ...)
+            if st is ...:
+                st = styles[style] = Style.parse(style)  # type: ignore[arg-type]
+            yield Segment(text, st)  # type: ignore[arg-type]
+
+
+_CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), 127], None) | {9: " "}
+
+
+def clean(s: str) -> str:
+    """Text from a log without control characters (no escape sequence reaches the terminal)."""
+    return s.translate(_CONTROL) if not s.isprintable() else s
 
 
 Piece = tuple[str, "str | None", bool]  # text, style, keep on one line if it fits
@@ -229,39 +249,57 @@ def entry_pieces(e: Entry) -> list[Piece]:
 
 def wrap_styled(pieces: list[Piece], width: int) -> list[list[tuple[str, str | None]]]:
     """Greedy word wrap of styled pieces (joined by one space) into lines of at most
-    `width` cells; the spaces between words take the style of the word after them, a
-    word longer than a line is cut, a piece marked keep stays on one line when it fits,
-    and line breaks in the text are kept."""
-    from rich.cells import cell_len
-
-    lines: list[list[tuple[str, str | None]]] = [[]]
+    `width` cells, each line as (text, style) runs; the space between two words takes the
+    style of the word after it, a word longer than a line is cut, a piece marked keep
+    stays on one line when it fits, and line breaks in the text are kept."""
+    lines: list[list[tuple[str, str | None]]] = []
+    words: list[str] = []  # the current line's runs, as words with the style of each
+    styles: list[str | None] = []
     col = 0
+
+    def end_line() -> None:
+        nonlocal col
+        runs: list[tuple[str, str | None]] = []
+        for w, st in zip(words, styles, strict=True):
+            if runs and runs[-1][1] == st:
+                runs[-1] = (runs[-1][0] + w, st)
+            else:
+                runs.append((w, st))
+        lines.append(runs)
+        words.clear()
+        styles.clear()
+        col = 0
+
     for text, style, keep in pieces:
-        together = keep and "\n" not in text and cell_len(text) <= width
+        together = keep and "\n" not in text and _cells(text) <= width
         for k, para in enumerate([text] if together else text.split("\n")):
             if k:
-                lines.append([])
-                col = 0
+                end_line()
             for word in [para] if together else para.split():
-                w = cell_len(word)
+                w = _cells(word)
                 if col and col + 1 + w > width:
-                    lines.append([])
-                    col = 0
+                    end_line()
                 while w > width:  # a word longer than a line (a URL, JSON without spaces)
                     cut = _fit(word, width - col - (1 if col else 0))
-                    if col:
-                        lines[-1].append((" ", style))
-                    lines[-1].append((word[:cut], style))
-                    lines.append([])
-                    col = 0
+                    words.append((" " if col else "") + word[:cut])
+                    styles.append(style)
+                    end_line()
                     word = word[cut:]
-                    w = cell_len(word)
-                if col:
-                    lines[-1].append((" ", style))
-                    col += 1
-                lines[-1].append((word, style))
-                col += w
-    return [ln for ln in lines if ln] or [[]]
+                    w = _cells(word)
+                words.append((" " if col else "") + word)
+                styles.append(style)
+                col += w + (1 if col else 0)
+    if words or not lines:
+        end_line()
+    return lines
+
+
+def _cells(s: str) -> int:
+    if s.isascii():
+        return len(s)
+    from rich.cells import cell_len
+
+    return cell_len(s)
 
 
 def _fit(word: str, cells: int) -> int:
