@@ -101,12 +101,13 @@ def stdout_sink() -> Iterator[IO[bytes]]:
         raise PipeClosed("") from None
 
 
-def print_human(*renderables: Any) -> None:
-    """Print rich renderables to stdout (human output), flushing inside the pipe guard."""
+def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
+    """Print rich renderables to stdout (human output), flushing inside the pipe guard.
+    `soft_wrap`: lines longer than the console are neither wrapped nor cropped."""
     c = console()
     try:
         for r in renderables:
-            c.print(r)
+            c.print(r, soft_wrap=soft_wrap)
         c.file.flush()
     except BrokenPipeError:
         silence_stdout()

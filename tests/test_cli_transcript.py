@@ -4,6 +4,7 @@ codes, stderr, stdin, pipes."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -30,14 +31,14 @@ GA_TEXT = """\
 0:08.3  Tool       ← {"city":"Paris","condition":"sunny","temperature_c":22}
 0:08.8  Assistant  It is sunny and twenty two degrees in Paris.
 0:11.1  User       Tell me about the Eiffel Tower.
-0:13.6  Assistant  It opened in eighteen eighty nine. ‖ It is about three
-                   [interrupted at 1.4 s of 2.1 s]
+0:13.6  Assistant  It opened in eighteen eighty nine. ‖ It is about three [interrupted at 1.4 s of 2.1 s]
 0:14.7  User       Wait, how tall is it?
 0:16.8  Assistant  About three hundred and thirty meters.
 """
 
 
 def test_text_is_the_conversation_with_times_and_the_heard_mark() -> None:
+    """Piped: one line per turn, whatever the width (for grep)."""
     assert run_cli("transcript", GA).stdout == GA_TEXT
 
 
@@ -47,16 +48,16 @@ def test_alias_reassemble_transcript_gives_the_same() -> None:
 
 def test_errors_are_shown_in_place_when_asked() -> None:
     out = run_cli("transcript", GA, "--errors").stdout.splitlines()
-    assert out[2:4] == [
-        "0:04.0  Error      response_cancel_not_active: Cancellation failed: no active",
-        "                   response found",
-    ]
-    assert out[:2] + out[4:] == GA_TEXT.splitlines()
+    assert out[2] == "0:04.0  Error      response_cancel_not_active: Cancellation failed: no active response found"
+    assert out[:2] + out[3:] == GA_TEXT.splitlines()
 
 
-def test_text_wraps_to_the_width_under_the_label(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_a_terminal_text_wraps_to_its_width_under_the_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich takes stdout for a terminal
     monkeypatch.setenv("COLUMNS", "44")  # 19 columns of time and label leave 25 for the text
-    assert run_cli("transcript", ULAW).stdout == (
+    out = run_cli("transcript", ULAW).stdout
+    assert "\x1b[" in out
+    assert re.sub(r"\x1b\[[0-9;]*m", "", out) == (
         "0:00.2  User       Hello, I'd like to check\n"
         "                   my order.\n"
         "0:02.5  Assistant  Sure, what is your order\n"
@@ -65,6 +66,16 @@ def test_text_wraps_to_the_width_under_the_label(monkeypatch: pytest.MonkeyPatch
         "0:07.2  Assistant  Thanks! Order four five\n"
         "                   six seven ships tomorrow.\n"
     )
+
+
+def test_wrap_keeps_remarks_whole_and_cuts_words_longer_than_a_line() -> None:
+    from rtlog.commands.transcript import wrap_styled
+
+    lines = wrap_styled([("It is about three", None, False), ("[interrupted at 1.4 s of 2.1 s]", "dim", True)], 32)
+    assert lines == [[("It is about three", None)], [("[interrupted at 1.4 s of 2.1 s]", "dim")]]
+    assert wrap_styled([("ab " + "x" * 10, "i", False)], 4) == [[("ab", "i")], [("xxxx", "i")], [("xxxx", "i")], [("xx", "i")]]
+    assert wrap_styled([("one\ntwo", None, False)], 20) == [[("one", None)], [("two", None)]]
+    assert wrap_styled([("天気 はいいです", None, False)], 6) == [[("天気", None)], [("はいい", None)], [("です", None)]]
 
 
 def test_markdown() -> None:
@@ -152,10 +163,9 @@ def test_stdin() -> None:
 
 def test_failed_transcription_and_sessions_in_the_real_recordings() -> None:
     out = run_cli("transcript", corpus_file("transcription_requires_deployment")).stdout
-    assert out.splitlines()[:2] == [
-        "0:01.6  User       [transcription failed: DeploymentNotFound: Input",
-        "                   transcription failed for item 'item_E4GEZV6Pux1f4VnDEzVPh'.]",
-    ]
+    assert out.splitlines()[0] == (
+        "0:01.6  User       [transcription failed: DeploymentNotFound: Input transcription failed for item 'item_E4GEZV6Pux1f4VnDEzVPh'.]"
+    )
     out = run_cli("transcript", corpus_file("xai_ws__test_session_resumption_after_drop")).stdout
     rules = [ln for ln in out.splitlines() if ln.startswith("─")]
     assert [r.strip("─ ") for r in rules] == [

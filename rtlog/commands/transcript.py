@@ -157,12 +157,14 @@ def _sessions_by_index(t: Transcript) -> dict[int, SessionConfig]:
 
 
 def print_text(t: Transcript) -> None:
-    """Speaker-labelled turns, wrapped to the console width under a hanging indent (styles
-    only show on a terminal). The lines are wrapped here and handed to rich as they are:
-    rich's own wrapping costs more than reading the log."""
+    """Speaker-labelled turns; on a terminal wrapped to its width under a hanging indent
+    and coloured, else one line per turn (for grep). The lines are wrapped here and handed
+    to rich as they are: rich's own wrapping costs more than reading the log."""
     from rich.rule import Rule
 
-    width = output.console().width
+    console = output.console()
+    on_terminal = console.is_terminal
+    width = console.width if on_terminal else 1 << 30
     timed = any(e.start is not None for e in t.entries)
     clocks = [fmt_clock(e.start) for e in t.entries] if timed else []
     clock_w = max(map(len, clocks), default=0)
@@ -198,7 +200,7 @@ def print_text(t: Transcript) -> None:
         put(("\n", None))
     if runs:
         renderables.append(Prewrapped(runs))
-    output.print_human(*renderables)
+    output.print_human(*renderables, soft_wrap=not on_terminal)
 
 
 class Prewrapped:
