@@ -14,9 +14,9 @@ predicates (time offsets, turns) are per source: each file is its own log.
 from __future__ import annotations
 
 import fnmatch
+import lzma
 import re
 import zlib
-import lzma
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO
@@ -237,8 +237,9 @@ class Bound:
 
 class Selector:
     """All predicates of one run. Call `start(source)` before each source's events and
-    `finish()` after them; `__call__(ev)` says whether the event is selected (before
-    `--invert`). Every event of the source must be passed in order when `needs_every_event`."""
+    `finish()` after them; `__call__(ev)` says whether the event is selected (`invert`
+    applied). Pass the events of a source in order: every one of them, except lines that
+    `needles` rules out (it is None whenever a predicate needs to see every event)."""
 
     def __init__(
         self,
