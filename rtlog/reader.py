@@ -188,10 +188,15 @@ def read_events(
     follow: bool = False,
     stdin: BinaryIO | None = None,
     on_progress: Callable[[int], None] | None = None,
+    fast_path: Callable[[bytes, int], bool] | None = None,
 ) -> Iterator[Event]:
-    """The events of one source, in order; bad lines go to `diag` and are skipped."""
+    """The events of one source, in order; bad lines go to `diag` and are skipped.
+
+    `fast_path(line, line_no)`, if given, sees every raw line first; when it returns True
+    it has consumed the line itself (counted as an event, no Event is built). `summary`
+    uses it to count audio payloads without parsing their lines."""
     with open_source(src, stdin) as fp:
-        yield from _events(fp, src, diag, follow=follow, on_progress=on_progress)
+        yield from _events(fp, src, diag, follow=follow, on_progress=on_progress, fast_path=fast_path)
 
 
 def _events(
@@ -201,6 +206,7 @@ def _events(
     *,
     follow: bool,
     on_progress: Callable[[int], None] | None,
+    fast_path: Callable[[bytes, int], bool] | None = None,
 ) -> Iterator[Event]:
     name = src.name
     lines = _follow_lines(fp, src) if follow else fp
@@ -213,6 +219,11 @@ def _events(
             line_no += 1
             if line_no == 1 and line.startswith(_BOM):
                 line = line[3:]
+            if fast_path is not None and fast_path(line, line_no):
+                good += 1
+                if on_progress is not None and not good & 0x3FF:
+                    on_progress(_position(fp))
+                continue
             try:
                 ev = parse_line(line, name, line_no)
             except BadLine as exc:

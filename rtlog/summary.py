@@ -1,0 +1,835 @@
+"""What a session log holds, at a glance: one pass over its events → a `Summary`.
+
+Owns the aggregation behind `rtlog summary`: sessions, time span, event counts,
+conversation (turns, responses by status, interruptions, function calls), audio seconds
+from payload lengths (never decoded), token usage and its estimated cost, latency from
+the end of user speech to the first assistant audio, errors, and checks that say where
+the log itself is wrong or lossy. `Summary.as_json()` is the stable `--json` schema.
+
+Speed: audio payload lines are ~95% of a log's bytes. `SummaryBuilder.fast_line` reads
+the kind, ids and payload length of a bare audio line straight from its bytes (strict
+base64 check included) instead of parsing it; anything unusual falls back to the normal
+parse, so both paths count the same things.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from orjson import JSONDecodeError as _JSONDecodeError
+from orjson import loads as _loads
+
+from rtlog.events import CLIENT, INPUT_AUDIO_APPEND, KNOWN_TYPES, OUTPUT_AUDIO_DELTA, SERVER, UNKNOWN, Event, Usage, _str, parse_timestamp
+from rtlog.pricing import PriceTable, builtin_table, usage_cost
+from rtlog.reader import Diagnostics, Source, read_events
+from rtlog.session import DEFAULT_FORMAT, PCM16, AudioFormat, SessionConfig, SessionTracker
+from rtlog.turns import TurnTracker
+
+RESPONSE_STATUSES = ("completed", "cancelled", "incomplete", "failed")
+TEXT_DELTAS = frozenset({"response.output_text.delta", "response.output_audio_transcript.delta"})
+#: events that show a conversation had audio even when no audio payload was recorded
+AUDIO_EVIDENCE = frozenset(
+    {
+        "response.output_audio_transcript.delta", "response.output_audio_transcript.done", "response.output_audio.done",
+        "output_audio_buffer.started", "output_audio_buffer.stopped", "output_audio_buffer.cleared",
+        "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed",
+    }
+)  # fmt: skip
+_SESSION_KINDS = frozenset({"session.created", "session.updated", "session.update", "response.create", "response.created"})
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_FAST_MIN_PAYLOAD = 64  # shorter payloads (placeholders, empty chunks) take the normal path
+
+# Bare audio lines as recorders write them: compact (orjson, JS) or Python's json.dumps.
+_BETA_OUT_PREFIXES = (b'{"type":"response.audio.delta"', b'{"type": "response.audio.delta"')
+_GA_OUT_PREFIXES = (b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"')
+_APPEND_PREFIXES = (b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"')
+
+
+@dataclass(slots=True)
+class SideAudio:
+    """Audio payloads of one side (user input or assistant output)."""
+
+    chunks: int = 0
+    nbytes: int = 0
+    seconds: float = 0.0
+    first_len: int = -1  # decoded length of the first counted chunk
+    same_len: bool = True  # every counted chunk had first_len bytes
+    odd: int = 0  # chunks with an odd byte count
+    invalid: int = 0
+    invalid_line: int = 0
+    placeholders: int = 0
+    placeholder_line: int = 0
+    missing: int = 0
+    missing_line: int = 0
+    by_format: dict[AudioFormat, int] = field(default_factory=dict)
+    fmt: AudioFormat | None = None  # the format being accumulated in fmt_bytes (saves hashing)
+    fmt_bytes: int = 0
+
+    def add(self, nbytes: int, problem: str | None, fmt: AudioFormat, line_no: int) -> None:
+        self.chunks += 1
+        if problem is not None:
+            if problem == "invalid":
+                self.invalid += 1
+                self.invalid_line = self.invalid_line or line_no
+                return
+            if problem == "missing":
+                self.missing += 1
+                self.missing_line = self.missing_line or line_no
+                return
+            self.placeholders += 1
+            self.placeholder_line = self.placeholder_line or line_no
+        if fmt is self.fmt:
+            self.fmt_bytes += nbytes
+        else:
+            self.switch_format(fmt, nbytes)
+        if nbytes != self.first_len:
+            self.length_changed(nbytes)
+        if nbytes & 1:
+            self.odd += 1
+
+    def switch_format(self, fmt: AudioFormat, nbytes: int) -> None:
+        if self.fmt is not None:
+            self.by_format[self.fmt] = self.by_format.get(self.fmt, 0) + self.fmt_bytes
+        self.fmt, self.fmt_bytes = fmt, nbytes
+
+    def length_changed(self, nbytes: int) -> None:
+        if self.first_len < 0:
+            self.first_len = nbytes
+        else:
+            self.same_len = False
+
+    def finish(self) -> None:
+        self.switch_format(DEFAULT_FORMAT, 0)
+        self.fmt = None
+        self.by_format = {f: n for f, n in self.by_format.items() if n or f is not DEFAULT_FORMAT}
+        self.nbytes = sum(self.by_format.values())
+        self.seconds = sum(f.seconds(n) for f, n in self.by_format.items())
+
+    def merge(self, other: SideAudio) -> None:
+        """Add another log's finished totals (for totals over several files)."""
+        if other.chunks and other.first_len >= 0:
+            if self.first_len < 0:
+                self.first_len = other.first_len
+            self.same_len = self.same_len and other.same_len and other.first_len == self.first_len
+        for k in ("chunks", "nbytes", "seconds", "odd", "invalid", "placeholders", "missing"):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        for f, n in other.by_format.items():
+            self.by_format[f] = self.by_format.get(f, 0) + n
+
+    @property
+    def cut_by_recorder(self) -> bool:
+        """Every chunk has the same odd length: a recorder kept only a head of each."""
+        return self.chunks >= 2 and self.same_len and self.first_len > 0 and self.first_len & 1 == 1
+
+
+@dataclass(slots=True)
+class Summary:
+    """Everything `rtlog summary` reports about one log (see `as_json` for the schema)."""
+
+    source: str
+    lines: int = 0
+    events: int = 0
+    malformed: int = 0
+    sessions: list[SessionConfig] = field(default_factory=list)
+    span_start: float | None = None
+    span_end: float | None = None
+    event_counts: dict[str, int] = field(default_factory=dict)
+    directions: dict[str, int] = field(default_factory=dict)
+    responses: dict[str, int] = field(default_factory=dict)
+    responses_without_usage: int = 0
+    user_turns: int = 0
+    interruptions: int = 0
+    function_calls: dict[str, int] = field(default_factory=dict)
+    calls_without_output: list[dict[str, Any]] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    session_usage: list[Usage] = field(default_factory=list)
+    transcription_usage: dict[str, float] = field(default_factory=dict)
+    audio_in: SideAudio = field(default_factory=SideAudio)
+    audio_out: SideAudio = field(default_factory=SideAudio)
+    output_heard_seconds: float | None = None
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    transcription_failures: list[dict[str, Any]] = field(default_factory=list)
+    unknown_types: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    cost_usd: float | None = None
+    cost_sessions: list[dict[str, Any]] = field(default_factory=list)
+    cost_notes: list[str] = field(default_factory=list)
+    prices_date: str = ""
+    prices_source: str = ""
+    cost_per_minute: float | None = None  # cost over the conversation's minutes, where both are known
+    files: int = 1
+    span_total: float | None = None  # totals over several files: the sum of their spans
+    span_files: int = 0  # totals: how many files had timestamps
+
+    @property
+    def span_seconds(self) -> float | None:
+        if self.span_total is not None:
+            return self.span_total
+        if self.span_start is None or self.span_end is None:
+            return None
+        return self.span_end - self.span_start
+
+    @property
+    def has_findings(self) -> bool:
+        """Errors, failed transcriptions, bad lines or warnings: what `--check` fails on."""
+        return bool(self.errors or self.transcription_failures or self.malformed or self.warnings)
+
+    def as_json(self) -> dict[str, Any]:
+        """The stable `--json` object (documented in the README)."""
+        span = None
+        if self.span_start is not None and self.span_end is not None:
+            span = {"start": _iso(self.span_start), "end": _iso(self.span_end), "seconds": _r3(self.span_seconds)}
+        heard = self.output_heard_seconds
+        head: dict[str, Any] = {"file_count": self.files} if self.files != 1 else {}
+        return {
+            **head,
+            "source": self.source,
+            "lines": self.lines,
+            "events": self.events,
+            "malformed": self.malformed,
+            "sessions": [_session_json(s) for s in self.sessions],
+            "span": span,
+            "event_counts": dict(sorted(self.event_counts.items())),
+            "directions": {k: self.directions.get(k, 0) for k in (CLIENT, SERVER, UNKNOWN)},
+            "user_turns": self.user_turns,
+            "responses": {k: self.responses.get(k, 0) for k in ("total", *RESPONSE_STATUSES, "other", "unfinished")},
+            "responses_without_usage": self.responses_without_usage,
+            "interruptions": self.interruptions,
+            "function_calls": dict(sorted(self.function_calls.items())),
+            "function_calls_without_output": self.calls_without_output,
+            "usage": _usage_json(self.usage),
+            "transcription_usage": self.transcription_usage,
+            "cost_usd": _r6(self.cost_usd),
+            "cost_per_minute_usd": _r6(self.cost_per_minute),
+            "cost": {"prices_date": self.prices_date, "prices_source": self.prices_source, "sessions": self.cost_sessions, "notes": self.cost_notes},
+            "audio_seconds": {
+                "input": _r3(self.audio_in.seconds) if self.audio_in.chunks else None,
+                "output": _r3(self.audio_out.seconds) if self.audio_out.chunks else None,
+                "output_heard": _r3(heard) if heard is not None else None,
+            },
+            "audio_bytes": {
+                "input": self.audio_in.nbytes if self.audio_in.chunks else None,
+                "output": self.audio_out.nbytes if self.audio_out.chunks else None,
+            },
+            "audio_chunks": {"input": self.audio_in.chunks, "output": self.audio_out.chunks},
+            "latency_ms": latency_stats(self.latencies_ms) if self.span_start is not None else None,
+            "errors": self.errors,
+            "transcription_failures": self.transcription_failures,
+            "unknown_event_types": dict(sorted(self.unknown_types.items())),
+            "warnings": self.warnings,
+        }
+
+
+def latency_stats(values: list[float]) -> dict[str, Any]:
+    """count, p50, p90, max in ms (nearest-rank percentiles: each is an observed value)."""
+    if not values:
+        return {"count": 0, "p50": None, "p90": None, "max": None}
+    v = sorted(values)
+
+    def rank(p: float) -> float:
+        return round(v[max(0, math.ceil(p / 100 * len(v)) - 1)], 1)
+
+    return {"count": len(v), "p50": rank(50), "p90": rank(90), "max": round(v[-1], 1)}
+
+
+class SummaryBuilder:
+    """Accumulates one log's summary: call `fast_line` with raw lines (optional) and
+    `add` with every event that it did not consume, in order; then `finish`."""
+
+    def __init__(self, source: str, prices: PriceTable | None = None) -> None:
+        self.source = source
+        self.prices = prices or builtin_table()
+        self.tracker = SessionTracker()
+        self.turns = TurnTracker()
+        self.lines = 0
+        self.events = 0
+        self.counts: dict[str, int] = {}
+        self.dirs = {CLIENT: 0, SERVER: 0, UNKNOWN: 0}
+        self.first_ts: float | None = None
+        self.last_ts: float | None = None
+        self.last_ts_line = 0
+        self.audio_in = SideAudio()
+        self.audio_out = SideAudio()
+        self.in_fmt = DEFAULT_FORMAT  # the current session's input format (kept up to date in `add`)
+        self.resp_fmt: dict[str | None, AudioFormat] = {}  # response → its output format (from its first audio)
+        self.first_audio_at: dict[str | None, float | None] = {}
+        self.first_text_at: dict[str, float] = {}
+        self.item_bytes: dict[str | None, int] = {}
+        self.item_fmt: dict[str | None, AudioFormat] = {}
+        self.truncations: dict[str, tuple[int | None, int]] = {}  # item → (audio_end_ms, line)
+        self.responses: dict[str, str | None] = {}  # id → final status (None: no response.done yet)
+        self.response_lines: dict[str, int] = {}
+        self.anonymous_done: list[str | None] = []
+        self.no_usage = 0
+        self.usage = Usage()
+        self.session_usage: dict[int, Usage] = {}
+        self.calls: dict[str, list[Any]] = {}  # call id → [name, line]
+        self.call_outputs: set[str] = set()
+        self.transcription_usage: dict[str, dict[str, Any]] = {}
+        self.errors: list[dict[str, Any]] = []
+        self.transcription_failures: list[dict[str, Any]] = []
+        self.unknown: dict[str, int] = {}
+        self.audio_evidence = False
+        self.negative_latencies = 0
+        # events the fast path took, by type
+        self._fast_counts = {INPUT_AUDIO_APPEND: 0, "response.audio.delta": 0, OUTPUT_AUDIO_DELTA: 0}
+        self._last_fast_ts: Any = None  # the timestamp (as recorded) of the last one that had one
+        self._last_fast_no = 0
+        self._handlers: dict[str, Callable[[Event], None]] = {
+            OUTPUT_AUDIO_DELTA: self._output_audio,
+            INPUT_AUDIO_APPEND: self._input_audio,
+            "response.created": self._response_created,
+            "response.done": self._response_done,
+            "response.output_text.delta": self._text_delta,
+            "response.output_audio_transcript.delta": self._text_delta,
+            "conversation.item.truncate": self._truncation,
+            "conversation.item.truncated": self._truncation,
+            "error": self._error,
+            "conversation.item.input_audio_transcription.failed": self._transcription_failed,
+            "conversation.item.input_audio_transcription.completed": self._transcription_completed,
+            "response.output_item.added": self._item,
+            "response.output_item.done": self._item,
+            "conversation.item.added": self._item,
+            "conversation.item.done": self._item,
+            "conversation.item.create": self._item,
+            "response.function_call_arguments.done": self._arguments_done,
+        }
+
+    # -- the normal path: every event ----------------------------------------------------
+
+    def add(self, ev: Event) -> None:
+        self.events += 1
+        if ev.line_no > self.lines:
+            self.lines = ev.line_no
+        t = ev.type
+        counts = self.counts
+        counts[t] = counts.get(t, 0) + 1
+        self.dirs[ev.direction] += 1
+        if t not in KNOWN_TYPES and ev.frame == "message":
+            self.unknown[t] = self.unknown.get(t, 0) + 1
+        ts = ev.timestamp
+        if ts is not None:
+            if self.first_ts is None:
+                self.first_ts = ts
+            self.last_ts = ts
+            self.last_ts_line = ev.line_no
+        kind = ev.kind
+        if kind in _SESSION_KINDS:
+            self.tracker.feed(ev)
+            self.in_fmt = self.tracker.input_format
+        self.turns.feed(ev)
+        if not self.audio_evidence and (kind in AUDIO_EVIDENCE or kind.startswith("conversation.item.input_audio_transcription.")):
+            self.audio_evidence = True
+        handler = self._handlers.get(kind)
+        if handler is not None:
+            handler(ev)
+
+    def _output_audio(self, ev: Event) -> None:
+        nbytes, problem = _audio_payload(ev)
+        rid, item = ev.response_id, ev.item_id
+        fmt = self.resp_fmt.get(rid)
+        if fmt is None:
+            fmt = self.resp_fmt[rid] = self.tracker.output_format(rid)
+            self.first_audio_at[rid] = ev.timestamp
+        elif self.first_audio_at.get(rid) is None and ev.timestamp is not None:
+            self.first_audio_at[rid] = ev.timestamp
+        self.audio_out.add(nbytes, problem, fmt, ev.line_no)
+        if problem not in ("invalid", "missing"):
+            self.item_bytes[item] = self.item_bytes.get(item, 0) + nbytes
+            self.item_fmt.setdefault(item, fmt)
+
+    def _input_audio(self, ev: Event) -> None:
+        nbytes, problem = _audio_payload(ev)
+        self.audio_in.add(nbytes, problem, self.in_fmt, ev.line_no)
+
+    def _text_delta(self, ev: Event) -> None:
+        rid = ev.response_id
+        if rid is not None and rid not in self.first_text_at and ev.timestamp is not None:
+            self.first_text_at[rid] = ev.timestamp
+
+    def _response_created(self, ev: Event) -> None:
+        rid = ev.response_id
+        if rid is not None and rid not in self.responses:
+            self.responses[rid] = None
+            self.response_lines[rid] = ev.line_no
+
+    def _response_done(self, ev: Event) -> None:
+        resp = ev.response
+        if resp is None:
+            return
+        status = resp.status or "other"
+        if resp.id is None:
+            self.anonymous_done.append(status)
+        else:
+            self.responses[resp.id] = status
+            self.response_lines.setdefault(resp.id, ev.line_no)
+        if resp.usage is None:
+            self.no_usage += 1
+        else:
+            self.usage.add(resp.usage)
+            index = self.tracker.current.index
+            su = self.session_usage.get(index)
+            if su is None:
+                su = self.session_usage[index] = Usage()
+            su.add(resp.usage)
+        for item in resp.output:
+            if item.type == "function_call":
+                self._call(item.call_id or item.id, item.name, ev.line_no)
+
+    def _truncation(self, ev: Event) -> None:
+        item = ev.item_id
+        if item is None:
+            return
+        ms = ev.data.get("audio_end_ms")
+        ms = ms if type(ms) is int or (type(ms) is float and math.isfinite(ms)) else None
+        old = self.truncations.get(item)
+        # the server's confirmation (truncated) replaces the client's request (truncate)
+        if old is None or ev.kind == "conversation.item.truncated" or old[0] is None:
+            self.truncations[item] = (ms, ev.line_no)
+
+    def _error(self, ev: Event) -> None:
+        err = ev.error
+        self.errors.append(
+            {"line": ev.line_no, "type": err.type if err else None, "code": err.code if err else None, "message": err.message if err else None}
+        )
+
+    def _transcription_failed(self, ev: Event) -> None:
+        err = ev.error
+        self.transcription_failures.append(
+            {"line": ev.line_no, "item_id": ev.item_id, "type": err.type if err else None,
+             "code": err.code if err else None, "message": err.message if err else None}
+        )  # fmt: skip
+
+    def _transcription_completed(self, ev: Event) -> None:
+        usage = ev.data.get("usage")
+        if type(usage) is dict and usage:
+            # xAI repeats `.completed` for one item with growing text: the last one counts
+            self.transcription_usage[ev.item_id or f"line {ev.line_no}"] = usage
+
+    def _item(self, ev: Event) -> None:
+        item = ev.item
+        if item is None:
+            return
+        if item.type == "function_call":
+            self._call(item.call_id or item.id, item.name, ev.line_no)
+        elif item.type == "function_call_output" and item.call_id:
+            self.call_outputs.add(item.call_id)
+
+    def _arguments_done(self, ev: Event) -> None:
+        self._call(ev.call_id or ev.item_id, _str(ev.data.get("name")), ev.line_no)
+
+    def _call(self, call_id: str | None, name: str | None, line_no: int) -> None:
+        if call_id is None:
+            return
+        known = self.calls.get(call_id)
+        if known is None:
+            self.calls[call_id] = [name, line_no]
+        elif known[0] is None and name:
+            known[0] = name
+
+    # -- the fast path: bare audio lines -------------------------------------------------
+
+    def fast_line(self, line: bytes, line_no: int) -> bool:
+        """Count a bare audio line without building an Event; False leaves it to `add`.
+
+        The line must start with its audio type and hold its payload as strict base64
+        (what `inspect_b64` accepts; anything else goes the normal way, which decides);
+        the payload is cut out and the rest parsed, so the line is checked as JSON exactly
+        as the reader would. The first audio of a response, and a line whose timestamp
+        opens the span, also go the normal way."""
+        self.lines = line_no
+        if line.startswith(_APPEND_PREFIXES):
+            key, name, t = b'"audio":', "audio", INPUT_AUDIO_APPEND
+        elif line.startswith(_BETA_OUT_PREFIXES):
+            key, name, t = b'"delta":', "delta", "response.audio.delta"
+        elif line.startswith(_GA_OUT_PREFIXES):
+            key, name, t = b'"delta":', "delta", OUTPUT_AUDIO_DELTA
+        else:
+            return False
+        k = line.find(key, 30)
+        if k < 0:
+            return False
+        s = k + 9 if line[k + 8] == 0x22 else k + 10 if line[k + 8 : k + 10] == b' "' else 0
+        e = line.find(b'"', s)
+        n = e - s
+        if not s or n < _FAST_MIN_PAYLOAD or n & 3:
+            return False
+        payload = line[s:e]
+        rest = payload.translate(None, _B64_ALPHABET)
+        if rest and ((rest != b"=" and rest != b"==") or not payload.endswith(rest)):
+            return False  # escapes, whitespace, other alphabets: the normal path decides
+        try:
+            d = _loads(line[:s] + line[e:])
+        except _JSONDecodeError:
+            return False
+        if type(d) is not dict or d.get(name) != "" or line.find(key, e) >= 0:
+            return False  # not the event's own payload (or not its only one)
+        ts = d.get("timestamp")
+        if ts is not None:
+            if self.first_ts is None:
+                return False  # the span starts here
+            self._last_fast_ts = ts
+            self._last_fast_no = line_no
+        nbytes = n // 4 * 3 - len(rest)
+        if t is INPUT_AUDIO_APPEND:
+            a = self.audio_in
+            fmt = self.in_fmt
+        else:
+            fmt = self.resp_fmt.get(d.get("response_id"))  # type: ignore[arg-type]
+            if fmt is None:
+                return False  # a response's first audio: its timestamp and format are needed
+            item = d.get("item_id")
+            ib = self.item_bytes
+            if item in ib:
+                ib[item] += nbytes
+            else:
+                ib[item] = nbytes
+                self.item_fmt.setdefault(item, fmt)
+            a = self.audio_out
+        # SideAudio.add, inlined: this runs for ~95% of a log's bytes
+        a.chunks += 1
+        if fmt is a.fmt:
+            a.fmt_bytes += nbytes
+        else:
+            a.switch_format(fmt, nbytes)
+        if nbytes != a.first_len:
+            a.length_changed(nbytes)
+        if nbytes & 1:
+            a.odd += 1
+        fc = self._fast_counts
+        fc[t] += 1
+        return True
+
+    # -- the result ------------------------------------------------------------------------
+
+    def finish(self, malformed: int = 0) -> Summary:
+        """The summary of everything fed so far (`malformed`: bad lines the reader skipped)."""
+        counts = dict(self.counts)
+        dirs = dict(self.dirs)
+        for t, n in self._fast_counts.items():
+            if not n:
+                continue
+            counts[t] = counts.get(t, 0) + n
+            dirs[CLIENT if t == INPUT_AUDIO_APPEND else SERVER] += n
+            self.events += n
+        # the span ends at the last timestamp: maybe on a line the fast path took
+        if self._last_fast_no > self.last_ts_line:
+            ts = parse_timestamp(self._last_fast_ts)
+            if ts is not None:
+                self.last_ts = ts
+        s = Summary(self.source, lines=self.lines, events=self.events, malformed=malformed)
+        s.event_counts = counts
+        s.directions = dirs
+        s.sessions = list(self.tracker.sessions)
+        s.span_start, s.span_end = self.first_ts, self.last_ts
+        if s.span_start is not None and s.span_end is not None and s.span_end < s.span_start < 86400:
+            s.span_end += 86400  # time-of-day stamps across midnight
+        self._responses(s)
+        s.user_turns = len(self.turns.turns)
+        s.function_calls = {}
+        for call_id, (name, line) in self.calls.items():
+            s.function_calls[name or "(unnamed)"] = s.function_calls.get(name or "(unnamed)", 0) + 1
+            if call_id not in self.call_outputs:
+                s.calls_without_output.append({"name": name, "call_id": call_id, "line": line})
+        s.usage = self.usage
+        s.session_usage = [self.session_usage.get(x.index, Usage()) for x in s.sessions]
+        s.transcription_usage = _transcription_totals(self.transcription_usage.values())
+        self.audio_in.finish()
+        self.audio_out.finish()
+        s.audio_in, s.audio_out = self.audio_in, self.audio_out
+        self._heard(s)
+        self._latencies(s)
+        s.errors = self.errors
+        s.transcription_failures = self.transcription_failures
+        s.unknown_types = self.unknown
+        self._cost(s)
+        s.warnings = self._warnings(s)
+        return s
+
+    def _responses(self, s: Summary) -> None:
+        r = {"total": len(self.responses) + len(self.anonymous_done), "other": 0, "unfinished": 0}
+        for k in RESPONSE_STATUSES:
+            r[k] = 0
+        for status in [*self.responses.values(), *self.anonymous_done]:
+            if status is None:
+                r["unfinished"] += 1
+            elif status in RESPONSE_STATUSES:
+                r[status] += 1
+            else:
+                r["other"] += 1
+        s.responses = r
+        s.responses_without_usage = self.no_usage
+
+    def _heard(self, s: Summary) -> None:
+        s.interruptions = len(self.truncations)
+        if not s.audio_out.chunks:
+            return
+        cut = 0.0
+        for item, (ms, _line) in self.truncations.items():
+            nbytes = self.item_bytes.get(item)
+            if nbytes is None or ms is None:
+                continue  # reported as a warning
+            fmt = self.item_fmt[item]
+            heard = int(max(0, ms) * fmt.rate // 1000) * fmt.bytes_per_sample
+            cut += fmt.seconds(nbytes - min(heard, nbytes))
+        s.output_heard_seconds = max(0.0, s.audio_out.seconds - cut)
+
+    def _latencies(self, s: Summary) -> None:
+        if self.first_ts is None:
+            return
+        for turn in self.turns.turns:
+            end = turn.end_of_speech_at
+            if end is None:
+                continue
+            firsts = [t for r in turn.response_ids if (t := self.first_audio_at.get(r)) is not None]
+            if not firsts:
+                firsts = [t for r in turn.response_ids if (t := self.first_text_at.get(r)) is not None]
+            if not firsts:
+                continue
+            ms = (min(firsts) - end) * 1000
+            if ms < 0:
+                self.negative_latencies += 1
+                continue
+            s.latencies_ms.append(ms)
+
+    def _cost(self, s: Summary) -> None:
+        s.prices_date, s.prices_source = self.prices.date, self.prices.source
+        total = 0.0
+        known = True
+        for sess, usage in zip(s.sessions, s.session_usage):
+            fam = self.prices.family(sess.model)
+            row: dict[str, Any] = {"session": sess.index, "model": sess.model, "priced_as": fam, "usd": None}
+            if not any(usage.as_dict().values()):
+                row["usd"] = 0.0
+            elif fam is None:
+                known = False
+                what = f"model {sess.model!r}" if sess.model else "an unnamed model (no session.created in the log)"
+                note = f"no price for {what}: cost unknown (add it with --pricing FILE)"
+                if note not in s.cost_notes:
+                    s.cost_notes.append(note)
+            else:
+                c = usage_cost(usage, self.prices.rates[fam])
+                row["usd"] = _r6(c.usd)
+                total += c.usd
+                s.cost_notes.extend(n for n in c.notes if n not in s.cost_notes)
+            s.cost_sessions.append(row)
+        if s.transcription_usage:
+            s.cost_notes.append("input transcription is billed separately and not included")
+        s.cost_usd = total if known else None
+        seconds = s.span_seconds
+        if s.cost_usd is not None and seconds and seconds > 0:
+            s.cost_per_minute = s.cost_usd / (seconds / 60)
+
+    def _warnings(self, s: Summary) -> list[str]:
+        w: list[str] = []
+        if not s.events:
+            w.append("the log holds no events")
+        unfinished = [rid for rid, st in self.responses.items() if st is None]
+        if unfinished:
+            first = unfinished[0]
+            w.append(f"{_n(len(unfinished), 'response')} never got a response.done (first: {first}, line {self.response_lines[first]})")
+        for c in s.calls_without_output:
+            w.append(f"function call {c['name'] or '(unnamed)'} ({c['call_id']}, line {c['line']}) never got an output item")
+        if self.no_usage:
+            w.append(f"{_n(self.no_usage, 'response.done')} without usage: token totals and cost cover the others only")
+        for side, a in (("user input", s.audio_in), ("assistant", s.audio_out)):
+            if a.invalid:
+                w.append(f"{_n(a.invalid, side + ' audio chunk')} with invalid base64, not counted (first at line {a.invalid_line})")
+            if a.missing:
+                w.append(f"{_n(a.missing, side + ' audio event')} without a payload (first at line {a.missing_line})")
+            if a.placeholders:
+                w.append(
+                    f"{side} audio replaced by placeholders in {_n(a.placeholders, 'chunk')} (first at line {a.placeholder_line}): "
+                    "seconds computed from their stated sizes"
+                )
+            if a.cut_by_recorder:
+                w.append(f"{side} audio cut by the recorder: every chunk is {a.first_len} bytes, so its seconds are not real")
+            elif a.odd and PCM16 in {f.encoding for f in a.by_format}:
+                w.append(f"{_n(a.odd, side + ' audio chunk')} with an odd byte count (not whole 16-bit samples)")
+        if not s.audio_in.chunks and not s.audio_out.chunks and self.audio_evidence:
+            w.append("no audio in this log (WebRTC/SIP sideband, or a recorder that drops audio): audio seconds unknown")
+        if s.audio_out.chunks:
+            for item, (ms, line) in self.truncations.items():
+                if item not in self.item_bytes:
+                    w.append(f"truncation of an item without recorded audio ({item}, line {line})")
+                elif ms is None:
+                    w.append(f"truncation without audio_end_ms ({item}, line {line})")
+        if self.negative_latencies:
+            w.append(f"{_n(self.negative_latencies, 'turn')} with assistant audio before the end of user speech (clock skew?)")
+        if s.unknown_types:
+            names = ", ".join(f"{t} ×{n}" for t, n in sorted(s.unknown_types.items())[:5])
+            more = f" and {len(s.unknown_types) - 5} more" if len(s.unknown_types) > 5 else ""
+            w.append(f"unknown event types: {names}{more}")
+        return w
+
+
+def _audio_payload(ev: Event) -> tuple[int, str | None]:
+    """Decoded size and problem of an event's audio payload: `Event.audio_info`, plus
+    the exact alphabet check that it leaves out for long payloads (a mangled character
+    in the middle of a chunk makes it invalid here too; the check costs less than the
+    structural scan it completes, ~0.4 ns per byte)."""
+    info = ev.audio_info()
+    if info is None:
+        return 0, "missing"
+    if info.problem is None and info.nbytes:
+        b64 = ev.audio_b64()
+        raw = b64.encode() if type(b64) is str else bytes(b64)  # type: ignore[arg-type]
+        rest = raw.translate(None, _B64_ALPHABET)
+        if rest and ((rest != b"=" and rest != b"==") or not raw.endswith(rest)):
+            return 0, "invalid"
+    return info.nbytes, info.problem
+
+
+def combine(summaries: list[Summary], source: str = "total") -> Summary:
+    """Totals over several files, in the same shape as one file's summary. Lists that
+    point into files (errors, warnings, sessions, function calls without output) name the
+    file; the span runs from the first start to the last end and its seconds are the sum
+    of the files' spans; the cost is unknown if any file's is."""
+    t = Summary(source, files=len(summaries))
+    t.prices_date, t.prices_source = (summaries[0].prices_date, summaries[0].prices_source) if summaries else ("", "")
+    spans = []
+    costs: list[float | None] = []
+    timed_cost = timed_seconds = 0.0
+    heard: list[float] = []
+    for s in summaries:
+        t.lines += s.lines
+        t.events += s.events
+        t.malformed += s.malformed
+        t.sessions.extend(s.sessions)
+        t.session_usage.extend(s.session_usage)
+        if s.span_start is not None and s.span_end is not None:
+            t.span_start = s.span_start if t.span_start is None else min(t.span_start, s.span_start)
+            t.span_end = s.span_end if t.span_end is None else max(t.span_end, s.span_end)
+            spans.append(s.span_end - s.span_start)
+            if s.cost_usd is not None and s.span_end > s.span_start:
+                timed_cost += s.cost_usd
+                timed_seconds += s.span_end - s.span_start
+        for mine, theirs in ((t.event_counts, s.event_counts), (t.directions, s.directions), (t.responses, s.responses),
+                             (t.function_calls, s.function_calls), (t.unknown_types, s.unknown_types),
+                             (t.transcription_usage, s.transcription_usage)):  # fmt: skip
+            for k, v in theirs.items():
+                mine[k] = mine.get(k, 0) + v  # type: ignore[index, operator]
+        t.responses_without_usage += s.responses_without_usage
+        t.user_turns += s.user_turns
+        t.interruptions += s.interruptions
+        t.usage.add(s.usage)
+        t.audio_in.merge(s.audio_in)
+        t.audio_out.merge(s.audio_out)
+        if s.output_heard_seconds is not None:
+            heard.append(s.output_heard_seconds)
+        t.latencies_ms.extend(s.latencies_ms)
+        name = s.source
+        t.calls_without_output.extend({**c, "file": name} for c in s.calls_without_output)
+        t.errors.extend({**e, "file": name} for e in s.errors)
+        t.transcription_failures.extend({**f, "file": name} for f in s.transcription_failures)
+        t.warnings.extend(f"{name}: {w}" for w in s.warnings)
+        t.cost_sessions.extend({**c, "file": name} for c in s.cost_sessions)
+        t.cost_notes.extend(n for n in s.cost_notes if n not in t.cost_notes)
+        costs.append(s.cost_usd)
+    t.span_total = sum(spans) if spans else None
+    t.span_files = len(spans)
+    t.cost_per_minute = timed_cost / (timed_seconds / 60) if timed_seconds > 0 and t.cost_usd is not None else None
+    t.output_heard_seconds = sum(heard) if heard else None
+    t.cost_usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+    return t
+
+
+def summarize(events: Iterable[Event], source: str = "", prices: PriceTable | None = None, malformed: int = 0) -> Summary:
+    """The summary of a stream of events (every event takes the normal path)."""
+    b = SummaryBuilder(source, prices)
+    add = b.add
+    for ev in events:
+        add(ev)
+    return b.finish(malformed)
+
+
+def summarize_source(
+    src: Source,
+    diag: Diagnostics,
+    prices: PriceTable | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """The summary of one log file (or stdin), bare audio lines on the fast path."""
+    b = SummaryBuilder(src.name, prices)
+    add = b.add
+    before = diag.by_source.get(src.name, 0)
+    for ev in read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=b.fast_line):
+        add(ev)
+    return b.finish(diag.by_source.get(src.name, 0) - before)
+
+
+# -- JSON helpers ----------------------------------------------------------------------------
+
+
+def _transcription_totals(usages: Iterable[dict[str, Any]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for u in usages:
+        if u.get("type") == "duration" or "seconds" in u:
+            v = u.get("seconds")
+            if type(v) in (int, float):
+                out["seconds"] = out.get("seconds", 0) + v
+        for k in ("input_tokens", "output_tokens", "total_tokens"):
+            v = u.get(k)
+            if type(v) is int:
+                out[k] = out.get(k, 0) + v
+    return out
+
+
+def _session_json(s: SessionConfig) -> dict[str, Any]:
+    return {
+        "index": s.index,
+        "line": s.line_no,
+        "id": s.id,
+        "model": s.model,
+        "voice": s.voice,
+        "modalities": s.modalities,
+        "input_audio_format": s.input_format.encoding,
+        "output_audio_format": s.output_format.encoding,
+        "input_sample_rate": s.input_format.rate,
+        "output_sample_rate": s.output_format.rate,
+        "audio_formats_stated": {"input": s.input_format.stated, "output": s.output_format.stated},
+        "transcription_model": s.transcription_model,
+        "turn_detection": s.turn_detection,
+        "tools": s.tools,
+        "instructions": s.instructions,
+        "started_at": _iso(s.started_at) if s.started_at is not None else None,
+    }
+
+
+USAGE_KEYS = (
+    "input_tokens", "output_tokens", "total_tokens", "cached_tokens", "input_text_tokens", "input_audio_tokens",
+    "input_image_tokens", "cached_text_tokens", "cached_audio_tokens", "output_text_tokens", "output_audio_tokens",
+    "reasoning_tokens",
+)  # fmt: skip
+
+
+def _usage_json(u: Usage) -> dict[str, int]:
+    return {k: getattr(u, k) for k in USAGE_KEYS}
+
+
+def _iso(ts: float) -> str | float:
+    """ISO 8601 UTC for epoch timestamps; seconds since midnight stay a number."""
+    if ts < 86400 * 2:
+        return round(ts, 3)
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _r3(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
+def _r6(x: float | None) -> float | None:
+    return None if x is None else round(x, 6)
+
+
+def _n(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
