@@ -1,11 +1,219 @@
-"""The `extract_audio` subcommand (being built: see its issue)."""
+"""The `extract-audio` subcommand: options, where the audio goes, and the report."""
 
 from __future__ import annotations
 
-from rtlog.commands.common import Files, Strict
-from rtlog.errors import UsageError
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Annotated, BinaryIO
+
+import orjson
+import typer
+
+from rtlog import output
+from rtlog.audio import (
+    ASSISTANT,
+    BOTH,
+    ENCODING_NAMES,
+    SIDES,
+    SPLITS,
+    AudioOptions,
+    AudioReport,
+    LogFacts,
+    extract_audio,
+    prescan,
+)
+from rtlog.commands.common import Files, Strict, diagnostics
+from rtlog.errors import OutputError, UsageError
+from rtlog.events import Event
+from rtlog.outfile import atomic_output, describe_os_error
+from rtlog.reader import STDIN_NAME, Source, expand_sources, read_events
+from rtlog.session import PCM16, parse_audio_format
+from rtlog.units import fmt_int, fmt_seconds
+
+INDEX_NAME = "index.json"
 
 
-def extract_audio_command(files: Files = None, strict: Strict = False) -> None:
-    """Not built yet."""
-    raise UsageError("extract-audio: not implemented yet")
+def extract_audio_command(
+    files: Files = None,
+    *,
+    output_path: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", metavar="OUT",
+            help="Where to write: a .wav file, '-' for stdout (a pipe), or a directory with --split.",
+            show_default=False,
+        ),
+    ] = "",
+    side: Annotated[
+        str,
+        typer.Option(
+            "--side", metavar="SIDE",
+            help="assistant (the model's audio), user (the client's input_audio_buffer.append), "
+            "or both (stereo: left user, right assistant, on the call's timeline).",
+        ),
+    ] = ASSISTANT,
+    heard: Annotated[
+        bool, typer.Option("--heard", help="Cut assistant audio where it was interrupted (truncations): what the user heard.")
+    ] = False,
+    split: Annotated[
+        str | None,
+        typer.Option("--split", metavar="BY", help="One file per response, item or turn, into the -o directory, with index.json."),
+    ] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Headerless PCM (or G.711 with --keep-encoding) instead of WAV.")] = False,
+    keep_encoding: Annotated[
+        bool, typer.Option("--keep-encoding", help="Keep G.711 μ-law/A-law as it is (WAV format 7/6) instead of decoding to PCM16.")
+    ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", metavar="ENC", help="The audio's encoding, if the log doesn't say or says wrong: pcm16, g711_ulaw, g711_alaw."),
+    ] = None,
+    rate: Annotated[
+        int | None, typer.Option("--rate", metavar="HZ", help="The audio's sample rate, if the log doesn't say or says wrong.", min=1000, max=384000)
+    ] = None,
+    json_report: Annotated[bool, typer.Option("--json", help="Report what was written as JSON on stdout.")] = False,
+    strict: Strict = False,
+) -> None:
+    """Decode the base64 audio of a session log into a playable WAV.
+
+    Example: rtlog extract-audio session.jsonl -o reply.wav;
+    rtlog extract-audio session.jsonl --side both -o call.wav;
+    rtlog extract-audio session.jsonl -o - --raw | sox -t raw -r 24000 -e signed -b 16 -c 1 - out.flac
+    """
+    opts = _options(side, heard, split, raw, keep_encoding, encoding, rate)
+    if not output_path:
+        raise UsageError("extract-audio: -o/--output is required (a .wav file, '-' for stdout, or a directory with --split)")
+    to_stdout = output_path == "-"
+    if to_stdout and split:
+        raise UsageError("--split writes several files: give a directory with -o, not '-'")
+    if to_stdout and json_report:
+        raise UsageError("--json writes its report to stdout, which -o - uses for the audio: give -o FILE")
+    if to_stdout and output.stdout_is_terminal():
+        raise UsageError("refusing to write binary audio to a terminal; use -o FILE or a pipe")
+    paths = list(files or ["-"])
+    sources = expand_sources(paths)
+    diag = diagnostics(strict)
+    with contextlib.ExitStack() as stack:
+        stdin: BinaryIO | None = None
+        facts: LogFacts | None = None
+        if opts.needs_prescan:
+            if any(s.path is None for s in sources):
+                stdin = stack.enter_context(_spooled_stdin())
+            facts = prescan(sources, stdin)
+        events = _events(sources, diag, stdin)
+        if split:
+            report = _extract_split(events, opts, diag, facts, output_path, paths)
+        elif to_stdout:
+            with output.stdout_sink() as out:
+                report = extract_audio(events, opts, diag, facts=facts, out=out, out_name="<stdout>")
+        else:
+            _check_target(output_path)
+            with atomic_output(output_path, inputs=paths) as fp:
+                report = extract_audio(events, opts, diag, facts=facts, out=fp, out_name=output_path)
+    diag.finish()
+    for w in report.warnings:
+        output.warning(w)
+    if json_report:
+        with output.stdout_sink() as out:
+            out.write(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        output.note(_summary_line(report, output_path))
+
+
+def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, encoding: str | None, rate: int | None) -> AudioOptions:
+    side = side.lower()
+    if side not in SIDES:
+        raise UsageError(f"--side must be one of {', '.join(SIDES)} (got {side!r})")
+    if split is not None:
+        split = split.lower()
+        if split not in SPLITS:
+            raise UsageError(f"--split must be one of {', '.join(SPLITS)} (got {split!r})")
+        if split == "response" and side != ASSISTANT:
+            raise UsageError("--split response is for assistant audio; use --split item or turn for the user side")
+    enc = None
+    if encoding is not None:
+        fmt = parse_audio_format(encoding)
+        if fmt is None:
+            raise UsageError(f"--encoding must be pcm16, g711_ulaw or g711_alaw (got {encoding!r})")
+        enc = fmt.encoding
+    return AudioOptions(side=side, heard=heard, split=split, encoding=enc, rate=rate, keep_encoding=keep, raw=raw)
+
+
+def _events(sources: list[Source], diag, stdin: BinaryIO | None) -> Iterator[Event]:  # type: ignore[no-untyped-def]
+    for src in sources:
+        yield from read_events(src, diag, stdin=stdin)
+
+
+@contextlib.contextmanager
+def _spooled_stdin() -> Iterator[BinaryIO]:
+    """stdin copied to a temporary file: cutting at truncations reads the log twice."""
+    with tempfile.TemporaryFile() as tmp:
+        shutil.copyfileobj(output_stdin(), tmp, 1 << 20)
+        tmp.seek(0)
+        yield tmp  # type: ignore[misc]
+
+
+def output_stdin() -> BinaryIO:
+    import sys
+
+    return sys.stdin.buffer
+
+
+def _check_target(path: str) -> None:
+    if os.path.isdir(path):
+        raise OutputError(f"{path}: is a directory (use --split to write one file per response, item or turn)")
+
+
+def _extract_split(events: Iterator[Event], opts: AudioOptions, diag, facts: LogFacts | None, directory: str, inputs: list[str]) -> AudioReport:  # type: ignore[no-untyped-def]
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise OutputError(f"{directory}: exists and is not a directory (--split writes a directory of files)")
+    made: list[bool] = []
+
+    def open_file(name: str) -> contextlib.AbstractContextManager[IO[bytes]]:
+        if not made:
+            try:
+                os.makedirs(directory, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(describe_os_error(directory, exc)) from None
+            made.append(True)
+        return atomic_output(os.path.join(directory, name), inputs=inputs)
+
+    report = extract_audio(events, opts, diag, facts=facts, open_file=open_file)
+    index = {
+        "sources": inputs,
+        **{k: v for k, v in report.as_dict().items() if k != "warnings"},
+    }
+    with atomic_output(os.path.join(directory, INDEX_NAME), inputs=inputs) as fp:
+        fp.write(orjson.dumps(index, option=orjson.OPT_INDENT_2) + b"\n")
+    return report
+
+
+def _format_label(encoding: str, rate: int, channels: int) -> str:
+    layout = "mono" if channels == 1 else "stereo (left: user, right: assistant)"
+    return f"{rate / 1000:g} kHz {ENCODING_NAMES.get(encoding, encoding)} {layout}"
+
+
+def _summary_line(report: AudioReport, target: str) -> str:
+    """`wrote out.wav: 1.60 s, 24 kHz PCM16 mono, 6 chunks (76,800 bytes)`."""
+    opts = report.options
+    f = report.files[0]
+    kind = f"{_format_label(f.encoding, f.rate, f.channels)}" + (", raw (no header)" if opts.raw else "")
+    chunks = report.chunks
+    what = f"{chunks} chunk{'s' if chunks != 1 else ''} ({fmt_int(report.nbytes)} bytes)"
+    if opts.split:
+        n = len(report.files)
+        head = f"wrote {n} file{'s' if n != 1 else ''} to {target.rstrip('/')}/ with {INDEX_NAME}"
+    else:
+        head = f"wrote {f.name}"
+    line = f"{head}: {fmt_seconds(report.seconds)}, {kind}, {what}"
+    a = report.sides.get(ASSISTANT)
+    if a is not None and opts.cuts_truncations and a.truncated_items:
+        line += (f"; {a.truncated_items} interrupted item{'s' if a.truncated_items != 1 else ''} cut where playback "
+                 f"stopped ({fmt_seconds(a.heard_dropped_seconds)} not heard)")  # fmt: skip
+    if opts.side == BOTH and report.timestamps is not None:
+        line += "; placed by timestamps" if report.timestamps else "; placed by VAD offsets (no timestamps)"
+    if f.encoding != PCM16 and opts.keep_encoding:
+        line += "; G.711 kept as recorded"
+    return line

@@ -1,0 +1,1649 @@
+"""Audio extraction: the base64 audio of a session log → playable audio, streamed.
+
+Owns which audio belongs to which side (assistant = `response.output_audio.delta`,
+user = the client's `input_audio_buffer.append`), decoding each chunk on its own,
+screening chunks that are not real audio (invalid base64, recorder placeholders, chunks
+the recorder cut to one odd length), PCM16 byte alignment, heard cuts at truncations,
+G.711 decoding and rate conversion, the stereo call mix (left user, right assistant) on
+the shared `rtlog.timeline.Timeline`, and splitting into one file per response, item or
+turn. It writes through `rtlog.wav.WavWriter` to file objects the caller opens; it never
+touches stdout or paths.
+
+Memory: one chunk at a time, plus what the stereo mix must hold before both channels
+have passed a point (the audio one side is ahead of the other), plus a few fields per
+item. Truncations arrive after the audio they cut, so cutting (`--heard`, `--side
+both`) needs `prescan` first: a cheap pass that parses only truncation lines.
+
+Rules chosen here (documented in the README):
+- a placeholder (`[trimmed: N bytes]`) becomes silence of the stated length, so the
+  timing of everything after it stays right; a side made only of placeholders has no
+  audio (exit 1);
+- a side whose first two PCM16 chunks have the same odd length was cut by the recorder
+  (real PCM16 chunks are whole samples): its chunks of that length are not written;
+- an odd byte at the end of a PCM16 chunk is carried into the next chunk of the same
+  item; one left at the end of an item is dropped (counted, reported);
+- rate conversion is linear interpolation (exact for integer ratios at the original
+  sample positions); a stereo mix runs at the higher of the two rates.
+"""
+
+from __future__ import annotations
+
+import binascii
+import contextlib
+import sys
+import tempfile
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from math import gcd
+from typing import IO, Any, BinaryIO
+
+from rtlog import g711
+from rtlog.errors import InputError, NothingFound, UsageError
+from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, BadLine, Event, parse_line
+from rtlog.reader import Diagnostics, Source, open_source
+from rtlog.session import ALAW, PCM16, ULAW, AudioFormat, SessionTracker
+from rtlog.timeline import Timeline
+from rtlog.turns import TurnTracker
+from rtlog.wav import WavWriter
+
+ASSISTANT, USER, BOTH = "assistant", "user", "both"
+SIDES = (ASSISTANT, USER, BOTH)
+SPLITS = ("response", "item", "turn")
+ENCODING_NAMES = {PCM16: "PCM16", ULAW: "G.711 μ-law", ALAW: "G.711 A-law"}
+
+_BIG_ENDIAN = sys.byteorder == "big"
+#: placements within this many milliseconds of the end of a channel's audio join it
+#: (float rounding and the one-sample lag of rate conversion, not timing)
+_SNAP_MS = 2
+
+if sys.version_info >= (3, 11):
+
+    def decode_b64(s: str | memoryview) -> bytes:
+        """Strict base64 (standard alphabet, correct padding, nothing after it)."""
+        return binascii.a2b_base64(s, strict_mode=True)
+
+else:  # pragma: no cover - Python 3.10
+    import base64 as _base64
+
+    def decode_b64(s: str | memoryview) -> bytes:
+        return _base64.b64decode(s, validate=True)
+
+
+# --- options and results -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class AudioOptions:
+    side: str = ASSISTANT
+    heard: bool = False
+    split: str | None = None
+    encoding: str | None = None  # override of the source encoding (canonical name)
+    rate: int | None = None  # override of the source rate
+    keep_encoding: bool = False
+    raw: bool = False
+
+    @property
+    def cuts_truncations(self) -> bool:
+        """Assistant audio is cut at truncations: `--heard`, and always in the stereo mix."""
+        return self.heard or (self.side == BOTH and self.split != "item")
+
+    @property
+    def needs_prescan(self) -> bool:
+        return self.cuts_truncations or self.side == BOTH
+
+
+@dataclass(slots=True)
+class SideStats:
+    """What was found and done on one side."""
+
+    side: str
+    source: str | None = None  # where its first audio event is (for messages)
+    events: int = 0  # audio events seen
+    chunks: int = 0  # chunks that contributed audio (or placeholder silence)
+    decoded_bytes: int = 0  # real audio decoded (source format)
+    invalid: int = 0
+    placeholders: int = 0
+    placeholder_bytes: int = 0
+    placeholder_seconds: float = 0.0
+    first_placeholder: tuple[str, int] | None = None
+    placeholder_text: str = ""
+    cut_chunks: int = 0
+    cut_size: int | None = None
+    first_cut: tuple[str, int] | None = None
+    odd_dropped: int = 0
+    first_odd: tuple[str, int] | None = None
+    truncated_items: int = 0  # items cut at their truncation point
+    heard_dropped_bytes: int = 0
+    heard_dropped_seconds: float = 0.0
+    formats: list[AudioFormat] = field(default_factory=list)  # effective source formats seen
+
+    def as_dict(self) -> dict[str, Any]:
+        fmt = self.formats[0] if self.formats else None
+        return {
+            "events": self.events,
+            "chunks": self.chunks,
+            "decoded_bytes": self.decoded_bytes,
+            "encoding": fmt.encoding if fmt else None,
+            "rate": fmt.rate if fmt else None,
+            "invalid_chunks": self.invalid,
+            "placeholder_chunks": self.placeholders,
+            "placeholder_bytes": self.placeholder_bytes,
+            "cut_by_recorder_chunks": self.cut_chunks,
+            "cut_chunk_size": self.cut_size,
+            "odd_bytes_dropped": self.odd_dropped,
+            "truncated_items": self.truncated_items,
+            "not_heard_bytes_dropped": self.heard_dropped_bytes,
+        }
+
+
+@dataclass(slots=True)
+class OutputFile:
+    """One file written (a split file, or the single output)."""
+
+    name: str
+    index: int = 1
+    side: str = ASSISTANT
+    kind: str | None = None  # split: response / item / turn
+    encoding: str = PCM16
+    rate: int = 0
+    channels: int = 1
+    nbytes: int = 0
+    chunks: int | None = 0  # None for stereo split files (chunks are mixed, not counted per file)
+    turn: int | None = None
+    response_ids: list[str] = field(default_factory=list)
+    item_ids: list[str] = field(default_factory=list)
+    user_item_ids: list[str] = field(default_factory=list)
+    start: float | None = None  # seconds on the session timeline
+    start_at: float | None = None  # epoch seconds, when the log has timestamps
+    transcript: Any = None
+
+    @property
+    def seconds(self) -> float:
+        width = 2 if self.encoding == PCM16 else 1
+        return self.nbytes / (self.rate * self.channels * width) if self.rate else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"file": self.name}
+        if self.kind:
+            d["index"] = self.index
+            d["kind"] = self.kind
+        d.update(side=self.side, seconds=round(self.seconds, 3), rate=self.rate, encoding=self.encoding,
+                 channels=self.channels, bytes=self.nbytes, chunks=self.chunks)  # fmt: skip
+        if self.kind:
+            d.update(
+                turn=self.turn, response_ids=self.response_ids, item_ids=self.item_ids,
+                user_item_ids=self.user_item_ids,
+                start=None if self.start is None else round(self.start, 3), start_at=self.start_at,
+                transcript=self.transcript,
+            )  # fmt: skip
+        return d
+
+
+@dataclass(slots=True)
+class AudioReport:
+    options: AudioOptions
+    files: list[OutputFile] = field(default_factory=list)
+    sides: dict[str, SideStats] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    timestamps: bool | None = None  # stereo/split: placed by timestamps (else by VAD offsets)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(f.nbytes for f in self.files)
+
+    @property
+    def seconds(self) -> float:
+        return sum(f.seconds for f in self.files)
+
+    @property
+    def chunks(self) -> int:
+        return sum(s.chunks for s in self.sides.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        o = self.options
+        return {
+            "side": o.side, "heard": o.heard, "split": o.split, "raw": o.raw, "keep_encoding": o.keep_encoding,
+            "placed_by": None if self.timestamps is None else "timestamps" if self.timestamps else "vad_offsets",
+            "files": [f.as_dict() for f in self.files],
+            "seconds": round(self.seconds, 3), "bytes": self.nbytes, "chunks": self.chunks,
+            "sides": {k: v.as_dict() for k, v in self.sides.items()},
+            "warnings": self.warnings,
+        }  # fmt: skip
+
+
+# --- prescan -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LogFacts:
+    """What the extraction must know before it streams: truncations (they arrive after
+    the audio they cut) and whether each side has any audio at all."""
+
+    truncations: dict[str, int] = field(default_factory=dict)  # item id → audio_end_ms
+    has_user_audio: bool = False
+    has_assistant_audio: bool = False
+
+
+_TRUNCATE_KINDS = ("conversation.item.truncate", "conversation.item.truncated")
+
+
+def prescan(sources: Sequence[Source], stdin: BinaryIO | None = None) -> LogFacts:
+    """Read the logs once, in large blocks, parsing only the lines that mention a
+    truncation (base64 has no `.`, so audio payloads never match). The server's
+    `conversation.item.truncated` wins over the client's request. Bad lines are left to
+    the main pass to report."""
+    facts = LogFacts()
+    confirmed: set[str] = set()
+    for src in sources:
+        if stdin is not None and src.path is None:
+            stdin.seek(0)
+        with open_source(src, stdin) as fp:
+            tail = b""  # the start of a line that continues in the next block
+            while True:
+                block = fp.read(_PRESCAN_BLOCK)
+                if not block:
+                    break
+                first = block.find(b"\n") + 1
+                if first == 0:
+                    tail += block
+                    continue
+                if tail:
+                    _prescan_block(tail + block[:first], first + len(tail), src.name, facts, confirmed)
+                last = block.rfind(b"\n") + 1
+                _prescan_block(block, last, src.name, facts, confirmed, first)
+                tail = block[last:]
+            if tail:
+                _prescan_block(tail, len(tail), src.name, facts, confirmed)
+    if stdin is not None:
+        stdin.seek(0)
+    return facts
+
+
+_PRESCAN_BLOCK = 4 << 20
+
+
+def _prescan_block(buf: bytes, end: int, name: str, facts: LogFacts, confirmed: set[str], begin: int = 0) -> None:
+    """Look at the whole lines in buf[begin:end]."""
+    if not facts.has_user_audio and buf.find(b"input_audio_buffer.append", begin, end) >= 0:
+        facts.has_user_audio = True
+    if not facts.has_assistant_audio and buf.find(b"audio.delta", begin, end) >= 0:
+        facts.has_assistant_audio = True
+    i = buf.find(b"item.truncate", begin, end)
+    while i >= 0:
+        start = max(buf.rfind(b"\n", begin, i) + 1, begin)
+        stop = buf.find(b"\n", i, end)
+        stop = end if stop < 0 else stop + 1
+        _prescan_line(buf[start:stop], name, facts, confirmed)
+        i = buf.find(b"item.truncate", stop, end)
+
+
+def _prescan_line(line: bytes, name: str, facts: LogFacts, confirmed: set[str]) -> None:
+    try:
+        ev = parse_line(line, name, 0)
+    except BadLine:
+        return
+    if ev.kind not in _TRUNCATE_KINDS:
+        return
+    iid, ms = ev.data.get("item_id"), ev.data.get("audio_end_ms")
+    if type(iid) is not str or type(ms) is not int:
+        return
+    if ev.kind == _TRUNCATE_KINDS[1]:
+        facts.truncations[iid] = ms
+        confirmed.add(iid)
+    elif iid not in confirmed:
+        facts.truncations[iid] = ms
+
+
+# --- screening one side's chunks -------------------------------------------------------------
+
+Emit = Callable[[Any, AudioFormat, bytes, Any], None]
+
+
+class SideScreen:
+    """Turns one side's decoded chunks into clean audio in the source format, passing it
+    to `emit(key, fmt, data, place)`: cut-by-recorder detection, heard cuts, and PCM16
+    byte alignment. `key` identifies the stream a chunk continues (the assistant item;
+    None for the user's single input stream); `place` is passed through untouched."""
+
+    def __init__(self, stats: SideStats, emit: Emit, cuts: dict[str, int] | None = None) -> None:
+        self.stats = stats
+        self.emit = emit
+        self.cuts = cuts
+        self.cut_size: int | None = None  # the recorder's cut length, once detected
+        self._decided = False  # past the first real chunk (cut detection done)
+        self._held: tuple[Any, AudioFormat, bytes, Any, str, int] | None = None
+        self._carry = b""
+        self._carry_key: Any = None
+        self._carry_at: tuple[str, int] = ("", 0)
+        self._item_bytes: dict[Any, int] = {}
+
+    @property
+    def dead(self) -> bool:
+        """The recorder cut this side: no more audio will come from it."""
+        return self.cut_size is not None
+
+    def push(self, key: Any, fmt: AudioFormat, data: bytes, place: Any, ev: Event, real: bool = True) -> None:
+        if real and fmt.encoding == PCM16:
+            if self.cut_size is not None:
+                if len(data) == self.cut_size:
+                    self.stats.cut_chunks += 1
+                    return
+            elif not self._decided:
+                held = self._held
+                if held is None:
+                    if len(data) & 1:
+                        self._held = (key, fmt, data, place, ev.source, ev.line_no)
+                        return
+                    self._decided = True
+                elif len(data) == len(held[2]):
+                    # two chunks of the same odd length: the recorder cut them
+                    self.cut_size = len(data)
+                    self.stats.cut_chunks += 2
+                    self.stats.first_cut = (held[4], held[5])
+                    self._held = None
+                    return
+                else:
+                    self.release()
+        self._pass(key, fmt, data, place, ev.source, ev.line_no)
+
+    def release(self) -> None:
+        """Let a held first chunk through (it turned out not to be a cut chunk)."""
+        held = self._held
+        if held is not None:
+            self._held = None
+            self._decided = True
+            self._pass(*held)
+
+    def _pass(self, key: Any, fmt: AudioFormat, data: bytes, place: Any, source: str, line_no: int) -> None:
+        cuts = self.cuts
+        if cuts is not None and key in cuts:
+            done = self._item_bytes.get(key, 0)
+            self._item_bytes[key] = done + len(data)
+            limit = max(cuts[key], 0) * fmt.bytes_per_second // 1000
+            limit -= limit % fmt.bytes_per_sample
+            if done + len(data) > limit:
+                keep = max(limit - done, 0)
+                st = self.stats
+                if done <= limit:
+                    st.truncated_items += 1
+                st.heard_dropped_bytes += len(data) - keep
+                st.heard_dropped_seconds += (len(data) - keep) / fmt.bytes_per_second
+                data = data[:keep]
+                if not data:
+                    return
+        if fmt.encoding == PCM16:
+            carry = self._carry
+            if carry:
+                self._carry = b""
+                if key != self._carry_key:
+                    self._drop_odd(self._carry_at)
+                else:
+                    data = carry + data
+            if len(data) & 1:
+                self._carry = data[-1:]
+                self._carry_key = key
+                self._carry_at = (source, line_no)
+                data = data[:-1]
+                if not data:
+                    return
+        self.emit(key, fmt, data, place)
+
+    def _drop_odd(self, at: tuple[str, int]) -> None:
+        self.stats.odd_dropped += 1
+        if self.stats.first_odd is None:
+            self.stats.first_odd = at
+
+    def finish(self) -> None:
+        self.release()
+        if self._carry:
+            self._carry = b""
+            self._drop_odd(self._carry_at)
+
+
+# --- conversion ------------------------------------------------------------------------------
+
+
+class Resampler:
+    """Linear interpolation from `src` to `dst` Hz over a stream of PCM16 chunks (state
+    carries over chunk boundaries). Output sample n sits at input position n·src/dst;
+    samples at integer positions are copied exactly."""
+
+    def __init__(self, src: int, dst: int) -> None:
+        g = gcd(src, dst)
+        self.up = dst // g  # L
+        self.down = src // g  # M
+        self._prev: int | None = None  # last input sample of the previous chunk
+        self._pos = 0  # next output position, in 1/L input samples from the buffer start
+
+    def process(self, data: bytes) -> bytes:
+        buf = array("h")
+        if self._prev is not None:
+            buf.append(self._prev)
+        x = array("h", data)
+        if _BIG_ENDIAN:
+            x.byteswap()
+        buf.extend(x)
+        n = len(buf)
+        if n == 0:
+            return b""
+        L, M = self.up, self.down
+        limit = (n - 1) * L
+        pos0 = self._pos
+        count = (limit - pos0 + M - 1) // M if pos0 < limit else 0
+        out = array("h", bytes(2 * count))
+        half = L // 2
+        for p in range(min(L, count)):
+            pp = pos0 + p * M
+            i0, f = divmod(pp, L)
+            cnt = (count - p + L - 1) // L
+            a = buf[i0 : i0 + cnt * M : M]
+            if f == 0:
+                out[p::L] = a
+            else:
+                b = buf[i0 + 1 : i0 + 1 + cnt * M : M]
+                g = L - f
+                out[p::L] = array("h", [(u * g + v * f + half) // L for u, v in zip(a, b)])
+        self._pos = pos0 + count * M - limit
+        self._prev = buf[-1]
+        if _BIG_ENDIAN:
+            out.byteswap()
+        return out.tobytes()
+
+    def flush(self) -> bytes:
+        """The output samples after the last input sample (held at its value)."""
+        if self._prev is None:
+            return b""
+        L, M = self.up, self.down
+        count = (L - self._pos + M - 1) // M if self._pos < L else 0
+        out = array("h", [self._prev]) * count
+        self._prev, self._pos = None, 0
+        if _BIG_ENDIAN:
+            out.byteswap()
+        return out.tobytes()
+
+
+class Converter:
+    """Source-format chunks → the output encoding and rate (G.711 decoded to PCM16
+    unless kept; rates converted). One per stream, so interpolation state is per stream."""
+
+    def __init__(self, encoding: str, rate: int) -> None:
+        self.encoding = encoding
+        self.rate = rate
+        self._resampler: Resampler | None = None
+        self._key: Any = None
+
+    def convert(self, key: Any, fmt: AudioFormat, data: bytes, ev: Event | None = None) -> bytes:
+        if fmt.encoding != self.encoding:
+            if self.encoding != PCM16:
+                where = f"{ev.source}:{ev.line_no}: " if ev is not None else ""
+                raise InputError(
+                    f"{where}the audio changes from {ENCODING_NAMES[self.encoding]} to {ENCODING_NAMES[fmt.encoding]}: "
+                    "--keep-encoding cannot keep both (leave it out to decode everything to PCM16)"
+                )
+            data = g711.to_pcm16(data, fmt.encoding)
+        if fmt.rate != self.rate:
+            if self.encoding != PCM16:
+                raise InputError(
+                    f"the audio is at {fmt.rate} Hz but the output at {self.rate} Hz: "
+                    "--keep-encoding cannot convert G.711 rates (leave it out)"
+                )
+            rs = self._resampler
+            if rs is None or key != self._key or rs.down * self.rate != rs.up * fmt.rate:
+                rs = self._resampler = Resampler(fmt.rate, self.rate)
+                self._key = key
+            return rs.process(data)
+        return data
+
+
+# --- stereo mix --------------------------------------------------------------------------------
+
+
+class Lane:
+    """One channel's audio waiting to be written: a queue of pieces starting at the
+    mixer's position — bytes, silence runs (ints, in frames), and, once more than
+    `spill` bytes are queued, (offset, length) spans of a temporary file (a channel can
+    run far ahead of the other when the log has no timestamps). `end` is the frame after
+    the last placed audio."""
+
+    __slots__ = ("pieces", "end", "width", "snap", "overlaps", "queued", "spill", "_file", "_spilled", "_file_end")
+
+    def __init__(self, width: int, snap: int, spill: int = 16 << 20) -> None:
+        self.pieces: deque[Any] = deque()
+        self.end = 0
+        self.width = width
+        self.snap = snap
+        self.overlaps = 0
+        self.queued = 0  # bytes of audio in the queue
+        self.spill = spill
+        self._file: IO[bytes] | None = None
+        self._spilled = 0  # spans in the queue
+        self._file_end = 0
+
+    def place(self, frame: int, data: bytes, floor: int) -> None:
+        """Queue `data` at `frame`; `floor` is the mixer's position (where the queue
+        starts when it is empty: everything before it is written)."""
+        end = self.end if self.end > floor else floor
+        if frame < end - self.snap:
+            self.overlaps += 1  # would overlap audio already placed (or written): play it after
+            frame = end
+        elif frame <= end + self.snap:
+            frame = end
+        if frame > end:
+            self.pieces.append(frame - end)
+        self.end = frame + len(data) // self.width
+        self.queued += len(data)
+        if self.queued > self.spill:
+            self.pieces.append(self._to_file(data))
+        else:
+            self.pieces.append(data)
+
+    def _to_file(self, data: bytes) -> tuple[int, int]:
+        f = self._file
+        if f is None:
+            f = self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        if not self._spilled:
+            self._file_end = 0  # nothing in the file is still queued: start over
+        f.seek(self._file_end)
+        f.write(data)
+        span = (self._file_end, len(data))
+        self._file_end += len(data)
+        self._spilled += 1
+        return span
+
+    def _from_file(self, offset: int, nbytes: int) -> bytes:
+        assert self._file is not None
+        self._file.seek(offset)
+        return self._file.read(nbytes)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def fill(self, out: array | bytearray, channel: int, n: int) -> None:
+        """Take `n` frames into channel `channel` of the interleaved block `out` (an
+        `array('h')` for PCM16, a bytearray for 8-bit G.711)."""
+        pieces = self.pieces
+        width = self.width
+        off = 0
+        while off < n and pieces:
+            p = pieces[0]
+            tp = type(p)
+            if tp is int:
+                k = p if p <= n - off else n - off
+                if k == p:
+                    pieces.popleft()
+                else:
+                    pieces[0] = p - k
+                off += k
+                continue
+            if tp is tuple:
+                offset, nbytes = p
+                frames = nbytes // width
+                k = frames if frames <= n - off else n - off
+                part = self._from_file(offset, k * width)
+                if k == frames:
+                    pieces.popleft()
+                    self._spilled -= 1
+                else:
+                    pieces[0] = (offset + k * width, nbytes - k * width)
+            else:
+                frames = len(p) // width
+                k = frames if frames <= n - off else n - off
+                if k == frames:
+                    pieces.popleft()
+                    part = p
+                else:
+                    part = p[: k * width]
+                    pieces[0] = p[k * width :]
+            self.queued -= k * width
+            start = 2 * off + channel
+            if width == 2:
+                out[start : start + 2 * k : 2] = array("h", part)  # type: ignore[arg-type]
+            else:
+                out[start : start + 2 * k : 2] = part  # type: ignore[assignment]
+            off += k
+
+
+class StereoMixer:
+    """Writes two lanes as interleaved stereo frames, sequentially: only up to the point
+    both channels have committed (no later audio can land before it). Mixing waits until
+    a block's worth is committed, so `write` gets large pieces."""
+
+    BLOCK = 1 << 15  # frames mixed at a time (1.4 s at 24 kHz)
+
+    def __init__(self, write: Callable[[Any], None], width: int, silence: int, snap: int) -> None:
+        self.write = write
+        self.width = width
+        self.left = Lane(width, snap)
+        self.right = Lane(width, snap)
+        self.pos = 0
+        self._silence = bytes([silence]) * (2 * width * self.BLOCK)
+
+    def place(self, channel: int, frame: int, data: bytes) -> None:
+        (self.left if channel == 0 else self.right).place(frame, data, self.pos)
+
+    def emit_to(self, frame: int, force: bool = False) -> None:
+        if frame - self.pos < self.BLOCK and not force:
+            return
+        width, left, right = self.width, self.left, self.right
+        while self.pos < frame:
+            n = min(frame - self.pos, self.BLOCK)
+            silence = self._silence[: 2 * width * n]
+            if not left.pieces and not right.pieces:
+                self.write(silence)
+            else:
+                block = array("h", silence) if width == 2 else bytearray(silence)
+                if left.pieces:
+                    left.fill(block, 0, n)
+                if right.pieces:
+                    right.fill(block, 1, n)
+                self.write(memoryview(block).cast("B") if width == 2 else block)
+            self.pos += n
+
+    def flush(self) -> None:
+        self.emit_to(max(self.left.end, self.right.end, self.pos), force=True)
+
+    def close(self) -> None:
+        self.left.close()
+        self.right.close()
+
+
+# --- splitting -----------------------------------------------------------------------------------
+
+
+class GapStore:
+    """Audio between labelled segments: kept (on disk past a few MB) until a cut says
+    where it belongs, and dropped when the next segment begins."""
+
+    def __init__(self) -> None:
+        self._fp: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed in close()
+        self.writer = WavWriter(self._fp, raw=True)
+        self.writer.begin(PCM16, 1, 1)
+        self.entry: OutputFile | None = None
+
+    def write(self, data: bytes) -> None:
+        self.writer.write(data)
+
+    def move_tail(self, nbytes: int, write: Callable[[bytes], None]) -> None:
+        self.writer.move_tail(nbytes, write)
+
+    def reset(self) -> None:
+        self._fp.seek(0)
+        self._fp.truncate()
+        self.writer.nbytes = 0
+
+    def close(self) -> None:
+        self._fp.close()
+
+
+class FileStore:
+    """One split file being written, through a context manager from `open_file`."""
+
+    def __init__(self, cm: contextlib.AbstractContextManager[IO[bytes]], entry: OutputFile, raw: bool) -> None:
+        self.cm = cm
+        self.entry = entry
+        fp = cm.__enter__()
+        self.writer = WavWriter(fp, raw=raw)
+        self.writer.begin(entry.encoding, entry.rate, entry.channels)
+
+    def write(self, data: bytes) -> None:
+        self.writer.write(data)
+        self.entry.nbytes += len(data)
+
+    def move_tail(self, nbytes: int, write: Callable[[bytes], None]) -> None:
+        n = min(nbytes, self.writer.nbytes)
+        self.writer.move_tail(n, write)
+        self.entry.nbytes -= n
+
+    def finish(self) -> None:
+        self.writer.finish()
+        self.cm.__exit__(None, None, None)
+
+    def abort(self, exc: BaseException | None) -> None:
+        self.writer.close()
+        with contextlib.suppress(Exception):
+            self.cm.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
+
+
+class FileSet:
+    """The numbered files of a split (`001_resp_<id>.wav`, …), in the order they start."""
+
+    def __init__(self, open_file: Callable[[str], contextlib.AbstractContextManager[IO[bytes]]], raw: bool) -> None:
+        self.open_file = open_file
+        self.raw = raw
+        self.entries: list[OutputFile] = []
+        self.stores: dict[Any, FileStore] = {}
+        self.ext = ".pcm" if raw else ".wav"
+
+    def open(self, label: Any, entry: OutputFile) -> FileStore:
+        entry.index = len(self.entries) + 1
+        entry.name = f"{entry.index:03d}_{entry.name}{self.ext}"
+        store = FileStore(self.open_file(entry.name), entry, self.raw)
+        self.entries.append(entry)
+        self.stores[label] = store
+        return store
+
+    def close(self, label: Any) -> None:
+        store = self.stores.pop(label, None)
+        if store is not None:
+            store.finish()
+
+    def close_all(self) -> None:
+        for label in list(self.stores):
+            self.close(label)
+
+    def abort_all(self, exc: BaseException | None) -> None:
+        for store in self.stores.values():
+            store.abort(exc)
+        self.stores.clear()
+
+
+class Segmenter:
+    """A continuous stream of frames cut into labelled segments. A cut may land in audio
+    already written (VAD reports where speech started after the fact): that audio moves
+    to the new segment. A cut ahead of the stream waits until the stream gets there.
+    Label None is a gap (dropped)."""
+
+    def __init__(
+        self, store_for: Callable[[Any], Any], frame_bytes: int, on_switch: Callable[[Any, Any], None], label: Any = None
+    ) -> None:
+        self.store_for = store_for
+        self.on_switch = on_switch
+        self.frame_bytes = frame_bytes
+        self.pos = 0  # frames written
+        self.seg_start = 0
+        self.label: Any = label
+        self.store: Any = None
+        self.pending: deque[tuple[int, Any]] = deque()
+
+    def write(self, data: bytes) -> None:
+        fb = self.frame_bytes
+        while self.pending and self.pos + len(data) // fb >= self.pending[0][0]:
+            frame, label = self.pending.popleft()
+            k = (frame - self.pos) * fb
+            if k > 0:
+                self._write(data[:k])
+                data = data[k:]
+            self._switch(frame, label)
+        if data:
+            self._write(data)
+
+    def _write(self, data: bytes) -> None:
+        if self.store is None:
+            self.store = self.store_for(self.label)
+        self.store.write(data)
+        self.pos += len(data) // self.frame_bytes
+
+    def cut(self, frame: int, label: Any) -> None:
+        if self.pending:
+            frame = max(frame, self.pending[-1][0])
+        if frame > self.pos or self.pending:
+            self.pending.append((frame, label))
+            return
+        self._switch(max(frame, self.seg_start), label)
+
+    def _switch(self, frame: int, label: Any) -> None:
+        if label == self.label:
+            return
+        old, old_label = self.store, self.label
+        self.label, self.seg_start, self.store = label, frame, None
+        tail = (self.pos - frame) * self.frame_bytes
+        if tail > 0 and old is not None:
+            new = self.store = self.store_for(label)
+            old.move_tail(tail, new.write)
+        self.on_switch(old_label, label)
+
+    def finish(self) -> None:
+        for frame, label in self.pending:
+            if frame <= self.pos:
+                self._switch(frame, label)
+        self.pending.clear()
+        self.on_switch(self.label, None)
+
+
+# --- the extraction ------------------------------------------------------------------------------
+
+OpenFile = Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]
+_INF = float("inf")
+
+
+def _safe_name(s: str) -> str:
+    out = "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
+    return out[:80] or "_"
+
+
+def _id_name(prefix: str, id_: Any) -> str:
+    """`resp_<id>` / `item_<id>` for a file name (ids that already carry the prefix keep it)."""
+    s = _safe_name(id_) if type(id_) is str else "unknown"
+    return s if s.startswith(prefix) else prefix + s
+
+
+class Extraction:
+    """One run: feed it every event in order (`run`), then `finish`."""
+
+    def __init__(
+        self,
+        opts: AudioOptions,
+        diag: Diagnostics,
+        facts: LogFacts | None = None,
+        *,
+        out: IO[bytes] | None = None,
+        out_name: str = "output",
+        open_file: OpenFile | None = None,
+    ) -> None:
+        if opts.split is not None and open_file is None:
+            raise UsageError("--split needs a directory to write to")
+        self.opts = opts
+        self.diag = diag
+        self.facts = facts or LogFacts(has_user_audio=True, has_assistant_audio=True)
+        self.sessions = SessionTracker()
+        self.report = AudioReport(opts)
+        self.want_asst = opts.side in (ASSISTANT, BOTH)
+        self.want_user = opts.side in (USER, BOTH)
+        self.stereo = opts.side == BOTH and opts.split in (None, "turn")
+        split = opts.split
+        self.timeline = Timeline(self.sessions) if (opts.side == BOTH or split) else None
+        self.turns = TurnTracker() if split else None
+        self._nturns = 0
+        cuts = self.facts.truncations if opts.cuts_truncations else None
+        self.stats: dict[str, SideStats] = {}
+        self.screens: dict[str, SideScreen] = {}
+        self.conv: dict[str, Converter] = {}
+        self._eff: dict[AudioFormat, AudioFormat] = {}
+        self._fmt_cache: dict[str, tuple[AudioFormat, AudioFormat]] = {}
+        for side in (ASSISTANT, USER):
+            if (side == ASSISTANT and self.want_asst) or (side == USER and self.want_user):
+                st = self.stats[side] = self.report.sides[side] = SideStats(side)
+                emit = self._emitter(side)
+                self.screens[side] = SideScreen(st, emit, cuts if side == ASSISTANT else None)
+        # outputs
+        self.writer: WavWriter | None = None
+        self.file: OutputFile | None = None
+        if split is None:
+            assert out is not None
+            self.writer = WavWriter(out, raw=opts.raw)
+            self.file = OutputFile(out_name, side=opts.side, channels=2 if self.stereo else 1)
+        self.files = FileSet(open_file, opts.raw) if split and open_file is not None else None
+        self.mixer: StereoMixer | None = None
+        self.segmenter: Segmenter | None = None
+        self.user_seg: Segmenter | None = None
+        self._gap: GapStore | None = None
+        self._rate = 0  # stereo output rate
+        self._now = -_INF  # latest timestamp seen (stereo)
+        self._asst_open = False  # stereo: an assistant item is playing (more of it may come)
+        self._marker = 0.0  # no-timestamp stereo: lower bound (s) for where the next response starts
+        self._user_buffer_start = 0  # user split: frame where the uncommitted input buffer starts
+        self._user_session_base = 0  # user split: frame where the current session's input starts
+        self._vad_items: set[str] = set()
+        self._pending_commit_turn: int | None = None
+        # transcripts and ids for index.json
+        self._asst_text: dict[str, list[str]] = {}
+        self._asst_final: dict[str, str] = {}
+        self._user_text: dict[str, str] = {}
+        self._user_partial: dict[str, str] = {}
+        self._resp_items: dict[str, list[str]] = {}
+        self._active: dict[int, set[str]] = {}
+        self._handlers = self._make_handlers()
+
+    # -- formats ---------------------------------------------------------------------------
+
+    def _effective(self, fmt: AudioFormat) -> AudioFormat:
+        """The source format after `--encoding` / `--rate`."""
+        eff = self._eff.get(fmt)
+        if eff is None:
+            o = self.opts
+            enc = o.encoding or fmt.encoding
+            if o.rate:
+                rate = o.rate
+            elif o.encoding and o.encoding != fmt.encoding:
+                rate = 24000 if enc == PCM16 else 8000
+            else:
+                rate = fmt.rate
+            eff = self._eff[fmt] = fmt if (enc, rate) == (fmt.encoding, fmt.rate) else AudioFormat(enc, rate, True)
+        return eff
+
+    def _out_encoding(self, fmt: AudioFormat) -> str:
+        return fmt.encoding if self.opts.keep_encoding else PCM16
+
+    def _start_stereo(self, rid: str | None) -> None:
+        fin = self._effective(self.sessions.input_format)
+        fout = self._effective(self.sessions.output_format(rid))
+        if self.opts.keep_encoding and (fin.encoding, fin.rate) != (fout.encoding, fout.rate):
+            raise UsageError(
+                f"--keep-encoding with --side both needs one encoding and rate on both sides; the log has "
+                f"{fin.label()} in and {fout.label()} out (leave --keep-encoding out to mix them as PCM16)"
+            )
+        enc = fin.encoding if self.opts.keep_encoding else PCM16
+        self._rate = max(fin.rate, fout.rate)
+        width = 2 if enc == PCM16 else 1
+        silence = g711.SILENCE_BYTE.get(enc, 0)
+        snap = self._rate * _SNAP_MS // 1000
+        for side in (ASSISTANT, USER):
+            self.conv[side] = Converter(enc, self._rate)
+        if self.writer is not None:
+            assert self.file is not None
+            self.writer.begin(enc, self._rate, 2)
+            self.file.encoding, self.file.rate = enc, self._rate
+            self.mixer = StereoMixer(self._write_single, width, silence, snap)
+        else:
+            self.segmenter = Segmenter(self._stereo_store, 2 * width, self._turn_switch, label=0)
+            self.mixer = StereoMixer(self.segmenter.write, width, silence, snap)
+
+    def _write_single(self, data: bytes) -> None:
+        assert self.writer is not None and self.file is not None
+        self.writer.write(data)
+        self.file.nbytes += len(data)
+
+    # -- emitting clean chunks --------------------------------------------------------------
+
+    def _emitter(self, side: str) -> Emit:
+        opts = self.opts
+        if self.stereo:
+            channel = 0 if side == USER else 1
+
+            def emit_stereo(key: Any, fmt: AudioFormat, data: bytes, place: Any) -> None:
+                if self.mixer is None:
+                    self._start_stereo(place[3])
+                assert self.mixer is not None
+                out = self.conv[side].convert(key, fmt, data)
+                lane = self.mixer.left if channel == 0 else self.mixer.right
+                start = place[0]
+                frame = round(start * self._rate) if start is not None else max(lane.end, self.mixer.pos)
+                self.mixer.place(channel, frame, out)
+                if channel:
+                    self._asst_open = True
+                self.stats[side].chunks += 1
+
+            return emit_stereo
+        if opts.split is None:
+
+            def emit_mono(key: Any, fmt: AudioFormat, data: bytes, place: Any) -> None:
+                conv = self.conv.get(side)
+                if conv is None:
+                    conv = self._start_mono(side, fmt)
+                out = conv.convert(key, fmt, data)
+                self._write_single(out)
+                self.stats[side].chunks += 1
+
+            return emit_mono
+        if side == ASSISTANT:
+            return self._emit_assistant_split
+        return self._emit_user_split
+
+    def _start_mono(self, side: str, fmt: AudioFormat) -> Converter:
+        conv = self.conv[side] = Converter(self._out_encoding(fmt), fmt.rate)
+        if self.writer is not None:
+            assert self.file is not None
+            self.writer.begin(conv.encoding, conv.rate, 1)
+            self.file.encoding, self.file.rate = conv.encoding, conv.rate
+        return conv
+
+    def _emit_assistant_split(self, key: Any, fmt: AudioFormat, data: bytes, place: Any) -> None:
+        assert self.files is not None
+        start, label, ts, rid = place
+        store = self.files.stores.get(("a", label))
+        conv = self.conv.get(ASSISTANT) or self._start_mono(ASSISTANT, fmt)
+        if store is None:
+            store = self._open_assistant(label, key, rid, start, ts, conv)
+        out = conv.convert(key, fmt, data)
+        store.write(out)
+        entry = store.entry
+        entry.chunks += 1
+        if type(key) is str and key not in entry.item_ids:
+            entry.item_ids.append(key)
+        if rid is not None and rid not in entry.response_ids:
+            entry.response_ids.append(rid)
+        self.stats[ASSISTANT].chunks += 1
+
+    def _open_assistant(self, label: Any, key: Any, rid: str | None, start: float | None, ts: float | None, conv: Converter) -> FileStore:
+        assert self.files is not None
+        split = self.opts.split
+        if split == "response":
+            name = _id_name("resp_", rid)
+        elif split == "item":
+            name = "assistant_" + _id_name("item_", key)
+        else:
+            name = self._turn_name(label)
+            if self.opts.side == ASSISTANT:
+                self._close_finished_turns(label)
+        entry = OutputFile(name, side=ASSISTANT, kind=split, encoding=conv.encoding, rate=conv.rate)
+        entry.turn = label if split == "turn" else (self.turns.turn_of_response(rid) if self.turns else None)
+        entry.start = start
+        entry.start_at = ts
+        return self.files.open(("a", label), entry)
+
+    def _turn_name(self, n: int) -> str:
+        turn = self.turns.turns[n - 1] if self.turns and 0 < n <= len(self.turns.turns) else None
+        iid = turn.item_id if turn is not None else None
+        return f"turn{n}" + (f"_{_safe_name(iid)}" if iid else "")
+
+    def _emit_user_split(self, key: Any, fmt: AudioFormat, data: bytes, place: Any) -> None:
+        conv = self.conv.get(USER) or self._start_mono(USER, fmt)
+        if self.user_seg is None:
+            self.user_seg = Segmenter(self._user_store, 2 if conv.encoding == PCM16 else 1, self._user_switch)
+        seg = self.user_seg
+        seg.write(conv.convert(key, fmt, data))
+        store = seg.store
+        if store is not None and store.entry is not None:
+            store.entry.chunks += 1
+        self.stats[USER].chunks += 1
+
+    # -- stores for segmenters ----------------------------------------------------------------
+
+    def _gap_store(self) -> GapStore:
+        if self._gap is None:
+            self._gap = GapStore()
+        else:
+            self._gap.reset()
+        return self._gap
+
+    def _user_store(self, label: Any) -> Any:
+        if label is None:
+            return self._gap_store()
+        assert self.files is not None
+        store = self.files.stores.get(("u", label))
+        if store is not None:
+            return store
+        conv = self.conv[USER]
+        if self.opts.split == "item":
+            entry = OutputFile("user_" + _id_name("item_", label), side=USER, kind="item", encoding=conv.encoding, rate=conv.rate)
+            entry.user_item_ids.append(label)
+            entry.turn = self.turns.turn_of_item(label) if self.turns else None
+            self._span_start(entry, label)
+        else:
+            entry = OutputFile(self._turn_name(label), side=USER, kind="turn", encoding=conv.encoding, rate=conv.rate)
+            entry.turn = label
+            turn = self.turns.turns[label - 1] if self.turns and 0 < label <= len(self.turns.turns) else None
+            if turn is not None and turn.item_id:
+                entry.user_item_ids.append(turn.item_id)
+                self._span_start(entry, turn.item_id)
+        return self.files.open(("u", label), entry)
+
+    def _span_start(self, entry: OutputFile, item_id: str) -> None:
+        tl = self.timeline
+        sp = tl.span(item_id) if tl is not None else None
+        if sp is not None and sp.start is not None:
+            entry.start = sp.start
+            if tl is not None and tl.t0 is not None:
+                entry.start_at = tl.t0 + sp.start
+
+    def _user_switch(self, old: Any, new: Any) -> None:
+        assert self.files is not None
+        if old is None or old == new:
+            return
+        if self.opts.split == "item" or new is not None:
+            self.files.close(("u", old))
+
+    def _stereo_store(self, label: Any) -> Any:
+        assert self.files is not None
+        store = self.files.stores.get(("t", label))
+        if store is not None:
+            return store
+        conv = self.conv[USER]
+        entry = OutputFile(self._turn_name(label), side=BOTH, kind="turn", encoding=conv.encoding, rate=conv.rate, channels=2)
+        entry.turn = label
+        entry.chunks = None
+        turn = self.turns.turns[label - 1] if self.turns and 0 < label <= len(self.turns.turns) else None
+        if turn is not None and turn.item_id:
+            entry.user_item_ids.append(turn.item_id)
+        assert self.segmenter is not None
+        entry.start = self.segmenter.seg_start / self._rate if self._rate else None
+        if self.timeline is not None and self.timeline.t0 is not None and entry.start is not None:
+            entry.start_at = self.timeline.t0 + entry.start
+        return self.files.open(("t", label), entry)
+
+    def _turn_switch(self, old: Any, new: Any) -> None:
+        if old is not None and old != new and self.files is not None:
+            self.files.close(("t", old))
+
+    # -- the event loop -----------------------------------------------------------------------
+
+    def run(self, events: Iterable[Event]) -> None:
+        feed_session = self.sessions.feed
+        tl_feed = self.timeline.feed if self.timeline is not None else None
+        turns_feed = self.turns.feed if self.turns is not None else None
+        handlers = self._handlers
+        want_asst, want_user = self.want_asst, self.want_user
+        audio = self._audio
+        stereo = self.stereo
+        turn = 0
+        for ev in events:
+            kind = ev.kind
+            feed_session(ev)
+            if turns_feed is not None:
+                turn = turns_feed(ev)
+            if stereo:
+                ts = ev.timestamp
+                if ts is not None and ts > self._now:
+                    self._now = ts
+            if kind == OUTPUT_AUDIO_DELTA:
+                if want_asst:
+                    audio(ev, ASSISTANT, turn)
+                elif tl_feed is not None:
+                    tl_feed(ev)
+            elif kind == INPUT_AUDIO_APPEND:
+                if want_user:
+                    audio(ev, USER, turn)
+                elif tl_feed is not None:
+                    tl_feed(ev)
+            else:
+                if tl_feed is not None:
+                    tl_feed(ev)
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(ev)
+            if turns_feed is not None and len(self.turns.turns) != self._nturns:  # type: ignore[union-attr]
+                self._new_turns()
+
+    def _audio(self, ev: Event, side: str, turn: int) -> None:
+        st = self.stats[side]
+        st.events += 1
+        if st.source is None:
+            st.source = ev.source
+        data = ev.data
+        assistant = side == ASSISTANT
+        b64 = ev.audio_b64()  # a str, or a view of the line (the reader cuts payloads out)
+        if assistant:
+            key = data.get("item_id")
+            rid = data.get("response_id")
+            if type(rid) is not str:
+                rid = None
+            raw_fmt = self.sessions.output_format(rid)
+        else:
+            key = rid = None
+            raw_fmt = self.sessions.input_format
+        # formats are frozen dataclasses (slow to hash): remember the last one per side
+        cached = self._fmt_cache.get(side)
+        if cached is not None and cached[0] is raw_fmt:
+            fmt = cached[1]
+        else:
+            fmt = self._effective(raw_fmt)
+            self._fmt_cache[side] = (raw_fmt, fmt)
+            if fmt not in st.formats:
+                st.formats.append(fmt)
+        chunk: bytes | None
+        real = True
+        if b64 is None:
+            st.invalid += 1
+            self.diag.bad_line(ev.source, ev.line_no, f"{side} audio event without a base64 payload: skipped")
+            chunk = None
+        else:
+            try:
+                chunk = decode_b64(b64)
+            except (binascii.Error, ValueError) as exc:
+                chunk = self._undecodable(ev, side, st, fmt, exc)
+                real = False
+        place: Any = None
+        tl = self.timeline
+        if tl is not None:
+            n = len(chunk) if chunk is not None else 0
+            if fmt is not raw_fmt:
+                n = round(n / fmt.bytes_per_second * raw_fmt.bytes_per_second)
+            start = tl.feed(ev, n)
+            label: Any = None
+            if assistant and self.opts.split:
+                split = self.opts.split
+                label = rid if split == "response" else key if split == "item" else turn
+            place = (start, label, ev.timestamp, rid)
+        if chunk is None:
+            return
+        if real:
+            st.decoded_bytes += len(chunk)
+        self.screens[side].push(key, fmt, chunk, place, ev, real)
+        if self.mixer is not None:
+            self._advance()
+
+    def _undecodable(self, ev: Event, side: str, st: SideStats, fmt: AudioFormat, exc: Exception) -> bytes | None:
+        info = ev.audio_info()
+        if info is not None and info.problem == "placeholder":
+            st.placeholders += 1
+            st.placeholder_bytes += info.nbytes
+            st.placeholder_seconds += info.nbytes / fmt.bytes_per_second
+            if st.first_placeholder is None:
+                st.first_placeholder = (ev.source, ev.line_no)
+                b64 = ev.audio_b64()
+                st.placeholder_text = b64 if type(b64) is str else bytes(b64 or b"").decode("utf-8", "replace")
+            n = info.nbytes - info.nbytes % fmt.bytes_per_sample
+            return bytes([g711.SILENCE_BYTE.get(fmt.encoding, 0)]) * n
+        st.invalid += 1
+        reason = str(exc).rstrip(".") or type(exc).__name__
+        self.diag.bad_line(ev.source, ev.line_no, f"invalid base64 audio ({reason.lower()}): {side} chunk skipped")
+        return None
+
+    def _advance(self) -> None:
+        """Write the stereo mix up to where neither channel can still receive audio:
+        with timestamps, nothing can land before "now" (the latest timestamp) except the
+        rest of the assistant item being played, which follows its last chunk; without,
+        user audio is one stream and a response starts no earlier than the last VAD mark."""
+        mixer = self.mixer
+        assert mixer is not None and self.timeline is not None
+        rate = self._rate
+        t0 = self.timeline.t0
+        left, right = mixer.left.end, mixer.right.end
+        if t0 is not None and self._now > -_INF:
+            floor = (self._now - t0) * rate
+            cu = left if left > floor else floor
+        else:
+            floor = self._marker * rate
+            cu = left
+        ca = right if self._asst_open or right > floor else floor
+        if not self.facts.has_user_audio or self.screens[USER].cut_size is not None:
+            cu = _INF
+        if not self.facts.has_assistant_audio or self.screens[ASSISTANT].cut_size is not None:
+            ca = _INF
+        target = cu if cu < ca else ca
+        if target != _INF and target - mixer.pos >= mixer.BLOCK:
+            mixer.emit_to(int(target))
+
+    # -- other events -----------------------------------------------------------------------------
+
+    def _make_handlers(self) -> dict[str, Callable[[Event], None]]:
+        """kind → handler; several handlers for one kind run in the order added."""
+        table: dict[str, list[Callable[[Event], None]]] = {}
+
+        def on(kinds: Iterable[str], fn: Callable[[Event], None]) -> None:
+            for k in kinds:
+                table.setdefault(k, []).append(fn)
+
+        if self.want_asst:
+            on(("response.done",), self._response_done)
+            on(("response.output_audio.done",), self._release_assistant)
+        if self.want_user:
+            on(("input_audio_buffer.commit", "input_audio_buffer.speech_stopped"), self._release_user)
+        if self.stereo:
+            on(("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed"),
+               self._vad_marker)  # fmt: skip
+            on(("response.output_audio.done", "response.done", "conversation.item.truncated", "conversation.item.truncate"),
+               self._assistant_item_over)  # fmt: skip
+            on(("conversation.item.create", "conversation.item.added"), self._text_marker)
+        if self.opts.split:
+            on(("response.created",), self._response_created)
+            on(("response.output_item.added",), self._output_item)
+            on(("response.output_audio_transcript.delta",), self._asst_delta)
+            on(("response.output_audio_transcript.done",), self._asst_done)
+            on(("conversation.item.input_audio_transcription.delta",), self._user_delta)
+            on(("conversation.item.input_audio_transcription.completed",
+                "conversation.item.input_audio_transcription.updated"), self._user_done)  # fmt: skip
+            if self.opts.split == "item":
+                on(("response.output_item.done",), self._item_done)
+            if self.want_user and not self.stereo:
+                on(("input_audio_buffer.speech_started",), self._user_speech_started)
+                on(("input_audio_buffer.speech_stopped",), self._user_speech_stopped)
+                on(("input_audio_buffer.committed",), self._user_committed)
+                on(("input_audio_buffer.cleared",), self._user_cleared)
+                on(("session.created",), self._user_session)
+            if self.stereo:
+                on(("input_audio_buffer.committed",), self._commit_turn_boundary)
+        handlers: dict[str, Callable[[Event], None]] = {}
+        for kind, fns in table.items():
+            if len(fns) == 1:
+                handlers[kind] = fns[0]
+            else:
+                handlers[kind] = lambda ev, fns=tuple(fns): [fn(ev) for fn in fns] and None
+        return handlers
+
+    def _release_assistant(self, ev: Event) -> None:
+        self.screens[ASSISTANT].release()
+        if self.files is not None and self.opts.split == "item":
+            self.files.close(("a", ev.data.get("item_id")))
+
+    def _release_user(self, ev: Event) -> None:
+        self.screens[USER].release()
+
+    def _response_done(self, ev: Event) -> None:
+        self.screens[ASSISTANT].release()
+        files = self.files
+        if files is None:
+            return
+        resp = ev.data.get("response")
+        rid = resp.get("id") if type(resp) is dict else None
+        rid = rid if type(rid) is str else ev.data.get("response_id")
+        split = self.opts.split
+        if split == "response":
+            files.close(("a", rid))
+        elif split == "item":
+            for iid in self._resp_items.get(rid, ()):  # type: ignore[arg-type]
+                files.close(("a", iid))
+        elif split == "turn" and self.turns is not None and type(rid) is str:
+            n = self.turns.turn_of_response(rid)
+            if n is not None:
+                self._active.get(n, set()).discard(rid)
+                self._close_finished_turns(self.turns.current)
+
+    def _close_finished_turns(self, current: int) -> None:
+        """Assistant turn files: close those of earlier turns with no response still running."""
+        if self.files is None or self.opts.side != ASSISTANT:
+            return
+        for label in [lb for lb in self.files.stores if lb[0] == "a"]:
+            n = label[1]
+            if type(n) is int and n < current and not self._active.get(n):
+                self.files.close(label)
+
+    def _response_created(self, ev: Event) -> None:
+        resp = ev.data.get("response")
+        rid = resp.get("id") if type(resp) is dict else None
+        if type(rid) is str and self.turns is not None:
+            n = self.turns.turn_of_response(rid)
+            if n is not None:
+                self._active.setdefault(n, set()).add(rid)
+        if self._pending_commit_turn is not None:
+            self._cut_stereo_turn(self._pending_commit_turn, self._now_seconds())
+            self._pending_commit_turn = None
+
+    def _output_item(self, ev: Event) -> None:
+        rid, iid = ev.data.get("response_id"), ev.item_id
+        if type(rid) is str and iid is not None:
+            items = self._resp_items.setdefault(rid, [])
+            if iid not in items:
+                items.append(iid)
+
+    def _item_done(self, ev: Event) -> None:
+        if self.files is not None:
+            self.files.close(("a", ev.item_id))
+
+    def _asst_delta(self, ev: Event) -> None:
+        iid, d = ev.data.get("item_id"), ev.data.get("delta")
+        if type(iid) is str and type(d) is str:
+            self._asst_text.setdefault(iid, []).append(d)
+
+    def _asst_done(self, ev: Event) -> None:
+        iid, t = ev.data.get("item_id"), ev.data.get("transcript")
+        if type(iid) is str and type(t) is str:
+            self._asst_final[iid] = t
+
+    def _user_delta(self, ev: Event) -> None:
+        iid, d = ev.data.get("item_id"), ev.data.get("delta")
+        if type(iid) is str and type(d) is str:
+            self._user_partial[iid] = self._user_partial.get(iid, "") + d
+
+    def _user_done(self, ev: Event) -> None:
+        iid, t = ev.data.get("item_id"), ev.data.get("transcript")
+        if type(iid) is str and type(t) is str:
+            self._user_text[iid] = t
+
+    # -- stereo: where the next response can start without timestamps ------------------------------
+
+    def _vad_marker(self, ev: Event) -> None:
+        tl = self.timeline
+        iid = ev.data.get("item_id")
+        sp = tl.user_spans.get(iid) if tl is not None and type(iid) is str else None
+        if sp is not None:
+            for t in (sp.start, sp.end):
+                if t is not None and t > self._marker:
+                    self._marker = t
+
+    def _assistant_item_over(self, ev: Event) -> None:
+        self._asst_open = False
+        if self.mixer is not None:
+            self._advance()
+
+    def _text_marker(self, ev: Event) -> None:
+        item = ev.item
+        typed = item is not None and item.role == "user" and any(p.type == "input_text" for p in item.content)
+        if typed and self.mixer is not None and self._rate:
+            t = self.mixer.left.end / self._rate
+            if t > self._marker:
+                self._marker = t
+
+    def _now_seconds(self) -> float:
+        tl = self.timeline
+        if tl is not None and tl.t0 is not None and self._now > -_INF:
+            return self._now - tl.t0
+        if self.mixer is not None and self._rate:
+            return max(self.mixer.left.end, self.mixer.pos) / self._rate
+        return 0.0
+
+    # -- turns (split) ------------------------------------------------------------------------------
+
+    def _new_turns(self) -> None:
+        assert self.turns is not None
+        turns = self.turns.turns
+        while self._nturns < len(turns):
+            self._nturns += 1
+            turn = turns[self._nturns - 1]
+            if not self.stereo:
+                continue
+            if turn.how == "speech":
+                sp = self.timeline.span(turn.item_id) if self.timeline is not None and turn.item_id else None
+                start = sp.start if sp is not None and sp.start is not None else self._now_seconds()
+                self._cut_stereo_turn(turn.index, start)
+            elif turn.how == "commit":
+                self._pending_commit_turn = turn.index
+            else:
+                self._cut_stereo_turn(turn.index, self._now_seconds())
+
+    def _commit_turn_boundary(self, ev: Event) -> None:
+        n = self._pending_commit_turn
+        if n is None:
+            return
+        self._pending_commit_turn = None
+        iid = ev.data.get("item_id")
+        sp = self.timeline.span(iid) if self.timeline is not None and type(iid) is str else None
+        self._cut_stereo_turn(n, sp.start if sp is not None and sp.start is not None else self._now_seconds())
+
+    def _cut_stereo_turn(self, n: int, start: float) -> None:
+        if self.mixer is None:
+            return  # no audio yet: the first file starts with the first audio
+        assert self.segmenter is not None
+        self.segmenter.cut(max(round(start * self._rate), 0), n)
+
+    # -- user split: items from VAD offsets or commits ------------------------------------------------
+
+    def _user_frame(self, ms: int) -> int:
+        conv = self.conv.get(USER)
+        rate = conv.rate if conv is not None else self._effective(self.sessions.input_format).rate
+        return self._user_session_base + ms * rate // 1000
+
+    def _user_label(self, item_id: str) -> Any:
+        if self.opts.split == "item":
+            return item_id
+        n = self.turns.turn_of_item(item_id) if self.turns is not None else None
+        return n if n is not None else 0
+
+    def _user_speech_started(self, ev: Event) -> None:
+        iid, ms = ev.data.get("item_id"), ev.data.get("audio_start_ms")
+        if type(iid) is not str or type(ms) is not int:
+            return
+        self._vad_items.add(iid)
+        if self.user_seg is not None:
+            self.user_seg.cut(self._user_frame(ms), self._user_label(iid))
+
+    def _user_speech_stopped(self, ev: Event) -> None:
+        ms = ev.data.get("audio_end_ms")
+        if type(ms) is int and self.user_seg is not None:
+            self.user_seg.cut(self._user_frame(ms), None)
+
+    def _user_committed(self, ev: Event) -> None:
+        iid = ev.data.get("item_id")
+        seg = self.user_seg
+        if seg is not None and type(iid) is str and iid not in self._vad_items:
+            # a manual commit: the item is the audio appended since the last commit
+            seg.cut(self._user_buffer_start, self._user_label(iid))
+            seg.cut(seg.pos, None)
+        self._user_buffer_start = seg.pos if seg is not None else 0
+
+    def _user_cleared(self, ev: Event) -> None:
+        self._user_buffer_start = self.user_seg.pos if self.user_seg is not None else 0
+
+    def _user_session(self, ev: Event) -> None:
+        pos = self.user_seg.pos if self.user_seg is not None else 0
+        self._user_session_base = self._user_buffer_start = pos
+
+    # -- the end ------------------------------------------------------------------------------------
+
+    def finish(self) -> AudioReport:
+        for screen in self.screens.values():
+            screen.finish()
+        if self.mixer is not None:
+            self.mixer.flush()
+        if self.segmenter is not None:
+            self.segmenter.finish()
+        if self.user_seg is not None:
+            self.user_seg.finish()
+        self._check_found()
+        report = self.report
+        report.warnings.extend(self._warnings())
+        if self.timeline is not None:
+            report.timestamps = self.timeline.t0 is not None
+        if self.writer is not None:
+            assert self.file is not None
+            self.writer.finish()
+            report.files.append(self.file)
+        if self.files is not None:
+            self.files.close_all()
+            self._fill_transcripts()
+            report.files.extend(self.files.entries)
+        if self._gap is not None:
+            self._gap.close()
+        if self.mixer is not None:
+            self.mixer.close()
+        return report
+
+    def abort(self, exc: BaseException | None) -> None:
+        if self.mixer is not None:
+            self.mixer.close()
+        if self.writer is not None:
+            self.writer.close()
+        if self.files is not None:
+            self.files.abort_all(exc)
+        if self._gap is not None:
+            self._gap.close()
+
+    def _check_found(self) -> None:
+        written = (self.file.nbytes if self.file is not None else 0) + sum(
+            e.nbytes for e in (self.files.entries if self.files is not None else ())
+        )
+        real = {s: st.decoded_bytes > 0 and st.chunks > 0 for s, st in self.stats.items()}
+        if written and any(real.values()):
+            return
+        reasons = [self._nothing_reason(st) for st in self.stats.values()]
+        if written and not any(real.values()):
+            raise NothingFound("; ".join(reasons))
+        if self.opts.split and any(st.chunks for st in self.stats.values()):
+            raise NothingFound(f"{self._where()}: no {self.opts.split}s to split the audio into (no VAD or commit events)")
+        raise NothingFound("; ".join(reasons))
+
+    def _where(self, st: SideStats | None = None) -> str:
+        if st is not None and st.source:
+            return st.source
+        srcs = [s.source for s in self.stats.values() if s.source]
+        return srcs[0] if srcs else "the log"
+
+    def _nothing_reason(self, st: SideStats) -> str:
+        where = self._where(st)
+        if st.events == 0:
+            if st.side == ASSISTANT:
+                return (f"{where}: no assistant audio (no response.output_audio.delta or response.audio.delta events; "
+                        "WebRTC and SIP sessions carry audio outside the event log)")  # fmt: skip
+            return (f"{where}: no user audio (no input_audio_buffer.append events; "
+                    "the recorder may have logged only server events)")  # fmt: skip
+        if st.cut_chunks and not st.decoded_bytes - st.cut_chunks * (st.cut_size or 0):
+            return (f"{where}: no real {st.side} audio: the recorder cut every chunk to {st.cut_size} bytes "
+                    "(an odd size for PCM16), so the log does not hold the audio")  # fmt: skip
+        if st.placeholders and not st.decoded_bytes:
+            return (f"{where}: no real {st.side} audio: all {st.placeholders} chunks are recorder placeholders "
+                    f"({st.placeholder_text!r})")  # fmt: skip
+        return f"{where}: no usable {st.side} audio ({st.events} audio events, {st.invalid} invalid)"
+
+    def _warnings(self) -> list[str]:
+        out = []
+        for st in self.stats.values():
+            if st.placeholders and st.decoded_bytes:
+                src, line = st.first_placeholder or ("", 0)
+                out.append(
+                    f"{src}:{line}: {st.placeholders} {st.side} audio chunk{'s are' if st.placeholders != 1 else ' is a'} "
+                    f"recorder placeholder{'s' if st.placeholders != 1 else ''} ({st.placeholder_text!r}), "
+                    f"written as {st.placeholder_seconds:.2f} s of silence"
+                )
+            if st.cut_chunks and st.chunks:
+                src, line = st.first_cut or ("", 0)
+                out.append(
+                    f"{src}:{line}: {st.cut_chunks} {st.side} audio chunks were cut by the recorder to {st.cut_size} bytes "
+                    "(odd for PCM16): not real audio, not written"
+                )
+            if st.odd_dropped:
+                src, line = st.first_odd or ("", 0)
+                out.append(
+                    f"{src}:{line}: {st.side} audio ended with an odd byte (PCM16 samples are 2 bytes): dropped"
+                    + (f" ({st.odd_dropped} times)" if st.odd_dropped > 1 else "")
+                )
+            rates = sorted({f.rate for f in st.formats})
+            if len(rates) > 1:
+                conv = self.conv.get(st.side)
+                to = f"{conv.rate / 1000:g} kHz" if conv is not None else "one rate"
+                out.append(f"{self._where(st)}: {st.side} audio comes at several rates "
+                           f"({', '.join(f'{r / 1000:g} kHz' for r in rates)}): converted to {to}")  # fmt: skip
+        if self.opts.side == BOTH:
+            for side, other in ((USER, ASSISTANT), (ASSISTANT, USER)):
+                st = self.stats[side]
+                if not st.chunks and self.stats[other].chunks:
+                    channel = "left" if side == USER else "right"
+                    reason = self._nothing_reason(st)
+                    out.append(f"{reason}: the {channel} channel is silent")
+            if self.mixer is not None and (self.mixer.left.overlaps or self.mixer.right.overlaps):
+                out.append(f"{self._where()}: {self.mixer.left.overlaps + self.mixer.right.overlaps} chunks would have "
+                           "overlapped audio already placed on their channel: played right after it instead")  # fmt: skip
+        return out
+
+    def _fill_transcripts(self) -> None:
+        def asst(iid: str) -> str | None:
+            t = self._asst_final.get(iid)
+            if t is None and iid in self._asst_text:
+                t = "".join(self._asst_text[iid])
+            return t
+
+        def user(iid: str) -> str | None:
+            t = self._user_text.get(iid)
+            return t if t is not None else self._user_partial.get(iid)
+
+        def join(texts: Iterable[str | None]) -> str | None:
+            parts = [t for t in texts if t]
+            return " ".join(parts) if parts else None
+
+        assert self.files is not None
+        for e in self.files.entries:
+            if e.kind == "turn" and self.turns is not None and e.turn:
+                turn = self.turns.turns[e.turn - 1] if e.turn <= len(self.turns.turns) else None
+                rids = turn.response_ids if turn is not None else []
+                items = [i for r in rids for i in self._resp_items.get(r, [])]
+                if e.side != USER:
+                    for r in rids:
+                        if r not in e.response_ids and self._resp_items.get(r):
+                            e.response_ids.append(r)
+                    if e.side == BOTH:
+                        e.item_ids = [i for r in e.response_ids for i in self._resp_items.get(r, [])]
+                a = join(asst(i) for i in items)
+                u = join(user(i) for i in e.user_item_ids)
+                e.transcript = {"user": u, "assistant": a} if e.side == BOTH else u if e.side == USER else a
+            elif e.side == USER:
+                e.transcript = join(user(i) for i in e.user_item_ids)
+            else:
+                items = e.item_ids
+                if e.kind == "response":
+                    items = [i for r in e.response_ids for i in self._resp_items.get(r, [])] or items
+                e.transcript = join(asst(i) for i in items)
+
+
+def extract_audio(
+    events: Iterable[Event],
+    opts: AudioOptions,
+    diag: Diagnostics,
+    *,
+    facts: LogFacts | None = None,
+    out: IO[bytes] | None = None,
+    out_name: str = "output",
+    open_file: OpenFile | None = None,
+) -> AudioReport:
+    """Extract the audio of `events` into `out` (one WAV or raw stream) or, with
+    `opts.split`, into files opened through `open_file(name)`. Raises NothingFound
+    (exit 1) when there is no audio to write; nothing is written then."""
+    x = Extraction(opts, diag, facts, out=out, out_name=out_name, open_file=open_file)
+    try:
+        x.run(events)
+        return x.finish()
+    except BaseException as exc:
+        x.abort(exc)
+        raise
