@@ -53,7 +53,7 @@ def decoded_size(ev: Event) -> int:
         n = end - start
         if n >= _SIZE_FROM_LENGTH and not n & 3:
             raw = ev.raw
-            return n // 4 * 3 - (raw[end - 2 : end].count(61))  # 61 = "="
+            return n // 4 * 3 - (raw[end - 1] == 61) - (raw[end - 2] == 61)  # 61 = "="
     info = ev.audio_info()
     return info.nbytes if info is not None else 0
 

@@ -94,7 +94,7 @@ def test_markdown() -> None:
 
 **User** (0:10.8): Tell me about the Eiffel Tower.
 
-**Assistant** (0:12.7): It opened in eighteen eighty nine. ‖ It is about three *\\[interrupted at 1.4 s of 2.1 s\\]*
+**Assistant** (0:12.7): It opened in eighteen eighty nine. ‖ It is about three *[interrupted at 1.4 s of 2.1 s]*
 
 **User** (0:14.3): Wait, how tall is it?
 
@@ -220,3 +220,29 @@ def test_piped_text_has_no_colour_and_a_terminal_gets_it() -> None:
     assert b"\x1b[" not in plain.stdout
     coloured = run_rtlog("transcript", GA, env={"FORCE_COLOR": "1"})
     assert b"\x1b[" in coloured.stdout
+
+
+def test_untranscribed_speech_a_cancelled_reply_and_an_unfinished_one(tmp_path) -> None:
+    log = write_log(tmp_path / "x.jsonl", [
+        {"type": "input_audio_buffer.speech_started", "item_id": "u1", "audio_start_ms": 100},
+        {"type": "input_audio_buffer.speech_stopped", "item_id": "u1", "audio_end_ms": 1100},
+        {"type": "input_audio_buffer.committed", "item_id": "u1"},
+        {"type": "response.created", "response": {"id": "r1"}},
+        {"type": "response.output_item.added", "response_id": "r1", "item": {"id": "a1", "type": "message", "role": "assistant"}},
+        {"type": "response.text.delta", "response_id": "r1", "item_id": "a1", "delta": "Let me"},
+        {"type": "response.done", "response": {"id": "r1", "status": "cancelled", "status_details": {"type": "cancelled", "reason": "client_cancelled"}}},
+        {"type": "response.created", "response": {"id": "r2"}},
+        {"type": "response.output_item.added", "response_id": "r2", "item": {"id": "a2", "type": "message", "role": "assistant"}},
+        {"type": "response.text.delta", "response_id": "r2", "item_id": "a2", "delta": "So"},
+    ])  # fmt: skip
+    assert run_cli("transcript", log).stdout == (
+        "0:00.1  User       [audio, not transcribed]\n"
+        "        Assistant  Let me [interrupted: client_cancelled]\n"
+        "        Assistant  So [unfinished: the log ends first]\n"
+    )
+    entries = json.loads(run_cli("transcript", log, "-f", "json").stdout)
+    assert [(e["text"], e["heard_text"], e["interrupted"], e["note"]) for e in entries] == [
+        (None, None, False, "not transcribed"),
+        ("Let me", None, True, None),
+        ("So", None, False, "unfinished: the log ends before the response does"),
+    ]

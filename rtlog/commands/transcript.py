@@ -116,7 +116,7 @@ def remark(e: Entry) -> str | None:
         if e.note.startswith("unfinished"):
             return "[unfinished: the log ends first]"
         if e.text is None and e.note == "not transcribed":
-            return "[speech, not transcribed]"
+            return "[audio, not transcribed]"
         if e.text is None and e.type == "message":
             return f"[{e.note}]"
     if e.type == "message" and e.text is None:
@@ -359,8 +359,8 @@ def render_markdown(t: Transcript) -> str:
             if unheard is not None:
                 body += f" {MARK} {_md(unheard)}"
         note = remark(e)
-        if note:
-            body = (body + " " if body else "") + f"*{_md(note)}*"
+        if note:  # our own brackets stay literal; what is inside may come from the log
+            body = (body + " " if body else "") + f"*[{_md(note[1:-1])}]*"
         lines += [f"{head} {body}".rstrip(), ""]
     return "\n".join(lines)
 
