@@ -607,7 +607,7 @@ class SummaryBuilder:
                 row["usd"] = 0.0
             elif fam is None:
                 known = False
-                what = f"model {sess.model!r}" if sess.model else "an unnamed model (no session.created in the log)"
+                what = repr(sess.model) if sess.model else "an unnamed model (no session.created in the log)"
                 note = f"no price for {what}: cost unknown (add it with --pricing FILE)"
                 if note not in s.cost_notes:
                     s.cost_notes.append(note)
@@ -732,9 +732,9 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         costs.append(s.cost_usd)
     t.span_total = sum(spans) if spans else None
     t.span_files = len(spans)
-    t.cost_per_minute = timed_cost / (timed_seconds / 60) if timed_seconds > 0 and t.cost_usd is not None else None
     t.output_heard_seconds = sum(heard) if heard else None
     t.cost_usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+    t.cost_per_minute = timed_cost / (timed_seconds / 60) if timed_seconds > 0 and t.cost_usd is not None else None
     return t
 
 

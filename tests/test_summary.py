@@ -169,7 +169,7 @@ def test_real_xai_reconnect_shows_two_sessions_and_top_level_usage() -> None:
         assert (s["usage"]["output_text_tokens"], s["usage"]["output_audio_tokens"]) == (8 + 13, 105 + 185)
         assert s["responses_without_usage"] == 0
         assert s["cost_usd"] is None
-        assert s["cost"]["notes"] == ["no price for model 'grok-voice-latest': cost unknown (add it with --pricing FILE)"]
+        assert s["cost"]["notes"] == ["no price for 'grok-voice-latest': cost unknown (add it with --pricing FILE)"]
         assert s["event_counts"].get("<close>") == (1 if flavour == "wrapped" else None)
 
 

@@ -1,11 +1,424 @@
-"""The `summary` subcommand (being built: see its issue)."""
+"""The `summary` subcommand: options, running the core over one or many logs (in
+parallel when there are several), and the rich report or the `--json` object."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from rtlog import output
 from rtlog.commands.common import Files, Strict
-from rtlog.errors import UsageError
+from rtlog.errors import ExitCode, InputError, RtlogError, UsageError
+
+if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
+    from rich.console import RenderableType
+
+    from rtlog.pricing import PriceTable
+    from rtlog.reader import Source
+    from rtlog.summary import Summary
 
 
-def summary_command(files: Files = None, strict: Strict = False) -> None:
-    """Not built yet."""
-    raise UsageError("summary: not implemented yet")
+def summary_command(
+    files: Files = None,
+    *,
+    json_: Annotated[bool, typer.Option("--json", help="One JSON object (schema in the README) instead of the report.")] = False,
+    pricing: Annotated[
+        str | None,  # not Path: typer would import pydantic (~0.1 s) to coerce it
+        typer.Option(
+            "--pricing", metavar="FILE",
+            help="JSON price table that overrides or extends the built-in one (USD per 1M tokens).",
+        ),
+    ] = None,  # fmt: skip
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when the log has errors, failed transcriptions, bad lines or warnings.")
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, help="Processes for several files (0 = one per CPU).", show_default=False)
+    ] = 0,
+    strict: Strict = False,
+) -> None:
+    """What a session was, how it went, what it cost, how fast it was, where it went wrong.
+
+    Sessions, time span, events, turns and responses, audio seconds, tokens and cost,
+    latency, errors and checks. Several files or a directory: one report each, then totals.
+
+    Example: rtlog summary session.jsonl --json | jq .cost_usd
+    """
+    from rtlog.reader import expand_sources
+    from rtlog.summary import combine
+
+    prices = load_prices(pricing)
+    sources = expand_sources(files or [])
+    summaries: list[Summary] = []
+    for summary, messages in summarize_all(sources, prices, strict=strict, jobs=jobs):
+        for msg in messages:
+            output.warning(msg)
+        summaries.append(summary)
+        if not json_:
+            output.print_human(*render(summary))
+    total = combine(summaries) if len(summaries) > 1 else None
+    if json_:
+        import orjson
+
+        if total is None:
+            obj: Any = summaries[0].as_json()
+        else:
+            obj = {"files": [{**s.as_json(), "file": s.source} for s in summaries], "total": total.as_json()}
+        with output.stdout_sink() as out:
+            out.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n")
+    elif total is not None:
+        output.print_human(*render(total, title=f"Total: {len(summaries)} files"))
+    if check and any(s.has_findings for s in summaries):
+        raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+def load_prices(path: str | None) -> PriceTable:
+    """The built-in price table, merged with `--pricing FILE` when given."""
+    from rtlog.pricing import PriceFileError, builtin_table, parse_price_file
+
+    if path is None:
+        return builtin_table()
+    import orjson
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise UsageError(f"--pricing {path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"--pricing {path}: not JSON: {exc}") from None
+    try:
+        return parse_price_file(obj)
+    except PriceFileError as exc:
+        raise UsageError(f"--pricing {path}: {exc}") from None
+
+
+# --- running the core -----------------------------------------------------------------------
+
+
+def summarize_all(sources: list[Source], prices: PriceTable, *, strict: bool, jobs: int) -> Iterator[tuple[Summary, list[str]]]:
+    """(summary, its warnings) per source, in input order. Several files on several CPUs
+    go to a process pool; stdin and single files are read here."""
+    workers = min(jobs or os.cpu_count() or 1, len(sources))
+    if workers < 2 or any(src.path is None for src in sources):
+        for src in sources:
+            yield _unpack(_summarize_one(src, prices, strict))
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        chunk = max(1, len(sources) // (workers * 8))
+        for result in pool.map(_summarize_one, sources, [prices] * len(sources), [strict] * len(sources), chunksize=chunk):
+            yield _unpack(result)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _summarize_one(src: Source, prices: PriceTable, strict: bool) -> tuple[Summary | None, list[str], str | None]:
+    """Runs in a worker too: warnings are collected, errors returned, never raised."""
+    from rtlog.reader import Diagnostics
+    from rtlog.summary import summarize_source
+
+    messages: list[str] = []
+    diag = Diagnostics(strict=strict, warn=messages.append)
+    try:
+        summary = summarize_source(src, diag, prices)
+        diag.finish()
+    except RtlogError as exc:
+        return None, messages, str(exc)
+    return summary, messages, None
+
+
+def _unpack(result: tuple[Summary | None, list[str], str | None]) -> tuple[Summary, list[str]]:
+    summary, messages, error = result
+    if error is not None or summary is None:
+        for msg in messages:
+            output.warning(msg)
+        raise InputError(error or "failed")
+    return summary, messages
+
+
+# --- the human report -----------------------------------------------------------------------
+
+
+def render(s: Summary, title: str | None = None) -> list[RenderableType]:
+    """The report: a panel about the session(s), then compact tables."""
+    from rich.columns import Columns
+
+    from rich.console import Group
+
+    from rich.text import Text
+
+    right: list[RenderableType] = [_audio_table(s)]
+    latency = _latency_table(s)
+    if latency is not None:
+        right += [Text(), latency]
+    return [
+        _header(s, title or s.source or "<stdin>"),
+        Text(),
+        Columns([_conversation_table(s), Group(*right)], padding=(0, 6)),
+        Text(),
+        _tokens_table(s),
+        *_cost_lines(s),
+        Text(),
+        _events_table(s),
+        Text(),
+        _findings(s),
+        Text(),
+    ]
+
+
+def _table(title: str, *columns: tuple[str, str], min_width: int | None = None) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
+              pad_edge=False, show_header=any(h for h, _ in columns), header_style="dim", min_width=min_width)  # fmt: skip
+    for header, justify in columns:
+        t.add_column(header, justify=justify)  # type: ignore[arg-type]
+    return t
+
+
+def _header(s: Summary, title: str) -> Any:
+    from rich import box
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from rtlog.units import fmt_int, fmt_seconds
+
+    g = Table.grid(padding=(0, 2))
+    g.add_column(style="bold", no_wrap=True)
+    g.add_column()
+    if s.files > 1:
+        return Panel(_total_grid(s, g), title=Text(title, style="bold"), title_align="left", box=box.ROUNDED, expand=False)
+    if not s.sessions:
+        g.add_row("Session", Text("none: the log has no events", style="dim"))
+    for sess in s.sessions[:8]:
+        name = "Session" if len(s.sessions) == 1 else f"Session {sess.index}"
+        g.add_row(name, _session_text(sess))
+    if len(s.sessions) > 8:
+        g.add_row("", Text(f"… and {len(s.sessions) - 8} more sessions (--json lists them all)", style="dim"))
+    if s.span_start is None:
+        g.add_row("Span", Text("no timestamps in the log", style="dim"))
+    else:
+        g.add_row("Span", Text(f"{_clock(s.span_start)} → {_clock(s.span_end, s.span_start)} · {fmt_seconds(s.span_seconds)}"))
+    dirs = " · ".join(f"{k} {fmt_int(v)}" for k, v in s.directions.items() if v)
+    ev = Text(f"{fmt_int(s.events)} in {fmt_int(s.lines)} lines" + (f" · {dirs}" if dirs else ""))
+    if s.malformed:
+        ev.append(f" · {fmt_int(s.malformed)} bad lines skipped", style="yellow")
+    g.add_row("Events", ev)
+    return Panel(g, title=Text(title, style="bold"), title_align="left", box=box.ROUNDED, expand=False)
+
+
+def _total_grid(s: Summary, g: Any) -> Any:
+    from rich.text import Text
+
+    from rtlog.units import fmt_int, fmt_seconds
+
+    models: dict[str, int] = {}
+    for sess in s.sessions:
+        models[sess.model or "?"] = models.get(sess.model or "?", 0) + 1
+    names = ", ".join(f"{m} ×{n}" for m, n in sorted(models.items(), key=lambda kv: (-kv[1], kv[0]))[:4])
+    more = f", {len(models) - 4} more models" if len(models) > 4 else ""
+    g.add_row("Files", Text(fmt_int(s.files)))
+    g.add_row("Sessions", Text(f"{fmt_int(len(s.sessions))}" + (f": {names}{more}" if names else "")))
+    if s.span_files:
+        g.add_row("Time", Text(f"{fmt_seconds(s.span_seconds)} in {s.span_files} timestamped file{'s' if s.span_files != 1 else ''}"))
+    else:
+        g.add_row("Time", Text("no timestamps in any file", style="dim"))
+    dirs = " · ".join(f"{k} {fmt_int(v)}" for k, v in s.directions.items() if v)
+    ev = Text(f"{fmt_int(s.events)} in {fmt_int(s.lines)} lines" + (f" · {dirs}" if dirs else ""))
+    if s.malformed:
+        ev.append(f" · {fmt_int(s.malformed)} bad lines skipped", style="yellow")
+    g.add_row("Events", ev)
+    return g
+
+
+def _session_text(sess: Any) -> Any:
+    from rich.text import Text
+
+    t = Text()
+    if sess.id is None and sess.model is None and not sess.line_no:
+        t.append("(no session.created or session.updated in the log)\n", style="dim")
+    else:
+        t.append(f"{sess.id or '(no id)'}\n")
+    second = [sess.model or "(model not stated)"]
+    if sess.voice:
+        second.append(f"voice {sess.voice}")
+    if sess.modalities:
+        second.append(" + ".join(sess.modalities))
+    t.append(" · ".join(second))
+    t.append(f"\naudio in {sess.input_format.label()}, out {sess.output_format.label()}")
+    t.append(f"\ntranscription {sess.transcription_model or 'off'} · turn detection {sess.turn_detection or 'none'}")
+    if sess.tools:
+        t.append("\ntools " + ", ".join(sess.tools))
+    if sess.instructions and sess.instructions.strip():
+        t.append("\n“" + _cut(sess.instructions.strip().splitlines()[0], 60) + "”", style="italic dim")
+    return t
+
+
+def _clock(ts: float | None, start: float | None = None) -> str:
+    from datetime import datetime, timezone
+
+    if ts is None:
+        return "–"
+    if ts < 86400 * 2:  # time of day only (no date in the log)
+        h, rem = divmod(ts % 86400, 3600)
+        m, sec = divmod(rem, 60)
+        return f"{int(h):02d}:{int(m):02d}:{sec:06.3f}"
+    dt = datetime.fromtimestamp(ts, timezone.utc)
+    if start is not None and datetime.fromtimestamp(start, timezone.utc).date() == dt.date():
+        return dt.strftime("%H:%M:%S.%f")[:-3] + " UTC"
+    return dt.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + (" UTC" if start is not None else "")
+
+
+def _conversation_table(s: Summary) -> Any:
+    from rtlog.units import fmt_int
+
+    t = _table("Conversation", ("", "left"), ("", "right"))
+    t.add_row("user turns", fmt_int(s.user_turns))
+    r = s.responses
+    t.add_row("responses", fmt_int(r.get("total", 0)))
+    for k in ("completed", "cancelled", "incomplete", "failed", "other", "unfinished"):
+        if r.get(k):
+            t.add_row(f"  {k}" if k != "unfinished" else "  no response.done", fmt_int(r[k]), style="yellow" if k in ("failed", "unfinished") else None)
+    t.add_row("interruptions", fmt_int(s.interruptions))
+    t.add_row("function calls", fmt_int(sum(s.function_calls.values())))
+    for name, n in sorted(s.function_calls.items(), key=lambda kv: (-kv[1], kv[0]))[:6]:
+        t.add_row(f"  {_cut(name, 22)}", fmt_int(n))
+    if len(s.function_calls) > 6:
+        t.add_row(f"  … {len(s.function_calls) - 6} more", "")
+    return t
+
+
+def _audio_table(s: Summary) -> Any:
+    from rtlog.units import fmt_bytes, fmt_seconds
+
+    t = _table("Audio", ("", "left"), ("seconds", "right"), ("bytes", "right"))
+    a_in, a_out = s.audio_in, s.audio_out
+    none = "not in log"
+    t.add_row("user input", fmt_seconds(a_in.seconds) if a_in.chunks else none, fmt_bytes(a_in.nbytes) if a_in.chunks else "")
+    t.add_row("assistant", fmt_seconds(a_out.seconds) if a_out.chunks else none, fmt_bytes(a_out.nbytes) if a_out.chunks else "")
+    if a_out.chunks:
+        t.add_row("  heard", fmt_seconds(s.output_heard_seconds), "")
+    if (a_in.cut_by_recorder or a_out.cut_by_recorder or a_in.placeholders or a_out.placeholders) and (a_in.chunks or a_out.chunks):
+        t.caption = "see checks: not the real audio length"
+        t.caption_justify = "left"
+        t.caption_style = "yellow"
+    return t
+
+
+def _tokens_table(s: Summary) -> Any:
+    from rich.text import Text
+
+    from rtlog.units import fmt_int, fmt_usd
+
+    u = s.usage
+    t = _table("Tokens and cost", ("", "left"), ("input", "right"), ("cached", "right"), ("output", "right"), ("total", "right"))
+    t.add_row("text", fmt_int(u.input_text_tokens), fmt_int(u.cached_text_tokens), fmt_int(u.output_text_tokens), "")
+    t.add_row("audio", fmt_int(u.input_audio_tokens), fmt_int(u.cached_audio_tokens), fmt_int(u.output_audio_tokens), "")
+    if u.input_image_tokens:
+        t.add_row("image", fmt_int(u.input_image_tokens), "", "", "")
+    t.add_row("all", fmt_int(u.input_tokens), fmt_int(u.cached_tokens), fmt_int(u.output_tokens), fmt_int(u.total_tokens), style="bold")
+    return t
+
+
+def _cost_lines(s: Summary) -> list[Any]:
+    from rich.text import Text
+
+    from rtlog.units import fmt_usd
+
+    families = sorted({c["priced_as"] for c in s.cost_sessions if c["priced_as"]})
+    line = Text.assemble(("Cost ", "bold"))
+    if s.cost_usd is None:
+        line.append("unknown", style="yellow")
+    else:
+        line.append(fmt_usd(s.cost_usd), style="bold")
+        if s.cost_per_minute is not None:
+            line.append(f" · {fmt_usd(s.cost_per_minute)} per minute")
+        line.append(f"  (estimate: {', '.join(families) or 'no tokens'} prices of {s.prices_date})", style="dim")
+    return [line, *(Text(n, style="dim") for n in s.cost_notes)]
+
+
+def _latency_table(s: Summary) -> Any:
+    from rich.text import Text
+
+    from rtlog.summary import latency_stats
+    from rtlog.units import fmt_int, fmt_ms
+
+    if s.span_start is None:
+        return None
+    st = latency_stats(s.latencies_ms)
+    t = _table("Latency to first audio", ("", "left"), ("", "right"), min_width=24)
+    if not st["count"]:
+        t.add_row(Text("no turn with both ends timestamped", style="dim"), "")
+        return t
+    t.add_row("turns", fmt_int(st["count"]))
+    t.add_row("p50", fmt_ms(st["p50"]))
+    t.add_row("p90", fmt_ms(st["p90"]))
+    t.add_row("max", fmt_ms(st["max"]))
+    return t
+
+
+def _events_table(s: Summary) -> Any:
+    from rtlog.units import fmt_int
+
+    rows = sorted(s.event_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    width = output.console().width
+    pairs = width >= 110 and len(rows) > 8
+    cols: list[tuple[str, str]] = [("type", "left"), ("count", "right")]
+    if pairs:
+        cols += [("type", "left"), ("count", "right")]
+    t = _table(f"Events by type ({len(rows)} types)", *cols)
+    if pairs:
+        half = (len(rows) + 1) // 2
+        for i in range(half):
+            right = rows[half + i] if half + i < len(rows) else ("", "")
+            t.add_row(rows[i][0], fmt_int(rows[i][1]), right[0], fmt_int(right[1]) if right[1] != "" else "")
+    else:
+        for name, n in rows:
+            t.add_row(name, fmt_int(n))
+    return t
+
+
+def _findings(s: Summary) -> Any:
+    from rich.text import Text
+
+    t = _table("Errors and checks", ("", "left"), ("", "left"))
+    t.columns[0].no_wrap = True
+    shown = 0
+    for e in s.errors[:20]:
+        what = " · ".join(x for x in (e["type"], e["code"]) if x) or "error"
+        line = f"line {e['line']}" if "file" not in e else f"{e['file']}:{e['line']}"
+        t.add_row(Text("error", style="bold red"), Text(f"{line}: {what}: {e['message'] or ''}"))
+        shown += 1
+    if len(s.errors) > 20:
+        t.add_row(Text("error", style="bold red"), Text(f"… and {len(s.errors) - 20} more (--json lists them all)"))
+    for f in s.transcription_failures[:10]:
+        what = " · ".join(x for x in (f["type"], f["code"]) if x)
+        t.add_row(Text("failed", style="red"), Text(f"line {f['line']}: transcription of {f['item_id']}: {what}: {f['message'] or ''}"))
+        shown += 1
+    if len(s.transcription_failures) > 10:
+        t.add_row(Text("failed", style="red"), Text(f"… and {len(s.transcription_failures) - 10} more transcriptions failed"))
+    if s.malformed:
+        t.add_row(Text("bad lines", style="yellow"), Text(f"{s.malformed} lines skipped (see the warnings on stderr)"))
+        shown += 1
+    for w in s.warnings[:20]:
+        t.add_row(Text("warning", style="yellow"), Text(w))
+        shown += 1
+    if len(s.warnings) > 20:
+        t.add_row(Text("warning", style="yellow"), Text(f"… and {len(s.warnings) - 20} more (--json lists them all)"))
+    if not shown:
+        t.add_row(Text("ok", style="green"), Text("no errors, no failed transcriptions, no bad lines, no warnings"))
+    return t
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
