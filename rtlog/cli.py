@@ -7,6 +7,7 @@ and its exit code; a closed stdout pipe ends quietly with 141; Ctrl-C with 130.
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 from typing import Annotated, Any
@@ -15,15 +16,35 @@ import typer
 from typer.core import TyperGroup
 
 from rtlog import __version__, output
-from rtlog.commands.extract_audio import extract_audio_command
-from rtlog.commands.filter import filter_command
-from rtlog.commands.summary import summary_command
-from rtlog.commands.transcript import transcript_command
 from rtlog.errors import ExitCode, RtlogError
+
+#: name → (module, function, hidden). A command's module is imported only when that
+#: command runs (or for --help): start-up time is a large part of a run on a small log.
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "summary": ("rtlog.commands.summary", "summary_command", False),
+    "filter": ("rtlog.commands.filter", "filter_command", False),
+    "transcript": ("rtlog.commands.transcript", "transcript_command", False),
+    "reassemble-transcript": ("rtlog.commands.transcript", "transcript_command", True),
+    "extract-audio": ("rtlog.commands.extract_audio", "extract_audio_command", False),
+}
+_CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def load_command(name: str) -> Any:
+    """Build the click command for `name` from its typer function."""
+    module, function, hidden = COMMANDS[name]
+    sub = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, context_settings=_CONTEXT)
+    sub.command(name, hidden=hidden)(getattr(importlib.import_module(module), function))
+    return typer.main.get_command(sub)
 
 
 class RtlogGroup(TyperGroup):
-    """Runs subcommands inside the one error boundary."""
+    """Loads subcommands on demand and runs them inside the one error boundary."""
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
@@ -41,7 +62,7 @@ class RtlogGroup(TyperGroup):
             raise typer.Exit(ExitCode.INTERRUPTED) from None
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
-        return ["summary", "filter", "transcript", "extract-audio"]
+        return [name for name, (_, _, hidden) in COMMANDS.items() if not hidden]
 
 
 app = typer.Typer(
@@ -50,7 +71,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=_CONTEXT,
     help="Inspect recorded realtime voice session logs (OpenAI Realtime API and compatibles).\n\n"
     "Reads JSONL event logs (bare events or recorder envelopes, beta or GA event names; "
     ".gz/.bz2/.xz; '-' for stdin).",
@@ -70,13 +91,6 @@ def _root(
     ] = False,
 ) -> None:
     """Inspect recorded realtime voice session logs."""
-
-
-app.command("summary")(summary_command)
-app.command("filter")(filter_command)
-app.command("transcript")(transcript_command)
-app.command("reassemble-transcript", hidden=True)(transcript_command)
-app.command("extract-audio")(extract_audio_command)
 
 
 def _terminate(signum: int, frame: object) -> None:
