@@ -204,7 +204,8 @@ class AudioReport:
     def as_dict(self) -> dict[str, Any]:
         o = self.options
         return {
-            "side": o.side, "heard": o.heard, "split": o.split, "raw": o.raw, "keep_encoding": o.keep_encoding,
+            "format": "raw" if o.raw else "wav",
+            "side": o.side, "heard": o.heard, "split": o.split, "keep_encoding": o.keep_encoding,
             "placed_by": None if self.timestamps is None else "timestamps" if self.timestamps else "vad_offsets",
             "files": [f.as_dict() for f in self.files],
             "seconds": round(self.seconds, 3), "bytes": self.nbytes, "chunks": self.chunks,
@@ -339,7 +340,7 @@ class SideScreen:
                     self._decided = True
                 elif len(data) == len(held[2]):
                     # two chunks of the same odd length: the recorder cut them
-                    self.cut_size = len(data)
+                    self.cut_size = self.stats.cut_size = len(data)
                     self.stats.cut_chunks += 2
                     self.stats.first_cut = (held[4], held[5])
                     self._held = None
@@ -464,37 +465,45 @@ class Resampler:
         return out.tobytes()
 
 
+class FormatChange(Exception):
+    """The audio's format changes in a way the output cannot follow (message for the user)."""
+
+
 class Converter:
     """Source-format chunks → the output encoding and rate (G.711 decoded to PCM16
     unless kept; rates converted). One per stream, so interpolation state is per stream."""
 
-    def __init__(self, encoding: str, rate: int) -> None:
+    def __init__(self, encoding: str, rate: int, keep: bool = False) -> None:
         self.encoding = encoding
         self.rate = rate
+        self.keep = keep
         self._resampler: Resampler | None = None
-        self._key: Any = None
 
-    def convert(self, key: Any, fmt: AudioFormat, data: bytes, ev: Event | None = None) -> bytes:
+    def convert(self, key: Any, fmt: AudioFormat, data: bytes) -> bytes:
         if fmt.encoding != self.encoding:
-            if self.encoding != PCM16:
-                where = f"{ev.source}:{ev.line_no}: " if ev is not None else ""
-                raise InputError(
-                    f"{where}the audio changes from {ENCODING_NAMES[self.encoding]} to {ENCODING_NAMES[fmt.encoding]}: "
+            if self.keep:
+                raise FormatChange(
+                    f"the audio changes from {ENCODING_NAMES[self.encoding]} to {ENCODING_NAMES[fmt.encoding]}: "
                     "--keep-encoding cannot keep both (leave it out to decode everything to PCM16)"
                 )
             data = g711.to_pcm16(data, fmt.encoding)
         if fmt.rate != self.rate:
             if self.encoding != PCM16:
-                raise InputError(
-                    f"the audio is at {fmt.rate} Hz but the output at {self.rate} Hz: "
+                raise FormatChange(
+                    f"the audio changes from {self.rate} Hz to {fmt.rate} Hz: "
                     "--keep-encoding cannot convert G.711 rates (leave it out)"
                 )
             rs = self._resampler
-            if rs is None or key != self._key or rs.down * self.rate != rs.up * fmt.rate:
+            if rs is None or rs.down * self.rate != rs.up * fmt.rate:
                 rs = self._resampler = Resampler(fmt.rate, self.rate)
-                self._key = key
             return rs.process(data)
         return data
+
+    def tail(self) -> bytes:
+        """The converted samples still held back (rate conversion lags by a sample): the
+        end of the current stream."""
+        rs = self._resampler
+        return rs.flush() if rs is not None else b""
 
 
 # --- stereo mix --------------------------------------------------------------------------------
@@ -874,6 +883,8 @@ class Extraction:
         self._rate = 0  # stereo output rate
         self._now = -_INF  # latest timestamp seen (stereo)
         self._asst_open = False  # stereo: an assistant item is playing (more of it may come)
+        self._first_source: str | None = None
+        self._stereo_key: list[Any] = [None, None]  # the stream each channel plays (user: None; assistant: item)
         self._marker = 0.0  # no-timestamp stereo: lower bound (s) for where the next response starts
         self._user_buffer_start = 0  # user split: frame where the uncommitted input buffer starts
         self._user_session_base = 0  # user split: frame where the current session's input starts
@@ -922,7 +933,7 @@ class Extraction:
         silence = g711.SILENCE_BYTE.get(enc, 0)
         snap = self._rate * _SNAP_MS // 1000
         for side in (ASSISTANT, USER):
-            self.conv[side] = Converter(enc, self._rate)
+            self.conv[side] = Converter(enc, self._rate, self.opts.keep_encoding)
         if self.writer is not None:
             assert self.file is not None
             self.writer.begin(enc, self._rate, 2)
@@ -948,8 +959,14 @@ class Extraction:
                 if self.mixer is None:
                     self._start_stereo(place[3])
                 assert self.mixer is not None
-                out = self.conv[side].convert(key, fmt, data)
+                conv = self.conv[side]
                 lane = self.mixer.left if channel == 0 else self.mixer.right
+                if key != self._stereo_key[channel]:
+                    self._stereo_key[channel] = key
+                    tail = conv.tail()  # the end of the previous item
+                    if tail:
+                        self.mixer.place(channel, lane.end, tail)
+                out = conv.convert(key, fmt, data)
                 start = place[0]
                 frame = round(start * self._rate) if start is not None else max(lane.end, self.mixer.pos)
                 self.mixer.place(channel, frame, out)
@@ -974,7 +991,7 @@ class Extraction:
         return self._emit_user_split
 
     def _start_mono(self, side: str, fmt: AudioFormat) -> Converter:
-        conv = self.conv[side] = Converter(self._out_encoding(fmt), fmt.rate)
+        conv = self.conv[side] = Converter(self._out_encoding(fmt), fmt.rate, self.opts.keep_encoding)
         if self.writer is not None:
             assert self.file is not None
             self.writer.begin(conv.encoding, conv.rate, 1)
@@ -1110,7 +1127,11 @@ class Extraction:
         audio = self._audio
         stereo = self.stereo
         turn = 0
+        first = True
         for ev in events:
+            if first:
+                self._first_source = ev.source
+                first = False
             kind = ev.kind
             feed_session(ev)
             if turns_feed is not None:
@@ -1192,7 +1213,10 @@ class Extraction:
             return
         if real:
             st.decoded_bytes += len(chunk)
-        self.screens[side].push(key, fmt, chunk, place, ev, real)
+        try:
+            self.screens[side].push(key, fmt, chunk, place, ev, real)
+        except FormatChange as exc:
+            raise InputError(f"{ev.source}:{ev.line_no}: {exc}") from None
         if self.mixer is not None:
             self._advance()
 
@@ -1477,6 +1501,7 @@ class Extraction:
     def finish(self) -> AudioReport:
         for screen in self.screens.values():
             screen.finish()
+        self._flush_tails()
         if self.mixer is not None:
             self.mixer.flush()
         if self.segmenter is not None:
@@ -1491,6 +1516,7 @@ class Extraction:
         if self.writer is not None:
             assert self.file is not None
             self.writer.finish()
+            self.file.chunks = sum(st.chunks for st in self.stats.values())
             report.files.append(self.file)
         if self.files is not None:
             self.files.close_all()
@@ -1512,41 +1538,49 @@ class Extraction:
         if self._gap is not None:
             self._gap.close()
 
+    def _flush_tails(self) -> None:
+        """Write what rate conversion still holds at the end of each stream."""
+        for side, conv in self.conv.items():
+            tail = conv.tail()
+            if not tail:
+                continue
+            if self.mixer is not None:
+                lane = self.mixer.left if side == USER else self.mixer.right
+                self.mixer.place(0 if side == USER else 1, lane.end, tail)
+            elif self.writer is not None and self.opts.side == side:
+                self._write_single(tail)
+            elif side == USER and self.user_seg is not None:
+                self.user_seg.write(tail)
+
     def _check_found(self) -> None:
         written = (self.file.nbytes if self.file is not None else 0) + sum(
             e.nbytes for e in (self.files.entries if self.files is not None else ())
         )
-        real = {s: st.decoded_bytes > 0 and st.chunks > 0 for s, st in self.stats.items()}
-        if written and any(real.values()):
+        if written and any(st.decoded_bytes and st.chunks for st in self.stats.values()):
             return
-        reasons = [self._nothing_reason(st) for st in self.stats.values()]
-        if written and not any(real.values()):
-            raise NothingFound("; ".join(reasons))
-        if self.opts.split and any(st.chunks for st in self.stats.values()):
+        if not written and self.opts.split and any(st.chunks for st in self.stats.values()):
             raise NothingFound(f"{self._where()}: no {self.opts.split}s to split the audio into (no VAD or commit events)")
-        raise NothingFound("; ".join(reasons))
+        reasons = "; ".join(self._nothing_reason(st) for st in self.stats.values())
+        raise NothingFound(f"{self._where()}: {reasons}")
 
     def _where(self, st: SideStats | None = None) -> str:
         if st is not None and st.source:
             return st.source
         srcs = [s.source for s in self.stats.values() if s.source]
-        return srcs[0] if srcs else "the log"
+        return srcs[0] if srcs else self._first_source or "the log"
 
     def _nothing_reason(self, st: SideStats) -> str:
-        where = self._where(st)
         if st.events == 0:
             if st.side == ASSISTANT:
-                return (f"{where}: no assistant audio (no response.output_audio.delta or response.audio.delta events; "
+                return ("no assistant audio (no response.output_audio.delta or response.audio.delta events; "
                         "WebRTC and SIP sessions carry audio outside the event log)")  # fmt: skip
-            return (f"{where}: no user audio (no input_audio_buffer.append events; "
-                    "the recorder may have logged only server events)")  # fmt: skip
-        if st.cut_chunks and not st.decoded_bytes - st.cut_chunks * (st.cut_size or 0):
-            return (f"{where}: no real {st.side} audio: the recorder cut every chunk to {st.cut_size} bytes "
-                    "(an odd size for PCM16), so the log does not hold the audio")  # fmt: skip
+            return "no user audio (no input_audio_buffer.append events; the recorder may have logged only server events)"
+        if st.cut_size is not None and st.decoded_bytes == st.cut_chunks * st.cut_size:
+            return (f"no real {st.side} audio: the recorder cut every chunk to {st.cut_size} bytes "
+                    "(an odd size for PCM16), so the log does not hold it")  # fmt: skip
         if st.placeholders and not st.decoded_bytes:
-            return (f"{where}: no real {st.side} audio: all {st.placeholders} chunks are recorder placeholders "
-                    f"({st.placeholder_text!r})")  # fmt: skip
-        return f"{where}: no usable {st.side} audio ({st.events} audio events, {st.invalid} invalid)"
+            return f"no real {st.side} audio: all {st.placeholders} chunks are recorder placeholders ({st.placeholder_text!r})"
+        return f"no usable {st.side} audio ({st.events} audio events, {st.invalid} with invalid base64)"
 
     def _warnings(self) -> list[str]:
         out = []
@@ -1581,8 +1615,7 @@ class Extraction:
                 st = self.stats[side]
                 if not st.chunks and self.stats[other].chunks:
                     channel = "left" if side == USER else "right"
-                    reason = self._nothing_reason(st)
-                    out.append(f"{reason}: the {channel} channel is silent")
+                    out.append(f"{self._where(st)}: {self._nothing_reason(st)}: the {channel} channel is silent")
             if self.mixer is not None and (self.mixer.left.overlaps or self.mixer.right.overlaps):
                 out.append(f"{self._where()}: {self.mixer.left.overlaps + self.mixer.right.overlaps} chunks would have "
                            "overlapped audio already placed on their channel: played right after it instead")  # fmt: skip
