@@ -14,7 +14,11 @@ parse, so both paths count the same things.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import signal
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -107,6 +111,21 @@ class SideAudio:
         self.by_format = {f: n for f, n in self.by_format.items() if n or f is not DEFAULT_FORMAT}
         self.nbytes = sum(self.by_format.values())
         self.seconds = sum(f.seconds(n) for f, n in self.by_format.items())
+
+    def add_bytes(self, nbytes: int, fmt: AudioFormat) -> None:
+        """Decoded bytes whose chunks are counted elsewhere (`merge_counts`)."""
+        self.by_format[fmt] = self.by_format.get(fmt, 0) + nbytes
+
+    def merge_counts(self, stats: tuple[int, int, bool, int]) -> None:
+        """Chunk statistics of a part of the same log: (chunks, first length, all that length, odd)."""
+        chunks, first_len, same_len, odd = stats
+        if not chunks:
+            return
+        self.chunks += chunks
+        self.odd += odd
+        if self.first_len < 0:
+            self.first_len = first_len
+        self.same_len = self.same_len and same_len and first_len == self.first_len
 
     def merge(self, other: SideAudio) -> None:
         """Add another log's finished totals (for totals over several files)."""
@@ -279,6 +298,15 @@ class SummaryBuilder:
         self._fast_counts = {INPUT_AUDIO_APPEND: 0, "response.audio.delta": 0, OUTPUT_AUDIO_DELTA: 0}
         self._last_fast_ts: Any = None  # the timestamp (as recorded) of the last one that had one
         self._last_fast_no = 0
+        self.first_ts_line = 0
+        # parts of the file scanned by worker processes
+        self._parts: _PartScans | None = None
+        self._entered: list[tuple[_Part | None, int]] = []  # (what a worker found, the part's first line)
+        self._part: _Part | None = None
+        self._part_line = 0
+        self._pos = 0
+        self._bom = 0
+        self._next_part_at = _NEVER
         self._handlers: dict[str, Callable[[Event], None]] = {
             OUTPUT_AUDIO_DELTA: self._output_audio,
             INPUT_AUDIO_APPEND: self._input_audio,
@@ -314,7 +342,7 @@ class SummaryBuilder:
         ts = ev.timestamp
         if ts is not None:
             if self.first_ts is None:
-                self.first_ts = ts
+                self.first_ts, self.first_ts_line = ts, ev.line_no
             self.last_ts = ts
             self.last_ts_line = ev.line_no
         kind = ev.kind
@@ -436,53 +464,39 @@ class SummaryBuilder:
     def fast_line(self, line: bytes, line_no: int) -> bool:
         """Count a bare audio line without building an Event; False leaves it to `add`.
 
-        The line must start with its audio type and hold its payload as strict base64
-        (what `inspect_b64` accepts; anything else goes the normal way, which decides);
-        the payload is cut out and the rest parsed, so the line is checked as JSON exactly
-        as the reader would. The first audio of a response, and a line whose timestamp
-        opens the span, also go the normal way."""
+        `_audio_line` decides which lines qualify. The first audio of a response (its
+        format and timestamp are needed), and a line whose timestamp opens the span, go
+        the normal way. Lines of a part that a worker process already scanned are
+        settled from its findings (see `_Part`)."""
         self.lines = line_no
-        if line.startswith(_APPEND_PREFIXES):
-            key, name, t = b'"audio":', "audio", INPUT_AUDIO_APPEND
-        elif line.startswith(_BETA_OUT_PREFIXES):
-            key, name, t = b'"delta":', "delta", "response.audio.delta"
-        elif line.startswith(_GA_OUT_PREFIXES):
-            key, name, t = b'"delta":', "delta", OUTPUT_AUDIO_DELTA
-        else:
+        if self._parts is not None:
+            pos = self._pos
+            self._pos = pos + len(line) + (self._bom if line_no == 1 else 0)
+            if pos >= self._next_part_at:
+                self._enter_part(line_no)
+            part = self._part
+            if part is not None:
+                i = line_no - self._part_line
+                flag = part.flags[i] if i < len(part.flags) else 0
+                if flag == 2:
+                    self.audio_in.add_bytes(part.runs[i], self.in_fmt)
+                return flag != 0
+        info = _audio_line(line)
+        if info is None:
             return False
-        k = line.find(key, 30)
-        if k < 0:
-            return False
-        s = k + 9 if line[k + 8] == 0x22 else k + 10 if line[k + 8 : k + 10] == b' "' else 0
-        e = line.find(b'"', s)
-        n = e - s
-        if not s or n < _FAST_MIN_PAYLOAD or n & 3:
-            return False
-        payload = line[s:e]
-        rest = payload.translate(None, _B64_ALPHABET)
-        if rest and ((rest != b"=" and rest != b"==") or not payload.endswith(rest)):
-            return False  # escapes, whitespace, other alphabets: the normal path decides
-        try:
-            d = _loads(line[:s] + line[e:])
-        except _JSONDecodeError:
-            return False
-        if type(d) is not dict or d.get(name) != "" or line.find(key, e) >= 0:
-            return False  # not the event's own payload (or not its only one)
-        ts = d.get("timestamp")
+        t, nbytes, rid, item, ts = info
         if ts is not None:
             if self.first_ts is None:
                 return False  # the span starts here
             self._last_fast_ts = ts
             self._last_fast_no = line_no
-        nbytes = n // 4 * 3 - len(rest)
         if t is INPUT_AUDIO_APPEND:
             a = self.audio_in
             fmt = self.in_fmt
         else:
-            fmt = self.resp_fmt.get(d.get("response_id"))  # type: ignore[arg-type]
-            if fmt is None:
-                return False  # a response's first audio: its timestamp and format are needed
-            item = d.get("item_id")
+            fmt = self.resp_fmt.get(rid)
+            if fmt is None or (ts is not None and self.first_audio_at[rid] is None):
+                return False  # a response's first audio (with a time): format and latency need it
             ib = self.item_bytes
             if item in ib:
                 ib[item] += nbytes
@@ -500,14 +514,56 @@ class SummaryBuilder:
             a.length_changed(nbytes)
         if nbytes & 1:
             a.odd += 1
-        fc = self._fast_counts
-        fc[t] += 1
+        self._fast_counts[t] += 1
         return True
+
+    def use_parts(self, scans: _PartScans | None) -> None:
+        """Let worker processes scan the later parts of the file (see `summarize_source`)."""
+        self._parts = scans
+        if scans is not None:
+            self._bom = scans.bom
+            self._next_part_at = scans.starts[0]
+
+    def _enter_part(self, line_no: int) -> None:
+        scans = self._parts
+        assert scans is not None
+        index = len(self._entered)
+        part = scans.collect(index)  # waits for that worker
+        self._entered.append((part, line_no))
+        self._part, self._part_line = part, line_no
+        self._next_part_at = scans.starts[index + 1] if index + 1 < len(scans.starts) else _NEVER
+
+    def _merge_parts(self) -> None:
+        """Add what the workers counted that is not settled line by line: assistant audio
+        (per response and item, whose format is known by now), chunk statistics, event
+        counts and timestamps."""
+        for part, line0 in self._entered:
+            if part is None:
+                continue
+            for (rid, item), nbytes in part.out_bytes.items():
+                fmt = self.resp_fmt.get(rid) or self.tracker.output_format(rid)
+                self.item_bytes[item] = self.item_bytes.get(item, 0) + nbytes
+                self.item_fmt.setdefault(item, fmt)
+                self.audio_out.add_bytes(nbytes, fmt)
+            for rid, ts in part.out_first_ts.items():
+                if self.first_audio_at.get(rid) is None:
+                    self.first_audio_at[rid] = parse_timestamp(ts)
+            self.audio_in.merge_counts(part.in_stats)
+            self.audio_out.merge_counts(part.out_stats)
+            for t, n in part.counts.items():
+                self._fast_counts[t] += n
+            if part.first_ts is not None:
+                line, ts = part.first_ts
+                if self.first_ts is None or line0 + line < self.first_ts_line:
+                    self.first_ts, self.first_ts_line = parse_timestamp(ts), line0 + line
+            if part.last_ts is not None and line0 + part.last_ts[0] > self._last_fast_no:
+                self._last_fast_no, self._last_fast_ts = line0 + part.last_ts[0], part.last_ts[1]
 
     # -- the result ------------------------------------------------------------------------
 
     def finish(self, malformed: int = 0) -> Summary:
         """The summary of everything fed so far (`malformed`: bad lines the reader skipped)."""
+        self._merge_parts()
         counts = dict(self.counts)
         dirs = dict(self.dirs)
         for t, n in self._fast_counts.items():
@@ -667,6 +723,209 @@ class SummaryBuilder:
         return w
 
 
+def _audio_line(line: bytes) -> tuple[str, int, Any, Any, Any] | None:
+    """(type, decoded bytes, response_id, item_id, timestamp) of a bare audio line, or None.
+
+    The line must start with its audio type and hold its payload as strict base64
+    (anything else — escapes, whitespace, other alphabets, placeholders — goes the
+    normal way, which decides); the payload is cut out and the rest parsed, so the line
+    is checked as JSON exactly as the reader would check it."""
+    if line.startswith(_APPEND_PREFIXES):
+        key, name, t = b'"audio":', "audio", INPUT_AUDIO_APPEND
+    elif line.startswith(_BETA_OUT_PREFIXES):
+        key, name, t = b'"delta":', "delta", "response.audio.delta"
+    elif line.startswith(_GA_OUT_PREFIXES):
+        key, name, t = b'"delta":', "delta", OUTPUT_AUDIO_DELTA
+    else:
+        return None
+    k = line.find(key, 30)
+    if k < 0:
+        return None
+    s = k + 9 if line[k + 8] == 0x22 else k + 10 if line[k + 8 : k + 10] == b' "' else 0
+    e = line.find(b'"', s)
+    n = e - s
+    if not s or n < _FAST_MIN_PAYLOAD or n & 3:
+        return None
+    payload = line[s:e]
+    rest = payload.translate(None, _B64_ALPHABET)
+    if rest and ((rest != b"=" and rest != b"==") or not payload.endswith(rest)):
+        return None
+    try:
+        d = _loads(line[:s] + line[e:])
+    except _JSONDecodeError:
+        return None
+    if type(d) is not dict or d.get(name) != "" or line.find(key, e) >= 0:
+        return None  # not the event's own payload (or not its only one)
+    return t, n // 4 * 3 - len(rest), d.get("response_id"), d.get("item_id"), d.get("timestamp")
+
+
+# -- parts of one big file, scanned by worker processes ----------------------------------------
+#
+# A big plain file on several CPUs is cut at line starts into parts; a forked worker scans
+# each part but the first with `_audio_line` while the main process reads the whole file
+# as usual. For a line of a scanned part the main process only looks up what the worker
+# found: 0 = not counted (the main process parses it, as any line that `_audio_line`
+# refuses or a response's first audio), 1 = counted, 2 = counted and the first of a run of
+# counted lines (the user audio of the run is added then, in the input format of that
+# moment). Everything else the workers count is independent of order and merged at the
+# end. The result is the same as a single pass; a worker that fails leaves its part to
+# the main process.
+
+SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
+SPLIT_PART_BYTES = 32 * 1024 * 1024
+_MAIN_SHARE = 0.45  # of the bytes, for the main process (measured on 2 CPUs)
+_NEVER = 1 << 62
+
+
+@dataclass(slots=True)
+class _Part:
+    flags: bytearray = field(default_factory=bytearray)  # per line of the part: 0, 1 or 2 (above)
+    runs: dict[int, int] = field(default_factory=dict)  # line of the part → user audio bytes of its run
+    out_bytes: dict[tuple[Any, Any], int] = field(default_factory=dict)  # (response, item) → bytes
+    out_first_ts: dict[Any, Any] = field(default_factory=dict)  # response → first timestamp of its counted audio
+    in_stats: tuple[int, int, bool, int] = (0, -1, True, 0)  # chunks, first length, all that length, odd
+    out_stats: tuple[int, int, bool, int] = (0, -1, True, 0)
+    counts: dict[str, int] = field(default_factory=dict)
+    first_ts: tuple[int, Any] | None = None  # (line of the part, timestamp as recorded)
+    last_ts: tuple[int, Any] | None = None
+
+
+def _scan_part(path: str, start: int, end: int) -> _Part:
+    """What `_audio_line` finds in the lines that start in [start, end) of a file."""
+    part = _Part()
+    flags, runs, out_bytes, counts = part.flags, part.runs, part.out_bytes, part.counts
+    stats = {INPUT_AUDIO_APPEND: [0, -1, True, 0], "out": [0, -1, True, 0]}
+    seen: set[Any] = set()
+    run = -1
+    pos = start
+    with open(path, "rb", buffering=1 << 20) as f:
+        f.seek(start)
+        for i, line in enumerate(f):
+            if pos >= end:
+                break
+            pos += len(line)
+            info = _audio_line(line)
+            if info is not None and info[0] is not INPUT_AUDIO_APPEND and info[2] not in seen:
+                seen.add(info[2])  # a response's first audio here: the main process reads it
+                info = None
+            if info is None:
+                flags.append(0)
+                run = -1
+                continue
+            t, nbytes, rid, item, ts = info
+            if run < 0:
+                run = i
+                runs[i] = 0
+                flags.append(2)
+            else:
+                flags.append(1)
+            if t is INPUT_AUDIO_APPEND:
+                runs[run] += nbytes
+                st = stats[t]
+            else:
+                out_bytes[(rid, item)] = out_bytes.get((rid, item), 0) + nbytes
+                if ts is not None and rid not in part.out_first_ts:
+                    part.out_first_ts[rid] = ts
+                st = stats["out"]
+            st[0] += 1
+            if st[1] < 0:
+                st[1] = nbytes
+            elif nbytes != st[1]:
+                st[2] = False
+            st[3] += nbytes & 1
+            counts[t] = counts.get(t, 0) + 1
+            if ts is not None:
+                if part.first_ts is None:
+                    part.first_ts = (i, ts)
+                part.last_ts = (i, ts)
+    part.in_stats = tuple(stats[INPUT_AUDIO_APPEND])  # type: ignore[assignment]
+    part.out_stats = tuple(stats["out"])  # type: ignore[assignment]
+    return part
+
+
+class _PartScans:
+    """Forked workers scanning the parts after the first; `collect(i)` waits for part i+1."""
+
+    def __init__(self, path: str, starts: list[int], ends: list[int], bom: int) -> None:
+        import pickle
+
+        self.starts = starts
+        self.bom = bom
+        self.children: list[tuple[int, int]] = []
+        for start, end in zip(starts, ends):
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns
+                code = 1
+                try:
+                    os.close(r)
+                    data = pickle.dumps(_scan_part(path, start, end), protocol=pickle.HIGHEST_PROTOCOL)
+                    with os.fdopen(w, "wb") as out:
+                        out.write(data)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(w)
+            self.children.append((pid, r))
+
+    def collect(self, index: int) -> _Part | None:
+        import pickle
+
+        pid, r = self.children[index]
+        self.children[index] = (0, -1)
+        with os.fdopen(r, "rb") as f:
+            data = f.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            return None
+        part = pickle.loads(data)
+        return part if type(part) is _Part else None
+
+    def close(self) -> None:
+        """Stop and reap the workers not collected (after an error or Ctrl-C)."""
+        for pid, r in self.children:
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    os.waitpid(pid, 0)
+                with contextlib.suppress(OSError):
+                    os.close(r)
+        self.children = [(0, -1)] * len(self.children)
+
+
+def _start_parts(path: str, jobs: int) -> _PartScans | None:
+    """Workers for a big plain file when there are CPUs to spare, else None."""
+    if not hasattr(os, "fork") or jobs == 1:
+        return None
+    try:
+        size = os.stat(path).st_size
+        if size < SPLIT_MIN_BYTES or not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        n = min(jobs or os.cpu_count() or 1, size // SPLIT_PART_BYTES)
+        if n < 2:
+            return None
+        with open(path, "rb") as f:
+            head = f.read(6)
+            if head[:2] == b"\x1f\x8b" or head[:3] == b"BZh" or head[:6] == b"\xfd7zXZ\x00":
+                return None  # compressed: no random access
+            starts = []
+            # the main process also parses every other line and settles the workers' lines:
+            # it takes a smaller share of the bytes
+            first = size * _MAIN_SHARE * 2 / n
+            for k in range(1, n):
+                f.seek(int(first + (size - first) * (k - 1) / (n - 1)))
+                f.readline()
+                at = f.tell()
+                if at < size and (not starts or at > starts[-1]):
+                    starts.append(at)
+    except OSError:
+        return None
+    if not starts:
+        return None
+    return _PartScans(path, starts, [*starts[1:], 1 << 62], 3 if head.startswith(b"\xef\xbb\xbf") else 0)
+
+
 def _audio_payload(ev: Event) -> tuple[int, str | None]:
     """Decoded size and problem of an event's audio payload: `Event.audio_info`, plus
     the exact alphabet check that it leaves out for long payloads (a mangled character
@@ -754,13 +1013,22 @@ def summarize_source(
     *,
     stdin: BinaryIO | None = None,
     on_progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> Summary:
-    """The summary of one log file (or stdin), bare audio lines on the fast path."""
+    """The summary of one log file (or stdin), bare audio lines on the fast path.
+
+    `jobs`: processes for one big plain file (0 = one per CPU; see `_PartScans`)."""
     b = SummaryBuilder(src.name, prices)
     add = b.add
     before = diag.by_source.get(src.name, 0)
-    for ev in read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=b.fast_line):
-        add(ev)
+    scans = _start_parts(src.path, jobs) if src.path is not None else None
+    b.use_parts(scans)
+    try:
+        for ev in read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=b.fast_line):
+            add(ev)
+    finally:
+        if scans is not None:
+            scans.close()
     return b.finish(diag.by_source.get(src.name, 0) - before)
 
 

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES, REPO, corpus_file, corpus_files, write_log
+from rtlog.errors import InputError
 from rtlog.pricing import builtin_table, parse_price_file
 from rtlog.reader import Diagnostics, expand_sources, iter_events
 from rtlog.summary import latency_stats, summarize, summarize_source
@@ -484,3 +485,75 @@ def test_price_table_is_passed_through(tmp_path: Path) -> None:
     # gpt-4o-realtime-preview: (122-64)*5 + 64*2.5 + 68*40 + 26*20 + 93*80 per 1M (the cache holds text only here)
     assert s["usage"]["cached_text_tokens"] == 64
     assert s["cost_usd"] == round((58 * 5 + 64 * 2.5 + 68 * 40 + 26 * 20 + 93 * 80) / 1e6, 6)
+
+
+# --- one big file cut into parts for several processes ----------------------------------------
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rtlog.summary as summary_module
+
+    monkeypatch.setattr(summary_module, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(summary_module, "SPLIT_PART_BYTES", 100_000)
+
+
+def both_ways(path: Path, strict: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """(summary, warnings) with one process and with 4; they must be the same."""
+    import rtlog.summary as summary_module
+
+    scans = summary_module._start_parts(str(path), 4)
+    assert scans is not None and len(scans.starts) == 3  # really cut into 4 parts
+    scans.close()
+    results = []
+    for jobs in (1, 4):
+        messages: list[str] = []
+        diag = Diagnostics(strict=strict, warn=messages.append)
+        results.append((summarize_source(expand_sources([str(path)])[0], diag, jobs=jobs).as_json(), messages))
+    assert results[0] == results[1]
+    return results[0]
+
+
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize(("dialect", "envelope"), [("beta", "none"), ("ga", "none"), ("ga", "time-source")])
+def test_parts_give_the_same_summary(tmp_path: Path, dialect: str, envelope: str) -> None:
+    path, t = generated(tmp_path, dialect, envelope, seed=5)
+    s, messages = both_ways(path)
+    assert (s["events"], s["audio_bytes"]["output"], messages) == (t["events"], t["audio_bytes"]["output"], [])
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_parts_with_bad_lines_a_bom_and_a_session_change(tmp_path: Path) -> None:
+    path, _ = generated(tmp_path, "beta", "none", seed=6)
+    lines = path.read_bytes().splitlines(keepends=True)
+    n = len(lines)
+    lines[0] = b"\xef\xbb\xbf" + lines[0]
+    lines.insert(n // 2, b'{"type":"session.update","session":{"input_audio_format":"g711_ulaw"}}\n')
+    for at in (n * 3 // 4, n - 5, n // 3):
+        lines.insert(at, b'{"type":"input_audio_buffer.append","audio":"' + b"A" * 100 + b'"\n')  # cut short
+    lines.append(b'{"type":"response.audio.delta","delta":"AAAA')  # an unfinished last line
+    path.write_bytes(b"".join(lines))
+    s, messages = both_ways(path)
+    assert s["malformed"] == 4 and len(messages) == 4
+    assert s["sessions"][0]["input_audio_format"] == "g711_ulaw"
+    errors = []
+    for jobs in (1, 4):
+        with pytest.raises(InputError) as exc:
+            summarize_source(expand_sources([str(path)])[0], Diagnostics(strict=True), jobs=jobs)
+        errors.append(str(exc.value))
+    assert errors[0] == errors[1]
+    assert errors[0].startswith(f"{path}:{n // 3 + 1}: invalid JSON: unexpected end of data")
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_a_failed_worker_leaves_its_part_to_the_main_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rtlog.summary as summary_module
+
+    path, _ = generated(tmp_path, "ga", "none", seed=7)
+    want = summarize_source(expand_sources([str(path)])[0], Diagnostics(), jobs=1).as_json()
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("worker failed")
+
+    monkeypatch.setattr(summary_module, "_scan_part", broken)  # the forked workers inherit it
+    assert summarize_source(expand_sources([str(path)])[0], Diagnostics(), jobs=3).as_json() == want

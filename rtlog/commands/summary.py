@@ -36,7 +36,9 @@ def summary_command(
         bool, typer.Option("--check", help="Exit 1 when the log has errors, failed transcriptions, bad lines or warnings.")
     ] = False,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=0, help="Processes for several files (0 = one per CPU).", show_default=False)
+        int,
+        typer.Option("--jobs", "-j", min=0, show_default=False,
+                     help="Processes: one per file for several files, parts of one big file otherwise (0 = one per CPU)."),
     ] = 0,
     strict: Strict = False,
 ) -> None:
@@ -106,21 +108,23 @@ def summarize_all(sources: list[Source], prices: PriceTable, *, strict: bool, jo
     go to a process pool; stdin and single files are read here."""
     workers = min(jobs or os.cpu_count() or 1, len(sources))
     if workers < 2 or any(src.path is None for src in sources):
+        # one file at a time; a big one may still be cut into parts for the CPUs
         for src in sources:
-            yield _unpack(_summarize_one(src, prices, strict))
+            yield _unpack(_summarize_one(src, prices, strict, jobs))
         return
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=workers)
+    n = len(sources)
     try:
-        chunk = max(1, len(sources) // (workers * 8))
-        for result in pool.map(_summarize_one, sources, [prices] * len(sources), [strict] * len(sources), chunksize=chunk):
+        chunk = max(1, n // (workers * 8))
+        for result in pool.map(_summarize_one, sources, [prices] * n, [strict] * n, [1] * n, chunksize=chunk):
             yield _unpack(result)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _summarize_one(src: Source, prices: PriceTable, strict: bool) -> tuple[Summary | None, list[str], str | None]:
+def _summarize_one(src: Source, prices: PriceTable, strict: bool, jobs: int) -> tuple[Summary | None, list[str], str | None]:
     """Runs in a worker too: warnings are collected, errors returned, never raised."""
     from rtlog.reader import Diagnostics
     from rtlog.summary import summarize_source
@@ -128,7 +132,7 @@ def _summarize_one(src: Source, prices: PriceTable, strict: bool) -> tuple[Summa
     messages: list[str] = []
     diag = Diagnostics(strict=strict, warn=messages.append)
     try:
-        summary = summarize_source(src, diag, prices)
+        summary = summarize_source(src, diag, prices, jobs=jobs)
         diag.finish()
     except RtlogError as exc:
         return None, messages, str(exc)
