@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Annotated, BinaryIO
@@ -29,7 +30,7 @@ from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import OutputError, UsageError
 from rtlog.events import Event
 from rtlog.outfile import atomic_output, describe_os_error
-from rtlog.reader import STDIN_NAME, Source, expand_sources, read_events
+from rtlog.reader import Diagnostics, Source, expand_sources, read_events
 from rtlog.session import PCM16, parse_audio_format
 from rtlog.units import fmt_int, fmt_seconds
 
@@ -111,6 +112,8 @@ def extract_audio_command(
         else:
             _check_target(output_path)
             with atomic_output(output_path, inputs=paths) as fp:
+                if fp.isatty():  # a device such as /dev/tty is written directly
+                    raise UsageError(f"{output_path}: refusing to write binary audio to a terminal")
                 report = extract_audio(events, opts, diag, facts=facts, out=fp, out_name=output_path)
     diag.finish()
     for w in report.warnings:
@@ -141,7 +144,7 @@ def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, e
     return AudioOptions(side=side, heard=heard, split=split, encoding=enc, rate=rate, keep_encoding=keep, raw=raw)
 
 
-def _events(sources: list[Source], diag, stdin: BinaryIO | None) -> Iterator[Event]:  # type: ignore[no-untyped-def]
+def _events(sources: list[Source], diag: Diagnostics, stdin: BinaryIO | None) -> Iterator[Event]:
     for src in sources:
         yield from read_events(src, diag, stdin=stdin)
 
@@ -150,15 +153,9 @@ def _events(sources: list[Source], diag, stdin: BinaryIO | None) -> Iterator[Eve
 def _spooled_stdin() -> Iterator[BinaryIO]:
     """stdin copied to a temporary file: cutting at truncations reads the log twice."""
     with tempfile.TemporaryFile() as tmp:
-        shutil.copyfileobj(output_stdin(), tmp, 1 << 20)
+        shutil.copyfileobj(sys.stdin.buffer, tmp, 1 << 20)
         tmp.seek(0)
         yield tmp  # type: ignore[misc]
-
-
-def output_stdin() -> BinaryIO:
-    import sys
-
-    return sys.stdin.buffer
 
 
 def _check_target(path: str) -> None:
@@ -166,7 +163,9 @@ def _check_target(path: str) -> None:
         raise OutputError(f"{path}: is a directory (use --split to write one file per response, item or turn)")
 
 
-def _extract_split(events: Iterator[Event], opts: AudioOptions, diag, facts: LogFacts | None, directory: str, inputs: list[str]) -> AudioReport:  # type: ignore[no-untyped-def]
+def _extract_split(
+    events: Iterator[Event], opts: AudioOptions, diag: Diagnostics, facts: LogFacts | None, directory: str, inputs: list[str]
+) -> AudioReport:
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise OutputError(f"{directory}: exists and is not a directory (--split writes a directory of files)")
     made: list[bool] = []
