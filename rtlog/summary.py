@@ -155,6 +155,7 @@ class Summary:
     sessions: list[SessionConfig] = field(default_factory=list)
     span_start: float | None = None
     span_end: float | None = None
+    timed_events: int = 0  # events that carry a timestamp
     event_counts: dict[str, int] = field(default_factory=dict)
     directions: dict[str, int] = field(default_factory=dict)
     responses: dict[str, int] = field(default_factory=dict)
@@ -201,7 +202,8 @@ class Summary:
         """The stable `--json` object (documented in the README)."""
         span = None
         if self.span_start is not None and self.span_end is not None:
-            span = {"start": _iso(self.span_start), "end": _iso(self.span_end), "seconds": _r3(self.span_seconds)}
+            span = {"start": _iso(self.span_start), "end": _iso(self.span_end), "seconds": _r3(self.span_seconds),
+                    "events_with_time": self.timed_events}
         heard = self.output_heard_seconds
         head: dict[str, Any] = {"file_count": self.files} if self.files != 1 else {}
         return {
@@ -299,6 +301,7 @@ class SummaryBuilder:
         self._last_fast_ts: Any = None  # the timestamp (as recorded) of the last one that had one
         self._last_fast_no = 0
         self.first_ts_line = 0
+        self.timed = 0
         # parts of the file scanned by worker processes
         self._parts: _PartScans | None = None
         self._entered: list[tuple[_Part | None, int]] = []  # (what a worker found, the part's first line)
@@ -341,6 +344,7 @@ class SummaryBuilder:
             self.unknown[t] = self.unknown.get(t, 0) + 1
         ts = ev.timestamp
         if ts is not None:
+            self.timed += 1
             if self.first_ts is None:
                 self.first_ts, self.first_ts_line = ts, ev.line_no
             self.last_ts = ts
@@ -485,11 +489,6 @@ class SummaryBuilder:
         if info is None:
             return False
         t, nbytes, rid, item, ts = info
-        if ts is not None:
-            if self.first_ts is None:
-                return False  # the span starts here
-            self._last_fast_ts = ts
-            self._last_fast_no = line_no
         if t is INPUT_AUDIO_APPEND:
             a = self.audio_in
             fmt = self.in_fmt
@@ -504,6 +503,12 @@ class SummaryBuilder:
                 ib[item] = nbytes
                 self.item_fmt.setdefault(item, fmt)
             a = self.audio_out
+        if ts is not None:
+            if self.first_ts is None:
+                return False  # the span starts here
+            self._last_fast_ts = ts
+            self._last_fast_no = line_no
+            self.timed += 1
         # SideAudio.add, inlined: this runs for ~95% of a log's bytes
         a.chunks += 1
         if fmt is a.fmt:
@@ -552,6 +557,7 @@ class SummaryBuilder:
             self.audio_out.merge_counts(part.out_stats)
             for t, n in part.counts.items():
                 self._fast_counts[t] += n
+            self.timed += part.timed
             if part.first_ts is not None:
                 line, ts = part.first_ts
                 if self.first_ts is None or line0 + line < self.first_ts_line:
@@ -582,6 +588,7 @@ class SummaryBuilder:
         s.directions = dirs
         s.sessions = list(self.tracker.sessions)
         s.span_start, s.span_end = self.first_ts, self.last_ts
+        s.timed_events = self.timed
         if s.span_start is not None and s.span_end is not None and s.span_end < s.span_start < 86400:
             s.span_end += 86400  # time-of-day stamps across midnight
         self._responses(s)
@@ -788,6 +795,7 @@ class _Part:
     counts: dict[str, int] = field(default_factory=dict)
     first_ts: tuple[int, Any] | None = None  # (line of the part, timestamp as recorded)
     last_ts: tuple[int, Any] | None = None
+    timed: int = 0
 
 
 def _scan_part(path: str, start: int, end: int) -> _Part:
@@ -835,6 +843,7 @@ def _scan_part(path: str, start: int, end: int) -> _Part:
             st[3] += nbytes & 1
             counts[t] = counts.get(t, 0) + 1
             if ts is not None:
+                part.timed += 1
                 if part.first_ts is None:
                     part.first_ts = (i, ts)
                 part.last_ts = (i, ts)
@@ -973,6 +982,7 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
             for k, v in theirs.items():
                 mine[k] = mine.get(k, 0) + v  # type: ignore[index, operator]
         t.responses_without_usage += s.responses_without_usage
+        t.timed_events += s.timed_events
         t.user_turns += s.user_turns
         t.interruptions += s.interruptions
         t.usage.add(s.usage)

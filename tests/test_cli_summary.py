@@ -132,6 +132,7 @@ def test_report_of_the_ga_example_says_what_matters() -> None:
 def test_report_lists_warnings_and_unknown_cost() -> None:
     out = plain(run_cli("summary", corpus_file("test_xai_ws__test_session_resumption_after_drop")).stdout)
     assert "│ Session 1  9a503158b91c4e03b3f2b9c9ec16d68d" in out
+    assert "· 1.87 s (only 2 of" in out  # only xAI's pings carry a time
     assert "│ Session 2  c55214cdbadf45cfb230f0f5da6ec58c" in out
     assert "Cost unknown" in out
     assert "no price for 'grok-voice-latest': cost unknown (add it with --pricing FILE)" in out

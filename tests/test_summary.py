@@ -76,7 +76,7 @@ def test_examples_match_their_truth(name: str) -> None:
 def test_ga_example_span_and_latency() -> None:
     t = truth_of("ga_session")
     s = summary_of(EXAMPLES / "ga_session.jsonl")
-    assert s["span"] == {"start": "2026-11-20T10:00:00.183Z", "end": "2026-11-20T10:00:19.164Z", "seconds": 18.981}
+    assert s["span"] == {"start": "2026-11-20T10:00:00.183Z", "end": "2026-11-20T10:00:19.164Z", "seconds": 18.981, "events_with_time": 604}
     assert t["latency_ms"] == [612, 871, 538, 397]  # the follow-up after the tool call counts for turn 2
     assert s["latency_ms"] == {"count": 4, "p50": 538.0, "p90": 871.0, "max": 871.0}
 
@@ -135,6 +135,7 @@ def test_generated_log_matches_its_truth(tmp_path: Path, dialect: str, envelope:
         assert s["span"] is None and s["latency_ms"] is None
     else:
         assert s["span"]["seconds"] == t["duration_s"]
+        assert s["span"]["events_with_time"] == t["events"]
         assert s["latency_ms"]["count"] == t["user_turns"]
     assert s["warnings"] == []
 
@@ -388,6 +389,7 @@ def test_latency_falls_back_to_commit_and_text(tmp_path: Path) -> None:
     assert s["user_turns"] == 2
     assert s["latency_ms"] == {"count": 2, "p50": 250.0, "p90": 400.0, "max": 400.0}
     assert s["span"]["seconds"] == 100.25
+    assert s["span"]["events_with_time"] == 7  # of 8
 
 
 def test_time_of_day_stamps_across_midnight(tmp_path: Path) -> None:
@@ -395,7 +397,7 @@ def test_time_of_day_stamps_across_midnight(tmp_path: Path) -> None:
         {"timestamp": "23:59:58 PM", "type": "session.created", "event_id": "e", "session": {"id": "s"}},
         {"timestamp": "12:00:03 AM", "type": "response.created", "event_id": "e", "response": {"id": "r"}},
     ])  # fmt: skip
-    assert s["span"] == {"start": 86398.0, "end": 86403.0, "seconds": 5.0}
+    assert s["span"] == {"start": 86398.0, "end": 86403.0, "seconds": 5.0, "events_with_time": 2}
 
 
 def test_unknown_types_errors_and_bad_lines(tmp_path: Path) -> None:

@@ -212,7 +212,10 @@ def _header(s: Summary, title: str) -> Any:
     if s.span_start is None:
         g.add_row("Span", Text("no timestamps in the log", style="dim"))
     else:
-        g.add_row("Span", Text(f"{_clock(s.span_start)} → {_clock(s.span_end, s.span_start)} · {fmt_seconds(s.span_seconds)}"))
+        span = Text(f"{_clock(s.span_start)} → {_clock(s.span_end, s.span_start)} · {fmt_seconds(s.span_seconds)}")
+        if s.timed_events < s.events:
+            span.append(f" (only {fmt_int(s.timed_events)} of the events have a time)", style="yellow")
+        g.add_row("Span", span)
     dirs = " · ".join(f"{k} {fmt_int(v)}" for k, v in s.directions.items() if v)
     ev = Text(f"{fmt_int(s.events)} in {fmt_int(s.lines)} lines" + (f" · {dirs}" if dirs else ""))
     if s.malformed:
@@ -313,7 +316,7 @@ def _audio_table(s: Summary) -> Any:
     if a_out.chunks:
         t.add_row("  heard", fmt_seconds(s.output_heard_seconds), "")
     if (a_in.cut_by_recorder or a_out.cut_by_recorder or a_in.placeholders or a_out.placeholders) and (a_in.chunks or a_out.chunks):
-        t.caption = "see checks: not the real audio length"
+        t.caption = "not the real length: see checks"
         t.caption_justify = "left"
         t.caption_style = "yellow"
     return t
