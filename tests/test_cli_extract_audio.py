@@ -416,3 +416,48 @@ def test_split_user_items_are_the_vad_segments(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_bad_options(args: list[str], message: str) -> None:
     run_cli("extract-audio", EXAMPLES / "ga_session.jsonl", *args, exit_code=2, stderr=f"rtlog: error: {message}\n")
+
+
+def test_split_items_of_both_sides_in_conversation_order(tmp_path: Path) -> None:
+    d = tmp_path / "items"
+    run_cli("extract-audio", EXAMPLES / "ga_session.jsonl", "--side", "both", "--split", "item", "-o", d, stderr=None)
+    index = json.loads((d / "index.json").read_text())
+    t = truth("ga_session")
+    expected = []
+    for u, a in zip(t["user_turn_details"], t["assistant_items"]):
+        expected += [("user", u["item_id"]), ("assistant", a["item_id"])]
+    got = [(f["side"], (f["user_item_ids"] or f["item_ids"])[0]) for f in index["files"]]
+    assert got == expected
+    assert [f["file"].split("_", 1)[1].split("_item_")[0] for f in index["files"]] == [s for s, _ in expected]
+
+
+def test_split_assistant_audio_by_turn(tmp_path: Path) -> None:
+    d = tmp_path / "turns"
+    run_cli("extract-audio", EXAMPLES / "ga_session.jsonl", "--split", "turn", "-o", d, stderr=None)
+    index = json.loads((d / "index.json").read_text())
+    t = truth("ga_session")
+    assert [f["turn"] for f in index["files"]] == [1, 2, 3, 4]
+    assert [f["transcript"] for f in index["files"]] == [a["transcript"] for a in t["assistant_items"]]
+    # turn 2 holds both responses (the tool call and the spoken answer)
+    turn2 = index["files"][1]
+    assert len(turn2["response_ids"]) == 2 and t["assistant_items"][1]["response_id"] in turn2["response_ids"]
+    assert turn2["bytes"] == t["assistant_items"][1]["audio_bytes"]
+
+
+def test_several_files_are_one_stream(tmp_path: Path) -> None:
+    out = tmp_path / "a.raw"
+    src = EXAMPLES / "ga_session.jsonl"
+    run_cli("extract-audio", src, src, "--raw", "-o", out, stderr=None)
+    one = truth("ga_session")["audio"]["output_bytes"]
+    data = out.read_bytes()
+    assert len(data) == 2 * one and data[:one] == data[one:]
+
+
+def test_compressed_log_with_heard(tmp_path: Path) -> None:
+    import gzip
+
+    gz = tmp_path / "s.jsonl.gz"
+    gz.write_bytes(gzip.compress((EXAMPLES / "beta_session.jsonl").read_bytes()))
+    out = tmp_path / "h.raw"
+    run_cli("extract-audio", gz, "--heard", "--raw", "-o", out, stderr=None)
+    assert len(out.read_bytes()) == truth("beta_session")["audio"]["output_heard_bytes"]
