@@ -842,6 +842,7 @@ class Extraction:
         out: IO[bytes] | None = None,
         out_name: str = "output",
         open_file: OpenFile | None = None,
+        log_name: str = "the log",
     ) -> None:
         if opts.split is not None and open_file is None:
             raise UsageError("--split needs a directory to write to")
@@ -884,6 +885,7 @@ class Extraction:
         self._now = -_INF  # latest timestamp seen (stereo)
         self._asst_open = False  # stereo: an assistant item is playing (more of it may come)
         self._first_source: str | None = None
+        self._log_name = log_name  # what messages call the input when no event names it
         self._stereo_key: list[Any] = [None, None]  # the stream each channel plays (user: None; assistant: item)
         self._marker = 0.0  # no-timestamp stereo: lower bound (s) for where the next response starts
         self._user_buffer_start = 0  # user split: frame where the uncommitted input buffer starts
@@ -1567,7 +1569,7 @@ class Extraction:
         if st is not None and st.source:
             return st.source
         srcs = [s.source for s in self.stats.values() if s.source]
-        return srcs[0] if srcs else self._first_source or "the log"
+        return srcs[0] if srcs else self._first_source or self._log_name
 
     def _nothing_reason(self, st: SideStats) -> str:
         if st.events == 0:
@@ -1669,11 +1671,12 @@ def extract_audio(
     out: IO[bytes] | None = None,
     out_name: str = "output",
     open_file: OpenFile | None = None,
+    log_name: str = "the log",
 ) -> AudioReport:
     """Extract the audio of `events` into `out` (one WAV or raw stream) or, with
     `opts.split`, into files opened through `open_file(name)`. Raises NothingFound
     (exit 1) when there is no audio to write; nothing is written then."""
-    x = Extraction(opts, diag, facts, out=out, out_name=out_name, open_file=open_file)
+    x = Extraction(opts, diag, facts, out=out, out_name=out_name, open_file=open_file, log_name=log_name)
     try:
         x.run(events)
         return x.finish()

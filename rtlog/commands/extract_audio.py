@@ -95,6 +95,7 @@ def extract_audio_command(
         raise UsageError("refusing to write binary audio to a terminal; use -o FILE or a pipe")
     paths = list(files or ["-"])
     sources = expand_sources(paths)
+    log_name = sources[0].name if len(sources) == 1 else f"{sources[0].name} (and {len(sources) - 1} more)"
     diag = diagnostics(strict)
     with contextlib.ExitStack() as stack:
         stdin: BinaryIO | None = None
@@ -105,16 +106,16 @@ def extract_audio_command(
             facts = prescan(sources, stdin)
         events = _events(sources, diag, stdin)
         if split:
-            report = _extract_split(events, opts, diag, facts, output_path, paths)
+            report = _extract_split(events, opts, diag, facts, output_path, paths, log_name)
         elif to_stdout:
             with output.stdout_sink() as out:
-                report = extract_audio(events, opts, diag, facts=facts, out=out, out_name="<stdout>")
+                report = extract_audio(events, opts, diag, facts=facts, out=out, out_name="<stdout>", log_name=log_name)
         else:
             _check_target(output_path)
             with atomic_output(output_path, inputs=paths) as fp:
                 if fp.isatty():  # a device such as /dev/tty is written directly
                     raise UsageError(f"{output_path}: refusing to write binary audio to a terminal")
-                report = extract_audio(events, opts, diag, facts=facts, out=fp, out_name=output_path)
+                report = extract_audio(events, opts, diag, facts=facts, out=fp, out_name=output_path, log_name=log_name)
     diag.finish()
     for w in report.warnings:
         output.warning(w)
@@ -164,7 +165,13 @@ def _check_target(path: str) -> None:
 
 
 def _extract_split(
-    events: Iterator[Event], opts: AudioOptions, diag: Diagnostics, facts: LogFacts | None, directory: str, inputs: list[str]
+    events: Iterator[Event],
+    opts: AudioOptions,
+    diag: Diagnostics,
+    facts: LogFacts | None,
+    directory: str,
+    inputs: list[str],
+    log_name: str,
 ) -> AudioReport:
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise OutputError(f"{directory}: exists and is not a directory (--split writes a directory of files)")
@@ -179,7 +186,7 @@ def _extract_split(
             made.append(True)
         return atomic_output(os.path.join(directory, name), inputs=inputs)
 
-    report = extract_audio(events, opts, diag, facts=facts, open_file=open_file)
+    report = extract_audio(events, opts, diag, facts=facts, open_file=open_file, log_name=log_name)
     index = {
         "sources": inputs,
         **{k: v for k, v in report.as_dict().items() if k != "warnings"},
