@@ -3,7 +3,6 @@ parallel when there are several), and the rich report or the `--json` object."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -106,7 +105,9 @@ def load_prices(path: str | None) -> PriceTable:
 def summarize_all(sources: list[Source], prices: PriceTable, *, strict: bool, jobs: int) -> Iterator[tuple[Summary, list[str]]]:
     """(summary, its warnings) per source, in input order. Several files on several CPUs
     go to a process pool; stdin and single files are read here."""
-    workers = min(jobs or os.cpu_count() or 1, len(sources))
+    from rtlog.summary import usable_cpus
+
+    workers = min(jobs or usable_cpus(), len(sources))
     if workers < 2 or any(src.path is None for src in sources):
         # one file at a time; a big one may still be cut into parts for the CPUs
         for src in sources:
