@@ -3,7 +3,7 @@ parallel when there are several), and the rich report or the `--json` object."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -111,7 +111,9 @@ def summarize_all(sources: list[Source], prices: PriceTable, *, strict: bool, jo
     if workers < 2 or any(src.path is None for src in sources):
         # one file at a time; a big one may still be cut into parts for the CPUs
         for src in sources:
-            yield _unpack(_summarize_one(src, prices, strict, jobs))
+            with output.Progress(src.size, f"summary {src.name}") as bar:
+                result = _summarize_one(src, prices, strict, jobs, bar.update)
+            yield _unpack(result)
         return
     from concurrent.futures import ProcessPoolExecutor
 
@@ -125,7 +127,9 @@ def summarize_all(sources: list[Source], prices: PriceTable, *, strict: bool, jo
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _summarize_one(src: Source, prices: PriceTable, strict: bool, jobs: int) -> tuple[Summary | None, list[str], str | None]:
+def _summarize_one(
+    src: Source, prices: PriceTable, strict: bool, jobs: int, on_progress: Callable[[int], None] | None = None
+) -> tuple[Summary | None, list[str], str | None]:
     """Runs in a worker too: warnings are collected, errors returned, never raised."""
     from rtlog.reader import Diagnostics
     from rtlog.summary import summarize_source
@@ -133,7 +137,7 @@ def _summarize_one(src: Source, prices: PriceTable, strict: bool, jobs: int) -> 
     messages: list[str] = []
     diag = Diagnostics(strict=strict, warn=messages.append)
     try:
-        summary = summarize_source(src, diag, prices, jobs=jobs)
+        summary = summarize_source(src, diag, prices, jobs=jobs, on_progress=on_progress)
         diag.finish()
     except RtlogError as exc:
         return None, messages, str(exc)
