@@ -6,10 +6,12 @@ from payload lengths (never decoded), token usage and its estimated cost, latenc
 the end of user speech to the first assistant audio, errors, and checks that say where
 the log itself is wrong or lossy. `Summary.as_json()` is the stable `--json` schema.
 
-Speed: audio payload lines are ~95% of a log's bytes. `SummaryBuilder.fast_line` reads
-the kind, ids and payload length of a bare audio line straight from its bytes (strict
-base64 check included) instead of parsing it; anything unusual falls back to the normal
-parse, so both paths count the same things.
+Speed: audio payload lines are ~95% of a log's bytes. `SummaryBuilder.fast_line` counts
+a bare audio line from its bytes (the type prefix, a strict base64 check, the rest of
+the line parsed without the payload) instead of building an Event; anything unusual goes
+the normal way, so both paths count the same things. A big plain file can be cut into
+parts whose audio lines forked workers count meanwhile (`_PartScans`); the result is the
+same as one pass.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from rtlog.session import DEFAULT_FORMAT, PCM16, AudioFormat, SessionConfig, Ses
 from rtlog.turns import TurnTracker
 
 RESPONSE_STATUSES = ("completed", "cancelled", "incomplete", "failed")
-TEXT_DELTAS = frozenset({"response.output_text.delta", "response.output_audio_transcript.delta"})
 #: events that show a conversation had audio even when no audio payload was recorded
 AUDIO_EVIDENCE = frozenset(
     {
