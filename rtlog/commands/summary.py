@@ -158,20 +158,20 @@ def _unpack(result: tuple[Summary | None, list[str], str | None]) -> tuple[Summa
 
 def render(s: Summary, title: str | None = None) -> list[RenderableType]:
     """The report: a panel about the session(s), then compact tables."""
-    from rich.columns import Columns
-
     from rich.console import Group
-
+    from rich.table import Table
     from rich.text import Text
 
     right: list[RenderableType] = [_audio_table(s)]
     latency = _latency_table(s)
     if latency is not None:
         right += [Text(), latency]
+    side_by_side = Table.grid(padding=(0, 6))  # a grid measures its cells once; rich's Columns, several times
+    side_by_side.add_row(_conversation_table(s), Group(*right))
     return [
         _header(s, title or s.source or "<stdin>"),
         Text(),
-        Columns([_conversation_table(s), Group(*right)], padding=(0, 6)),
+        side_by_side,
         Text(),
         _tokens_table(s),
         *_cost_lines(s),
