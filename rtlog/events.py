@@ -333,56 +333,42 @@ _PLACEHOLDER = re.compile(r"\[?\s*trimmed:?\s*(\d+)\s*bytes?\s*\]?|\(truncated, 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
-#: characters that betray a placeholder or a mangled payload in a long base64 string
-_SUSPECT_CHARS = (" ", "\n", ".", "-", "_", "[")
-#: payloads up to this length get an exact alphabet check (cheap); longer ones the
-#: structural checks below, which cost a few memchr scans instead of a per-byte loop
-_EXACT_CHECK_MAX = 1024
+def b64_decoded_size(payload: bytes) -> int | None:
+    """The decoded size of strict base64 (standard alphabet, length a multiple of 4,
+    padding only at the end), or None if `payload` is not that. One C-level pass
+    (`bytes.translate`, ~0.4 ns a byte): cheaper than parsing the line it sits in."""
+    n = len(payload)
+    if n & 3:
+        return None
+    rest = payload.translate(None, _B64_ALPHABET)
+    if not rest:
+        return n // 4 * 3
+    if (rest == b"=" or rest == b"==") and payload.endswith(rest):
+        return n // 4 * 3 - len(rest)
+    return None
 
 
 def inspect_b64(b64: str) -> AudioPayload:
-    """Decoded length and validity of a base64 payload, without decoding it.
-
-    Valid means: standard alphabet, length a multiple of 4, padding only at the end. Up to
-    1 kB that is checked exactly; longer payloads (audio chunks, checked once per event in
-    the hot loop) get the length, padding and ASCII checks plus a scan for the characters
-    that placeholders, line-wrapped, URL-safe or trimmed payloads contain. A corrupt
-    character elsewhere in a long payload is found by `extract-audio`, which decodes.
-    A placeholder such as `[trimmed: 4800 bytes]` gives its stated size."""
-    n = len(b64)
-    if n == 0:
+    """Decoded length and validity of a base64 payload, without decoding it (see
+    `b64_decoded_size`). A placeholder such as `[trimmed: 4800 bytes]` gives its stated
+    size with problem 'placeholder'."""
+    if not b64:
         return AudioPayload(0)
-    pad = 2 if b64.endswith("==") else 1 if b64.endswith("=") else 0
-    if n % 4 == 0 and b64.isascii():
-        if n <= _EXACT_CHECK_MAX:
-            ok = not b64[: n - pad].encode().translate(None, _B64_ALPHABET)
-        else:
-            ok = b64.find("=", 0, n - pad) < 0 and not any(c in b64 for c in _SUSPECT_CHARS)
-        if ok:
-            return AudioPayload(n // 4 * 3 - pad)
-    return _placeholder_or_invalid(b64 if n < 256 else "")
+    try:
+        size = b64_decoded_size(b64.encode("ascii"))
+    except UnicodeEncodeError:
+        size = None
+    if size is not None:
+        return AudioPayload(size)
+    return _placeholder_or_invalid(b64 if len(b64) < 256 else "")
 
 
 def _inspect_span(raw: bytes, start: int, end: int) -> AudioPayload:
-    """`inspect_b64` for a payload that sits at raw[start:end] (no copy for long ones)."""
-    n = end - start
-    if n <= _EXACT_CHECK_MAX:
-        return inspect_b64(raw[start:end].decode("utf-8", "replace"))
-    pad = 2 if raw[end - 2 : end] == b"==" else 1 if raw[end - 1] == 0x3D else 0
-    find = raw.find
-    if (
-        n % 4 == 0
-        and find(b"=", start, end - pad) < 0
-        and find(b" ", start, end) < 0
-        and find(b"\n", start, end) < 0
-        and find(b".", start, end) < 0
-        and find(b"-", start, end) < 0
-        and find(b"_", start, end) < 0
-        and find(b"[", start, end) < 0
-        and (raw.isascii() or raw[start:end].isascii())
-    ):
-        return AudioPayload(n // 4 * 3 - pad)
-    return AudioPayload(0, "invalid")
+    """`inspect_b64` for a payload that sits at raw[start:end]."""
+    size = b64_decoded_size(raw[start:end])
+    if size is not None:
+        return AudioPayload(size)
+    return _placeholder_or_invalid(raw[start:end].decode("utf-8", "replace") if end - start < 256 else "")
 
 
 def _placeholder_or_invalid(text: str) -> AudioPayload:
