@@ -125,7 +125,8 @@ class Progress:
         self._task: Any = None
         if not total or total < self.MIN_BYTES or not err_console().is_terminal:
             return
-        from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, TimeRemainingColumn
+        from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
+        from rich.progress import Progress as RichProgress
 
         self._bar = RichProgress(
             "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(),

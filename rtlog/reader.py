@@ -28,7 +28,7 @@ from rtlog.events import BadLine, Event, parse_line
 
 LOG_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.bz2", ".jsonl.xz", ".ndjson", ".ndjson.gz")
 STDIN_NAME = "<stdin>"
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
 _BUFFER = 1 << 20
 
 
@@ -69,6 +69,54 @@ class Diagnostics:
         if hidden > 0:
             self.warn(f"{hidden} more bad line{'s' if hidden != 1 else ''} not shown ({self.bad_lines} in all)")
             self.shown = self.bad_lines
+
+
+#: what a failing read raises (I/O errors, a truncated or corrupt compressed stream)
+READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
+INCOMPLETE_LAST_LINE = "incomplete last line, no newline at the end (log still being written?): "
+
+
+class LineParser:
+    """The per-source rules every way of reading a source shares (the plain line loop
+    here, filter's block prefilter): a bad line is reported with its reason (blank lines
+    are fine; a last line without its newline says so), events are counted, a read that
+    fails is reported where it stopped, and a source of nothing but bad lines is an error
+    (a cut-off last line alone is a log that has just begun)."""
+
+    def __init__(self, name: str, diag: Diagnostics, *, follow: bool = False) -> None:
+        self.name = name
+        self.diag = diag
+        self.follow = follow
+        self.good = 0
+        self.cut_last_line = False
+        self._bad_before = diag.by_source.get(name, 0)
+
+    def parse(self, line: bytes, line_no: int) -> Event | None:
+        """The line's event, or None for a blank or bad line (reported)."""
+        try:
+            ev = parse_line(line, self.name, line_no)
+        except BadLine as exc:
+            self.bad(line, line_no, exc)
+            return None
+        self.good += 1
+        return ev
+
+    def bad(self, line: bytes, line_no: int, exc: BadLine) -> None:
+        if not line.strip():
+            return  # blank lines are fine
+        reason = str(exc)
+        if not line.endswith(b"\n") and not self.follow:
+            self.cut_last_line = True
+            reason = INCOMPLETE_LAST_LINE + reason
+        self.diag.bad_line(self.name, line_no, reason)
+
+    def read_failed(self, line_no: int, exc: BaseException) -> None:
+        self.diag.bad_line(self.name, line_no, f"cannot read further: {_read_error(exc)}")
+
+    def finish(self) -> None:
+        bad = self.diag.by_source.get(self.name, 0) - self._bad_before
+        if self.good == 0 and bad > (1 if self.cut_last_line else 0):
+            raise InputError(f"{self.name}: no events found: not a JSONL event log?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +213,7 @@ def _stdin_with_big_buffer() -> BinaryIO:
 def _checked(fp: BinaryIO, name: str) -> BinaryIO:
     try:
         head = fp.peek(4096)[:4096]  # type: ignore[attr-defined]
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+    except READ_ERRORS as exc:
         raise InputError(f"{name}: cannot read: {_read_error(exc)}") from None
     if b"\x00" in head and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         # (a log that starts like JSON keeps going: a stray NUL is one bad line)
@@ -210,43 +258,32 @@ def _events(
 ) -> Iterator[Event]:
     name = src.name
     lines = _follow_lines(fp, src) if follow else fp
+    lp = LineParser(name, diag, follow=follow)
     line_no = 0
-    good = 0
-    bad_before = diag.by_source.get(name, 0)
-    cut_last_line = False
     try:
         for line in lines:
             line_no += 1
-            if line_no == 1 and line.startswith(_BOM):
+            if line_no == 1 and line.startswith(BOM):
                 line = line[3:]
             if fast_path is not None and fast_path(line, line_no):
-                good += 1
-                if on_progress is not None and not good & 0x3FF:
+                lp.good += 1
+                if on_progress is not None and not lp.good & 0x3FF:
                     on_progress(_position(fp))
                 continue
             try:
                 ev = parse_line(line, name, line_no)
             except BadLine as exc:
-                if not line.strip():
-                    continue  # blank lines are fine
-                reason = str(exc)
-                if not line.endswith(b"\n") and not follow:
-                    cut_last_line = True
-                    reason = f"incomplete last line, no newline at the end (log still being written?): {reason}"
-                diag.bad_line(name, line_no, reason)
+                lp.bad(line, line_no, exc)
                 continue
-            good += 1
-            if on_progress is not None and not good & 0x3FF:
+            lp.good += 1
+            if on_progress is not None and not lp.good & 0x3FF:
                 on_progress(_position(fp))
             yield ev
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-        diag.bad_line(name, line_no + 1, f"cannot read further: {_read_error(exc)}")
+    except READ_ERRORS as exc:
+        lp.read_failed(line_no + 1, exc)
     if on_progress is not None:
         on_progress(_position(fp))
-    bad = diag.by_source.get(name, 0) - bad_before
-    if good == 0 and bad > (1 if cut_last_line else 0):
-        # only bad lines (a cut-off last line alone is a log that has just begun)
-        raise InputError(f"{name}: no events found: not a JSONL event log?")
+    lp.finish()
 
 
 def _position(fp: BinaryIO) -> int:

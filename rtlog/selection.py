@@ -14,9 +14,7 @@ predicates (time offsets, turns) are per source: each file is its own log.
 from __future__ import annotations
 
 import fnmatch
-import lzma
 import re
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO
@@ -34,7 +32,7 @@ from rtlog.events import (
     parse_line,
     parse_timestamp,
 )
-from rtlog.reader import _BOM, Diagnostics, Source, _read_error, open_source, read_events
+from rtlog.reader import BOM, READ_ERRORS, Diagnostics, LineParser, Source, open_source, read_events
 from rtlog.turns import TurnTracker
 from rtlog.units import parse_duration
 
@@ -537,11 +535,10 @@ def prefiltered_events(
     reported when it cannot match; a full read (any run without a prefilter) reports it.
     The selection itself is the same as a full read's: a line without a needle cannot hold
     a matching event, and candidates are parsed and matched exactly."""
-    scan = _Scanner(src.name, diag, needles)
-    bad_before = diag.by_source.get(src.name, 0)
+    scan = _Scanner(LineParser(src.name, diag), needles)
     try:
         with open_source(src, stdin) as fp:
-            if fp.peek(3)[:3] == _BOM:  # type: ignore[attr-defined]
+            if fp.peek(3)[:3] == BOM:  # type: ignore[attr-defined]
                 fp.read(3)
             read = fp.read1  # type: ignore[attr-defined]  # what is there: works mid-pipe
             pending: list[bytes] = []  # the start of a line longer than what was read
@@ -564,22 +561,16 @@ def prefiltered_events(
                     pending.append(buf[end:])
             if pending:
                 yield from scan.block(b"".join(pending), 0, None)
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-        diag.bad_line(src.name, scan.line_no + 1, f"cannot read further: {_read_error(exc)}")
-    # the reader's rule: only bad lines (a cut-off last line alone is a log that has just begun)
-    bad = diag.by_source.get(src.name, 0) - bad_before
-    if scan.good == 0 and bad > (1 if scan.cut_last_line else 0):
-        raise InputError(f"{src.name}: no events found: not a JSONL event log?")
+    except READ_ERRORS as exc:
+        scan.lines.read_failed(scan.line_no + 1, exc)
+    scan.lines.finish()
 
 
 class _Scanner:
-    def __init__(self, name: str, diag: Diagnostics, needles: Sequence[bytes]) -> None:
-        self.name = name
-        self.diag = diag
+    def __init__(self, lines: LineParser, needles: Sequence[bytes]) -> None:
+        self.lines = lines  # the reader's per-source rules; its `good` also counts skipped `{…}` lines
         self.needles = tuple(needles)
         self.line_no = 0
-        self.good = 0  # lines that parsed, or look like objects and were skipped
-        self.cut_last_line = False
 
     def block(self, buf: bytes, start: int, end: int | None) -> list[Event]:
         """The candidate events of the lines in `buf[start:end]`, each ending in a newline;
@@ -591,7 +582,7 @@ class _Scanner:
                 return [] if ev is None else [ev]
             body = buf.rstrip(b"\r\n")
             if body[:1] == b"{" and body[-1:] == b"}":
-                self.good += 1
+                self.lines.good += 1
             else:
                 self._parse(buf)
             return []
@@ -629,24 +620,11 @@ class _Scanner:
                 self._parse(buf[pos : e + 1])
             pos = e + 1
         self.line_no = line_no
-        self.good += skipped
+        self.lines.good += skipped
         return out
 
     def _parse(self, line: bytes) -> Event | None:
-        """Parse a line; a bad line is reported by the reader's rule (blank lines are fine,
-        a last line without its newline says so) and gives None."""
-        try:
-            ev = parse_line(line, self.name, self.line_no)
-        except BadLine as exc:
-            if line.strip():
-                reason = str(exc)
-                if not line.endswith(b"\n"):
-                    self.cut_last_line = True
-                    reason = f"incomplete last line, no newline at the end (log still being written?): {reason}"
-                self.diag.bad_line(self.name, self.line_no, reason)
-            return None
-        self.good += 1
-        return ev
+        return self.lines.parse(line, self.line_no)
 
 
 # --- the run -----------------------------------------------------------------------------

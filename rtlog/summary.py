@@ -28,7 +28,19 @@ from typing import Any, BinaryIO
 from orjson import JSONDecodeError as _JSONDecodeError
 from orjson import loads as _loads
 
-from rtlog.events import CLIENT, INPUT_AUDIO_APPEND, KNOWN_TYPES, OUTPUT_AUDIO_DELTA, SERVER, UNKNOWN, Event, Usage, _str, b64_decoded_size, parse_timestamp
+from rtlog.events import (
+    CLIENT,
+    INPUT_AUDIO_APPEND,
+    KNOWN_TYPES,
+    OUTPUT_AUDIO_DELTA,
+    SERVER,
+    UNKNOWN,
+    Event,
+    Usage,
+    _str,
+    b64_decoded_size,
+    parse_timestamp,
+)
 from rtlog.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.reader import Diagnostics, Source, read_events
 from rtlog.session import DEFAULT_FORMAT, PCM16, AudioFormat, SessionConfig, SessionTracker

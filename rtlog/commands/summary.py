@@ -328,9 +328,8 @@ def _audio_table(s: Summary) -> Any:
 
 
 def _tokens_table(s: Summary) -> Any:
-    from rich.text import Text
 
-    from rtlog.units import fmt_int, fmt_usd
+    from rtlog.units import fmt_int
 
     u = s.usage
     t = _table("Tokens and cost", ("", "left"), ("input", "right"), ("cached", "right"), ("output", "right"), ("total", "right"))
