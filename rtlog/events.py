@@ -640,7 +640,7 @@ def _json_error(exc: Exception) -> str:
 
 
 _SPLICE_MIN = 1024  # shorter lines are simply parsed whole
-_AUDIO_KEYS = ((b'"delta":"', "delta", b'"delta"'), (b'"audio":"', "audio", b'"audio"'))
+_AUDIO_KEYS = ((b'"delta":', "delta"), (b'"audio":', "audio"))
 
 
 def parse_line(line: bytes, source: str, line_no: int) -> Event:
@@ -659,34 +659,44 @@ def parse_line(line: bytes, source: str, line_no: int) -> Event:
     return _from_object(obj, line, source, line_no)
 
 
-def _parse_audio_line(line: bytes, source: str, line_no: int) -> Event | None:
-    """The fast path for audio lines: cut the base64 string out of the line, parse the
-    small rest, and accept the result only if the cut removed exactly this event's own
-    audio payload (the only key of that name in the line, now ""). None: parse whole."""
-    for needle, key, quoted in _AUDIO_KEYS:
-        i = line.find(needle)
+def cut_audio_payload(line: bytes, start_at: int = 0) -> tuple[dict[str, Any], str, int, int] | None:
+    """Cut the string value of the line's only `"delta"` or `"audio"` key out of the line
+    and parse the rest: (the parsed rest, the key, where the payload starts and ends in
+    `line`). None unless there is exactly one key of that name, its value is a string
+    without escapes (so its closing quote is the first one after it) and the rest parses
+    to an object. Whether the key is the event's own payload is the caller's check (the
+    value is "" in the parsed rest)."""
+    for needle, key in _AUDIO_KEYS:
+        i = line.find(needle, start_at)
         if i < 0:
             continue
-        start = i + 9
-        end = line.find(b'"', start)
-        # no escapes inside (so `end` is the real closing quote) and no other key of that name
-        if end < 0 or line.find(b"\\", start, end) >= 0 or line.find(quoted, end) >= 0:
+        start = i + 9 if line[i + 8 : i + 9] == b'"' else i + 10 if line[i + 8 : i + 10] == b' "' else 0
+        end = line.find(b'"', start) if start else -1
+        if end < 0 or line.find(b"\\", start, end) >= 0 or line.find(needle[:-1], end) >= 0:
             return None
         try:
             obj = orjson.loads(line[:start] + line[end:])
         except orjson.JSONDecodeError:
             return None
-        if type(obj) is not dict:
-            return None
-        try:
-            ev = _from_object(obj, line, source, line_no)
-        except BadLine:
-            return None
-        if AUDIO_PAYLOAD_KEY.get(ev.kind) != key or ev.data.get(key) != "":
-            return None
-        ev.payload_span = (start, end)
-        return ev
+        return (obj, key, start, end) if type(obj) is dict else None
     return None
+
+
+def _parse_audio_line(line: bytes, source: str, line_no: int) -> Event | None:
+    """The fast path for audio lines: the payload cut out before parsing, accepted only if
+    the cut removed exactly this event's own audio payload. None: parse the line whole."""
+    cut = cut_audio_payload(line)
+    if cut is None:
+        return None
+    obj, key, start, end = cut
+    try:
+        ev = _from_object(obj, line, source, line_no)
+    except BadLine:
+        return None
+    if AUDIO_PAYLOAD_KEY.get(ev.kind) != key or ev.data.get(key) != "":
+        return None
+    ev.payload_span = (start, end)
+    return ev
 
 
 def _json_kind(obj: Any) -> str:

@@ -25,9 +25,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from orjson import JSONDecodeError as _JSONDecodeError
-from orjson import loads as _loads
-
 from rtlog.events import (
     CLIENT,
     INPUT_AUDIO_APPEND,
@@ -39,6 +36,7 @@ from rtlog.events import (
     Usage,
     _str,
     b64_decoded_size,
+    cut_audio_payload,
     parse_timestamp,
 )
 from rtlog.pricing import PriceTable, builtin_table, usage_cost
@@ -746,34 +744,26 @@ def _audio_line(line: bytes) -> tuple[str, int, Any, Any, Any] | None:
     """(type, decoded bytes, response_id, item_id, timestamp) of a bare audio line, or None.
 
     The line must start with its audio type and hold its payload as strict base64
-    (anything else — escapes, whitespace, other alphabets, placeholders — goes the
-    normal way, which decides); the payload is cut out and the rest parsed, so the line
-    is checked as JSON exactly as the reader would check it."""
+    (anything else — envelopes, escapes, whitespace, other alphabets, placeholders — goes
+    the normal way, which decides); `events.cut_audio_payload` cuts the payload out and
+    parses the rest, so the line is checked as JSON exactly as the reader would check it."""
     if line.startswith(_APPEND_PREFIXES):
-        key, name, t = b'"audio":', "audio", INPUT_AUDIO_APPEND
+        name, t = "audio", INPUT_AUDIO_APPEND
     elif line.startswith(_BETA_OUT_PREFIXES):
-        key, name, t = b'"delta":', "delta", "response.audio.delta"
+        name, t = "delta", "response.audio.delta"
     elif line.startswith(_GA_OUT_PREFIXES):
-        key, name, t = b'"delta":', "delta", OUTPUT_AUDIO_DELTA
+        name, t = "delta", OUTPUT_AUDIO_DELTA
     else:
         return None
-    k = line.find(key, 30)
-    if k < 0:
+    cut = cut_audio_payload(line, 30)
+    if cut is None:
         return None
-    s = k + 9 if line[k + 8] == 0x22 else k + 10 if line[k + 8 : k + 10] == b' "' else 0
-    e = line.find(b'"', s)
-    n = e - s
-    if not s or n < _FAST_MIN_PAYLOAD or n & 3:
-        return None
+    d, key, s, e = cut
+    if key != name or e - s < _FAST_MIN_PAYLOAD or d.get(name) != "":
+        return None  # not the event's own payload
     size = b64_decoded_size(line[s:e])
     if size is None:
         return None
-    try:
-        d = _loads(line[:s] + line[e:])
-    except _JSONDecodeError:
-        return None
-    if type(d) is not dict or d.get(name) != "" or line.find(key, e) >= 0:
-        return None  # not the event's own payload (or not its only one)
     return t, size, d.get("response_id"), d.get("item_id"), d.get("timestamp")
 
 
