@@ -125,6 +125,9 @@ _FAMILY_STYLES = (
     ("<", "yellow"),
 )
 TYPE_WIDTH = 30
+#: control characters (C0, DEL, C1) from a log: shown as U+FFFD, never sent to the terminal
+#: (an escape sequence would restyle or retitle it; a line break would split the event's line)
+_CONTROL = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], "\ufffd")
 #: events whose gist is the audio position they state
 _AT_MS = frozenset({
     "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
@@ -200,6 +203,9 @@ class PrettyView:
             if text:
                 t.append(" ")
                 t.append(text, style)
+        plain = t.plain
+        if not plain.isprintable():  # one character for one, so the styles stay in place
+            t.plain = plain.translate(_CONTROL)
         t.rstrip()
         t.truncate(self.width, overflow="ellipsis")
         return t

@@ -1,0 +1,100 @@
+"""Chaos that real logs contain, through every command, with exact outcomes: audio that is
+not what it claims (bad base64, other alphabets, empty and odd chunks, a format change,
+truncations beyond the audio), events out of order (deltas before their item, `.done`
+without deltas, unknown responses, duplicate event ids, two sessions interleaved by a
+relay), timestamps out of any range, and text that would drive a terminal."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+
+from conftest import run_cli, write_log
+from hostile import COMMANDS, check_outcome, run, verdict, wav_data
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def pcm(n: int, start: int = 1) -> bytes:
+    """n samples of PCM16 with distinct values (so any misplaced byte shows)."""
+    return b"".join(((start + i) & 0x7FFF).to_bytes(2, "little") for i in range(n))
+
+
+def session(fmt: str = "pcm16", sid: str = "sess_1") -> dict:
+    return {"type": "session.created", "event_id": f"ev_{sid}", "session": {"id": sid, "model": "gpt-realtime",
+            "input_audio_format": fmt, "output_audio_format": fmt, "modalities": ["audio", "text"]}}  # fmt: skip
+
+
+def delta(data: bytes | str, item: str = "i1", resp: str = "r1", **extra: object) -> dict:
+    return {"type": "response.output_audio.delta", "response_id": resp, "item_id": item, "output_index": 0,
+            "content_index": 0, "delta": data if isinstance(data, str) else b64(data), **extra}  # fmt: skip
+
+
+def words(text: str, item: str = "i1", resp: str = "r1") -> dict:
+    return {"type": "response.output_audio_transcript.delta", "response_id": resp, "item_id": item,
+            "output_index": 0, "content_index": 0, "delta": text}  # fmt: skip
+
+
+def item_added(item: str = "i1", resp: str = "r1", role: str = "assistant") -> dict:
+    return {"type": "response.output_item.added", "response_id": resp, "output_index": 0,
+            "item": {"id": item, "type": "message", "role": role, "status": "in_progress", "content": []}}  # fmt: skip
+
+
+def response_done(resp: str = "r1", item: str = "i1", text: str | None = None, status: str = "completed") -> dict:
+    content = [{"type": "output_audio", "transcript": text}] if text is not None else []
+    return {"type": "response.done", "response": {"id": resp, "status": status, "output": [
+        {"id": item, "type": "message", "role": "assistant", "status": status, "content": content}],
+        "usage": {"total_tokens": 30, "input_tokens": 10, "output_tokens": 20}}}  # fmt: skip
+
+
+def every_command(tmp_path: Path, records: list, name: str = "log.jsonl") -> dict:
+    """Every command on the log, each outcome checked by the rules of README "Bad input"."""
+    path = write_log(tmp_path / name, records)
+    data = path.read_bytes()
+    v = verdict(data, str(path))
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    runs = {}
+    for cmd, args in COMMANDS.items():
+        r = run([*args, str(path)], workdir=str(work))
+        r.log = str(path)
+        check_outcome(cmd, args, r, v, str(work))
+        runs[cmd] = r
+    assert path.read_bytes() == data
+    return runs
+
+
+def transcript_of(runs: dict) -> list[tuple]:
+    return [(e["role"], e["type"], e["text"]) for e in orjson.loads(runs["transcript-json"].stdout)]
+
+
+def assistant_pcm(runs: dict) -> bytes:
+    return wav_data(runs["extract-audio"].files["out.wav"])
+
+
+def warnings(r, log: str) -> list[str]:
+    return [ln.replace(log, "LOG") for ln in r.stderr.splitlines() if ln.startswith("rtlog: warning: ")]
+
+
+# --- text that would drive a terminal ----------------------------------------------------------
+
+
+def test_pretty_view_keeps_one_line_per_event_and_no_control_characters(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.jsonl", [
+        {"type": "a\u001b[31mred\nsecond line\r", "item_id": "i\u001b]0;title\u0007"},
+        {"type": "error", "error": {"code": "c\u009b5m", "message": "line\nbreak\u001b[2J"}},
+        {"type": "conversation.item.created", "item": {"id": "i_\u001b", "type": "message", "role": "user\u001b[1m",
+                                                        "content": [{"type": "input_text", "text": "hi\u001b[31m"}]}},
+    ])  # fmt: skip
+    out = run_cli("filter", log, "--format", "pretty").stdout
+    assert out == (
+        "    1 · a\ufffd[31mred\ufffdsecond line         …title\n"
+        "    2 ← error                          c\ufffd5m line\ufffdbreak\ufffd[2J\n"
+        '    3 ← conversation.item.created      i_\ufffd user\ufffd[1m "hi\\u001b[31m"\n'
+    )
