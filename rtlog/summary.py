@@ -1098,7 +1098,10 @@ def _iso(ts: float) -> str | float:
         return round(ts, 3)
     from datetime import datetime, timezone
 
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    try:
+        return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    except (OverflowError, ValueError, OSError):  # past year 9999: a bogus timestamp, kept as the number
+        return round(ts, 3)
 
 
 def _r3(x: float | None) -> float | None:

@@ -98,3 +98,36 @@ def test_pretty_view_keeps_one_line_per_event_and_no_control_characters(tmp_path
         "    2 ← error                          c\ufffd5m line\ufffdbreak\ufffd[2J\n"
         '    3 ← conversation.item.created      i_\ufffd user\ufffd[1m "hi\\u001b[31m"\n'
     )
+
+
+# --- timestamps out of any range -----------------------------------------------------------------
+
+BOGUS_TIMES = [1e300, 2**63, "9999-12-31T23:59:59Z", 1e20]
+
+
+def timed_log(bogus: object) -> list[dict]:
+    t0 = 1_767_225_600.0
+    return [
+        {**session(), "timestamp": t0},
+        {"type": "input_audio_buffer.append", "audio": b64(pcm(2400)), "timestamp": t0 + 0.1},
+        {**item_added(), "timestamp": t0 + 0.2},
+        {**delta(pcm(2400)), "timestamp": t0 + 0.3},
+        {**words("Hello there."), "timestamp": t0 + 0.35},
+        {**delta(pcm(2400, 7)), "timestamp": bogus},
+        {**response_done(text="Hello there."), "timestamp": t0 + 0.5},
+        {"type": "rate_limits.updated", "rate_limits": [], "timestamp": bogus},
+    ]
+
+
+@pytest.mark.parametrize("bogus", BOGUS_TIMES, ids=str)
+def test_a_timestamp_out_of_any_range_is_no_traceback(tmp_path: Path, bogus: object) -> None:
+    commands = {k: v for k, v in COMMANDS.items() if k not in ("extract-audio-both",)}  # (below, as a subprocess)
+    path = write_log(tmp_path / "log.jsonl", timed_log(bogus))
+    v = verdict(path.read_bytes(), str(path))
+    for name, args in commands.items():
+        r = run([*args, str(path)], workdir=str(tmp_path))
+        check_outcome(name, args, r, v, str(tmp_path))
+    summary = orjson.loads(run_cli("summary", "--json", path).stdout)
+    assert summary["events"] == 8 and summary["span"]["events_with_time"] == 8
+    assert summary["span"]["start"] == "2026-01-01T00:00:00.000Z"
+    assert wav_data((lambda r: r.files["out.wav"])(run(["extract-audio", str(path), "-o", "{out}"], workdir=str(tmp_path)))) == pcm(2400) + pcm(2400, 7)

@@ -285,8 +285,12 @@ def _clock(ts: float | None, start: float | None = None) -> str:
         h, rem = divmod(ts % 86400, 3600)
         m, sec = divmod(rem, 60)
         return f"{int(h):02d}:{int(m):02d}:{sec:06.3f}"
-    dt = datetime.fromtimestamp(ts, timezone.utc)
-    if start is not None and datetime.fromtimestamp(start, timezone.utc).date() == dt.date():
+    try:
+        dt = datetime.fromtimestamp(ts, timezone.utc)
+        same_day = start is not None and datetime.fromtimestamp(start, timezone.utc).date() == dt.date()
+    except (OverflowError, ValueError, OSError):  # past year 9999: a bogus timestamp, shown as the number
+        return f"{ts:g}"
+    if same_day:
         return dt.strftime("%H:%M:%S.%f")[:-3] + " UTC"
     return dt.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + (" UTC" if start is not None else "")
 
