@@ -45,6 +45,7 @@ from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, BadLine, Event,
 from rtlog.reader import Diagnostics, Source, open_source
 from rtlog.session import ALAW, PCM16, ULAW, AudioFormat, SessionTracker
 from rtlog.timeline import Timeline
+from rtlog.truncations import Truncations
 from rtlog.turns import TurnTracker
 from rtlog.wav import WavWriter
 
@@ -227,7 +228,6 @@ class LogFacts:
     has_assistant_audio: bool = False
 
 
-_TRUNCATE_KINDS = ("conversation.item.truncate", "conversation.item.truncated")
 
 
 def prescan(sources: Sequence[Source], stdin: BinaryIO | None = None) -> LogFacts:
@@ -236,7 +236,7 @@ def prescan(sources: Sequence[Source], stdin: BinaryIO | None = None) -> LogFact
     `conversation.item.truncated` wins over the client's request. Bad lines are left to
     the main pass to report."""
     facts = LogFacts()
-    confirmed: set[str] = set()
+    cuts = Truncations()
     for src in sources:
         if stdin is not None and src.path is None:
             stdin.seek(0)
@@ -251,12 +251,12 @@ def prescan(sources: Sequence[Source], stdin: BinaryIO | None = None) -> LogFact
                     tail += block
                     continue
                 if tail:
-                    _prescan_block(tail + block[:first], first + len(tail), src.name, facts, confirmed)
+                    _prescan_block(tail + block[:first], first + len(tail), src.name, facts, cuts)
                 last = block.rfind(b"\n") + 1
-                _prescan_block(block, last, src.name, facts, confirmed, first)
+                _prescan_block(block, last, src.name, facts, cuts, first)
                 tail = block[last:]
             if tail:
-                _prescan_block(tail, len(tail), src.name, facts, confirmed)
+                _prescan_block(tail, len(tail), src.name, facts, cuts)
     if stdin is not None:
         stdin.seek(0)
     return facts
@@ -265,7 +265,7 @@ def prescan(sources: Sequence[Source], stdin: BinaryIO | None = None) -> LogFact
 _PRESCAN_BLOCK = 4 << 20
 
 
-def _prescan_block(buf: bytes, end: int, name: str, facts: LogFacts, confirmed: set[str], begin: int = 0) -> None:
+def _prescan_block(buf: bytes, end: int, name: str, facts: LogFacts, cuts: Truncations, begin: int = 0) -> None:
     """Look at the whole lines in buf[begin:end]."""
     if not facts.has_user_audio and buf.find(b"input_audio_buffer.append", begin, end) >= 0:
         facts.has_user_audio = True
@@ -276,25 +276,18 @@ def _prescan_block(buf: bytes, end: int, name: str, facts: LogFacts, confirmed: 
         start = max(buf.rfind(b"\n", begin, i) + 1, begin)
         stop = buf.find(b"\n", i, end)
         stop = end if stop < 0 else stop + 1
-        _prescan_line(buf[start:stop], name, facts, confirmed)
+        _prescan_line(buf[start:stop], name, facts, cuts)
         i = buf.find(b"item.truncate", stop, end)
 
 
-def _prescan_line(line: bytes, name: str, facts: LogFacts, confirmed: set[str]) -> None:
+def _prescan_line(line: bytes, name: str, facts: LogFacts, cuts: Truncations) -> None:
     try:
         ev = parse_line(line, name, 0)
     except BadLine:
         return
-    if ev.kind not in _TRUNCATE_KINDS:
-        return
-    iid, ms = ev.data.get("item_id"), ev.data.get("audio_end_ms")
-    if type(iid) is not str or type(ms) is not int:
-        return
-    if ev.kind == _TRUNCATE_KINDS[1]:
-        facts.truncations[iid] = ms
-        confirmed.add(iid)
-    elif iid not in confirmed:
-        facts.truncations[iid] = ms
+    iid = cuts.feed(ev)  # the one rule for where an item was cut (truncations.py)
+    if iid is not None:
+        facts.truncations[iid] = cuts.cut_ms(iid)  # type: ignore[assignment]
 
 
 # --- screening one side's chunks -------------------------------------------------------------

@@ -42,6 +42,7 @@ from rtlog.events import (
 from rtlog.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.reader import Diagnostics, Source, read_events
 from rtlog.session import DEFAULT_FORMAT, PCM16, AudioFormat, SessionConfig, SessionTracker
+from rtlog.truncations import Truncations
 from rtlog.turns import TurnTracker
 
 RESPONSE_STATUSES = ("completed", "cancelled", "incomplete", "failed")
@@ -291,7 +292,8 @@ class SummaryBuilder:
         self.first_text_at: dict[str, float] = {}
         self.item_bytes: dict[str | None, int] = {}
         self.item_fmt: dict[str | None, AudioFormat] = {}
-        self.truncations: dict[str, tuple[int | None, int]] = {}  # item → (audio_end_ms, line)
+        self.truncations: dict[str, tuple[int | None, int]] = {}  # item → (audio_end_ms, line) as first reported
+        self.cuts = Truncations()
         self.responses: dict[str, str | None] = {}  # id → final status (None: no response.done yet)
         self.response_lines: dict[str, int] = {}
         self.anonymous_done: list[str | None] = []
@@ -429,9 +431,9 @@ class SummaryBuilder:
         ms = ev.data.get("audio_end_ms")
         ms = ms if type(ms) is int or (type(ms) is float and math.isfinite(ms)) else None
         old = self.truncations.get(item)
-        # the server's confirmation (truncated) replaces the client's request (truncate)
-        if old is None or ev.kind == "conversation.item.truncated" or old[0] is None:
+        if old is None or old[0] is None:  # the first truncation of the item (with its ms) is the one reported
             self.truncations[item] = (ms, ev.line_no)
+        self.cuts.feed(ev)  # where it was cut: the one rule (truncations.py)
 
     def _error(self, ev: Event) -> None:
         err = ev.error
@@ -642,8 +644,9 @@ class SummaryBuilder:
         if not s.audio_out.chunks:
             return
         cut = 0.0
-        for item, (ms, _line) in self.truncations.items():
+        for item in self.truncations:
             nbytes = self.item_bytes.get(item)
+            ms = self.cuts.cut_ms(item)
             if nbytes is None or ms is None:
                 continue  # reported as a warning
             fmt = self.item_fmt[item]

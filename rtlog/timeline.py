@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event, _int, _str
 from rtlog.session import SessionTracker
+from rtlog.truncations import Truncations
 
 #: how many recent append placements are kept to map VAD offsets to times
 SEGMENT_WINDOW = 4096
@@ -138,6 +139,7 @@ class Timeline:
         self.items: dict[str, ItemAudio] = {}
         self.user_spans: dict[str, UserSpan] = {}
         self._epoch = _Epoch(0.0)
+        self._cuts = Truncations()
         self._user_cursor = 0.0
         self._asst_cursor = 0.0
         self._current: ItemAudio | None = None  # the item audio placed last
@@ -356,12 +358,11 @@ class Timeline:
             self._triggers[rid] = self._pending_trigger
 
     def _truncated(self, ev: Event) -> None:
-        iid = _str(ev.data.get("item_id"))
-        ms = _int(ev.data.get("audio_end_ms"))
+        iid = self._cuts.feed(ev)
         item = self.items.get(iid) if iid is not None else None
-        if item is None or ms is None:
+        if item is None:
             return
-        item.cut_ms = ms
+        item.cut_ms = self._cuts.cut_ms(iid)
         if item is self._current:
             self._asst_cursor = item.end
 

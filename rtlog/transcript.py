@@ -30,9 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtlog.events import CLIENT, INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, ErrorInfo, Event, Item, _dict, _int, _str
+from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, ErrorInfo, Event, Item, _dict, _int, _str
 from rtlog.session import SessionConfig, SessionTracker
 from rtlog.timeline import Timeline
+from rtlog.truncations import Truncations
 
 ROLES = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system", "tool": "tool"}
 
@@ -226,6 +227,7 @@ class TranscriptBuilder:
         self.errors = errors
         self._session = 1
         self._items: dict[str, _Item] = {}
+        self._cuts = Truncations()
         self._order: list[_Item | _Error] = []
         self._done: list[list[_Item | _Error]] = []
         self._pending: list[_Item] = []
@@ -506,11 +508,10 @@ class TranscriptBuilder:
             it.tr_error = ev.error or ErrorInfo(None, None, "no details", None, None)
 
     def _truncated(self, ev: Event) -> None:
-        iid = _str(ev.data.get("item_id"))
-        ms = _int(ev.data.get("audio_end_ms"))
+        iid = self._cuts.feed(ev)  # the one rule for where an item was cut (truncations.py)
         it = self._items.get(iid) if iid else None
-        if it is not None and ms is not None and (it.trunc_ms is None or ev.direction != CLIENT):
-            it.trunc_ms = ms  # the server's confirmation wins over the client's request
+        if it is not None:
+            it.trunc_ms = self._cuts.cut_ms(iid)
 
     def _audio_cleared(self, ev: Event) -> None:
         rid = _str(ev.data.get("response_id"))
