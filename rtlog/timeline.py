@@ -20,6 +20,11 @@ times), and each response starts right after the end of the user speech that tri
 it (`speech_stopped.audio_end_ms`), or when the previous assistant audio ends,
 whichever is later. A later session (reconnect) starts where everything placed so far
 ends.
+Several files: each input file is its own conversation. `Timeline.new_file()` starts the
+next file's epoch where everything placed so far ends (audio and the latest timestamp),
+whether or not either file has timestamps; `t0` then becomes the epoch seconds that the
+new file's timeline position 0 stands for (so `ts - t0` stays a position on the one
+timeline).
 
 Memory: one small record per assistant item and user turn, and a bounded window of
 recent append placements; never audio.
@@ -148,13 +153,47 @@ class Timeline:
         self._anon = 0
         self._epoch_used = False
         self._in_bps = sessions.input_format.bytes_per_second  # refreshed on session events
+        self._file_base = 0.0  # where the current file starts on the timeline
+        self._latest = 0.0  # the latest timestamp seen, as a position (0 without timestamps)
+
+    @property
+    def end(self) -> float:
+        """Where everything placed so far ends: user and assistant audio, and the latest
+        timestamp seen (a text-only log with timestamps has no audio to place)."""
+        return max(self._user_cursor, self._asst_cursor, self._latest, self._file_base)
+
+    def new_file(self, sessions: SessionTracker | None = None) -> float:
+        """Start the next input file: its own conversation, placed from `end` on (an epoch
+        per file, like the one per session). Its timestamps (if any) are measured from its
+        own first timestamp, so two logs taken hours apart do not leave hours of silence,
+        and a file without timestamps does not go back to 0. `items` and `user_spans` start
+        empty (read the previous file's first: ids may repeat across files); `sessions`
+        replaces the tracker if given. Returns the new file's start on the timeline."""
+        base = self.end
+        if sessions is not None:
+            self.sessions = sessions
+        self.t0 = None
+        self.items = {}
+        self.user_spans = {}
+        self._epoch = _Epoch(base)
+        self._cuts = Truncations()
+        self._user_cursor = self._asst_cursor = self._latest = self._file_base = base
+        self._current = None
+        self._pending_trigger = None
+        self._triggers = {}
+        self._epoch_used = False
+        self._in_bps = self.sessions.input_format.bytes_per_second
+        return base
 
     # -- audio -------------------------------------------------------------------------
 
     def feed(self, ev: Event, nbytes: int | None = None) -> float | None:
         ts = ev.timestamp
-        if ts is not None and self.t0 is None:
-            self.t0 = ts
+        if ts is not None:
+            if self.t0 is None:
+                self.t0 = ts - self._file_base
+            elif ts - self.t0 > self._latest:
+                self._latest = ts - self.t0
         kind = ev.kind
         if kind == OUTPUT_AUDIO_DELTA:
             return self.assistant_audio(ev, nbytes)
@@ -179,7 +218,7 @@ class Timeline:
         else:
             t0 = self.t0
             if t0 is None:
-                t0 = self.t0 = ts
+                t0 = self.t0 = ts - self._file_base
             start = ts - t0
             if start < cursor:
                 start = cursor
@@ -227,7 +266,7 @@ class Timeline:
             ts = ev.timestamp
             if ts is not None:
                 if self.t0 is None:
-                    self.t0 = ts
+                    self.t0 = ts - self._file_base
                 low = ts - self.t0
             else:
                 low = self._triggers.get(rid, self._epoch.base) if rid else (self._pending_trigger or self._epoch.base)
