@@ -26,7 +26,7 @@ Memory: the conversation's text and a few fields per item; audio is only counted
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +45,7 @@ PENDING_ECHO_LIMIT = 64
 class Entry:
     """One line of the transcript (see `as_dict` for the JSON form)."""
 
-    session: int
+    session: int  # 1-based, within its file
     role: str  # user | assistant | system | tool
     type: str  # message | function_call | function_call_output | error
     text: str | None = None
@@ -67,10 +67,11 @@ class Entry:
     reason: str | None = None  # why a response ended early (turn_detected, client_cancelled, …)
     note: str | None = None  # e.g. "not transcribed", "unfinished"
     line: int = 0
+    file: str | None = None  # the input it comes from (several files: one conversation each)
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "session": self.session, "role": self.role, "type": self.type, "text": self.text,
+            "file": self.file, "session": self.session, "role": self.role, "type": self.type, "text": self.text,
             "heard_text": self.heard_text, "item_id": self.item_id, "response_id": self.response_id,
             "status": self.status, "interrupted": self.interrupted,
             "start": _round(self.start), "end": _round(self.end),
@@ -89,6 +90,7 @@ class Transcript:
     entries: list[Entry]
     sessions: list[SessionConfig]
     t0: float | None  # epoch seconds of time 0 (None: the log has no timestamps)
+    source: str | None = None  # the input file's name (one Transcript per file)
 
 
 # --- assembly state ----------------------------------------------------------------------
@@ -221,9 +223,16 @@ def error_text(err: ErrorInfo | None) -> str:
 class TranscriptBuilder:
     """Feed every event in order (`feed`), then `finish()` for the transcript."""
 
-    def __init__(self, *, errors: bool = False) -> None:
+    def __init__(self, *, errors: bool = False, timeline: Timeline | None = None, source: str | None = None) -> None:
+        """`timeline`: the previous file's timeline, to place this file after it (its own
+        epoch: `Timeline.new_file`); `source`: the file's name, put on every entry."""
         self.sessions = SessionTracker()
-        self.timeline = Timeline(self.sessions)
+        if timeline is None:
+            self.timeline = Timeline(self.sessions)
+        else:
+            timeline.new_file(self.sessions)
+            self.timeline = timeline
+        self.source = source
         self.errors = errors
         self._session = 1
         self._items: dict[str, _Item] = {}
@@ -543,7 +552,10 @@ class TranscriptBuilder:
                     e = self._entry(x, t0)
                     if e is not None:
                         entries.append(e)
-        return Transcript(entries, list(self.sessions.sessions), t0)
+        if self.source is not None:
+            for e in entries:
+                e.file = self.source
+        return Transcript(entries, list(self.sessions.sessions), t0, self.source)
 
     def _entry(self, it: _Item, t0: float | None) -> Entry | None:
         kind = it.kind
@@ -688,7 +700,22 @@ _HANDLERS = {
 def build_transcript(events: Iterable[Event], *, errors: bool = False) -> Transcript:
     """The transcript of a stream of events (one pass). `errors`: include error events
     (and failed responses) as entries where they arrived."""
-    b = TranscriptBuilder(errors=errors)
+    return _run(TranscriptBuilder(errors=errors), events)
+
+
+def build_transcripts(files: Iterable[tuple[str, Iterable[Event]]], *, errors: bool = False) -> Iterator[Transcript]:
+    """One transcript per input file (name, events), each its own conversation: its own
+    sessions, and its own epoch on one timeline that starts where the previous file ends
+    (so two logs taken hours apart are not hours apart, and a file without timestamps is
+    not placed over the one before it). Yields each file's transcript as it finishes."""
+    timeline: Timeline | None = None
+    for name, events in files:
+        b = TranscriptBuilder(errors=errors, timeline=timeline, source=name)
+        yield _run(b, events)
+        timeline = b.timeline
+
+
+def _run(b: TranscriptBuilder, events: Iterable[Event]) -> Transcript:
     # the hot loop: audio events (~95% of a log's bytes) only move the timeline
     assistant_audio, user_audio, other = b.timeline.assistant_audio, b.timeline.user_audio, b.feed_other
     for ev in events:

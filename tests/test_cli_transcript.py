@@ -103,7 +103,7 @@ def test_markdown() -> None:
 
 
 def test_json_entries() -> None:
-    entries = json.loads(run_cli("transcript", GA, "-f", "json").stdout)
+    entries = json.loads(run_cli("transcript", GA, "--format", "json").stdout)
     required = {"role", "type", "text", "heard_text", "item_id", "response_id", "status", "interrupted", "start", "end",
                 "name", "call_id", "arguments", "output", "session"}  # fmt: skip
     assert all(required <= set(e) for e in entries)
@@ -127,7 +127,7 @@ def test_json_entries() -> None:
 
 
 def test_srt_times_are_the_audio_timeline() -> None:
-    out = run_cli("transcript", BETA, "-f", "srt").stdout
+    out = run_cli("transcript", BETA, "--format", "srt").stdout
     assert out.startswith(
         "1\n00:00:00,120 --> 00:00:02,080\nUser: Hi there, can you hear me?\n\n"
         "2\n00:00:02,080 --> 00:00:04,389\nAssistant: Yes, loud and clear. How can I help?\n\n"
@@ -140,7 +140,7 @@ def test_srt_times_are_the_audio_timeline() -> None:
 
 
 def test_vtt() -> None:
-    assert run_cli("transcript", ULAW, "-f", "vtt").stdout == """\
+    assert run_cli("transcript", ULAW, "--format", "vtt").stdout == """\
 WEBVTT
 
 00:00:00.200 --> 00:00:02.496
@@ -172,7 +172,7 @@ def test_failed_transcription_and_sessions_in_the_real_recordings() -> None:
         "Session 1 · 9a503158b91c4e03b3f2b9c9ec16d68d · grok-voice-latest",
         "Session 2 · c55214cdbadf45cfb230f0f5da6ec58c · grok-voice-latest",
     ]
-    md = run_cli("transcript", corpus_file("xai_ws__test_session_resumption_after_drop"), "-f", "markdown").stdout
+    md = run_cli("transcript", corpus_file("xai_ws__test_session_resumption_after_drop"), "--format", "markdown").stdout
     assert "## Session 2 · c55214cdbadf45cfb230f0f5da6ec58c · grok-voice-latest\n" in md
 
 
@@ -190,11 +190,13 @@ def test_bad_line_is_warned_about_and_skipped(tmp_path) -> None:
 def test_nothing_to_show_exits_1(tmp_path) -> None:
     log = write_log(tmp_path / "x.jsonl", [{"type": "session.created", "session": {"id": "s"}}])
     run_cli("transcript", log, exit_code=1,
-            stderr="rtlog: error: no conversation found: no messages, transcriptions or function calls in the log\n")  # fmt: skip
+            stderr=f"rtlog: error: no conversation found in {log}: no messages, transcriptions or function calls\n")  # fmt: skip
+    run_cli("transcript", log, log, exit_code=1,
+            stderr="rtlog: error: no conversation found in any of the 2 files: no messages, transcriptions or function calls\n")  # fmt: skip
     text_only = write_log(tmp_path / "y.jsonl", [
         {"type": "conversation.item.added", "item": {"id": "m1", "type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hello"}]}},
     ])  # fmt: skip
-    run_cli("transcript", text_only, "-f", "srt", exit_code=1,
+    run_cli("transcript", text_only, "--format", "srt", exit_code=1,
             stderr="rtlog: error: no turn has a known time: the log has neither timestamps nor audio to place them\n")  # fmt: skip
 
 
@@ -207,7 +209,7 @@ def test_closed_pipe_ends_quietly_with_141(fmt: str) -> None:
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    p = subprocess.Popen([sys.executable, "-m", "rtlog", "transcript", str(GA), "-f", fmt],
+    p = subprocess.Popen([sys.executable, "-m", "rtlog", "transcript", str(GA), "--format", fmt],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)  # fmt: skip
     p.stdout.close()  # the reader is gone before anything is written
     err = p.stderr.read()
@@ -240,7 +242,7 @@ def test_untranscribed_speech_a_cancelled_reply_and_an_unfinished_one(tmp_path) 
         "        Assistant  Let me [interrupted: client_cancelled]\n"
         "        Assistant  So [unfinished: the log ends first]\n"
     )
-    entries = json.loads(run_cli("transcript", log, "-f", "json").stdout)
+    entries = json.loads(run_cli("transcript", log, "--format", "json").stdout)
     assert [(e["text"], e["heard_text"], e["interrupted"], e["note"]) for e in entries] == [
         (None, None, False, "not transcribed"),
         ("Let me", None, True, None),

@@ -31,7 +31,7 @@ def transcript_command(
     *,
     format_: Annotated[
         Format,
-        typer.Option("--format", "-f", help="text (default; colour on a terminal), markdown, json, srt or vtt subtitles."),
+        typer.Option("--format", help="text (default; colour on a terminal), markdown, json, srt or vtt subtitles."),
     ] = Format.text,
     errors: Annotated[bool, typer.Option("--errors", help="Show error events where they occurred.")] = False,
     strict: Strict = False,
@@ -41,29 +41,34 @@ def transcript_command(
     User speech shows its transcription (or why there is none), placed at the user's turn
     however late it arrived; an interrupted reply shows ‖ where the user stopped hearing
     it. Times are seconds on the audio timeline of `extract-audio --side both`, so srt/vtt
-    subtitles line up with that WAV.
+    subtitles line up with that WAV. Several files (or a directory): each file is its own
+    conversation under its own heading, placed on the timeline after the file before it.
 
     Example: rtlog transcript session.jsonl --format srt > session.srt
     """
     import orjson
 
-    from rtlog.reader import iter_events
-    from rtlog.transcript import build_transcript
+    from rtlog.reader import expand_sources, read_events
+    from rtlog.transcript import build_transcripts
 
     diag = diagnostics(strict)
-    transcript = build_transcript(iter_events(files or [], diag), errors=errors)
+    sources = expand_sources(files or [])
+    found = list(build_transcripts(((s.name, read_events(s, diag)) for s in sources), errors=errors))
     diag.finish()
-    if not transcript.entries:
-        raise NothingFound("no conversation found: no messages, transcriptions or function calls in the log")
+    transcripts = [t for t in found if t.entries]
+    if not transcripts:
+        where = found[0].source if len(found) == 1 else f"any of the {len(found)} files"
+        raise NothingFound(f"no conversation found in {where}: no messages, transcriptions or function calls")
+    headed = len(found) > 1  # several inputs: each file under its own heading
     if format_ is Format.text:
-        print_text(transcript)
+        print_text(transcripts, headed=headed)
         return
     if format_ is Format.json:
-        data = orjson.dumps([e.as_dict() for e in transcript.entries], option=orjson.OPT_INDENT_2) + b"\n"
+        data = orjson.dumps([e.as_dict() for t in transcripts for e in t.entries], option=orjson.OPT_INDENT_2) + b"\n"
     elif format_ is Format.markdown:
-        data = render_markdown(transcript).encode()
+        data = "\n".join(render_markdown(t, heading=t.source if headed else None) for t in transcripts).encode()
     else:
-        cues = list(subtitle_cues(transcript))
+        cues = [c for t in transcripts for c in subtitle_cues(t)]  # files follow each other on the timeline
         if not cues:
             raise NothingFound("no turn has a known time: the log has neither timestamps nor audio to place them")
         data = (render_srt(cues) if format_ is Format.srt else render_vtt(cues)).encode()
@@ -156,15 +161,33 @@ def _sessions_by_index(t: Transcript) -> dict[int, SessionConfig]:
 # --- text (human, through rich) -------------------------------------------------------------
 
 
-def print_text(t: Transcript) -> None:
+def print_text(transcripts: list[Transcript], *, headed: bool = False) -> None:
     """Speaker-labelled turns; on a terminal wrapped to its width under a hanging indent
     and coloured, else one line per turn (for grep). The lines are wrapped here and handed
-    to rich as they are: rich's own wrapping costs more than reading the log."""
+    to rich as they are: rich's own wrapping costs more than reading the log. `headed`:
+    each transcript under a heading with its file's name."""
     from rich.rule import Rule
 
     console = output.console()
     on_terminal = console.is_terminal
     width = console.width if on_terminal else 1 << 30
+    renderables: list[object] = []
+    for t in transcripts:
+        if headed:
+            renderables.append(Rule(f"[b]{_escape(clean(t.source or '-'))}[/b]", style="bold", align="left"))
+        renderables += _text_renderables(t, width)
+    output.print_human(*renderables, soft_wrap=not on_terminal)
+
+
+def _escape(s: str) -> str:
+    from rich.markup import escape
+
+    return escape(s)
+
+
+def _text_renderables(t: Transcript, width: int) -> list[object]:
+    from rich.rule import Rule
+
     timed = any(e.start is not None for e in t.entries)
     clocks = [fmt_clock(e.start) for e in t.entries] if timed else []
     clock_w = max(map(len, clocks), default=0)
@@ -200,7 +223,7 @@ def print_text(t: Transcript) -> None:
         put(("\n", None))
     if runs:
         renderables.append(Prewrapped(runs))
-    output.print_human(*renderables, soft_wrap=not on_terminal)
+    return renderables
 
 
 class Prewrapped:
@@ -337,10 +360,11 @@ def _code(s: str) -> str:
     return f"{fence}{pad}{s}{pad}{fence}"
 
 
-def render_markdown(t: Transcript) -> str:
+def render_markdown(t: Transcript, heading: str | None = None) -> str:
+    """`heading`: a file name put above the conversation (several inputs)."""
     several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
     sessions = _sessions_by_index(t)
-    lines: list[str] = []
+    lines: list[str] = [f"# {_md(clean(heading))}", ""] if heading is not None else []
     current = None
     for e in t.entries:
         if e.session != current:

@@ -1,0 +1,80 @@
+"""transcript with several inputs: each file its own conversation, after the one before (review #5),
+and `-f` is not an alias of --format (review #24: it means --follow in filter)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import EXAMPLES, run_cli, write_log
+
+BETA = EXAMPLES / "beta_session.jsonl"
+GA = EXAMPLES / "ga_session.jsonl"
+
+
+def entries(*args: object) -> list[dict]:
+    return json.loads(run_cli("transcript", "--format", "json", *map(str, args)).stdout)
+
+
+def test_each_file_is_its_own_conversation_placed_after_the_previous_one() -> None:
+    beta, ga = entries(BETA), entries(GA)
+    both = entries(BETA, GA)
+    assert [e["file"] for e in both] == [str(BETA)] * len(beta) + [str(GA)] * len(ga)
+    # the first file is as on its own
+    assert both[: len(beta)] == beta
+    # the second keeps its own times, shifted by where the first file's audio ends
+    shift = both[len(beta)]["start"] - ga[0]["start"]
+    # without timestamps the beta file's input stream runs from 0 to its end: the truth's input_seconds
+    beta_input = json.loads((EXAMPLES / "beta_session.truth.json").read_text())["audio"]["input_seconds"]
+    assert abs(shift - beta_input) < 0.002
+    assert shift >= max(e["end"] for e in beta if e["end"] is not None)
+    for alone, after in zip(ga, both[len(beta):], strict=True):
+        assert {k: v for k, v in after.items() if k not in ("start", "end", "file")} == \
+            {k: v for k, v in alone.items() if k not in ("start", "end", "file")}
+        for k in ("start", "end"):
+            assert (after[k] is None) == (alone[k] is None)
+            if alone[k] is not None:
+                assert abs(after[k] - (alone[k] + shift)) < 0.002
+    # within each file, every answer comes after the question before it (review: 0:18.8 vs 0:17.9)
+    starts = [e["start"] for e in both if e["start"] is not None]
+    assert starts == sorted(starts)
+
+
+def _timed_text_log(path, t: float, text: str):
+    return write_log(path, [
+        {"type": "session.created", "timestamp": t, "session": {"id": path.stem}},
+        {"type": "conversation.item.added", "timestamp": t + 1,
+         "item": {"id": "u1", "type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}},
+        {"type": "response.output_text.delta", "timestamp": t + 2, "response_id": "r1", "item_id": "a1", "delta": "ok"},
+        {"type": "response.done", "timestamp": t + 3, "response": {"id": "r1", "status": "completed", "output": [
+            {"id": "a1", "type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "ok"}]}]}},
+    ])  # fmt: skip
+
+
+def test_two_timestamped_logs_ten_minutes_apart_leave_no_gap(tmp_path) -> None:
+    a = _timed_text_log(tmp_path / "a.jsonl", 1_700_000_000.0, "first")
+    b = _timed_text_log(tmp_path / "b.jsonl", 1_700_000_600.0, "second")
+    got = [(e["file"], e["role"], e["start"]) for e in entries(a, b)]
+    assert got == [(str(a), "user", 1.0), (str(a), "assistant", 2.0), (str(b), "user", 4.0), (str(b), "assistant", 5.0)]
+
+
+def test_text_shows_a_heading_per_file_only_for_several_inputs(tmp_path) -> None:
+    a = _timed_text_log(tmp_path / "a.jsonl", 100.0, "first")
+    b = _timed_text_log(tmp_path / "b.jsonl", 900.0, "second")
+    out = run_cli("transcript", str(a), str(b)).stdout.splitlines()
+    assert [ln.split(" ")[0] for ln in out] == [str(a), "0:01.0", "0:02.0", str(b), "0:04.0", "0:05.0"]
+    assert out[0].startswith(f"{a} ─") and out[3].startswith(f"{b} ─")
+    assert run_cli("transcript", str(a)).stdout == "0:01.0  User       first\n0:02.0  Assistant  ok\n"
+    md = run_cli("transcript", "--format", "markdown", str(a), str(b)).stdout.replace("\\_", "_")
+    assert md.startswith(f"# {a}\n\n**User** (0:01.0): first\n") and f"\n# {b}\n\n**User** (0:04.0): second\n" in md
+
+
+def test_a_directory_is_one_conversation_per_file(tmp_path) -> None:
+    _timed_text_log(tmp_path / "a.jsonl", 100.0, "first")
+    _timed_text_log(tmp_path / "b.jsonl", 50.0, "second")  # earlier clock, later file: still after
+    got = [(e["text"], e["start"]) for e in entries(tmp_path)]
+    assert got == [("first", 1.0), ("ok", 2.0), ("second", 4.0), ("ok", 5.0)]
+
+
+def test_f_is_not_short_for_format() -> None:
+    res = run_cli("transcript", str(GA), "-f", "json", exit_code=2, stderr=None)
+    assert "No such option: -f" in res.stderr
