@@ -78,3 +78,12 @@ def test_a_directory_is_one_conversation_per_file(tmp_path) -> None:
 def test_f_is_not_short_for_format() -> None:
     res = run_cli("transcript", str(GA), "-f", "json", exit_code=2, stderr=None)
     assert "No such option: -f" in res.stderr
+
+
+def test_clock_rounds_before_splitting_minutes() -> None:
+    from rtlog.commands.transcript import fmt_clock
+
+    cases = {0: "0:00.0", 5.24: "0:05.2", 59.94: "0:59.9", 59.97: "1:00.0", 119.96: "2:00.0", 60.06: "1:00.1",
+             3599.9: "59:59.9", 3599.96: "1:00:00", 3600: "1:00:00", 3661.4: "1:01:01", 7199.6: "2:00:00", -1: "0:00.0"}  # fmt: skip
+    assert {s: fmt_clock(s) for s in cases} == cases
+    assert fmt_clock(None) == ""

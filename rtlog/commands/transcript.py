@@ -91,14 +91,14 @@ def fmt_clock(s: float | None) -> str:
     """`0:05.2`, `12:03.0`, `1:02:03`; empty for unknown."""
     if s is None:
         return ""
-    if s < 0:
-        s = 0.0
-    if s >= 3600:
-        h, rem = divmod(int(s), 3600)
+    # rounded first, then split: 59.97 is 1:00.0, not 0:60.0
+    tenths = round(max(s, 0.0) * 10)
+    if tenths >= 36000:
+        h, rem = divmod(round(s), 3600)
         m, sec = divmod(rem, 60)
         return f"{h}:{m:02d}:{sec:02d}"
-    m, sec = divmod(s, 60)
-    return f"{int(m)}:{sec:04.1f}"
+    m, t = divmod(tenths, 600)
+    return f"{m}:{t // 10:02d}.{t % 10}"
 
 
 def remark(e: Entry) -> str | None:
