@@ -167,6 +167,7 @@ class Summary:
     span_start: float | None = None
     span_end: float | None = None
     timed_events: int = 0  # events that carry a timestamp
+    span_covers_log: bool = False  # the timestamps cover the log (see `SummaryBuilder.finish`): a duration
     event_counts: dict[str, int] = field(default_factory=dict)
     directions: dict[str, int] = field(default_factory=dict)
     responses: dict[str, int] = field(default_factory=dict)
@@ -192,15 +193,18 @@ class Summary:
     prices_date: str = ""
     prices_source: str = ""
     cost_per_minute: float | None = None  # cost over the conversation's minutes, where both are known
+    cost_is_lower_bound: bool = False  # some responses carry no usage: cost_usd covers the others only
+    cost_responses_without_usage: int = 0  # responses whose tokens are not in the cost (no usage, or no response.done)
     files: int = 1
     span_total: float | None = None  # totals over several files: the sum of their spans
     span_files: int = 0  # totals: how many files had timestamps
 
     @property
     def span_seconds(self) -> float | None:
+        """The log's duration: None unless its timestamps cover it (`span_covers_log`)."""
         if self.span_total is not None:
             return self.span_total
-        if self.span_start is None or self.span_end is None:
+        if self.span_start is None or self.span_end is None or not self.span_covers_log:
             return None
         return self.span_end - self.span_start
 
@@ -214,7 +218,7 @@ class Summary:
         span = None
         if self.span_start is not None and self.span_end is not None:
             span = {"start": _iso(self.span_start), "end": _iso(self.span_end), "seconds": _r3(self.span_seconds),
-                    "events_with_time": self.timed_events}
+                    "events_with_time": self.timed_events, "covers_log": self.span_covers_log}
         heard = self.output_heard_seconds
         head: dict[str, Any] = {"file_count": self.files} if self.files != 1 else {}
         return {
@@ -237,6 +241,8 @@ class Summary:
             "transcription_usage": self.transcription_usage,
             "cost_usd": _r6(self.cost_usd),
             "cost_per_minute_usd": _r6(self.cost_per_minute),
+            "cost_is_lower_bound": self.cost_is_lower_bound,
+            "cost_responses_without_usage": self.cost_responses_without_usage,
             "cost": {"prices_date": self.prices_date, "prices_source": self.prices_source, "sessions": self.cost_sessions, "notes": self.cost_notes},
             "audio_seconds": {
                 "input": _r3(self.audio_in.seconds) if self.audio_in.chunks else None,
@@ -281,9 +287,17 @@ class SummaryBuilder:
         self.events = 0
         self.counts: dict[str, int] = {}
         self.dirs = {CLIENT: 0, SERVER: 0, UNKNOWN: 0}
-        self.first_ts: float | None = None
+        self.first_ts: float | None = None  # in file order
         self.last_ts: float | None = None
         self.last_ts_line = 0
+        self.min_ts = math.inf  # the span runs from the earliest to the latest time, whatever the order
+        self.max_ts = -math.inf
+        self.first_event_timed = False
+        self.seen_event = False
+        self.last_event_line = 0
+        self.resp_session: dict[str, int] = {}  # response → the session it was created in
+        self.session_with_usage: dict[int, int] = {}  # session → responses whose response.done has usage
+        self.session_no_usage: dict[int, int] = {}  # session → response.dones without usage
         self.audio_in = SideAudio()
         self.audio_out = SideAudio()
         self.in_fmt = DEFAULT_FORMAT  # the current session's input format (kept up to date in `add`)
@@ -355,12 +369,20 @@ class SummaryBuilder:
         if t not in KNOWN_TYPES and ev.frame == "message":
             self.unknown[t] = self.unknown.get(t, 0) + 1
         ts = ev.timestamp
+        self.last_event_line = ev.line_no
+        if not self.seen_event:
+            self.seen_event = True
+            self.first_event_timed = ts is not None
         if ts is not None:
             self.timed += 1
             if self.first_ts is None:
                 self.first_ts, self.first_ts_line = ts, ev.line_no
             self.last_ts = ts
             self.last_ts_line = ev.line_no
+            if ts < self.min_ts:
+                self.min_ts = ts
+            if ts > self.max_ts:
+                self.max_ts = ts
         kind = ev.kind
         if kind in _SESSION_KINDS:
             self.tracker.feed(ev)
@@ -400,6 +422,7 @@ class SummaryBuilder:
         if rid is not None and rid not in self.responses:
             self.responses[rid] = None
             self.response_lines[rid] = ev.line_no
+            self.resp_session[rid] = self.tracker.current.index
 
     def _response_done(self, ev: Event) -> None:
         resp = ev.response
@@ -411,11 +434,13 @@ class SummaryBuilder:
         else:
             self.responses[resp.id] = status
             self.response_lines.setdefault(resp.id, ev.line_no)
+        index = self.tracker.current.index
         if resp.usage is None:
             self.no_usage += 1
+            self.session_no_usage[index] = self.session_no_usage.get(index, 0) + 1
         else:
             self.usage.add(resp.usage)
-            index = self.tracker.current.index
+            self.session_with_usage[index] = self.session_with_usage.get(index, 0) + 1
             su = self.session_usage.get(index)
             if su is None:
                 su = self.session_usage[index] = Usage()
@@ -496,6 +521,8 @@ class SummaryBuilder:
                 flag = part.flags[i] if i < len(part.flags) else 0
                 if flag == 2:
                     self.audio_in.add_bytes(part.runs[i], self.in_fmt)
+                if flag:
+                    self.last_event_line = line_no
                 return flag != 0
         info = _audio_line(line)
         if info is None:
@@ -521,6 +548,15 @@ class SummaryBuilder:
             self._last_fast_ts = ts
             self._last_fast_no = line_no
             self.timed += 1
+            p = parse_timestamp(ts)
+            if p is not None:
+                if p < self.min_ts:
+                    self.min_ts = p
+                if p > self.max_ts:
+                    self.max_ts = p
+        elif not self.seen_event:
+            self.seen_event = True  # the log's first event, without a time
+        self.last_event_line = line_no
         # SideAudio.add, inlined: this runs for ~95% of a log's bytes
         a.chunks += 1
         if fmt is a.fmt:
@@ -576,6 +612,8 @@ class SummaryBuilder:
                     self.first_ts, self.first_ts_line = parse_timestamp(ts), line0 + line
             if part.last_ts is not None and line0 + part.last_ts[0] > self._last_fast_no:
                 self._last_fast_no, self._last_fast_ts = line0 + part.last_ts[0], part.last_ts[1]
+            self.min_ts = min(self.min_ts, part.min_ts)
+            self.max_ts = max(self.max_ts, part.max_ts)
 
     # -- the result ------------------------------------------------------------------------
 
@@ -599,10 +637,17 @@ class SummaryBuilder:
         s.event_counts = counts
         s.directions = dirs
         s.sessions = list(self.tracker.sessions)
-        s.span_start, s.span_end = self.first_ts, self.last_ts
         s.timed_events = self.timed
-        if s.span_start is not None and s.span_end is not None and s.span_end < s.span_start < 86400:
-            s.span_end += 86400  # time-of-day stamps across midnight
+        if self.first_ts is not None and self.last_ts is not None and self.last_ts < self.first_ts < 86400:
+            s.span_start, s.span_end = self.first_ts, self.last_ts + 86400  # time-of-day stamps across midnight
+        elif self.first_ts is not None:
+            s.span_start, s.span_end = self.min_ts, self.max_ts  # earliest to latest, whatever the order
+        # a duration only when the timestamps cover the log: its first and last events carry a
+        # time, or most events do (not two timestamped pings among untimed events)
+        last_timed = max(self.last_ts_line, self._last_fast_no) == self.last_event_line
+        s.span_covers_log = self.first_ts is not None and (
+            (self.first_event_timed and last_timed) or self.timed * 2 > self.events
+        )
         self._responses(s)
         s.user_turns = len(self.turns.turns)
         s.function_calls = {}
@@ -673,13 +718,28 @@ class SummaryBuilder:
             s.latencies_ms.append(ms)
 
     def _cost(self, s: Summary) -> None:
+        """The cost of the tokens in the log. A response without usage (none in its
+        response.done, or no response.done at all) has an unknown cost: when no response
+        has usage the cost is unknown; when some have, their cost is a lower bound. $0 only
+        for a session without responses."""
         s.prices_date, s.prices_source = self.prices.date, self.prices.source
+        missing = dict(self.session_no_usage)
+        for rid, status in self.responses.items():
+            if status is None:
+                index = self.resp_session.get(rid, 0)
+                missing[index] = missing.get(index, 0) + 1
         total = 0.0
         known = True
         for sess, usage in zip(s.sessions, s.session_usage):
             fam = self.prices.family(sess.model)
             row: dict[str, Any] = {"session": sess.index, "model": sess.model, "priced_as": fam, "usd": None}
-            if not any(usage.as_dict().values()):
+            with_usage = self.session_with_usage.get(sess.index, 0)
+            if not with_usage and missing.get(sess.index):
+                known = False  # responses, none with usage
+                note = "no response carries usage (no response.done, or one without usage): cost unknown"
+                if note not in s.cost_notes:
+                    s.cost_notes.append(note)
+            elif not any(usage.as_dict().values()):
                 row["usd"] = 0.0
             elif fam is None:
                 known = False
@@ -696,6 +756,8 @@ class SummaryBuilder:
         if s.transcription_usage:
             s.cost_notes.append("input transcription is billed separately and not included")
         s.cost_usd = total if known else None
+        s.cost_responses_without_usage = sum(missing.values())
+        s.cost_is_lower_bound = s.cost_usd is not None and s.cost_responses_without_usage > 0
         seconds = s.span_seconds
         if s.cost_usd is not None and seconds and seconds > 0:
             s.cost_per_minute = s.cost_usd / (seconds / 60)
@@ -800,6 +862,8 @@ class _Part:
     first_ts: tuple[int, Any] | None = None  # (line of the part, timestamp as recorded)
     last_ts: tuple[int, Any] | None = None
     timed: int = 0
+    min_ts: float = math.inf  # parsed
+    max_ts: float = -math.inf
 
 
 def _scan_part(path: str, start: int, end: int) -> _Part:
@@ -851,6 +915,10 @@ def _scan_part(path: str, start: int, end: int) -> _Part:
                 if part.first_ts is None:
                     part.first_ts = (i, ts)
                 part.last_ts = (i, ts)
+                p = parse_timestamp(ts)
+                if p is not None:
+                    part.min_ts = min(part.min_ts, p)
+                    part.max_ts = max(part.max_ts, p)
     part.in_stats = tuple(stats[INPUT_AUDIO_APPEND])  # type: ignore[assignment]
     part.out_stats = tuple(stats["out"])  # type: ignore[assignment]
     return part
@@ -976,16 +1044,20 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         if s.span_start is not None and s.span_end is not None:
             t.span_start = s.span_start if t.span_start is None else min(t.span_start, s.span_start)
             t.span_end = s.span_end if t.span_end is None else max(t.span_end, s.span_end)
-            spans.append(s.span_end - s.span_start)
-            if s.cost_usd is not None and s.span_end > s.span_start:
+        seconds = s.span_seconds
+        if seconds is not None:  # files whose timestamps cover them
+            spans.append(seconds)
+            if s.cost_usd is not None and seconds > 0:
                 timed_cost += s.cost_usd
-                timed_seconds += s.span_end - s.span_start
+                timed_seconds += seconds
         for mine, theirs in ((t.event_counts, s.event_counts), (t.directions, s.directions), (t.responses, s.responses),
                              (t.function_calls, s.function_calls), (t.unknown_types, s.unknown_types),
                              (t.transcription_usage, s.transcription_usage)):  # fmt: skip
             for k, v in theirs.items():
                 mine[k] = mine.get(k, 0) + v  # type: ignore[index, operator]
         t.responses_without_usage += s.responses_without_usage
+        t.cost_responses_without_usage += s.cost_responses_without_usage
+        t.cost_is_lower_bound = t.cost_is_lower_bound or s.cost_is_lower_bound
         t.timed_events += s.timed_events
         t.user_turns += s.user_turns
         t.interruptions += s.interruptions
@@ -1005,6 +1077,7 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         costs.append(s.cost_usd)
     t.span_total = sum(spans) if spans else None
     t.span_files = len(spans)
+    t.span_covers_log = bool(spans) and len(spans) == len(summaries)
     t.output_heard_seconds = sum(heard) if heard else None
     t.cost_usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
     t.cost_per_minute = timed_cost / (timed_seconds / 60) if timed_seconds > 0 and t.cost_usd is not None else None

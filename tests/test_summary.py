@@ -76,7 +76,7 @@ def test_examples_match_their_truth(name: str) -> None:
 def test_ga_example_span_and_latency() -> None:
     t = truth_of("ga_session")
     s = summary_of(EXAMPLES / "ga_session.jsonl")
-    assert s["span"] == {"start": "2026-11-20T10:00:00.183Z", "end": "2026-11-20T10:00:19.164Z", "seconds": 18.981, "events_with_time": 604}
+    assert s["span"] == {"start": "2026-11-20T10:00:00.183Z", "end": "2026-11-20T10:00:19.164Z", "seconds": 18.981, "events_with_time": 604, "covers_log": True}
     assert t["latency_ms"] == [612, 871, 538, 397]  # the follow-up after the tool call counts for turn 2
     assert s["latency_ms"] == {"count": 4, "p50": 538.0, "p90": 871.0, "max": 871.0}
 
@@ -201,7 +201,9 @@ def test_real_tool_call_cut_before_response_done() -> None:
         "1 response never got a response.done (first: resp_DBIfU3wOgSXIQY4GHTyqT, line 7)",
         "function call get_weather (call_Xm4UH9KdJ1s3B8OK, line 8) never got an output item",
     ]
-    assert s["cost_usd"] == 0.0
+    # the response never finished: its tokens are unknown, so is the cost (was $0.00)
+    assert (s["cost_usd"], s["cost_is_lower_bound"], s["cost_responses_without_usage"]) == (None, False, 1)
+    assert s["cost"]["notes"] == ["no response carries usage (no response.done, or one without usage): cost unknown"]
 
 
 def test_real_audio_cut_by_the_recorder_is_flagged() -> None:
@@ -397,7 +399,7 @@ def test_time_of_day_stamps_across_midnight(tmp_path: Path) -> None:
         {"timestamp": "23:59:58 PM", "type": "session.created", "event_id": "e", "session": {"id": "s"}},
         {"timestamp": "12:00:03 AM", "type": "response.created", "event_id": "e", "response": {"id": "r"}},
     ])  # fmt: skip
-    assert s["span"] == {"start": 86398.0, "end": 86403.0, "seconds": 5.0, "events_with_time": 2}
+    assert s["span"] == {"start": 86398.0, "end": 86403.0, "seconds": 5.0, "events_with_time": 2, "covers_log": True}
 
 
 def test_unknown_types_errors_and_bad_lines(tmp_path: Path) -> None:

@@ -169,7 +169,7 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
     side_by_side = Table.grid(padding=(0, 6))  # a grid measures its cells once; rich's Columns, several times
     side_by_side.add_row(_conversation_table(s), Group(*right))
     return [
-        _header(s, title or s.source or "<stdin>"),
+        _header(s, title or fit_name(s.source or "<stdin>", output.console().width - 8)),
         Text(),
         side_by_side,
         Text(),
@@ -208,7 +208,7 @@ def _header(s: Summary, title: str) -> Any:
     if s.files > 1:
         return Panel(_total_grid(s, g), title=Text(title, style="bold"), title_align="left", box=box.ROUNDED, expand=False)
     if not s.sessions:
-        g.add_row("Session", Text("none: the log has no events", style="dim"))
+        g.add_row("Session", Text("none: no session.created or session.updated in the log", style="dim"))
     for sess in s.sessions[:8]:
         name = "Session" if len(s.sessions) == 1 else f"Session {sess.index}"
         g.add_row(name, _session_text(sess))
@@ -217,14 +217,18 @@ def _header(s: Summary, title: str) -> Any:
     if s.span_start is None:
         g.add_row("Span", Text("no timestamps in the log", style="dim"))
     else:
-        span = Text(f"{_clock(s.span_start)} → {_clock(s.span_end, s.span_start)} · {fmt_seconds(s.span_seconds)}")
-        if s.timed_events < s.events:
-            span.append(f" (only {fmt_int(s.timed_events)} of the events have a time)", style="yellow")
+        span = Text(f"{_clock(s.span_start)} → {_clock(s.span_end, s.span_start)}")
+        if not s.span_covers_log:  # a few timestamped events (e.g. pings): not the session's duration
+            span.append(f"\npartial: only {fmt_int(s.timed_events)} of {fmt_int(s.events)} events have a time, so no duration", style="yellow")
+        else:
+            span.append(f" · {fmt_seconds(s.span_seconds)}")
+            if s.timed_events < s.events:
+                span.append(f" (only {fmt_int(s.timed_events)} of the events have a time)", style="yellow")
         g.add_row("Span", span)
     dirs = " · ".join(f"{k} {fmt_int(v)}" for k, v in s.directions.items() if v)
     ev = Text(f"{fmt_int(s.events)} in {fmt_int(s.lines)} lines" + (f" · {dirs}" if dirs else ""))
     if s.malformed:
-        ev.append(f" · {fmt_int(s.malformed)} bad lines skipped", style="yellow")
+        ev.append(f" · {fmt_int(s.malformed)} bad line{'' if s.malformed == 1 else 's'} skipped", style="yellow")
     g.add_row("Events", ev)
     return Panel(g, title=Text(title, style="bold"), title_align="left", box=box.ROUNDED, expand=False)
 
@@ -248,7 +252,7 @@ def _total_grid(s: Summary, g: Any) -> Any:
     dirs = " · ".join(f"{k} {fmt_int(v)}" for k, v in s.directions.items() if v)
     ev = Text(f"{fmt_int(s.events)} in {fmt_int(s.lines)} lines" + (f" · {dirs}" if dirs else ""))
     if s.malformed:
-        ev.append(f" · {fmt_int(s.malformed)} bad lines skipped", style="yellow")
+        ev.append(f" · {fmt_int(s.malformed)} bad line{'' if s.malformed == 1 else 's'} skipped", style="yellow")
     g.add_row("Events", ev)
     return g
 
@@ -355,10 +359,17 @@ def _cost_lines(s: Summary) -> list[Any]:
     if s.cost_usd is None:
         line.append("unknown", style="yellow")
     else:
-        line.append(fmt_usd(s.cost_usd), style="bold")
+        at_least = "≥ " if s.cost_is_lower_bound else ""
+        line.append(at_least + fmt_usd(s.cost_usd), style="bold")
+        if s.cost_is_lower_bound:
+            n = s.cost_responses_without_usage
+            line.append(f" ({n} response{'' if n == 1 else 's'} without usage)", style="yellow")
         if s.cost_per_minute is not None:
-            line.append(f" · {fmt_usd(s.cost_per_minute)} per minute")
-        line.append(f"  (estimate: {', '.join(families) or 'no tokens'} prices of {s.prices_date})", style="dim")
+            line.append(f" · {at_least}{fmt_usd(s.cost_per_minute)} per minute")
+        if families:
+            line.append(f"  ({', '.join(families)} prices of {s.prices_date})", style="dim")
+        elif not s.usage.total_tokens and not s.cost_is_lower_bound:
+            line.append("  (no tokens used)", style="dim")
     return [line, *(Text(n, style="dim") for n in s.cost_notes)]
 
 
@@ -391,7 +402,8 @@ def _events_table(s: Summary) -> Any:
     cols: list[tuple[str, str]] = [("type", "left"), ("count", "right")]
     if pairs:
         cols += [("type", "left"), ("count", "right")]
-    t = _table(f"Events by type ({len(rows)} types)", *cols)
+    title = f"Events by type ({len(rows)} type{'' if len(rows) == 1 else 's'})"
+    t = _table(title, *cols, min_width=len(title))
     if pairs:
         half = (len(rows) + 1) // 2
         for i in range(half):
@@ -412,18 +424,19 @@ def _findings(s: Summary) -> Any:
     for e in s.errors[:20]:
         what = " · ".join(x for x in (e["type"], e["code"]) if x) or "error"
         line = f"line {e['line']}" if "file" not in e else f"{e['file']}:{e['line']}"
-        t.add_row(Text("error", style="bold red"), Text(f"{line}: {what}: {e['message'] or ''}"))
+        t.add_row(Text("error", style="bold red"), Text(f"{line}: {what}" + (f": {e['message']}" if e["message"] else "")))
         shown += 1
     if len(s.errors) > 20:
         t.add_row(Text("error", style="bold red"), Text(f"… and {len(s.errors) - 20} more (--json lists them all)"))
     for f in s.transcription_failures[:10]:
         what = " · ".join(x for x in (f["type"], f["code"]) if x)
-        t.add_row(Text("failed", style="red"), Text(f"line {f['line']}: transcription of {f['item_id']}: {what}: {f['message'] or ''}"))
+        t.add_row(Text("failed", style="red"),
+                  Text(f"line {f['line']}: transcription of {f['item_id']}" + "".join(f": {x}" for x in (what, f["message"]) if x)))
         shown += 1
     if len(s.transcription_failures) > 10:
         t.add_row(Text("failed", style="red"), Text(f"… and {len(s.transcription_failures) - 10} more transcriptions failed"))
     if s.malformed:
-        t.add_row(Text("bad lines", style="yellow"), Text(f"{s.malformed} lines skipped (see the warnings on stderr)"))
+        t.add_row(Text("bad lines", style="yellow"), Text(f"{s.malformed} line{'' if s.malformed == 1 else 's'} skipped (see the warnings on stderr)"))
         shown += 1
     for w in s.warnings[:20]:
         t.add_row(Text("warning", style="yellow"), Text(w))
@@ -433,6 +446,20 @@ def _findings(s: Summary) -> Any:
     if not shown:
         t.add_row(Text("ok", style="green"), Text("no errors, no failed transcriptions, no bad lines, no warnings"))
     return t
+
+
+def fit_name(name: str, width: int) -> str:
+    """A file name in at most `width` characters, shortened in the middle: the base name
+    (with its extension) stays whole as long as it fits."""
+    if len(name) <= width:
+        return name
+    width = max(width, 12)
+    head, sep, base = name.rpartition("/")
+    if len(base) + 2 <= width and sep:
+        keep = width - len(base) - 2  # "…/" + base
+        return head[:keep] + "…/" + base
+    keep = width - 1
+    return base[: keep - keep // 2] + "…" + base[len(base) - keep // 2 :]
 
 
 def _cut(text: str, n: int) -> str:

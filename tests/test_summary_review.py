@@ -1,0 +1,141 @@
+"""Review findings on `summary`: the span from the earliest to the latest time (#22), a
+duration only when timestamps cover the log (#8), cost with missing usage (#7), one bad
+file among many (#15) and the report's wording (#24)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import EXAMPLES, run_cli, write_log
+from rtlog.pricing import parse_price_file
+from rtlog.reader import Diagnostics, expand_sources, iter_events
+from rtlog.summary import summarize, summarize_source
+
+PRICES = parse_price_file({"models": {"gpt-realtime": {"text_input": 1, "cached_text_input": 1, "audio_input": 1,
+                                                       "cached_audio_input": 1, "text_output": 1, "audio_output": 1}}})  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+def both(path: Path) -> dict[str, Any]:
+    """--json of a log on the fast path, checked against the normal path."""
+    fast = summarize_source(expand_sources([str(path)])[0], Diagnostics(), PRICES).as_json()
+    slow = summarize(iter_events([str(path)], Diagnostics()), str(path), PRICES).as_json()
+    assert fast == slow
+    return fast
+
+
+def audio(rid: str, ts: float | None = None) -> dict[str, Any]:
+    ev = {"type": "response.output_audio.delta", "response_id": rid, "item_id": "i" + rid,
+          "delta": base64.b64encode(bytes(4800)).decode()}  # fmt: skip
+    if ts is not None:
+        ev["timestamp"] = ts
+    return ev
+
+
+def session() -> dict[str, Any]:
+    return {"type": "session.created", "session": {"id": "s1", "model": "gpt-realtime"}}
+
+
+def done(rid: str, tokens: int | None, **kw: Any) -> dict[str, Any]:
+    usage = {"input_tokens": tokens, "output_tokens": 0, "total_tokens": tokens, "input_token_details": {"text_tokens": tokens}}
+    r: dict[str, Any] = {"id": rid, "status": "completed"}
+    if tokens is not None:
+        r["usage"] = usage
+    return {"type": "response.done", "response": r, **kw}
+
+
+# --- #22: the span runs from the earliest to the latest time ------------------------------------
+
+
+def test_span_is_min_to_max_not_first_to_last(tmp_path: Path) -> None:
+    s = both(write_log(tmp_path / "a.jsonl", [
+        {**session(), "timestamp": 1700000100},
+        {"type": "response.created", "timestamp": 1700000200, "response": {"id": "r"}},
+        {"type": "response.done", "timestamp": 1700000150, "response": {"id": "r", "status": "completed"}},
+    ]))  # fmt: skip
+    assert s["span"] == {"start": "2023-11-14T22:15:00.000Z", "end": "2023-11-14T22:16:40.000Z", "seconds": 100,
+                         "events_with_time": 3, "covers_log": True}  # fmt: skip
+
+
+def test_span_max_on_a_fast_path_audio_line(tmp_path: Path) -> None:
+    # the latest time is on the second audio line, which the fast path counts
+    s = both(write_log(tmp_path / "a.jsonl", [
+        {**session(), "timestamp": 1700000000},
+        audio("r", 1700000010), audio("r", 1700000300),
+        {**done("r", None), "timestamp": 1700000020},
+    ]))  # fmt: skip
+    assert (s["span"]["seconds"], s["span"]["end"]) == (300, "2023-11-14T22:18:20.000Z")
+
+
+# --- #8: a duration only when the timestamps cover the log --------------------------------------
+
+
+def test_two_timestamped_pings_are_not_a_duration(tmp_path: Path) -> None:
+    records = [session(), done("r0", 1000)] + [{"type": "ping", "timestamp": 1700000000 + i} for i in (0, 2)]
+    records += [done(f"r{i}", 1000) for i in range(1, 5)]
+    s = both(write_log(tmp_path / "a.jsonl", records))
+    assert s["span"] == {"start": "2023-11-14T22:13:20.000Z", "end": "2023-11-14T22:13:22.000Z", "seconds": None,
+                         "events_with_time": 2, "covers_log": False}  # fmt: skip
+    assert s["cost_usd"] == 0.005 and s["cost_per_minute_usd"] is None
+    out = run_cli("summary", str(tmp_path / "a.jsonl"), "--pricing", write_prices(tmp_path)).stdout
+    assert "partial: only 2 of 8 events have a time, so no duration" in out
+    assert "per minute" not in out
+
+
+def test_first_and_last_event_timed_cover_the_log(tmp_path: Path) -> None:
+    records = [{**session(), "timestamp": 1700000000}, *[done(f"r{i}", 1000) for i in range(5)], {**done("r9", 1000), "timestamp": 1700000060}]
+    s = both(write_log(tmp_path / "a.jsonl", records))
+    assert (s["span"]["seconds"], s["span"]["covers_log"]) == (60, True)
+    assert s["cost_per_minute_usd"] == 0.006
+
+
+def write_prices(tmp_path: Path) -> str:
+    p = tmp_path / "p.json"
+    p.write_text(json.dumps({"models": {"gpt-realtime": dict.fromkeys(
+        ("text_input", "cached_text_input", "audio_input", "cached_audio_input", "text_output", "audio_output"), 1)}}))
+    return str(p)
+
+
+# --- #7: cost with missing usage ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("records", "cost", "lower", "missing"),
+    [
+        ([session()], 0.0, False, 0),  # no responses: nothing spent
+        ([session(), {"type": "response.created", "response": {"id": "r"}}], None, False, 1),  # cut before response.done
+        ([session(), done("r", None), done("q", None)], None, False, 2),  # response.done without usage
+        ([session(), done("r", 1000), done("q", None)], 0.001, True, 1),
+        ([session(), done("r", 1000), {"type": "response.created", "response": {"id": "q"}}], 0.001, True, 1),
+        ([session(), done("r", 1000), done("q", 2000)], 0.003, False, 0),
+    ],
+    ids=["no-responses", "unfinished", "no-usage", "one-without-usage", "one-unfinished", "all-usage"],
+)
+def test_cost_is_unknown_or_a_lower_bound_when_usage_is_missing(
+    tmp_path: Path, records: list[Any], cost: float | None, lower: bool, missing: int
+) -> None:
+    s = both(write_log(tmp_path / "a.jsonl", records))
+    assert (s["cost_usd"], s["cost_is_lower_bound"], s["cost_responses_without_usage"]) == (cost, lower, missing)
+
+
+def test_report_labels_a_lower_bound(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "a.jsonl", [session(), done("r", 1000), done("q", None), done("p", None)])
+    out = run_cli("summary", str(log), "--pricing", write_prices(tmp_path)).stdout
+    assert "Cost ≥ $0.0010 (2 responses without usage)  (gpt-realtime prices of " in out
+
+
+def test_report_says_why_the_cost_is_unknown(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "a.jsonl", [session(), done("r", None)])
+    out = run_cli("summary", str(log)).stdout
+    assert "Cost unknown\nno response carries usage (no response.done, or one without usage): cost unknown\n" in out
+    assert "$0.00" not in out
