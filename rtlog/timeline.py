@@ -16,7 +16,9 @@ With timestamps (the event carries one): t=0 is the first timestamp in the log.
   (items of one response follow each other). A truncated item ends at its truncation
   point (`audio_end_ms`), where `--side both` cuts it.
 Without timestamps: user audio is one continuous stream from t=0 (so VAD offsets are
-times), and each response starts right after the end of the user speech that triggered
+times) — except that, until a VAD event says the client streams all the time, a new input
+buffer (nothing appended since the last commit or clear: push-to-talk) starts no earlier
+than the end of the assistant audio placed so far (the user speaks after the reply) — and each response starts right after the end of the user speech that triggered
 it (`speech_stopped.audio_end_ms`), or when the previous assistant audio ends,
 whichever is later. A later session (reconnect) starts where everything placed so far
 ends.
@@ -43,23 +45,12 @@ from rtlog.truncations import Truncations
 SEGMENT_WINDOW = 4096
 #: server VAD's default prefix padding: how far a speech start reaches back before the speech
 PREFIX_PADDING_MS = 300
-#: payloads at least this long are sized from their length alone (see `decoded_size`)
-_SIZE_FROM_LENGTH = 1024
-
-
 def decoded_size(ev: Event) -> int:
-    """Decoded bytes of an audio event's payload, for timing. A long payload that the
-    reader cut out of its line (`payload_span`) is sized from its length and padding
-    alone, without the validity scans of `Event.audio_info()` (a corrupt character does
-    not change how long the audio was); anything else goes through `audio_info()`, which
-    also reads placeholders such as `[trimmed: 4800 bytes]`."""
-    span = ev.payload_span
-    if span is not None:
-        start, end = span
-        n = end - start
-        if n >= _SIZE_FROM_LENGTH and not n & 3:
-            raw = ev.raw
-            return n // 4 * 3 - (raw[end - 1] == 61) - (raw[end - 2] == 61)  # 61 = "="
+    """Decoded bytes of an audio event's payload, for placement: `Event.audio_info()`
+    (exact, without decoding), the same rule summary and extract-audio use. An invalid
+    chunk is 0 bytes (it is skipped, so it takes no time); a placeholder such as
+    `[trimmed: 4800 bytes]` keeps its stated size (extract-audio writes that much
+    silence)."""
     info = ev.audio_info()
     return info.nbytes if info is not None else 0
 
@@ -110,6 +101,7 @@ class _Epoch:
     in_bytes: int = 0  # input audio appended in this session
     buffer_start: int = 0  # input offset where the uncommitted buffer starts
     anchor: float | None = None  # ts mode without appends: estimated time of input offset 0
+    vad: bool = False  # a VAD event seen: the input is one continuous stream (no timestamps)
     bps: int = 0  # input rate of the last placement
     offsets: list[int] = field(default_factory=list)  # append placements (discontinuities only)
     starts: list[float] = field(default_factory=list)
@@ -213,8 +205,11 @@ class Timeline:
         bps = self._in_bps
         cursor = self._user_cursor
         ts = ev.timestamp
+        ep = self._epoch
         if ts is None:
             start = cursor
+            if not ep.vad and ep.in_bytes == ep.buffer_start and self._asst_cursor > cursor:
+                start = self._asst_cursor  # push-to-talk: a new buffer is spoken after the reply
         else:
             t0 = self.t0
             if t0 is None:
@@ -222,7 +217,6 @@ class Timeline:
             start = ts - t0
             if start < cursor:
                 start = cursor
-        ep = self._epoch
         if start != cursor or ep.bps != bps:
             self._epoch_used = True
             ep.bps = bps
@@ -349,6 +343,7 @@ class Timeline:
         ms = _int(ev.data.get("audio_start_ms"))
         sp = self._user_span(ev)
         self._epoch_used = True
+        self._epoch.vad = True
         if sp is None or ms is None:
             return
         self._note_anchor(ev, ms)
@@ -358,6 +353,7 @@ class Timeline:
     def _speech_stopped(self, ev: Event) -> None:
         ms = _int(ev.data.get("audio_end_ms"))
         sp = self._user_span(ev)
+        self._epoch.vad = True
         if ms is None:
             return
         self._note_anchor(ev, ms)

@@ -87,3 +87,31 @@ def test_clock_rounds_before_splitting_minutes() -> None:
              3599.9: "59:59.9", 3599.96: "1:00:00", 3600: "1:00:00", 3661.4: "1:01:01", 7199.6: "2:00:00", -1: "0:00.0"}  # fmt: skip
     assert {s: fmt_clock(s) for s in cases} == cases
     assert fmt_clock(None) == ""
+
+
+def _ptt_records() -> list[dict]:
+    """The reviewer's log shape (review #21): typed question, answer, then a push-to-talk buffer."""
+    import base64
+
+    audio = base64.b64encode(bytes(12000)).decode()  # 0.25 s at 24 kHz pcm16
+    recs = [
+        {"type": "session.created", "session": {"id": "s"}},
+        {"type": "conversation.item.added", "item": {"id": "u1", "type": "message", "role": "user", "content": [{"type": "input_text", "text": "typed"}]}},
+        {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}},
+        {"type": "response.output_item.added", "response_id": "r1", "item": {"id": "a1", "type": "message", "role": "assistant"}},
+        *[{"type": "response.output_audio.delta", "response_id": "r1", "item_id": "a1", "delta": audio}] * 2,
+        {"type": "response.output_audio_transcript.done", "response_id": "r1", "item_id": "a1", "content_index": 0, "transcript": "answer"},
+        {"type": "response.done", "response": {"id": "r1", "status": "completed"}},
+        *[{"type": "input_audio_buffer.append", "audio": audio}] * 3,
+        {"type": "input_audio_buffer.committed", "item_id": "u2", "previous_item_id": "a1"},
+        {"type": "conversation.item.added", "item": {"id": "u2", "type": "message", "role": "user", "content": [{"type": "input_audio"}]}},
+        {"type": "conversation.item.input_audio_transcription.completed", "item_id": "u2", "content_index": 0, "transcript": "spoken"},
+    ]  # fmt: skip
+    return recs
+
+
+def test_push_to_talk_srt_does_not_overlap_the_answer_before_it(tmp_path) -> None:
+    log = write_log(tmp_path / "ptt.jsonl", _ptt_records())
+    assert run_cli("transcript", "--format", "srt", str(log)).stdout == (
+        "1\n00:00:00,000 --> 00:00:00,500\nAssistant: answer\n\n2\n00:00:00,500 --> 00:00:01,250\nUser: spoken\n"
+    )

@@ -71,3 +71,60 @@ def test_new_file_after_a_text_only_log_with_timestamps_starts_after_its_last_ev
     assert tl.new_file() == 7.5
     starts = feed(tl, s, [delta("r1", "i1")])  # no timestamps in the second file
     assert starts == [7.5]
+
+
+def test_an_invalid_chunk_takes_no_time_and_a_placeholder_keeps_its_stated_size() -> None:
+    # review #9: summary and extract-audio skip an invalid chunk; the timeline must not give it a duration
+    s = SessionTracker()
+    tl = Timeline(s)
+    bad = "A" * 2047 + "*"  # long, a multiple of 4, one character outside base64
+    recs = [
+        delta("r1", "i1"),
+        {"type": "response.output_audio.delta", "response_id": "r1", "item_id": "i1", "delta": bad},
+        delta("r1", "i1"),
+        {"type": "response.output_audio.delta", "response_id": "r1", "item_id": "i1", "delta": "[trimmed: 24000 bytes]"},
+        delta("r1", "i1"),
+    ]
+    assert feed(tl, s, recs) == [0.0, 1.0, 1.0, 2.0, 2.5]
+    assert tl.items["i1"].nbytes == 3 * 48000 + 24000
+
+
+def test_push_to_talk_without_timestamps_speaks_after_the_reply() -> None:
+    # review #21: a typed question, a 1 s answer, then a push-to-talk buffer: the user speaks after the answer
+    s = SessionTracker()
+    tl = Timeline(s)
+    half = base64.b64encode(bytes(24000)).decode()
+    recs = [
+        {"type": "session.created", "session": {"id": "a"}},
+        {"type": "response.created", "response": {"id": "r1"}},
+        delta("r1", "a1"),
+        {"type": "input_audio_buffer.append", "audio": half},
+        {"type": "input_audio_buffer.append", "audio": half},
+        {"type": "input_audio_buffer.committed", "item_id": "u2"},
+        {"type": "response.created", "response": {"id": "r2"}},
+        delta("r2", "a2"),
+        {"type": "input_audio_buffer.append", "audio": half},
+        {"type": "input_audio_buffer.committed", "item_id": "u3"},
+    ]
+    starts = feed(tl, s, recs)
+    assert [starts[i] for i in (2, 3, 4, 7, 8)] == [0.0, 1.0, 1.5, 2.0, 3.0]
+    assert (tl.user_spans["u2"].start, tl.user_spans["u2"].end) == (1.0, 2.0)
+    assert (tl.user_spans["u3"].start, tl.user_spans["u3"].end) == (3.0, 3.5)
+
+
+def test_with_vad_the_input_stays_one_continuous_stream_without_timestamps() -> None:
+    s = SessionTracker()
+    tl = Timeline(s)
+    half = base64.b64encode(bytes(24000)).decode()
+    recs = [
+        {"type": "session.created", "session": {"id": "a"}},
+        {"type": "input_audio_buffer.append", "audio": half},
+        {"type": "input_audio_buffer.speech_started", "item_id": "u1", "audio_start_ms": 100},
+        {"type": "input_audio_buffer.speech_stopped", "item_id": "u1", "audio_end_ms": 400},
+        {"type": "input_audio_buffer.committed", "item_id": "u1"},
+        {"type": "response.created", "response": {"id": "r1"}},
+        delta("r1", "a1"),
+        {"type": "input_audio_buffer.append", "audio": half},  # the mic kept streaming during the answer
+    ]
+    starts = feed(tl, s, recs)
+    assert (starts[1], starts[6], starts[7]) == (0.0, 0.4, 0.5)
