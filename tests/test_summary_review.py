@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLES, run_cli, write_log
+from rtlog.commands.summary import fit_name
 from rtlog.pricing import parse_price_file
 from rtlog.reader import Diagnostics, expand_sources, iter_events
 from rtlog.summary import summarize, summarize_source
@@ -139,3 +140,55 @@ def test_report_says_why_the_cost_is_unknown(tmp_path: Path) -> None:
     out = run_cli("summary", str(log)).stdout
     assert "Cost unknown\nno response carries usage (no response.done, or one without usage): cost unknown\n" in out
     assert "$0.00" not in out
+
+
+# --- #15: one bad file among several --------------------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_bad_file_is_an_error_entry_and_the_others_are_summarized(tmp_path: Path, jobs: str) -> None:
+    d = tmp_path / "d"
+    d.mkdir()
+    for name in ("beta_session.jsonl", "ga_session.jsonl"):
+        (d / name).write_bytes((EXAMPLES / name).read_bytes())
+    (d / "b.jsonl").write_bytes(bytes(range(256)) * 8)
+    bad = str(d / "b.jsonl")
+    err = f"rtlog: error: {bad}: binary data, not a JSONL event log\n"
+    obj = json.loads(run_cli("summary", "--json", "-j", jobs, str(d), exit_code=2, stderr=err).stdout)
+    assert obj["files"][0] == {"file": bad, "error": "binary data, not a JSONL event log"}
+    assert [f["file"] for f in obj["files"][1:]] == [str(d / "beta_session.jsonl"), str(d / "ga_session.jsonl")]
+    assert obj["total"]["file_count"] == 2 and obj["total"]["events"] == 594 + 604
+    out = run_cli("summary", "-j", jobs, str(d), exit_code=2, stderr=err).stdout
+    assert out.startswith(f"{fit_name(bad, 80)}\nnot summarized: binary data, not a JSONL event log\n")
+    assert "Total: 2 files (1 more could not be read)" in out
+
+
+def test_a_single_bad_file_is_still_one_error(tmp_path: Path) -> None:
+    bad = tmp_path / "b.jsonl"
+    bad.write_bytes(bytes(range(256)) * 8)
+    r = run_cli("summary", "--json", str(bad), exit_code=2, stderr=f"rtlog: error: {bad}: binary data, not a JSONL event log\n")
+    assert r.stdout == ""
+
+
+# --- #24: the report's wording --------------------------------------------------------------
+
+
+def test_long_file_name_is_shortened_in_the_middle_keeping_the_base_name(tmp_path: Path) -> None:
+    d = tmp_path / ("a_rather_long_directory_name_" * 3)
+    d.mkdir()
+    log = d / "session_resumption_after_drop.jsonl"
+    log.write_bytes((EXAMPLES / "beta_session.jsonl").read_bytes())
+    first = run_cli("summary", str(log)).stdout.splitlines()[0]
+    assert first.endswith("…/session_resumption_after_drop.jsonl ─╮") and len(first) <= 80
+
+
+def test_log_without_session_and_error_without_message(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "a.jsonl", [{"type": "error", "error": {"type": "server_error"}}])
+    (tmp_path / "a.jsonl").write_bytes((tmp_path / "a.jsonl").read_bytes() + b"{bad\n")
+    out = run_cli("summary", str(log), stderr=f"rtlog: warning: {log}:2: invalid JSON: unexpected character, expected a string key (column 2)\n").stdout
+    assert "│ Session  none: no session.created or session.updated in the log" in out
+    assert "1 bad line skipped" in out and "1 bad lines" not in out
+    assert "Events by type (1 type)\n" in out
+    plain = "\n".join(x.rstrip() for x in out.split("\n"))
+    assert "error       line 1: server_error\n" in plain  # no trailing ": "
+    assert "Cost $0.00  (no tokens used)\n" in out

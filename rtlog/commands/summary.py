@@ -54,24 +54,44 @@ def summary_command(
     prices = load_prices(pricing)
     sources = expand_sources(files or [])
     summaries: list[Summary] = []
-    for summary, messages in summarize_all(sources, prices, strict=strict, jobs=jobs):
+    entries: list[Any] = []  # per file, in order: its summary or {"file", "error"}
+    failed = 0
+    for src, (summary, messages, error) in zip(sources, summarize_all(sources, prices, strict=strict, jobs=jobs)):
         for msg in messages:
             output.warning(msg)
+        if summary is None:  # this file could not be read: say so, go on with the others
+            if len(sources) == 1:
+                raise InputError(error or f"{src.name}: failed")
+            failed += 1
+            text = error or f"{src.name}: failed"
+            output.error(text)
+            reason = text.removeprefix(f"{src.name}: ")  # the file is named beside it
+            entries.append({"file": src.name, "error": reason})
+            if not json_:
+                output.print_human(*render_failure(src.name, reason))
+            continue
         summaries.append(summary)
+        entries.append(summary)
         if not json_:
             output.print_human(*render(summary))
-    total = combine(summaries) if len(summaries) > 1 else None
+    total = combine(summaries) if len(sources) > 1 else None
     if json_:
         import orjson
 
         if total is None:
             obj: Any = summaries[0].as_json()
         else:
-            obj = {"files": [{**s.as_json(), "file": s.source} for s in summaries], "total": total.as_json()}
+            obj = {
+                "files": [{**e.as_json(), "file": e.source} if not isinstance(e, dict) else e for e in entries],
+                "total": total.as_json(),
+            }
         with output.stdout_sink() as out:
             out.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n")
     elif total is not None:
-        output.print_human(*render(total, title=f"Total: {len(summaries)} files"))
+        more = f" ({failed} more could not be read)" if failed else ""
+        output.print_human(*render(total, title=f"Total: {len(summaries)} file{'' if len(summaries) == 1 else 's'}{more}"))
+    if failed:
+        raise typer.Exit(ExitCode.ERROR)  # the errors were reported above
     if check and any(s.has_findings for s in summaries):
         raise typer.Exit(ExitCode.NOT_FOUND)
 
@@ -102,9 +122,11 @@ def load_prices(path: str | None) -> PriceTable:
 # --- running the core -----------------------------------------------------------------------
 
 
-def summarize_all(sources: list[Source], prices: PriceTable, *, strict: bool, jobs: int) -> Iterator[tuple[Summary, list[str]]]:
-    """(summary, its warnings) per source, in input order. Several files on several CPUs
-    go to a process pool; stdin and single files are read here."""
+def summarize_all(
+    sources: list[Source], prices: PriceTable, *, strict: bool, jobs: int
+) -> Iterator[tuple[Summary | None, list[str], str | None]]:
+    """(summary or None, its warnings, its error or None) per source, in input order.
+    Several files on several CPUs go to a process pool; stdin and single files are read here."""
     from rtlog.summary import usable_cpus
 
     workers = min(jobs or usable_cpus(), len(sources))
@@ -113,7 +135,7 @@ def summarize_all(sources: list[Source], prices: PriceTable, *, strict: bool, jo
         for src in sources:
             with output.Progress(src.size, f"summary {src.name}") as bar:
                 result = _summarize_one(src, prices, strict, jobs, bar.update)
-            yield _unpack(result)
+            yield result
         return
     from concurrent.futures import ProcessPoolExecutor
 
@@ -122,7 +144,7 @@ def summarize_all(sources: list[Source], prices: PriceTable, *, strict: bool, jo
     try:
         chunk = max(1, n // (workers * 8))
         for result in pool.map(_summarize_one, sources, [prices] * n, [strict] * n, [1] * n, chunksize=chunk):
-            yield _unpack(result)
+            yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -142,15 +164,6 @@ def _summarize_one(
     except RtlogError as exc:
         return None, messages, str(exc)
     return summary, messages, None
-
-
-def _unpack(result: tuple[Summary | None, list[str], str | None]) -> tuple[Summary, list[str]]:
-    summary, messages, error = result
-    if error is not None or summary is None:
-        for msg in messages:
-            output.warning(msg)
-        raise InputError(error or "failed")
-    return summary, messages
 
 
 # --- the human report -----------------------------------------------------------------------
@@ -181,6 +194,13 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
         _findings(s),
         Text(),
     ]
+
+
+def render_failure(name: str, error: str) -> list[RenderableType]:
+    """The report of a file that could not be read (the others are reported as usual)."""
+    from rich.text import Text
+
+    return [Text(fit_name(name, output.console().width), style="bold"), Text.assemble(("not summarized: ", "bold red"), error), Text()]
 
 
 def _table(title: str, *columns: tuple[str, str], min_width: int | None = None) -> Any:
