@@ -137,6 +137,7 @@ class _Item:
     signature: tuple[str | None, ...] | None = None
     speech: bool = False  # user audio
     idle: bool = False  # an idle-timeout commit, not the user speaking
+    vad_only: bool = False  # only speech_started/stopped so far: a false start until committed
     trunc_ms: int | None = None
     tr_error: ErrorInfo | None = None
     first_ts: float | None = None
@@ -277,6 +278,7 @@ class TranscriptBuilder:
         it = self._items.get(iid) if iid is not None else None
         if it is None:
             it = self._new(ev, kind, role, iid)
+        it.vad_only = False
         if ev.timestamp is not None:
             it.last_ts = ev.timestamp
         return it
@@ -480,7 +482,12 @@ class TranscriptBuilder:
         return it
 
     def _speech(self, ev: Event) -> None:
-        self._user_item(ev)
+        # speech that is never committed (cleared, or the log ends) is no user turn, as in TurnTracker
+        iid = _str(ev.data.get("item_id"))
+        prev = self._items.get(iid) if iid is not None else None
+        it = self._user_item(ev)
+        if it is not None:
+            it.vad_only = prev is None or prev.vad_only
 
     def _committed(self, ev: Event) -> None:
         it = self._user_item(ev)
@@ -558,6 +565,8 @@ class TranscriptBuilder:
         return Transcript(entries, list(self.sessions.sessions), t0, self.source)
 
     def _entry(self, it: _Item, t0: float | None) -> Entry | None:
+        if it.vad_only:
+            return None  # a false start: speech detected, never committed
         kind = it.kind
         e = Entry(it.session, ROLES.get(it.role or "", "assistant"), kind, item_id=it.item_id,
                   response_id=it.response_id, status=it.status, line=it.line)  # fmt: skip

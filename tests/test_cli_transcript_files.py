@@ -115,3 +115,22 @@ def test_push_to_talk_srt_does_not_overlap_the_answer_before_it(tmp_path) -> Non
     assert run_cli("transcript", "--format", "srt", str(log)).stdout == (
         "1\n00:00:00,000 --> 00:00:00,500\nAssistant: answer\n\n2\n00:00:00,500 --> 00:00:01,250\nUser: spoken\n"
     )
+
+
+def test_a_false_start_that_is_cleared_or_never_committed_is_no_user_entry(tmp_path) -> None:
+    # review #20: speech_started then input_audio_buffer.cleared (or the log ends) is no user turn
+    recs = [
+        {"type": "session.created", "session": {"id": "s"}},
+        {"type": "input_audio_buffer.speech_started", "item_id": "u1", "audio_start_ms": 100},
+        {"type": "input_audio_buffer.speech_stopped", "item_id": "u1", "audio_end_ms": 900},
+        {"type": "input_audio_buffer.committed", "item_id": "u1"},
+        {"type": "conversation.item.input_audio_transcription.completed", "item_id": "u1", "content_index": 0, "transcript": "hello"},
+        {"type": "input_audio_buffer.speech_started", "item_id": "u2", "audio_start_ms": 2000},
+        {"type": "input_audio_buffer.cleared"},
+        {"type": "input_audio_buffer.speech_started", "item_id": "u3", "audio_start_ms": 3000},
+        {"type": "input_audio_buffer.speech_stopped", "item_id": "u3", "audio_end_ms": 3500},
+        {"type": "input_audio_buffer.committed", "item_id": "u3"},
+        {"type": "input_audio_buffer.speech_started", "item_id": "u4", "audio_start_ms": 4000},
+    ]  # fmt: skip
+    log = write_log(tmp_path / "fs.jsonl", recs)
+    assert run_cli("transcript", str(log)).stdout == "0:00.1  User  hello\n0:03.0  User  [audio, not transcribed]\n"
