@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
 
 import orjson
@@ -141,29 +141,47 @@ def call_ids(d: dict[str, Any]) -> list[Any]:
 
 _MISSING = object()
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+#: PATH, then the first operator (two-character ones before their one-character prefixes), then VALUE
+_WHERE = re.compile(r"([^=~!<>]*?)\s*(!=|!~|>=|<=|=|~|>|<)\s*(.*?)\s*", re.S)
+_ORDER = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}
+WHERE_HELP = (
+    "PATH=VALUE, PATH!=VALUE, PATH~REGEX, PATH!~REGEX, PATH>N, PATH>=N, PATH<N, PATH<=N, or PATH alone "
+    "(present, not null)"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Where:
-    """`PATH=VALUE` (equal; numbers compare as numbers), `PATH~REGEX` (search in the value's
-    text), or `PATH` (present and not null). PATH is dotted; list elements by index."""
+    """A test on one field of the event. PATH is dotted (list elements by index:
+    `response.output.0.type`); spaces around the operator are ignored.
+
+    - `PATH` — present and not null;
+    - `PATH=VALUE` / `PATH!=VALUE` — equal / present and not equal (numbers compare as
+      numbers, anything else by its text: strings as they are, other values as compact JSON);
+    - `PATH~REGEX` / `PATH!~REGEX` — the regex is found / present and not found in the text;
+    - `PATH>N`, `>=`, `<`, `<=` — the field is a number and compares so with the number N.
+
+    An event without the field never matches (not even `!=`; use `--invert` for that)."""
 
     path: tuple[str, ...]
-    op: str  # "=", "~" or "exists"
+    op: str  # "exists", "=", "!=", "~", "!~", ">", ">=", "<", "<="
     value: str = ""
     number: float | None = None
     regex: re.Pattern[str] | None = None
 
     @classmethod
     def parse(cls, text: str) -> Where:
-        m = re.match(r"([^=~]*)([=~])(.*)", text, re.S)
+        what = f"--where {text!r}"
+        m = _WHERE.fullmatch(text)
         path_text, op, value = (m.group(1), m.group(2), m.group(3)) if m else (text, "exists", "")
         path = tuple(path_text.strip().split("."))
-        if not all(path):
-            raise UsageError(f"--where {text!r}: expected PATH, PATH=VALUE or PATH~REGEX with a dotted PATH such as response.status")
-        if op == "~":
-            return cls(path, op, value, regex=_regex(value, f"--where {text!r}"))
-        number = float(value) if op == "=" and _NUMBER.fullmatch(value.strip()) else None
+        if not all(path) or any(re.search(r"[\s=~!<>]", seg) for seg in path):
+            raise UsageError(f"{what}: expected {WHERE_HELP}, with a dotted PATH such as response.status")
+        if op in ("~", "!~"):
+            return cls(path, op, value, regex=_regex(value, what))
+        number = float(value) if _NUMBER.fullmatch(value) else None
+        if op in _ORDER and number is None:
+            raise UsageError(f"{what}: {op} compares numbers, and {value!r} is not a number")
         return cls(path, op, value, number)
 
     def __call__(self, ev: Event) -> bool:
@@ -177,14 +195,21 @@ class Where:
                 return False
             if v is _MISSING:
                 return False
-        if self.op == "exists":
+        op = self.op
+        if op == "exists":
             return v is not None
-        if self.op == "~":
+        if op == "~" or op == "!~":
             assert self.regex is not None
-            return self.regex.search(_value_text(v)) is not None
-        if (type(v) is int or type(v) is float) and self.number is not None:
-            return v == self.number
-        return _value_text(v) == self.value
+            return (self.regex.search(_value_text(v)) is not None) == (op == "~")
+        is_number = type(v) is int or type(v) is float  # not bool
+        if op in _ORDER:
+            assert self.number is not None
+            return is_number and _ORDER[op](float(v), self.number)
+        if is_number and self.number is not None:
+            equal = v == self.number
+        else:
+            equal = _value_text(v) == self.value
+        return equal == (op == "=")
 
 
 def _value_text(v: Any) -> str:
@@ -202,13 +227,21 @@ def _regex(text: str, what: str) -> re.Pattern[str]:
 # --- --since / --until ---------------------------------------------------------------
 
 
+#: a bare time of day, as `--since`/`--until` take it (the same forms events.parse_timestamp reads)
+_CLOCK = re.compile(r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\s*(?:[AaPp][Mm])?")
+#: timestamps below this are times of day (seconds since midnight), not epoch times
+DAY = 86400.0
+
+
 @dataclass(frozen=True, slots=True)
 class Bound:
     """A place in a log: `line` (a line number), `offset` (seconds from the log's first
-    timestamp) or `time` (epoch seconds, or seconds since midnight for time-of-day logs)."""
+    timestamp), `time` (a dated time: epoch seconds) or `clock` (a bare time of day:
+    seconds since midnight, placed on a log's date by `resolve`)."""
 
     kind: str
     value: float
+    text: str = field(default="", compare=False)  # as given, for messages
 
     @classmethod
     def parse(cls, text: str, option: str) -> Bound:
@@ -217,17 +250,30 @@ class Bound:
             n = t[5:].strip()
             if not n.isdigit():
                 raise UsageError(f"{option} {text!r}: line:N needs a line number, e.g. line:120")
-            return cls("line", int(n))
+            return cls("line", int(n), text)
         secs = parse_duration(t)
         if secs is not None:
-            return cls("offset", secs)
+            return cls("offset", secs, text)
         ts = parse_timestamp(t)
         if ts is not None:
-            return cls("time", ts)
+            return cls("clock" if _CLOCK.fullmatch(t) else "time", ts, text)
         raise UsageError(
             f"{option} {text!r}: expected an offset from the log's start (90s, 2m30s), "
-            "an ISO time (2025-06-01T10:00:05Z) or line:N"
+            "an ISO time (2025-06-01T10:00:05Z), a time of day (10:00:05) or line:N"
         )
+
+    def resolve(self, origin: float, source: str, option: str) -> float:
+        """The bound as a value comparable with the timestamps of a log whose first
+        timestamp is `origin`: a time of day on a dated log is placed on the date of that
+        first timestamp (UTC); a dated time on a log of times of day is an error."""
+        if self.kind == "clock" and origin >= DAY:
+            return origin - origin % DAY + self.value
+        if self.kind == "time" and origin < DAY:
+            raise InputError(
+                f"{source}: {option} {self.text!r}: the log's timestamps are times of day without a date; "
+                "give a time of day (10:00:05) or an offset (90s)"
+            )
+        return self.value
 
 
 # --- the selector --------------------------------------------------------------------
@@ -289,6 +335,8 @@ class Selector:
         self._origin: float | None = None
         self._last_ts: float | None = None
         self._events = 0
+        self._since_at: float | None = None  # the time bounds on this source's clock
+        self._until_at: float | None = None
 
     @staticmethod
     def _id_needles(ids: Iterable[str]) -> tuple[bytes, ...] | None:
@@ -323,7 +371,7 @@ class Selector:
     def start(self, source: str) -> None:
         self._source = source
         self._tracker = TurnTracker() if self.turns else None
-        self._origin = self._last_ts = None
+        self._origin = self._last_ts = self._since_at = self._until_at = None
         self._events = 0
 
     def finish(self) -> None:
@@ -341,6 +389,10 @@ class Selector:
                 self._last_ts = ts
                 if self._origin is None:
                     self._origin = ts
+                    if self.since is not None:
+                        self._since_at = self.since.resolve(ts, self._source, "--since")
+                    if self.until is not None:
+                        self._until_at = self.until.resolve(ts, self._source, "--until")
         ok = True
         if self._tracker is not None:
             ok = self._tracker.feed(ev) in self.turns  # the tracker must see every event
@@ -354,16 +406,18 @@ class Selector:
     def _in_range(self, ev: Event) -> bool:
         """Events without a timestamp take the last timestamp before them; those before
         the first timestamp are at offset 0, and at no known absolute time."""
-        for bound, after in ((self.since, True), (self.until, False)):
+        for bound, at, after in ((self.since, self._since_at, True), (self.until, self._until_at, False)):
             if bound is None:
                 continue
             if bound.kind == "line":
                 x: float | None = ev.line_no
+                at = bound.value
             elif bound.kind == "offset":
                 x = 0.0 if self._last_ts is None or self._origin is None else self._last_ts - self._origin
+                at = bound.value
             else:
                 x = self._last_ts
-            if x is None or (x < bound.value if after else x > bound.value):
+            if x is None or at is None or (x < at if after else x > at):
                 return False
         return True
 
@@ -642,10 +696,12 @@ def select(
 ) -> Iterator[Event]:
     """The selected events of `sources` in order (with `invert`, the others), at most
     `max_count`; reading stops as soon as nothing more can be selected. `observe` sees
-    every event (so it turns the prefilter off); `follow` reads the source as it grows."""
+    every event (so it turns the prefilter off); `follow` reads the source as it grows.
+    With `diag.strict` every line is parsed (no prefilter), so the first bad line is fatal
+    wherever it is, exactly as in a full read."""
     if max_count is not None and max_count <= 0:
         return
-    needles = selector.needles if observe is None and not follow else None
+    needles = selector.needles if observe is None and not follow and not diag.strict else None
     last_line = None if selector.invert else selector.until_line
     n = 0
     for src in sources:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-
 from conftest import EXAMPLES, REPO, corpus_files, needs_corpus, run_cli, write_log
+
 from rtlog.events import KIND_ALIASES, parse_line, parse_timestamp
 from rtlog.selection import OTHER_NAMES
 
@@ -136,8 +136,8 @@ def test_since_until_and_turns() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--since", "soon"], "--since 'soon': expected an offset from the log's start (90s, 2m30s), an ISO time (2025-06-01T10:00:05Z) or line:N"),
-        (["--where", "=x"], "--where '=x': expected PATH, PATH=VALUE or PATH~REGEX with a dotted PATH such as response.status"),
+        (["--since", "soon"], "--since 'soon': expected an offset from the log's start (90s, 2m30s), an ISO time (2025-06-01T10:00:05Z), a time of day (10:00:05) or line:N"),
+        (["--where", "=x"], "--where '=x': expected PATH=VALUE, PATH!=VALUE, PATH~REGEX, PATH!~REGEX, PATH>N, PATH>=N, PATH<N, PATH<=N, or PATH alone (present, not null), with a dotted PATH such as response.status"),
         (["-e", "(oops"], "--grep '(oops': bad regular expression: missing ), unterminated subpattern at position 0"),
         (["nope.jsonl"], "nope.jsonl: no such file or directory"),
         (["-f", str(GA), str(BETA)], "--follow reads one log; give one file (or '-')"),
@@ -203,8 +203,9 @@ def test_strip_audio_is_small_readable_and_keeps_the_audio_length(log: Path) -> 
 
 @pytest.mark.parametrize("log", ALL_EXAMPLES, ids=lambda p: p.stem)
 def test_summary_reports_the_same_audio_for_a_stripped_log(log: Path, tmp_path: Path) -> None:
-    from rtlog.cli import app
     from conftest import runner
+
+    from rtlog.cli import app
 
     before = runner.invoke(app, ["summary", str(log), "--json"])
     if before.exit_code == 2 and "not implemented" in before.stderr:
@@ -229,9 +230,9 @@ def test_pretty_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     out = run_cli("filter", GA, "--format", "pretty", "-t", "error", "-t", "response.done", "-m", "3").stdout
     assert out.splitlines() == [
-        "  132 +0:03.968 ← response.done                  …QV2oj5 completed tokens 158 in / 62 out",
-        "  136 +0:04.012 ← error                          response_cancel_not_active Cancellation failed: no active response found",
-        "  223 +0:08.187 ← response.done                  …dQnLSe completed tokens 211 in / 14 out",
+        "  132 +0:03.968 ← response.done                          …QV2oj5 completed tokens 158 in / 62 out",
+        "  136 +0:04.012 ← error                                  response_cancel_not_active Cancellation failed: no active response found",
+        "  223 +0:08.187 ← response.done                          …dQnLSe completed tokens 211 in / 14 out",
     ]
 
 
@@ -239,8 +240,8 @@ def test_pretty_gists(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     out = run_cli("filter", BETA, "--format", "pretty", "-m", "12").stdout.splitlines()
     text = "\n".join(out)
-    assert "    4 → input_audio_buffer.append      3,456 B · 72 ms" in out
-    assert "   12 ← input_audio_buffer.speech_started …cj3gMn at 120 ms" in out
+    assert "    4 → input_audio_buffer.append              3,456 B · 72 ms" in out
+    assert "   12 ← input_audio_buffer.speech_started      …cj3gMn at 120 ms" in out
     assert all(re.match(r"^ {0,4}\d+ [→←·] ", line) for line in out)  # no timestamps: no time column
     assert "\x1b[" not in text
 
@@ -249,16 +250,16 @@ def test_pretty_gists_of_items_calls_and_truncation(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("COLUMNS", "200")
     out = run_cli("filter", GA, "--format", "pretty", "--turn", "2", "-t", "conversation.item.done").stdout
     assert out.splitlines() == [
-        "  204 +0:07.918 ← conversation.item.done         …Yk40J2 user completed",
-        '  221 +0:08.184 ← conversation.item.done         …y1B7r1 …P4zWI5 function_call completed get_weather({"city":"Paris"})',
-        '  233 +0:08.364 ← conversation.item.done         …J7fXze …P4zWI5 function_call_output '
+        "  204 +0:07.918 ← conversation.item.done                 …Yk40J2 user completed",
+        '  221 +0:08.184 ← conversation.item.done                 …y1B7r1 …P4zWI5 function_call completed get_weather({"city":"Paris"})',
+        '  233 +0:08.364 ← conversation.item.done                 …J7fXze …P4zWI5 function_call_output '
         '"{\\"city\\":\\"Paris\\",\\"condition\\":\\"sunny\\",\\"temperature_c\\":22}"',
-        '  316 +0:09.676 ← conversation.item.done         …zNsMxa assistant completed "It is sunny and twenty two degrees in Paris."',
+        '  316 +0:09.676 ← conversation.item.done                 …zNsMxa assistant completed "It is sunny and twenty two degrees in Paris."',
     ]
     out = run_cli("filter", GA, "--format", "pretty", "-t", "conversation.item.truncate*").stdout
     assert out.splitlines() == [
-        "  471 +0:15.030 → conversation.item.truncate     …j3rRZV at 1,418 ms",
-        "  479 +0:15.070 ← conversation.item.truncated    …j3rRZV at 1,418 ms",
+        "  471 +0:15.030 → conversation.item.truncate             …j3rRZV at 1,418 ms",
+        "  479 +0:15.070 ← conversation.item.truncated            …j3rRZV at 1,418 ms",
     ]
 
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import os
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
-from rich.text import Text
 
 from rtlog import output, selection
 from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import NothingFound, UsageError
 from rtlog.events import CLIENT, SERVER, Event, Item
 from rtlog.reader import expand_sources
-from rtlog.session import SessionTracker
 from rtlog.units import fmt_int
+
+if TYPE_CHECKING:  # the pretty view's imports are loaded when it is used: JSONL output starts faster
+    from rich.text import Text
+
 
 Globs = Annotated[list[str] | None, typer.Option("--type", "-t", metavar="GLOB", show_default=False,
     help="Event type glob (repeatable: any of them). Matches the recorded name or any alias of it, "
@@ -49,11 +51,17 @@ def filter_command(
         help="Events of this function call id (call_id, item.call_id).")] = None,
     greps: Annotated[list[str] | None, typer.Option("--grep", "-e", metavar="REGEX", show_default=False,
         help="Regex searched in the event's JSON text, audio payloads left out.")] = None,
-    wheres: Annotated[list[str] | None, typer.Option("--where", metavar="PATH[=VALUE|~REGEX]", show_default=False,
-        help="A dotted path into the event: PATH=VALUE (numbers compare as numbers), PATH~REGEX, "
-        "or PATH alone (present, not null). E.g. response.status=cancelled.")] = None,
+    wheres: Annotated[list[str] | None, typer.Option("--where", metavar="PATH[OP VALUE]", show_default=False,
+        help="A test on a dotted path into the event (list elements by index), repeatable (all must hold): "
+        "PATH=VALUE, PATH!=VALUE, PATH~REGEX, PATH!~REGEX, PATH>N, PATH>=N, PATH<N, PATH<=N, "
+        "or PATH alone (present, not null). Numbers compare as numbers; other values by their text "
+        "(non-strings as compact JSON). Spaces around the operator are ignored. An event without the "
+        "field never matches, not even != (use --invert). "
+        "E.g. response.status=cancelled, 'response.usage.total_tokens>1000'.")] = None,
     since: Annotated[str | None, typer.Option("--since", metavar="WHEN", show_default=False,
-        help="From this point on: an offset from the log's first timestamp (90s, 2m30s), an ISO time, or line:N.")] = None,
+        help="From this point on: an offset from the log's first timestamp (90s, 2m30s), an ISO time "
+        "(2025-06-01T10:00:05Z; no zone: UTC), a time of day (10:00:05: on the date of the log's first "
+        "timestamp, UTC), or line:N.")] = None,
     until: Annotated[str | None, typer.Option("--until", metavar="WHEN", show_default=False,
         help="Up to this point (inclusive); same forms as --since.")] = None,
     turns: Annotated[list[int] | None, typer.Option("--turn", metavar="N", min=0, show_default=False,
@@ -124,7 +132,10 @@ _FAMILY_STYLES = (
     ("ping", "dim"),
     ("<", "yellow"),
 )
-TYPE_WIDTH = 30
+#: the type column: fits the usual names (`response.output_audio_transcript.delta` is 38);
+#: longer ones lose their middle (see `fit_type`); narrow terminals get a narrower column
+TYPE_WIDTH = 38
+NARROW_TYPE_WIDTH = 30
 #: control characters (C0, DEL, C1) from a log: shown as U+FFFD, never sent to the terminal
 #: (an escape sequence would restyle or retitle it; a line break would split the event's line)
 _CONTROL = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], "\ufffd")
@@ -147,6 +158,21 @@ def short_id(i: str) -> str:
     return i if len(i) <= 8 else f"…{i[-6:]}"
 
 
+def type_column(width: int) -> int:
+    """The type column's width on a terminal `width` columns wide."""
+    return TYPE_WIDTH if width >= 100 else NARROW_TYPE_WIDTH if width >= 72 else 24
+
+
+def fit_type(name: str, width: int) -> str:
+    """`name` padded to `width`, or with its middle replaced by `…` to fit it
+    (`conversation.item.input_audio_transcription.delta` → `conversation.item.i…ranscription.delta`
+    at 38): both ends stay, as they tell the family and the step."""
+    if len(name) <= width:
+        return name.ljust(width)
+    tail = (width - 1) // 2
+    return f"{name[: width - 1 - tail]}…{name[len(name) - tail :]}"
+
+
 def fmt_offset(seconds: float) -> str:
     """`+0:01.234`, `+12:05.300`, `+1:02:03.4` (minutes:seconds from the log's start)."""
     sign = "-" if seconds < 0 else "+"
@@ -167,8 +193,12 @@ class PrettyView:
     must see every event, so that audio formats and the time origin are known."""
 
     def __init__(self, width: int, *, show_source: bool = False) -> None:
+        from rtlog.session import SessionTracker
+
         self.width = max(width, 20)
+        self.type_width = type_column(self.width)
         self.show_source = show_source
+        self._new_sessions = SessionTracker
         self._source: str | None = None
         self._sessions = SessionTracker()
         self._origin: float | None = None
@@ -176,13 +206,15 @@ class PrettyView:
     def observe(self, ev: Event) -> None:
         if ev.source != self._source:
             self._source = ev.source
-            self._sessions = SessionTracker()
+            self._sessions = self._new_sessions()
             self._origin = None
         self._sessions.feed(ev)
         if self._origin is None and ev.timestamp is not None:
             self._origin = ev.timestamp
 
     def line(self, ev: Event) -> Text:
+        from rich.text import Text
+
         t = Text(no_wrap=True, overflow="ellipsis")
         loc = f"{os.path.basename(ev.source)}:{ev.line_no}" if self.show_source else f"{ev.line_no:>5}"
         t.append(loc, "dim")
@@ -193,7 +225,7 @@ class PrettyView:
         t.append(" ")
         t.append(*arrow)
         t.append(" ")
-        t.append(ev.type.ljust(TYPE_WIDTH), type_style(ev.kind))
+        t.append(fit_type(ev.type, self.type_width), type_style(ev.kind))
         ids = self._ids(ev)
         if ids:
             t.append(" ")
@@ -269,7 +301,9 @@ class PrettyView:
         assert r is not None
         pieces: list[Any] = []
         if r.status:
-            style = {"completed": "green", "cancelled": "yellow", "failed": "bold red", "incomplete": "yellow"}.get(r.status, "")
+            style = {"completed": "green", "cancelled": "yellow", "failed": "bold red", "incomplete": "yellow"}.get(
+                r.status, ""
+            )
             pieces.append((r.status + (f" ({r.status_reason})" if r.status_reason else ""), style))
         if r.usage is not None and ev.kind == "response.done":
             u = r.usage
