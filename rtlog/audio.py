@@ -42,7 +42,7 @@ from typing import IO, Any, BinaryIO
 from rtlog import g711
 from rtlog.errors import InputError, NothingFound, UsageError
 from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, BadLine, Event, parse_line
-from rtlog.reader import Diagnostics, Source, open_source
+from rtlog.reader import READ_ERRORS, Diagnostics, Source, open_source
 from rtlog.session import ALAW, PCM16, ULAW, AudioFormat, SessionTracker
 from rtlog.timeline import Timeline
 from rtlog.truncations import Truncations
@@ -243,7 +243,12 @@ def prescan(sources: Sequence[Source], stdin: BinaryIO | None = None) -> LogFact
         with open_source(src, stdin) as fp:
             tail = b""  # the start of a line that continues in the next block
             while True:
-                block = fp.read(_PRESCAN_BLOCK)
+                try:
+                    block = fp.read(_PRESCAN_BLOCK)
+                except READ_ERRORS:
+                    # a truncated or corrupt compressed log: the main pass reads the same
+                    # lines and reports "cannot read further" once, at the right line
+                    break
                 if not block:
                     break
                 first = block.find(b"\n") + 1
@@ -1159,14 +1164,11 @@ class Extraction:
         st.events += 1
         if st.source is None:
             st.source = ev.source
-        data = ev.data
         assistant = side == ASSISTANT
         b64 = ev.audio_b64()  # a str, or a view of the line (the reader cuts payloads out)
         if assistant:
-            key = data.get("item_id")
-            rid = data.get("response_id")
-            if type(rid) is not str:
-                rid = None
+            key = ev.item_id  # the typed accessors: None for a non-str id (never unhashable)
+            rid = ev.response_id
             raw_fmt = self.sessions.output_format(rid)
         else:
             key = rid = None
@@ -1307,7 +1309,7 @@ class Extraction:
     def _release_assistant(self, ev: Event) -> None:
         self.screens[ASSISTANT].release()
         if self.files is not None and self.opts.split == "item":
-            self.files.close(("a", ev.data.get("item_id")))
+            self.files.close(("a", ev.item_id))
 
     def _release_user(self, ev: Event) -> None:
         self.screens[USER].release()
@@ -1317,9 +1319,7 @@ class Extraction:
         files = self.files
         if files is None:
             return
-        resp = ev.data.get("response")
-        rid = resp.get("id") if type(resp) is dict else None
-        rid = rid if type(rid) is str else ev.data.get("response_id")
+        rid = ev.response_id
         split = self.opts.split
         if split == "response":
             files.close(("a", rid))
@@ -1353,7 +1353,7 @@ class Extraction:
             self._pending_commit_turn = None
 
     def _output_item(self, ev: Event) -> None:
-        rid, iid = ev.data.get("response_id"), ev.item_id
+        rid, iid = ev.response_id, ev.item_id
         if type(rid) is str and iid is not None:
             items = self._resp_items.setdefault(rid, [])
             if iid not in items:
@@ -1364,22 +1364,22 @@ class Extraction:
             self.files.close(("a", ev.item_id))
 
     def _asst_delta(self, ev: Event) -> None:
-        iid, d = ev.data.get("item_id"), ev.data.get("delta")
+        iid, d = ev.item_id, ev.data.get("delta")
         if type(iid) is str and type(d) is str:
             self._asst_text.setdefault(iid, []).append(d)
 
     def _asst_done(self, ev: Event) -> None:
-        iid, t = ev.data.get("item_id"), ev.data.get("transcript")
+        iid, t = ev.item_id, ev.data.get("transcript")
         if type(iid) is str and type(t) is str:
             self._asst_final[iid] = t
 
     def _user_delta(self, ev: Event) -> None:
-        iid, d = ev.data.get("item_id"), ev.data.get("delta")
+        iid, d = ev.item_id, ev.data.get("delta")
         if type(iid) is str and type(d) is str:
             self._user_partial[iid] = self._user_partial.get(iid, "") + d
 
     def _user_done(self, ev: Event) -> None:
-        iid, t = ev.data.get("item_id"), ev.data.get("transcript")
+        iid, t = ev.item_id, ev.data.get("transcript")
         if type(iid) is str and type(t) is str:
             self._user_text[iid] = t
 
@@ -1387,7 +1387,7 @@ class Extraction:
 
     def _vad_marker(self, ev: Event) -> None:
         tl = self.timeline
-        iid = ev.data.get("item_id")
+        iid = ev.item_id
         sp = tl.user_spans.get(iid) if tl is not None and type(iid) is str else None
         if sp is not None:
             for t in (sp.start, sp.end):
@@ -1439,7 +1439,7 @@ class Extraction:
         if n is None:
             return
         self._pending_commit_turn = None
-        iid = ev.data.get("item_id")
+        iid = ev.item_id
         sp = self.timeline.span(iid) if self.timeline is not None and type(iid) is str else None
         self._cut_stereo_turn(n, sp.start if sp is not None and sp.start is not None else self._now_seconds())
 
@@ -1463,7 +1463,7 @@ class Extraction:
         return n if n is not None else 0
 
     def _user_speech_started(self, ev: Event) -> None:
-        iid, ms = ev.data.get("item_id"), ev.data.get("audio_start_ms")
+        iid, ms = ev.item_id, ev.data.get("audio_start_ms")
         if type(iid) is not str or type(ms) is not int:
             return
         self._vad_items.add(iid)
@@ -1476,7 +1476,7 @@ class Extraction:
             self.user_seg.cut(self._user_frame(ms), None)
 
     def _user_committed(self, ev: Event) -> None:
-        iid = ev.data.get("item_id")
+        iid = ev.item_id
         seg = self.user_seg
         if seg is not None and type(iid) is str and iid not in self._vad_items:
             # a manual commit: the item is the audio appended since the last commit

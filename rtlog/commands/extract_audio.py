@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Annotated, BinaryIO
+from typing import IO, Annotated
 
 import orjson
 import typer
@@ -27,7 +28,7 @@ from rtlog.audio import (
     prescan,
 )
 from rtlog.commands.common import Files, Strict, diagnostics
-from rtlog.errors import OutputError, UsageError
+from rtlog.errors import InputError, OutputError, UsageError
 from rtlog.events import Event
 from rtlog.outfile import atomic_output, describe_os_error
 from rtlog.reader import Diagnostics, Source, expand_sources, read_events
@@ -98,13 +99,11 @@ def extract_audio_command(
     log_name = sources[0].name if len(sources) == 1 else f"{sources[0].name} (and {len(sources) - 1} more)"
     diag = diagnostics(strict)
     with contextlib.ExitStack() as stack:
-        stdin: BinaryIO | None = None
         facts: LogFacts | None = None
         if opts.needs_prescan:
-            if any(s.path is None for s in sources):
-                stdin = stack.enter_context(_spooled_stdin())
-            facts = prescan(sources, stdin)
-        events = _events(sources, diag, stdin)
+            sources = stack.enter_context(_spooled(sources))
+            facts = prescan(sources)
+        events = _events(sources, diag)
         if split:
             report = _extract_split(events, opts, diag, facts, output_path, paths, log_name)
         elif to_stdout:
@@ -145,18 +144,49 @@ def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, e
     return AudioOptions(side=side, heard=heard, split=split, encoding=enc, rate=rate, keep_encoding=keep, raw=raw)
 
 
-def _events(sources: list[Source], diag: Diagnostics, stdin: BinaryIO | None) -> Iterator[Event]:
+def _events(sources: list[Source], diag: Diagnostics) -> Iterator[Event]:
     for src in sources:
-        yield from read_events(src, diag, stdin=stdin)
+        yield from read_events(src, diag)
+
+
+def _rereadable(src: Source) -> bool:
+    """A regular file can be read twice; stdin, a FIFO, `<(…)` or a device cannot."""
+    if src.path is None:
+        return False
+    try:
+        return stat.S_ISREG(os.stat(src.path).st_mode)
+    except OSError:
+        return True  # (opening it reports the problem)
 
 
 @contextlib.contextmanager
-def _spooled_stdin() -> Iterator[BinaryIO]:
-    """stdin copied to a temporary file: cutting at truncations reads the log twice."""
-    with tempfile.TemporaryFile() as tmp:
-        shutil.copyfileobj(sys.stdin.buffer, tmp, 1 << 20)
-        tmp.seek(0)
-        yield tmp  # type: ignore[misc]
+def _spooled(sources: list[Source]) -> Iterator[list[Source]]:
+    """The sources, with those that cannot be read twice copied to temporary files (as
+    they are, still compressed): cutting at truncations and the stereo mix read the log
+    twice. Messages keep the names the user gave."""
+    if all(_rereadable(s) for s in sources):
+        yield sources
+        return
+    with tempfile.TemporaryDirectory(prefix="rtlog-") as tmp:
+        spooled: list[Source] = []
+        for i, src in enumerate(sources):
+            if _rereadable(src):
+                spooled.append(src)
+                continue
+            copy = os.path.join(tmp, f"input-{i}")
+            try:
+                with open(copy, "wb") as out:
+                    if src.path is None:
+                        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+                    else:
+                        with open(src.path, "rb") as fp:
+                            shutil.copyfileobj(fp, out, 1 << 20)
+            except OSError as exc:
+                raise InputError(
+                    f"{src.name}: cannot copy it to a temporary file (it must be read twice): {exc.strerror or exc}"
+                ) from None
+            spooled.append(Source(src.name, copy))
+        yield spooled
 
 
 def _check_target(path: str) -> None:
