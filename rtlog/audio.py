@@ -18,8 +18,9 @@ Rules chosen here (documented in the README):
 - a placeholder (`[trimmed: N bytes]`) becomes silence of the stated length, so the
   timing of everything after it stays right; a side made only of placeholders has no
   audio (exit 1);
-- a side whose first two PCM16 chunks have the same odd length was cut by the recorder
-  (real PCM16 chunks are whole samples): its chunks of that length are not written;
+- a side whose first PCM16 chunks (at least 3) all have one short odd length (< 64 bytes)
+  was cut by the recorder (`rtlog.audio_checks.recorder_cut`): its chunks of that length
+  are not written; real audio re-chunked into a long odd size is written (odd bytes carried);
 - an odd byte at the end of a PCM16 chunk is carried into the next chunk of the same
   item; one left at the end of an item is dropped (counted, reported);
 - rate conversion is linear interpolation (exact for integer ratios at the original
@@ -40,6 +41,7 @@ from math import gcd
 from typing import IO, Any, BinaryIO
 
 from rtlog import g711
+from rtlog.audio_checks import cut_length, recorder_cut
 from rtlog.errors import InputError, NothingFound, UsageError
 from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, BadLine, Event, parse_line
 from rtlog.reader import READ_ERRORS, Diagnostics, Source, open_source
@@ -312,7 +314,7 @@ class SideScreen:
         self.cuts = cuts
         self.cut_size: int | None = None  # the recorder's cut length, once detected
         self._decided = False  # past the first real chunk (cut detection done)
-        self._held: tuple[Any, AudioFormat, bytes, Any, str, int] | None = None
+        self._held: list[tuple[Any, AudioFormat, bytes, Any, str, int]] = []
         self._carry = b""
         self._carry_key: Any = None
         self._carry_at: tuple[str, int] = ("", 0)
@@ -330,30 +332,29 @@ class SideScreen:
                     self.stats.cut_chunks += 1
                     return
             elif not self._decided:
+                # held back only while every chunk so far has one short odd length (a
+                # bounded look-ahead of CUT_MIN_CHUNKS chunks): audio_checks.recorder_cut
                 held = self._held
-                if held is None:
-                    if len(data) & 1:
-                        self._held = (key, fmt, data, place, ev.source, ev.line_no)
-                        return
-                    self._decided = True
-                elif len(data) == len(held[2]):
-                    # two chunks of the same odd length: the recorder cut them
-                    self.cut_size = self.stats.cut_size = len(data)
-                    self.stats.cut_chunks += 2
-                    self.stats.first_cut = (held[4], held[5])
-                    self._held = None
+                n = len(data)
+                if (not held and cut_length(n)) or (held and n == len(held[0][2])):
+                    held.append((key, fmt, data, place, ev.source, ev.line_no))
+                    if recorder_cut(len(held), n, True):
+                        self.cut_size = self.stats.cut_size = n
+                        self.stats.cut_chunks += len(held)
+                        self.stats.first_cut = (held[0][4], held[0][5])
+                        held.clear()
                     return
-                else:
-                    self.release()
+                self.release()
         self._pass(key, fmt, data, place, ev.source, ev.line_no)
 
     def release(self) -> None:
-        """Let a held first chunk through (it turned out not to be a cut chunk)."""
+        """Let held chunks through (they turned out not to be cut chunks)."""
         held = self._held
-        if held is not None:
-            self._held = None
+        if held:
             self._decided = True
-            self._pass(*held)
+            self._held = []
+            for h in held:
+                self._pass(*h)
 
     def _pass(self, key: Any, fmt: AudioFormat, data: bytes, place: Any, source: str, line_no: int) -> None:
         cuts = self.cuts

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from rtlog.audio_checks import recorder_cut
 from rtlog.events import (
     CLIENT,
     INPUT_AUDIO_APPEND,
@@ -151,8 +152,9 @@ class SideAudio:
 
     @property
     def cut_by_recorder(self) -> bool:
-        """Every chunk has the same odd length: a recorder kept only a head of each."""
-        return self.chunks >= 2 and self.same_len and self.first_len > 0 and self.first_len & 1 == 1
+        """Every chunk has one short odd length: a recorder kept only a head of each (the
+        rule shared with extract-audio: `audio_checks.recorder_cut`)."""
+        return recorder_cut(self.chunks, self.first_len, self.same_len)
 
 
 @dataclass(slots=True)

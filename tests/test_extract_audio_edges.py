@@ -113,3 +113,46 @@ def test_non_string_item_id_is_no_crash(tmp_path: Path) -> None:
         r = run_cli("extract-audio", src, *mode, "-o", out, "--json", stderr=None)
         assert "Traceback" not in r.stderr and "error" not in r.stderr
         assert json.loads(r.stdout)["sides"]["assistant"]["decoded_bytes"] == 4
+
+
+# --- #10: cut by the recorder: only many short chunks of one odd length ------------------------------
+
+
+def _chunked_log(tmp_path: Path, pcm: bytes, size: int) -> Path:
+    recs: list = [{"type": "session.created", "session": {"id": "s", "output_audio_format": "pcm16"}}]
+    recs += [{"type": "response.audio.delta", "response_id": "r", "item_id": "i", "delta": b64(pcm[i : i + size])}
+             for i in range(0, len(pcm), size)]  # fmt: skip
+    recs.append({"type": "response.done", "response": {"id": "r", "status": "completed"}})
+    return write_log(tmp_path / f"c{size}.jsonl", recs)
+
+
+def test_real_audio_rechunked_to_an_odd_size_is_written(tmp_path: Path) -> None:
+    pcm = bytes(range(256)) * 187 + bytes(58)  # 48,010 bytes: 10 chunks of 4,801
+    src = _chunked_log(tmp_path, pcm, 4801)
+    out = tmp_path / "a.wav"
+    r = run_cli("extract-audio", src, "-o", out, "--raw", "--json")
+    rep = json.loads(r.stdout)
+    assert rep["sides"]["assistant"]["cut_by_recorder_chunks"] == 0
+    assert out.read_bytes() == pcm
+    s = json.loads(run_cli("summary", "--json", src, stderr=None).stdout)
+    assert not any("recorder" in w for w in s["warnings"])
+
+
+@pytest.mark.parametrize(("size", "count", "cut"), [(33, 3, True), (33, 12, True), (33, 2, False), (65, 5, False), (34, 5, False)])
+def test_recorder_cut_rule_is_the_same_in_extract_audio_and_summary(tmp_path: Path, size: int, count: int, cut: bool) -> None:
+    from rtlog.audio_checks import recorder_cut
+
+    assert recorder_cut(count, size, True) is cut
+    src = _chunked_log(tmp_path, bytes(range(1, 256)) * 3 * count, size)
+    src = write_log(src, [json.loads(x) for x in src.read_text().splitlines()[: count + 1]] +
+                    [{"type": "response.done", "response": {"id": "r", "status": "completed"}}])  # fmt: skip
+    out = tmp_path / "a.raw"
+    r = run_cli("extract-audio", src, "-o", out, "--raw", "--json", exit_code=1 if cut else 0, stderr=None)
+    s = json.loads(run_cli("summary", "--json", src, stderr=None).stdout)
+    assert any("recorder" in w for w in s["warnings"]) is cut
+    if cut:
+        assert r.stderr == (f"rtlog: error: {src}: no real assistant audio: the recorder cut every chunk to {size} "
+                            "bytes (an odd size for PCM16), so the log does not hold it\n")
+    else:
+        assert json.loads(r.stdout)["sides"]["assistant"]["cut_by_recorder_chunks"] == 0
+        assert len(out.read_bytes()) == size * count - (size * count) % 2
