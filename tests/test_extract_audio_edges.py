@@ -156,3 +156,43 @@ def test_recorder_cut_rule_is_the_same_in_extract_audio_and_summary(tmp_path: Pa
     else:
         assert json.loads(r.stdout)["sides"]["assistant"]["cut_by_recorder_chunks"] == 0
         assert len(out.read_bytes()) == size * count - (size * count) % 2
+
+
+# --- #9: an invalid chunk is skipped, and no time is invented for it ---------------------------------
+
+
+def _invalid_chunk_log(tmp_path: Path) -> tuple[Path, list[bytes]]:
+    user = bytes([1, 1]) * 2400  # 0.1 s at 24 kHz
+    asst = [bytes([i + 2, 0]) * 2400 for i in range(10)]
+    recs: list = [{"type": "session.created", "session": {"id": "s", "model": "gpt-realtime"}}]
+    recs += [{"type": "input_audio_buffer.append", "audio": b64(user)} for _ in range(10)]
+    recs += [{"type": "input_audio_buffer.speech_started", "item_id": "u1", "audio_start_ms": 0},
+             {"type": "input_audio_buffer.speech_stopped", "item_id": "u1", "audio_end_ms": 1000},
+             {"type": "input_audio_buffer.committed", "item_id": "u1"},
+             {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}}]  # fmt: skip
+    for i, a in enumerate(asst):
+        d = b64(a)
+        if i == 4:
+            d = d[:100] + "!" + d[101:]
+        recs.append({"type": "response.output_audio.delta", "response_id": "r1", "item_id": "a1", "delta": d})
+    recs.append({"type": "response.done", "response": {"id": "r1", "status": "completed"}})
+    return write_log(tmp_path / "inv.jsonl", recs), [a for i, a in enumerate(asst) if i != 4]
+
+
+def test_invalid_chunk_is_skipped_without_inventing_its_time(tmp_path: Path) -> None:
+    src, valid = _invalid_chunk_log(tmp_path)
+    warn = f"rtlog: warning: {src}:20: invalid base64 audio (only base64 data is allowed): assistant chunk skipped\n"
+    out = tmp_path / "a.raw"
+    run_cli("extract-audio", src, "-o", out, "--raw",
+            stderr=warn + f"rtlog: wrote {out}: 0.90 s, 24 kHz PCM16 mono, raw (no header), 9 chunks (43,200 bytes)\n")  # fmt: skip
+    assert out.read_bytes() == b"".join(valid)
+    # the stereo mix: the answer starts when the user stopped (1.0 s) and the chunks after the
+    # invalid one follow the one before it: 0.9 s of audio, no 0.1 s hole
+    both = tmp_path / "b.raw"
+    run_cli("extract-audio", src, "--side", "both", "-o", both, "--raw", stderr=None)
+    frames = both.read_bytes()
+    right = b"".join(frames[i + 2 : i + 4] for i in range(0, len(frames), 4))
+    assert right == bytes(48000) + b"".join(valid)
+    # summary counts the same 0.9 s
+    s = json.loads(run_cli("summary", "--json", src, stderr=None).stdout)
+    assert s["audio_seconds"]["output"] == 0.9
