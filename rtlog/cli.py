@@ -8,6 +8,7 @@ and its exit code; a closed stdout pipe ends quietly with 141; Ctrl-C with 130.
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
 from typing import Annotated, Any
@@ -48,9 +49,8 @@ class RtlogGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
-            result = super().invoke(ctx)
-            output.binary_stdout().flush()
-            return result
+            with output.stdout_sink():  # the final flush, inside the boundary
+                return super().invoke(ctx)
         except RtlogError as exc:
             if str(exc):
                 output.error(str(exc))
@@ -60,6 +60,14 @@ class RtlogGroup(TyperGroup):
             raise typer.Exit(ExitCode.BROKEN_PIPE) from None
         except KeyboardInterrupt:
             raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] in ("click", "typer"):
+                raise  # usage errors and exits: typer reports them
+            if os.environ.get("RTLOG_TRACEBACK"):
+                raise
+            # a bug: one line rather than a traceback full of a log's data
+            output.error(f"internal error: {type(exc).__name__}: {exc} (a bug in rtlog; RTLOG_TRACEBACK=1 shows where)")
+            raise typer.Exit(ExitCode.ERROR) from None
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
         return [name for name, (_, _, hidden) in COMMANDS.items() if not hidden]

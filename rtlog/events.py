@@ -592,22 +592,26 @@ _TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*([AaPp][M
 
 
 def parse_timestamp(v: Any) -> float | None:
-    """Epoch seconds / ms / µs (numbers or numeric strings), ISO 8601, or a bare time of
-    day (seconds since midnight) → float seconds; anything else → None."""
+    """Epoch seconds / ms / µs / ns (numbers or numeric strings, told apart by magnitude),
+    ISO 8601, or a bare time of day (seconds since midnight) → float seconds; anything
+    else → None."""
     if type(v) is str:
         s = v.strip()
         try:
-            v = float(s)
+            v = int(s) if s.isdigit() else float(s)
         except ValueError:
             return _parse_time_text(s)
     if type(v) is int or type(v) is float:
         x = float(v)
         if not math.isfinite(x) or x < 0:
             return None
-        if x > 1e14:
-            return x / 1e6
-        if x > 1e11:
-            return x / 1e3
+        # the unit is told by the magnitude: today is ~1.8e9 s = 1.8e12 ms = 1.8e15 µs = 1.8e18 ns
+        for limit, scale in ((1e17, 10**9), (1e14, 10**6), (1e11, 10**3)):
+            if x >= limit:
+                if type(v) is int:  # exact for integers (a float of 1.8e18 has no ns left)
+                    q, r = divmod(v, scale)
+                    return q + r / scale
+                return x / scale
         return x
     return None
 

@@ -22,7 +22,8 @@ from typing import IO, Any
 from rich.console import Console
 from rich.text import Text
 
-from rtlog.errors import PipeClosed
+from rtlog.errors import OutputError, PipeClosed
+from rtlog.outfile import describe_os_error
 
 _consoles: dict[str, Console] = {}
 
@@ -99,6 +100,9 @@ def stdout_sink() -> Iterator[IO[bytes]]:
     except BrokenPipeError:
         silence_stdout()
         raise PipeClosed("") from None
+    except OSError as exc:  # disk full, I/O error: say so, and drop what cannot be written
+        silence_stdout()
+        raise OutputError(describe_os_error("<stdout>", exc)) from None
 
 
 def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
@@ -112,6 +116,9 @@ def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
     except BrokenPipeError:
         silence_stdout()
         raise PipeClosed("") from None
+    except OSError as exc:
+        silence_stdout()
+        raise OutputError(describe_os_error("<stdout>", exc)) from None
 
 
 class Progress:

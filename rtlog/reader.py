@@ -139,6 +139,8 @@ class Source:
 def expand_sources(paths: Sequence[str]) -> list[Source]:
     """Files as given, directories as their log files (sorted), `-` as stdin."""
     if not paths:
+        if _stdin_is_terminal():
+            raise InputError("no input: give a log FILE, or pipe a log in ('-' reads stdin)")
         paths = ["-"]
     sources: list[Source] = []
     for p in paths:
@@ -198,6 +200,13 @@ def open_source(src: Source, stdin: BinaryIO | None = None) -> Iterator[BinaryIO
         yield _checked(_decompressed(raw_fp, src.name), src.name)
     finally:
         raw_fp.close()
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _stdin_with_big_buffer() -> BinaryIO:

@@ -114,9 +114,13 @@ class SessionConfig:
             voice = _str(voice.get("name")) or _str(voice.get("id"))
         if _str(voice):
             self.voice = voice
-        # Qwen: input 16 kHz; Voice Live: input_audio_sampling_rate
+        # Voice Live states input_audio_sampling_rate; Qwen-Omni's PCM input is 16 kHz
+        # (its output 24 kHz) without saying so
         in_rate_hint = s.get("input_audio_sampling_rate")
-        fmt = parse_audio_format(a_in.get("format"), in_rate_hint) or parse_audio_format(s.get("input_audio_format"), in_rate_hint)
+        in_default = 16000 if (self.model or "").lower().startswith("qwen") else 24000
+        fmt = parse_audio_format(a_in.get("format"), in_rate_hint, default_rate=in_default) or parse_audio_format(
+            s.get("input_audio_format"), in_rate_hint, default_rate=in_default
+        )
         if fmt:
             self.input_format = fmt
         fmt = parse_audio_format(a_out.get("format")) or parse_audio_format(s.get("output_audio_format"))

@@ -77,3 +77,12 @@ def test_each_session_created_starts_a_new_session() -> None:
     t = SessionTracker()
     feed(t, {"type": "session.created", "session": {"id": "a", "model": "m1"}}, {"type": "session.created", "session": {"id": "b", "model": "m2"}})
     assert [(s.index, s.id, s.model) for s in t.sessions] == [(1, "a", "m1"), (2, "b", "m2")]
+
+
+def test_qwen_pcm_input_is_16_khz_unless_stated() -> None:
+    t = SessionTracker()
+    feed(t, {"type": "session.created", "session": {"id": "s", "model": "qwen3-omni-flash-realtime", "input_audio_format": "pcm16", "output_audio_format": "pcm24"}})
+    assert (t.current.input_format.rate, t.current.output_format.rate) == (16000, 24000)
+    t = SessionTracker()
+    feed(t, {"type": "session.created", "session": {"id": "s", "model": "qwen-omni-turbo-realtime", "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000}}}}})
+    assert t.current.input_format.rate == 24000

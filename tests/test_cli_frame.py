@@ -1,0 +1,67 @@
+"""The CLI frame: version, help, the error boundary, output faults, no input."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, REPO, run_cli, run_rtlog
+
+GA = EXAMPLES / "ga_session.jsonl"
+
+
+def test_version_and_help_list_every_command() -> None:
+    from rtlog import __version__
+
+    assert run_cli("--version").stdout == f"rtlog {__version__}\n"
+    out = run_cli("--help").stdout
+    for name in ("summary", "filter", "transcript", "extract-audio"):
+        assert name in out
+    assert "reassemble-transcript" not in out  # a hidden alias
+    alias, real = run_cli("reassemble-transcript", "--help").stdout, run_cli("transcript", "--help").stdout
+    assert "Usage: rtlog reassemble-transcript [OPTIONS] [FILE...]" in alias
+    assert alias.split("╭", 1)[1] == real.split("╭", 1)[1]  # the same options and help
+
+
+def test_python_dash_m_works() -> None:
+    p = run_rtlog("--version")
+    assert p.returncode == 0 and p.stdout.startswith(b"rtlog ")
+
+
+@pytest.mark.parametrize("args", [["summary", GA], ["summary", GA, "--json"], ["filter", GA], ["transcript", GA]])
+def test_disk_full_on_stdout_is_one_error_line_and_exit_2(args: list) -> None:
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([sys.executable, "-m", "rtlog", *map(str, args)], stdout=full, stderr=subprocess.PIPE, env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"})
+    assert (p.returncode, p.stderr) == (2, b"rtlog: error: <stdout>: no space left on device\n")
+
+
+def test_missing_file_is_one_error_line_and_exit_2() -> None:
+    r = run_cli("summary", "nope.jsonl", exit_code=2, stderr="rtlog: error: nope.jsonl: no such file or directory\n")
+    assert r.stdout == ""
+
+
+def test_no_input_on_a_terminal_is_an_error_not_a_silent_wait(tmp_path: Path) -> None:
+    # `script` gives the child a terminal as stdin; without one the test cannot run
+    if subprocess.run(["which", "script"], capture_output=True).returncode:
+        pytest.skip("script(1) is not installed")
+    cmd = f"{sys.executable} -m rtlog summary; echo rc=$?"
+    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, cwd=REPO, timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    out = re.sub(r"\x1b\[[0-9;]*m", "", p.stdout.decode().replace("\r", ""))
+    assert "rtlog: error: no input: give a log FILE, or pipe a log in ('-' reads stdin)\n" in out
+    assert "rc=2" in out
+
+
+def test_an_internal_error_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rtlog.reader
+
+    def broken(*a: object, **k: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(rtlog.reader, "expand_sources", broken)
+    monkeypatch.delenv("RTLOG_TRACEBACK", raising=False)
+    r = run_cli("transcript", GA, exit_code=2, stderr=None)
+    assert r.stderr == "rtlog: error: internal error: ZeroDivisionError: boom (a bug in rtlog; RTLOG_TRACEBACK=1 shows where)\n"
