@@ -17,27 +17,30 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from typing import IO, Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any
 
 from rtlog.errors import OutputError, PipeClosed
 from rtlog.outfile import describe_os_error
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# rich is imported on first use: a run that writes only bytes (filter's JSONL, --json,
+# audio) and no diagnostics never pays for it (~30 ms of start-up)
 _consoles: dict[str, Console] = {}
-
-
-class _StdoutConsole(Console):
-    def on_broken_pipe(self) -> None:
-        # rich's default exits 1 here; let print_human turn it into PipeClosed (141)
-        raise BrokenPipeError
 
 
 def console() -> Console:
     """The human-output console on stdout (created lazily, so tests can swap stdout)."""
     c = _consoles.get("out")
     if c is None or c.file is not sys.stdout:
+        from rich.console import Console
+
+        class _StdoutConsole(Console):
+            def on_broken_pipe(self) -> None:
+                # rich's default exits 1 here; let print_human turn it into PipeClosed (141)
+                raise BrokenPipeError
+
         c = _StdoutConsole(file=sys.stdout, highlight=False)
         _consoles["out"] = c
     return c
@@ -46,12 +49,16 @@ def console() -> Console:
 def err_console() -> Console:
     c = _consoles.get("err")
     if c is None or c.file is not sys.stderr:
+        from rich.console import Console
+
         c = Console(file=sys.stderr, highlight=False, soft_wrap=True)
         _consoles["err"] = c
     return c
 
 
 def _diag(label: str, style: str, msg: str) -> None:
+    from rich.text import Text
+
     err_console().print(Text.assemble(("rtlog: ", "bold"), (label, style), ": ", msg), soft_wrap=True)
 
 
@@ -65,6 +72,8 @@ def warning(msg: str) -> None:
 
 def note(msg: str) -> None:
     """An informational line on stderr (what was written, where)."""
+    from rich.text import Text
+
     err_console().print(Text.assemble(("rtlog: ", "bold"), msg), soft_wrap=True)
 
 
