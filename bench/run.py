@@ -565,6 +565,9 @@ def main(argv: list[str] | None = None) -> int:
                 truth = json.load(f)
     size = os.path.getsize(path)
     prewarm(path)
+    # An installed rtlog has its bytecode compiled (pip does it); an editable checkout run
+    # with PYTHONDONTWRITEBYTECODE=1 would recompile edited modules on every run instead.
+    subprocess.run([a.python, "-m", "compileall", "-q", os.path.join(ROOT, "rtlog")], check=False, stdout=subprocess.DEVNULL)
 
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
