@@ -65,3 +65,19 @@ def run_rtlog(*args: str, input: bytes | None = None, cwd: Path | None = None, e
         [sys.executable, "-m", "rtlog", *map(str, args)],
         input=input, capture_output=True, cwd=cwd, env=e, timeout=timeout,
     )  # fmt: skip
+
+
+# --- long tests: `pytest --runslow` runs the ones marked slow -------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", default=False, help="also run the tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
