@@ -66,14 +66,15 @@ def atomic_output(target: str, inputs: Iterable[str] = ()) -> Iterator[IO[bytes]
     except OSError as exc:
         raise OutputError(describe_os_error(target, exc)) from None
     ok = False
+    fp = os.fdopen(fd, "w+b")
     try:
-        with os.fdopen(fd, "w+b") as fp:
-            try:
-                yield fp
-                fp.flush()
-                os.fsync(fp.fileno())
-            except OSError as exc:
-                raise OutputError(describe_os_error(target, exc)) from None
+        try:
+            yield fp
+            fp.flush()
+            os.fsync(fp.fileno())
+            fp.close()
+        except OSError as exc:
+            raise OutputError(describe_os_error(target, exc)) from None
         if st is not None:
             with contextlib.suppress(OSError):
                 os.chmod(tmp, stat.S_IMODE(st.st_mode))
@@ -88,6 +89,10 @@ def atomic_output(target: str, inputs: Iterable[str] = ()) -> Iterator[IO[bytes]
             raise OutputError(describe_os_error(target, exc)) from None
         ok = True
     finally:
+        # after a failed write the buffer still holds what could not be written: closing
+        # would try again and raise a second error over the first one
+        with contextlib.suppress(OSError):
+            fp.close()
         if not ok:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
