@@ -14,6 +14,7 @@ With `raw`, no header at all: the bytes pass straight through.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import tempfile
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from typing import IO
 
 from rtlog.errors import OutputError
+from rtlog.outfile import describe_os_error
 from rtlog.session import ALAW, PCM16, ULAW
 
 FORMAT_TAGS = {PCM16: 1, ALAW: 6, ULAW: 7}
@@ -69,6 +71,12 @@ def _patchable(fp: IO[bytes]) -> bool:
         return True
 
 
+def _spool_error(exc: OSError) -> OutputError:
+    return OutputError(describe_os_error(
+        f"cannot spool the WAV to a temporary file in {tempfile.gettempdir()} (a pipe cannot go back to write its header)", exc
+    ))  # fmt: skip
+
+
 class WavWriter:
     """Writes one WAV (or raw) stream to `fp`. Call `begin` with the format before the
     first `write`; `finish` completes the file. Nothing is written to `fp` before
@@ -107,7 +115,10 @@ class WavWriter:
             self.fp.write(header(encoding, rate, channels, 0))
             self._data_start = self.fp.tell()
         else:
-            self._spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish/close
+            try:
+                self._spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish/close
+            except OSError as exc:
+                raise _spool_error(exc) from None
             self._data = self._spool
         self._seekable_data = True
 
@@ -115,7 +126,12 @@ class WavWriter:
         n = self.nbytes + len(data)
         if n > MAX_DATA_BYTES and not self.raw:
             raise OutputError("the audio is larger than a WAV file can hold (4 GiB); use --raw or --split")
-        self._data.write(data)
+        try:
+            self._data.write(data)
+        except OSError as exc:
+            if self._spool is None:
+                raise  # the output's own error: the caller knows its name
+            raise _spool_error(exc) from None
         self.nbytes = n
 
     def move_tail(self, nbytes: int, write: Callable[[bytes], None]) -> None:
@@ -146,6 +162,10 @@ class WavWriter:
             return
         fp = self.fp
         if self._spool is not None:
+            try:
+                self._spool.flush()
+            except OSError as exc:
+                raise _spool_error(exc) from None
             fp.write(header(self.encoding, self.rate, self.channels, self.nbytes))
             self._spool.seek(0)
             while True:
@@ -167,5 +187,6 @@ class WavWriter:
     def close(self) -> None:
         """Drop the spool (if any); does not close `fp`."""
         if self._spool is not None:
-            self._spool.close()
+            with contextlib.suppress(OSError):  # (dropped anyway; a failed write's data is still in its buffer)
+                self._spool.close()
             self._spool = None

@@ -183,6 +183,24 @@ def test_stdout_redirected_to_a_full_disk(full_disk: Path) -> None:
     assert (p.returncode, p.stderr.decode()) == (2, "rtlog: error: <stdout>: no space left on device\n")
 
 
+@pytest.mark.parametrize("case", ["wav to a pipe", "stdin read twice"])
+def test_temporary_files_on_a_full_disk(full_disk: Path, case: str) -> None:
+    """A WAV to a pipe is spooled to a temporary file (its header needs the sizes); stdin
+    is spooled when it must be read twice."""
+    (full_disk / "filler").write_bytes(b"\0" * 200_000)
+    env = {"TMPDIR": str(full_disk)}
+    if case == "wav to a pipe":
+        p = rtlog("extract-audio", LOG, "-o", "-", env=env)
+    else:
+        p = rtlog("extract-audio", "-", "--heard", "-o", full_disk.parent / "heard.wav", stdin=LOG.read_bytes(), env=env)
+    assert p.returncode == 2
+    if case == "wav to a pipe":
+        assert p.stderr.decode() == f"rtlog: error: cannot spool the WAV to a temporary file in {full_disk} (a pipe cannot go back to write its header): no space left on device\n"
+    else:
+        assert p.stderr.decode() == "rtlog: error: <stdin>: cannot copy it to a temporary file (it must be read twice): No space left on device\n"
+    assert left_behind(full_disk) == ["filler"]
+
+
 # --- missing or read-only output directory ------------------------------------------------------
 
 
