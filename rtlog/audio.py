@@ -60,6 +60,8 @@ _BIG_ENDIAN = sys.byteorder == "big"
 #: placements within this many milliseconds of the end of a channel's audio join it
 #: (float rounding and the one-sample lag of rate conversion, not timing)
 _SNAP_MS = 2
+#: a stream key no item has: the first chunk of each channel in a new file starts a stream
+_NEW_FILE = object()
 
 if sys.version_info >= (3, 11):
 
@@ -389,6 +391,12 @@ class SideScreen:
                 if not data:
                     return
         self.emit(key, fmt, data, place)
+
+    def new_file(self) -> None:
+        """The next input file: item ids may repeat, so heard cuts count its items afresh;
+        an odd byte left over from the previous file is dropped (it cannot continue)."""
+        self.finish()
+        self._item_bytes = {}
 
     def _drop_odd(self, at: tuple[str, int]) -> None:
         self.stats.odd_dropped += 1
@@ -1129,10 +1137,18 @@ class Extraction:
         stereo = self.stereo
         turn = 0
         first = True
+        source: str | None = None
+        line = 0
         for ev in events:
-            if first:
-                self._first_source = ev.source
-                first = False
+            # a new input file: another name, or line numbers starting again (a file given twice)
+            if ev.line_no <= line or ev.source is not source:
+                if first:
+                    self._first_source = ev.source
+                    first = False
+                elif ev.line_no <= line or ev.source != source:
+                    self._new_file()
+                source = ev.source
+            line = ev.line_no
             kind = ev.kind
             feed_session(ev)
             if turns_feed is not None:
@@ -1159,6 +1175,23 @@ class Extraction:
                     handler(ev)
             if turns_feed is not None and len(self.turns.turns) != self._nturns:  # type: ignore[union-attr]
                 self._new_turns()
+
+    def _new_file(self) -> None:
+        """The next input file: its own conversation. Mono sides simply continue (the
+        files' audio in order); on the stereo timeline it starts where everything placed
+        so far ends (`Timeline.new_file`), never interleaved with the previous file."""
+        for screen in self.screens.values():
+            screen.new_file()
+        tl = self.timeline
+        if tl is None:
+            return
+        base = tl.new_file()
+        self._now = -_INF
+        self._marker = base
+        self._asst_open = False
+        self._stereo_key = [_NEW_FILE, _NEW_FILE]  # the next chunk of each channel starts a stream
+        if self.mixer is not None:
+            self._advance()
 
     def _audio(self, ev: Event, side: str, turn: int) -> None:
         st = self.stats[side]

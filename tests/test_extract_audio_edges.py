@@ -196,3 +196,29 @@ def test_invalid_chunk_is_skipped_without_inventing_its_time(tmp_path: Path) -> 
     # summary counts the same 0.9 s
     s = json.loads(run_cli("summary", "--json", src, stderr=None).stdout)
     assert s["audio_seconds"]["output"] == 0.9
+
+
+# --- #5: several files: each one after the previous one, never interleaved ----------------------------
+
+
+def _pcm(path: Path) -> bytes:
+    import wave
+
+    with wave.open(str(path)) as w:
+        return w.readframes(w.getnframes())
+
+
+@pytest.mark.parametrize("pair", [("ga_session", "ga_session"), ("beta_session", "ga_session"), ("ga_session", "beta_session")])
+@pytest.mark.parametrize("mode", [["--side", "both"], ["--heard"], ["--side", "user"]], ids=["both", "heard", "user"])
+def test_several_files_follow_each_other(tmp_path: Path, pair: tuple[str, str], mode: list[str], request: pytest.FixtureRequest) -> None:
+    if mode[-1] == "both" and pair[0] == "ga_session":
+        request.applymarker(pytest.mark.xfail(strict=True, reason="open: after a timestamped file the next file's "
+                                              "stereo audio is not an exact continuation (see the #5 report)"))
+    singles = []
+    for i, name in enumerate(pair):
+        out = tmp_path / f"{i}.wav"
+        run_cli("extract-audio", EXAMPLES / f"{name}.jsonl", *mode, "-o", out, stderr=None)
+        singles.append(_pcm(out))
+    out = tmp_path / "two.wav"
+    run_cli("extract-audio", *(EXAMPLES / f"{n}.jsonl" for n in pair), *mode, "-o", out, stderr=None)
+    assert _pcm(out) == singles[0] + singles[1]
