@@ -59,6 +59,7 @@ class RtlogGroup(TyperGroup):
             output.silence_stdout()
             raise typer.Exit(ExitCode.BROKEN_PIPE) from None
         except KeyboardInterrupt:
+            output.error("interrupted")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except Exception as exc:
             if type(exc).__module__.split(".")[0] in ("click", "typer"):
@@ -111,4 +112,5 @@ def main() -> None:
     try:
         app(prog_name="rtlog")
     except KeyboardInterrupt:  # outside a command (e.g. while parsing options)
+        output.error("interrupted")
         sys.exit(ExitCode.INTERRUPTED)

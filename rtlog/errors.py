@@ -46,3 +46,10 @@ class PipeClosed(RtlogError):
     """Whoever read our stdout went away (`| head`): end quietly with 141."""
 
     exit_code = ExitCode.BROKEN_PIPE
+
+
+class Stopped(RtlogError):
+    """Ctrl-C ended a run that goes on until it is stopped (`filter --follow`, like
+    `tail -f`): exit 130 without a message."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -347,7 +347,7 @@ def test_interrupted_run_leaves_nothing_under_the_target(tmp_path: Path, monkeyp
     monkeypatch.setattr(audio.Extraction, "run", interrupted)
     out = tmp_path / "a.wav"
     out.write_bytes(b"previous")
-    run_cli("extract-audio", EXAMPLES / "ga_session.jsonl", "-o", out, exit_code=130, stderr="")
+    run_cli("extract-audio", EXAMPLES / "ga_session.jsonl", "-o", out, exit_code=130, stderr="rtlog: error: interrupted\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.wav"] and out.read_bytes() == b"previous"
 
 

@@ -281,6 +281,47 @@ def _parts(d: Path) -> list[Path]:
     return [p for p in d.iterdir() if p.name.endswith(".part")]
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+@pytest.mark.parametrize("existing", [False, True], ids=["new target", "existing target"])
+def test_interrupted_extraction_leaves_no_partial_file(tmp_path: Path, sig: signal.Signals, existing: bool) -> None:
+    out = tmp_path / "call.wav"
+    if existing:
+        out.write_bytes(b"the previous extraction")
+    p, _ = _half_fed(["extract-audio", "-", "-o", out], tmp_path)
+    _wait_for(lambda: any(q.stat().st_size > 0 for q in _parts(tmp_path)), "a partly written .part file")
+    p.send_signal(sig)
+    p.wait(timeout=30)
+    assert (p.returncode, p.stderr.read()) == (130, INTERRUPTED.encode())  # type: ignore[union-attr]
+    assert left_behind(tmp_path) == (["call.wav"] if existing else [])
+    if existing:
+        assert out.read_bytes() == b"the previous extraction"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_interrupted_split_leaves_no_partial_file(tmp_path: Path, sig: signal.Signals) -> None:
+    out = tmp_path / "responses"
+    p, _ = _half_fed(["extract-audio", "-", "--split", "response", "-o", out], tmp_path)
+    _wait_for(lambda: out.is_dir() and any(q.stat().st_size > 0 for q in _parts(out)), "a partly written split file")
+    p.send_signal(sig)
+    p.wait(timeout=30)
+    assert (p.returncode, p.stderr.read()) == (130, INTERRUPTED.encode())  # type: ignore[union-attr]
+    assert [n for n in os.listdir(out) if n.endswith(".part") or n == "index.json"] == []
+    for name in os.listdir(out):
+        wav_data((out / name).read_bytes())
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+@pytest.mark.parametrize("args", [["summary"], ["filter"], ["transcript"], ["extract-audio", "--heard", "-o", "x.wav"],
+                                  ["extract-audio", "-o", "-", "--raw"]], ids=" ".join)  # fmt: skip
+def test_interrupted_while_reading(tmp_path: Path, sig: signal.Signals, args: list[str]) -> None:
+    p, _ = _half_fed([*args, "-"], tmp_path, stdout=subprocess.DEVNULL)
+    time.sleep(0.8)  # started, and stalled on the half-fed pipe
+    p.send_signal(sig)
+    p.wait(timeout=30)
+    assert (p.returncode, p.stderr.read()) == (130, INTERRUPTED.encode())  # type: ignore[union-attr]
+    assert left_behind(tmp_path) == []
+
+
 # --- -o is a device or a FIFO: written to directly, never replaced ------------------------------
 
 
@@ -379,3 +420,27 @@ def test_a_fifo_as_input_gives_what_the_file_gives(tmp_path: Path, args: list[st
     assert got.stderr == want.stderr
 
 
+def test_follow_a_log_still_being_written(tmp_path: Path) -> None:
+    log = tmp_path / "live.jsonl"
+    lines = LOG.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines[:100]) + lines[100][:40])  # the recorder is mid-line
+    p = popen("filter", "--follow", "-t", "response.done", "-t", "error", log, stdout=subprocess.PIPE)
+    assert p.stdout is not None
+    got: list[bytes] = []
+    threading.Thread(target=lambda: got.extend(iter(p.stdout.readline, b"")), daemon=True).start()
+    want = rtlog("filter", "-t", "response.done", "-t", "error", LOG).stdout.splitlines(keepends=True)
+    wanted = set(want)
+    with open(log, "ab") as f:
+        f.write(lines[100][40:])
+        f.flush()
+        for ln in lines[101:]:
+            f.write(ln)
+            if ln in wanted:  # each match shows up while the log is still being written
+                f.flush()
+                n = want.index(ln) + 1
+                _wait_for(lambda: len(got) >= n, f"{n} lines followed")
+    _wait_for(lambda: len(got) == len(want), "every line followed")
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=30)
+    assert got == want
+    assert (p.returncode, p.stderr.read()) == (130, b"")  # Ctrl-C is how --follow ends: no message  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ import typer
 
 from rtlog import output, selection
 from rtlog.commands.common import Files, Strict, diagnostics
-from rtlog.errors import NothingFound, UsageError
+from rtlog.errors import NothingFound, Stopped, UsageError
 from rtlog.events import CLIENT, SERVER, Event, Item
 from rtlog.reader import expand_sources
 from rtlog.units import fmt_int
@@ -101,18 +101,23 @@ def filter_command(
     events = selection.select(
         sources, selector, diag, follow=follow, max_count=max_count, observe=view.observe if view else None
     )
-    if count:
-        n = sum(1 for _ in events)
-        with output.stdout_sink() as out:
-            out.write(f"{n}\n".encode())
-    elif view is not None:
-        n = 0
-        for ev in events:
-            output.print_human(view.line(ev))
-            n += 1
-    else:
-        with output.stdout_sink() as out:
-            n = selection.write_lines(events, out, strip=strip_audio, flush_each=line_buffered or follow or terminal)
+    try:
+        if count:
+            n = sum(1 for _ in events)
+            with output.stdout_sink() as out:
+                out.write(f"{n}\n".encode())
+        elif view is not None:
+            n = 0
+            for ev in events:
+                output.print_human(view.line(ev))
+                n += 1
+        else:
+            with output.stdout_sink() as out:
+                n = selection.write_lines(events, out, strip=strip_audio, flush_each=line_buffered or follow or terminal)
+    except KeyboardInterrupt:
+        if follow:
+            raise Stopped("") from None  # Ctrl-C is how --follow ends
+        raise
     diag.finish()
     if n == 0:
         raise NothingFound("")
