@@ -427,9 +427,10 @@ def test_a_channel_that_runs_far_ahead_spills_to_disk_with_the_same_result(tmp_p
     _, spilled = run(tmp_path, recs, side="both")
     assert spilled == normal
     left, right = channels(normal)
-    # no timestamps and no VAD: the responses follow each other from 0, the user stream too
-    assert runs(right) == [(800 * i, 800 * (i + 1), i + 1) for i in range(8)] + [(6400, 8000, 0)]
-    assert runs(left) == [(0, 8000, 5)]
+    # no timestamps and no VAD: the responses follow each other from 0; the user's buffer,
+    # appended after them, starts where they end (timeline: push-to-talk follows the answer)
+    assert runs(right) == [(800 * i, 800 * (i + 1), i + 1) for i in range(8)] + [(6400, 14400, 0)]
+    assert runs(left) == [(0, 6400, 0), (6400, 14400, 5)]
 
 
 # --- splits -------------------------------------------------------------------------------------------
