@@ -84,7 +84,8 @@ class TurnTracker:
                 return n
         resp = data.get("response")
         if type(resp) is dict and ev.direction != CLIENT:
-            n = self._by_response.get(resp.get("id"))  # type: ignore[arg-type]
+            rid = resp.get("id")
+            n = self._by_response.get(rid) if type(rid) is str else None
             if n is not None:
                 return n
         iid = data.get("item_id")

@@ -102,3 +102,14 @@ def test_real_spoken_tool_turn_has_two_responses() -> None:
     for ev in iter_events([str(corpus_file("drives_a_tool_and_answers_in_audio@d2c0119bb"))], Diagnostics()):
         t.feed(ev)
     assert [(x.how, len(x.response_ids)) for x in t.turns] == [("speech", 2)]
+
+
+def test_ids_of_the_wrong_type_are_ignored() -> None:
+    events = [
+        {"type": "input_audio_buffer.speech_started", "item_id": ["u1"]},
+        {"type": "response.created", "response": {"id": ["r1"]}},
+        {"type": "response.done", "response": {"id": {"x": 1}}, "response_id": 5},
+        {"type": "conversation.item.added", "item": {"id": [], "type": "message", "role": "user"}},
+    ]
+    t, turns = feed_all(events)
+    assert turns == [1, 1, 1, 2]
