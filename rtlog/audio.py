@@ -699,29 +699,55 @@ class FileStore:
     """One split file being written, through a context manager from `open_file`."""
 
     def __init__(self, cm: contextlib.AbstractContextManager[IO[bytes]], entry: OutputFile, raw: bool) -> None:
-        self.cm = cm
+        self.cm: contextlib.AbstractContextManager[IO[bytes]] | None = cm
         self.entry = entry
         fp = cm.__enter__()
         self.writer = WavWriter(fp, raw=raw)
-        self.writer.begin(entry.encoding, entry.rate, entry.channels)
+        try:
+            self.writer.begin(entry.encoding, entry.rate, entry.channels)
+        except OSError as exc:
+            self._failed(exc)
 
     def write(self, data: bytes) -> None:
-        self.writer.write(data)
+        try:
+            self.writer.write(data)
+        except OSError as exc:
+            self._failed(exc)
         self.entry.nbytes += len(data)
 
     def move_tail(self, nbytes: int, write: Callable[[bytes], None]) -> None:
         n = min(nbytes, self.writer.nbytes)
-        self.writer.move_tail(n, write)
+        try:
+            self.writer.move_tail(n, write)
+        except OSError as exc:
+            self._failed(exc)
         self.entry.nbytes -= n
 
     def finish(self) -> None:
-        self.writer.finish()
-        self.cm.__exit__(None, None, None)
+        try:
+            self.writer.finish()
+        except OSError as exc:
+            self._failed(exc)
+        cm, self.cm = self.cm, None
+        if cm is not None:
+            cm.__exit__(None, None, None)
+
+    def _failed(self, exc: OSError) -> None:
+        """A write to this file failed: its context manager (atomic_output) removes the
+        file and raises the error that names it (else the error reached the CLI as a bare
+        OSError, blamed on stdout)."""
+        self.writer.close()
+        cm, self.cm = self.cm, None
+        if cm is not None:
+            cm.__exit__(type(exc), exc, exc.__traceback__)
+        raise exc
 
     def abort(self, exc: BaseException | None) -> None:
         self.writer.close()
-        with contextlib.suppress(Exception):
-            self.cm.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
+        cm, self.cm = self.cm, None
+        if cm is not None:
+            with contextlib.suppress(Exception):
+                cm.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
 
 
 class FileSet:

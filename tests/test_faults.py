@@ -152,7 +152,7 @@ def _file_size_limit() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
 
 
-@pytest.mark.parametrize("args", [[], ["--side", "both"]], ids=" ".join)
+@pytest.mark.parametrize("args", [[], ["--side", "both"], ["--split", "item"]], ids=" ".join)
 def test_a_file_size_limit_reached_mid_write(tmp_path: Path, args: list[str]) -> None:
     """`ulimit -f`: the write fails with EFBIG (Python ignores SIGXFSZ); needs no root."""
     out = tmp_path / ("items" if args[:1] == ["--split"] else "call.wav")
@@ -175,6 +175,17 @@ def test_a_full_disk_leaves_an_existing_target_as_it_was(full_disk: Path) -> Non
     assert (p.returncode, p.stderr.decode()) == (2, f"rtlog: error: {out}: no space left on device\n")
     assert left_behind(full_disk) == ["call.wav"]
     assert out.read_bytes() == b"the previous extraction"
+
+
+def test_split_on_a_full_disk(full_disk: Path) -> None:
+    out = full_disk / "items"
+    p = rtlog("extract-audio", LOG, "--split", "item", "-o", out)
+    assert p.returncode == 2
+    err = p.stderr.decode()
+    assert err.startswith(f"rtlog: error: {out}/") and err.endswith(": no space left on device\n") and err.count("\n") == 1
+    assert [n for n in os.listdir(out) if n.endswith(".part") or n == "index.json"] == []
+    for name in os.listdir(out):  # what is there is whole
+        wav_data((out / name).read_bytes())
 
 
 def test_stdout_redirected_to_a_full_disk(full_disk: Path) -> None:
