@@ -49,7 +49,7 @@ from rtlog.session import ALAW, PCM16, ULAW, AudioFormat, SessionTracker
 from rtlog.timeline import Timeline
 from rtlog.truncations import Truncations
 from rtlog.turns import TurnTracker
-from rtlog.wav import WavWriter
+from rtlog.wav import MAX_DATA_BYTES, WavWriter
 
 ASSISTANT, USER, BOTH = "assistant", "user", "both"
 SIDES = (ASSISTANT, USER, BOTH)
@@ -850,6 +850,8 @@ class Segmenter:
 
 OpenFile = Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]
 _INF = float("inf")
+#: silence the stereo mix writes in one stretch at most: what a WAV file holds
+_MAX_GAP_BYTES = MAX_DATA_BYTES
 
 
 def _safe_name(s: str) -> str:
@@ -1261,6 +1263,8 @@ class Extraction:
             if fmt is not raw_fmt:
                 n = round(n / fmt.bytes_per_second * raw_fmt.bytes_per_second)
             start = tl.feed(ev, n)
+            if self.stereo and start is not None:
+                self._check_gap(ev, start, fmt)
             label: Any = None
             if assistant and self.opts.split:
                 split = self.opts.split
@@ -1276,6 +1280,19 @@ class Extraction:
             raise InputError(f"{ev.source}:{ev.line_no}: {exc}") from None
         if self.mixer is not None:
             self._advance()
+
+    def _check_gap(self, ev: Event, start: float, fmt: AudioFormat) -> None:
+        """Refuse a chunk the stereo timeline puts so far past the audio before it that the
+        silence between would not fit in a WAV file (a bogus or jumping timestamp): writing
+        it would fill the disk (with --raw) or fail only after 4 GiB of silence."""
+        mixer = self.mixer
+        rate = self._rate if mixer is not None else fmt.rate
+        placed = max(mixer.left.end, mixer.right.end) / rate if mixer is not None else 0.0
+        gap = start - placed
+        if gap * rate * 4 > _MAX_GAP_BYTES:
+            ahead = f"{gap / 3600:,.0f} hours" if gap < 1e12 else f"{gap:.3g} seconds"
+            raise InputError(f"{ev.source}:{ev.line_no}: the timestamps jump {ahead} ahead: the stereo mix would need more "
+                             "silence than a WAV file holds; extract one side at a time (--side assistant, --side user)")  # fmt: skip
 
     def _undecodable(self, ev: Event, side: str, st: SideStats, fmt: AudioFormat, exc: Exception) -> bytes | None:
         info = ev.audio_info()
@@ -1316,6 +1333,8 @@ class Extraction:
         if not self.facts.has_assistant_audio or self.screens[ASSISTANT].cut_size is not None:
             ca = _INF
         target = cu if cu < ca else ca
+        if target != _INF and target - (left if left > right else right) > _MAX_GAP_BYTES // (2 * mixer.width):
+            return  # "now" is far past all the audio (a bogus timestamp): no silence up to it
         if target != _INF and target - mixer.pos >= mixer.BLOCK:
             mixer.emit_to(int(target))
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import base64
 import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -131,3 +134,51 @@ def test_a_timestamp_out_of_any_range_is_no_traceback(tmp_path: Path, bogus: obj
     assert summary["events"] == 8 and summary["span"]["events_with_time"] == 8
     assert summary["span"]["start"] == "2026-01-01T00:00:00.000Z"
     assert wav_data((lambda r: r.files["out.wav"])(run(["extract-audio", str(path), "-o", "{out}"], workdir=str(tmp_path)))) == pcm(2400) + pcm(2400, 7)
+
+
+def _limit_file_size() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))  # a runaway write dies (EFBIG)
+
+
+def _stereo(path: Path, out: Path, raw: bool) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run(
+        [sys.executable, "-m", "rtlog", "extract-audio", str(path), "--side", "both", *(["--raw"] if raw else []), "-o", str(out)],
+        capture_output=True, env=env, timeout=120, preexec_fn=_limit_file_size,
+    )  # fmt: skip
+
+
+JUMPS = [*BOGUS_TIMES, 1_767_225_600.0 + 13 * 3600]
+
+
+@pytest.mark.parametrize("bogus", JUMPS, ids=str)
+@pytest.mark.parametrize("raw", [False, True], ids=["wav", "raw"])
+def test_the_stereo_mix_writes_no_silence_up_to_a_bogus_time(tmp_path: Path, bogus: object, raw: bool) -> None:
+    """A time far in the future on events that place no audio (here a continuing delta
+    and rate_limits.updated) used to make `--side both` write silence up to it: 4 GiB
+    before failing with a WAV, until the disk was full with --raw. The mix is what it
+    is with sane times."""
+    sane = write_log(tmp_path / "sane.jsonl", timed_log(1_767_225_600.4))
+    want = _stereo(sane, tmp_path / "want.wav", raw)
+    assert want.returncode == 0, want.stderr
+    path = write_log(tmp_path / "log.jsonl", timed_log(bogus))
+    got = _stereo(path, tmp_path / "got.wav", raw)
+    assert got.returncode == 0, got.stderr
+    assert (tmp_path / "got.wav").read_bytes() == (tmp_path / "want.wav").read_bytes()
+
+
+@pytest.mark.parametrize("bogus", JUMPS, ids=str)
+@pytest.mark.parametrize("raw", [False, True], ids=["wav", "raw"])
+def test_the_stereo_mix_refuses_audio_placed_past_what_a_wav_holds(tmp_path: Path, bogus: object, raw: bool) -> None:
+    """User audio sent at such a time would start after that much silence: an error
+    naming the line, and nothing written."""
+    records = timed_log(1_767_225_600.4)
+    records.insert(2, {"type": "input_audio_buffer.append", "audio": b64(pcm(240)), "timestamp": bogus})
+    path = write_log(tmp_path / "log.jsonl", records)
+    p = _stereo(path, tmp_path / "call.wav", raw)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    err = p.stderr.decode()
+    assert err.startswith(f"rtlog: error: {path}:3: the timestamps jump "), err
+    assert err.endswith(" ahead: the stereo mix would need more silence than a WAV file holds; extract one side at a "
+                        "time (--side assistant, --side user)\n"), err
+    assert sorted(os.listdir(tmp_path)) == ["log.jsonl"]
