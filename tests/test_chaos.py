@@ -182,3 +182,18 @@ def test_the_stereo_mix_refuses_audio_placed_past_what_a_wav_holds(tmp_path: Pat
     assert err.endswith(" ahead: the stereo mix would need more silence than a WAV file holds; extract one side at a "
                         "time (--side assistant, --side user)\n"), err
     assert sorted(os.listdir(tmp_path)) == ["log.jsonl"]
+
+
+# --- huge text ----------------------------------------------------------------------------------
+
+
+def test_a_huge_transcript_is_rendered_in_linear_time(tmp_path: Path) -> None:
+    """A 2 MB transcript delta (400,000 words): the text rendering joined each word to the
+    line with `+` on a string inside a tuple, quadratic: 10 s here, 40 s for twice as much."""
+    import time
+
+    log = write_log(tmp_path / "log.jsonl", [session(), item_added(), words("word " * 400_000), response_done()])
+    t = time.perf_counter()
+    out = run_cli("transcript", log).stdout
+    assert time.perf_counter() - t < 3.0
+    assert out == "Assistant  " + " ".join(["word"] * 400_000) + "\n"

@@ -285,11 +285,11 @@ def wrap_styled(pieces: list[Piece], width: int) -> list[list[tuple[str, str | N
     def end_line() -> None:
         nonlocal col
         runs: list[tuple[str, str | None]] = []
-        for w, st in zip(words, styles, strict=True):
-            if runs and runs[-1][1] == st:
-                runs[-1] = (runs[-1][0] + w, st)
-            else:
-                runs.append((w, st))
+        start = 0
+        for i in range(1, len(words) + 1):  # one join per run of words in one style (+= is quadratic)
+            if i == len(words) or styles[i] != styles[start]:
+                runs.append(("".join(words[start:i]), styles[start]))
+                start = i
         lines.append(runs)
         words.clear()
         styles.clear()
