@@ -197,3 +197,17 @@ def test_a_huge_transcript_is_rendered_in_linear_time(tmp_path: Path) -> None:
     out = run_cli("transcript", log).stdout
     assert time.perf_counter() - t < 3.0
     assert out == "Assistant  " + " ".join(["word"] * 400_000) + "\n"
+
+
+def test_the_pretty_view_of_a_huge_line_takes_little_memory(tmp_path: Path) -> None:
+    """An 8 MB transcript delta in `filter --format pretty`: the view builds the whole
+    gist and cuts it to the width at the end; rich needed ~110 bytes per byte of it
+    (886 MB) to do that."""
+    log = write_log(tmp_path / "log.jsonl", [session(), words("word " * 1_600_000)])
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "rtlog", "filter", "--format", "pretty", str(log)],
+                       capture_output=True, env={**env, "COLUMNS": "100"}, timeout=120)  # fmt: skip
+    assert p.returncode == 0
+    lines = p.stdout.decode().splitlines()
+    assert lines[1] == '    2 ← response.output_audio_transcript.delta r1 i1 "' + "word " * 9 + "…"
+    assert int(p.stderr.split()[-1]) < 80_000  # KB of peak RSS

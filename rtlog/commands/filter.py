@@ -239,7 +239,7 @@ class PrettyView:
             text, style = piece if isinstance(piece, tuple) else (piece, "")
             if text:
                 t.append(" ")
-                t.append(text, style)
+                t.append(text[: self.width + 1], style)  # the line is cut to the width anyway
         plain = t.plain
         if not plain.isprintable():  # one character for one, so the styles stay in place
             t.plain = plain.translate(_CONTROL)
