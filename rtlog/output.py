@@ -42,8 +42,39 @@ def console() -> Console:
                 raise BrokenPipeError
 
         c = _StdoutConsole(file=sys.stdout, highlight=False)
+        c.push_render_hook(_control_free_hook())
         _consoles["out"] = c
     return c
+
+
+#: control characters (C0 but tab and newline, DEL, C1): rich gives them no width and
+#: passes them through, so an escape sequence in a log (an id, a model, an error message)
+#: would restyle, retitle or clear the terminal, a carriage return overwrite the line
+_CONTROL = dict.fromkeys([c for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)])
+
+
+def _control_free_hook() -> Any:
+    """A render hook that drops control characters from the text of whatever is printed
+    (after layout: they had no width there, so alignment is kept); rich's own styles and
+    control segments are not text and pass."""
+    from rich.console import RenderHook
+    from rich.segment import Segment
+
+    class ControlFree:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __rich_console__(self, console: Any, options: Any) -> Iterator[Any]:
+            for seg in console.render(self.inner, options):
+                if not seg.control and not seg.text.isprintable() and seg.text != "\n":
+                    seg = Segment(seg.text.translate(_CONTROL), seg.style, seg.control)
+                yield seg
+
+    class Hook(RenderHook):
+        def process_renderables(self, renderables: list[Any]) -> list[Any]:
+            return [ControlFree(r) for r in renderables]
+
+    return Hook()
 
 
 def err_console() -> Console:

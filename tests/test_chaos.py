@@ -211,3 +211,26 @@ def test_the_pretty_view_of_a_huge_line_takes_little_memory(tmp_path: Path) -> N
     lines = p.stdout.decode().splitlines()
     assert lines[1] == '    2 ← response.output_audio_transcript.delta r1 i1 "' + "word " * 9 + "…"
     assert int(p.stderr.split()[-1]) < 80_000  # KB of peak RSS
+
+
+ESCAPES = [
+    {"type": "session.created", "session": {"id": "s\u001b]0;pwned\u0007", "model": "m\u001b[31mRED\r", "voice": "v\nx",
+                                            "instructions": "hi\u001b[2J", "tools": [{"type": "function", "name": "f\u009b5m"}]}},
+    {"type": "a\u001b[31mred\nsecond", "item_id": "x"},
+    {"type": "error", "error": {"code": "c\u001b[5m", "message": "m\nnewline\u001b[2J\b\b"}},
+    {"type": "conversation.item.created", "item": {"id": "i1", "type": "function_call", "name": "fn\u001b[1m", "call_id": "c\u001b", "arguments": "{}"}},
+    {"type": "response.done", "response": {"id": "r\u001b[1m", "status": "failed\u001b[1m",
+                                           "status_details": {"type": "failed", "error": {"code": "x\u001b[31m", "message": "y\u0007"}}}},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", [["summary"], ["transcript", "--errors"], ["transcript", "--format", "markdown", "--errors"],
+                                  ["filter", "--format", "pretty"]], ids=" ".join)  # fmt: skip
+def test_no_control_character_from_a_log_reaches_the_terminal(tmp_path: Path, args: list[str]) -> None:
+    """Escape sequences in ids, models, types, error messages… would restyle, retitle or
+    clear the user's terminal; a carriage return would overwrite what was printed."""
+    log = write_log(tmp_path / "log.jsonl", ESCAPES)
+    r = run([*args, str(log)], workdir=str(tmp_path))
+    assert r.exit_code in (0, 1)
+    for stream in (r.stdout.decode(), r.stderr):
+        assert not set(stream) & {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)] if c != 0x0A}, stream
