@@ -56,7 +56,9 @@ _CONTROL = dict.fromkeys([c for c in (*range(0x20), *range(0x7F, 0xA0)) if c not
 def _control_free_hook() -> Any:
     """A render hook that drops control characters from the text of whatever is printed
     (after layout: they had no width there, so alignment is kept); rich's own styles and
-    control segments are not text and pass."""
+    control segments are not text and pass. A renderable whose text is clean already says
+    so with `control_free = True` and is printed as it is (a long transcript: a third of
+    its time went to this check)."""
     from rich.console import RenderHook
     from rich.segment import Segment
 
@@ -72,7 +74,7 @@ def _control_free_hook() -> Any:
 
     class Hook(RenderHook):
         def process_renderables(self, renderables: list[Any]) -> list[Any]:
-            return [ControlFree(r) for r in renderables]
+            return [r if getattr(r, "control_free", False) else ControlFree(r) for r in renderables]
 
     return Hook()
 

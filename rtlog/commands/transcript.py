@@ -230,6 +230,8 @@ class Prewrapped:
     """Text already wrapped to the console's width, as (text, style) runs; rendered as
     it is (rich would re-wrap a Text, which is slow on long transcripts)."""
 
+    control_free = True  # its text went through `clean()`: output's control-character hook lets it pass
+
     def __init__(self, runs: list[tuple[str, str | None]]) -> None:
         self.runs = runs
 
