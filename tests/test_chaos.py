@@ -234,3 +234,137 @@ def test_no_control_character_from_a_log_reaches_the_terminal(tmp_path: Path, ar
     assert r.exit_code in (0, 1)
     for stream in (r.stdout.decode(), r.stderr):
         assert not set(stream) & {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)] if c != 0x0A}, stream
+
+
+# --- audio that is not what it claims ---------------------------------------------------------------
+
+
+def _lenient_b64(s: str) -> bytes:
+    try:
+        return base64.b64decode(s, validate=True)
+    except ValueError:
+        return base64.urlsafe_b64decode("".join(s.split()))
+
+
+def test_audio_payloads_of_every_kind(tmp_path: Path) -> None:
+    """Invalid base64, base64 broken by whitespace or in the URL-safe alphabet, empty
+    deltas, odd-length PCM16 chunks: whatever extract-audio skips it reports with the line;
+    what it keeps is the decoded bytes in order, exactly (odd bytes carried across chunks);
+    summary counts the same bytes."""
+    std = b64(pcm(6))
+    payloads = [pcm(4), "@@@@", std[:4] + "\n" + std[4:], std[:4] + " " + std[4:],
+                base64.urlsafe_b64encode(bytes([0xFB, 0xFF, 0xFE, 0xFB])).decode(), "", b"\x01\x02\x03",
+                b"\x04\x05\x06\x07\x08", b"\x09\x0a", "", pcm(3, 40)]  # fmt: skip
+    records = [session(), item_added(), *[delta(p) for p in payloads], response_done()]
+    runs = every_command(tmp_path, records)
+    log = runs["extract-audio"].log
+    warned = {n for n in runs["extract-audio"].warned_lines(log)}
+    for n in warned:
+        assert f"rtlog: warning: {log}:{n}: invalid base64 audio (" in runs["extract-audio"].stderr
+    kept = [p if isinstance(p, bytes) else _lenient_b64(p) for n, p in enumerate(payloads, 3) if n not in warned]
+    assert assistant_pcm(runs) == b"".join(kept)
+    assert {4} <= warned  # "@@@@" is no audio under any reading
+    summary = orjson.loads(runs["summary-json"].stdout)
+    assert summary["audio_bytes"]["output"] == len(assistant_pcm(runs))
+    skipped = len(warned)
+    if skipped:
+        assert f"{skipped} assistant audio chunk{'s' if skipped > 1 else ''} with invalid base64, not counted (first at line 4)" in summary["warnings"]
+
+
+def test_a_format_change_mid_session(tmp_path: Path) -> None:
+    """PCM16 24 kHz, then the session switches to G.711 μ-law 8 kHz: the second response is
+    decoded and converted to the first one's rate, and said so."""
+    records = [session(), item_added(), delta(pcm(240)), response_done(),
+               {"type": "session.updated", "session": {"id": "sess_1", "output_audio_format": "g711_ulaw", "input_audio_format": "g711_ulaw"}},
+               item_added("i2", "r2"), delta(bytes([0xFF] * 80), "i2", "r2"), response_done("r2", "i2")]  # fmt: skip
+    runs = every_command(tmp_path, records)
+    out = assistant_pcm(runs)
+    assert out[:480] == pcm(240) and out[480:] == bytes(480)  # μ-law 0xFF is silence; 80 samples at 8 kHz → 240 at 24 kHz
+    assert warnings(runs["extract-audio"], runs["extract-audio"].log) == [
+        "rtlog: warning: LOG: assistant audio comes at several rates (8 kHz, 24 kHz): converted to 24 kHz"]
+    summary = orjson.loads(runs["summary-json"].stdout)
+    assert summary["audio_seconds"]["output"] == 0.02 and summary["audio_bytes"]["output"] == 480 + 80
+
+
+def test_deltas_for_items_and_responses_never_announced(tmp_path: Path) -> None:
+    records = [session(), delta(pcm(4), "ghost", "rX"), words("boo", "ghost", "rX"), delta(pcm(4, 50), "ghost2", "rY")]
+    runs = every_command(tmp_path, records)
+    assert assistant_pcm(runs) == pcm(4) + pcm(4, 50)
+    assert transcript_of(runs) == [("assistant", "message", "boo")]
+    assert orjson.loads(runs["transcript-json"].stdout)[0]["note"] == "unfinished: the log ends before the response does"
+
+
+def _truncated_log(ms: int) -> list[dict]:
+    return [session(), item_added(), delta(pcm(2400)), words("Hello there friend"), response_done(),
+            {"type": "conversation.item.truncated", "item_id": "i1", "content_index": 0, "audio_end_ms": ms}]  # fmt: skip
+
+
+@pytest.mark.parametrize(("ms", "heard_bytes"), [(10**6, 4800), (50, 2400), (0, 0), (-5, 0)])
+def test_a_truncation_beyond_the_audio_or_negative(tmp_path: Path, ms: int, heard_bytes: int) -> None:
+    """The item has 100 ms of audio. summary, extract-audio --heard and transcript agree on
+    what was heard: all of it past the end, nothing at or below 0."""
+    path = write_log(tmp_path / "log.jsonl", _truncated_log(ms))
+    every_command(tmp_path, _truncated_log(ms))
+    summary = orjson.loads(run_cli("summary", "--json", path).stdout)
+    assert (summary["audio_seconds"]["output"], summary["audio_seconds"]["output_heard"]) == (0.1, heard_bytes / 48000)
+    entry = orjson.loads(run_cli("transcript", "--format", "json", path).stdout)[0]
+    assert entry["interrupted"] and entry["audio_end_ms"] == max(ms, 0)
+    assert entry["heard_text"] == {4800: "Hello there friend", 0: ""}.get(heard_bytes, entry["heard_text"])
+    out = tmp_path / "heard.wav"
+    if heard_bytes:
+        run_cli("extract-audio", path, "--heard", "-o", out, stderr=None)
+        assert wav_data(out.read_bytes()) == pcm(2400)[:heard_bytes]
+    else:
+        r = run_cli("extract-audio", path, "--heard", "-o", out, exit_code=1, stderr=None)
+        assert r.stderr.startswith(f"rtlog: error: {path}: ") and not out.exists()
+
+
+# --- events out of order --------------------------------------------------------------------------
+
+
+def _created(resp: str = "r1") -> dict:
+    return {"type": "response.created", "response": {"id": resp, "status": "in_progress", "output": []}}
+
+
+def test_deltas_before_their_item_exists(tmp_path: Path) -> None:
+    records = [session(), _created(), words("Hel"), delta(pcm(4)), words("lo."), item_added(), delta(pcm(4, 9)), response_done(text="Hello.")]
+    runs = every_command(tmp_path, records)
+    assert transcript_of(runs) == [("assistant", "message", "Hello.")]
+    assert assistant_pcm(runs) == pcm(4) + pcm(4, 9)
+
+
+def test_a_done_without_deltas(tmp_path: Path) -> None:
+    done = {"type": "response.output_audio_transcript.done", "response_id": "r1", "item_id": "i1", "output_index": 0,
+            "content_index": 0, "transcript": "Just the done."}  # fmt: skip
+    runs = every_command(tmp_path, [session(), _created(), item_added(), done, response_done()])
+    assert transcript_of(runs) == [("assistant", "message", "Just the done.")]
+
+
+def test_a_response_done_for_an_unknown_response(tmp_path: Path) -> None:
+    runs = every_command(tmp_path, [session(), response_done("r_ghost", "i_ghost", text="From nowhere.")])
+    assert transcript_of(runs) == [("assistant", "message", "From nowhere.")]
+    summary = orjson.loads(runs["summary-json"].stdout)
+    assert (summary["responses"]["total"], summary["responses"]["completed"], summary["usage"]["total_tokens"]) == (1, 1, 30)
+
+
+def test_duplicate_event_ids(tmp_path: Path) -> None:
+    """A relay or recorder that logs an event twice: every command runs; every line is an
+    event (rtlog does not deduplicate: see the report)."""
+    dup_text = {**words("Hi "), "event_id": "event_dup1"}
+    dup_audio = {**delta(pcm(4)), "event_id": "event_dup2"}
+    runs = every_command(tmp_path, [session(), _created(), item_added(), dup_text, dup_text, dup_audio, dup_audio, words("there."), response_done()])
+    assert orjson.loads(runs["summary-json"].stdout)["events"] == 9
+    assert len(assistant_pcm(runs)) == orjson.loads(runs["summary-json"].stdout)["audio_bytes"]["output"]
+
+
+def test_two_sessions_interleaved_by_a_relay(tmp_path: Path) -> None:
+    """Lines of two sessions alternate: nothing is lost (both sessions, both responses,
+    both texts and both sides' audio), whatever session the text is filed under."""
+    a = [session(sid="sess_A"), _created("rA"), item_added("iA", "rA"), words("Alpha one.", "iA", "rA"), delta(pcm(4), "iA", "rA"), response_done("rA", "iA", text="Alpha one.")]
+    b = [session(sid="sess_B"), _created("rB"), item_added("iB", "rB"), words("Bravo two.", "iB", "rB"), delta(pcm(4, 100), "iB", "rB"), response_done("rB", "iB", text="Bravo two.")]
+    runs = every_command(tmp_path, [x for pair in zip(a, b, strict=True) for x in pair])
+    summary = orjson.loads(runs["summary-json"].stdout)
+    assert [s["id"] for s in summary["sessions"]] == ["sess_A", "sess_B"]
+    assert (summary["responses"]["total"], summary["responses"]["completed"], summary["usage"]["total_tokens"]) == (2, 2, 60)
+    assert transcript_of(runs) == [("assistant", "message", "Alpha one."), ("assistant", "message", "Bravo two.")]
+    assert assistant_pcm(runs) == pcm(4) + pcm(4, 100)
