@@ -40,6 +40,7 @@ from rtlog.events import (
     cut_audio_payload,
     parse_timestamp,
 )
+from rtlog.errors import InputError
 from rtlog.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.reader import Diagnostics, Source, read_events
 from rtlog.session import DEFAULT_FORMAT, PCM16, AudioFormat, SessionConfig, SessionTracker
@@ -592,6 +593,9 @@ class SummaryBuilder:
         """Add what the workers counted that is not settled line by line: assistant audio
         (per response and item, whose format is known by now), chunk statistics, event
         counts and timestamps."""
+        if self._entered and self._parts is not None and self._pos < self._parts.ends[len(self._entered) - 1]:
+            # the reading ended inside a part a worker scanned whole: the file shrank
+            raise InputError(f"{self.source}: the file got shorter while it was read (truncated or rewritten?): run again")
         for part, line0 in self._entered:
             if part is None:
                 continue
@@ -933,6 +937,7 @@ class _PartScans:
         import pickle
 
         self.starts = starts
+        self.ends = [min(e, os.stat(path).st_size) for e in ends]  # (the last one: to the end of the file)
         self.bom = bom
         self.children: list[tuple[int, int]] = []
         for start, end in zip(starts, ends):

@@ -455,3 +455,36 @@ def test_follow_a_log_still_being_written(tmp_path: Path) -> None:
     p.wait(timeout=30)
     assert got == want
     assert (p.returncode, p.stderr.read()) == (130, b"")  # Ctrl-C is how --follow ends: no message  # type: ignore[union-attr]
+
+
+def test_summary_of_a_file_truncated_while_its_parts_are_scanned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big file is cut into parts that forked workers scan while the main process reads
+    it; the file then shrinks under them. The workers' counts of lines that are gone were
+    added all the same (58,107 events in 29,312 lines): now the run says the file changed."""
+    from conftest import REPO, run_cli
+    from rtlog import summary as core
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from gen_session import generate
+
+    log = tmp_path / "log.jsonl"
+    with open(log, "wb") as f:
+        generate(f, 3, "beta", "none", seed=3)
+    size = log.stat().st_size
+    monkeypatch.setattr(core, "SPLIT_MIN_BYTES", 1 << 20)
+    monkeypatch.setattr(core, "SPLIT_PART_BYTES", 1 << 20)
+    start_parts = core._start_parts
+
+    def then_truncate(path: str, jobs: int):  # type: ignore[no-untyped-def]
+        scans = start_parts(path, jobs)
+        assert scans is not None
+        time.sleep(0.5)  # the workers have scanned their parts
+        os.truncate(path, size * 6 // 10)
+        return scans
+
+    monkeypatch.setattr(core, "_start_parts", then_truncate)
+    r = run_cli("summary", "--json", "-j", "4", log, exit_code=2, stderr=None)
+    assert r.stderr.splitlines()[-1] == f"rtlog: error: {log}: the file got shorter while it was read (truncated or rewritten?): run again"
+    monkeypatch.setattr(core, "_start_parts", start_parts)
+    whole = orjson.loads(run_cli("summary", "--json", "-j", "4", log, stderr=None).stdout)  # and on what is left, it adds up
+    assert whole["events"] == whole["lines"] - whole["malformed"]
