@@ -15,6 +15,7 @@ run); `--runslow` adds the 50 MB line and the full truncation sweep.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -103,8 +104,9 @@ def dumps(value: object, ascii_only: bool = True) -> bytes:
     return json.dumps(value, ensure_ascii=ascii_only, allow_nan=True).encode("utf-8", "surrogatepass")
 
 
-def _shrink_audio(line: bytes, i: int) -> bytes:
-    """A template line with a short audio payload (whole samples, mostly; some odd, some empty)."""
+def _shrink_audio(line: bytes, i: int, big: bool = False) -> bytes:
+    """A template line with a short audio payload (whole samples, mostly; some odd, some
+    empty); `big`: 48-400 bytes, long enough for summary's fast path."""
     obj = orjson.loads(line)
     ev = obj
     for key in ("event", "data"):
@@ -113,12 +115,14 @@ def _shrink_audio(line: bytes, i: int) -> bytes:
     for key in ("delta", "audio"):
         if isinstance(ev.get(key), str) and ev.get("type", "").endswith(("audio.delta", "buffer.append")):
             n = 0 if i % 53 == 0 else (2 * (i % 24) + 2) + (1 if i % 41 == 0 else 0)
-            ev[key] = __import__("base64").b64encode(bytes(range(256))[:n] * 1).decode()
+            if big:
+                n = 48 + (i * 38) % 352 + (1 if i % 41 == 0 else 0)
+            ev[key] = base64.b64encode((bytes(range(256)) * 2)[:n]).decode()
     return orjson.dumps(obj)
 
 
 @cache
-def templates() -> list[list[bytes]]:
+def templates(big: bool = False) -> list[list[bytes]]:
     """Real-shaped sessions to mutate: generated ones in both dialects and all envelopes
     (every turn feature: function call, barge-in truncation, cancel error), audio shrunk;
     plus small real recordings when the corpus is here."""
@@ -129,7 +133,9 @@ def templates() -> list[list[bytes]]:
     for dialect, envelope in (("beta", "none"), ("ga", "time-source"), ("ga", "direction-data"), ("beta", "time-source")):
         buf = io.BytesIO()
         generate(buf, 0.3, dialect, envelope, seed=7)
-        out.append([_shrink_audio(ln, i) for i, ln in enumerate(buf.getvalue().splitlines())])
+        out.append([_shrink_audio(ln, i, big) for i, ln in enumerate(buf.getvalue().splitlines())])
+    if big:
+        return out
     for name in ("xai_ws__test_session_resumption_after_drop", "audio_in_server_vad_transcription_requires_deployment",
                  "late_transcript_done_one_part_per_item"):  # fmt: skip
         for flavour in ("derived", "wrapped"):
@@ -429,3 +435,33 @@ def test_a_recording_cut_at_every_byte_keeps_every_complete_event() -> None:
     step = max(1, len(data) // 6000)
     for cut in range(0, len(data) + 1, step):
         check_cut(data, cut)
+
+
+# --- summary's forked workers see what the single pass sees ----------------------------------------
+
+
+@st.composite
+def long_mutated_sessions(draw: st.DrawFn) -> bytes:
+    """A whole generated session (hundreds of lines), mutated: long enough for parts."""
+    pool = templates(big=True)
+    lines = mutate(pool[draw(st.integers(0, 3))], draw(ops), random.Random(draw(st.integers(0, 2**32))))
+    return b"\n".join(lines) + (b"\n" if draw(st.booleans()) else b"")
+
+
+@examples(25)
+@given(long_mutated_sessions(), st.integers(2, 4))
+def test_summary_parts_scanned_by_workers_add_up_to_the_single_pass(data: bytes, jobs: int) -> None:
+    """With parts of 4 kB, every mutated session is cut into many parts scanned by forked
+    workers (the fast path for audio lines, settled line by line): the summary is the
+    single pass's, bad lines and warnings included."""
+    from rtlog import summary as core
+
+    with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(core, "SPLIT_MIN_BYTES", 1 << 12)
+        mp.setattr(core, "SPLIT_PART_BYTES", 1 << 12)
+        path = os.path.join(d, "log.jsonl")
+        with open(path, "wb") as f:
+            f.write(data)
+        single = run(["summary", "--json", "-j", "1", path], workdir=d)
+        parts = run(["summary", "--json", "-j", str(jobs), path], workdir=d)
+        assert (parts.exit_code, parts.stdout, parts.stderr) == (single.exit_code, single.stdout, single.stderr)
