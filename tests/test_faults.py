@@ -488,3 +488,49 @@ def test_summary_of_a_file_truncated_while_its_parts_are_scanned(tmp_path: Path,
     monkeypatch.setattr(core, "_start_parts", start_parts)
     whole = orjson.loads(run_cli("summary", "--json", "-j", "4", log, stderr=None).stdout)  # and on what is left, it adds up
     assert whole["events"] == whole["lines"] - whole["malformed"]
+
+
+@pytest.fixture(scope="module")
+def long_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 10-minute generated session (~40 MB): long enough to be caught mid-read."""
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from gen_session import generate
+
+    path = tmp_path_factory.mktemp("long") / "session.jsonl"
+    with open(path, "wb") as f:
+        generate(f, 10, "ga", "time-source", seed=11)
+    return path
+
+
+@pytest.mark.parametrize("args", [["summary"], ["summary", "--json"], ["transcript", "--format", "json"],
+                                  ["extract-audio", "-o", "OUT"], ["extract-audio", "--side", "both", "-o", "OUT"],
+                                  ["filter", "-c"]], ids=" ".join)  # fmt: skip
+def test_every_command_on_a_file_truncated_while_it_is_read(tmp_path: Path, long_log: Path, args: list[str]) -> None:
+    """Stopped (SIGSTOP) as soon as it has the file open, the file cut to a third, then
+    continued: it ends normally on what it could read, the cut line reported; never a
+    traceback, never a partial output file."""
+    log = tmp_path / "log.jsonl"
+    shutil.copy(long_log, log)
+    out = tmp_path / "out.wav"
+    p = popen(*[str(out) if a == "OUT" else a for a in args], log, stdout=subprocess.PIPE)
+    _wait_for(lambda: any(os.path.realpath(f"/proc/{p.pid}/fd/{fd}") == str(log) for fd in os.listdir(f"/proc/{p.pid}/fd")),
+              "the log to be opened")  # fmt: skip
+    p.send_signal(signal.SIGSTOP)
+    os.truncate(log, log.stat().st_size // 3)
+    p.send_signal(signal.SIGCONT)
+    stdout, stderr = p.communicate(timeout=120)
+    err = stderr.decode().splitlines()
+    assert p.returncode in (0, 2), err
+    assert all(line.startswith("rtlog: ") for line in err), err
+    if p.returncode == 2:
+        assert err[-1].startswith("rtlog: error: ") and not out.exists()
+    assert [n for n in os.listdir(tmp_path) if n.endswith(".part")] == []
+    warnings = [line for line in err if line.startswith("rtlog: warning: ")]
+    assert len([w for w in warnings if "incomplete last line" in w]) <= 1
+    if args[0] == "extract-audio" and p.returncode == 0:
+        wav_data(out.read_bytes())
+    # stopped right after opening the file, it had read at most its 1 MB buffer: the cut at
+    # 13 MB is always ahead of it, and the line it cuts is reported
+    assert p.returncode == 0 and len([w for w in warnings if "incomplete last line" in w]) == 1, err
