@@ -22,6 +22,7 @@ import os
 import random
 import sys
 import tempfile
+from pathlib import Path
 from functools import cache
 
 import orjson
@@ -465,3 +466,29 @@ def test_summary_parts_scanned_by_workers_add_up_to_the_single_pass(data: bytes,
         single = run(["summary", "--json", "-j", "1", path], workdir=d)
         parts = run(["summary", "--json", "-j", str(jobs), path], workdir=d)
         assert (parts.exit_code, parts.stdout, parts.stderr) == (single.exit_code, single.stdout, single.stderr)
+
+
+@pytest.mark.parametrize("name", [n for n in NASTY if n != "huge string"])
+def test_nasty_inputs_on_stdin_as_in_a_file(name: str) -> None:
+    """The same bytes through `-`: the same outcome, named <stdin>."""
+    data = NASTY[name]
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "log.jsonl")
+        Path(path).write_bytes(data)
+        for args in (["filter"], ["summary", "--json"], ["transcript", "--format", "json"]):
+            from_file = run([*args, path], workdir=d)
+            from_stdin = run([*args, "-"], workdir=d, stdin=data)
+            assert from_stdin.exit_code == from_file.exit_code, (args, from_stdin.stderr, from_file.stderr)
+            assert from_stdin.stderr == from_file.stderr.replace(path, "<stdin>"), args
+            assert _unnamed(args, from_stdin.stdout) == _unnamed(args, from_file.stdout), args
+
+
+def _unnamed(args: list[str], out: bytes) -> object:
+    """Output without the input's name (summary's "source", transcript's "file")."""
+    if args[0] == "filter" or not out:
+        return out
+    obj = orjson.loads(out)
+    for d in obj if isinstance(obj, list) else [obj]:
+        d.pop("source", None)
+        d.pop("file", None)
+    return obj
