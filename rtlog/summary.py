@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from rtlog.audio_checks import recorder_cut
+from rtlog.errors import InputError
 from rtlog.events import (
     CLIENT,
     INPUT_AUDIO_APPEND,
@@ -40,7 +41,6 @@ from rtlog.events import (
     cut_audio_payload,
     parse_timestamp,
 )
-from rtlog.errors import InputError
 from rtlog.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.reader import Diagnostics, Source, read_events
 from rtlog.session import DEFAULT_FORMAT, PCM16, AudioFormat, SessionConfig, SessionTracker
