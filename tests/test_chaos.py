@@ -15,7 +15,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-
 from conftest import run_cli, write_log
 from hostile import COMMANDS, check_outcome, run, verdict, wav_data
 
@@ -258,7 +257,7 @@ def test_audio_payloads_of_every_kind(tmp_path: Path) -> None:
     records = [session(), item_added(), *[delta(p) for p in payloads], response_done()]
     runs = every_command(tmp_path, records)
     log = runs["extract-audio"].log
-    warned = {n for n in runs["extract-audio"].warned_lines(log)}
+    warned = set(runs["extract-audio"].warned_lines(log))
     for n in warned:
         assert f"rtlog: warning: {log}:{n}: invalid base64 audio (" in runs["extract-audio"].stderr
     kept = [p if isinstance(p, bytes) else _lenient_b64(p) for n, p in enumerate(payloads, 3) if n not in warned]

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-
 from conftest import EXAMPLES
 from hostile import wav_data
 
@@ -449,7 +448,7 @@ def test_follow_a_log_still_being_written(tmp_path: Path) -> None:
             if ln in wanted:  # each match shows up while the log is still being written
                 f.flush()
                 n = want.index(ln) + 1
-                _wait_for(lambda: len(got) >= n, f"{n} lines followed")
+                _wait_for(lambda n=n: len(got) >= n, f"{n} lines followed")
     _wait_for(lambda: len(got) == len(want), "every line followed")
     p.send_signal(signal.SIGINT)
     p.wait(timeout=30)
@@ -462,6 +461,7 @@ def test_summary_of_a_file_truncated_while_its_parts_are_scanned(tmp_path: Path,
     it; the file then shrinks under them. The workers' counts of lines that are gone were
     added all the same (58,107 events in 29,312 lines): now the run says the file changed."""
     from conftest import REPO, run_cli
+
     from rtlog import summary as core
 
     sys.path.insert(0, str(REPO / "bench"))

@@ -22,16 +22,16 @@ import os
 import random
 import sys
 import tempfile
-from pathlib import Path
 from functools import cache
+from pathlib import Path
 
 import orjson
 import pytest
+from conftest import CORPUS, EXAMPLES, REPO
+from hostile import COMMANDS, check_outcome, run, verdict, wav_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, EXAMPLES, REPO
-from hostile import COMMANDS, check_outcome, run, verdict, wav_data
 from rtlog.events import BadLine, parse_line
 
 FUZZ = os.environ.get("RTLOG_FUZZ_EXAMPLES")
