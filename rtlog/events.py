@@ -686,6 +686,56 @@ def cut_audio_payload(line: bytes, start_at: int = 0) -> tuple[dict[str, Any], s
     return None
 
 
+#: a bare audio line's digest: (type as recorded, decoded bytes, response_id, item_id,
+#: timestamp as recorded), each id and the timestamp as found in the line (any JSON value)
+AudioDigest = tuple[str, int, Any, Any, Any]
+
+DIGEST_MIN_PAYLOAD = 64  # shorter payloads (placeholders, empty chunks) take the normal path
+# Bare audio lines as recorders write them: compact (orjson, JS) or Python's json.dumps.
+_DIGEST_PREFIXES = (
+    ((b'{"type":"response.audio.delta"', b'{"type": "response.audio.delta"'), "response.audio.delta", b'"delta":', "delta"),
+    ((b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"'), OUTPUT_AUDIO_DELTA, b'"delta":', "delta"),
+    ((b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"'), INPUT_AUDIO_APPEND, b'"audio":', "audio"),
+)  # fmt: skip
+
+
+def audio_digest(line: bytes) -> AudioDigest | None:
+    """What the commands need of a bare audio line, without building an Event: None unless
+    the line starts with its audio type and holds its own payload as strict base64 of at
+    least `DIGEST_MIN_PAYLOAD` characters (anything else — envelopes, escapes, whitespace,
+    other alphabets, placeholders — goes the normal way, which decides). The rest of the
+    line is parsed with the payload cut out, so the line is checked as JSON exactly as
+    `parse_line` would check it; an escape inside the payload fails the base64 check."""
+    for spec in _DIGEST_PREFIXES:
+        if line.startswith(spec[0]):
+            break
+    else:
+        return None
+    _, t, needle, name = spec
+    i = line.find(needle, 30)
+    if i < 0:
+        return None
+    if line[i + 8 : i + 9] == b'"':
+        start = i + 9
+    elif line[i + 8 : i + 10] == b' "':
+        start = i + 10
+    else:
+        return None
+    end = line.find(b'"', start)
+    if end - start < DIGEST_MIN_PAYLOAD or line.find(needle[:-1], end) >= 0:
+        return None  # (end < 0 is caught here too)
+    size = b64_decoded_size(line[start:end])
+    if size is None:
+        return None
+    try:
+        d = orjson.loads(line[:start] + line[end:])
+    except orjson.JSONDecodeError:
+        return None
+    if type(d) is not dict or d.get(name) != "" or d.get("type") != t:
+        return None  # not the event's own payload
+    return t, size, d.get("response_id"), d.get("item_id"), d.get("timestamp")
+
+
 def _parse_audio_line(line: bytes, source: str, line_no: int) -> Event | None:
     """The fast path for audio lines: the payload cut out before parsing, accepted only if
     the cut removed exactly this event's own audio payload. None: parse the line whole."""

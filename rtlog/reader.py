@@ -19,12 +19,15 @@ import os
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from rtlog.errors import InputError
-from rtlog.events import BadLine, Event, parse_line
+from rtlog.events import AudioDigest, BadLine, Event, audio_digest, parse_line
+
+if TYPE_CHECKING:
+    from rtlog.parts import PartScans
 
 LOG_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.bz2", ".jsonl.xz", ".ndjson", ".ndjson.gz")
 STDIN_NAME = "<stdin>"
@@ -46,6 +49,7 @@ class Diagnostics:
         self.bad_lines = 0
         self.shown = 0
         self.by_source: dict[str, int] = {}
+        self.lines: dict[str, int] = {}  # source → lines read (blank and bad ones too)
 
     def bad_line(self, source: str, line_no: int, reason: str) -> None:
         self.bad_lines += 1
@@ -113,7 +117,10 @@ class LineParser:
     def read_failed(self, line_no: int, exc: BaseException) -> None:
         self.diag.bad_line(self.name, line_no, f"cannot read further: {_read_error(exc)}")
 
-    def finish(self) -> None:
+    def finish(self, lines: int | None = None) -> None:
+        """The end of the source (`lines`: how many were read)."""
+        if lines is not None:
+            self.diag.lines[self.name] = lines
         bad = self.diag.by_source.get(self.name, 0) - self._bad_before
         if self.good == 0 and bad > (1 if self.cut_last_line else 0):
             raise InputError(f"{self.name}: no events found: not a JSONL event log?")
@@ -238,6 +245,10 @@ def _read_error(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
+#: a consumer's fast path: (audio digest, line number) → True if it took the line
+FastPath = Callable[[AudioDigest, int], bool]
+
+
 def read_events(
     src: Source,
     diag: Diagnostics,
@@ -245,13 +256,26 @@ def read_events(
     follow: bool = False,
     stdin: BinaryIO | None = None,
     on_progress: Callable[[int], None] | None = None,
-    fast_path: Callable[[bytes, int], bool] | None = None,
+    fast_path: FastPath | None = None,
+    jobs: int = 1,
 ) -> Iterator[Event]:
     """The events of one source, in order; bad lines go to `diag` and are skipped.
 
-    `fast_path(line, line_no)`, if given, sees every raw line first; when it returns True
-    it has consumed the line itself (counted as an event, no Event is built). `summary`
-    uses it to count audio payloads without parsing their lines."""
+    `fast_path(digest, line_no)`, if given, sees the `audio_digest` of every bare audio
+    line first; when it returns True it has consumed the line itself (counted as an event,
+    no Event is built). With a fast path, a big plain file is read by `jobs` processes
+    (0: one per CPU; see `rtlog.parts`), with the same result."""
+    scans = None
+    if fast_path is not None and jobs != 1 and not follow and src.path is not None:
+        from rtlog import parts
+
+        scans = parts.start_parts(src.path, jobs)
+    if scans is not None:
+        try:
+            yield from _events_by_parts(src, diag, scans, on_progress=on_progress, fast_path=fast_path)  # type: ignore[arg-type]
+        finally:
+            scans.close()
+        return
     with open_source(src, stdin) as fp:
         yield from _events(fp, src, diag, follow=follow, on_progress=on_progress, fast_path=fast_path)
 
@@ -263,7 +287,7 @@ def _events(
     *,
     follow: bool,
     on_progress: Callable[[int], None] | None,
-    fast_path: Callable[[bytes, int], bool] | None = None,
+    fast_path: FastPath | None = None,
 ) -> Iterator[Event]:
     name = src.name
     lines = _follow_lines(fp, src) if follow else fp
@@ -274,11 +298,13 @@ def _events(
             line_no += 1
             if line_no == 1 and line.startswith(BOM):
                 line = line[3:]
-            if fast_path is not None and fast_path(line, line_no):
-                lp.good += 1
-                if on_progress is not None and not lp.good & 0x3FF:
-                    on_progress(_position(fp))
-                continue
+            if fast_path is not None:
+                info = audio_digest(line)
+                if info is not None and fast_path(info, line_no):
+                    lp.good += 1
+                    if on_progress is not None and not lp.good & 0x3FF:
+                        on_progress(_position(fp))
+                    continue
             try:
                 ev = parse_line(line, name, line_no)
             except BadLine as exc:
@@ -292,7 +318,102 @@ def _events(
         lp.read_failed(line_no + 1, exc)
     if on_progress is not None:
         on_progress(_position(fp))
-    lp.finish()
+    lp.finish(line_no)
+
+
+def _events_by_parts(
+    src: Source,
+    diag: Diagnostics,
+    scans: PartScans,
+    *,
+    on_progress: Callable[[int], None] | None,
+    fast_path: FastPath,
+) -> Iterator[Event]:
+    """`_events` for a plain file whose later parts forked workers digest (see `rtlog.parts`):
+    the first part is read here; each later part is taken from its worker, the lines it
+    did not digest (or that the fast path declines) read back by offset and parsed."""
+    name = src.name
+    assert src.path is not None
+    lp = LineParser(name, diag)
+    line_no = 0
+    try:
+        with open(src.path, "rb", buffering=_BUFFER) as fp:
+            fd = fp.fileno()
+            line_no, pos = yield from _lines_between(fp, lp, 0, scans.starts[0], 0, fast_path, on_progress)
+            if pos < scans.starts[0]:
+                raise InputError(SHRUNK.format(name))
+            for k, (start, end) in enumerate(zip(scans.starts, scans.ends)):
+                part = scans.collect(k)
+                if part is None:  # the worker failed: read the part here
+                    fp.seek(start)
+                    line_no, pos = yield from _lines_between(fp, lp, start, end, line_no, fast_path, on_progress)
+                    if pos < min(end, scans.size):
+                        raise InputError(SHRUNK.format(name))
+                    continue
+                if part.end < min(end, scans.size):
+                    raise InputError(SHRUNK.format(name))
+                line0 = line_no + 1
+                for n, entry in enumerate(part.entries):
+                    if len(entry) == 4 and fast_path(entry[3], line0 + entry[0]):
+                        lp.good += 1
+                        continue
+                    line = os.pread(fd, entry[2], entry[1])
+                    if len(line) != entry[2]:
+                        raise InputError(SHRUNK.format(name))
+                    try:
+                        ev = parse_line(line, name, line0 + entry[0])
+                    except BadLine as exc:
+                        lp.bad(line, line0 + entry[0], exc)
+                        continue
+                    lp.good += 1
+                    if on_progress is not None and not n & 0xFF:
+                        on_progress(entry[1])
+                    yield ev
+                line_no += part.lines
+    except READ_ERRORS as exc:
+        lp.read_failed(line_no + 1, exc)
+    if on_progress is not None:
+        on_progress(scans.size)
+    lp.finish(line_no)
+
+
+SHRUNK = "{}: the file got shorter while it was read (truncated or rewritten?): run again"
+
+
+def _lines_between(
+    fp: BinaryIO,
+    lp: LineParser,
+    start: int,
+    end: int,
+    line_no: int,
+    fast_path: FastPath,
+    on_progress: Callable[[int], None] | None,
+) -> Generator[Event, None, tuple[int, int]]:
+    """The events of the lines that start in [start, end) of a plain file (`fp` is at
+    `start`); returns the number of the last line read and the offset after it."""
+    name = lp.name
+    pos = start
+    for line in fp:
+        if pos >= end:
+            break
+        pos += len(line)
+        line_no += 1
+        if line_no == 1 and line.startswith(BOM):
+            line = line[3:]
+        info = audio_digest(line)
+        if info is not None and fast_path(info, line_no):
+            lp.good += 1
+        else:
+            try:
+                ev = parse_line(line, name, line_no)
+            except BadLine as exc:
+                lp.bad(line, line_no, exc)
+                continue
+            lp.good += 1
+            yield ev
+        if on_progress is not None and not lp.good & 0x3FF:
+            on_progress(pos)
+    return line_no, pos
 
 
 def _position(fp: BinaryIO) -> int:

@@ -617,7 +617,7 @@ def prefiltered_events(
                 yield from scan.block(b"".join(pending), 0, None)
     except READ_ERRORS as exc:
         scan.lines.read_failed(scan.line_no + 1, exc)
-    scan.lines.finish()
+    scan.lines.finish(scan.line_no)
 
 
 class _Scanner:

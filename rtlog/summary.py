@@ -7,26 +7,20 @@ the end of user speech to the first assistant audio, errors, and checks that say
 the log itself is wrong or lossy. `Summary.as_json()` is the stable `--json` schema.
 
 Speed: audio payload lines are ~95% of a log's bytes. `SummaryBuilder.fast_line` counts
-a bare audio line from its bytes (the type prefix, a strict base64 check, the rest of
+a bare audio line from its `events.audio_digest` (a strict base64 check and the rest of
 the line parsed without the payload) instead of building an Event; anything unusual goes
-the normal way, so both paths count the same things. A big plain file can be cut into
-parts whose audio lines forked workers count meanwhile (`_PartScans`); the result is the
-same as one pass.
+the normal way, so both paths count the same things. A big plain file is read by several
+processes (`rtlog.parts`); the result is the same as one pass.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import signal
-import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from rtlog.audio_checks import recorder_cut
-from rtlog.errors import InputError
 from rtlog.events import (
     CLIENT,
     INPUT_AUDIO_APPEND,
@@ -34,11 +28,10 @@ from rtlog.events import (
     OUTPUT_AUDIO_DELTA,
     SERVER,
     UNKNOWN,
+    AudioDigest,
     Event,
     Usage,
     _str,
-    b64_decoded_size,
-    cut_audio_payload,
     parse_timestamp,
 )
 from rtlog.pricing import PriceTable, builtin_table, usage_cost
@@ -57,12 +50,6 @@ AUDIO_EVIDENCE = frozenset(
     }
 )  # fmt: skip
 _SESSION_KINDS = frozenset({"session.created", "session.updated", "session.update", "response.create", "response.created"})
-_FAST_MIN_PAYLOAD = 64  # shorter payloads (placeholders, empty chunks) take the normal path
-
-# Bare audio lines as recorders write them: compact (orjson, JS) or Python's json.dumps.
-_BETA_OUT_PREFIXES = (b'{"type":"response.audio.delta"', b'{"type": "response.audio.delta"')
-_GA_OUT_PREFIXES = (b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"')
-_APPEND_PREFIXES = (b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"')
 
 
 @dataclass(slots=True)
@@ -331,14 +318,6 @@ class SummaryBuilder:
         self._last_fast_no = 0
         self.first_ts_line = 0
         self.timed = 0
-        # parts of the file scanned by worker processes
-        self._parts: _PartScans | None = None
-        self._entered: list[tuple[_Part | None, int]] = []  # (what a worker found, the part's first line)
-        self._part: _Part | None = None
-        self._part_line = 0
-        self._pos = 0
-        self._bom = 0
-        self._next_part_at = _NEVER
         self._handlers: dict[str, Callable[[Event], None]] = {
             OUTPUT_AUDIO_DELTA: self._output_audio,
             INPUT_AUDIO_APPEND: self._input_audio,
@@ -505,33 +484,13 @@ class SummaryBuilder:
 
     # -- the fast path: bare audio lines -------------------------------------------------
 
-    def fast_line(self, line: bytes, line_no: int) -> bool:
-        """Count a bare audio line without building an Event; False leaves it to `add`.
-
-        `_audio_line` decides which lines qualify. The first audio of a response (its
-        format and timestamp are needed), and a line whose timestamp opens the span, go
-        the normal way. Lines of a part that a worker process already scanned are
-        settled from its findings (see `_Part`)."""
+    def fast_line(self, info: AudioDigest, line_no: int) -> bool:
+        """Count a bare audio line from its digest without building an Event; False leaves
+        it to `add`. The first audio of a response (its format and timestamp are needed),
+        and a line whose timestamp opens the span, go the normal way."""
         self.lines = line_no
-        if self._parts is not None:
-            pos = self._pos
-            self._pos = pos + len(line) + (self._bom if line_no == 1 else 0)
-            if pos >= self._next_part_at:
-                self._enter_part(line_no)
-            part = self._part
-            if part is not None:
-                i = line_no - self._part_line
-                flag = part.flags[i] if i < len(part.flags) else 0
-                if flag == 2:
-                    self.audio_in.add_bytes(part.runs[i], self.in_fmt)
-                if flag:
-                    self.last_event_line = line_no
-                return flag != 0
-        info = _audio_line(line)
-        if info is None:
-            return False
         t, nbytes, rid, item, ts = info
-        if t is INPUT_AUDIO_APPEND:
+        if t == INPUT_AUDIO_APPEND:
             a = self.audio_in
             fmt = self.in_fmt
         else:
@@ -573,59 +532,10 @@ class SummaryBuilder:
         self._fast_counts[t] += 1
         return True
 
-    def use_parts(self, scans: _PartScans | None) -> None:
-        """Let worker processes scan the later parts of the file (see `summarize_source`)."""
-        self._parts = scans
-        if scans is not None:
-            self._bom = scans.bom
-            self._next_part_at = scans.starts[0]
-
-    def _enter_part(self, line_no: int) -> None:
-        scans = self._parts
-        assert scans is not None
-        index = len(self._entered)
-        part = scans.collect(index)  # waits for that worker
-        self._entered.append((part, line_no))
-        self._part, self._part_line = part, line_no
-        self._next_part_at = scans.starts[index + 1] if index + 1 < len(scans.starts) else _NEVER
-
-    def _merge_parts(self) -> None:
-        """Add what the workers counted that is not settled line by line: assistant audio
-        (per response and item, whose format is known by now), chunk statistics, event
-        counts and timestamps."""
-        if self._entered and self._parts is not None and self._pos < self._parts.ends[len(self._entered) - 1]:
-            # the reading ended inside a part a worker scanned whole: the file shrank
-            raise InputError(f"{self.source}: the file got shorter while it was read (truncated or rewritten?): run again")
-        for part, line0 in self._entered:
-            if part is None:
-                continue
-            for (rid, item), nbytes in part.out_bytes.items():
-                fmt = self.resp_fmt.get(rid) or self.tracker.output_format(rid)
-                self.item_bytes[item] = self.item_bytes.get(item, 0) + nbytes
-                self.item_fmt.setdefault(item, fmt)
-                self.audio_out.add_bytes(nbytes, fmt)
-            for rid, ts in part.out_first_ts.items():
-                if self.first_audio_at.get(rid) is None:
-                    self.first_audio_at[rid] = parse_timestamp(ts)
-            self.audio_in.merge_counts(part.in_stats)
-            self.audio_out.merge_counts(part.out_stats)
-            for t, n in part.counts.items():
-                self._fast_counts[t] += n
-            self.timed += part.timed
-            if part.first_ts is not None:
-                line, ts = part.first_ts
-                if self.first_ts is None or line0 + line < self.first_ts_line:
-                    self.first_ts, self.first_ts_line = parse_timestamp(ts), line0 + line
-            if part.last_ts is not None and line0 + part.last_ts[0] > self._last_fast_no:
-                self._last_fast_no, self._last_fast_ts = line0 + part.last_ts[0], part.last_ts[1]
-            self.min_ts = min(self.min_ts, part.min_ts)
-            self.max_ts = max(self.max_ts, part.max_ts)
-
     # -- the result ------------------------------------------------------------------------
 
     def finish(self, malformed: int = 0) -> Summary:
         """The summary of everything fed so far (`malformed`: bad lines the reader skipped)."""
-        self._merge_parts()
         counts = dict(self.counts)
         dirs = dict(self.dirs)
         for t, n in self._fast_counts.items():
@@ -811,218 +721,6 @@ class SummaryBuilder:
         return w
 
 
-def _audio_line(line: bytes) -> tuple[str, int, Any, Any, Any] | None:
-    """(type, decoded bytes, response_id, item_id, timestamp) of a bare audio line, or None.
-
-    The line must start with its audio type and hold its payload as strict base64
-    (anything else — envelopes, escapes, whitespace, other alphabets, placeholders — goes
-    the normal way, which decides); `events.cut_audio_payload` cuts the payload out and
-    parses the rest, so the line is checked as JSON exactly as the reader would check it."""
-    if line.startswith(_APPEND_PREFIXES):
-        name, t = "audio", INPUT_AUDIO_APPEND
-    elif line.startswith(_BETA_OUT_PREFIXES):
-        name, t = "delta", "response.audio.delta"
-    elif line.startswith(_GA_OUT_PREFIXES):
-        name, t = "delta", OUTPUT_AUDIO_DELTA
-    else:
-        return None
-    cut = cut_audio_payload(line, 30)
-    if cut is None:
-        return None
-    d, key, s, e = cut
-    if key != name or e - s < _FAST_MIN_PAYLOAD or d.get(name) != "":
-        return None  # not the event's own payload
-    size = b64_decoded_size(line[s:e])
-    if size is None:
-        return None
-    return t, size, d.get("response_id"), d.get("item_id"), d.get("timestamp")
-
-
-# -- parts of one big file, scanned by worker processes ----------------------------------------
-#
-# A big plain file on several CPUs is cut at line starts into parts; a forked worker scans
-# each part but the first with `_audio_line` while the main process reads the whole file
-# as usual. For a line of a scanned part the main process only looks up what the worker
-# found: 0 = not counted (the main process parses it, as any line that `_audio_line`
-# refuses or a response's first audio), 1 = counted, 2 = counted and the first of a run of
-# counted lines (the user audio of the run is added then, in the input format of that
-# moment). Everything else the workers count is independent of order and merged at the
-# end. The result is the same as a single pass; a worker that fails leaves its part to
-# the main process.
-
-SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
-SPLIT_PART_BYTES = 32 * 1024 * 1024
-_MAIN_SHARE = 0.4  # of the bytes, for the main process, which also parses all other lines (tuned on 2 CPUs)
-_NEVER = 1 << 62
-
-
-@dataclass(slots=True)
-class _Part:
-    flags: bytearray = field(default_factory=bytearray)  # per line of the part: 0, 1 or 2 (above)
-    runs: dict[int, int] = field(default_factory=dict)  # line of the part → user audio bytes of its run
-    out_bytes: dict[tuple[Any, Any], int] = field(default_factory=dict)  # (response, item) → bytes
-    out_first_ts: dict[Any, Any] = field(default_factory=dict)  # response → first timestamp of its counted audio
-    in_stats: tuple[int, int, bool, int] = (0, -1, True, 0)  # chunks, first length, all that length, odd
-    out_stats: tuple[int, int, bool, int] = (0, -1, True, 0)
-    counts: dict[str, int] = field(default_factory=dict)
-    first_ts: tuple[int, Any] | None = None  # (line of the part, timestamp as recorded)
-    last_ts: tuple[int, Any] | None = None
-    timed: int = 0
-    min_ts: float = math.inf  # parsed
-    max_ts: float = -math.inf
-
-
-def _scan_part(path: str, start: int, end: int) -> _Part:
-    """What `_audio_line` finds in the lines that start in [start, end) of a file."""
-    part = _Part()
-    flags, runs, out_bytes, counts = part.flags, part.runs, part.out_bytes, part.counts
-    stats = {INPUT_AUDIO_APPEND: [0, -1, True, 0], "out": [0, -1, True, 0]}
-    seen: set[Any] = set()
-    run = -1
-    pos = start
-    with open(path, "rb", buffering=1 << 20) as f:
-        f.seek(start)
-        for i, line in enumerate(f):
-            if pos >= end:
-                break
-            pos += len(line)
-            info = _audio_line(line)
-            if info is not None and info[0] is not INPUT_AUDIO_APPEND and info[2] not in seen:
-                seen.add(info[2])  # a response's first audio here: the main process reads it
-                info = None
-            if info is None:
-                flags.append(0)
-                run = -1
-                continue
-            t, nbytes, rid, item, ts = info
-            if run < 0:
-                run = i
-                runs[i] = 0
-                flags.append(2)
-            else:
-                flags.append(1)
-            if t is INPUT_AUDIO_APPEND:
-                runs[run] += nbytes
-                st = stats[t]
-            else:
-                out_bytes[(rid, item)] = out_bytes.get((rid, item), 0) + nbytes
-                if ts is not None and rid not in part.out_first_ts:
-                    part.out_first_ts[rid] = ts
-                st = stats["out"]
-            st[0] += 1
-            if st[1] < 0:
-                st[1] = nbytes
-            elif nbytes != st[1]:
-                st[2] = False
-            st[3] += nbytes & 1
-            counts[t] = counts.get(t, 0) + 1
-            if ts is not None:
-                part.timed += 1
-                if part.first_ts is None:
-                    part.first_ts = (i, ts)
-                part.last_ts = (i, ts)
-                p = parse_timestamp(ts)
-                if p is not None:
-                    part.min_ts = min(part.min_ts, p)
-                    part.max_ts = max(part.max_ts, p)
-    part.in_stats = tuple(stats[INPUT_AUDIO_APPEND])  # type: ignore[assignment]
-    part.out_stats = tuple(stats["out"])  # type: ignore[assignment]
-    return part
-
-
-class _PartScans:
-    """Forked workers scanning the parts after the first; `collect(i)` waits for part i+1."""
-
-    def __init__(self, path: str, starts: list[int], ends: list[int], bom: int) -> None:
-        import pickle
-
-        self.starts = starts
-        self.ends = [min(e, os.stat(path).st_size) for e in ends]  # (the last one: to the end of the file)
-        self.bom = bom
-        self.children: list[tuple[int, int]] = []
-        for start, end in zip(starts, ends):
-            r, w = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the worker: never returns
-                code = 1
-                try:
-                    os.close(r)
-                    data = pickle.dumps(_scan_part(path, start, end), protocol=pickle.HIGHEST_PROTOCOL)
-                    with os.fdopen(w, "wb") as out:
-                        out.write(data)
-                    code = 0
-                finally:
-                    os._exit(code)
-            os.close(w)
-            self.children.append((pid, r))
-
-    def collect(self, index: int) -> _Part | None:
-        import pickle
-
-        pid, r = self.children[index]
-        self.children[index] = (0, -1)
-        with os.fdopen(r, "rb") as f:
-            data = f.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0 or not data:
-            return None
-        part = pickle.loads(data)
-        return part if type(part) is _Part else None
-
-    def close(self) -> None:
-        """Stop and reap the workers not collected (after an error or Ctrl-C)."""
-        for pid, r in self.children:
-            if pid:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-                with contextlib.suppress(OSError):
-                    os.waitpid(pid, 0)
-                with contextlib.suppress(OSError):
-                    os.close(r)
-        self.children = [(0, -1)] * len(self.children)
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (a container or `taskset` may allow fewer than exist)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def _start_parts(path: str, jobs: int) -> _PartScans | None:
-    """Workers for a big plain file when there are CPUs to spare, else None."""
-    if not hasattr(os, "fork") or jobs == 1:
-        return None
-    try:
-        st = os.stat(path)
-        size = st.st_size
-        if size < SPLIT_MIN_BYTES or not stat.S_ISREG(st.st_mode):
-            return None
-        n = min(jobs or usable_cpus(), size // SPLIT_PART_BYTES)
-        if n < 2:
-            return None
-        with open(path, "rb") as f:
-            head = f.read(6)
-            if head[:2] == b"\x1f\x8b" or head[:3] == b"BZh" or head[:6] == b"\xfd7zXZ\x00":
-                return None  # compressed: no random access
-            starts = []
-            # the main process also parses every other line and settles the workers' lines:
-            # it takes a smaller share of the bytes
-            first = size * _MAIN_SHARE * 2 / n
-            for k in range(1, n):
-                f.seek(int(first + (size - first) * (k - 1) / (n - 1)))
-                f.readline()
-                at = f.tell()
-                if at < size and (not starts or at > starts[-1]):
-                    starts.append(at)
-    except OSError:
-        return None
-    if not starts:
-        return None
-    return _PartScans(path, starts, [*starts[1:], 1 << 62], 3 if head.startswith(b"\xef\xbb\xbf") else 0)
-
-
 def _audio_payload(ev: Event) -> tuple[int, str | None]:
     """Decoded size and problem of an event's audio payload (exact, see `Event.audio_info`)."""
     info = ev.audio_info()
@@ -1111,18 +809,13 @@ def summarize_source(
 ) -> Summary:
     """The summary of one log file (or stdin), bare audio lines on the fast path.
 
-    `jobs`: processes for one big plain file (0 = one per CPU; see `_PartScans`)."""
+    `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.parts`)."""
     b = SummaryBuilder(src.name, prices)
     add = b.add
     before = diag.by_source.get(src.name, 0)
-    scans = _start_parts(src.path, jobs) if src.path is not None else None
-    b.use_parts(scans)
-    try:
-        for ev in read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=b.fast_line):
-            add(ev)
-    finally:
-        if scans is not None:
-            scans.close()
+    for ev in read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=b.fast_line, jobs=jobs):
+        add(ev)
+    b.lines = max(b.lines, diag.lines.get(src.name, 0))  # blank and bad lines at the end count too
     return b.finish(diag.by_source.get(src.name, 0) - before)
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event, _int, _str
 from rtlog.session import SessionTracker
@@ -200,11 +201,12 @@ class Timeline:
 
     def user_audio(self, ev: Event, nbytes: int | None = None) -> float:
         """Place an `input_audio_buffer.append`; returns its start."""
-        if nbytes is None:
-            nbytes = decoded_size(ev)
+        return self.user_audio_at(ev.timestamp, decoded_size(ev) if nbytes is None else nbytes)
+
+    def user_audio_at(self, ts: float | None, nbytes: int) -> float:
+        """`user_audio` from the append's timestamp and decoded size (a reader's fast path)."""
         bps = self._in_bps
         cursor = self._user_cursor
-        ts = ev.timestamp
         ep = self._epoch
         if ts is None:
             start = cursor
@@ -231,14 +233,19 @@ class Timeline:
 
     def assistant_audio(self, ev: Event, nbytes: int | None = None) -> float:
         """Place an assistant audio delta; returns its start."""
-        if nbytes is None:
-            nbytes = decoded_size(ev)
-        iid = ev.data.get("item_id")
+        d = ev.data
+        return self.assistant_audio_of(
+            d.get("item_id"), d.get("response_id"), ev.timestamp, decoded_size(ev) if nbytes is None else nbytes
+        )
+
+    def assistant_audio_of(self, iid: Any, rid: Any, ts: float | None, nbytes: int) -> float:
+        """`assistant_audio` from the delta's item_id, response_id (as found), timestamp and
+        decoded size (a reader's fast path)."""
         if type(iid) is not str:
             iid = None
-        item = self.items.get(iid)  # type: ignore[arg-type]
+        item = self.items.get(iid)
         if item is None:
-            item = self._new_item(ev, iid)
+            item = self._new_item(iid, _str(rid), ts)
         offset = item.nbytes
         total = item.nbytes = offset + nbytes
         bps = item.bytes_per_second
@@ -248,16 +255,14 @@ class Timeline:
             self._asst_cursor = end
         return item.start + offset / bps
 
-    def _new_item(self, ev: Event, iid: str | None) -> ItemAudio:
+    def _new_item(self, iid: str | None, rid: str | None, ts: float | None) -> ItemAudio:
         self._epoch_used = True
-        rid = _str(ev.data.get("response_id"))
         fmt = self.sessions.output_format(rid)
         cursor = self._asst_cursor
         cur = self._current
         if cur is not None and rid is not None and cur.response_id == rid:
             start = cursor  # the next item of the same response follows on
         else:
-            ts = ev.timestamp
             if ts is not None:
                 if self.t0 is None:
                     self.t0 = ts - self._file_base

@@ -26,11 +26,23 @@ Memory: the conversation's text and a few fields per item; audio is only counted
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, ErrorInfo, Event, Item, _dict, _int, _str
+from rtlog.events import (
+    INPUT_AUDIO_APPEND,
+    OUTPUT_AUDIO_DELTA,
+    AudioDigest,
+    ErrorInfo,
+    Event,
+    Item,
+    _dict,
+    _int,
+    _str,
+    parse_timestamp,
+)
+from rtlog.reader import Diagnostics, FastPath, Source, read_events
 from rtlog.session import SessionConfig, SessionTracker
 from rtlog.timeline import Timeline
 from rtlog.truncations import Truncations
@@ -255,6 +267,18 @@ class TranscriptBuilder:
             self.timeline.user_audio(ev)
         else:
             self.feed_other(ev)
+
+    def fast_audio(self, info: AudioDigest, line_no: int) -> bool:
+        """`feed` for a bare audio line's digest (the reader's fast path): audio only moves
+        the timeline, from the same fields the Event would give."""
+        t, nbytes, rid, item, ts = info
+        if ts is not None:
+            ts = parse_timestamp(ts)
+        if t == INPUT_AUDIO_APPEND:
+            self.timeline.user_audio_at(ts, nbytes)
+        else:
+            self.timeline.assistant_audio_of(item, rid, ts, nbytes)
+        return True
 
     def feed_other(self, ev: Event) -> None:
         """`feed` for an event that is not audio (audio only moves the timeline)."""
@@ -717,10 +741,26 @@ def build_transcripts(files: Iterable[tuple[str, Iterable[Event]]], *, errors: b
     sessions, and its own epoch on one timeline that starts where the previous file ends
     (so two logs taken hours apart are not hours apart, and a file without timestamps is
     not placed over the one before it). Yields each file's transcript as it finishes."""
+    return _transcripts(((name, lambda fast, events=events: events) for name, events in files), errors)
+
+
+def transcribe_sources(
+    sources: Iterable[Source], diag: Diagnostics, *, errors: bool = False, jobs: int = 0
+) -> Iterator[Transcript]:
+    """`build_transcripts` over sources read by the reader, bare audio lines on its fast
+    path (`jobs`: processes for a big plain file, 0 = one per CPU; see `rtlog.parts`)."""
+    return _transcripts(
+        ((s.name, lambda fast, s=s: read_events(s, diag, fast_path=fast, jobs=jobs)) for s in sources), errors
+    )
+
+
+def _transcripts(
+    files: Iterable[tuple[str, Callable[[FastPath], Iterable[Event]]]], errors: bool
+) -> Iterator[Transcript]:
     timeline: Timeline | None = None
-    for name, events in files:
+    for name, events_of in files:
         b = TranscriptBuilder(errors=errors, timeline=timeline, source=name)
-        yield _run(b, events)
+        yield _run(b, events_of(b.fast_audio))
         timeline = b.timeline
 
 

@@ -462,7 +462,7 @@ def test_summary_of_a_file_truncated_while_its_parts_are_scanned(tmp_path: Path,
     added all the same (58,107 events in 29,312 lines): now the run says the file changed."""
     from conftest import REPO, run_cli
 
-    from rtlog import summary as core
+    from rtlog import parts as core
 
     sys.path.insert(0, str(REPO / "bench"))
     from gen_session import generate
@@ -473,7 +473,7 @@ def test_summary_of_a_file_truncated_while_its_parts_are_scanned(tmp_path: Path,
     size = log.stat().st_size
     monkeypatch.setattr(core, "SPLIT_MIN_BYTES", 1 << 20)
     monkeypatch.setattr(core, "SPLIT_PART_BYTES", 1 << 20)
-    start_parts = core._start_parts
+    start_parts = core.start_parts
 
     def then_truncate(path: str, jobs: int):  # type: ignore[no-untyped-def]
         scans = start_parts(path, jobs)
@@ -482,10 +482,10 @@ def test_summary_of_a_file_truncated_while_its_parts_are_scanned(tmp_path: Path,
         os.truncate(path, size * 6 // 10)
         return scans
 
-    monkeypatch.setattr(core, "_start_parts", then_truncate)
+    monkeypatch.setattr(core, "start_parts", then_truncate)
     r = run_cli("summary", "--json", "-j", "4", log, exit_code=2, stderr=None)
     assert r.stderr.splitlines()[-1] == f"rtlog: error: {log}: the file got shorter while it was read (truncated or rewritten?): run again"
-    monkeypatch.setattr(core, "_start_parts", start_parts)
+    monkeypatch.setattr(core, "start_parts", start_parts)
     whole = orjson.loads(run_cli("summary", "--json", "-j", "4", log, stderr=None).stdout)  # and on what is left, it adds up
     assert whole["events"] == whole["lines"] - whole["malformed"]
 

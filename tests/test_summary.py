@@ -496,18 +496,18 @@ def test_price_table_is_passed_through(tmp_path: Path) -> None:
 
 @pytest.fixture
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    import rtlog.summary as summary_module
+    import rtlog.parts as parts_module
 
-    monkeypatch.setattr(summary_module, "SPLIT_MIN_BYTES", 0)
-    monkeypatch.setattr(summary_module, "SPLIT_PART_BYTES", 100_000)
+    monkeypatch.setattr(parts_module, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(parts_module, "SPLIT_PART_BYTES", 100_000)
 
 
 def both_ways(path: Path, strict: bool = False) -> tuple[dict[str, Any], list[str]]:
     """(summary, warnings) with one process and with 4; they must be the same."""
-    import rtlog.summary as summary_module
+    import rtlog.parts as parts_module
 
-    scans = summary_module._start_parts(str(path), 4)
-    assert scans is not None and len(scans.starts) == 3  # really cut into 4 parts
+    scans = parts_module.start_parts(str(path), 4)
+    assert scans is not None and len(scans.children) == 3 and len(scans.starts) > 3  # really 3 workers, each with parts
     scans.close()
     results = []
     for jobs in (1, 4):
@@ -551,7 +551,7 @@ def test_parts_with_bad_lines_a_bom_and_a_session_change(tmp_path: Path) -> None
 
 @pytest.mark.usefixtures("small_parts")
 def test_a_failed_worker_leaves_its_part_to_the_main_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rtlog.summary as summary_module
+    import rtlog.parts as parts_module
 
     path, _ = generated(tmp_path, "ga", "none", seed=7)
     want = summarize_source(expand_sources([str(path)])[0], Diagnostics(), jobs=1).as_json()
@@ -559,5 +559,5 @@ def test_a_failed_worker_leaves_its_part_to_the_main_process(tmp_path: Path, mon
     def broken(*args: Any) -> Any:
         raise RuntimeError("worker failed")
 
-    monkeypatch.setattr(summary_module, "_scan_part", broken)  # the forked workers inherit it
+    monkeypatch.setattr(parts_module, "digest_part", broken)  # the forked workers inherit it
     assert summarize_source(expand_sources([str(path)])[0], Diagnostics(), jobs=3).as_json() == want

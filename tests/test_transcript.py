@@ -510,3 +510,84 @@ def test_timeline_maps_offsets_through_the_appends_and_a_new_session_starts_afte
     ])  # fmt: skip
     assert (tl.span("u1").start, tl.span("u1").end) == (pytest.approx(2.3), pytest.approx(2.8))
     assert tl.span("u2").start == pytest.approx(3.0)
+
+
+# --- the reader's fast path and parts: the same transcript as the Event path ------------------
+
+
+def _gen_log(tmp_path: Path, dialect: str, envelope: str, seed: int, minutes: float = 0.5) -> Path:
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from gen_session import generate
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    buf = io.BytesIO()
+    generate(buf, minutes=minutes, dialect=dialect, envelope=envelope, seed=seed)
+    path = tmp_path / f"gen-{dialect}-{envelope}-{seed}.jsonl"
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _three_ways(path: Path, monkeypatch: pytest.MonkeyPatch, parts: int = 4) -> tuple[list[dict[str, Any]], list[str]]:
+    """The transcript (entries as JSON, warnings) by the Event path, by the fast path in one
+    process, and with the file cut into 100 kB parts for 3 workers: all the same."""
+    import rtlog.parts as parts_module
+    from rtlog.reader import expand_sources
+    from rtlog.transcript import build_transcripts, transcribe_sources
+
+    results = []
+    for how in ("events", "fast", "parts"):
+        messages: list[str] = []
+        diag = Diagnostics(warn=messages.append)
+        if how == "events":
+            (t,) = build_transcripts([(str(path), iter_events([str(path)], diag))])
+        else:
+            with monkeypatch.context() as mp:
+                mp.setattr(parts_module, "SPLIT_MIN_BYTES", 0)
+                mp.setattr(parts_module, "SPLIT_PART_BYTES", 100_000)
+                if how == "parts":
+                    scans = parts_module.start_parts(str(path), 4)
+                    assert scans is not None and len(scans.starts) >= parts - 1  # really cut
+                    scans.close()
+                (t,) = transcribe_sources(expand_sources([str(path)]), diag, jobs=1 if how == "fast" else 4)
+        results.append(([e.as_dict() for e in t.entries], messages))
+    assert results[0] == results[1] == results[2]
+    return results[0]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "envelope"), [("beta", "none"), ("ga", "none"), ("ga", "time-source"), ("beta", "direction-data")]
+)
+def test_fast_path_and_parts_give_the_event_path_transcript(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialect: str, envelope: str
+) -> None:
+    path = _gen_log(tmp_path, dialect, envelope, seed=11)
+    entries, messages = _three_ways(path, monkeypatch)
+    assert messages == [] and entries and any(e["start"] is not None for e in entries)
+
+
+def test_fast_path_and_parts_with_bad_lines_a_bom_and_odd_audio_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines the fast path must decline (escaped payload, non-string ids, a duplicate type
+    key, a short placeholder) and bad lines, spread over the parts."""
+    path = _gen_log(tmp_path, "ga", "none", seed=12)
+    lines = path.read_bytes().splitlines(keepends=True)
+    n = len(lines)
+    lines[0] = b"\xef\xbb\xbf" + lines[0]
+    odd = [
+        b'{"type":"response.output_audio.delta","response_id":7,"item_id":["x"],"delta":"' + b"AAAA" * 40 + b'"}\n',
+        b'{"type":"response.output_audio.delta","type":"x.custom","delta":"' + b"AAAA" * 40 + b'"}\n',
+        b'{"type":"input_audio_buffer.append","audio":"AAAA\\/AAA' + b"AAAA" * 40 + b'"}\n',
+        b'{"type":"input_audio_buffer.append","audio":"[trimmed: 4800 bytes]"}\n',
+        b'{"type":"input_audio_buffer.append","audio":"' + b"A" * 100 + b'"\n',  # cut short: a bad line
+    ]
+    for k, line in enumerate(odd):
+        lines.insert(n * (k + 1) // (len(odd) + 1), line)
+    path.write_bytes(b"".join(lines))
+    entries, messages = _three_ways(path, monkeypatch)
+    assert len(messages) == 1 and "invalid JSON" in messages[0]
+
+
+@pytest.mark.parametrize("name", ["beta_session", "ga_session", "ulaw_session"])
+def test_fast_path_gives_the_event_path_transcript_on_the_examples(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    entries, messages = _three_ways(EXAMPLES / f"{name}.jsonl", monkeypatch, parts=2)
+    assert messages == [] and entries

@@ -127,7 +127,7 @@ def summarize_all(
 ) -> Iterator[tuple[Summary | None, list[str], str | None]]:
     """(summary or None, its warnings, its error or None) per source, in input order.
     Several files on several CPUs go to a process pool; stdin and single files are read here."""
-    from rtlog.summary import usable_cpus
+    from rtlog.parts import usable_cpus
 
     workers = min(jobs or usable_cpus(), len(sources))
     if workers < 2 or any(src.path is None for src in sources):

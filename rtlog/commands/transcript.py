@@ -34,6 +34,11 @@ def transcript_command(
         typer.Option("--format", help="text (default; colour on a terminal), markdown, json, srt or vtt subtitles."),
     ] = Format.text,
     errors: Annotated[bool, typer.Option("--errors", help="Show error events where they occurred.")] = False,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=0, show_default=False,
+                     help="Processes that read one big file (0 = one per CPU; 1 = this one only)."),
+    ] = 0,
     strict: Strict = False,
 ) -> None:
     """Rebuild the conversation: who said what, in order, with function calls and interruptions.
@@ -48,12 +53,12 @@ def transcript_command(
     """
     import orjson
 
-    from rtlog.reader import expand_sources, read_events
-    from rtlog.transcript import build_transcripts
+    from rtlog.reader import expand_sources
+    from rtlog.transcript import transcribe_sources
 
     diag = diagnostics(strict)
     sources = expand_sources(files or [])
-    found = list(build_transcripts(((s.name, read_events(s, diag)) for s in sources), errors=errors))
+    found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs))
     diag.finish()
     transcripts = [t for t in found if t.entries]
     if not transcripts:
