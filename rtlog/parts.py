@@ -10,7 +10,8 @@ the consumer declines, which it parses as usual. So the events, their order, the
 numbers and the bad-line reports are exactly a single pass's. A worker that fails leaves
 its part to the main process; a file that shrinks meanwhile is an error.
 
-Used by `reader.read_events(jobs=…)` when a consumer has an audio fast path.
+Used by `reader.read_events(jobs=…)` when a consumer has an audio fast path, and by
+filter's prefilter (`selection`), whose workers look for the needles instead.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 import os
 import signal
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +43,11 @@ class PartDigest:
     lines: int  # lines in the part
     end: int  # the offset after its last line
     entries: list[Entry]
+    good: int = 0  # lines a worker found well-formed and of no interest (filter's prefilter)
+
+
+#: what a worker does with a part: (path, start, end) → its digest
+Digest = Callable[[str, int, int], "PartDigest"]
 
 
 def digest_part(path: str, start: int, end: int) -> PartDigest:
@@ -74,7 +81,7 @@ class PartScans:
     w + 2W, … in turn and sends each digest as soon as it is done, so the main process can
     take part k (`collect(k)`) while the workers go on with the next ones."""
 
-    def __init__(self, path: str, size: int, starts: list[int], workers: int) -> None:
+    def __init__(self, path: str, size: int, starts: list[int], workers: int, digest: Digest) -> None:
         self.size = size
         self.starts = starts
         self.ends = [*starts[1:], 1 << 62]  # the last part: to the end of the file
@@ -86,7 +93,7 @@ class PartScans:
             pid = os.fork()
             if pid == 0:  # the worker: never returns
                 os.close(r)
-                _work(path, wfd, [(starts[k], self.ends[k]) for k in range(w, len(starts), workers)])
+                _work(digest, path, wfd, [(starts[k], self.ends[k]) for k in range(w, len(starts), workers)])
             os.close(wfd)
             self.children.append((pid, r))
 
@@ -125,14 +132,14 @@ class PartScans:
         self.children = [(0, -1)] * len(self.children)
 
 
-def _work(path: str, out: int, parts: list[tuple[int, int]]) -> None:
+def _work(digest: Digest, path: str, out: int, parts: list[tuple[int, int]]) -> None:
     """A worker's life: digest its parts in order, each sent as a length and a pickle."""
     import pickle
 
     code = 1
     try:
         for start, end in parts:
-            data = pickle.dumps(digest_part(path, start, end), protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(digest(path, start, end), protocol=pickle.HIGHEST_PROTOCOL)
             view = memoryview(len(data).to_bytes(8, "little") + data)
             while view:
                 view = view[os.write(out, view) :]
@@ -169,9 +176,11 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def start_parts(path: str, jobs: int) -> PartScans | None:
+def start_parts(path: str, jobs: int, digest: Digest | None = None, main_share: float = MAIN_SHARE) -> PartScans | None:
     """Workers for a big plain file when there are CPUs to spare (`jobs`: processes,
-    0 = one per CPU, 1 = none), else None."""
+    0 = one per CPU, 1 = none), else None. `digest(path, start, end)` is what a worker
+    does with a part (`digest_part` unless given); `main_share`: the main process's share
+    of the bytes against one worker's."""
     if not hasattr(os, "fork") or jobs == 1:
         return None
     try:
@@ -186,7 +195,7 @@ def start_parts(path: str, jobs: int) -> PartScans | None:
             if f.read(6).startswith(_COMPRESSED):
                 return None  # compressed: no random access
             # the main process takes a smaller share of the bytes (it also parses the rest)
-            at = int(size * MAIN_SHARE / (MAIN_SHARE + workers))
+            at = int(size * main_share / (main_share + workers))
             starts: list[int] = []
             while at < size:
                 f.seek(at)
@@ -200,4 +209,4 @@ def start_parts(path: str, jobs: int) -> PartScans | None:
         return None
     if not starts:
         return None
-    return PartScans(path, size, starts, workers)
+    return PartScans(path, size, starts, workers, digest or digest_part)

@@ -14,10 +14,11 @@ predicates (time offsets, turns) are per source: each file is its own log.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
@@ -35,6 +36,9 @@ from rtlog.events import (
 from rtlog.reader import BOM, READ_ERRORS, Diagnostics, LineParser, Source, open_source, read_events
 from rtlog.turns import TurnTracker
 from rtlog.units import parse_duration
+
+if TYPE_CHECKING:
+    from rtlog.parts import PartDigest, PartScans
 
 # --- event type globs ----------------------------------------------------------------
 
@@ -574,13 +578,15 @@ BLOCK = 1 << 18  # measured with the reader's 1 MB buffer: 32 KiB 0.141 s, 256 K
 
 
 def prefiltered_events(
-    src: Source, diag: Diagnostics, needles: Sequence[bytes], *, stdin: BinaryIO | None = None
+    src: Source, diag: Diagnostics, needles: Sequence[bytes], *, stdin: BinaryIO | None = None, jobs: int = 0
 ) -> Iterator[Event]:
     """The events of a source that may match, in order: lines containing none of `needles`
     are skipped without being parsed (their line numbers still count).
 
     Blocks are read whole and searched for the needles with `bytes.find`, so Python code
-    runs once per line only to count it, never per byte.
+    runs once per line only to count it, never per byte. A big plain file is searched by
+    several processes (`rtlog.parts`; `jobs`: 0 = one per CPU, 1 = this one only): workers
+    report where the lines to parse are, this process reads them back, in order.
 
     Bad lines: a skipped line is only checked by its first and last bytes (`{` … `}`, which
     costs nothing); a line that does not look like a JSON object is parsed, so truncated
@@ -590,38 +596,107 @@ def prefiltered_events(
     The selection itself is the same as a full read's: a line without a needle cannot hold
     a matching event, and candidates are parsed and matched exactly."""
     scan = _Scanner(LineParser(src.name, diag), needles)
+    scans = None
+    if src.path is not None and jobs != 1:
+        from functools import partial
+
+        from rtlog import parts
+
+        scans = parts.start_parts(src.path, jobs, digest=partial(_scan_part, needles=scan.needles), main_share=1.0)
     try:
         with open_source(src, stdin) as fp:
             if fp.peek(3)[:3] == BOM:  # type: ignore[attr-defined]
                 fp.read(3)
-            read = fp.read1  # type: ignore[attr-defined]  # what is there: works mid-pipe
-            pending: list[bytes] = []  # the start of a line longer than what was read
-            while True:
-                buf = read(BLOCK)
-                if not buf:
-                    break
-                end = buf.rfind(b"\n") + 1
-                if end == 0:
-                    pending.append(buf)
-                    continue
-                start = 0
-                if pending:  # finish the long line alone rather than copy the block onto it
-                    start = buf.find(b"\n") + 1
-                    pending.append(buf[:start])
-                    yield from scan.block(b"".join(pending), 0, None)
-                    pending = []
-                yield from scan.block(buf, start, end)
-                if end < len(buf):
-                    pending.append(buf[end:])
-            if pending:
-                yield from scan.block(b"".join(pending), 0, None)
+            if scans is None:
+                yield from _scan_blocks(fp, scan, None)
+            else:
+                yield from _scan_by_parts(fp, scan, scans)
     except READ_ERRORS as exc:
         scan.lines.read_failed(scan.line_no + 1, exc)
+    finally:
+        if scans is not None:
+            scans.close()
     scan.lines.finish(scan.line_no)
 
 
+def _scan_blocks(fp: BinaryIO, scan: _Scanner, limit: int | None) -> Iterator[Event]:
+    """The candidate events of the lines read from `fp`: to its end, or `limit` bytes on
+    (which must end at a line start)."""
+    read = fp.read1  # type: ignore[attr-defined]  # what is there: works mid-pipe
+    pending: list[bytes] = []  # the start of a line longer than what was read
+    while limit is None or limit > 0:
+        buf = read(BLOCK if limit is None else min(BLOCK, limit))
+        if not buf:
+            break
+        if limit is not None:
+            limit -= len(buf)
+        end = buf.rfind(b"\n") + 1
+        if end == 0:
+            pending.append(buf)
+            continue
+        start = 0
+        if pending:  # finish the long line alone rather than copy the block onto it
+            start = buf.find(b"\n") + 1
+            pending.append(buf[:start])
+            yield from scan.block(b"".join(pending), 0, None)
+            pending = []
+        yield from scan.block(buf, start, end)
+        if end < len(buf):
+            pending.append(buf[end:])
+    if pending:
+        yield from scan.block(b"".join(pending), 0, None)
+
+
+def _scan_by_parts(fp: BinaryIO, scan: _Scanner, scans: PartScans) -> Iterator[Event]:
+    """`_scan_blocks` for a plain file whose later parts forked workers search."""
+    from rtlog.reader import SHRUNK
+
+    name = scan.lines.name
+    yield from _scan_blocks(fp, scan, scans.starts[0] - fp.tell())
+    if fp.tell() < scans.starts[0]:
+        raise InputError(SHRUNK.format(name))
+    fd = fp.fileno()
+    for k, (start, end) in enumerate(zip(scans.starts, scans.ends)):
+        part = scans.collect(k)
+        if part is None:  # the worker failed: search the part here
+            fp.seek(start)
+            yield from _scan_blocks(fp, scan, None if end > scans.size else end - start)
+            continue
+        if part.end < min(end, scans.size):
+            raise InputError(SHRUNK.format(name))
+        line0 = scan.line_no
+        for i, off, n in part.entries:
+            line = os.pread(fd, n, off)
+            if len(line) != n:
+                raise InputError(SHRUNK.format(name))
+            scan.line_no = line0 + i
+            ev = scan.lines.parse(line, line0 + i)
+            if ev is not None:
+                yield ev
+        scan.line_no = line0 + part.lines
+        scan.lines.good += part.good
+
+
+def _scan_part(path: str, start: int, end: int, needles: Sequence[bytes]) -> PartDigest:
+    """A worker's search of the lines that start in [start, end) of a file: where the
+    lines to parse are (as `_Scanner` would parse them), and how many were skipped."""
+    from rtlog.parts import PartDigest
+
+    rec = _Recorder(needles)
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read(end - start) if end < (1 << 62) else f.read()
+    whole = data.rfind(b"\n") + 1
+    rec.base = start
+    rec.block(data, 0, whole)
+    if whole < len(data):  # the file's last line, without its newline
+        rec.base = start + whole
+        rec.block(data[whole:], 0, None)
+    return PartDigest(rec.line_no, start + len(data), rec.entries, rec.lines.good)
+
+
 class _Scanner:
-    def __init__(self, lines: LineParser, needles: Sequence[bytes]) -> None:
+    def __init__(self, lines: LineParser | _Count, needles: Sequence[bytes]) -> None:
         self.lines = lines  # the reader's per-source rules; its `good` also counts skipped `{…}` lines
         self.needles = tuple(needles)
         self.line_no = 0
@@ -632,13 +707,13 @@ class _Scanner:
         if end is None:
             self.line_no += 1
             if any(n in buf for n in self.needles):
-                ev = self._parse(buf)
+                ev = self._parse(buf, 0, len(buf))
                 return [] if ev is None else [ev]
             body = buf.rstrip(b"\r\n")
             if body[:1] == b"{" and body[-1:] == b"}":
                 self.lines.good += 1
             else:
-                self._parse(buf)
+                self._parse(buf, 0, len(buf))
             return []
         find = buf.find
         cands: list[int] = []
@@ -664,21 +739,38 @@ class _Scanner:
                     ci += 1
                     nxt = cands[ci]
                 self.line_no = line_no
-                ev = self._parse(buf[pos : e + 1])
+                ev = self._parse(buf, pos, e + 1)
                 if ev is not None:
                     out.append(ev)
             elif buf[pos] == 123 and (buf[e - 1] == 125 or (buf[e - 1] == 13 and buf[e - 2] == 125)):
                 skipped += 1  # `{…}`: looks whole, cannot match
             else:  # not `{…}`: parse it so that a bad line is reported as a full read would
                 self.line_no = line_no
-                self._parse(buf[pos : e + 1])
+                self._parse(buf, pos, e + 1)
             pos = e + 1
         self.line_no = line_no
         self.lines.good += skipped
         return out
 
-    def _parse(self, line: bytes) -> Event | None:
-        return self.lines.parse(line, self.line_no)
+    def _parse(self, buf: bytes, start: int, end: int) -> Event | None:
+        return self.lines.parse(buf[start:end], self.line_no)  # type: ignore[union-attr]
+
+
+class _Count:
+    good = 0
+
+
+class _Recorder(_Scanner):
+    """`_Scanner` in a worker: it notes where the lines to parse are instead of parsing them."""
+
+    def __init__(self, needles: Sequence[bytes]) -> None:
+        super().__init__(_Count(), needles)
+        self.entries: list[tuple[int, int, int]] = []  # (line of the part, offset, length)
+        self.base = 0  # the file offset of the buffer being searched
+
+    def _parse(self, buf: bytes, start: int, end: int) -> Event | None:
+        self.entries.append((self.line_no, self.base + start, end - start))
+        return None
 
 
 # --- the run -----------------------------------------------------------------------------

@@ -488,6 +488,25 @@ def test_transcript_parts_read_by_workers_give_the_single_pass(data: bytes, jobs
         assert (parts.exit_code, parts.stdout, parts.stderr) == (single.exit_code, single.stdout, single.stderr)
 
 
+@examples(25)
+@given(long_mutated_sessions(), st.sampled_from(["response.done", "response.*", "*audio*", "conversation.item.*"]), st.integers(2, 4))
+def test_filter_parts_searched_by_workers_give_the_single_pass(data: bytes, pattern: str, cpus: int) -> None:
+    """filter's prefilter with parts of 4 kB searched by workers: the same lines, the
+    same warnings and exit code as one process."""
+    from rtlog import parts as core
+
+    with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
+        path = os.path.join(d, "log.jsonl")
+        with open(path, "wb") as f:
+            f.write(data)
+        single = run(["filter", "-t", pattern, path], workdir=d)
+        mp.setattr(core, "SPLIT_MIN_BYTES", 1 << 12)
+        mp.setattr(core, "SPLIT_PART_BYTES", 1 << 12)
+        mp.setattr(core, "usable_cpus", lambda: cpus)
+        parts = run(["filter", "-t", pattern, path], workdir=d)
+        assert (parts.exit_code, parts.stdout, parts.stderr) == (single.exit_code, single.stdout, single.stderr)
+
+
 @pytest.mark.parametrize("name", [n for n in NASTY if n != "huge string"])
 def test_nasty_inputs_on_stdin_as_in_a_file(name: str) -> None:
     """The same bytes through `-`: the same outcome, named <stdin>."""

@@ -469,3 +469,57 @@ def test_write_lines_terminates_every_line(tmp_path: Path) -> None:
     out = io.BytesIO()
     n = selection.write_lines(read_events(expand_sources([str(p)])[0], Diagnostics()), out)
     assert (n, out.getvalue()) == (2, b'{"type":"a"}\r\n{"type":"b"}\n')
+
+
+# --- the prefilter on several processes -------------------------------------------------------
+
+
+def test_prefilter_parts_give_the_single_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log cut into 20 kB parts searched by 3 workers: the same candidate events (lines,
+    line numbers, bytes) and the same warnings as one process, bad lines, a BOM and a last
+    line without its newline included; a worker that fails leaves its parts to the main
+    process."""
+    import sys
+
+    import rtlog.parts as parts_module
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from gen_session import generate
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    buf = io.BytesIO()
+    generate(buf, minutes=0.5, dialect="beta", envelope="none", seed=21)
+    lines = buf.getvalue().splitlines(keepends=True)
+    n = len(lines)
+    lines[0] = b"\xef\xbb\xbf" + lines[0]
+    for at, bad in ((n // 5, b"log text\n"), (n // 2, b'{"type":"response.done"\n'), (n * 4 // 5, b"\n")):
+        lines.insert(at, bad)
+    lines.append(b'{"type":"response.done","response":{"id":"r_last"}}')
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"".join(lines))
+    needles = TypeGlobs(["response.done"]).needles()
+    assert needles
+
+    def run(jobs: int) -> tuple[list[tuple[int, bytes]], list[str]]:
+        messages: list[str] = []
+        diag = Diagnostics(warn=messages.append)
+        (src,) = expand_sources([str(path)])
+        got = [(ev.line_no, ev.raw) for ev in selection.prefiltered_events(src, diag, needles, jobs=jobs)]
+        return got, messages
+
+    want = run(1)
+    assert len(want[0]) == 5 and want[0][-1][1].endswith(b'"r_last"}}') and len(want[1]) == 2  # the blank line is fine
+    monkeypatch.setattr(parts_module, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(parts_module, "SPLIT_PART_BYTES", 20_000)
+    scans = parts_module.start_parts(str(path), 4)
+    assert scans is not None and len(scans.children) == 3 and len(scans.starts) > 6
+    scans.close()
+    assert run(4) == want
+
+    def broken(*args: object) -> object:
+        raise RuntimeError("worker failed")
+
+    monkeypatch.setattr(selection, "_scan_part", broken)  # the forked workers inherit it
+    assert run(4) == want
