@@ -686,9 +686,10 @@ def cut_audio_payload(line: bytes, start_at: int = 0) -> tuple[dict[str, Any], s
     return None
 
 
-#: a bare audio line's digest: (type as recorded, decoded bytes, response_id, item_id,
-#: timestamp as recorded), each id and the timestamp as found in the line (any JSON value)
-AudioDigest = tuple[str, int, Any, Any, Any]
+#: an audio line's digest: (type as recorded, decoded bytes, response_id, item_id,
+#: timestamp in seconds or None): the ids as found in the event (any JSON value), the
+#: timestamp as `Event.timestamp` gives it
+AudioDigest = tuple[str, int, Any, Any, "float | None"]
 
 DIGEST_MIN_PAYLOAD = 64  # shorter payloads (placeholders, empty chunks) take the normal path
 # Bare audio lines as recorders write them: compact (orjson, JS) or Python's json.dumps.
@@ -697,20 +698,24 @@ _DIGEST_PREFIXES = (
     ((b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"'), OUTPUT_AUDIO_DELTA, b'"delta":', "delta"),
     ((b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"'), INPUT_AUDIO_APPEND, b'"audio":', "audio"),
 )  # fmt: skip
+#: the audio types a digest is made for, and the side that sends them
+_DIGEST_SIDES = {"response.audio.delta": SERVER, OUTPUT_AUDIO_DELTA: SERVER, INPUT_AUDIO_APPEND: CLIENT}
 
 
 def audio_digest(line: bytes) -> AudioDigest | None:
-    """What the commands need of a bare audio line, without building an Event: None unless
-    the line starts with its audio type and holds its own payload as strict base64 of at
-    least `DIGEST_MIN_PAYLOAD` characters (anything else — envelopes, escapes, whitespace,
-    other alphabets, placeholders — goes the normal way, which decides). The rest of the
-    line is parsed with the payload cut out, so the line is checked as JSON exactly as
-    `parse_line` would check it; an escape inside the payload fails the base64 check."""
+    """What the commands need of an audio line, without building an Event: None unless the
+    line holds one audio event whose own payload is strict base64 of at least
+    `DIGEST_MIN_PAYLOAD` characters (anything else — escapes, whitespace, other alphabets,
+    placeholders, a direction that contradicts the type — goes the normal way, which
+    decides). The rest of the line is parsed with the payload cut out, so the line is
+    checked as JSON exactly as `parse_line` would check it, and the fields are the ones
+    the Event would have. Bare lines that start with their type take a shorter way; other
+    key orders and recorders' envelopes go through `_from_object`."""
     for spec in _DIGEST_PREFIXES:
         if line.startswith(spec[0]):
             break
     else:
-        return None
+        return _any_audio_digest(line) if len(line) > _SPLICE_MIN else None
     _, t, needle, name = spec
     i = line.find(needle, 30)
     if i < 0:
@@ -724,7 +729,7 @@ def audio_digest(line: bytes) -> AudioDigest | None:
     end = line.find(b'"', start)
     if end - start < DIGEST_MIN_PAYLOAD or line.find(needle[:-1], end) >= 0:
         return None  # (end < 0 is caught here too)
-    size = b64_decoded_size(line[start:end])
+    size = b64_decoded_size(line[start:end])  # an escape inside the payload fails this check
     if size is None:
         return None
     try:
@@ -733,7 +738,29 @@ def audio_digest(line: bytes) -> AudioDigest | None:
         return None
     if type(d) is not dict or d.get(name) != "" or d.get("type") != t:
         return None  # not the event's own payload
-    return t, size, d.get("response_id"), d.get("item_id"), d.get("timestamp")
+    ts = d.get("timestamp")
+    return t, size, d.get("response_id"), d.get("item_id"), None if ts is None else parse_timestamp(ts)
+
+
+def _any_audio_digest(line: bytes) -> AudioDigest | None:
+    """`audio_digest` for a line that does not start with its audio type."""
+    cut = cut_audio_payload(line)
+    if cut is None:
+        return None
+    obj, key, start, end = cut
+    if end - start < DIGEST_MIN_PAYLOAD:
+        return None
+    size = b64_decoded_size(line[start:end])
+    if size is None:
+        return None
+    try:
+        ev = _from_object(obj, line, "", 0)
+    except BadLine:
+        return None
+    d = ev.data
+    if _DIGEST_SIDES.get(ev.type) != ev.direction or AUDIO_PAYLOAD_KEY.get(ev.kind) != key or d.get(key) != "":
+        return None
+    return ev.type, size, d.get("response_id"), d.get("item_id"), ev.timestamp
 
 
 def _parse_audio_line(line: bytes, source: str, line_no: int) -> Event | None:

@@ -32,7 +32,6 @@ from rtlog.events import (
     Event,
     Usage,
     _str,
-    parse_timestamp,
 )
 from rtlog.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.reader import Diagnostics, Source, read_events
@@ -314,7 +313,7 @@ class SummaryBuilder:
         self.negative_latencies = 0
         # events the fast path took, by type
         self._fast_counts = {INPUT_AUDIO_APPEND: 0, "response.audio.delta": 0, OUTPUT_AUDIO_DELTA: 0}
-        self._last_fast_ts: Any = None  # the timestamp (as recorded) of the last one that had one
+        self._last_fast_ts: float | None = None  # the timestamp of the last one that had one
         self._last_fast_no = 0
         self.first_ts_line = 0
         self.timed = 0
@@ -510,12 +509,10 @@ class SummaryBuilder:
             self._last_fast_ts = ts
             self._last_fast_no = line_no
             self.timed += 1
-            p = parse_timestamp(ts)
-            if p is not None:
-                if p < self.min_ts:
-                    self.min_ts = p
-                if p > self.max_ts:
-                    self.max_ts = p
+            if ts < self.min_ts:
+                self.min_ts = ts
+            if ts > self.max_ts:
+                self.max_ts = ts
         elif not self.seen_event:
             self.seen_event = True  # the log's first event, without a time
         self.last_event_line = line_no
@@ -545,10 +542,8 @@ class SummaryBuilder:
             dirs[CLIENT if t == INPUT_AUDIO_APPEND else SERVER] += n
             self.events += n
         # the span ends at the last timestamp: maybe on a line the fast path took
-        if self._last_fast_no > self.last_ts_line:
-            ts = parse_timestamp(self._last_fast_ts)
-            if ts is not None:
-                self.last_ts = ts
+        if self._last_fast_no > self.last_ts_line and self._last_fast_ts is not None:
+            self.last_ts = self._last_fast_ts
         s = Summary(self.source, lines=self.lines, events=self.events, malformed=malformed)
         s.event_counts = counts
         s.directions = dirs

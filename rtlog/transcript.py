@@ -40,7 +40,6 @@ from rtlog.events import (
     _dict,
     _int,
     _str,
-    parse_timestamp,
 )
 from rtlog.reader import Diagnostics, FastPath, Source, read_events
 from rtlog.session import SessionConfig, SessionTracker
@@ -272,8 +271,6 @@ class TranscriptBuilder:
         """`feed` for a bare audio line's digest (the reader's fast path): audio only moves
         the timeline, from the same fields the Event would give."""
         t, nbytes, rid, item, ts = info
-        if ts is not None:
-            ts = parse_timestamp(ts)
         if t == INPUT_AUDIO_APPEND:
             self.timeline.user_audio_at(ts, nbytes)
         else:
