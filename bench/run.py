@@ -57,7 +57,7 @@ class Goal:
 @dataclass
 class Case:
     name: str
-    kind: str  # "baseline" or "rtlog"
+    kind: str  # "baseline", "rtlog", or "one-cpu" (rtlog held to one process: shown, not judged)
     argv: Callable[["Ctx"], list[str]]
     desc: str
     needs: tuple[str, ...] = ()  # baselines this case is compared with
@@ -294,6 +294,17 @@ def build_cases(env_none: bool) -> list[Case]:
              "rtlog transcript FILE --format json", needs=("orjson-loop",),
              goals=[_ratio_le("transcript-json", "orjson-loop", 1.3), _rss("transcript-json")],
              verify=_verify_json),
+        # the same commands held to one process (-j 1): what a 1-CPU machine gets; not judged
+        Case("summary-1cpu", "one-cpu", rt("summary", "{F}", "-j", "1"), "rtlog summary FILE -j 1",
+             needs=("orjson-loop", "jq-uniq"),
+             goals=[_ratio_le("summary-1cpu", "orjson-loop", 1.3), _faster_ge("summary-1cpu", "jq-uniq", 4)]),
+        Case("filter-1cpu", "one-cpu", rt("filter", "{F}", "-t", "response.done", "-j", "1"),
+             "rtlog filter FILE -t response.done -j 1", needs=("jq-select", "grep-file"),
+             goals=[_faster_ge("filter-1cpu", "jq-select", 8), _ratio_le("filter-1cpu", "grep-file", 5)],
+             verify=_verify_filter),
+        Case("transcript-1cpu", "one-cpu", rt("transcript", "{F}", "-j", "1"), "rtlog transcript FILE -j 1",
+             needs=("orjson-loop",), goals=[_ratio_le("transcript-1cpu", "orjson-loop", 1.3)],
+             verify=_verify_transcript),
         Case("extract-audio", "rtlog",
              lambda c: [c.py, "-m", "rtlog", "extract-audio", c.file, "-o", c.out("extract.wav")],
              "rtlog extract-audio FILE -o OUT.wav", needs=("audio-loop",),
@@ -454,6 +465,8 @@ def build_rows(cases: list[Case], res: dict[str, Result], size: int) -> tuple[li
         evaluable = [v for v in verdicts if v is not None]
         if case.kind == "baseline":
             verdict = "baseline"
+        elif case.kind == "one-cpu":
+            verdict = "info"
         elif not evaluable:
             verdict = "n/a"
         elif all(evaluable):

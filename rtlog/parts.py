@@ -1,14 +1,22 @@
-"""One big plain log on several CPUs: the file is cut at line starts into parts, and a
-forked worker digests each part but the first while the main process reads the first.
+"""One big plain log on several CPUs: the file is cut at line starts into parts that
+forked workers digest while the main process reads; the main process takes the parts in
+order, so the result is a single pass's.
 
-A worker reads its part line by line and keeps, for every line, where it is (offset and
-length) and, for a bare audio line, its `events.audio_digest` (the expensive part of an
-audio line: the base64 check and the JSON around the payload). The main process then
-takes the parts in order: it hands each digest to the consumer's fast path and reads
-back by offset (`os.pread`) only the other lines (~5% of the bytes) and the audio lines
-the consumer declines, which it parses as usual. So the events, their order, their line
-numbers and the bad-line reports are exactly a single pass's. A worker that fails leaves
-its part to the main process; a file that shrinks meanwhile is an error.
+A digest of a part keeps, for every line, where it is (offset and length) and, for an
+audio line, its `events.audio_digest` (the expensive part of an audio line: the base64
+check and the JSON around the payload). The main process hands each digest to the
+consumer's fast path and reads back by offset (`os.pread`) only the other lines (~5% of
+the bytes) and the audio lines the consumer declines, which it parses as usual. So the
+events, their order, their line numbers and the bad-line reports are exactly a single
+pass's.
+
+Who does which part is decided as the run goes, so no split has to be tuned to the log
+or the machine: every process claims parts in order (a lock on byte k of a shared file
+claims part k) and does them; the main process reads its first part itself, then for
+each part in turn takes the worker's digest, or, if nobody has claimed the part yet,
+reads it itself; while it waits for a worker it digests later parts nobody has claimed.
+A worker that fails leaves its parts to the main process; a file that shrinks meanwhile
+is an error.
 
 Used by `reader.read_events(jobs=…)` when a consumer has an audio fast path, and by
 filter's prefilter (`selection`), whose workers look for the needles instead.
@@ -27,10 +35,9 @@ from typing import Any
 from rtlog.events import audio_digest
 
 SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
-SPLIT_PART_BYTES = 8 * 1024 * 1024  # parts after the main process's: small, so its wait for the first is short
-#: the main process's share of the bytes against one worker's (1): it also parses every
-#: other line and takes the workers' digests (tuned on 2 CPUs with the 1-hour bench log)
-MAIN_SHARE = 0.45
+SPLIT_PART_BYTES = 4 * 1024 * 1024  # small parts: a wait for one is short, the claims even out
+_MAIN = 255  # the claim byte of a part the main process took
+_WAIT_OWNER = 2.0  # seconds to wait for a claimant to say who it is before doing the part here
 _COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
 
 #: a line of a part: (index in the part, offset, length) or, for a bare audio line,
@@ -77,43 +84,121 @@ def digest_part(path: str, start: int, end: int) -> PartDigest:
 
 
 class PartScans:
-    """Forked workers digesting the parts after the first: worker w takes parts w, w + W,
-    w + 2W, … in turn and sends each digest as soon as it is done, so the main process can
-    take part k (`collect(k)`) while the workers go on with the next ones."""
+    """The parts after the main process's first and the workers that digest them (see the
+    module doc). `collect(k)` gives part k's digest, or None: read the part yourself."""
 
     def __init__(self, path: str, size: int, starts: list[int], workers: int, digest: Digest) -> None:
+        import mmap
+        import tempfile
+
+        self.path = path
         self.size = size
         self.starts = starts
         self.ends = [*starts[1:], 1 << 62]  # the last part: to the end of the file
-        self.children: list[tuple[int, int]] = []
+        self.digest = digest
+        self.claims = mmap.mmap(-1, len(starts))  # shared with the workers: 0, a worker's number, or _MAIN
+        self._locks = tempfile.TemporaryFile()  # byte k locked = part k claimed (unlinked: nothing left behind)
+        self._made: dict[int, PartDigest] = {}  # parts this process digested ahead
         self._broken: set[int] = set()
-        for w in range(min(workers, len(starts))):
+        self.children: list[tuple[int, int]] = []
+        for w in range(min(workers, len(starts), _MAIN - 1)):
             r, wfd = os.pipe()
             _widen(wfd)
             pid = os.fork()
             if pid == 0:  # the worker: never returns
                 os.close(r)
-                _work(digest, path, wfd, [(starts[k], self.ends[k]) for k in range(w, len(starts), workers)])
+                self._work(w + 1, wfd)
             os.close(wfd)
             self.children.append((pid, r))
 
-    def collect(self, index: int) -> PartDigest | None:
-        """What a worker found in part `index` + 1, or None if it failed (then it is left
-        to the main process, as are that worker's later parts)."""
+    def _claim(self, k: int) -> bool:
+        import fcntl
+
+        try:
+            fcntl.lockf(self._locks.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB, 1, k)
+        except OSError:
+            return False
+        return True
+
+    def _work(self, me: int, out: int) -> None:
+        """A worker's life: claim the parts nobody has claimed, in order, and send each
+        digest as soon as it is done (its size, its part number, its pickle)."""
         import pickle
 
-        w = index % len(self.children)
-        if w in self._broken:
+        code = 1
+        try:
+            for k in range(len(self.starts)):
+                if self.claims[k] or not self._claim(k):
+                    continue
+                self.claims[k] = me
+                data = pickle.dumps(self.digest(self.path, self.starts[k], self.ends[k]), protocol=pickle.HIGHEST_PROTOCOL)
+                view = memoryview(len(data).to_bytes(8, "little") + k.to_bytes(4, "little") + data)
+                while view:
+                    view = view[os.write(out, view) :]
+            code = 0
+        finally:
+            os._exit(code)
+
+    def collect(self, k: int) -> PartDigest | None:
+        """Part k's digest, or None when the caller is to read the part itself (nobody had
+        claimed it, or its worker failed)."""
+        made = self._made.pop(k, None)
+        if made is not None:
+            return made
+        owner = self.claims[k]
+        if owner == 0:
+            if self._claim(k):
+                self.claims[k] = _MAIN
+                return None
+            owner = self._owner(k)
+        if owner == _MAIN or owner - 1 in self._broken:
             return None
-        r = self.children[w][1]
-        head = _read_exactly(r, 8)
-        data = _read_exactly(r, int.from_bytes(head, "little")) if len(head) == 8 else b""
-        part = None
-        if data:
+        r = self.children[owner - 1][1]
+        self._digest_ahead(k, r)
+        return self._receive(owner - 1, k)
+
+    def _owner(self, k: int) -> int:
+        """Who claimed part k (a worker is between its claim and saying so)."""
+        import time
+
+        deadline = time.monotonic() + _WAIT_OWNER
+        while not self.claims[k]:
+            if time.monotonic() > deadline:
+                self.claims[k] = _MAIN  # (its digest, should it come, is passed over)
+                return _MAIN
+            time.sleep(0)
+        return self.claims[k]
+
+    def _digest_ahead(self, k: int, r: int) -> None:
+        """While part k's worker is not done: digest later parts nobody has claimed."""
+        import select
+
+        while not select.select([r], [], [], 0)[0]:
+            m = self.claims.find(b"\x00", k + 1)
+            if m < 0 or not self._claim(m):
+                return
+            self.claims[m] = _MAIN
             try:
-                part = pickle.loads(data)
-            except Exception:  # noqa: BLE001 - a worker's garbage: the main process reads the part itself
-                part = None
+                self._made[m] = self.digest(self.path, self.starts[m], self.ends[m])
+            except Exception:  # noqa: BLE001 - left to be read in its turn, which reports what is wrong
+                return
+
+    def _receive(self, w: int, k: int) -> PartDigest | None:
+        import pickle
+
+        r = self.children[w][1]
+        while True:
+            head = _read_exactly(r, 12)
+            data = _read_exactly(r, int.from_bytes(head[:8], "little")) if len(head) == 12 else b""
+            if not data:
+                self._broken.add(w)
+                return None
+            if int.from_bytes(head[8:], "little") == k:
+                break  # (an earlier frame: a part this process did itself, see `_owner`)
+        try:
+            part = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - a worker's garbage: the caller reads the part itself
+            part = None
         if type(part) is not PartDigest:
             self._broken.add(w)
             return None
@@ -130,22 +215,10 @@ class PartScans:
                 with contextlib.suppress(OSError):
                     os.close(r)
         self.children = [(0, -1)] * len(self.children)
-
-
-def _work(digest: Digest, path: str, out: int, parts: list[tuple[int, int]]) -> None:
-    """A worker's life: digest its parts in order, each sent as a length and a pickle."""
-    import pickle
-
-    code = 1
-    try:
-        for start, end in parts:
-            data = pickle.dumps(digest(path, start, end), protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(len(data).to_bytes(8, "little") + data)
-            while view:
-                view = view[os.write(out, view) :]
-        code = 0
-    finally:
-        os._exit(code)
+        self._made.clear()
+        with contextlib.suppress(OSError, ValueError):
+            self._locks.close()
+            self.claims.close()
 
 
 def _widen(fd: int) -> None:
@@ -176,11 +249,10 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def start_parts(path: str, jobs: int, digest: Digest | None = None, main_share: float = MAIN_SHARE) -> PartScans | None:
+def start_parts(path: str, jobs: int, digest: Digest | None = None) -> PartScans | None:
     """Workers for a big plain file when there are CPUs to spare (`jobs`: processes,
-    0 = one per CPU, 1 = none), else None. `digest(path, start, end)` is what a worker
-    does with a part (`digest_part` unless given); `main_share`: the main process's share
-    of the bytes against one worker's."""
+    0 = one per CPU, 1 = none), else None. `digest(path, start, end)` is what is done with
+    a part ahead of its turn (`digest_part` unless given)."""
     if not hasattr(os, "fork") or jobs == 1:
         return None
     try:
@@ -194,8 +266,7 @@ def start_parts(path: str, jobs: int, digest: Digest | None = None, main_share: 
         with open(path, "rb") as f:
             if f.read(6).startswith(_COMPRESSED):
                 return None  # compressed: no random access
-            # the main process takes a smaller share of the bytes (it also parses the rest)
-            at = int(size * main_share / (main_share + workers))
+            at = SPLIT_PART_BYTES  # the main process's first part
             starts: list[int] = []
             while at < size:
                 f.seek(at)

@@ -602,7 +602,7 @@ def prefiltered_events(
 
         from rtlog import parts
 
-        scans = parts.start_parts(src.path, jobs, digest=partial(_scan_part, needles=scan.needles), main_share=1.0)
+        scans = parts.start_parts(src.path, jobs, digest=partial(_scan_part, needles=scan.needles))
     try:
         with open_source(src, stdin) as fp:
             if fp.peek(3)[:3] == BOM:  # type: ignore[attr-defined]
@@ -785,10 +785,12 @@ def select(
     stdin: BinaryIO | None = None,
     observe: Callable[[Event], None] | None = None,
     max_count: int | None = None,
+    jobs: int = 0,
 ) -> Iterator[Event]:
     """The selected events of `sources` in order (with `invert`, the others), at most
     `max_count`; reading stops as soon as nothing more can be selected. `observe` sees
-    every event (so it turns the prefilter off); `follow` reads the source as it grows.
+    every event (so it turns the prefilter off); `follow` reads the source as it grows;
+    `jobs`: processes for the prefilter on a big plain file (0 = one per CPU).
     With `diag.strict` every line is parsed (no prefilter), so the first bad line is fatal
     wherever it is, exactly as in a full read."""
     if max_count is not None and max_count <= 0:
@@ -799,7 +801,7 @@ def select(
     for src in sources:
         selector.start(src.name)
         if needles:
-            events = prefiltered_events(src, diag, needles, stdin=stdin)
+            events = prefiltered_events(src, diag, needles, stdin=stdin, jobs=jobs)
         else:
             events = read_events(src, diag, follow=follow, stdin=stdin)
         for ev in events:

@@ -80,6 +80,8 @@ def filter_command(
         "'\\[trimmed: 4800 bytes]' (implies jsonl).")] = False,
     line_buffered: Annotated[bool, typer.Option("--line-buffered",
         help="Flush after every line (automatic on a terminal and with --follow).")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, show_default=False,
+        help="Processes that search one big file for the type or id (0 = one per CPU; 1 = this one only).")] = 0,
     strict: Strict = False,
 ) -> None:  # fmt: skip
     """Select events and write them out (grep for realtime logs). Exit 0 if something matched, 1 if not.
@@ -99,7 +101,7 @@ def filter_command(
     pretty = not count and (fmt is Format.pretty or (fmt is Format.auto and terminal and not strip_audio))
     view = PrettyView(output.console().width, show_source=len(sources) > 1) if pretty else None
     events = selection.select(
-        sources, selector, diag, follow=follow, max_count=max_count, observe=view.observe if view else None
+        sources, selector, diag, follow=follow, max_count=max_count, observe=view.observe if view else None, jobs=jobs
     )
     try:
         if count:
