@@ -597,6 +597,8 @@ def parse_timestamp(v: Any) -> float | None:
     else → None."""
     if type(v) is str:
         s = v.strip()
+        if ":" in s:  # ISO 8601 or a time of day (never a number): skip the failing float()
+            return _parse_time_text(s)
         try:
             v = int(s) if s.isdigit() else float(s)
         except ValueError:
@@ -838,9 +840,11 @@ def _find_payload(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
 
 def _envelope_direction(obj: dict[str, Any]) -> str | None:
     for k in DIRECTION_KEYS:
-        d = direction_word(obj.get(k))
-        if d:
-            return d
+        v = obj.get(k)
+        if v is not None:
+            d = direction_word(v)
+            if d:
+                return d
     return None
 
 

@@ -37,6 +37,7 @@ from rtlog.events import audio_digest
 SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
 SPLIT_PART_BYTES = 4 * 1024 * 1024  # small parts: a wait for one is short, the claims even out
 _MAIN = 255  # the claim byte of a part the main process took
+_AHEAD = 8  # parts the main process digests ahead at most (memory: a digest is ~2.5 % of its part)
 _WAIT_OWNER = 2.0  # seconds to wait for a claimant to say who it is before doing the part here
 _COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
 
@@ -170,10 +171,11 @@ class PartScans:
         return self.claims[k]
 
     def _digest_ahead(self, k: int, r: int) -> None:
-        """While part k's worker is not done: digest later parts nobody has claimed."""
+        """While part k's worker is not done: digest later parts nobody has claimed (up to
+        `_AHEAD` of them held at once)."""
         import select
 
-        while not select.select([r], [], [], 0)[0]:
+        while len(self._made) < _AHEAD and not select.select([r], [], [], 0)[0]:
             m = self.claims.find(b"\x00", k + 1)
             if m < 0 or not self._claim(m):
                 return
