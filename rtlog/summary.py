@@ -300,6 +300,9 @@ class SummaryBuilder:
         self.responses: dict[str, str | None] = {}  # id → final status (None: no response.done yet)
         self.response_lines: dict[str, int] = {}
         self.anonymous_done: list[str | None] = []
+        self.done_usage: dict[str, tuple[bool, int]] = {}  # response → (its usage counted, session)
+        self.repeated_done = 0  # response.done events for a response that already had one
+        self.repeated_done_line = 0
         self.no_usage = 0
         self.usage = Usage()
         self.session_usage: dict[int, Usage] = {}
@@ -410,13 +413,34 @@ class SummaryBuilder:
         if resp is None:
             return
         status = resp.status or "other"
+        index = self.tracker.current.index
+        count = True
         if resp.id is None:
             self.anonymous_done.append(status)
         else:
             self.responses[resp.id] = status
             self.response_lines.setdefault(resp.id, ev.line_no)
-        index = self.tracker.current.index
-        if resp.usage is None:
+            seen = self.done_usage.get(resp.id)
+            if seen is not None:  # the same response.done again (a relay or recorder that logs it twice)
+                self.repeated_done += 1
+                self.repeated_done_line = self.repeated_done_line or ev.line_no
+                had_usage, first_index = seen
+                if had_usage or resp.usage is None:
+                    count = False  # its usage is counted once
+                else:  # the first had none: this one's usage counts instead
+                    self.no_usage -= 1
+                    left = self.session_no_usage[first_index] - 1
+                    if left:
+                        self.session_no_usage[first_index] = left
+                    else:
+                        del self.session_no_usage[first_index]
+                    self.done_usage[resp.id] = (True, first_index)
+                    index = first_index
+            else:
+                self.done_usage[resp.id] = (resp.usage is not None, index)
+        if not count:
+            pass
+        elif resp.usage is None:
             self.no_usage += 1
             self.session_no_usage[index] = self.session_no_usage.get(index, 0) + 1
         else:
@@ -683,6 +707,11 @@ class SummaryBuilder:
             w.append(f"{_n(len(unfinished), 'response')} never got a response.done (first: {first}, line {self.response_lines[first]})")
         for c in s.calls_without_output:
             w.append(f"function call {c['name'] or '(unnamed)'} ({c['call_id']}, line {c['line']}) never got an output item")
+        if self.repeated_done:
+            w.append(
+                f"{_n(self.repeated_done, 'repeated response.done')} for a response that already had one "
+                f"(first at line {self.repeated_done_line}): its usage is counted once"
+            )
         if self.no_usage:
             w.append(f"{_n(self.no_usage, 'response.done')} without usage: token totals and cost cover the others only")
         for side, a in (("user input", s.audio_in), ("assistant", s.audio_out)):

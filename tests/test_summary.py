@@ -561,3 +561,17 @@ def test_a_failed_worker_leaves_its_part_to_the_main_process(tmp_path: Path, mon
 
     monkeypatch.setattr(parts_module, "digest_part", broken)  # the forked workers inherit it
     assert summarize_source(expand_sources([str(path)])[0], Diagnostics(), jobs=3).as_json() == want
+
+
+def test_a_repeated_response_done_counts_its_usage_once(tmp_path: Path) -> None:
+    """A relay or recorder that logs a response.done twice: the response, its usage and its
+    cost once, and a warning; a repeat that brings the usage the first lacked counts it."""
+    usage = {"total_tokens": 30, "input_tokens": 20, "output_tokens": 10,
+             "input_token_details": {"text_tokens": 20}, "output_token_details": {"text_tokens": 10}}  # fmt: skip
+    done = lambda rid, u: {"type": "response.done", "event_id": "e", "response": {"id": rid, "status": "completed", "usage": u}}  # noqa: E731
+    s = run(tmp_path, [session(), done("r1", usage), done("r1", usage), done("r2", None), done("r2", usage), done("r3", usage)])
+    assert s["responses"]["total"] == 3 and s["responses"]["completed"] == 3
+    assert s["usage"]["total_tokens"] == 90 and s["usage"]["input_tokens"] == 60  # r1, r2 (from its repeat), r3
+    assert s["responses_without_usage"] == 0
+    assert s["cost_usd"] == round(3 * (20 * 4 + 10 * 16) / 1e6, 6)
+    assert "2 repeated response.dones for a response that already had one (first at line 3): its usage is counted once" in s["warnings"]
