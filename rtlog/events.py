@@ -707,9 +707,9 @@ _DIGEST_SIDES = {"response.audio.delta": SERVER, OUTPUT_AUDIO_DELTA: SERVER, INP
 def audio_digest(line: bytes) -> AudioDigest | None:
     """What the commands need of an audio line, without building an Event: None unless the
     line holds one audio event whose own payload is strict base64 of at least
-    `DIGEST_MIN_PAYLOAD` characters (anything else — escapes, whitespace, other alphabets,
-    placeholders, a direction that contradicts the type — goes the normal way, which
-    decides). The rest of the line is parsed with the payload cut out, so the line is
+    `DIGEST_MIN_PAYLOAD` characters, and, for assistant audio, string `response_id` and
+    `item_id` (anything else — escapes, whitespace, other alphabets, placeholders, ids
+    elsewhere, a direction that contradicts the type — goes the normal way, which decides). The rest of the line is parsed with the payload cut out, so the line is
     checked as JSON exactly as `parse_line` would check it, and the fields are the ones
     the Event would have. Bare lines that start with their type take a shorter way; other
     key orders and recorders' envelopes go through `_from_object`."""
@@ -740,8 +740,11 @@ def audio_digest(line: bytes) -> AudioDigest | None:
         return None
     if type(d) is not dict or d.get(name) != "" or d.get("type") != t:
         return None  # not the event's own payload
+    rid, item = d.get("response_id"), d.get("item_id")
+    if name == "delta" and (type(rid) is not str or type(item) is not str):
+        return None  # ids elsewhere (`response.id`, `item.id`) or of another type: as an Event
     ts = d.get("timestamp")
-    return t, size, d.get("response_id"), d.get("item_id"), None if ts is None else parse_timestamp(ts)
+    return t, size, rid, item, None if ts is None else parse_timestamp(ts)
 
 
 def _any_audio_digest(line: bytes) -> AudioDigest | None:
@@ -762,7 +765,10 @@ def _any_audio_digest(line: bytes) -> AudioDigest | None:
     d = ev.data
     if _DIGEST_SIDES.get(ev.type) != ev.direction or AUDIO_PAYLOAD_KEY.get(ev.kind) != key or d.get(key) != "":
         return None
-    return ev.type, size, d.get("response_id"), d.get("item_id"), ev.timestamp
+    rid, item = d.get("response_id"), d.get("item_id")
+    if key == "delta" and (type(rid) is not str or type(item) is not str):
+        return None
+    return ev.type, size, rid, item, ev.timestamp
 
 
 def _parse_audio_line(line: bytes, source: str, line_no: int) -> Event | None:

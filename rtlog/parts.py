@@ -15,8 +15,11 @@ or the machine: every process claims parts in order (a lock on byte k of a share
 claims part k) and does them; the main process reads its first part itself, then for
 each part in turn takes the worker's digest, or, if nobody has claimed the part yet,
 reads it itself; while it waits for a worker it digests later parts nobody has claimed.
-A worker that fails leaves its parts to the main process; a file that shrinks meanwhile
-is an error.
+Every process reads the one open file (`os.pread` on the descriptor the main process
+opened), so a log renamed or replaced meanwhile is not mixed in. A worker that fails,
+or is much slower than the main process, leaves its parts to the main process; a file
+that shrinks meanwhile is an error; workers that cannot be started leave the whole file
+to a single pass.
 
 Used by `reader.read_events(jobs=…)` when a consumer has an audio fast path, and by
 filter's prefilter (`selection`), whose workers look for the needles instead.
@@ -25,12 +28,15 @@ filter's prefilter (`selection`), whose workers look for the needles instead.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import pickle
 import signal
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from rtlog.events import audio_digest
 
@@ -39,10 +45,14 @@ SPLIT_PART_BYTES = 4 * 1024 * 1024  # small parts: a wait for one is short, the 
 _MAIN = 255  # the claim byte of a part the main process took
 _AHEAD = 8  # parts the main process digests ahead at most (memory: a digest is ~2.5 % of its part)
 _WAIT_OWNER = 2.0  # seconds to wait for a claimant to say who it is before doing the part here
+#: how long the main process waits for a worker's part, in multiples of the time it takes
+#: itself to digest one, before it does the part here (a worker starved of CPU or stopped)
+_SLOW_WORKER = 4.0
+_FIRST_DIGEST_TIME = 0.25  # seconds a part is taken to need here until one is measured (a 4 MB part: ~0.03)
 _COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
 
-#: a line of a part: (index in the part, offset, length) or, for a bare audio line,
-#: (index, offset, length, digest)
+#: a line of a part: (index in the part, offset, length) or, for an audio line,
+#: (index, offset, length, digest); filter's entries carry whether the line is a candidate
 Entry = tuple[Any, ...]
 
 
@@ -54,63 +64,121 @@ class PartDigest:
     good: int = 0  # lines a worker found well-formed and of no interest (filter's prefilter)
 
 
-#: what a worker does with a part: (path, start, end) → its digest
-Digest = Callable[[str, int, int], "PartDigest"]
+#: what is done with a part ahead of its turn: (file descriptor, start, end) → its digest
+Digest = Callable[[int, int, int], "PartDigest"]
 
 
-def digest_part(path: str, start: int, end: int) -> PartDigest:
+_buffer = bytearray()  # this process's buffer for the part being digested (reused: no fresh pages per part)
+
+
+def read_part(fd: int, start: int, end: int) -> memoryview:
+    """The bytes of [start, end) of the file (to its end if `end` is past it), read with
+    `os.preadv` (the descriptor's offset is the main process's, shared with the workers)
+    into a buffer that is reused: the view is valid until the next call."""
+    global _buffer
+    size = end - start
+    n = 0
+    while n < size:
+        if n == len(_buffer):
+            try:
+                _buffer.extend(bytes(max(min(size, SPLIT_PART_BYTES + (1 << 16)) - n, len(_buffer), 1 << 16)))
+            except BufferError:  # (a view of it is still held somewhere)
+                _buffer = _buffer + bytes(max(len(_buffer), 1 << 16))
+        view = memoryview(_buffer)
+        got = _preadv(fd, view[n : min(len(_buffer), size)], start + n)
+        view.release()
+        if not got:
+            break
+        n += got
+    return memoryview(_buffer)[:n]
+
+
+def _preadv(fd: int, into: memoryview, at: int) -> int:
+    try:
+        return os.preadv(fd, [into], at)
+    except AttributeError:  # (no preadv here)
+        b = os.pread(fd, len(into), at)
+        into[: len(b)] = b
+        return len(b)
+
+
+def digest_part(fd: int, start: int, end: int) -> PartDigest:
     """The lines that start in [start, end) of a file, digested (see the module doc)."""
+    view = read_part(fd, start, end)
+    n = len(view)
+    find = _buffer.find
     entries: list[Entry] = []
     add = entries.append
     same: dict[Any, Any] = {}  # ids seen: one object each, so the pickle holds each once
-    pos = start
+    pos = 0
     i = 0
-    with open(path, "rb", buffering=1 << 20) as f:
-        f.seek(start)
-        for line in f:
-            if pos >= end:
-                break
-            n = len(line)
-            info = audio_digest(line)
-            if info is None:
-                add((i, pos, n))
-            else:
-                t, nbytes, rid, item, ts = info
-                rid = same.setdefault(rid, rid) if type(rid) is str else rid
-                item = same.setdefault(item, item) if type(item) is str else item
-                add((i, pos, n, (t, nbytes, rid, item, ts)))
-            pos += n
-            i += 1
-    return PartDigest(i, pos, entries)
+    while pos < n:
+        e = find(b"\n", pos, n) + 1 or n
+        line = view[pos:e].tobytes()
+        info = audio_digest(line)
+        if info is None:
+            add((i, start + pos, e - pos))
+        else:
+            t, nbytes, rid, item, ts = info
+            rid = same.setdefault(rid, rid) if type(rid) is str else rid
+            item = same.setdefault(item, item) if type(item) is str else item
+            add((i, start + pos, e - pos, (t, nbytes, rid, item, ts)))
+        pos = e
+        i += 1
+    view.release()
+    return PartDigest(i, start + n, entries)
 
 
 class PartScans:
     """The parts after the main process's first and the workers that digest them (see the
     module doc). `collect(k)` gives part k's digest, or None: read the part yourself."""
 
-    def __init__(self, path: str, size: int, starts: list[int], workers: int, digest: Digest) -> None:
+    def __init__(self, fd: int, size: int, starts: list[int], workers: int, digest: Digest) -> None:
         import mmap
         import tempfile
 
-        self.path = path
+        self.fd = fd
         self.size = size
         self.starts = starts
         self.ends = [*starts[1:], 1 << 62]  # the last part: to the end of the file
         self.digest = digest
-        self.claims = mmap.mmap(-1, len(starts))  # shared with the workers: 0, a worker's number, or _MAIN
-        self._locks = tempfile.TemporaryFile()  # byte k locked = part k claimed (unlinked: nothing left behind)
+        self.children: list[tuple[int, int]] = []
         self._made: dict[int, PartDigest] = {}  # parts this process digested ahead
         self._broken: set[int] = set()
-        self.children: list[tuple[int, int]] = []
-        for w in range(min(workers, len(starts), _MAIN - 1)):
-            r, wfd = os.pipe()
-            _widen(wfd)
+        self._digest_time = 0.0  # this process's latest time to digest a part (0: none yet)
+        self.claims = mmap.mmap(-1, len(starts))  # shared with the workers: 0, a worker's number, or _MAIN
+        self._locks = tempfile.TemporaryFile()  # byte k locked = part k claimed (unlinked: nothing left behind)
+        try:
+            for w in range(min(workers, len(starts), _MAIN - 1)):
+                self._fork(w + 1)
+        except BaseException:
+            self.close()
+            raise
+
+    def _fork(self, me: int) -> None:
+        r, wfd = os.pipe()
+        _widen(wfd)
+        stop = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # no signal between fork and the worker's own handlers
+        try:
             pid = os.fork()
             if pid == 0:  # the worker: never returns
-                os.close(r)
-                self._work(w + 1, wfd)
+                try:
+                    for sig in stop:
+                        signal.signal(sig, signal.SIG_DFL)  # Ctrl-C ends a worker quietly
+                    os.close(r)
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
+                    self._work(me, wfd)
+                finally:
+                    os._exit(1)
+        except BaseException:
+            os.close(r)
             os.close(wfd)
-            self.children.append((pid, r))
+            raise
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stop)
+        os.close(wfd)
+        self.children.append((pid, r))
 
     def _claim(self, k: int) -> bool:
         import fcntl
@@ -124,15 +192,13 @@ class PartScans:
     def _work(self, me: int, out: int) -> None:
         """A worker's life: claim the parts nobody has claimed, in order, and send each
         digest as soon as it is done (its size, its part number, its pickle)."""
-        import pickle
-
         code = 1
         try:
             for k in range(len(self.starts)):
                 if self.claims[k] or not self._claim(k):
                     continue
                 self.claims[k] = me
-                data = pickle.dumps(self.digest(self.path, self.starts[k], self.ends[k]), protocol=pickle.HIGHEST_PROTOCOL)
+                data = pickle.dumps(self.digest(self.fd, self.starts[k], self.ends[k]), protocol=pickle.HIGHEST_PROTOCOL)
                 view = memoryview(len(data).to_bytes(8, "little") + k.to_bytes(4, "little") + data)
                 while view:
                     view = view[os.write(out, view) :]
@@ -142,7 +208,7 @@ class PartScans:
 
     def collect(self, k: int) -> PartDigest | None:
         """Part k's digest, or None when the caller is to read the part itself (nobody had
-        claimed it, or its worker failed)."""
+        claimed it, its worker failed, or it is far slower than this process)."""
         made = self._made.pop(k, None)
         if made is not None:
             return made
@@ -154,14 +220,13 @@ class PartScans:
             owner = self._owner(k)
         if owner == _MAIN or owner - 1 in self._broken:
             return None
-        r = self.children[owner - 1][1]
-        self._digest_ahead(k, r)
-        return self._receive(owner - 1, k)
+        w = owner - 1
+        if not self._wait(k, self.children[w][1]):
+            return None  # (its frame, when it comes, is passed over)
+        return self._receive(w, k)
 
     def _owner(self, k: int) -> int:
         """Who claimed part k (a worker is between its claim and saying so)."""
-        import time
-
         deadline = time.monotonic() + _WAIT_OWNER
         while not self.claims[k]:
             if time.monotonic() > deadline:
@@ -170,24 +235,35 @@ class PartScans:
             time.sleep(0)
         return self.claims[k]
 
-    def _digest_ahead(self, k: int, r: int) -> None:
-        """While part k's worker is not done: digest later parts nobody has claimed (up to
-        `_AHEAD` of them held at once)."""
+    def _wait(self, k: int, r: int) -> bool:
+        """Wait for part k's worker to send it, digesting later parts nobody has claimed
+        meanwhile (up to `_AHEAD` of them held at once). False: it takes too long (more
+        than `_SLOW_WORKER` times what a part takes here): do part k here."""
         import select
 
-        while len(self._made) < _AHEAD and not select.select([r], [], [], 0)[0]:
-            m = self.claims.find(b"\x00", k + 1)
-            if m < 0 or not self._claim(m):
-                return
-            self.claims[m] = _MAIN
-            try:
-                self._made[m] = self.digest(self.path, self.starts[m], self.ends[m])
-            except Exception:  # noqa: BLE001 - left to be read in its turn, which reports what is wrong
-                return
+        waited = 0.0
+        while True:
+            if select.select([r], [], [], 0)[0]:
+                return True
+            m = self.claims.find(b"\x00", k + 1) if len(self._made) < _AHEAD else -1
+            if m >= 0 and self._claim(m):
+                self.claims[m] = _MAIN
+                t0 = time.perf_counter()
+                try:
+                    self._made[m] = self.digest(self.fd, self.starts[m], self.ends[m])
+                except Exception:  # noqa: BLE001 - left to be read in its turn, which reports what is wrong
+                    pass
+                self._digest_time = time.perf_counter() - t0
+                continue
+            step = (self._digest_time or _FIRST_DIGEST_TIME) * _SLOW_WORKER - waited
+            if step <= 0:
+                return False
+            t0 = time.perf_counter()
+            if select.select([r], [], [], step)[0]:
+                return True
+            waited += time.perf_counter() - t0
 
     def _receive(self, w: int, k: int) -> PartDigest | None:
-        import pickle
-
         r = self.children[w][1]
         while True:
             head = _read_exactly(r, 12)
@@ -196,7 +272,7 @@ class PartScans:
                 self._broken.add(w)
                 return None
             if int.from_bytes(head[8:], "little") == k:
-                break  # (an earlier frame: a part this process did itself, see `_owner`)
+                break  # (an earlier frame: a part this process did itself)
         try:
             part = pickle.loads(data)
         except Exception:  # noqa: BLE001 - a worker's garbage: the caller reads the part itself
@@ -220,6 +296,7 @@ class PartScans:
         self._made.clear()
         with contextlib.suppress(OSError, ValueError):
             self._locks.close()
+        with contextlib.suppress(OSError, ValueError):
             self.claims.close()
 
 
@@ -251,35 +328,47 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def start_parts(path: str, jobs: int, digest: Digest | None = None) -> PartScans | None:
+def start_parts(fp: BinaryIO, jobs: int, digest: Digest | None = None) -> PartScans | None:
     """Workers for a big plain file when there are CPUs to spare (`jobs`: processes,
-    0 = one per CPU, 1 = none), else None. `digest(path, start, end)` is what is done with
-    a part ahead of its turn (`digest_part` unless given)."""
+    0 = one per CPU, 1 = none), else None. `fp` is the file as `reader.open_source` opened
+    it (a compressed file, stdin or a pipe gets None: no random access). `digest(fd, start,
+    end)` is what is done with a part ahead of its turn (`digest_part` unless given)."""
     if not hasattr(os, "fork") or jobs == 1:
         return None
+    if not isinstance(fp, io.BufferedReader) or not isinstance(fp.raw, io.FileIO):
+        return None  # decompressed, or not a file
     try:
-        st = os.stat(path)
+        fd = fp.fileno()
+        st = os.fstat(fd)
         size = st.st_size
         if size < SPLIT_MIN_BYTES or not stat.S_ISREG(st.st_mode):
             return None
         workers = (jobs or usable_cpus()) - 1
-        if workers < 1:
+        if workers < 1 or os.pread(fd, 6, 0).startswith(_COMPRESSED):
             return None
-        with open(path, "rb") as f:
-            if f.read(6).startswith(_COMPRESSED):
-                return None  # compressed: no random access
-            at = SPLIT_PART_BYTES  # the main process's first part
-            starts: list[int] = []
-            while at < size:
-                f.seek(at)
-                f.readline()
-                at = f.tell()
-                if at >= size or (starts and at <= starts[-1]):
-                    break
-                starts.append(at)
-                at += SPLIT_PART_BYTES
+        starts: list[int] = []
+        at = SPLIT_PART_BYTES  # the main process's first part
+        while at < size:
+            at = _next_line(fd, at, size)
+            if at >= size:
+                break
+            starts.append(at)
+            at += SPLIT_PART_BYTES
+        if not starts:
+            return None
+        return PartScans(fd, size, starts, workers, digest or digest_part)
     except OSError:
-        return None
-    if not starts:
-        return None
-    return PartScans(path, size, starts, workers, digest or digest_part)
+        return None  # (no pipes, processes or temporary file to spare): one process reads it all
+
+
+def _next_line(fd: int, at: int, size: int) -> int:
+    """Where the line after the one holding byte `at` starts (`size` if none does)."""
+    while at < size:
+        chunk = os.pread(fd, 1 << 16, at)
+        if not chunk:
+            return size
+        i = chunk.find(b"\n")
+        if i >= 0:
+            return at + i + 1
+        at += len(chunk)
+    return size

@@ -265,19 +265,19 @@ def read_events(
     line first; when it returns True it has consumed the line itself (counted as an event,
     no Event is built). With a fast path, a big plain file is read by `jobs` processes
     (0: one per CPU; see `rtlog.parts`), with the same result."""
-    scans = None
-    if fast_path is not None and jobs != 1 and not follow and src.path is not None:
-        from rtlog import parts
+    with open_source(src, stdin) as fp:
+        scans = None
+        if fast_path is not None and jobs != 1 and not follow and src.path is not None:
+            from rtlog import parts
 
-        scans = parts.start_parts(src.path, jobs)
-    if scans is not None:
+            scans = parts.start_parts(fp, jobs)
+        if scans is None:
+            yield from _events(fp, src, diag, follow=follow, on_progress=on_progress, fast_path=fast_path)
+            return
         try:
-            yield from _events_by_parts(src, diag, scans, on_progress=on_progress, fast_path=fast_path)  # type: ignore[arg-type]
+            yield from _events_by_parts(fp, src, diag, scans, on_progress=on_progress, fast_path=fast_path)
         finally:
             scans.close()
-        return
-    with open_source(src, stdin) as fp:
-        yield from _events(fp, src, diag, follow=follow, on_progress=on_progress, fast_path=fast_path)
 
 
 def _events(
@@ -322,6 +322,7 @@ def _events(
 
 
 def _events_by_parts(
+    fp: BinaryIO,
     src: Source,
     diag: Diagnostics,
     scans: PartScans,
@@ -333,43 +334,43 @@ def _events_by_parts(
     the first part is read here; each later part is taken from its worker, the lines it
     did not digest (or that the fast path declines) read back by offset and parsed."""
     name = src.name
-    assert src.path is not None
     lp = LineParser(name, diag)
     line_no = 0
+    fd = scans.fd
     try:
-        with open(src.path, "rb", buffering=_BUFFER) as fp:
-            fd = fp.fileno()
-            line_no, pos = yield from _lines_between(fp, lp, 0, scans.starts[0], 0, fast_path, on_progress)
-            if pos < scans.starts[0]:
-                raise InputError(SHRUNK.format(name))
-            for k, (start, end) in enumerate(zip(scans.starts, scans.ends)):
-                part = scans.collect(k)
-                if part is None:  # the worker failed: read the part here
-                    fp.seek(start)
-                    line_no, pos = yield from _lines_between(fp, lp, start, end, line_no, fast_path, on_progress)
-                    if pos < min(end, scans.size):
-                        raise InputError(SHRUNK.format(name))
-                    continue
-                if part.end < min(end, scans.size):
+        line_no, pos = yield from _lines_between(fp, lp, 0, scans.starts[0], 0, fast_path, on_progress)
+        if pos < scans.starts[0]:
+            raise InputError(SHRUNK.format(name))
+        for k, (start, end) in enumerate(zip(scans.starts, scans.ends)):
+            part = scans.collect(k)
+            if part is None:  # nobody took it, or its worker failed: read the part here
+                fp.seek(start)
+                line_no, pos = yield from _lines_between(fp, lp, start, end, line_no, fast_path, on_progress)
+                if pos < min(end, scans.size):
                     raise InputError(SHRUNK.format(name))
-                line0 = line_no + 1
-                for n, entry in enumerate(part.entries):
-                    if len(entry) == 4 and fast_path(entry[3], line0 + entry[0]):
-                        lp.good += 1
-                        continue
-                    line = os.pread(fd, entry[2], entry[1])
-                    if len(line) != entry[2]:
-                        raise InputError(SHRUNK.format(name))
-                    try:
-                        ev = parse_line(line, name, line0 + entry[0])
-                    except BadLine as exc:
-                        lp.bad(line, line0 + entry[0], exc)
-                        continue
+                continue
+            if part.end < min(end, scans.size):
+                raise InputError(SHRUNK.format(name))
+            line0 = line_no
+            for n, entry in enumerate(part.entries):
+                line_no = line0 + entry[0]  # lines before this one (a failing read is reported at the next)
+                cur = line_no + 1
+                if len(entry) == 4 and fast_path(entry[3], cur):
                     lp.good += 1
-                    if on_progress is not None and not n & 0xFF:
-                        on_progress(entry[1])
-                    yield ev
-                line_no += part.lines
+                    continue
+                line = os.pread(fd, entry[2], entry[1])
+                if len(line) != entry[2]:
+                    raise InputError(SHRUNK.format(name))
+                try:
+                    ev = parse_line(line, name, cur)
+                except BadLine as exc:
+                    lp.bad(line, cur, exc)
+                    continue
+                lp.good += 1
+                if on_progress is not None and not n & 0xFF:
+                    on_progress(entry[1])
+                yield ev
+            line_no = line0 + part.lines
     except READ_ERRORS as exc:
         lp.read_failed(line_no + 1, exc)
     if on_progress is not None:

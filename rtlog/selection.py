@@ -596,26 +596,27 @@ def prefiltered_events(
     The selection itself is the same as a full read's: a line without a needle cannot hold
     a matching event, and candidates are parsed and matched exactly."""
     scan = _Scanner(LineParser(src.name, diag), needles)
-    scans = None
-    if src.path is not None and jobs != 1:
-        from functools import partial
-
-        from rtlog import parts
-
-        scans = parts.start_parts(src.path, jobs, digest=partial(_scan_part, needles=scan.needles))
     try:
         with open_source(src, stdin) as fp:
-            if fp.peek(3)[:3] == BOM:  # type: ignore[attr-defined]
-                fp.read(3)
-            if scans is None:
-                yield from _scan_blocks(fp, scan, None)
-            else:
-                yield from _scan_by_parts(fp, scan, scans)
+            scans = None
+            if src.path is not None and jobs != 1:
+                from functools import partial
+
+                from rtlog import parts
+
+                scans = parts.start_parts(fp, jobs, digest=partial(_scan_part, needles=scan.needles))
+            try:
+                if fp.peek(3)[:3] == BOM:  # type: ignore[attr-defined]
+                    fp.read(3)
+                if scans is None:
+                    yield from _scan_blocks(fp, scan, None)
+                else:
+                    yield from _scan_by_parts(fp, scan, scans)
+            finally:
+                if scans is not None:
+                    scans.close()
     except READ_ERRORS as exc:
         scan.lines.read_failed(scan.line_no + 1, exc)
-    finally:
-        if scans is not None:
-            scans.close()
     scan.lines.finish(scan.line_no)
 
 
@@ -655,44 +656,45 @@ def _scan_by_parts(fp: BinaryIO, scan: _Scanner, scans: PartScans) -> Iterator[E
     yield from _scan_blocks(fp, scan, scans.starts[0] - fp.tell())
     if fp.tell() < scans.starts[0]:
         raise InputError(SHRUNK.format(name))
-    fd = fp.fileno()
+    fd = scans.fd
     for k, (start, end) in enumerate(zip(scans.starts, scans.ends)):
         part = scans.collect(k)
-        if part is None:  # the worker failed: search the part here
+        if part is None:  # nobody took it, or its worker failed: search the part here
             fp.seek(start)
             yield from _scan_blocks(fp, scan, None if end > scans.size else end - start)
             continue
         if part.end < min(end, scans.size):
             raise InputError(SHRUNK.format(name))
         line0 = scan.line_no
-        for i, off, n in part.entries:
+        for i, off, n, candidate in part.entries:
+            scan.line_no = line0 + i - 1  # lines before this one (a failing read is reported at the next)
             line = os.pread(fd, n, off)
             if len(line) != n:
                 raise InputError(SHRUNK.format(name))
-            scan.line_no = line0 + i
             ev = scan.lines.parse(line, line0 + i)
-            if ev is not None:
-                yield ev
+            if ev is not None and candidate:
+                yield ev  # (a line that is not `{…}` is parsed only for its warning, as `_Scanner` does)
         scan.line_no = line0 + part.lines
         scan.lines.good += part.good
 
 
-def _scan_part(path: str, start: int, end: int, needles: Sequence[bytes]) -> PartDigest:
+def _scan_part(fd: int, start: int, end: int, needles: Sequence[bytes]) -> PartDigest:
     """A worker's search of the lines that start in [start, end) of a file: where the
     lines to parse are (as `_Scanner` would parse them), and how many were skipped."""
-    from rtlog.parts import PartDigest
+    from rtlog import parts
 
     rec = _Recorder(needles)
-    with open(path, "rb") as f:
-        f.seek(start)
-        data = f.read(end - start) if end < (1 << 62) else f.read()
-    whole = data.rfind(b"\n") + 1
+    view = parts.read_part(fd, start, end)
+    n = len(view)
+    data = parts._buffer  # (the view's buffer: searched up to n)
+    whole = data.rfind(b"\n", 0, n) + 1
     rec.base = start
-    rec.block(data, 0, whole)
-    if whole < len(data):  # the file's last line, without its newline
+    rec.block(data, 0, whole)  # type: ignore[arg-type]
+    if whole < n:  # the file's last line, without its newline
         rec.base = start + whole
-        rec.block(data[whole:], 0, None)
-    return PartDigest(rec.line_no, start + len(data), rec.entries, rec.lines.good)
+        rec.block(view[whole:].tobytes(), 0, None)
+    view.release()
+    return parts.PartDigest(rec.line_no, start + n, rec.entries, rec.lines.good)
 
 
 class _Scanner:
@@ -707,13 +709,15 @@ class _Scanner:
         if end is None:
             self.line_no += 1
             if any(n in buf for n in self.needles):
-                ev = self._parse(buf, 0, len(buf))
+                ev = self._parse(buf, 0, len(buf), True)
                 return [] if ev is None else [ev]
-            body = buf.rstrip(b"\r\n")
+            body = buf[:-1] if buf.endswith(b"\n") else buf
+            if body.endswith(b"\r"):
+                body = body[:-1]  # (one CR, as the block loop below allows)
             if body[:1] == b"{" and body[-1:] == b"}":
                 self.lines.good += 1
             else:
-                self._parse(buf, 0, len(buf))
+                self._parse(buf, 0, len(buf), False)
             return []
         find = buf.find
         cands: list[int] = []
@@ -739,20 +743,21 @@ class _Scanner:
                     ci += 1
                     nxt = cands[ci]
                 self.line_no = line_no
-                ev = self._parse(buf, pos, e + 1)
+                ev = self._parse(buf, pos, e + 1, True)
                 if ev is not None:
                     out.append(ev)
             elif buf[pos] == 123 and (buf[e - 1] == 125 or (buf[e - 1] == 13 and buf[e - 2] == 125)):
                 skipped += 1  # `{…}`: looks whole, cannot match
             else:  # not `{…}`: parse it so that a bad line is reported as a full read would
                 self.line_no = line_no
-                self._parse(buf, pos, e + 1)
+                self._parse(buf, pos, e + 1, False)
             pos = e + 1
         self.line_no = line_no
         self.lines.good += skipped
         return out
 
-    def _parse(self, buf: bytes, start: int, end: int) -> Event | None:
+    def _parse(self, buf: bytes, start: int, end: int, candidate: bool) -> Event | None:
+        """Parse a line: a candidate for its event, any other only for its warning."""
         return self.lines.parse(buf[start:end], self.line_no)  # type: ignore[union-attr]
 
 
@@ -765,11 +770,11 @@ class _Recorder(_Scanner):
 
     def __init__(self, needles: Sequence[bytes]) -> None:
         super().__init__(_Count(), needles)
-        self.entries: list[tuple[int, int, int]] = []  # (line of the part, offset, length)
+        self.entries: list[tuple[int, int, int, bool]] = []  # (line of the part, offset, length, candidate)
         self.base = 0  # the file offset of the buffer being searched
 
-    def _parse(self, buf: bytes, start: int, end: int) -> Event | None:
-        self.entries.append((self.line_no, self.base + start, end - start))
+    def _parse(self, buf: bytes, start: int, end: int, candidate: bool) -> Event | None:
+        self.entries.append((self.line_no, self.base + start, end - start, candidate))
         return None
 
 

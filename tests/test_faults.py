@@ -475,11 +475,11 @@ def test_summary_of_a_file_truncated_while_its_parts_are_scanned(tmp_path: Path,
     monkeypatch.setattr(core, "SPLIT_PART_BYTES", 1 << 20)
     start_parts = core.start_parts
 
-    def then_truncate(path: str, jobs: int):  # type: ignore[no-untyped-def]
-        scans = start_parts(path, jobs)
+    def then_truncate(fp, jobs):  # type: ignore[no-untyped-def]
+        scans = start_parts(fp, jobs)
         assert scans is not None
         time.sleep(0.5)  # the workers have scanned their parts
-        os.truncate(path, size * 6 // 10)
+        os.truncate(log, size * 6 // 10)
         return scans
 
     monkeypatch.setattr(core, "start_parts", then_truncate)

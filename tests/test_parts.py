@@ -42,10 +42,10 @@ def slow_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     main = os.getpid()
     digest = parts.digest_part
 
-    def slow(path: str, start: int, end: int) -> parts.PartDigest:
+    def slow(fd: int, start: int, end: int) -> parts.PartDigest:
         if os.getpid() != main:
             time.sleep(0.2)
-        return digest(path, start, end)
+        return digest(fd, start, end)
 
     monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(parts, "SPLIT_PART_BYTES", 50_000)
@@ -53,18 +53,20 @@ def slow_workers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _collect_all(log: Path) -> tuple[list[parts.PartDigest | None], set[str]]:
-    scans = parts.start_parts(str(log), 3)
-    assert scans is not None and len(scans.children) == 2 and len(scans.starts) >= 8
-    try:
-        time.sleep(0.3)
-        got = [scans.collect(k) for k in range(len(scans.starts))]
-        who = [scans.claims[k] for k in range(len(scans.starts))]
-    finally:
-        scans.close()
+    with open(log, "rb") as f:
+        scans = parts.start_parts(f, 3)
+        assert scans is not None and len(scans.children) == 2 and len(scans.starts) >= 8
+        try:
+            time.sleep(0.3)
+            got = [scans.collect(k) for k in range(len(scans.starts))]
+            who = [scans.claims[k] for k in range(len(scans.starts))]
+        finally:
+            scans.close()
+        truth = [DIGEST(f.fileno(), scans.starts[k], scans.ends[k]) for k in range(len(scans.starts))]
     size = log.stat().st_size
     for k, part in enumerate(got):
         if part is not None:  # a worker's digest, or one made ahead here: the part's true digest
-            assert part == DIGEST(str(log), scans.starts[k], scans.ends[k])
+            assert part == truth[k]
             assert part.lines > 0 and part.end == min(scans.ends[k], size)
     assert all(w != 0 for w in who)  # every part claimed by someone
     return got, {("worker" if w != parts._MAIN else "ahead" if p is not None else "here") for w, p in zip(who, got)}
@@ -105,14 +107,140 @@ def test_slow_workers_give_the_single_pass(log: Path) -> None:
 
 
 def test_no_parts_for_small_compressed_or_single_cpu_inputs(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert parts.start_parts(str(log), 0) is None  # below SPLIT_MIN_BYTES
-    monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 0)
-    monkeypatch.setattr(parts, "SPLIT_PART_BYTES", 50_000)
-    assert parts.start_parts(str(log), 1) is None  # -j 1
-    monkeypatch.setattr(parts, "usable_cpus", lambda: 1)
-    assert parts.start_parts(str(log), 0) is None  # one CPU
     import gzip
 
+    from rtlog.reader import open_source
+
+    def start(path: Path, jobs: int) -> parts.PartScans | None:
+        with open_source(expand_sources([str(path)])[0]) as fp:
+            scans = parts.start_parts(fp, jobs)
+            if scans is not None:
+                scans.close()
+            return scans
+
+    assert start(log, 0) is None  # below SPLIT_MIN_BYTES
+    monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(parts, "SPLIT_PART_BYTES", 50_000)
+    assert start(log, 4) is not None
+    assert start(log, 1) is None  # -j 1
     gz = tmp_path / "log.jsonl.gz"
     gz.write_bytes(gzip.compress(log.read_bytes()))
-    assert parts.start_parts(str(gz), 4) is None  # no random access
+    assert start(gz, 4) is None  # no random access
+    monkeypatch.setattr(parts, "usable_cpus", lambda: 1)
+    assert start(log, 0) is None  # one CPU
+
+
+# --- review findings: the single pass's outcome whatever happens around the parts ------------
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(parts, "SPLIT_PART_BYTES", 20_000)
+
+
+def _summary(path: Path, jobs: int) -> tuple[object, list[str]]:
+    from rtlog.errors import InputError
+
+    messages: list[str] = []
+    diag = Diagnostics(warn=messages.append)
+    try:
+        return summarize_source(expand_sources([str(path)])[0], diag, jobs=jobs).as_json(), messages
+    except InputError as exc:
+        return str(exc), messages
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_binary_data_is_refused_with_parts_too(log: Path) -> None:
+    """A log that starts with NUL bytes (what logrotate's copytruncate leaves) is binary data
+    at -j 1; the parts path opens the file the same way."""
+    log.write_bytes(b"\x00" * 64 + b"\n" + log.read_bytes())
+    assert _summary(log, 3) == _summary(log, 1) == (f"{log}: binary data, not a JSONL event log", [])
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_a_log_replaced_during_the_run_is_not_mixed_in(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers read the file the main process opened: a log renamed and replaced by another
+    (logrotate's create, an editor's save) right after the workers start is not read."""
+    want = _summary(log, 1)
+    other = log.read_bytes().replace(b'"timestamp":17672', b'"timestamp":17673')  # the same length, +100000 s
+    assert other != log.read_bytes()
+    start = parts.start_parts
+
+    def then_replace(fp: object, jobs: int) -> object:
+        scans = start(fp, jobs)  # type: ignore[arg-type]
+        os.replace(log, tmp_path / "log.jsonl.1")
+        log.write_bytes(other)
+        return scans
+
+    monkeypatch.setattr(parts, "start_parts", then_replace)
+    got = _summary(log, 3)
+    assert got == want
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_filter_yields_only_candidates_with_parts(log: Path) -> None:
+    """A line that is not `{…}` is parsed only for its warning: a valid event there (its type
+    escaped, so the needle is not in it) is not selected, with parts as without."""
+    from rtlog import selection
+
+    lines = log.read_bytes().splitlines(keepends=True)
+    for at in range(50, len(lines), 100):
+        lines.insert(at, b'{"type":"response\\u002edone","response":{"id":"rX","status":"completed"}} \n')
+    log.write_bytes(b"".join(lines))
+
+    def count(jobs: int) -> int:
+        sel = selection.Selector(types=["response.done"])
+        return sum(1 for _ in selection.select(expand_sources([str(log)]), sel, Diagnostics(), jobs=jobs))
+
+    assert count(3) == count(1) == log.read_bytes().count(b'"type":"response.done"')
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_workers_that_cannot_start_leave_the_file_to_one_process(log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second fork fails (a pids limit): the first worker is stopped and reaped, and one
+    process reads the file."""
+    want = _summary(log, 1)
+    real = os.fork
+    forks: list[int] = []
+
+    def fork() -> int:
+        if forks:
+            raise OSError(11, "Resource temporarily unavailable")
+        pid = real()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    assert _summary(log, 3) == want
+    assert len(forks) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forks[0], os.WNOHANG)  # already reaped
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_odd_ids_and_line_ends_give_the_single_pass(log: Path, tmp_path: Path) -> None:
+    """Enveloped audio with a list id (once an internal error), deltas that name their
+    response and item only in objects, and lines ending in CR CR LF."""
+    b64 = "A" * 1200
+    odd = [
+        {"direction": "received", "data": {"type": "response.output_audio.delta", "response_id": ["r1"], "item_id": "i1", "delta": b64}},
+        {"type": "response.output_audio.delta", "response": {"id": "r9"}, "item": {"id": "i9"}, "delta": b64},
+    ]
+    import orjson
+
+    lines = log.read_bytes().splitlines(keepends=True)
+    for k, at in enumerate(range(40, len(lines), 120)):
+        lines.insert(at, orjson.dumps(odd[k % 2]) + b"\n")
+    for at in range(7, len(lines), 90):
+        lines[at] = lines[at].rstrip(b"\n") + b"\r\r\n"
+    log.write_bytes(b"".join(lines))
+    from rtlog.summary import summarize
+    from rtlog.reader import iter_events
+
+    one = _summary(log, 1)
+    assert _summary(log, 3) == one
+    assert isinstance(one[0], dict) and one[1] == []  # (CR is JSON whitespace: those lines are good)
+    slow = summarize(iter_events([str(log)], Diagnostics()), str(log), malformed=one[0]["malformed"]).as_json()
+    assert {**slow, "lines": 0} == {**one[0], "lines": 0}  # the fast path counts what the Event path counts

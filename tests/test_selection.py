@@ -513,9 +513,10 @@ def test_prefilter_parts_give_the_single_pass(tmp_path: Path, monkeypatch: pytes
     assert len(want[0]) == 5 and want[0][-1][1].endswith(b'"r_last"}}') and len(want[1]) == 2  # the blank line is fine
     monkeypatch.setattr(parts_module, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(parts_module, "SPLIT_PART_BYTES", 20_000)
-    scans = parts_module.start_parts(str(path), 4)
-    assert scans is not None and len(scans.children) == 3 and len(scans.starts) > 6
-    scans.close()
+    with open(path, "rb") as f:
+        scans = parts_module.start_parts(f, 4)
+        assert scans is not None and len(scans.children) == 3 and len(scans.starts) > 6
+        scans.close()
     assert run(4) == want
 
     def broken(*args: object) -> object:

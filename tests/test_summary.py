@@ -506,9 +506,10 @@ def both_ways(path: Path, strict: bool = False) -> tuple[dict[str, Any], list[st
     """(summary, warnings) with one process and with 4; they must be the same."""
     import rtlog.parts as parts_module
 
-    scans = parts_module.start_parts(str(path), 4)
-    assert scans is not None and len(scans.children) == 3 and len(scans.starts) > 3  # really 3 workers, each with parts
-    scans.close()
+    with open(path, "rb") as f:
+        scans = parts_module.start_parts(f, 4)
+        assert scans is not None and len(scans.children) == 3 and len(scans.starts) > 3  # really 3 workers, each with parts
+        scans.close()
     results = []
     for jobs in (1, 4):
         messages: list[str] = []
