@@ -305,12 +305,9 @@ def _events(
                     if on_progress is not None and not lp.good & 0x3FF:
                         on_progress(_position(fp))
                     continue
-            try:
-                ev = parse_line(line, name, line_no)
-            except BadLine as exc:
-                lp.bad(line, line_no, exc)
+            ev = lp.parse(line, line_no)
+            if ev is None:
                 continue
-            lp.good += 1
             if on_progress is not None and not lp.good & 0x3FF:
                 on_progress(_position(fp))
             yield ev
@@ -361,12 +358,9 @@ def _events_by_parts(
                 line = os.pread(fd, entry[2], entry[1])
                 if len(line) != entry[2]:
                     raise InputError(SHRUNK.format(name))
-                try:
-                    ev = parse_line(line, name, cur)
-                except BadLine as exc:
-                    lp.bad(line, cur, exc)
+                ev = lp.parse(line, cur)
+                if ev is None:
                     continue
-                lp.good += 1
                 if on_progress is not None and not n & 0xFF:
                     on_progress(entry[1])
                 yield ev
@@ -392,7 +386,6 @@ def _lines_between(
 ) -> Generator[Event, None, tuple[int, int]]:
     """The events of the lines that start in [start, end) of a plain file (`fp` is at
     `start`); returns the number of the last line read and the offset after it."""
-    name = lp.name
     pos = start
     for line in fp:
         if pos >= end:
@@ -405,12 +398,9 @@ def _lines_between(
         if info is not None and fast_path(info, line_no):
             lp.good += 1
         else:
-            try:
-                ev = parse_line(line, name, line_no)
-            except BadLine as exc:
-                lp.bad(line, line_no, exc)
+            ev = lp.parse(line, line_no)
+            if ev is None:
                 continue
-            lp.good += 1
             yield ev
         if on_progress is not None and not lp.good & 0x3FF:
             on_progress(pos)

@@ -35,6 +35,20 @@ def corpus_files(flavour: str) -> list[Path]:
     return sorted((CORPUS / flavour).glob("*.jsonl"))
 
 
+def generated_log(dialect: str = "ga", envelope: str = "none", seed: int = 1, minutes: float = 0.5) -> tuple[bytes, dict]:
+    """A session log made by bench/gen_session.py (its bytes, and the truth it wrote)."""
+    import io
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from gen_session import generate
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    buf = io.BytesIO()
+    truth = generate(buf, minutes=minutes, dialect=dialect, envelope=envelope, seed=seed)
+    return buf.getvalue(), truth
+
+
 def write_log(path: Path, records: list[object] | list[bytes]) -> Path:
     """Write records (dicts → compact JSON; bytes as they are) one per line."""
     with open(path, "wb") as f:

@@ -452,11 +452,12 @@ def long_mutated_sessions(draw: st.DrawFn) -> bytes:
 
 
 @examples(25)
-@given(long_mutated_sessions(), st.integers(2, 4))
-def test_summary_parts_scanned_by_workers_add_up_to_the_single_pass(data: bytes, jobs: int) -> None:
-    """With parts of 4 kB, every mutated session is cut into many parts scanned by forked
-    workers (the fast path for audio lines, settled line by line): the summary is the
-    single pass's, bad lines and warnings included."""
+@given(long_mutated_sessions(), st.integers(2, 4), st.sampled_from([["summary", "--json"], ["transcript", "--format", "json"]]))
+def test_parts_read_by_workers_give_the_single_pass(data: bytes, jobs: int, args: list[str]) -> None:
+    """With parts of 4 kB, every mutated session is cut into many parts that forked workers
+    digest (audio lines on the fast path, the rest read back and parsed here): summary and
+    transcript (entries with their times) are the single pass's, bad lines and warnings
+    included."""
     from rtlog import parts as core
 
     with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
@@ -465,26 +466,8 @@ def test_summary_parts_scanned_by_workers_add_up_to_the_single_pass(data: bytes,
         path = os.path.join(d, "log.jsonl")
         with open(path, "wb") as f:
             f.write(data)
-        single = run(["summary", "--json", "-j", "1", path], workdir=d)
-        parts = run(["summary", "--json", "-j", str(jobs), path], workdir=d)
-        assert (parts.exit_code, parts.stdout, parts.stderr) == (single.exit_code, single.stdout, single.stderr)
-
-
-@examples(25)
-@given(long_mutated_sessions(), st.integers(2, 4))
-def test_transcript_parts_read_by_workers_give_the_single_pass(data: bytes, jobs: int) -> None:
-    """The same for transcript: parts of 4 kB digested by workers, the audio placed from
-    the digests; the entries (with their times) and the warnings are the single pass's."""
-    from rtlog import parts as core
-
-    with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
-        mp.setattr(core, "SPLIT_MIN_BYTES", 1 << 12)
-        mp.setattr(core, "SPLIT_PART_BYTES", 1 << 12)
-        path = os.path.join(d, "log.jsonl")
-        with open(path, "wb") as f:
-            f.write(data)
-        single = run(["transcript", "--format", "json", "-j", "1", path], workdir=d)
-        parts = run(["transcript", "--format", "json", "-j", str(jobs), path], workdir=d)
+        single = run([*args, "-j", "1", path], workdir=d)
+        parts = run([*args, "-j", str(jobs), path], workdir=d)
         assert (parts.exit_code, parts.stdout, parts.stderr) == (single.exit_code, single.stdout, single.stderr)
 
 

@@ -3,15 +3,13 @@ taken once, in order, and the commands give the single pass's result."""
 
 from __future__ import annotations
 
-import io
 import os
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import generated_log
 from rtlog import parts
 from rtlog.reader import Diagnostics, expand_sources
 from rtlog.summary import summarize_source
@@ -22,15 +20,8 @@ DIGEST = parts.digest_part  # the real one (the fixture slows it down in workers
 
 @pytest.fixture
 def log(tmp_path: Path) -> Path:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        from gen_session import generate
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-    buf = io.BytesIO()
-    generate(buf, minutes=0.5, dialect="ga", envelope="none", seed=31)
     path = tmp_path / "log.jsonl"
-    path.write_bytes(buf.getvalue())
+    path.write_bytes(generated_log("ga", "none", seed=31)[0])
     return path
 
 

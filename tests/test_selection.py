@@ -479,19 +479,10 @@ def test_prefilter_parts_give_the_single_pass(tmp_path: Path, monkeypatch: pytes
     line numbers, bytes) and the same warnings as one process, bad lines, a BOM and a last
     line without its newline included; a worker that fails leaves its parts to the main
     process."""
-    import sys
-
     import rtlog.parts as parts_module
-    from conftest import REPO
+    from conftest import generated_log
 
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        from gen_session import generate
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-    buf = io.BytesIO()
-    generate(buf, minutes=0.5, dialect="beta", envelope="none", seed=21)
-    lines = buf.getvalue().splitlines(keepends=True)
+    lines = generated_log("beta", "none", seed=21)[0].splitlines(keepends=True)
     n = len(lines)
     lines[0] = b"\xef\xbb\xbf" + lines[0]
     for at, bad in ((n // 5, b"log text\n"), (n // 2, b'{"type":"response.done"\n'), (n * 4 // 5, b"\n")):

@@ -515,16 +515,11 @@ def test_timeline_maps_offsets_through_the_appends_and_a_new_session_starts_afte
 # --- the reader's fast path and parts: the same transcript as the Event path ------------------
 
 
-def _gen_log(tmp_path: Path, dialect: str, envelope: str, seed: int, minutes: float = 0.5) -> Path:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        from gen_session import generate
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-    buf = io.BytesIO()
-    generate(buf, minutes=minutes, dialect=dialect, envelope=envelope, seed=seed)
+def _gen_log(tmp_path: Path, dialect: str, envelope: str, seed: int) -> Path:
+    from conftest import generated_log
+
     path = tmp_path / f"gen-{dialect}-{envelope}-{seed}.jsonl"
-    path.write_bytes(buf.getvalue())
+    path.write_bytes(generated_log(dialect, envelope, seed=seed)[0])
     return path
 
 
