@@ -42,6 +42,7 @@ from rtlog.events import audio_digest
 
 SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
 SPLIT_PART_BYTES = 4 * 1024 * 1024  # small parts: a wait for one is short, the claims even out
+_TO_THE_END = 1 << 62  # the end of the last part
 _MAIN = 255  # the claim byte of a part the main process took
 _AHEAD = 8  # parts the main process digests ahead at most (memory: a digest is ~2.5 % of its part)
 _WAIT_OWNER = 2.0  # seconds to wait for a claimant to say who it is before doing the part here
@@ -77,15 +78,14 @@ def read_part(fd: int, start: int, end: int) -> memoryview:
     into a buffer that is reused: the view is valid until the next call."""
     global _buffer
     size = end - start
+    if end >= _TO_THE_END:  # the last part: to the end of the file as it is now
+        size = max(os.fstat(fd).st_size - start, 0)
+    if len(_buffer) < size:
+        _buffer = bytearray(size)  # (the old one is dropped first: no copy, no second buffer)
     n = 0
     while n < size:
-        if n == len(_buffer):
-            try:
-                _buffer.extend(bytes(max(min(size, SPLIT_PART_BYTES + (1 << 16)) - n, len(_buffer), 1 << 16)))
-            except BufferError:  # (a view of it is still held somewhere)
-                _buffer = _buffer + bytes(max(len(_buffer), 1 << 16))
         view = memoryview(_buffer)
-        got = _preadv(fd, view[n : min(len(_buffer), size)], start + n)
+        got = _preadv(fd, view[n:size], start + n)
         view.release()
         if not got:
             break
@@ -140,7 +140,7 @@ class PartScans:
         self.fd = fd
         self.size = size
         self.starts = starts
-        self.ends = [*starts[1:], 1 << 62]  # the last part: to the end of the file
+        self.ends = [*starts[1:], _TO_THE_END]  # the last part: to the end of the file
         self.digest = digest
         self.children: list[tuple[int, int]] = []
         self._made: dict[int, PartDigest] = {}  # parts this process digested ahead

@@ -235,3 +235,17 @@ def test_odd_ids_and_line_ends_give_the_single_pass(log: Path, tmp_path: Path) -
     assert isinstance(one[0], dict) and one[1] == []  # (CR is JSON whitespace: those lines are good)
     slow = summarize(iter_events([str(log)], Diagnostics()), str(log), malformed=one[0]["malformed"]).as_json()
     assert {**slow, "lines": 0} == {**one[0], "lines": 0}  # the fast path counts what the Event path counts
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_a_line_longer_than_many_parts(log: Path) -> None:
+    """A 400 kB line (20 parts' worth) makes one long part; the parts after it start where
+    they should."""
+    import orjson
+
+    lines = log.read_bytes().splitlines(keepends=True)
+    long = {"type": "session.update", "event_id": "e_long", "session": {"instructions": "x" * 400_000}}
+    lines.insert(len(lines) // 3, orjson.dumps(long) + b"\n")
+    log.write_bytes(b"".join(lines))
+    one = _summary(log, 1)
+    assert _summary(log, 3) == one and one[0]["events"] == len(lines)  # type: ignore[index]
