@@ -248,3 +248,31 @@ def test_untranscribed_speech_a_cancelled_reply_and_an_unfinished_one(tmp_path) 
         ("Let me", None, True, None),
         ("So", None, False, "unfinished: the log ends before the response does"),
     ]
+
+
+# --- JSON written entry by entry ---------------------------------------------------------------
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=8), _json_values, max_size=6), max_size=5))
+def test_json_written_entry_by_entry_is_the_whole_list_dumped(items: list[dict]) -> None:
+    """`--format json` streams its entries; the bytes are exactly orjson's indented list."""
+    import io
+
+    import orjson
+
+    from rtlog.commands.transcript import write_json_list
+
+    out = io.BytesIO()
+    write_json_list(iter(items), out)
+    assert out.getvalue() == orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"

@@ -4,8 +4,8 @@ of the entries `rtlog.transcript` reassembles."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -51,8 +51,6 @@ def transcript_command(
 
     Example: rtlog transcript session.jsonl --format srt > session.srt
     """
-    import orjson
-
     from rtlog.reader import expand_sources
     from rtlog.transcript import transcribe_sources
 
@@ -69,8 +67,10 @@ def transcript_command(
         print_text(transcripts, headed=headed)
         return
     if format_ is Format.json:
-        data = orjson.dumps([e.as_dict() for t in transcripts for e in t.entries], option=orjson.OPT_INDENT_2) + b"\n"
-    elif format_ is Format.markdown:
+        with output.stdout_sink() as out:
+            write_json_list((e.as_dict() for t in transcripts for e in t.entries), out)
+        return
+    if format_ is Format.markdown:
         data = "\n".join(render_markdown(t, heading=t.source if headed else None) for t in transcripts).encode()
     else:
         cues = [c for t in transcripts for c in subtitle_cues(t)]  # files follow each other on the timeline
@@ -79,6 +79,19 @@ def transcript_command(
         data = (render_srt(cues) if format_ is Format.srt else render_vtt(cues)).encode()
     with output.stdout_sink() as out:
         out.write(data)
+
+
+def write_json_list(items: Iterable[object], out: IO[bytes]) -> None:
+    """Write `orjson.dumps(list(items), option=OPT_INDENT_2)` and a newline, byte for byte,
+    one item at a time: a long transcript is never held twice (as dicts and as bytes)."""
+    import orjson
+
+    first = True
+    for item in items:
+        # JSON strings escape their newlines: every raw newline is layout, indented one level more
+        out.write((b"[\n  " if first else b",\n  ") + orjson.dumps(item, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n  "))
+        first = False
+    out.write(b"[]\n" if first else b"\n]\n")
 
 
 # --- pieces shared by the renderings ------------------------------------------------------
