@@ -665,14 +665,16 @@ def parse_line(line: bytes, source: str, line_no: int) -> Event:
     return _from_object(obj, line, source, line_no)
 
 
-def cut_audio_payload(line: bytes, start_at: int = 0) -> tuple[dict[str, Any], str, int, int] | None:
-    """Cut the string value of the line's only `"delta"` or `"audio"` key out of the line
-    and parse the rest: (the parsed rest, the key, where the payload starts and ends in
-    `line`). None unless there is exactly one key of that name, its value is a string
-    without escapes (so its closing quote is the first one after it) and the rest parses
-    to an object. Whether the key is the event's own payload is the caller's check (the
-    value is "" in the parsed rest)."""
-    for needle, key in _AUDIO_KEYS:
+def cut_audio_payload(
+    line: bytes, start_at: int = 0, keys: tuple[tuple[bytes, str], ...] = _AUDIO_KEYS
+) -> tuple[dict[str, Any], str, int, int] | None:
+    """Cut the string value of the line's only `"delta"` or `"audio"` key (or of `keys`)
+    out of the line and parse the rest: (the parsed rest, the key, where the payload starts
+    and ends in `line`). None unless there is exactly one key of that name, its value is a
+    string without escapes (so its closing quote is the first one after it) and the rest
+    parses to an object. Whether the key is the event's own payload is the caller's check
+    (the value is "" in the parsed rest)."""
+    for needle, key in keys:
         i = line.find(needle, start_at)
         if i < 0:
             continue
@@ -696,9 +698,9 @@ AudioDigest = tuple[str, int, Any, Any, "float | None"]
 DIGEST_MIN_PAYLOAD = 64  # shorter payloads (placeholders, empty chunks) take the normal path
 # Bare audio lines as recorders write them: compact (orjson, JS) or Python's json.dumps.
 _DIGEST_PREFIXES = (
-    ((b'{"type":"response.audio.delta"', b'{"type": "response.audio.delta"'), "response.audio.delta", b'"delta":', "delta"),
-    ((b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"'), OUTPUT_AUDIO_DELTA, b'"delta":', "delta"),
-    ((b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"'), INPUT_AUDIO_APPEND, b'"audio":', "audio"),
+    ((b'{"type":"response.audio.delta"', b'{"type": "response.audio.delta"'), "response.audio.delta", (_AUDIO_KEYS[0],)),
+    ((b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"'), OUTPUT_AUDIO_DELTA, (_AUDIO_KEYS[0],)),
+    ((b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"'), INPUT_AUDIO_APPEND, (_AUDIO_KEYS[1],)),
 )  # fmt: skip
 #: the audio types a digest is made for, and the side that sends them
 _DIGEST_SIDES = {"response.audio.delta": SERVER, OUTPUT_AUDIO_DELTA: SERVER, INPUT_AUDIO_APPEND: CLIENT}
@@ -709,37 +711,26 @@ def audio_digest(line: bytes) -> AudioDigest | None:
     line holds one audio event whose own payload is strict base64 of at least
     `DIGEST_MIN_PAYLOAD` characters, and, for assistant audio, string `response_id` and
     `item_id` (anything else — escapes, whitespace, other alphabets, placeholders, ids
-    elsewhere, a direction that contradicts the type — goes the normal way, which decides). The rest of the line is parsed with the payload cut out, so the line is
-    checked as JSON exactly as `parse_line` would check it, and the fields are the ones
-    the Event would have. Bare lines that start with their type take a shorter way; other
-    key orders and recorders' envelopes go through `_from_object`."""
+    elsewhere, a direction that contradicts the type — goes the normal way, which decides).
+    The rest of the line is parsed with the payload cut out (`cut_audio_payload`), so the
+    line is checked as JSON exactly as `parse_line` would check it, and the fields are the
+    ones the Event would have. Bare lines that start with their type take a shorter way;
+    other key orders and recorders' envelopes go through `_from_object`."""
     for spec in _DIGEST_PREFIXES:
         if line.startswith(spec[0]):
             break
     else:
         return _any_audio_digest(line) if len(line) > _SPLICE_MIN else None
-    _, t, needle, name = spec
-    i = line.find(needle, 30)
-    if i < 0:
+    _, t, keys = spec
+    cut = cut_audio_payload(line, 30, keys)  # (its type fills the first 30 bytes)
+    if cut is None:
         return None
-    if line[i + 8 : i + 9] == b'"':
-        start = i + 9
-    elif line[i + 8 : i + 10] == b' "':
-        start = i + 10
-    else:
-        return None
-    end = line.find(b'"', start)
-    if end - start < DIGEST_MIN_PAYLOAD or line.find(needle[:-1], end) >= 0:
-        return None  # (end < 0 is caught here too)
-    size = b64_decoded_size(line[start:end])  # an escape inside the payload fails this check
+    d, name, start, end = cut
+    if end - start < DIGEST_MIN_PAYLOAD or d.get(name) != "" or d.get("type") != t:
+        return None  # a placeholder or an empty chunk, or not the event's own payload
+    size = b64_decoded_size(line[start:end])
     if size is None:
         return None
-    try:
-        d = orjson.loads(line[:start] + line[end:])
-    except orjson.JSONDecodeError:
-        return None
-    if type(d) is not dict or d.get(name) != "" or d.get("type") != t:
-        return None  # not the event's own payload
     rid, item = d.get("response_id"), d.get("item_id")
     if name == "delta" and (type(rid) is not str or type(item) is not str):
         return None  # ids elsewhere (`response.id`, `item.id`) or of another type: as an Event
