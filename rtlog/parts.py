@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import pickle
 import signal
 import stat
 import time
@@ -135,6 +134,7 @@ class PartScans:
 
     def __init__(self, fd: int, size: int, starts: list[int], workers: int, digest: Digest) -> None:
         import mmap
+        import pickle  # noqa: F401 - loaded before the fork: the workers pickle their digests
         import tempfile
 
         self.fd = fd
@@ -192,6 +192,8 @@ class PartScans:
     def _work(self, me: int, out: int) -> None:
         """A worker's life: claim the parts nobody has claimed, in order, and send each
         digest as soon as it is done (its size, its part number, its pickle)."""
+        import pickle
+
         code = 1
         try:
             for k in range(len(self.starts)):
@@ -264,6 +266,8 @@ class PartScans:
             waited += time.perf_counter() - t0
 
     def _receive(self, w: int, k: int) -> PartDigest | None:
+        import pickle
+
         r = self.children[w][1]
         while True:
             head = _read_exactly(r, 12)
