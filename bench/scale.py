@@ -42,6 +42,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import gen_session  # noqa: E402
+from run import gnu_time, machine_info, prewarm  # noqa: E402 - the benchmark's own helpers
 
 RSS_GOAL_MB = 80
 #: bytes per minute of a generated beta session without envelope (measured once, below)
@@ -186,17 +187,6 @@ CASES = [
 
 # --------------------------------------------------------------------------- running
 
-def gnu_time() -> str | None:
-    exe = "/usr/bin/time"
-    if not os.access(exe, os.X_OK):
-        return None
-    try:
-        p = subprocess.run([exe, "-f", "%M", "true"], capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return exe if p.returncode == 0 and p.stderr.strip().isdigit() else None
-
-
 def _tree_rss_kb(root: int) -> int:
     """Summed VmRSS of `root` and its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
@@ -279,25 +269,11 @@ def bytes_per_minute() -> float:
     return buf.tell() / _CALIBRATE_MINUTES
 
 
-def prewarm(path: str) -> None:
-    with open(path, "rb") as f:
-        while f.read(1 << 23):
-            pass
-
-
 # --------------------------------------------------------------------------- report
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{len(os.sched_getaffinity(0))} CPUs usable, {cpu}; {platform.platform()}"
+    info = machine_info()
+    return f"{len(os.sched_getaffinity(0))} CPUs usable, {info['cpu']}; {info['platform']}"
 
 
 def render(all_runs: dict[float, list[Run]], sizes: list[float], cases: list[Case], argv: list[str],
