@@ -117,6 +117,13 @@ def stdout_is_terminal() -> bool:
         return False
 
 
+def stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def binary_stdout() -> IO[bytes]:
     out = getattr(sys.stdout, "buffer", None)
     return out if out is not None else sys.stdout  # type: ignore[return-value]
@@ -147,6 +154,18 @@ def stdout_sink() -> Iterator[IO[bytes]]:
         raise OutputError(describe_os_error("<stdout>", exc)) from None
 
 
+def load_human_output(*modules: str) -> None:
+    """Import rich (and `modules` of it) and make the console now instead of at the first
+    print. Called while a big log's workers get going (`reader.read_events(meanwhile=…)`),
+    the ~40 ms of imports are spent while other processes work, not at the end, where
+    everything waits for the report."""
+    import importlib
+
+    console()
+    for m in modules:
+        importlib.import_module(m)
+
+
 def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
     """Print rich renderables to stdout (human output), flushing inside the pipe guard.
     `soft_wrap`: lines longer than the console are neither wrapped nor cropped."""
@@ -172,7 +191,8 @@ class Progress:
     def __init__(self, total: int | None, description: str) -> None:
         self._bar: Any = None
         self._task: Any = None
-        if not total or total < self.MIN_BYTES or not err_console().is_terminal:
+        # (the cheap check first: a run whose stderr is a file or a pipe never imports rich for this)
+        if not total or total < self.MIN_BYTES or not stderr_is_terminal() or not err_console().is_terminal:
             return
         from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
         from rich.progress import Progress as RichProgress

@@ -258,13 +258,16 @@ def read_events(
     on_progress: Callable[[int], None] | None = None,
     fast_path: FastPath | None = None,
     jobs: int = 1,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[Event]:
     """The events of one source, in order; bad lines go to `diag` and are skipped.
 
     `fast_path(digest, line_no)`, if given, sees the `audio_digest` of every bare audio
     line first; when it returns True it has consumed the line itself (counted as an event,
     no Event is built). With a fast path, a big plain file is read by `jobs` processes
-    (0: one per CPU; see `rtlog.parts`), with the same result."""
+    (0: one per CPU; see `rtlog.parts`), with the same result. `meanwhile()` is called
+    once those workers have started (not at all without them): work the caller needs at
+    the end anyway (imports), done while the workers are busy rather than after."""
     with open_source(src, stdin) as fp:
         scans = None
         if fast_path is not None and jobs != 1 and not follow and src.path is not None:
@@ -275,6 +278,8 @@ def read_events(
             yield from _events(fp, src, diag, follow=follow, on_progress=on_progress, fast_path=fast_path)
             return
         try:
+            if meanwhile is not None:
+                meanwhile()
             yield from _events_by_parts(fp, src, diag, scans, on_progress=on_progress, fast_path=fast_path)
         finally:
             scans.close()

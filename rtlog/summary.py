@@ -830,14 +830,17 @@ def summarize_source(
     stdin: BinaryIO | None = None,
     on_progress: Callable[[int], None] | None = None,
     jobs: int = 1,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Summary:
     """The summary of one log file (or stdin), bare audio lines on the fast path.
 
-    `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.parts`)."""
+    `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.parts`);
+    `meanwhile`: see `read_events`."""
     b = SummaryBuilder(src.name, prices)
     add = b.add
     before = diag.by_source.get(src.name, 0)
-    for ev in read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=b.fast_line, jobs=jobs):
+    events = read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=b.fast_line, jobs=jobs, meanwhile=meanwhile)
+    for ev in events:
         add(ev)
     b.lines = max(b.lines, diag.lines.get(src.name, 0))  # blank and bad lines at the end count too
     return b.finish(diag.by_source.get(src.name, 0) - before)

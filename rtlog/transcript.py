@@ -742,12 +742,25 @@ def build_transcripts(files: Iterable[tuple[str, Iterable[Event]]], *, errors: b
 
 
 def transcribe_sources(
-    sources: Iterable[Source], diag: Diagnostics, *, errors: bool = False, jobs: int = 0
+    sources: Iterable[Source],
+    diag: Diagnostics,
+    *,
+    errors: bool = False,
+    jobs: int = 0,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[Transcript]:
     """`build_transcripts` over sources read by the reader, bare audio lines on its fast
-    path (`jobs`: processes for a big plain file, 0 = one per CPU; see `rtlog.parts`)."""
+    path (`jobs`: processes for a big plain file, 0 = one per CPU; see `rtlog.parts`;
+    `meanwhile`: see `read_events`, called at most once)."""
+    once = [meanwhile] if meanwhile is not None else []
+
+    def first_time() -> None:
+        if once:
+            once.pop()()
+
     return _transcripts(
-        ((s.name, lambda fast, s=s: read_events(s, diag, fast_path=fast, jobs=jobs)) for s in sources), errors
+        ((s.name, lambda fast, s=s: read_events(s, diag, fast_path=fast, jobs=jobs, meanwhile=first_time)) for s in sources),
+        errors,
     )
 
 

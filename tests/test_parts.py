@@ -249,3 +249,52 @@ def test_a_line_longer_than_many_parts(log: Path) -> None:
     log.write_bytes(b"".join(lines))
     one = _summary(log, 1)
     assert _summary(log, 3) == one and one[0]["events"] == len(lines)  # type: ignore[index]
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_meanwhile_runs_once_while_workers_run_and_never_without_them(log: Path) -> None:
+    """The report's imports are made while the workers digest (once, whatever the number
+    of files), not at all in a single pass, and change nothing in the result."""
+    from rtlog.reader import read_events
+
+    src = expand_sources([str(log)])[0]
+    calls: list[int] = []
+    events = read_events(src, Diagnostics(), fast_path=lambda info, n: False, jobs=3, meanwhile=lambda: calls.append(1))
+    first = next(events)
+    assert calls == [1] and first.line_no == 1
+    assert sum(1 for _ in events) > 100 and calls == [1]
+    list(read_events(src, Diagnostics(), fast_path=lambda info, n: False, jobs=1, meanwhile=lambda: calls.append(2)))
+    assert calls == [1]
+    found = list(transcribe_sources([src, src], Diagnostics(), jobs=3, meanwhile=lambda: calls.append(3)))
+    assert calls == [1, 3] and len(found) == 2
+
+
+RICH_IMPORTED = """
+import sys
+from rtlog import output, parts
+from rtlog.cli import main
+parts.SPLIT_MIN_BYTES = 0  # parts and a progress bar's size for a small log
+parts.SPLIT_PART_BYTES = 50_000
+output.Progress.MIN_BYTES = 0
+sys.argv = ["rtlog", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+sys.stderr.write(f"exit {code}, rich {'rich' in sys.modules}")
+"""
+
+
+@pytest.mark.parametrize(("args", "rich"), [(["summary", "--json"], False), (["transcript", "--format", "json"], False),
+                                            (["summary"], True), (["transcript"], True)])  # fmt: skip
+def test_machine_output_never_imports_rich(log: Path, args: list[str], rich: bool) -> None:
+    """rich costs ~40 ms of start-up: `--json` of a big file with stderr not a terminal
+    (where no progress bar is shown) must not pay it; the human outputs do."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    r = subprocess.run([sys.executable, "-c", RICH_IMPORTED, args[0], str(log), *args[1:], "-j", "2"],
+                       capture_output=True, env=env, check=False)  # fmt: skip
+    assert r.stderr.decode() == f"exit 0, rich {rich}"
+    assert r.stdout

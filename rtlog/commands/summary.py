@@ -56,7 +56,7 @@ def summary_command(
     summaries: list[Summary] = []
     entries: list[Any] = []  # per file, in order: its summary or {"file", "error"}
     failed = 0
-    for src, (summary, messages, error) in zip(sources, summarize_all(sources, prices, strict=strict, jobs=jobs)):
+    for src, (summary, messages, error) in zip(sources, summarize_all(sources, prices, strict=strict, jobs=jobs, report=not json_)):
         for msg in messages:
             output.warning(msg)
         if summary is None:  # this file could not be read: say so, go on with the others
@@ -123,10 +123,11 @@ def load_prices(path: str | None) -> PriceTable:
 
 
 def summarize_all(
-    sources: list[Source], prices: PriceTable, *, strict: bool, jobs: int
+    sources: list[Source], prices: PriceTable, *, strict: bool, jobs: int, report: bool = False
 ) -> Iterator[tuple[Summary | None, list[str], str | None]]:
     """(summary or None, its warnings, its error or None) per source, in input order.
-    Several files on several CPUs go to a process pool; stdin and single files are read here."""
+    Several files on several CPUs go to a process pool; stdin and single files are read here
+    (`report`: the rich report will follow, its imports are made while a big file's workers run)."""
     from rtlog.parts import usable_cpus
 
     workers = min(jobs or usable_cpus(), len(sources))
@@ -134,7 +135,7 @@ def summarize_all(
         # one file at a time; a big one may still be cut into parts for the CPUs
         for src in sources:
             with output.Progress(src.size, f"summary {src.name}") as bar:
-                result = _summarize_one(src, prices, strict, jobs, bar.update)
+                result = _summarize_one(src, prices, strict, jobs, bar.update, _load_report if report else None)
             yield result
         return
     from concurrent.futures import ProcessPoolExecutor
@@ -150,7 +151,12 @@ def summarize_all(
 
 
 def _summarize_one(
-    src: Source, prices: PriceTable, strict: bool, jobs: int, on_progress: Callable[[int], None] | None = None
+    src: Source,
+    prices: PriceTable,
+    strict: bool,
+    jobs: int,
+    on_progress: Callable[[int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[Summary | None, list[str], str | None]:
     """Runs in a worker too: warnings are collected, errors returned, never raised."""
     from rtlog.reader import Diagnostics
@@ -159,7 +165,7 @@ def _summarize_one(
     messages: list[str] = []
     diag = Diagnostics(strict=strict, warn=messages.append)
     try:
-        summary = summarize_source(src, diag, prices, jobs=jobs, on_progress=on_progress)
+        summary = summarize_source(src, diag, prices, jobs=jobs, on_progress=on_progress, meanwhile=meanwhile)
         diag.finish()
     except RtlogError as exc:
         return None, messages, str(exc)
@@ -167,6 +173,10 @@ def _summarize_one(
 
 
 # --- the human report -----------------------------------------------------------------------
+
+
+def _load_report() -> None:
+    output.load_human_output("rich.box", "rich.console", "rich.panel", "rich.table", "rich.text")
 
 
 def render(s: Summary, title: str | None = None) -> list[RenderableType]:

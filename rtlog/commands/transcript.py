@@ -56,7 +56,8 @@ def transcript_command(
 
     diag = diagnostics(strict)
     sources = expand_sources(files or [])
-    found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs))
+    meanwhile = _load_text_output if format_ is Format.text else None
+    found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs, meanwhile=meanwhile))
     diag.finish()
     transcripts = [t for t in found if t.entries]
     if not transcripts:
@@ -195,6 +196,10 @@ def print_text(transcripts: list[Transcript], *, headed: bool = False) -> None:
             renderables.append(Rule(f"[b]{_escape(clean(t.source or '-'))}[/b]", style="bold", align="left"))
         renderables += _text_renderables(t, width)
     output.print_human(*renderables, soft_wrap=not on_terminal)
+
+
+def _load_text_output() -> None:
+    output.load_human_output("rich.cells", "rich.markup", "rich.rule", "rich.segment", "rich.style")
 
 
 def _escape(s: str) -> str:
