@@ -698,9 +698,9 @@ AudioDigest = tuple[str, int, Any, Any, "float | None"]
 DIGEST_MIN_PAYLOAD = 64  # shorter payloads (placeholders, empty chunks) take the normal path
 # Bare audio lines as recorders write them: compact (orjson, JS) or Python's json.dumps.
 _DIGEST_PREFIXES = (
-    ((b'{"type":"response.audio.delta"', b'{"type": "response.audio.delta"'), "response.audio.delta", (_AUDIO_KEYS[0],)),
-    ((b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"'), OUTPUT_AUDIO_DELTA, (_AUDIO_KEYS[0],)),
-    ((b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"'), INPUT_AUDIO_APPEND, (_AUDIO_KEYS[1],)),
+    b'{"type":"response.audio.delta"', b'{"type": "response.audio.delta"',
+    b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"',
+    b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"',
 )  # fmt: skip
 #: the audio types a digest is made for, and the side that sends them
 _DIGEST_SIDES = {"response.audio.delta": SERVER, OUTPUT_AUDIO_DELTA: SERVER, INPUT_AUDIO_APPEND: CLIENT}
@@ -712,30 +712,55 @@ def audio_digest(line: bytes) -> AudioDigest | None:
     `DIGEST_MIN_PAYLOAD` characters, and, for assistant audio, string `response_id` and
     `item_id` (anything else — escapes, whitespace, other alphabets, placeholders, ids
     elsewhere, a direction that contradicts the type — goes the normal way, which decides).
-    The rest of the line is parsed with the payload cut out (`cut_audio_payload`), so the
-    line is checked as JSON exactly as `parse_line` would check it, and the fields are the
-    ones the Event would have. Bare lines that start with their type take a shorter way;
-    other key orders and recorders' envelopes go through `_from_object`."""
-    for spec in _DIGEST_PREFIXES:
-        if line.startswith(spec[0]):
-            break
+    The rest of the line is parsed with the payload cut out (as `cut_audio_payload` does),
+    so the line is checked as JSON exactly as `parse_line` would check it, and the fields
+    are the ones the Event would have. Bare lines that start with their type take a
+    shorter way; other key orders and recorders' envelopes go through `_from_object`."""
+    return audio_digest_at(line, 0, len(line))
+
+
+def audio_digest_at(buf: bytes | bytearray, pos: int, end: int) -> AudioDigest | None:
+    """`audio_digest(buf[pos:end])` without copying the line out of `buf` (a block of a
+    file holding many lines, or the line itself)."""
+    if not buf.startswith(_DIGEST_PREFIXES, pos, end):
+        return _any_audio_digest(bytes(buf[pos:end])) if end - pos > _SPLICE_MIN else None
+    at = pos + 9 if buf[pos + 8] == 34 else pos + 10  # the type's first letter, after `{"type":"` or `{"type": "`
+    if buf[at] == 105:  # i: input_audio_buffer.append
+        t, needle, name = INPUT_AUDIO_APPEND, b'"audio":', "audio"
     else:
-        return _any_audio_digest(line) if len(line) > _SPLICE_MIN else None
-    _, t, keys = spec
-    cut = cut_audio_payload(line, 30, keys)  # (its type fills the first 30 bytes)
-    if cut is None:
+        t = "response.audio.delta" if buf[at + 9] == 97 else OUTPUT_AUDIO_DELTA  # response.[a]udio / [o]utput_audio
+        needle, name = b'"delta":', "delta"
+    # the payload: the string value of the only `needle` key after the type (see cut_audio_payload)
+    i = buf.find(needle, pos + 30, end)
+    if i < 0:
         return None
-    d, name, start, end = cut
-    if end - start < DIGEST_MIN_PAYLOAD or d.get(name) != "" or d.get("type") != t:
-        return None  # a placeholder or an empty chunk, or not the event's own payload
-    size = b64_decoded_size(line[start:end])
-    if size is None:
+    i += 8
+    if i < end and buf[i] == 34:
+        start = i + 1
+    elif buf.startswith(b' "', i, end):
+        start = i + 2
+    else:
         return None
+    stop = buf.find(b'"', start, end)
+    if stop - start < DIGEST_MIN_PAYLOAD or buf.find(needle[:-1], stop, end) >= 0:
+        return None  # (stop < 0 too) a placeholder or an empty chunk, or a second such key
+    # strict base64 (see b64_decoded_size): an escape (a backslash) fails it too
+    if (stop - start) & 3:
+        return None
+    rest = buf[start:stop].translate(None, _B64_ALPHABET)  # the padding, or what is not base64
+    if rest and not ((rest == b"=" or rest == b"==") and buf.startswith(rest, stop - len(rest), stop)):
+        return None
+    try:
+        d = orjson.loads(buf[pos:start] + buf[stop:end])
+    except orjson.JSONDecodeError:
+        return None
+    if type(d) is not dict or d.get(name) != "" or d.get("type") != t:
+        return None  # not the event's own payload
     rid, item = d.get("response_id"), d.get("item_id")
     if name == "delta" and (type(rid) is not str or type(item) is not str):
         return None  # ids elsewhere (`response.id`, `item.id`) or of another type: as an Event
     ts = d.get("timestamp")
-    return t, size, rid, item, None if ts is None else parse_timestamp(ts)
+    return t, (stop - start) // 4 * 3 - len(rest), rid, item, None if ts is None else parse_timestamp(ts)
 
 
 def _any_audio_digest(line: bytes) -> AudioDigest | None:

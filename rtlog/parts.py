@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from rtlog.events import audio_digest
+from rtlog.events import audio_digest_at
 
 SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
 SPLIT_PART_BYTES = 4 * 1024 * 1024  # small parts: a wait for one is short, the claims even out
@@ -105,7 +105,8 @@ def digest_part(fd: int, start: int, end: int) -> PartDigest:
     """The lines that start in [start, end) of a file, digested (see the module doc)."""
     view = read_part(fd, start, end)
     n = len(view)
-    find = _buffer.find
+    buf = _buffer  # (the part is its first n bytes)
+    find = buf.find
     entries: list[Entry] = []
     add = entries.append
     same: dict[Any, Any] = {}  # ids seen: one object each, so the pickle holds each once
@@ -113,8 +114,7 @@ def digest_part(fd: int, start: int, end: int) -> PartDigest:
     i = 0
     while pos < n:
         e = find(b"\n", pos, n) + 1 or n
-        line = view[pos:e].tobytes()
-        info = audio_digest(line)
+        info = audio_digest_at(buf, pos, e)
         if info is None:
             add((i, start + pos, e - pos))
         else:

@@ -1,0 +1,160 @@
+"""`events.audio_digest`: what the fast path takes from an audio line must be what the
+Event of that line says, for any line, cut out of a block of lines or on its own.
+
+The fast path trusts the digest instead of building the Event, so a digest that differs
+from the Event in any field, or that exists for a line `parse_line` rejects, is a silent
+wrong answer. These properties run the digest over generated audio lines in every shape
+recorders write them (and in shapes they do not), then over random mutations of them."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rtlog.events import BadLine, audio_digest, audio_digest_at, parse_line
+
+AUDIO_TYPES = ["response.audio.delta", "response.output_audio.delta", "input_audio_buffer.append"]
+NEIGHBOURS = [b"", b'{"type":"response.audio.delta","delta":"', b'{"type":"session.created"}\n', b'"delta":"AAAA"\n']
+
+
+def payloads() -> st.SearchStrategy[str]:
+    """Base64 of any length (padded or not), and near misses: url-safe, escaped, spaced, cut."""
+    valid = st.one_of(st.binary(max_size=60), st.binary(min_size=48, max_size=400)).map(lambda b: base64.b64encode(b).decode())
+    return st.one_of(
+        valid,
+        valid.map(lambda s: s.replace("+", "-").replace("/", "_")),
+        valid.map(lambda s: s[:-1]),
+        valid.map(lambda s: s[: len(s) // 2] + "\\/" + s[len(s) // 2 :]),
+        valid.map(lambda s: s[: len(s) // 2] + " " + s[len(s) // 2 + 1 :]),
+        valid.map(lambda s: s[: len(s) // 3] + "=" + s[len(s) // 3 + 1 :]),
+        st.sampled_from(["[trimmed: 4800 bytes]", "", "====", "AAAA" * 20 + "é" + "AAA"]),
+    )
+
+
+ids = st.one_of(st.sampled_from(["resp_1", "item_1", "", "x\"y", "\u00e9"]), st.sampled_from([None, 0, ["a"]]))
+timestamps = st.one_of(st.none(), st.floats(0, 2e9, allow_nan=False), st.integers(0, 2 * 10**12),
+                       st.sampled_from(["2025-11-20T10:00:00.5Z", "10:00:00 AM", "1763632800.5", "soon"]))  # fmt: skip
+
+
+@st.composite
+def digestible_lines(draw: st.DrawFn) -> bytes:
+    """Audio lines as recorders write them: each must have a digest."""
+    t = draw(st.sampled_from(AUDIO_TYPES))
+    key = "audio" if t == "input_audio_buffer.append" else "delta"
+    obj: dict[str, object] = {"type": t, "event_id": "event_1"}
+    if key == "delta":
+        obj |= {"response_id": draw(st.sampled_from(["resp_1", "", "\u00e9"])), "item_id": "item_1", "content_index": 0}
+    if draw(st.booleans()):
+        obj["timestamp"] = draw(timestamps)
+    reordered = draw(st.booleans())  # (a line that does not start with its type is digested when long)
+    obj[key] = base64.b64encode(draw(st.binary(min_size=800 if reordered else 48, max_size=1200))).decode()
+    if reordered:
+        obj = {k: obj[k] for k in draw(st.permutations(list(obj)))}
+    style = draw(st.sampled_from(["orjson", "python"]))
+    line = orjson.dumps(obj) if style == "orjson" else json.dumps(obj).encode()
+    return line + draw(st.sampled_from([b"\n", b"\r\n", b""]))
+
+
+@st.composite
+def audio_lines(draw: st.DrawFn) -> bytes:
+    t = draw(st.sampled_from(AUDIO_TYPES + ["response.audio_transcript.delta"]))
+    key = "audio" if t == "input_audio_buffer.append" else "delta"
+    fields: dict[str, object] = {"type": t}
+    for name in ("event_id", "response_id", "item_id"):
+        if draw(st.integers(0, 5)):
+            fields[name] = draw(ids)
+    if draw(st.booleans()):
+        fields["timestamp"] = draw(timestamps)
+    where = draw(st.sampled_from([key] * 6 + ["delta", "audio", None]))  # the payload's key, or none at all
+    if where is not None:
+        fields[where] = draw(payloads())
+    if draw(st.integers(0, 3)) == 0:
+        fields["item"] = {"id": "item_2", key: draw(payloads())}  # a nested key of the payload's name
+    if draw(st.booleans()):
+        fields["output_index"] = 0
+    order = draw(st.permutations(list(fields)))
+    if order[0] != "type" and draw(st.integers(0, 3)):
+        order = ["type", *[k for k in order if k != "type"]]  # mostly as recorders write them
+    obj = {k: fields[k] for k in order}
+    style = draw(st.sampled_from(["orjson", "python", "python-ascii"]))
+    if style == "orjson":
+        line = orjson.dumps(obj)
+    else:
+        line = json.dumps(obj, ensure_ascii=style == "python-ascii").encode()
+    twice = draw(st.sampled_from([None] * 8 + [key, "type"]))
+    if twice is not None:  # a key given twice (the last one counts)
+        value = draw(payloads()) if twice == key else draw(st.sampled_from(AUDIO_TYPES + ["session.update"]))
+        line = line[:-1] + b',"' + twice.encode() + b'":' + orjson.dumps(value) + b"}"
+    return line + draw(st.sampled_from([b"\n", b"\r\n", b"", b"  \n"]))
+
+
+def check(line: bytes, before: bytes, after: bytes) -> None:
+    digest = audio_digest(line)
+    block = before + line + after
+    assert audio_digest_at(block, len(before), len(before) + len(line)) == digest
+    assert audio_digest_at(bytearray(block), len(before), len(before) + len(line)) == digest
+    if digest is None:
+        return
+    try:
+        ev = parse_line(line, "f.jsonl", 1)
+    except BadLine as exc:  # pragma: no cover - the failure this test is for
+        raise AssertionError(f"a digest for a line the reader rejects ({exc}): {line[:200]!r}") from None
+    info = ev.audio_info()
+    assert info is not None and info.problem is None
+    assert digest == (ev.type, info.nbytes, ev.data.get("response_id"), ev.data.get("item_id"), ev.timestamp)
+    assert ev.direction == ("client" if ev.type == "input_audio_buffer.append" else "server")
+
+
+@settings(max_examples=500, deadline=None)
+@given(digestible_lines(), st.sampled_from(NEIGHBOURS), st.sampled_from(NEIGHBOURS))
+def test_an_audio_line_as_recorders_write_it_has_a_digest(line: bytes, before: bytes, after: bytes) -> None:
+    assert audio_digest(line) is not None
+    check(line, before, after)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(audio_lines(), st.sampled_from(NEIGHBOURS), st.sampled_from(NEIGHBOURS))
+def test_a_digest_is_what_the_event_says(line: bytes, before: bytes, after: bytes) -> None:
+    check(line, before, after)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(audio_lines() | digestible_lines(), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 3), st.binary(max_size=3)), max_size=4),
+       st.sampled_from(NEIGHBOURS))  # fmt: skip
+def test_a_mutated_line_has_no_digest_or_the_events(line: bytes, edits: list[tuple[int, int, bytes]], after: bytes) -> None:
+    data = bytearray(line)
+    for at, drop, insert in edits:
+        at %= len(data) + 1
+        data[at : at + drop] = insert
+    check(bytes(data), b"", after)
+
+
+def test_the_digest_of_a_bare_audio_line() -> None:
+    """Exact values of the common cases (compact and spaced, padded payloads)."""
+    pcm = bytes(range(200))
+    b64 = base64.b64encode(pcm).decode()
+    delta = {"type": "response.audio.delta", "event_id": "e", "response_id": "r", "item_id": "i", "delta": b64}
+    assert audio_digest(orjson.dumps(delta) + b"\n") == ("response.audio.delta", 200, "r", "i", None)
+    spaced = json.dumps({**delta, "type": "response.output_audio.delta", "timestamp": 1763632800500}).encode()
+    assert audio_digest(spaced) == ("response.output_audio.delta", 200, "r", "i", 1763632800.5)
+    append = {"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm[:199]).decode()}
+    assert audio_digest(orjson.dumps(append)) == ("input_audio_buffer.append", 199, None, None, None)
+    assert audio_digest(orjson.dumps({**append, "audio": b64.replace("A", "-")})) is None  # not strict base64
+    assert audio_digest(orjson.dumps({**delta, "response_id": 7})) is None  # ids of another type: as an Event
+
+
+def test_a_key_given_twice_leaves_the_line_to_the_event() -> None:
+    """JSON's last value of a key counts: a second `type` or payload key would make the
+    digest of the first one wrong, so there is none."""
+    b64 = base64.b64encode(bytes(120)).decode()
+    line = orjson.dumps({"type": "response.audio.delta", "response_id": "r", "item_id": "i", "delta": b64})
+    for extra in (b',"type":"session.update"}', b',"delta":""}', b',"delta":"' + b64.encode() + b'"}'):
+        twice = line[:-1] + extra
+        assert audio_digest(twice) is None
+        check(twice, b"", b"\n")
+    nested = orjson.dumps({"type": "response.audio.delta", "item": {"delta": b64}, "response_id": "r", "item_id": "i", "delta": ""})
+    assert audio_digest(nested) is None
