@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from rtlog.events import audio_digest_at
+from rtlog.reader import DigestedLine  # (filter's carry whether the line is a candidate instead of a digest)
 
 SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
 SPLIT_PART_BYTES = 4 * 1024 * 1024  # small parts: a wait for one is short, the claims even out
@@ -51,16 +52,12 @@ _SLOW_WORKER = 4.0
 _FIRST_DIGEST_TIME = 0.25  # seconds a part is taken to need here until one is measured (a 4 MB part: ~0.03)
 _COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
 
-#: a line of a part: (index in the part, offset, length) or, for an audio line,
-#: (index, offset, length, digest); filter's entries carry whether the line is a candidate
-Entry = tuple[Any, ...]
-
 
 @dataclass(slots=True)
 class PartDigest:
     lines: int  # lines in the part
     end: int  # the offset after its last line
-    entries: list[Entry]
+    entries: list[DigestedLine]
     good: int = 0  # lines a worker found well-formed and of no interest (filter's prefilter)
 
 
@@ -107,7 +104,7 @@ def digest_part(fd: int, start: int, end: int) -> PartDigest:
     n = len(view)
     buf = _buffer  # (the part is its first n bytes)
     find = buf.find
-    entries: list[Entry] = []
+    entries: list[DigestedLine] = []
     add = entries.append
     same: dict[Any, Any] = {}  # ids seen: one object each, so the pickle holds each once
     pos = 0

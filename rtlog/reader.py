@@ -21,10 +21,10 @@ import time
 import zlib
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from rtlog.errors import InputError
-from rtlog.events import AudioDigest, BadLine, Event, audio_digest, parse_line
+from rtlog.events import BadLine, Event, audio_digest, parse_line
 
 if TYPE_CHECKING:
     from rtlog.parts import PartScans
@@ -245,8 +245,14 @@ def _read_error(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
-#: a consumer's fast path: (audio digest, line number) → True if it took the line
-FastPath = Callable[[AudioDigest, int], bool]
+#: A digested line: (its index among the lines digested together, offset, length) and, for
+#: an audio line, its `events.audio_digest` as a fourth item (see `rtlog.parts`).
+DigestedLine = tuple[Any, ...]
+#: A consumer's fast path: fast_path(entries, j, line0) takes the audio lines entries[j],
+#: entries[j + 1], … (the line of entry e is number line0 + e[0] + 1) in order, without
+#: Events, up to the first entry that is not an audio line or that it leaves to the normal
+#: path, and returns that entry's index (j: it took none).
+FastPath = Callable[[Sequence[DigestedLine], int, int], int]
 
 
 def read_events(
@@ -262,9 +268,8 @@ def read_events(
 ) -> Iterator[Event]:
     """The events of one source, in order; bad lines go to `diag` and are skipped.
 
-    `fast_path(digest, line_no)`, if given, sees the `audio_digest` of every bare audio
-    line first; when it returns True it has consumed the line itself (counted as an event,
-    no Event is built). With a fast path, a big plain file is read by `jobs` processes
+    `fast_path` (see `FastPath`), if given, sees the `audio_digest` of every audio line
+    first; the lines it takes are counted as events, no Event is built for them. With a fast path, a big plain file is read by `jobs` processes
     (0: one per CPU; see `rtlog.parts`), with the same result. `meanwhile()` is called
     once those workers have started (not at all without them): work the caller needs at
     the end anyway (imports), done while the workers are busy rather than after."""
@@ -305,7 +310,7 @@ def _events(
                 line = line[3:]
             if fast_path is not None:
                 info = audio_digest(line)
-                if info is not None and fast_path(info, line_no):
+                if info is not None and fast_path(((0, 0, 0, info),), 0, line_no - 1):
                     lp.good += 1
                     if on_progress is not None and not lp.good & 0x3FF:
                         on_progress(_position(fp))
@@ -354,22 +359,28 @@ def _events_by_parts(
             if part.end < min(end, scans.size):
                 raise InputError(SHRUNK.format(name))
             line0 = line_no
-            for n, entry in enumerate(part.entries):
+            entries = part.entries
+            j, m = 0, len(entries)
+            while j < m:
+                entry = entries[j]
+                if len(entry) == 4:
+                    taken = fast_path(entries, j, line0)
+                    if taken > j:
+                        lp.good += taken - j
+                        j = taken
+                        continue
+                j += 1
                 line_no = line0 + entry[0]  # lines before this one (a failing read is reported at the next)
-                cur = line_no + 1
-                if len(entry) == 4 and fast_path(entry[3], cur):
-                    lp.good += 1
-                    continue
                 line = os.pread(fd, entry[2], entry[1])
                 if len(line) != entry[2]:
                     raise InputError(SHRUNK.format(name))
-                ev = lp.parse(line, cur)
+                ev = lp.parse(line, line_no + 1)
                 if ev is None:
                     continue
-                if on_progress is not None and not n & 0xFF:
-                    on_progress(entry[1])
                 yield ev
             line_no = line0 + part.lines
+            if on_progress is not None:
+                on_progress(part.end)
     except READ_ERRORS as exc:
         lp.read_failed(line_no + 1, exc)
     if on_progress is not None:
@@ -400,7 +411,7 @@ def _lines_between(
         if line_no == 1 and line.startswith(BOM):
             line = line[3:]
         info = audio_digest(line)
-        if info is not None and fast_path(info, line_no):
+        if info is not None and fast_path(((0, 0, 0, info),), 0, line_no - 1):
             lp.good += 1
         else:
             ev = lp.parse(line, line_no)

@@ -6,8 +6,8 @@ from payload lengths (never decoded), token usage and its estimated cost, latenc
 the end of user speech to the first assistant audio, errors, and checks that say where
 the log itself is wrong or lossy. `Summary.as_json()` is the stable `--json` schema.
 
-Speed: audio payload lines are ~95% of a log's bytes. `SummaryBuilder.fast_line` counts
-a bare audio line from its `events.audio_digest` (a strict base64 check and the rest of
+Speed: audio payload lines are ~95% of a log's bytes. `SummaryBuilder.fast_lines` counts
+bare audio lines from its `events.audio_digest` (a strict base64 check and the rest of
 the line parsed without the payload) instead of building an Event; anything unusual goes
 the normal way, so both paths count the same things. A big plain file is read by several
 processes (`rtlog.parts`); the result is the same as one pass.
@@ -16,7 +16,7 @@ processes (`rtlog.parts`); the result is the same as one pass.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -28,13 +28,12 @@ from rtlog.events import (
     OUTPUT_AUDIO_DELTA,
     SERVER,
     UNKNOWN,
-    AudioDigest,
     Event,
     Usage,
     _str,
 )
 from rtlog.pricing import PriceTable, builtin_table, usage_cost
-from rtlog.reader import Diagnostics, Source, read_events
+from rtlog.reader import Diagnostics, DigestedLine, Source, read_events
 from rtlog.session import DEFAULT_FORMAT, PCM16, AudioFormat, SessionConfig, SessionTracker
 from rtlog.truncations import Truncations
 from rtlog.turns import TurnTracker
@@ -264,7 +263,7 @@ def latency_stats(values: list[float]) -> dict[str, Any]:
 
 
 class SummaryBuilder:
-    """Accumulates one log's summary: call `fast_line` with raw lines (optional) and
+    """Accumulates one log's summary: give `fast_lines` the digested lines (optional) and
     `add` with every event that it did not consume, in order; then `finish`."""
 
     def __init__(self, source: str, prices: PriceTable | None = None) -> None:
@@ -507,51 +506,62 @@ class SummaryBuilder:
 
     # -- the fast path: bare audio lines -------------------------------------------------
 
-    def fast_line(self, info: AudioDigest, line_no: int) -> bool:
-        """Count a bare audio line from its digest without building an Event; False leaves
-        it to `add`. The first audio of a response (its format and timestamp are needed),
-        and a line whose timestamp opens the span, go the normal way."""
-        self.lines = line_no
-        t, nbytes, rid, item, ts = info
-        if t == INPUT_AUDIO_APPEND:
-            a = self.audio_in
-            fmt = self.in_fmt
-        else:
-            fmt = self.resp_fmt.get(rid)
-            if fmt is None or (ts is not None and self.first_audio_at[rid] is None):
-                return False  # a response's first audio (with a time): format and latency need it
-            ib = self.item_bytes
-            if item in ib:
-                ib[item] += nbytes
+    def fast_lines(self, entries: Sequence[DigestedLine], j: int, line0: int) -> int:
+        """The reader's fast path (`reader.FastPath`): count the bare audio lines
+        entries[j], entries[j + 1], … from their digests, without building Events, up to
+        the first that needs the normal path (`add`): a response's first audio (its format
+        and timestamp are needed), or a line whose timestamp opens the span. Returns the
+        index of the first entry not taken."""
+        m = len(entries)
+        resp_fmt, first_audio_at, ib, item_fmt = self.resp_fmt, self.first_audio_at, self.item_bytes, self.item_fmt
+        audio_in, audio_out, counts = self.audio_in, self.audio_out, self._fast_counts
+        taken = j
+        while j < m:
+            entry = entries[j]
+            if len(entry) != 4:
+                break  # not an audio line
+            t, nbytes, rid, item, ts = entry[3]
+            if t == INPUT_AUDIO_APPEND:
+                a = audio_in
+                fmt = self.in_fmt
             else:
-                ib[item] = nbytes
-                self.item_fmt.setdefault(item, fmt)
-            a = self.audio_out
-        if ts is not None:
-            if self.first_ts is None:
-                return False  # the span starts here
-            self._last_fast_ts = ts
-            self._last_fast_no = line_no
-            self.timed += 1
-            if ts < self.min_ts:
-                self.min_ts = ts
-            if ts > self.max_ts:
-                self.max_ts = ts
-        elif not self.seen_event:
-            self.seen_event = True  # the log's first event, without a time
-        self.last_event_line = line_no
-        # SideAudio.add, inlined: this runs for ~95% of a log's bytes
-        a.chunks += 1
-        if fmt is a.fmt:
-            a.fmt_bytes += nbytes
-        else:
-            a.switch_format(fmt, nbytes)
-        if nbytes != a.first_len:
-            a.length_changed(nbytes)
-        if nbytes & 1:
-            a.odd += 1
-        self._fast_counts[t] += 1
-        return True
+                fmt = resp_fmt.get(rid)
+                if fmt is None or (ts is not None and first_audio_at[rid] is None):
+                    break  # a response's first audio (with a time): format and latency need it
+                a = audio_out
+            if ts is not None:
+                if self.first_ts is None:
+                    break  # the span starts here
+                self._last_fast_ts = ts
+                self._last_fast_no = line0 + entry[0] + 1
+                self.timed += 1
+                if ts < self.min_ts:
+                    self.min_ts = ts
+                if ts > self.max_ts:
+                    self.max_ts = ts
+            elif not self.seen_event:
+                self.seen_event = True  # the log's first event, without a time
+            if a is audio_out:
+                if item in ib:
+                    ib[item] += nbytes
+                else:
+                    ib[item] = nbytes
+                    item_fmt.setdefault(item, fmt)
+            # SideAudio.add, inlined: this runs for ~95% of a log's bytes
+            a.chunks += 1
+            if fmt is a.fmt:
+                a.fmt_bytes += nbytes
+            else:
+                a.switch_format(fmt, nbytes)
+            if nbytes != a.first_len and a.same_len:
+                a.length_changed(nbytes)
+            if nbytes & 1:
+                a.odd += 1
+            counts[t] += 1
+            j += 1
+        if j > taken:
+            self.lines = self.last_event_line = line0 + entries[j - 1][0] + 1
+        return j
 
     # -- the result ------------------------------------------------------------------------
 
@@ -839,7 +849,7 @@ def summarize_source(
     b = SummaryBuilder(src.name, prices)
     add = b.add
     before = diag.by_source.get(src.name, 0)
-    events = read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=b.fast_line, jobs=jobs, meanwhile=meanwhile)
+    events = read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=b.fast_lines, jobs=jobs, meanwhile=meanwhile)
     for ev in events:
         add(ev)
     b.lines = max(b.lines, diag.lines.get(src.name, 0))  # blank and bad lines at the end count too

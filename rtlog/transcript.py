@@ -26,14 +26,13 @@ Memory: the conversation's text and a few fields per item; audio is only counted
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.events import (
     INPUT_AUDIO_APPEND,
     OUTPUT_AUDIO_DELTA,
-    AudioDigest,
     ErrorInfo,
     Event,
     Item,
@@ -41,7 +40,7 @@ from rtlog.events import (
     _int,
     _str,
 )
-from rtlog.reader import Diagnostics, FastPath, Source, read_events
+from rtlog.reader import Diagnostics, DigestedLine, FastPath, Source, read_events
 from rtlog.session import SessionConfig, SessionTracker
 from rtlog.timeline import Timeline
 from rtlog.truncations import Truncations
@@ -267,15 +266,22 @@ class TranscriptBuilder:
         else:
             self.feed_other(ev)
 
-    def fast_audio(self, info: AudioDigest, line_no: int) -> bool:
-        """`feed` for a bare audio line's digest (the reader's fast path): audio only moves
-        the timeline, from the same fields the Event would give."""
-        t, nbytes, rid, item, ts = info
-        if t == INPUT_AUDIO_APPEND:
-            self.timeline.user_audio_at(ts, nbytes)
-        else:
-            self.timeline.assistant_audio_of(item, rid, ts, nbytes)
-        return True
+    def fast_audio(self, entries: Sequence[DigestedLine], j: int, line0: int) -> int:
+        """The reader's fast path (`reader.FastPath`): audio lines only move the timeline,
+        from the same fields their Events would give."""
+        user_audio_at, assistant_audio_of = self.timeline.user_audio_at, self.timeline.assistant_audio_of
+        m = len(entries)
+        while j < m:
+            entry = entries[j]
+            if len(entry) != 4:
+                break  # not an audio line
+            t, nbytes, rid, item, ts = entry[3]
+            if t == INPUT_AUDIO_APPEND:
+                user_audio_at(ts, nbytes)
+            else:
+                assistant_audio_of(item, rid, ts, nbytes)
+            j += 1
+        return j
 
     def feed_other(self, ev: Event) -> None:
         """`feed` for an event that is not audio (audio only moves the timeline)."""

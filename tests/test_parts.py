@@ -259,11 +259,11 @@ def test_meanwhile_runs_once_while_workers_run_and_never_without_them(log: Path)
 
     src = expand_sources([str(log)])[0]
     calls: list[int] = []
-    events = read_events(src, Diagnostics(), fast_path=lambda info, n: False, jobs=3, meanwhile=lambda: calls.append(1))
+    events = read_events(src, Diagnostics(), fast_path=lambda entries, j, line0: j, jobs=3, meanwhile=lambda: calls.append(1))
     first = next(events)
     assert calls == [1] and first.line_no == 1
     assert sum(1 for _ in events) > 100 and calls == [1]
-    list(read_events(src, Diagnostics(), fast_path=lambda info, n: False, jobs=1, meanwhile=lambda: calls.append(2)))
+    list(read_events(src, Diagnostics(), fast_path=lambda entries, j, line0: j, jobs=1, meanwhile=lambda: calls.append(2)))
     assert calls == [1]
     found = list(transcribe_sources([src, src], Diagnostics(), jobs=3, meanwhile=lambda: calls.append(3)))
     assert calls == [1, 3] and len(found) == 2
