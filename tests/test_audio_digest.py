@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtlog.events import BadLine, audio_digest, audio_digest_at, parse_line
+from rtlog.events import BadLine, audio_digest, audio_digest_at, cut_audio_payload, parse_line
 
 AUDIO_TYPES = ["response.audio.delta", "response.output_audio.delta", "input_audio_buffer.append"]
 NEIGHBOURS = [b"", b'{"type":"response.audio.delta","delta":"', b'{"type":"session.created"}\n', b'"delta":"AAAA"\n']
@@ -50,10 +51,16 @@ def digestible_lines(draw: st.DrawFn) -> bytes:
         obj |= {"response_id": draw(st.sampled_from(["resp_1", "", "\u00e9"])), "item_id": "item_1", "content_index": 0}
     if draw(st.booleans()):
         obj["timestamp"] = draw(timestamps)
-    reordered = draw(st.booleans())  # (a line that does not start with its type is digested when long)
+    reordered = draw(st.booleans())  # (an envelope: as a line that does not start with its type)
+    envelope = draw(st.sampled_from([None, None, "time-source", "direction-data"]))
+    reordered = reordered or envelope is not None  # (a line that does not start with its type is digested when long)
     obj[key] = base64.b64encode(draw(st.binary(min_size=800 if reordered else 48, max_size=1200))).decode()
     if reordered:
         obj = {k: obj[k] for k in draw(st.permutations(list(obj)))}
+    if envelope == "time-source":
+        obj = {"time": "2026-01-01T00:00:00.398Z", "source": "client" if key == "audio" else "server", "event": obj}
+    elif envelope == "direction-data":
+        obj = {"kind": "message", "direction": "sent" if key == "audio" else "received", "data": obj}
     style = draw(st.sampled_from(["orjson", "python"]))
     line = orjson.dumps(obj) if style == "orjson" else json.dumps(obj).encode()
     return line + draw(st.sampled_from([b"\n", b"\r\n", b""]))
@@ -74,12 +81,21 @@ def audio_lines(draw: st.DrawFn) -> bytes:
         fields[where] = draw(payloads())
     if draw(st.integers(0, 3)) == 0:
         fields["item"] = {"id": "item_2", key: draw(payloads())}  # a nested key of the payload's name
+    if draw(st.integers(0, 4)) == 0:  # the other audio key too ("delta" is looked for first)
+        fields["audio" if where == "delta" else "delta"] = draw(payloads())
     if draw(st.booleans()):
         fields["output_index"] = 0
     order = draw(st.permutations(list(fields)))
     if order[0] != "type" and draw(st.integers(0, 3)):
         order = ["type", *[k for k in order if k != "type"]]  # mostly as recorders write them
-    obj = {k: fields[k] for k in order}
+    obj: dict[str, object] = {k: fields[k] for k in order}
+    envelope = draw(st.sampled_from([None, None, "time-source", "direction-data", "ts-dir-payload"]))
+    if envelope == "time-source":  # recorders' envelopes (see events.PAYLOAD_KEYS)
+        obj = {"time": draw(timestamps), "source": draw(st.sampled_from(["server", "client", "x"])), "event": obj}
+    elif envelope == "direction-data":
+        obj = {"kind": "message", "direction": draw(st.sampled_from(["received", "sent"])), "data": obj}
+    elif envelope == "ts-dir-payload":
+        obj = {"ts": draw(timestamps), "dir": "s2c", "payload": orjson.dumps(obj).decode() if draw(st.booleans()) else obj}
     style = draw(st.sampled_from(["orjson", "python", "python-ascii"]))
     if style == "orjson":
         line = orjson.dumps(obj)
@@ -92,7 +108,26 @@ def audio_lines(draw: st.DrawFn) -> bytes:
     return line + draw(st.sampled_from([b"\n", b"\r\n", b"", b"  \n"]))
 
 
+def reference_cut(line: bytes) -> tuple[dict[str, Any], str, int, int] | None:
+    """`cut_audio_payload` as first written: "delta" looked for first, then "audio"."""
+    for needle, key in ((b'"delta":', "delta"), (b'"audio":', "audio")):
+        i = line.find(needle)
+        if i < 0:
+            continue
+        start = i + 9 if line[i + 8 : i + 9] == b'"' else i + 10 if line[i + 8 : i + 10] == b' "' else 0
+        end = line.find(b'"', start) if start else -1
+        if end < 0 or line.find(b"\\", start, end) >= 0 or line.find(needle[:-1], end) >= 0:
+            return None
+        try:
+            obj = orjson.loads(line[:start] + line[end:])
+        except orjson.JSONDecodeError:
+            return None
+        return (obj, key, start, end) if type(obj) is dict else None
+    return None
+
+
 def check(line: bytes, before: bytes, after: bytes) -> None:
+    assert cut_audio_payload(line) == reference_cut(line)
     digest = audio_digest(line)
     block = before + line + after
     assert audio_digest_at(block, len(before), len(before) + len(line)) == digest
