@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 from rtlog.audio_checks import recorder_cut
 from rtlog.events import (
+    AUDIO_PAYLOAD_KEY,
     CLIENT,
     INPUT_AUDIO_APPEND,
     KNOWN_TYPES,
@@ -48,6 +49,7 @@ AUDIO_EVIDENCE = frozenset(
     }
 )  # fmt: skip
 _SESSION_KINDS = frozenset({"session.created", "session.updated", "session.update", "response.create", "response.created"})
+_RECENT_EVENTS = 1024  # event ids remembered to notice an event logged twice (memory: ~1 kB each)
 
 
 @dataclass(slots=True)
@@ -302,6 +304,9 @@ class SummaryBuilder:
         self.done_usage: dict[str, tuple[bool, int]] = {}  # response → (its usage counted, session)
         self.repeated_done = 0  # response.done events for a response that already had one
         self.repeated_done_line = 0
+        self.recent_events: dict[str, tuple[int, dict[str, Any]]] = {}  # event_id → (line, event) of the last ones
+        self.copies = 0  # events that repeat one of those, event_id and all
+        self.first_copy: tuple[int, int] | None = None  # (its line, the line it repeats)
         self.no_usage = 0
         self.usage = Usage()
         self.session_usage: dict[int, Usage] = {}
@@ -367,6 +372,9 @@ class SummaryBuilder:
             if ts > self.max_ts:
                 self.max_ts = ts
         kind = ev.kind
+        eid = ev.data.get("event_id")
+        if type(eid) is str and eid and kind not in AUDIO_PAYLOAD_KEY:  # (audio chunks: see _note_copy)
+            self._note_copy(eid, ev)
         if kind in _SESSION_KINDS:
             self.tracker.feed(ev)
             self.in_fmt = self.tracker.input_format
@@ -376,6 +384,23 @@ class SummaryBuilder:
         handler = self._handlers.get(kind)
         if handler is not None:
             handler(ev)
+
+    def _note_copy(self, eid: str, ev: Event) -> None:
+        """An event logged twice (a relay or recorder that writes what it passes on and
+        what it got): the same event_id and the same event as one shortly before. Only
+        the last `_RECENT_EVENTS` ids are kept (copies are near their original). Audio
+        chunks are not looked at: the fast path counts them without their event_id (and
+        a log that doubles its audio doubles the events around it too)."""
+        recent = self.recent_events
+        seen = recent.get(eid)
+        if seen is not None and seen[1] == ev.data:
+            self.copies += 1
+            if self.first_copy is None:
+                self.first_copy = (ev.line_no, seen[0])
+            return
+        recent[eid] = (ev.line_no, ev.data)
+        if len(recent) > _RECENT_EVENTS:
+            del recent[next(iter(recent))]
 
     def _output_audio(self, ev: Event) -> None:
         nbytes, problem = _audio_payload(ev)
@@ -721,6 +746,12 @@ class SummaryBuilder:
             w.append(
                 f"{_n(self.repeated_done, 'repeated response.done')} for a response that already had one "
                 f"(first at line {self.repeated_done_line}): its usage is counted once"
+            )
+        if self.first_copy is not None:
+            line, original = self.first_copy
+            w.append(
+                f"{_n(self.copies, 'event')} (audio aside) repeat an event just before, event_id and all (first at line {line}, "
+                f"a copy of line {original}): events logged twice (by a relay or recorder?) are counted twice here"
             )
         if self.no_usage:
             w.append(f"{_n(self.no_usage, 'response.done')} without usage: token totals and cost cover the others only")

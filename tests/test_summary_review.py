@@ -192,3 +192,35 @@ def test_log_without_session_and_error_without_message(tmp_path: Path) -> None:
     plain = "\n".join(x.rstrip() for x in out.split("\n"))
     assert "error       line 1: server_error\n" in plain  # no trailing ": "
     assert "Cost $0.00  (no tokens used)\n" in out
+
+
+# --- a log that holds its events twice ----------------------------------------------------------
+
+
+def test_events_logged_twice_are_reported(tmp_path: Path) -> None:
+    """A relay or recorder that writes every event twice: the copies (same event_id, same
+    event) are named in a warning, with where the first one is, on both paths."""
+    lines = (EXAMPLES / "beta_session.jsonl").read_bytes().splitlines(keepends=True)
+    doubled = tmp_path / "doubled.jsonl"
+    doubled.write_bytes(b"".join(line + line for line in lines))
+    s = both(doubled)
+    once = both(EXAMPLES / "beta_session.jsonl")
+    assert s["events"] == 2 * once["events"]
+    audio_kinds = ("input_audio_buffer.append", "response.audio.delta")
+    copies = sum(1 for line in lines if b'"event_id"' in line and not any(k.encode() in line[:60] for k in audio_kinds))
+    assert copies > 50
+    assert f"{copies} events (audio aside) repeat an event just before, event_id and all (first at line 2, a copy of line 1): " \
+           "events logged twice (by a relay or recorder?) are counted twice here" in s["warnings"]  # fmt: skip
+    assert not any("repeat an event" in w for w in once["warnings"])
+    assert "logged twice (by a relay" in " ".join(run_cli("summary", str(doubled)).stdout.split())
+
+
+def test_a_reused_event_id_is_not_a_copy(tmp_path: Path) -> None:
+    """A client that gives every event the same event_id logs different events: no warning."""
+    path = write_log(tmp_path / "a.jsonl", [
+        {**session(), "event_id": "e"},
+        {"type": "response.create", "event_id": "e"},
+        {"type": "response.create", "event_id": "e", "response": {"instructions": "again"}},
+        {"type": "response.create", "event_id": "e"},  # (the same as two lines before, but not the last one seen)
+    ])  # fmt: skip
+    assert not any("repeat an event" in w for w in both(path)["warnings"])
