@@ -6,7 +6,8 @@
     python bench/run.py --only summary,filter --repeat 3
 
 The log is generated once by bench/gen_session.py and cached under bench/data/
-(git-ignored). Every case is a separate process, run --repeat times; the table shows
+(git-ignored). Every case is a separate process, run --repeat times in rounds (each
+round runs every case once, so a slow spell of a shared host hits all alike); the table shows
 the median wall time, throughput, ratio to its baseline(s), peak RSS (max over the
 repetitions, from wait4's ru_maxrss) and whether the goals are met. The table is also
 written to bench/results.md. See bench/README.md for the cases and goals.
@@ -385,33 +386,38 @@ def run_once(argv: list[str], stdout_path: str, stderr_path: str, env: dict, tim
     return dt, code, rss, timed_out.is_set()
 
 
-def run_case(case: Case, ctx: Ctx, repeat: int, env: dict, timeout: float, timer_exe: str | None) -> Result:
+def prepare_case(case: Case, ctx: Ctx) -> tuple[Result, list[str]]:
+    """The case's result to fill and its command (skipped or failed already if it cannot run)."""
     r = Result(case)
     if case.requires and not shutil.which(case.requires):
         r.skipped = f"{case.requires} not installed"
-        return r
+        return r, []
     try:
         argv = case.argv(ctx)
     except Exception as e:  # noqa: BLE001
         r.failed = f"could not build the command: {e}"
-        return r
+        return r, []
     r.stdout_path = ctx.out(f"{case.name}.stdout")
-    err = ctx.out(f"{case.name}.stderr")
-    for _ in range(repeat):
-        try:
-            dt, code, rss, to = run_once(argv, r.stdout_path, err, env, timeout, timer_exe)
-        except OSError as e:
-            r.failed = f"could not run {argv[0]}: {e}"
-            return r
-        if to:
-            r.failed = f"timed out after {timeout:g} s"
-            return r
-        if code not in case.ok_codes:
-            r.failed = f"exit {code}: {_tail(err)}"
-            return r
+    return r, argv
+
+
+def run_round(r: Result, argv: list[str], ctx: Ctx, env: dict, timeout: float, timer_exe: str | None) -> None:
+    """One more timed run of a case (a failure is recorded in `r` and ends the case)."""
+    if r.failed or r.skipped:
+        return
+    err = ctx.out(f"{r.case.name}.stderr")
+    try:
+        dt, code, rss, to = run_once(argv, r.stdout_path, err, env, timeout, timer_exe)
+    except OSError as e:
+        r.failed = f"could not run {argv[0]}: {e}"
+        return
+    if to:
+        r.failed = f"timed out after {timeout:g} s"
+    elif code not in r.case.ok_codes:
+        r.failed = f"exit {code}: {_tail(err)}"
+    else:
         r.times.append(dt)
         r.rss_kb = max(r.rss_kb, rss)
-    return r
 
 
 def prewarm(path: str) -> None:
@@ -592,10 +598,18 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Ctx(path, size, a.python, tmp, a.envelope, truth)
         print(f"file: {os.path.relpath(path, ROOT) if path.startswith(ROOT) else path} "
               f"({size / 1e6:.1f} MB), repeat {a.repeat}", file=sys.stderr)
+        # Rounds: every case once per round, in order. A slow spell of the machine (a shared
+        # host) then falls on all cases alike instead of on whichever case runs during it,
+        # so the ratios measured in one run hold together.
+        prepared = {case.name: prepare_case(case, ctx) for case in cases}
+        for k in range(a.repeat):
+            print(f"  round {k + 1}/{a.repeat} ...", end="", file=sys.stderr, flush=True)
+            for case in cases:
+                r, argv = prepared[case.name]
+                run_round(r, argv, ctx, env, a.timeout, timer_exe)
+            print(" done", file=sys.stderr)
         for case in cases:
-            print(f"  {case.name:20} ...", end="", file=sys.stderr, flush=True)
-            r = run_case(case, ctx, a.repeat, env, a.timeout, timer_exe)
-            res[case.name] = r
+            r = res[case.name] = prepared[case.name][0]
             if r.ok and case.verify:
                 try:
                     r.check = case.verify(ctx, r, res)
@@ -605,13 +619,7 @@ def main(argv: list[str] | None = None) -> int:
                 msg = f" {r.median:.3f} s"
             else:
                 msg = " skipped" if r.skipped else " FAILED"
-            print(msg, file=sys.stderr)
-            for fn in os.listdir(tmp):  # drop big outputs between cases
-                if fn.endswith((".wav", ".pcm")) or fn.startswith("extract"):
-                    try:
-                        os.remove(os.path.join(tmp, fn))
-                    except OSError:
-                        pass
+            print(f"  {case.name:20}{msg}", file=sys.stderr)
 
     rows, all_ok, notes = build_rows(cases, res, size)
     print()
