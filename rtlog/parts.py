@@ -4,9 +4,10 @@ order, so the result is a single pass's.
 
 A digest of a part keeps, for every line, where it is (offset and length) and, for an
 audio line, its `events.audio_digest` (the expensive part of an audio line: the base64
-check and the JSON around the payload). The main process hands each digest to the
-consumer's fast path and reads back by offset (`os.pread`) only the other lines (~5% of
-the bytes) and the audio lines the consumer declines, which it parses as usual. So the
+check and the JSON around the payload); any other line (~5% of the bytes) travels whole,
+unless it is long. The main process hands the digests to the consumer's fast path and
+parses the other lines as usual, reading back by offset (`os.pread`) only long lines and
+the audio lines the consumer declines. So the
 events, their order, their line numbers and the bad-line reports are exactly a single
 pass's.
 
@@ -42,6 +43,7 @@ from rtlog.reader import DigestedLine  # (filter's carry whether the line is a c
 
 SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
 SPLIT_PART_BYTES = 4 * 1024 * 1024  # small parts: a wait for one is short, the claims even out
+SHIPPED_LINE_BYTES = 64 * 1024  # a longer line (without a digest) is read back by offset, not sent
 _TO_THE_END = 1 << 62  # the end of the last part
 _MAIN = 255  # the claim byte of a part the main process took
 _AHEAD = 8  # parts the main process digests ahead at most (memory: a digest is ~2.5 % of its part)
@@ -112,8 +114,8 @@ def digest_part(fd: int, start: int, end: int) -> PartDigest:
     while pos < n:
         e = find(b"\n", pos, n) + 1 or n
         info = audio_digest_at(buf, pos, e)
-        if info is None:
-            add((i, start + pos, e - pos))
+        if info is None:  # the line itself travels with the digest (one pread less for the main process)
+            add((i, start + pos, view[pos:e].tobytes() if e - pos <= SHIPPED_LINE_BYTES else e - pos))
         else:
             t, nbytes, rid, item, ts = info
             rid = same.setdefault(rid, rid) if type(rid) is str else rid

@@ -245,8 +245,9 @@ def _read_error(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
-#: A digested line: (its index among the lines digested together, offset, length) and, for
-#: an audio line, its `events.audio_digest` as a fourth item (see `rtlog.parts`).
+#: A digested line: (its index among the lines digested together, offset, length or the
+#: line itself) and, for an audio line, its `events.audio_digest` as a fourth item (with
+#: the length as the third; see `rtlog.parts`).
 DigestedLine = tuple[Any, ...]
 #: A consumer's fast path: fast_path(entries, j, line0) takes the audio lines entries[j],
 #: entries[j + 1], … (the line of entry e is number line0 + e[0] + 1) in order, without
@@ -371,9 +372,11 @@ def _events_by_parts(
                         continue
                 j += 1
                 line_no = line0 + entry[0]  # lines before this one (a failing read is reported at the next)
-                line = os.pread(fd, entry[2], entry[1])
-                if len(line) != entry[2]:
-                    raise InputError(SHRUNK.format(name))
+                line = entry[2]
+                if type(line) is int:  # a long line, or audio the consumer declined: read back by offset
+                    line = os.pread(fd, entry[2], entry[1])
+                    if len(line) != entry[2]:
+                        raise InputError(SHRUNK.format(name))
                 ev = lp.parse(line, line_no + 1)
                 if ev is None:
                     continue
