@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+import orjson
+
 from rtlog.audio_checks import recorder_cut
 from rtlog.events import (
     AUDIO_PAYLOAD_KEY,
@@ -49,7 +51,7 @@ AUDIO_EVIDENCE = frozenset(
     }
 )  # fmt: skip
 _SESSION_KINDS = frozenset({"session.created", "session.updated", "session.update", "response.create", "response.created"})
-_RECENT_EVENTS = 1024  # event ids remembered to notice an event logged twice (memory: ~1 kB each)
+_RECENT_EVENTS = 1024  # server event ids remembered to notice an event logged twice (~150 bytes each)
 
 
 @dataclass(slots=True)
@@ -304,7 +306,7 @@ class SummaryBuilder:
         self.done_usage: dict[str, tuple[bool, int]] = {}  # response → (its usage counted, session)
         self.repeated_done = 0  # response.done events for a response that already had one
         self.repeated_done_line = 0
-        self.recent_events: dict[str, tuple[int, dict[str, Any]]] = {}  # event_id → (line, event) of the last ones
+        self.recent_events: dict[str, tuple[int, int]] = {}  # event_id → (line, hash of the event) of the last ones
         self.copies = 0  # events that repeat one of those, event_id and all
         self.first_copy: tuple[int, int] | None = None  # (its line, the line it repeats)
         self.no_usage = 0
@@ -373,7 +375,7 @@ class SummaryBuilder:
                 self.max_ts = ts
         kind = ev.kind
         eid = ev.data.get("event_id")
-        if type(eid) is str and eid and kind not in AUDIO_PAYLOAD_KEY:  # (audio chunks: see _note_copy)
+        if type(eid) is str and eid and ev.direction == SERVER and kind not in AUDIO_PAYLOAD_KEY:  # see _note_copy
             self._note_copy(eid, ev)
         if kind in _SESSION_KINDS:
             self.tracker.feed(ev)
@@ -386,19 +388,25 @@ class SummaryBuilder:
             handler(ev)
 
     def _note_copy(self, eid: str, ev: Event) -> None:
-        """An event logged twice (a relay or recorder that writes what it passes on and
-        what it got): the same event_id and the same event as one shortly before. Only
-        the last `_RECENT_EVENTS` ids are kept (copies are near their original). Audio
-        chunks are not looked at: the fast path counts them without their event_id (and
-        a log that doubles its audio doubles the events around it too)."""
+        """A server event logged twice (a relay or recorder that writes what it passes on
+        and what it got): the event_id of one shortly before, and the same event. Only
+        server events count: their ids are the server's, one per event, while a client may
+        give the same id to every `input_audio_buffer.commit` it sends. Audio chunks are
+        not looked at: the fast path counts them without their event_id (and a log that
+        doubles its audio doubles the events around it too). Kept per id: the line and a
+        hash of the event (its line; of the event alone inside an envelope), for the last
+        `_RECENT_EVENTS` ids (copies are near their original)."""
+        if ev.envelope is None:
+            fingerprint = hash(ev.raw.rstrip())
+        else:
+            fingerprint = hash(orjson.dumps(ev.data))
         recent = self.recent_events
-        seen = recent.get(eid)
-        if seen is not None and seen[1] == ev.data:
+        seen = recent.pop(eid, None)
+        if seen is not None and seen[1] == fingerprint:
             self.copies += 1
             if self.first_copy is None:
                 self.first_copy = (ev.line_no, seen[0])
-            return
-        recent[eid] = (ev.line_no, ev.data)
+        recent[eid] = seen if seen is not None and seen[1] == fingerprint else (ev.line_no, fingerprint)
         if len(recent) > _RECENT_EVENTS:
             del recent[next(iter(recent))]
 
@@ -750,8 +758,9 @@ class SummaryBuilder:
         if self.first_copy is not None:
             line, original = self.first_copy
             w.append(
-                f"{_n(self.copies, 'event')} (audio aside) repeat an event just before, event_id and all (first at line {line}, "
-                f"a copy of line {original}): events logged twice (by a relay or recorder?) are counted twice here"
+                f"{_n(self.copies, 'server event')} (audio aside) {'repeats' if self.copies == 1 else 'repeat'} an event "
+                f"just before, event_id and all (first at line {line}, a copy of line {original}): events logged twice "
+                f"(by a relay or recorder?) are counted twice here"
             )
         if self.no_usage:
             w.append(f"{_n(self.no_usage, 'response.done')} without usage: token totals and cost cover the others only")

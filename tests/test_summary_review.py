@@ -13,6 +13,7 @@ import pytest
 
 from conftest import EXAMPLES, run_cli, write_log
 from rtlog.commands.summary import fit_name
+from rtlog.events import SERVER_TYPES
 from rtlog.pricing import parse_price_file
 from rtlog.reader import Diagnostics, expand_sources, iter_events
 from rtlog.summary import summarize, summarize_source
@@ -198,29 +199,47 @@ def test_log_without_session_and_error_without_message(tmp_path: Path) -> None:
 
 
 def test_events_logged_twice_are_reported(tmp_path: Path) -> None:
-    """A relay or recorder that writes every event twice: the copies (same event_id, same
-    event) are named in a warning, with where the first one is, on both paths."""
+    """A relay or recorder that writes every event twice: the server events' copies (same
+    event_id, same event) are named in a warning, with where the first one is, on both
+    paths; bare and in an envelope whose own fields differ between the copies."""
     lines = (EXAMPLES / "beta_session.jsonl").read_bytes().splitlines(keepends=True)
     doubled = tmp_path / "doubled.jsonl"
     doubled.write_bytes(b"".join(line + line for line in lines))
     s = both(doubled)
     once = both(EXAMPLES / "beta_session.jsonl")
     assert s["events"] == 2 * once["events"]
-    audio_kinds = ("input_audio_buffer.append", "response.audio.delta")
-    copies = sum(1 for line in lines if b'"event_id"' in line and not any(k.encode() in line[:60] for k in audio_kinds))
+    events = [json.loads(line) for line in lines]
+    copies = sum(1 for e in events if e["type"] in SERVER_TYPES and "event_id" in e and e["type"] != "response.audio.delta")
     assert copies > 50
-    assert f"{copies} events (audio aside) repeat an event just before, event_id and all (first at line 2, a copy of line 1): " \
-           "events logged twice (by a relay or recorder?) are counted twice here" in s["warnings"]  # fmt: skip
+    first = 1 + next(i for i, e in enumerate(events) if e["type"] in SERVER_TYPES and "event_id" in e) * 2
+    message = (f"{copies} server events (audio aside) repeat an event just before, event_id and all (first at line {first + 1}, "
+               f"a copy of line {first}): events logged twice (by a relay or recorder?) are counted twice here")  # fmt: skip
+    assert message in s["warnings"]
     assert not any("repeat an event" in w for w in once["warnings"])
     assert "logged twice (by a relay" in " ".join(run_cli("summary", str(doubled)).stdout.split())
+    wrapped = tmp_path / "wrapped.jsonl"  # each copy with its own time
+    wrapped.write_bytes(b"".join(json.dumps({"time": f"2025-01-01T00:00:{n % 60:02d}Z", "direction": "received", "data": e}).encode() + b"\n"
+                                 for e in events for n in (0, 1)))  # fmt: skip
+    assert sum("repeat an event just before" in w for w in both(wrapped)["warnings"]) == 1
 
 
 def test_a_reused_event_id_is_not_a_copy(tmp_path: Path) -> None:
-    """A client that gives every event the same event_id logs different events: no warning."""
+    """Client events may share an id (a client that sends every commit as "commit"), and
+    a server event with another's id but other content is not its copy: no warning."""
     path = write_log(tmp_path / "a.jsonl", [
-        {**session(), "event_id": "e"},
+        {**session(), "event_id": "event_1"},
+        {"type": "input_audio_buffer.commit", "event_id": "commit"},
+        {"type": "input_audio_buffer.committed", "event_id": "event_2", "item_id": "u1"},
+        {"type": "input_audio_buffer.commit", "event_id": "commit"},
+        {"type": "input_audio_buffer.committed", "event_id": "event_2", "item_id": "u2"},
         {"type": "response.create", "event_id": "e"},
-        {"type": "response.create", "event_id": "e", "response": {"instructions": "again"}},
-        {"type": "response.create", "event_id": "e"},  # (the same as two lines before, but not the last one seen)
+        {"type": "response.create", "event_id": "e"},
     ])  # fmt: skip
-    assert not any("repeat an event" in w for w in both(path)["warnings"])
+    assert not any("repeat" in w for w in both(path)["warnings"])
+
+
+def test_one_copy_is_one_server_event(tmp_path: Path) -> None:
+    done_line = {"type": "response.done", "event_id": "event_9", "response": {"id": "r1", "status": "completed"}}
+    path = write_log(tmp_path / "a.jsonl", [{**session(), "event_id": "event_1"}, done_line, done_line])
+    assert "1 server event (audio aside) repeats an event just before, event_id and all (first at line 3, a copy of line 2): " \
+           "events logged twice (by a relay or recorder?) are counted twice here" in both(path)["warnings"]  # fmt: skip
