@@ -420,6 +420,15 @@ def run_round(r: Result, argv: list[str], ctx: Ctx, env: dict, timeout: float, t
         r.rss_kb = max(r.rss_kb, rss)
 
 
+def drop_big_outputs(tmp: str) -> None:
+    for fn in os.listdir(tmp):
+        if fn.endswith((".wav", ".pcm")) or fn.startswith("extract"):
+            try:
+                os.remove(os.path.join(tmp, fn))
+            except OSError:
+                pass
+
+
 def prewarm(path: str) -> None:
     with open(path, "rb") as f:
         while f.read(1 << 23):
@@ -605,8 +614,10 @@ def main(argv: list[str] | None = None) -> int:
         for k in range(a.repeat):
             print(f"  round {k + 1}/{a.repeat} ...", end="", file=sys.stderr, flush=True)
             for case in cases:
-                r, argv = prepared[case.name]
-                run_round(r, argv, ctx, env, a.timeout, timer_exe)
+                r, command = prepared[case.name]
+                run_round(r, command, ctx, env, a.timeout, timer_exe)
+                if k < a.repeat - 1:  # big outputs go at once (no writeback during the next cases); the last are checked
+                    drop_big_outputs(tmp)
             print(" done", file=sys.stderr)
         for case in cases:
             r = res[case.name] = prepared[case.name][0]
