@@ -36,9 +36,9 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from rtlog.events import audio_digest_at
+from rtlog.events import audio_digest
 from rtlog.reader import DigestedLine  # (filter's carry whether the line is a candidate instead of a digest)
 
 SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
@@ -101,30 +101,40 @@ def _preadv(fd: int, into: memoryview, at: int) -> int:
 
 
 def digest_part(fd: int, start: int, end: int) -> PartDigest:
-    """The lines that start in [start, end) of a file, digested (see the module doc)."""
-    view = read_part(fd, start, end)
-    n = len(view)
-    buf = _buffer  # (the part is its first n bytes)
-    find = buf.find
+    """The lines that start in [start, end) of a file, digested (see the module doc).
+    The part is read as one bytes object and cut into lines by `io.BytesIO` (C), each
+    digested as the single-process reader digests it (`events.audio_digest`)."""
+    data = _read_bytes(fd, start, end)
     entries: list[DigestedLine] = []
     add = entries.append
-    same: dict[Any, Any] = {}  # ids seen: one object each, so the pickle holds each once
-    pos = 0
-    i = 0
-    while pos < n:
-        e = find(b"\n", pos, n) + 1 or n
-        info = audio_digest_at(buf, pos, e)
+    pos = start
+    i = -1
+    for i, line in enumerate(io.BytesIO(data)):  # (BytesIO shares `data`, no copy)
+        n = len(line)
+        info = audio_digest(line)
         if info is None:  # the line itself travels with the digest (one pread less for the main process)
-            add((i, start + pos, view[pos:e].tobytes() if e - pos <= SHIPPED_LINE_BYTES else e - pos))
+            add((i, pos, line if n <= SHIPPED_LINE_BYTES else n))
         else:
-            t, nbytes, rid, item, ts = info
-            rid = same.setdefault(rid, rid) if type(rid) is str else rid
-            item = same.setdefault(item, item) if type(item) is str else item
-            add((i, start + pos, e - pos, (t, nbytes, rid, item, ts)))
-        pos = e
-        i += 1
-    view.release()
-    return PartDigest(i, start + n, entries)
+            add((i, pos, n, info))
+        pos += n
+    return PartDigest(i + 1, start + len(data), entries)
+
+
+def _read_bytes(fd: int, start: int, end: int) -> bytes:
+    """The bytes of [start, end) of the file (to its end if `end` is past it)."""
+    size = end - start if end < _TO_THE_END else max(os.fstat(fd).st_size - start, 0)
+    data = os.pread(fd, size, start)
+    if 0 < len(data) < size:  # (a short read: read on)
+        chunks = [data]
+        got = len(data)
+        while got < size:
+            more = os.pread(fd, size - got, start + got)
+            if not more:
+                break
+            chunks.append(more)
+            got += len(more)
+        data = b"".join(chunks)
+    return data
 
 
 class PartScans:
