@@ -41,7 +41,8 @@ def console() -> Console:
                 # rich's default exits 1 here; let print_human turn it into PipeClosed (141)
                 raise BrokenPipeError
 
-        c = _StdoutConsole(file=sys.stdout, highlight=False)
+        # (no emoji codes: `:smile:` in a log is text, and looking for them costs ~7 % of a report)
+        c = _StdoutConsole(file=sys.stdout, highlight=False, emoji=False)
         c.push_render_hook(_control_free_hook())
         _consoles["out"] = c
     return c
@@ -84,7 +85,7 @@ def err_console() -> Console:
     if c is None or c.file is not sys.stderr:
         from rich.console import Console
 
-        c = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+        c = Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False)
         _consoles["err"] = c
     return c
 
