@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from math import gcd
 from typing import IO, Any, BinaryIO
 
+from pybase64 import b64decode
+
 from rtlog import g711
 from rtlog.audio_checks import cut_length, recorder_cut
 from rtlog.errors import InputError, NothingFound, UsageError
@@ -63,17 +65,22 @@ _SNAP_MS = 2
 #: a stream key no item has: the first chunk of each channel in a new file starts a stream
 _NEW_FILE = object()
 
-if sys.version_info >= (3, 11):
+def decode_b64(s: str | memoryview) -> bytes:
+    """Strict base64 (standard alphabet, length a multiple of 4, padding only at the end:
+    what `events.b64_decoded_size` accepts), decoded by pybase64 (SIMD). binascii's
+    strict mode would also take `AAAA==` (padding after a full group), which the other
+    commands count as invalid. The error says why in binascii's words."""
+    try:
+        return b64decode(s, validate=True)
+    except (binascii.Error, ValueError):
+        pass
+    if sys.version_info >= (3, 11):
+        binascii.a2b_base64(s, strict_mode=True)  # raises with the reason
+    else:  # pragma: no cover - Python 3.10
+        import base64
 
-    def decode_b64(s: str | memoryview) -> bytes:
-        """Strict base64 (standard alphabet, correct padding, nothing after it)."""
-        return binascii.a2b_base64(s, strict_mode=True)
-
-else:  # pragma: no cover - Python 3.10
-    import base64 as _base64
-
-    def decode_b64(s: str | memoryview) -> bytes:
-        return _base64.b64decode(s, validate=True)
+        base64.b64decode(s, validate=True)
+    raise binascii.Error("excess padding")
 
 
 # --- options and results -----------------------------------------------------------------

@@ -18,6 +18,7 @@ Invariants:
 
 from __future__ import annotations
 
+import binascii
 import math
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import orjson
+from pybase64 import b64decode
 
 # --- event type vocabulary ------------------------------------------------------------
 
@@ -296,7 +298,7 @@ class Event:
 
     def audio_b64(self) -> str | memoryview | None:
         """The base64 payload of an audio event as recorded (not decoded), or None: a str,
-        or a zero-copy view of the raw line (both accepted by `binascii.a2b_base64`)."""
+        or a zero-copy view of the raw line (both accepted by `audio.decode_b64`)."""
         if self.payload_span is not None:
             start, end = self.payload_span
             return memoryview(self.raw)[start:end]
@@ -330,22 +332,16 @@ class AudioPayload:
 
 
 _PLACEHOLDER = re.compile(r"\[?\s*trimmed:?\s*(\d+)\s*bytes?\s*\]?|\(truncated, total: (\d+) chars\)", re.I)
-_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
-def b64_decoded_size(payload: bytes) -> int | None:
-    """The decoded size of strict base64 (standard alphabet, length a multiple of 4,
-    padding only at the end), or None if `payload` is not that. One C-level pass
-    (`bytes.translate`, ~0.4 ns a byte): cheaper than parsing the line it sits in."""
-    n = len(payload)
-    if n & 3:
+def b64_decoded_size(payload: bytes | bytearray) -> int | None:
+    """The decoded size of strict base64 (standard alphabet, length a multiple of 4, one
+    or two `=` of padding only at the end), or None if `payload` is not that: pybase64's
+    validating decode (SIMD, ~0.16 ns a byte), whose rules are exactly these."""
+    try:
+        return len(b64decode(payload, validate=True))
+    except binascii.Error:
         return None
-    rest = payload.translate(None, _B64_ALPHABET)
-    if not rest:
-        return n // 4 * 3
-    if (rest == b"=" or rest == b"==") and payload.endswith(rest):
-        return n // 4 * 3 - len(rest)
-    return None
 
 
 def inspect_b64(b64: str) -> AudioPayload:
@@ -788,14 +784,8 @@ def audio_digest_at(buf: bytes | bytearray, pos: int, end: int) -> AudioDigest |
     stop = buf.find(b'"', start, end)
     if stop - start < DIGEST_MIN_PAYLOAD or buf.find(needle[:-1], stop, end) >= 0:
         return None  # (stop < 0 too) a placeholder or an empty chunk, or a second such key
-    # strict base64 (see b64_decoded_size): an escape (a backslash) fails it too
-    if (stop - start) & 3:
-        return None
-    payload = buf[start:stop]
-    if type(payload) is not bytes:
-        payload = bytes(payload)  # (bytearray.translate takes half as long again as bytes')
-    rest = payload.translate(None, _B64_ALPHABET)  # the padding, or what is not base64
-    if rest and not ((rest == b"=" or rest == b"==") and buf.startswith(rest, stop - len(rest), stop)):
+    size = b64_decoded_size(buf[start:stop])  # (an escape, a backslash, fails it too)
+    if size is None:
         return None
     try:
         d = orjson.loads(buf[pos:start] + buf[stop:end])
@@ -807,7 +797,7 @@ def audio_digest_at(buf: bytes | bytearray, pos: int, end: int) -> AudioDigest |
     if name == "delta" and (type(rid) is not str or type(item) is not str):
         return None  # ids elsewhere (`response.id`, `item.id`) or of another type: as an Event
     ts = d.get("timestamp")
-    return t, (stop - start) // 4 * 3 - len(rest), rid, item, None if ts is None else parse_timestamp(ts)
+    return t, size, rid, item, None if ts is None else parse_timestamp(ts)
 
 
 def _any_audio_digest(line: bytes) -> AudioDigest | None:

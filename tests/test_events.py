@@ -307,3 +307,47 @@ def test_other_iso_forms_take_the_full_parse(text: str) -> None:
     except ValueError:
         expected = None
     assert parse_timestamp(text) == expected
+
+
+def strict_b64_size(payload: bytes) -> int | None:
+    """The rule, spelled out: the standard alphabet, a length that is a multiple of 4, and
+    one or two `=` only at the very end."""
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    if len(payload) % 4:
+        return None
+    rest = payload.translate(None, alphabet)
+    if rest in (b"", b"=", b"==") and payload.endswith(rest):
+        return len(payload) // 4 * 3 - len(rest)
+    return None
+
+
+near_base64 = st.lists(st.sampled_from(list(b"AQgw+/=") + [0x2D, 0x5F, 0x20, 0x0A, 0x5C, 0x22, 0x00, 0xFF, 0xC3]), max_size=40).map(bytes)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(near_base64, st.binary(max_size=40).map(base64.b64encode), st.binary(max_size=40).map(lambda b: base64.b64encode(b) + b"=")))
+def test_the_base64_check_is_the_strict_rule(payload: bytes) -> None:
+    """pybase64's validating decode (summary's and transcript's check, extract-audio's
+    decoder) accepts exactly strict base64, and decodes it as binascii does."""
+    from rtlog.audio import decode_b64
+    from rtlog.events import b64_decoded_size
+
+    size = strict_b64_size(payload)
+    assert b64_decoded_size(payload) == size
+    if size is None:
+        with pytest.raises(ValueError):  # (binascii.Error is a ValueError)
+            decode_b64(memoryview(payload))
+    else:
+        assert decode_b64(memoryview(payload)) == base64.b64decode(payload, validate=True)
+
+
+def test_padding_after_a_full_group_is_invalid_everywhere() -> None:
+    """binascii's strict mode takes `AAAA==`; summary never did: extract-audio agrees now."""
+    from rtlog.audio import decode_b64
+    from rtlog.events import b64_decoded_size
+
+    assert b64_decoded_size(b"AAAA==") is None
+    with pytest.raises(ValueError, match="excess padding"):
+        decode_b64("AAAA==")
+    with pytest.raises(ValueError, match="Only base64 data is allowed"):
+        decode_b64("AQ I=")
