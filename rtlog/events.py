@@ -615,11 +615,9 @@ def parse_timestamp(v: Any) -> float | None:
 
 
 def _parse_time_text(s: str) -> float | None:
-    fast = _utc_time(s)
-    if fast is not None:
-        return fast
+    utc = s[-1:] in ("Z", "z")  # (as most recorders write their times)
     try:
-        dt = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
+        dt = datetime.fromisoformat(s[:-1] + "+00:00" if utc else s)
     except ValueError:
         m = _TIME_OF_DAY.match(s)
         if not m:
@@ -629,37 +627,9 @@ def _parse_time_text(s: str) -> float | None:
         if m.group(5):
             h = h % 12 + (12 if m.group(5).lower() == "pm" else 0)
         return h * 3600 + mi * 60 + sec + frac
-    if dt.tzinfo is None:
+    if not utc and dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.timestamp()
-
-
-_MINUTES: dict[str, int] = {}  # "YYYY-MM-DDTHH:MM" → its epoch seconds: a log's times share few minutes
-
-
-def _utc_time(s: str) -> float | None:
-    """`YYYY-MM-DDTHH:MM:SS[.f]Z` (1–6 digits of fraction), as recorders write their times,
-    without parsing the date again for every event of the same minute: the same float as
-    `datetime.fromisoformat(…).timestamp()` (both divide the exact number of microseconds
-    by 10**6); None for any other form (the caller parses it in full)."""
-    n = len(s)
-    if not (20 <= n <= 27 and s[-1] == "Z" and s[16] == ":" and s[10] == "T" and n != 21):
-        return None
-    sec = s[17:19]
-    frac = s[20:-1]
-    if not (sec.isdigit() and sec.isascii() and sec < "60") or (n > 20 and not (s[19] == "." and frac.isdigit() and frac.isascii())):
-        return None
-    minute = s[:16]
-    base = _MINUTES.get(minute)
-    if base is None:
-        try:
-            dt = datetime.fromisoformat(minute + ":00+00:00")
-        except ValueError:
-            return None
-        if len(_MINUTES) > 4096:
-            _MINUTES.clear()
-        base = _MINUTES[minute] = int(dt.timestamp())
-    return ((base + int(sec)) * 1_000_000 + (int(frac.ljust(6, "0")) if frac else 0)) / 1_000_000
 
 
 def _json_error(exc: Exception) -> str:
