@@ -67,61 +67,9 @@ class PartDigest:
 Digest = Callable[[int, int, int], "PartDigest"]
 
 
-_buffer = bytearray()  # this process's buffer for the part being digested (reused: no fresh pages per part)
-
-
-def read_part(fd: int, start: int, end: int) -> memoryview:
+def read_part(fd: int, start: int, end: int) -> bytes:
     """The bytes of [start, end) of the file (to its end if `end` is past it), read with
-    `os.preadv` (the descriptor's offset is the main process's, shared with the workers)
-    into a buffer that is reused: the view is valid until the next call."""
-    global _buffer
-    size = end - start
-    if end >= _TO_THE_END:  # the last part: to the end of the file as it is now
-        size = max(os.fstat(fd).st_size - start, 0)
-    if len(_buffer) < size:
-        _buffer = bytearray(size)  # (the old one is dropped first: no copy, no second buffer)
-    n = 0
-    while n < size:
-        view = memoryview(_buffer)
-        got = _preadv(fd, view[n:size], start + n)
-        view.release()
-        if not got:
-            break
-        n += got
-    return memoryview(_buffer)[:n]
-
-
-def _preadv(fd: int, into: memoryview, at: int) -> int:
-    try:
-        return os.preadv(fd, [into], at)
-    except AttributeError:  # (no preadv here)
-        b = os.pread(fd, len(into), at)
-        into[: len(b)] = b
-        return len(b)
-
-
-def digest_part(fd: int, start: int, end: int) -> PartDigest:
-    """The lines that start in [start, end) of a file, digested (see the module doc).
-    The part is read as one bytes object and cut into lines by `io.BytesIO` (C), each
-    digested as the single-process reader digests it (`events.audio_digest`)."""
-    data = _read_bytes(fd, start, end)
-    entries: list[DigestedLine] = []
-    add = entries.append
-    pos = start
-    i = -1
-    for i, line in enumerate(io.BytesIO(data)):  # (BytesIO shares `data`, no copy)
-        n = len(line)
-        info = audio_digest(line)
-        if info is None:  # the line itself travels with the digest (one pread less for the main process)
-            add((i, pos, line if n <= SHIPPED_LINE_BYTES else n))
-        else:
-            add((i, pos, n, info))
-        pos += n
-    return PartDigest(i + 1, start + len(data), entries)
-
-
-def _read_bytes(fd: int, start: int, end: int) -> bytes:
-    """The bytes of [start, end) of the file (to its end if `end` is past it)."""
+    `os.pread` (the descriptor's offset is the main process's, shared with the workers)."""
     size = end - start if end < _TO_THE_END else max(os.fstat(fd).st_size - start, 0)
     data = os.pread(fd, size, start)
     if 0 < len(data) < size:  # (a short read: read on)
@@ -135,6 +83,26 @@ def _read_bytes(fd: int, start: int, end: int) -> bytes:
             got += len(more)
         data = b"".join(chunks)
     return data
+
+
+def digest_part(fd: int, start: int, end: int) -> PartDigest:
+    """The lines that start in [start, end) of a file, digested (see the module doc).
+    The part is read as one bytes object and cut into lines by `io.BytesIO` (C), each
+    digested as the single-process reader digests it (`events.audio_digest`)."""
+    data = read_part(fd, start, end)
+    entries: list[DigestedLine] = []
+    add = entries.append
+    pos = start
+    i = -1
+    for i, line in enumerate(io.BytesIO(data)):  # (BytesIO shares `data`, no copy)
+        n = len(line)
+        info = audio_digest(line)
+        if info is None:  # the line itself travels with the digest (one pread less for the main process)
+            add((i, pos, line if n <= SHIPPED_LINE_BYTES else n))
+        else:
+            add((i, pos, n, info))
+        pos += n
+    return PartDigest(i + 1, start + len(data), entries)
 
 
 class PartScans:

@@ -684,16 +684,14 @@ def _scan_part(fd: int, start: int, end: int, needles: Sequence[bytes]) -> PartD
     from rtlog import parts
 
     rec = _Recorder(needles)
-    view = parts.read_part(fd, start, end)
-    n = len(view)
-    data = parts._buffer  # (the view's buffer: searched up to n)
-    whole = data.rfind(b"\n", 0, n) + 1
+    data = parts.read_part(fd, start, end)
+    n = len(data)
+    whole = data.rfind(b"\n") + 1
     rec.base = start
-    rec.block(data, 0, whole)  # type: ignore[arg-type]
+    rec.block(data, 0, whole)
     if whole < n:  # the file's last line, without its newline
         rec.base = start + whole
-        rec.block(view[whole:].tobytes(), 0, None)
-    view.release()
+        rec.block(data[whole:], 0, None)
     return parts.PartDigest(rec.line_no, start + n, rec.entries, rec.lines.good)
 
 
