@@ -334,7 +334,7 @@ class AudioPayload:
 _PLACEHOLDER = re.compile(r"\[?\s*trimmed:?\s*(\d+)\s*bytes?\s*\]?|\(truncated, total: (\d+) chars\)", re.I)
 
 
-def b64_decoded_size(payload: bytes | bytearray) -> int | None:
+def b64_decoded_size(payload: bytes) -> int | None:
     """The decoded size of strict base64 (standard alphabet, length a multiple of 4, one
     or two `=` of padding only at the end), or None if `payload` is not that: pybase64's
     validating decode (SIMD, ~0.16 ns a byte), whose rules are exactly these."""
@@ -726,39 +726,33 @@ def audio_digest(line: bytes) -> AudioDigest | None:
     so the line is checked as JSON exactly as `parse_line` would check it, and the fields
     are the ones the Event would have. Bare lines that start with their type take a
     shorter way; other key orders and recorders' envelopes go through `_from_object`."""
-    return audio_digest_at(line, 0, len(line))
-
-
-def audio_digest_at(buf: bytes | bytearray, pos: int, end: int) -> AudioDigest | None:
-    """`audio_digest(buf[pos:end])` without copying the line out of `buf` (a block of a
-    file holding many lines, or the line itself)."""
-    if not buf.startswith(_DIGEST_PREFIXES, pos, end):
-        return _any_audio_digest(bytes(buf[pos:end])) if end - pos > _SPLICE_MIN else None
-    at = pos + 9 if buf[pos + 8] == 34 else pos + 10  # the type's first letter, after `{"type":"` or `{"type": "`
-    if buf[at] == 105:  # i: input_audio_buffer.append
+    if not line.startswith(_DIGEST_PREFIXES):
+        return _any_audio_digest(line) if len(line) > _SPLICE_MIN else None
+    at = 9 if line[8] == 34 else 10  # the type's first letter, after `{"type":"` or `{"type": "`
+    if line[at] == 105:  # i: input_audio_buffer.append
         t, needle, name = INPUT_AUDIO_APPEND, b'"audio":', "audio"
     else:
-        t = "response.audio.delta" if buf[at + 9] == 97 else OUTPUT_AUDIO_DELTA  # response.[a]udio / [o]utput_audio
+        t = "response.audio.delta" if line[at + 9] == 97 else OUTPUT_AUDIO_DELTA  # response.[a]udio / [o]utput_audio
         needle, name = b'"delta":', "delta"
     # the payload: the string value of the only `needle` key after the type (see cut_audio_payload)
-    i = buf.find(needle, pos + 30, end)
+    i = line.find(needle, 30)
     if i < 0:
         return None
     i += 8
-    if i < end and buf[i] == 34:
+    if line[i : i + 1] == b'"':
         start = i + 1
-    elif buf.startswith(b' "', i, end):
+    elif line[i : i + 2] == b' "':
         start = i + 2
     else:
         return None
-    stop = buf.find(b'"', start, end)
-    if stop - start < DIGEST_MIN_PAYLOAD or buf.find(needle[:-1], stop, end) >= 0:
+    stop = line.find(b'"', start)
+    if stop - start < DIGEST_MIN_PAYLOAD or line.find(needle[:-1], stop) >= 0:
         return None  # (stop < 0 too) a placeholder or an empty chunk, or a second such key
-    size = b64_decoded_size(buf[start:stop])  # (an escape, a backslash, fails it too)
+    size = b64_decoded_size(line[start:stop])  # (an escape, a backslash, fails it too)
     if size is None:
         return None
     try:
-        d = orjson.loads(buf[pos:start] + buf[stop:end])
+        d = orjson.loads(line[:start] + line[stop:])
     except orjson.JSONDecodeError:
         return None
     if type(d) is not dict or d.get(name) != "" or d.get("type") != t:

@@ -270,10 +270,11 @@ def read_events(
     """The events of one source, in order; bad lines go to `diag` and are skipped.
 
     `fast_path` (see `FastPath`), if given, sees the `audio_digest` of every audio line
-    first; the lines it takes are counted as events, no Event is built for them. With a fast path, a big plain file is read by `jobs` processes
-    (0: one per CPU; see `rtlog.parts`), with the same result. `meanwhile()` is called
-    once those workers have started (not at all without them): work the caller needs at
-    the end anyway (imports), done while the workers are busy rather than after."""
+    first; the lines it takes are counted as events, no Event is built for them. With a
+    fast path, a big plain file is read by `jobs` processes (0: one per CPU; see
+    `rtlog.parts`), with the same result. `meanwhile()` is called once those workers have
+    started (not at all without them): work the caller needs at the end anyway (imports),
+    done while the workers are busy rather than after."""
     with open_source(src, stdin) as fp:
         scans = None
         if fast_path is not None and jobs != 1 and not follow and src.path is not None:
