@@ -662,26 +662,23 @@ def parse_line(line: bytes, source: str, line_no: int) -> Event:
     return _from_object(obj, line, source, line_no)
 
 
-def cut_audio_payload(
-    line: bytes, start_at: int = 0, keys: tuple[tuple[bytes, str], ...] = _AUDIO_KEYS
-) -> tuple[dict[str, Any], str, int, int] | None:
-    """Cut the string value of the line's only `"delta"` or `"audio"` key (or of `keys`)
-    out of the line and parse the rest: (the parsed rest, the key, where the payload starts
+def cut_audio_payload(line: bytes) -> tuple[dict[str, Any], str, int, int] | None:
+    """Cut the string value of the line's only `"delta"` or `"audio"` key out of the line and parse the rest: (the parsed rest, the key, where the payload starts
     and ends in `line`). None unless there is exactly one key of that name, its value is a
     string without escapes (so its closing quote is the first one after it) and the rest
     parses to an object. Whether the key is the event's own payload is the caller's check
     (the value is "" in the parsed rest)."""
-    if keys is _AUDIO_KEYS and line.find(b"input_audio_buffer.append", start_at, start_at + 512) >= 0:
+    if line.find(b"input_audio_buffer.append", 0, 512) >= 0:
         # an append: looking for "delta" first would scan its whole payload (~0.35 ns a byte)
         # in vain; "delta" takes precedence only where it is, which is outside the payload
         # (no quote in it), so it is looked for there only
         delta = _AUDIO_KEYS[0][0]
-        i = line.find(_AUDIO_KEYS[1][0], start_at)
+        i = line.find(_AUDIO_KEYS[1][0])
         cut = _cut_payload(line, i, *_AUDIO_KEYS[1]) if i >= 0 else None
-        if cut is not None and line.find(delta, start_at, cut[2] + len(delta) - 1) < 0 and line.find(delta, cut[3]) < 0:
+        if cut is not None and line.find(delta, 0, cut[2] + len(delta) - 1) < 0 and line.find(delta, cut[3]) < 0:
             return cut
-    for needle, key in keys:
-        i = line.find(needle, start_at)
+    for needle, key in _AUDIO_KEYS:
+        i = line.find(needle)
         if i >= 0:
             return _cut_payload(line, i, needle, key)
     return None

@@ -7,9 +7,8 @@ audio line, its `events.audio_digest` (the expensive part of an audio line: the 
 check and the JSON around the payload); any other line (~5% of the bytes) travels whole,
 unless it is long. The main process hands the digests to the consumer's fast path and
 parses the other lines as usual, reading back by offset (`os.pread`) only long lines and
-the audio lines the consumer declines. So the
-events, their order, their line numbers and the bad-line reports are exactly a single
-pass's.
+the audio lines the consumer declines. So the events, their order, their line numbers
+and the bad-line reports are exactly a single pass's.
 
 Who does which part is decided as the run goes, so no split has to be tuned to the log
 or the machine: every process claims parts in order (a lock on byte k of a shared file
@@ -39,14 +38,14 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from rtlog.events import audio_digest
-from rtlog.reader import DigestedLine  # (filter's carry whether the line is a candidate instead of a digest)
+from rtlog.reader import DigestedLine  # (filter's entries carry whether the line is a candidate instead of a digest)
 
 SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
 SPLIT_PART_BYTES = 4 * 1024 * 1024  # small parts: a wait for one is short, the claims even out
 SHIPPED_LINE_BYTES = 64 * 1024  # a longer line (without a digest) is read back by offset, not sent
 _TO_THE_END = 1 << 62  # the end of the last part
 _MAIN = 255  # the claim byte of a part the main process took
-_AHEAD = 8  # parts the main process digests ahead at most (memory: a digest is ~2.5 % of its part)
+_AHEAD = 8  # parts the main process digests ahead at most (memory: a digest is ~3 % of its part)
 _WAIT_OWNER = 2.0  # seconds to wait for a claimant to say who it is before doing the part here
 #: how long the main process waits for a worker's part, in multiples of the time it takes
 #: itself to digest one, before it does the part here (a worker starved of CPU or stopped)
