@@ -3,11 +3,11 @@
 
     python bench/reader_loop.py FILE
 
-Prints the number of events. Fails (non-zero exit) if ``rtlog.reader`` can't be imported.
+Prints the number of events. Fails (non-zero exit) if ``rtlog.io.reader`` can't be imported.
 """
 import sys
 
-from rtlog.reader import Diagnostics, iter_events
+from rtlog.io.reader import Diagnostics, iter_events
 
 
 def main(path: str) -> None:

@@ -32,8 +32,8 @@ import tempfile
 import threading
 import time
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -52,18 +52,18 @@ NEEDLE = '"type":"response.done"'
 class Goal:
     text: str
     # (results) -> (ok or None when it can't be evaluated, measured text)
-    check: Callable[[dict[str, "Result"]], tuple[bool | None, str]]
+    check: Callable[[dict[str, Result]], tuple[bool | None, str]]
 
 
 @dataclass
 class Case:
     name: str
     kind: str  # "baseline", "rtlog", or "one-cpu" (rtlog held to one process: shown, not judged)
-    argv: Callable[["Ctx"], list[str]]
+    argv: Callable[[Ctx], list[str]]
     desc: str
     needs: tuple[str, ...] = ()  # baselines this case is compared with
     goals: list[Goal] = field(default_factory=list)
-    verify: Callable[["Ctx", "Result", dict[str, "Result"]], str] | None = None
+    verify: Callable[[Ctx, Result, dict[str, Result]], str] | None = None
     ok_codes: tuple[int, ...] = (0,)
     requires: str | None = None  # an executable that must exist (else the case is skipped)
 
@@ -271,7 +271,7 @@ def build_cases(env_none: bool) -> list[Case]:
              lambda c: ["sh", "-c", f'jq -r \'{jq_type}\' "$1" | sort | uniq -c', "sh", c.file],
              f"sh -c \"jq -r '{jq_type}' FILE | sort | uniq -c\"", requires="jq"),
         Case("reader", "rtlog", lambda c: [c.py, os.path.join(HERE, "reader_loop.py"), c.file],
-             "bench/reader_loop.py: rtlog.reader.iter_events, touching ev.kind / ev.direction",
+             "bench/reader_loop.py: rtlog.io.reader.iter_events, touching ev.kind / ev.direction",
              needs=("orjson-loop",), goals=[_ratio_le("reader", "orjson-loop", 1.5), _rss("reader")],
              verify=_reader_count),
         Case("summary", "rtlog", rt("summary", "{F}"), "rtlog summary FILE",

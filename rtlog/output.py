@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from rtlog.errors import OutputError, PipeClosed
-from rtlog.outfile import describe_os_error
+from rtlog.io.outfile import describe_os_error
 
 if TYPE_CHECKING:
     from rich.console import Console

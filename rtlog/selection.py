@@ -22,8 +22,10 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
+from rtlog.conversation.turns import TurnTracker
 from rtlog.errors import InputError, UsageError
-from rtlog.events import (
+from rtlog.io.reader import BOM, READ_ERRORS, Diagnostics, LineParser, Source, open_source, read_events
+from rtlog.protocol.events import (
     AUDIO_PAYLOAD_KEY,
     KIND_ALIASES,
     PAYLOAD_KEYS,
@@ -33,12 +35,10 @@ from rtlog.events import (
     parse_line,
     parse_timestamp,
 )
-from rtlog.reader import BOM, READ_ERRORS, Diagnostics, LineParser, Source, open_source, read_events
-from rtlog.turns import TurnTracker
 from rtlog.units import parse_duration
 
 if TYPE_CHECKING:
-    from rtlog.parts import PartDigest, PartScans
+    from rtlog.io.parts import PartDigest, PartScans
 
 # --- event type globs ----------------------------------------------------------------
 
@@ -585,7 +585,7 @@ def prefiltered_events(
 
     Blocks are read whole and searched for the needles with `bytes.find`, so Python code
     runs once per line only to count it, never per byte. A big plain file is searched by
-    several processes (`rtlog.parts`; `jobs`: 0 = one per CPU, 1 = this one only): workers
+    several processes (`rtlog.io.parts`; `jobs`: 0 = one per CPU, 1 = this one only): workers
     report where the lines to parse are, this process reads them back, in order.
 
     Bad lines: a skipped line is only checked by its first and last bytes (`{` … `}`, which
@@ -602,7 +602,7 @@ def prefiltered_events(
             if src.path is not None and jobs != 1:
                 from functools import partial
 
-                from rtlog import parts
+                from rtlog.io import parts
 
                 scans = parts.start_parts(fp, jobs, digest=partial(_scan_part, needles=scan.needles))
             try:
@@ -650,7 +650,7 @@ def _scan_blocks(fp: BinaryIO, scan: _Scanner, limit: int | None) -> Iterator[Ev
 
 def _scan_by_parts(fp: BinaryIO, scan: _Scanner, scans: PartScans) -> Iterator[Event]:
     """`_scan_blocks` for a plain file whose later parts forked workers search."""
-    from rtlog.reader import SHRUNK
+    from rtlog.io.reader import SHRUNK
 
     name = scan.lines.name
     yield from _scan_blocks(fp, scan, scans.starts[0] - fp.tell())
@@ -681,7 +681,7 @@ def _scan_by_parts(fp: BinaryIO, scan: _Scanner, scans: PartScans) -> Iterator[E
 def _scan_part(fd: int, start: int, end: int, needles: Sequence[bytes]) -> PartDigest:
     """A worker's search of the lines that start in [start, end) of a file: where the
     lines to parse are (as `_Scanner` would parse them), and how many were skipped."""
-    from rtlog import parts
+    from rtlog.io import parts
 
     rec = _Recorder(needles)
     data = parts.read_part(fd, start, end)

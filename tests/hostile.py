@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import orjson
 from typer.testing import CliRunner
 
-from rtlog.events import BadLine, Event, parse_line
+from rtlog.protocol.events import BadLine, Event, parse_line
 
 BOM = b"\xef\xbb\xbf"
 WARN_LIMIT = 20  # Diagnostics shows the first 20 bad lines, then a count

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import write_log
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import write_log
-from rtlog import audio
-from rtlog.audio import (
+from rtlog.audio import extract as audio
+from rtlog.audio.extract import (
     AudioOptions,
     Lane,
     LogFacts,
@@ -27,10 +27,10 @@ from rtlog.audio import (
     extract_audio,
     prescan,
 )
+from rtlog.audio.g711 import to_pcm16
 from rtlog.errors import InputError, NothingFound, UsageError
-from rtlog.g711 import to_pcm16
-from rtlog.reader import Diagnostics, expand_sources, iter_events
-from rtlog.session import PCM16, ULAW, AudioFormat
+from rtlog.io.reader import Diagnostics, expand_sources, iter_events
+from rtlog.protocol.formats import PCM16, ULAW, AudioFormat
 
 B64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
 

@@ -16,7 +16,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtlog.events import BadLine, audio_digest, cut_audio_payload, parse_line
+from rtlog.protocol.events import BadLine, audio_digest, cut_audio_payload, parse_line
 
 AUDIO_TYPES = ["response.audio.delta", "response.output_audio.delta", "input_audio_buffer.append"]
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import orjson
 import pytest
-
 from conftest import EXAMPLES, REPO, corpus_file, needs_corpus, run_cli, run_rtlog, write_log
+
 from rtlog import output
-from rtlog.g711 import to_pcm16
+from rtlog.audio.g711 import to_pcm16
 
 
 def frames(data: bytes) -> tuple[Any, bytes]:
@@ -182,9 +182,9 @@ def test_example_stereo_with_and_without_timestamps(tmp_path: Path) -> None:
 
 
 def timeline_items(path: Path) -> dict:
-    from rtlog.reader import Diagnostics, iter_events
-    from rtlog.session import SessionTracker
-    from rtlog.timeline import Timeline
+    from rtlog.conversation.session import SessionTracker
+    from rtlog.conversation.timeline import Timeline
+    from rtlog.io.reader import Diagnostics, iter_events
 
     sessions = SessionTracker()
     tl = Timeline(sessions)
@@ -336,7 +336,7 @@ def test_missing_output_directory(tmp_path: Path) -> None:
 
 
 def test_interrupted_run_leaves_nothing_under_the_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rtlog import audio
+    from rtlog.audio import extract as audio
 
     def interrupted(self, events):  # type: ignore[no-untyped-def]
         for n, ev in enumerate(events):

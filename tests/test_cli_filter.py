@@ -17,7 +17,7 @@ import orjson
 import pytest
 from conftest import EXAMPLES, REPO, corpus_files, needs_corpus, run_cli, write_log
 
-from rtlog.events import KIND_ALIASES, parse_line, parse_timestamp
+from rtlog.protocol.events import KIND_ALIASES, parse_line, parse_timestamp
 from rtlog.selection import OTHER_NAMES
 
 GA = EXAMPLES / "ga_session.jsonl"
@@ -298,7 +298,7 @@ def test_generated_logs_counts_for_every_type(tmp_path: Path, dialect: str, enve
     log = tmp_path / "gen.jsonl"
     log.write_bytes(buf.getvalue())
     from rtlog import selection
-    from rtlog.reader import Diagnostics, expand_sources
+    from rtlog.io.reader import Diagnostics, expand_sources
 
     for etype in t["event_counts"]:
         want = sum(t["event_counts"].get(n, 0) for n in family(etype))

@@ -56,12 +56,12 @@ def test_no_input_on_a_terminal_is_an_error_not_a_silent_wait(tmp_path: Path) ->
 
 
 def test_an_internal_error_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    import rtlog.reader
+    import rtlog.io.reader
 
     def broken(*a: object, **k: object) -> None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(rtlog.reader, "expand_sources", broken)
+    monkeypatch.setattr(rtlog.io.reader, "expand_sources", broken)
     monkeypatch.delenv("RTLOG_TRACEBACK", raising=False)
     r = run_cli("transcript", GA, exit_code=2, stderr=None)
     assert r.stderr == "rtlog: error: internal error: ZeroDivisionError: boom (a bug in rtlog; RTLOG_TRACEBACK=1 shows where)\n"

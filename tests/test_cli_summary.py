@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import EXAMPLES, corpus_file, run_cli, run_rtlog, write_log
 
 GA = EXAMPLES / "ga_session.jsonl"

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXAMPLES, corpus_file, run_cli, run_rtlog, write_log
 
 GA = EXAMPLES / "ga_session.jsonl"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-
 from conftest import corpus_file, corpus_files, needs_corpus
-from rtlog.reader import Diagnostics, iter_events
-from rtlog.session import SessionTracker
+
+from rtlog.conversation.session import SessionTracker
+from rtlog.io.reader import Diagnostics, iter_events
 
 pytestmark = needs_corpus
 

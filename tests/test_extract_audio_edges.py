@@ -140,7 +140,7 @@ def test_real_audio_rechunked_to_an_odd_size_is_written(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("size", "count", "cut"), [(33, 3, True), (33, 12, True), (33, 2, False), (65, 5, False), (34, 5, False)])
 def test_recorder_cut_rule_is_the_same_in_extract_audio_and_summary(tmp_path: Path, size: int, count: int, cut: bool) -> None:
-    from rtlog.audio_checks import recorder_cut
+    from rtlog.protocol.audio_checks import recorder_cut
 
     assert recorder_cut(count, size, True) is cut
     src = _chunked_log(tmp_path, bytes(range(1, 256)) * 3 * count, size)

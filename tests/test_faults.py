@@ -462,7 +462,7 @@ def test_summary_of_a_file_truncated_while_its_parts_are_scanned(tmp_path: Path,
     added all the same (58,107 events in 29,312 lines): now the run says the file changed."""
     from conftest import REPO, run_cli
 
-    from rtlog import parts as core
+    from rtlog.io import parts as core
 
     sys.path.insert(0, str(REPO / "bench"))
     from gen_session import generate

@@ -32,7 +32,7 @@ from hostile import COMMANDS, check_outcome, run, verdict, wav_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rtlog.events import BadLine, parse_line
+from rtlog.protocol.events import BadLine, parse_line
 
 FUZZ = os.environ.get("RTLOG_FUZZ_EXAMPLES")
 
@@ -458,7 +458,7 @@ def test_parts_read_by_workers_give_the_single_pass(data: bytes, jobs: int, args
     digest (audio lines on the fast path, the rest read back and parsed here): summary and
     transcript (entries with their times) are the single pass's, bad lines and warnings
     included."""
-    from rtlog import parts as core
+    from rtlog.io import parts as core
 
     with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
         mp.setattr(core, "SPLIT_MIN_BYTES", 1 << 12)
@@ -476,7 +476,7 @@ def test_parts_read_by_workers_give_the_single_pass(data: bytes, jobs: int, args
 def test_filter_parts_searched_by_workers_give_the_single_pass(data: bytes, pattern: str, cpus: int) -> None:
     """filter's prefilter with parts of 4 kB searched by workers: the same lines, the
     same warnings and exit code as one process."""
-    from rtlog import parts as core
+    from rtlog.io import parts as core
 
     with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
         path = os.path.join(d, "log.jsonl")

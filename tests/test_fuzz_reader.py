@@ -6,13 +6,13 @@ import io
 
 import orjson
 import pytest
+from conftest import corpus_file, needs_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import corpus_file, needs_corpus
 from rtlog.errors import InputError
-from rtlog.events import BadLine, parse_line
-from rtlog.reader import Diagnostics, Source, read_events
+from rtlog.io.reader import Diagnostics, Source, read_events
+from rtlog.protocol.events import BadLine, parse_line
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1) | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -23,7 +23,7 @@ KEYS = ["event", "data", "item", "response", "usage", "delta", "audio", "content
         "call_id", "timestamp", "time", "direction", "source", "session", "output", "transcript", "status_details", "kind"]  # fmt: skip
 TYPES = ["response.audio.delta", "response.output_audio.delta", "input_audio_buffer.append", "response.done", "error",
          "conversation.item.added", "conversation.item.created", "session.created", "session.update", "message", "x"]  # fmt: skip
-event_like = st.fixed_dictionaries({"type": st.sampled_from(TYPES)}, optional={k: json_values for k in KEYS})
+event_like = st.fixed_dictionaries({"type": st.sampled_from(TYPES)}, optional=dict.fromkeys(KEYS, json_values))
 envelopes = st.fixed_dictionaries(
     {}, optional={"direction": st.sampled_from(["sent", "received", 5, None]), "time": json_values, "event": event_like | json_values,
                   "data": event_like.map(lambda e: orjson.dumps(e).decode()) | json_values, "kind": st.sampled_from(["message", "close", 3])},

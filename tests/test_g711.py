@@ -7,8 +7,8 @@ import warnings
 
 import pytest
 
-from rtlog.g711 import ALAW_TO_LINEAR, SILENCE_BYTE, ULAW_TO_LINEAR, to_pcm16
-from rtlog.session import ALAW, ULAW
+from rtlog.audio.g711 import ALAW_TO_LINEAR, SILENCE_BYTE, ULAW_TO_LINEAR, to_pcm16
+from rtlog.protocol.formats import ALAW, ULAW
 
 
 def ulaw_reference(code: int) -> int:

@@ -1,4 +1,4 @@
-"""Big plain files on several processes (rtlog.parts): whoever does a part, every part is
+"""Big plain files on several processes (rtlog.io.parts): whoever does a part, every part is
 taken once, in order, and the commands give the single pass's result."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import generated_log
-from rtlog import parts
-from rtlog.reader import Diagnostics, expand_sources
-from rtlog.summary import summarize_source
-from rtlog.transcript import transcribe_sources
+
+from rtlog.conversation.transcript import transcribe_sources
+from rtlog.io import parts
+from rtlog.io.reader import Diagnostics, expand_sources
+from rtlog.metrics.summary import summarize_source
 
 DIGEST = parts.digest_part  # the real one (the fixture slows it down in workers)
 
@@ -100,7 +100,7 @@ def test_slow_workers_give_the_single_pass(log: Path) -> None:
 def test_no_parts_for_small_compressed_or_single_cpu_inputs(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gzip
 
-    from rtlog.reader import open_source
+    from rtlog.io.reader import open_source
 
     def start(path: Path, jobs: int) -> parts.PartScans | None:
         with open_source(expand_sources([str(path)])[0]) as fp:
@@ -227,8 +227,8 @@ def test_odd_ids_and_line_ends_give_the_single_pass(log: Path, tmp_path: Path) -
     for at in range(7, len(lines), 90):
         lines[at] = lines[at].rstrip(b"\n") + b"\r\r\n"
     log.write_bytes(b"".join(lines))
-    from rtlog.summary import summarize
-    from rtlog.reader import iter_events
+    from rtlog.io.reader import iter_events
+    from rtlog.metrics.summary import summarize
 
     one = _summary(log, 1)
     assert _summary(log, 3) == one
@@ -255,7 +255,7 @@ def test_a_line_longer_than_many_parts(log: Path) -> None:
 def test_meanwhile_runs_once_while_workers_run_and_never_without_them(log: Path) -> None:
     """The report's imports are made while the workers digest (once, whatever the number
     of files), not at all in a single pass, and change nothing in the result."""
-    from rtlog.reader import read_events
+    from rtlog.io.reader import read_events
 
     src = expand_sources([str(log)])[0]
     calls: list[int] = []
@@ -271,7 +271,8 @@ def test_meanwhile_runs_once_while_workers_run_and_never_without_them(log: Path)
 
 RICH_IMPORTED = """
 import sys
-from rtlog import output, parts
+from rtlog import output
+from rtlog.io import parts
 from rtlog.cli import main
 parts.SPLIT_MIN_BYTES = 0  # parts and a progress bar's size for a small log
 parts.SPLIT_PART_BYTES = 50_000

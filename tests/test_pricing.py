@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rtlog.events import Usage
-from rtlog.pricing import PriceFileError, Rates, builtin_table, parse_price_file, usage_cost
+from rtlog.metrics.pricing import PriceFileError, Rates, builtin_table, parse_price_file, usage_cost
+from rtlog.protocol.events import Usage
 
 
 @pytest.mark.parametrize(

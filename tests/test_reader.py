@@ -14,8 +14,7 @@ import orjson
 import pytest
 
 from rtlog.errors import InputError
-from rtlog.reader import Diagnostics, expand_sources, iter_events, read_events
-from rtlog.reader import Source
+from rtlog.io.reader import Diagnostics, Source, expand_sources, iter_events, read_events
 
 EVENTS = [
     {"type": "session.created", "event_id": "event_1", "session": {"id": "sess_1"}},

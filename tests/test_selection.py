@@ -10,14 +10,14 @@ from pathlib import Path
 
 import orjson
 import pytest
+from conftest import corpus_files, needs_corpus, write_log
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import corpus_files, needs_corpus, write_log
 from rtlog import selection
 from rtlog.errors import InputError, UsageError
-from rtlog.events import inspect_b64, parse_line
-from rtlog.reader import Diagnostics, Source, expand_sources, read_events
+from rtlog.io.reader import Diagnostics, Source, expand_sources, read_events
+from rtlog.protocol.events import inspect_b64, parse_line
 from rtlog.selection import Bound, Selector, TypeGlobs, Where, strip_audio
 
 B64 = base64.b64encode(bytes(range(256)) * 20).decode()  # 5120 bytes of "audio"
@@ -479,8 +479,9 @@ def test_prefilter_parts_give_the_single_pass(tmp_path: Path, monkeypatch: pytes
     line numbers, bytes) and the same warnings as one process, bad lines, a BOM and a last
     line without its newline included; a worker that fails leaves its parts to the main
     process."""
-    import rtlog.parts as parts_module
     from conftest import generated_log
+
+    import rtlog.io.parts as parts_module
 
     lines = generated_log("beta", "none", seed=21)[0].splitlines(keepends=True)
     n = len(lines)

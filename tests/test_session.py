@@ -5,8 +5,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from rtlog.events import parse_line
-from rtlog.session import AudioFormat, SessionTracker, parse_audio_format
+from rtlog.conversation.session import SessionTracker
+from rtlog.protocol.events import parse_line
+from rtlog.protocol.formats import AudioFormat, parse_audio_format
 
 
 @pytest.mark.parametrize(

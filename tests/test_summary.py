@@ -12,14 +12,14 @@ from typing import Any
 
 import orjson
 import pytest
+from conftest import EXAMPLES, REPO, corpus_file, corpus_files, write_log
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, REPO, corpus_file, corpus_files, write_log
 from rtlog.errors import InputError
-from rtlog.pricing import builtin_table, parse_price_file
-from rtlog.reader import Diagnostics, expand_sources, iter_events
-from rtlog.summary import latency_stats, summarize, summarize_source
+from rtlog.io.reader import Diagnostics, expand_sources, iter_events
+from rtlog.metrics.pricing import builtin_table, parse_price_file
+from rtlog.metrics.summary import latency_stats, summarize, summarize_source
 
 
 def summary_of(path: Path, prices: Any = None, messages: list[str] | None = None) -> dict[str, Any]:
@@ -496,7 +496,7 @@ def test_price_table_is_passed_through(tmp_path: Path) -> None:
 
 @pytest.fixture
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    import rtlog.parts as parts_module
+    import rtlog.io.parts as parts_module
 
     monkeypatch.setattr(parts_module, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(parts_module, "SPLIT_PART_BYTES", 100_000)
@@ -504,7 +504,7 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def both_ways(path: Path, strict: bool = False) -> tuple[dict[str, Any], list[str]]:
     """(summary, warnings) with one process and with 4; they must be the same."""
-    import rtlog.parts as parts_module
+    import rtlog.io.parts as parts_module
 
     with open(path, "rb") as f:
         scans = parts_module.start_parts(f, 4)
@@ -552,7 +552,7 @@ def test_parts_with_bad_lines_a_bom_and_a_session_change(tmp_path: Path) -> None
 
 @pytest.mark.usefixtures("small_parts")
 def test_a_failed_worker_leaves_its_part_to_the_main_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rtlog.parts as parts_module
+    import rtlog.io.parts as parts_module
 
     path, _ = generated(tmp_path, "ga", "none", seed=7)
     want = summarize_source(expand_sources([str(path)])[0], Diagnostics(), jobs=1).as_json()

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import EXAMPLES, run_cli, write_log
+
 from rtlog.commands.summary import fit_name
-from rtlog.events import SERVER_TYPES
-from rtlog.pricing import parse_price_file
-from rtlog.reader import Diagnostics, expand_sources, iter_events
-from rtlog.summary import summarize, summarize_source
+from rtlog.io.reader import Diagnostics, expand_sources, iter_events
+from rtlog.metrics.pricing import parse_price_file
+from rtlog.metrics.summary import summarize, summarize_source
+from rtlog.protocol.events import SERVER_TYPES
 
 PRICES = parse_price_file({"models": {"gpt-realtime": {"text_input": 1, "cached_text_input": 1, "audio_input": 1,
                                                        "cached_audio_input": 1, "text_output": 1, "audio_output": 1}}})  # fmt: skip

@@ -6,9 +6,9 @@ import base64
 
 import orjson
 
-from rtlog.events import parse_line
-from rtlog.session import SessionTracker
-from rtlog.timeline import Timeline
+from rtlog.conversation.session import SessionTracker
+from rtlog.conversation.timeline import Timeline
+from rtlog.protocol.events import parse_line
 
 
 def ev(rec: dict, line_no: int = 1):

@@ -1,4 +1,4 @@
-"""Conversation reassembly (rtlog.transcript) and the shared audio timeline (rtlog.timeline)."""
+"""Conversation reassembly (rtlog.conversation.transcript) and the shared audio timeline (rtlog.conversation.timeline)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from typing import Any
 
 import orjson
 import pytest
+from conftest import EXAMPLES, REPO, corpus_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, REPO, corpus_file
-from rtlog.events import parse_line
-from rtlog.reader import Diagnostics, iter_events
-from rtlog.session import SessionTracker
-from rtlog.timeline import Timeline, decoded_size
-from rtlog.transcript import Entry, Transcript, build_transcript, split_heard
+from rtlog.conversation.session import SessionTracker
+from rtlog.conversation.timeline import Timeline, decoded_size
+from rtlog.conversation.transcript import Entry, Transcript, build_transcript, split_heard
+from rtlog.io.reader import Diagnostics, iter_events
+from rtlog.protocol.events import parse_line
 
 
 def events(records: list[dict[str, Any]]) -> list:
@@ -112,7 +112,7 @@ def _ga_oracle(path: Path) -> tuple[dict[str, tuple[float, float]], dict[str, fl
     first_delta: dict[str, float] = {}
     for line in path.read_bytes().splitlines():
         rec = json.loads(line)
-        from rtlog.events import parse_timestamp
+        from rtlog.protocol.events import parse_timestamp
 
         ts = parse_timestamp(rec["time"])
         ev = rec["event"]
@@ -241,7 +241,7 @@ def test_generated_session_against_its_truth(dialect: str, envelope: str) -> Non
     buf = io.BytesIO()
     truth = generate(buf, minutes=1, dialect=dialect, envelope=envelope, seed=3)
     evs = [parse_line(line, "gen", i) for i, line in enumerate(buf.getvalue().splitlines(keepends=True), 1)]
-    from rtlog.transcript import TranscriptBuilder
+    from rtlog.conversation.transcript import TranscriptBuilder
 
     b = TranscriptBuilder()
     for ev in evs:
@@ -526,9 +526,9 @@ def _gen_log(tmp_path: Path, dialect: str, envelope: str, seed: int) -> Path:
 def _three_ways(path: Path, monkeypatch: pytest.MonkeyPatch, parts: int = 4) -> tuple[list[dict[str, Any]], list[str]]:
     """The transcript (entries as JSON, warnings) by the Event path, by the fast path in one
     process, and with the file cut into 100 kB parts for 3 workers: all the same."""
-    import rtlog.parts as parts_module
-    from rtlog.reader import expand_sources
-    from rtlog.transcript import build_transcripts, transcribe_sources
+    import rtlog.io.parts as parts_module
+    from rtlog.conversation.transcript import build_transcripts, transcribe_sources
+    from rtlog.io.reader import expand_sources
 
     results = []
     for how in ("events", "fast", "parts"):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-
 from conftest import run_cli, write_log
-from rtlog.events import parse_line
-from rtlog.truncations import Truncations
+
+from rtlog.conversation.truncations import Truncations
+from rtlog.protocol.events import parse_line
 
 
 def ev(obj: dict) -> object:

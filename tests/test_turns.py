@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import orjson
-
 from conftest import corpus_file, needs_corpus
-from rtlog.events import parse_line
-from rtlog.reader import Diagnostics, iter_events
-from rtlog.turns import TurnTracker
+
+from rtlog.conversation.turns import TurnTracker
+from rtlog.io.reader import Diagnostics, iter_events
+from rtlog.protocol.events import parse_line
 
 
 def feed_all(events: list[dict]) -> tuple[TurnTracker, list[int]]:

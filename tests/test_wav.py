@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from rtlog import wav
+from rtlog.audio import wav
+from rtlog.audio.wav import WavWriter, header
 from rtlog.errors import OutputError
-from rtlog.session import ALAW, PCM16, ULAW
-from rtlog.wav import WavWriter, header
+from rtlog.protocol.formats import ALAW, PCM16, ULAW
 
 
 def read_wav(data: bytes) -> tuple[wave._wave_params, bytes]:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from rtlog import output
-from rtlog.reader import Diagnostics
+from rtlog.io.reader import Diagnostics
 
 Files = Annotated[
     list[str] | None,

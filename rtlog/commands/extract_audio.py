@@ -15,7 +15,7 @@ import orjson
 import typer
 
 from rtlog import output
-from rtlog.audio import (
+from rtlog.audio.extract import (
     ASSISTANT,
     BOTH,
     ENCODING_NAMES,
@@ -29,10 +29,10 @@ from rtlog.audio import (
 )
 from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import InputError, OutputError, UsageError
-from rtlog.events import Event
-from rtlog.outfile import atomic_output, describe_os_error
-from rtlog.reader import Diagnostics, Source, expand_sources, read_events
-from rtlog.session import PCM16, parse_audio_format
+from rtlog.io.outfile import atomic_output, describe_os_error
+from rtlog.io.reader import Diagnostics, Source, expand_sources, read_events
+from rtlog.protocol.events import Event
+from rtlog.protocol.formats import PCM16, parse_audio_format
 from rtlog.units import fmt_int, fmt_seconds
 
 INDEX_NAME = "index.json"

@@ -12,8 +12,8 @@ import typer
 from rtlog import output, selection
 from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import NothingFound, Stopped, UsageError
-from rtlog.events import CLIENT, SERVER, Event, Item
-from rtlog.reader import expand_sources
+from rtlog.io.reader import expand_sources
+from rtlog.protocol.events import CLIENT, SERVER, Event, Item
 from rtlog.units import fmt_int
 
 if TYPE_CHECKING:  # the pretty view's imports are loaded when it is used: JSONL output starts faster
@@ -200,7 +200,7 @@ class PrettyView:
     must see every event, so that audio formats and the time origin are known."""
 
     def __init__(self, width: int, *, show_source: bool = False) -> None:
-        from rtlog.session import SessionTracker
+        from rtlog.conversation.session import SessionTracker
 
         self.width = max(width, 20)
         self.type_width = type_column(self.width)

@@ -15,9 +15,9 @@ from rtlog.errors import ExitCode, InputError, RtlogError, UsageError
 if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
     from rich.console import RenderableType
 
-    from rtlog.pricing import PriceTable
-    from rtlog.reader import Source
-    from rtlog.summary import Summary
+    from rtlog.io.reader import Source
+    from rtlog.metrics.pricing import PriceTable
+    from rtlog.metrics.summary import Summary
 
 
 def summary_command(
@@ -48,8 +48,8 @@ def summary_command(
 
     Example: rtlog summary session.jsonl --json | jq .cost_usd
     """
-    from rtlog.reader import expand_sources
-    from rtlog.summary import combine
+    from rtlog.io.reader import expand_sources
+    from rtlog.metrics.summary import combine
 
     prices = load_prices(pricing)
     sources = expand_sources(files or [])
@@ -98,7 +98,7 @@ def summary_command(
 
 def load_prices(path: str | None) -> PriceTable:
     """The built-in price table, merged with `--pricing FILE` when given."""
-    from rtlog.pricing import PriceFileError, builtin_table, parse_price_file
+    from rtlog.metrics.pricing import PriceFileError, builtin_table, parse_price_file
 
     if path is None:
         return builtin_table()
@@ -128,7 +128,7 @@ def summarize_all(
     """(summary or None, its warnings, its error or None) per source, in input order.
     Several files on several CPUs go to a process pool; stdin and single files are read here
     (`report`: the rich report will follow, its imports are made while a big file's workers run)."""
-    from rtlog.parts import usable_cpus
+    from rtlog.io.parts import usable_cpus
 
     workers = min(jobs or usable_cpus(), len(sources))
     if workers < 2 or any(src.path is None for src in sources):
@@ -159,8 +159,8 @@ def _summarize_one(
     meanwhile: Callable[[], None] | None = None,
 ) -> tuple[Summary | None, list[str], str | None]:
     """Runs in a worker too: warnings are collected, errors returned, never raised."""
-    from rtlog.reader import Diagnostics
-    from rtlog.summary import summarize_source
+    from rtlog.io.reader import Diagnostics
+    from rtlog.metrics.summary import summarize_source
 
     messages: list[str] = []
     diag = Diagnostics(strict=strict, warn=messages.append)
@@ -406,7 +406,7 @@ def _cost_lines(s: Summary) -> list[Any]:
 def _latency_table(s: Summary) -> Any:
     from rich.text import Text
 
-    from rtlog.summary import latency_stats
+    from rtlog.metrics.summary import latency_stats
     from rtlog.units import fmt_int, fmt_ms
 
     if s.span_start is None:

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from typing import IO
 
 from rtlog.errors import OutputError
-from rtlog.outfile import describe_os_error
-from rtlog.session import ALAW, PCM16, ULAW
+from rtlog.io.outfile import describe_os_error
+from rtlog.protocol.formats import ALAW, PCM16, ULAW
 
 FORMAT_TAGS = {PCM16: 1, ALAW: 6, ULAW: 7}
 #: RIFF sizes are 32-bit: the data chunk must leave room for the rest of the header

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from rtlog.events import CLIENT, Event, _dict, _int, _str
+from rtlog.protocol.events import CLIENT, Event, _dict, _int, _str
 
 
 @dataclass(slots=True)

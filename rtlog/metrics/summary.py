@@ -10,7 +10,7 @@ Speed: audio payload lines are ~95% of a log's bytes. `SummaryBuilder.fast_lines
 bare audio lines from its `events.audio_digest` (a strict base64 check and the rest of
 the line parsed without the payload) instead of building an Event; anything unusual goes
 the normal way, so both paths count the same things. A big plain file is read by several
-processes (`rtlog.parts`); the result is the same as one pass.
+processes (`rtlog.io.parts`); the result is the same as one pass.
 """
 
 from __future__ import annotations
@@ -22,8 +22,14 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from rtlog.audio_checks import recorder_cut
-from rtlog.events import (
+from rtlog.conversation.session import SessionConfig, SessionTracker
+from rtlog.conversation.truncations import Truncations
+from rtlog.conversation.turns import TurnTracker
+from rtlog.io.entries import DigestedLine
+from rtlog.io.reader import Diagnostics, Source, read_events
+from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
+from rtlog.protocol.audio_checks import recorder_cut
+from rtlog.protocol.events import (
     AUDIO_PAYLOAD_KEY,
     CLIENT,
     INPUT_AUDIO_APPEND,
@@ -35,11 +41,7 @@ from rtlog.events import (
     Usage,
     _str,
 )
-from rtlog.pricing import PriceTable, builtin_table, usage_cost
-from rtlog.reader import Diagnostics, DigestedLine, Source, read_events
-from rtlog.session import DEFAULT_FORMAT, PCM16, AudioFormat, SessionConfig, SessionTracker
-from rtlog.truncations import Truncations
-from rtlog.turns import TurnTracker
+from rtlog.protocol.formats import DEFAULT_FORMAT, PCM16, AudioFormat
 
 RESPONSE_STATUSES = ("completed", "cancelled", "incomplete", "failed")
 #: events that show a conversation had audio even when no audio payload was recorded
@@ -884,7 +886,7 @@ def summarize_source(
 ) -> Summary:
     """The summary of one log file (or stdin), bare audio lines on the fast path.
 
-    `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.parts`);
+    `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.io.parts`);
     `meanwhile`: see `read_events`."""
     b = SummaryBuilder(src.name, prices)
     add = b.add

@@ -18,7 +18,7 @@ Owns the rules that turn deltas and items back into what was said:
 - Interruptions: an item of a cancelled response, or a truncated item, is interrupted;
   for a truncation the text is split where the user stopped hearing it, in proportion to
   `audio_end_ms` over the item's audio duration, at the nearest word gap.
-Times come from `rtlog.timeline` (the same placement `extract-audio --side both` uses).
+Times come from `rtlog.conversation.timeline` (the same placement `extract-audio --side both` uses).
 
 Memory: the conversation's text and a few fields per item; audio is only counted.
 """
@@ -30,7 +30,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtlog.events import (
+from rtlog.conversation.session import SessionConfig, SessionTracker
+from rtlog.conversation.timeline import Timeline
+from rtlog.conversation.truncations import Truncations
+from rtlog.io.entries import DigestedLine, FastPath
+from rtlog.io.reader import Diagnostics, Source, read_events
+from rtlog.protocol.events import (
     INPUT_AUDIO_APPEND,
     OUTPUT_AUDIO_DELTA,
     ErrorInfo,
@@ -40,10 +45,6 @@ from rtlog.events import (
     _int,
     _str,
 )
-from rtlog.reader import Diagnostics, DigestedLine, FastPath, Source, read_events
-from rtlog.session import SessionConfig, SessionTracker
-from rtlog.timeline import Timeline
-from rtlog.truncations import Truncations
 
 ROLES = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system", "tool": "tool"}
 
@@ -756,7 +757,7 @@ def transcribe_sources(
     meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[Transcript]:
     """`build_transcripts` over sources read by the reader, bare audio lines on its fast
-    path (`jobs`: processes for a big plain file, 0 = one per CPU; see `rtlog.parts`;
+    path (`jobs`: processes for a big plain file, 0 = one per CPU; see `rtlog.io.parts`;
     `meanwhile`: see `read_events`, called at most once)."""
     once = [meanwhile] if meanwhile is not None else []
 

@@ -12,7 +12,7 @@ reads audio.
 
 from __future__ import annotations
 
-from rtlog.session import ALAW, ULAW
+from rtlog.protocol.formats import ALAW, ULAW
 
 #: the sample value of silence in each encoding (what a gap is filled with)
 SILENCE_BYTE = {ULAW: 0xFF, ALAW: 0xD5}

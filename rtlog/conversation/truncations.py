@@ -10,7 +10,7 @@ transcript (the ‖ mark), timeline (subtitle and stereo placement) and extract-
 
 from __future__ import annotations
 
-from rtlog.events import Event, _int, _str
+from rtlog.protocol.events import Event, _int, _str
 
 TRUNCATE = "conversation.item.truncate"
 TRUNCATED = "conversation.item.truncated"

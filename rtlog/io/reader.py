@@ -21,13 +21,14 @@ import time
 import zlib
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from rtlog.errors import InputError
-from rtlog.events import BadLine, Event, audio_digest, parse_line
+from rtlog.io.entries import FastPath
+from rtlog.protocol.events import BadLine, Event, audio_digest, parse_line
 
 if TYPE_CHECKING:
-    from rtlog.parts import PartScans
+    from rtlog.io.parts import PartScans
 
 LOG_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.bz2", ".jsonl.xz", ".ndjson", ".ndjson.gz")
 STDIN_NAME = "<stdin>"
@@ -245,15 +246,6 @@ def _read_error(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
-#: A digested line: (its index among the lines digested together, offset, length or the
-#: line itself) and, for an audio line, its `events.audio_digest` as a fourth item (with
-#: the length as the third; see `rtlog.parts`).
-DigestedLine = tuple[Any, ...]
-#: A consumer's fast path: fast_path(entries, j, line0) takes the audio lines entries[j],
-#: entries[j + 1], … (the line of entry e is number line0 + e[0] + 1) in order, without
-#: Events, up to the first entry that is not an audio line or that it leaves to the normal
-#: path, and returns that entry's index (j: it took none).
-FastPath = Callable[[Sequence[DigestedLine], int, int], int]
 
 
 def read_events(
@@ -272,13 +264,13 @@ def read_events(
     `fast_path` (see `FastPath`), if given, sees the `audio_digest` of every audio line
     first; the lines it takes are counted as events, no Event is built for them. With a
     fast path, a big plain file is read by `jobs` processes (0: one per CPU; see
-    `rtlog.parts`), with the same result. `meanwhile()` is called once those workers have
+    `rtlog.io.parts`), with the same result. `meanwhile()` is called once those workers have
     started (not at all without them): work the caller needs at the end anyway (imports),
     done while the workers are busy rather than after."""
     with open_source(src, stdin) as fp:
         scans = None
         if fast_path is not None and jobs != 1 and not follow and src.path is not None:
-            from rtlog import parts
+            from rtlog.io import parts
 
             scans = parts.start_parts(fp, jobs)
         if scans is None:
@@ -339,7 +331,7 @@ def _events_by_parts(
     on_progress: Callable[[int], None] | None,
     fast_path: FastPath,
 ) -> Iterator[Event]:
-    """`_events` for a plain file whose later parts forked workers digest (see `rtlog.parts`):
+    """`_events` for a plain file whose later parts forked workers digest (see `rtlog.io.parts`):
     the first part is read here; each later part is taken from its worker, the lines it
     did not digest (or that the fast path declines) read back by offset and parsed."""
     name = src.name

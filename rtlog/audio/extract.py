@@ -5,8 +5,8 @@ user = the client's `input_audio_buffer.append`), decoding each chunk on its own
 screening chunks that are not real audio (invalid base64, recorder placeholders, chunks
 the recorder cut to one odd length), PCM16 byte alignment, heard cuts at truncations,
 G.711 decoding and rate conversion, the stereo call mix (left user, right assistant) on
-the shared `rtlog.timeline.Timeline`, and splitting into one file per response, item or
-turn. It writes through `rtlog.wav.WavWriter` to file objects the caller opens; it never
+the shared `rtlog.conversation.timeline.Timeline`, and splitting into one file per response, item or
+turn. It writes through `rtlog.audio.wav.WavWriter` to file objects the caller opens; it never
 touches stdout or paths.
 
 Memory: one chunk at a time, plus what the stereo mix must hold before both channels
@@ -19,7 +19,7 @@ Rules chosen here (documented in the README):
   timing of everything after it stays right; a side made only of placeholders has no
   audio (exit 1);
 - a side whose first PCM16 chunks (at least 3) all have one short odd length (< 64 bytes)
-  was cut by the recorder (`rtlog.audio_checks.recorder_cut`): its chunks of that length
+  was cut by the recorder (`rtlog.protocol.audio_checks.recorder_cut`): its chunks of that length
   are not written; real audio re-chunked into a long odd size is written (odd bytes carried);
 - an odd byte at the end of a PCM16 chunk is carried into the next chunk of the same
   item; one left at the end of an item is dropped (counted, reported);
@@ -42,16 +42,17 @@ from typing import IO, Any, BinaryIO
 
 from pybase64 import b64decode
 
-from rtlog import g711
-from rtlog.audio_checks import cut_length, recorder_cut
+from rtlog.audio import g711
+from rtlog.audio.wav import MAX_DATA_BYTES, WavWriter
+from rtlog.conversation.session import SessionTracker
+from rtlog.conversation.timeline import Timeline
+from rtlog.conversation.truncations import Truncations
+from rtlog.conversation.turns import TurnTracker
 from rtlog.errors import InputError, NothingFound, UsageError
-from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, BadLine, Event, parse_line
-from rtlog.reader import READ_ERRORS, Diagnostics, Source, open_source
-from rtlog.session import ALAW, PCM16, ULAW, AudioFormat, SessionTracker
-from rtlog.timeline import Timeline
-from rtlog.truncations import Truncations
-from rtlog.turns import TurnTracker
-from rtlog.wav import MAX_DATA_BYTES, WavWriter
+from rtlog.io.reader import READ_ERRORS, Diagnostics, Source, open_source
+from rtlog.protocol.audio_checks import cut_length, recorder_cut
+from rtlog.protocol.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, BadLine, Event, parse_line
+from rtlog.protocol.formats import ALAW, PCM16, ULAW, AudioFormat
 
 ASSISTANT, USER, BOTH = "assistant", "user", "both"
 SIDES = (ASSISTANT, USER, BOTH)

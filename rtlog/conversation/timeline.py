@@ -38,9 +38,9 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtlog.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event, _int, _str
-from rtlog.session import SessionTracker
-from rtlog.truncations import Truncations
+from rtlog.conversation.session import SessionTracker
+from rtlog.conversation.truncations import Truncations
+from rtlog.protocol.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event, _int, _str
 
 #: how many recent append placements are kept to map VAD offsets to times
 SEGMENT_WINDOW = 4096

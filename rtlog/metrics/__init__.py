@@ -1,0 +1,1 @@
+"""Numbers over a conversation: the summary's aggregates and checks, usage and pricing."""

@@ -1,0 +1,70 @@
+"""Audio formats as the protocols state them.
+
+Owns: the encodings (beta strings `pcm16`/`g711_ulaw`/`g711_alaw`, GA objects
+`{"type": "audio/pcm", "rate": 24000}`/`audio/pcmu`/`audio/pcma`, and the variants seen in
+the wild) and `AudioFormat`, an encoding with its sample rate. An unstated format is the
+API default, PCM16 at 24 kHz, marked `stated=False`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PCM16, ULAW, ALAW = "pcm16", "g711_ulaw", "g711_alaw"
+
+
+@dataclass(frozen=True, slots=True)
+class AudioFormat:
+    """An audio encoding and its sample rate. `stated` is False when the log did not say
+    and the API default (PCM16 at 24 kHz) was assumed."""
+
+    encoding: str = PCM16
+    rate: int = 24000
+    stated: bool = False
+
+    @property
+    def bytes_per_sample(self) -> int:
+        return 2 if self.encoding == PCM16 else 1
+
+    @property
+    def bytes_per_second(self) -> int:
+        return self.rate * self.bytes_per_sample
+
+    def seconds(self, nbytes: int) -> float:
+        return nbytes / self.bytes_per_second
+
+    def label(self) -> str:
+        names = {PCM16: "PCM16", ULAW: "G.711 μ-law", ALAW: "G.711 A-law"}
+        rate = f"{self.rate / 1000:g} kHz"
+        return f"{names.get(self.encoding, self.encoding)} {rate}" + ("" if self.stated else " (assumed)")
+
+
+DEFAULT_FORMAT = AudioFormat()
+
+_ENCODING_WORDS = {
+    "pcm16": PCM16, "pcm": PCM16, "audio/pcm": PCM16, "pcm24": PCM16, "pcm_s16le": PCM16, "linear16": PCM16,
+    "g711_ulaw": ULAW, "audio/pcmu": ULAW, "pcmu": ULAW, "ulaw": ULAW, "mulaw": ULAW, "audio/g711-ulaw": ULAW, "g711-ulaw": ULAW,
+    "g711_alaw": ALAW, "audio/pcma": ALAW, "pcma": ALAW, "alaw": ALAW, "audio/g711-alaw": ALAW, "g711-alaw": ALAW,
+}  # fmt: skip
+
+
+def parse_audio_format(value: Any, rate_hint: Any = None, *, default_rate: int = 24000) -> AudioFormat | None:
+    """An AudioFormat from a stated format (string or `{type, rate}` object), or None if
+    the value states nothing usable ("not specified", null, unknown words)."""
+    rate = None
+    if type(value) is dict:
+        rate = value.get("rate") if type(value.get("rate")) is int else None
+        value = value.get("type")
+    if type(value) is not str:
+        return None
+    enc = _ENCODING_WORDS.get(value.strip().lower())
+    if enc is None:
+        return None
+    if enc != PCM16:
+        return AudioFormat(enc, 8000, True)
+    if rate is None and type(rate_hint) is int and rate_hint > 0:
+        rate = rate_hint
+    if rate is None and value.strip().lower() == "pcm24":
+        rate = 24000
+    return AudioFormat(PCM16, rate if rate and rate > 0 else default_rate, True)
