@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import generated_log
 
-from rtlog.conversation.transcript import transcribe_sources
 from rtlog.io import parts
 from rtlog.io.reader import Diagnostics, expand_sources
 from rtlog.metrics.summary import summarize_source
+from rtlog.transcript.entries import transcribe_sources
 
 DIGEST = parts.digest_part  # the real one (the fixture slows it down in workers)
 

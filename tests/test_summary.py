@@ -76,7 +76,7 @@ def test_examples_match_their_truth(name: str) -> None:
 def test_ga_example_span_and_latency() -> None:
     t = truth_of("ga_session")
     s = summary_of(EXAMPLES / "ga_session.jsonl")
-    assert s["span"] == {"start": "2026-11-20T10:00:00.183Z", "end": "2026-11-20T10:00:19.164Z", "seconds": 18.981, "events_with_time": 604, "covers_log": True}
+    assert s["span"] == {"start": "2026-11-20T10:00:00.183Z", "end": "2026-11-20T10:00:19.164Z", "seconds": 18.981, "events_with_time": 604, "covers_log": True, "resolution_seconds": 0.001}
     assert t["latency_ms"] == [612, 871, 538, 397]  # the follow-up after the tool call counts for turn 2
     assert s["latency_ms"] == {"count": 4, "p50": 538.0, "p90": 871.0, "max": 871.0}
 
@@ -399,7 +399,9 @@ def test_time_of_day_stamps_across_midnight(tmp_path: Path) -> None:
         {"timestamp": "23:59:58 PM", "type": "session.created", "event_id": "e", "session": {"id": "s"}},
         {"timestamp": "12:00:03 AM", "type": "response.created", "event_id": "e", "response": {"id": "r"}},
     ])  # fmt: skip
-    assert s["span"] == {"start": 86398.0, "end": 86403.0, "seconds": 5.0, "events_with_time": 2, "covers_log": True}
+    # a time of day (no date in the log) is an ISO 8601 time of day, never a bare number
+    assert s["span"] == {"start": "23:59:58.000", "end": "00:00:03.000", "seconds": 5.0, "events_with_time": 2,
+                         "covers_log": True, "resolution_seconds": 1.0}  # fmt: skip
 
 
 def test_unknown_types_errors_and_bad_lines(tmp_path: Path) -> None:

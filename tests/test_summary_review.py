@@ -66,7 +66,7 @@ def test_span_is_min_to_max_not_first_to_last(tmp_path: Path) -> None:
         {"type": "response.done", "timestamp": 1700000150, "response": {"id": "r", "status": "completed"}},
     ]))  # fmt: skip
     assert s["span"] == {"start": "2023-11-14T22:15:00.000Z", "end": "2023-11-14T22:16:40.000Z", "seconds": 100,
-                         "events_with_time": 3, "covers_log": True}  # fmt: skip
+                         "events_with_time": 3, "covers_log": True, "resolution_seconds": 1.0}  # fmt: skip
 
 
 def test_span_max_on_a_fast_path_audio_line(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_two_timestamped_pings_are_not_a_duration(tmp_path: Path) -> None:
     records += [done(f"r{i}", 1000) for i in range(1, 5)]
     s = both(write_log(tmp_path / "a.jsonl", records))
     assert s["span"] == {"start": "2023-11-14T22:13:20.000Z", "end": "2023-11-14T22:13:22.000Z", "seconds": None,
-                         "events_with_time": 2, "covers_log": False}  # fmt: skip
+                         "events_with_time": 2, "covers_log": False, "resolution_seconds": 1.0}  # fmt: skip
     assert s["cost_usd"] == 0.005 and s["cost_per_minute_usd"] is None
     out = run_cli("summary", str(tmp_path / "a.jsonl"), "--pricing", write_prices(tmp_path)).stdout
     assert "partial: only 2 of 8 events have a time, so no duration" in out

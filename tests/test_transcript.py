@@ -1,4 +1,4 @@
-"""Conversation reassembly (rtlog.conversation.transcript) and the shared audio timeline (rtlog.conversation.timeline)."""
+"""Conversation reassembly (rtlog.transcript.entries) and the shared audio timeline (rtlog.conversation.timeline)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from rtlog.conversation.session import SessionTracker
 from rtlog.conversation.timeline import Timeline, decoded_size
-from rtlog.conversation.transcript import Entry, Transcript, build_transcript, split_heard
 from rtlog.io.reader import Diagnostics, iter_events
 from rtlog.protocol.events import parse_line
+from rtlog.transcript.entries import Entry, Transcript, build_transcript, split_heard
 
 
 def events(records: list[dict[str, Any]]) -> list:
@@ -241,18 +241,20 @@ def test_generated_session_against_its_truth(dialect: str, envelope: str) -> Non
     buf = io.BytesIO()
     truth = generate(buf, minutes=1, dialect=dialect, envelope=envelope, seed=3)
     evs = [parse_line(line, "gen", i) for i, line in enumerate(buf.getvalue().splitlines(keepends=True), 1)]
-    from rtlog.conversation.transcript import TranscriptBuilder
+    from rtlog.conversation.fold import Fold
+    from rtlog.transcript.entries import transcript_of
 
-    b = TranscriptBuilder()
+    f = Fold()
     for ev in evs:
-        b.feed(ev)
-    t = b.finish()
+        f.feed(ev)
+    conv = f.finish()
+    t = transcript_of(conv)
     assert [e.text for e in t.entries if e.role == "user"] == truth["user_transcripts"]
     assert [e.text for e in t.entries if e.role == "assistant" and e.type == "message"] == truth["assistant_transcripts"]
     calls = [(e.name, e.call_id, e.arguments, e.output) for e in t.entries if e.type == "function_call"]
     assert calls == [(c["name"], c["call_id"], c["arguments"], c["output"]) for c in truth["function_call_list"]]
     assert [e.item_id for e in t.entries if e.audio_end_ms is not None] == [x["item_id"] for x in truth["truncations"]]
-    audio = b.timeline.items
+    audio = {a.item_id: a for a in conv.assistant_audio}
     for item in truth["assistant_items"]:
         got = audio[item["item_id"]]
         assert (got.nbytes, got.heard_nbytes) == (item["audio_bytes"], item["heard_bytes"])
@@ -527,8 +529,8 @@ def _three_ways(path: Path, monkeypatch: pytest.MonkeyPatch, parts: int = 4) -> 
     """The transcript (entries as JSON, warnings) by the Event path, by the fast path in one
     process, and with the file cut into 100 kB parts for 3 workers: all the same."""
     import rtlog.io.parts as parts_module
-    from rtlog.conversation.transcript import build_transcripts, transcribe_sources
     from rtlog.io.reader import expand_sources
+    from rtlog.transcript.entries import build_transcripts, transcribe_sources
 
     results = []
     for how in ("events", "fast", "parts"):

@@ -1,5 +1,5 @@
 """The `transcript` subcommand: options, and the text/markdown/json/srt/vtt renderings
-of the entries `rtlog.conversation.transcript` reassembles."""
+of the entries `rtlog.transcript.entries` reassembles."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rtlog.errors import NothingFound
 
 if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
     from rtlog.conversation.session import SessionConfig
-    from rtlog.conversation.transcript import Entry, Transcript
+    from rtlog.transcript.entries import Entry, Transcript
 
 
 class Format(str, enum.Enum):
@@ -51,8 +51,8 @@ def transcript_command(
 
     Example: rtlog transcript session.jsonl --format srt > session.srt
     """
-    from rtlog.conversation.transcript import transcribe_sources
     from rtlog.io.reader import expand_sources
+    from rtlog.transcript.entries import transcribe_sources
 
     diag = diagnostics(strict)
     sources = expand_sources(files or [])

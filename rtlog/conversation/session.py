@@ -130,11 +130,12 @@ class SessionTracker:
             fmt = self._response_formats.get(response_id)
             if fmt is not None:
                 return fmt
-        return self.current.output_format
+        return self.sessions[-1].output_format if self.sessions else DEFAULT_FORMAT
 
     @property
     def input_format(self) -> AudioFormat:
-        return self.current.input_format
+        """The current session's input format (asking does not start a session)."""
+        return self.sessions[-1].input_format if self.sessions else DEFAULT_FORMAT
 
 
 def track(events: Iterable[Event], tracker: SessionTracker) -> Iterator[Event]:

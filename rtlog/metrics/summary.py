@@ -1,152 +1,32 @@
-"""What a session log holds, at a glance: one pass over its events → a `Summary`.
+"""What a session log holds, at a glance: a `Conversation` → a `Summary`.
 
-Owns the aggregation behind `rtlog summary`: sessions, time span, event counts,
-conversation (turns, responses by status, interruptions, function calls), audio seconds
-from payload lengths (never decoded), token usage and its estimated cost, latency from
-the end of user speech to the first assistant audio, errors, and checks that say where
-the log itself is wrong or lossy. `Summary.as_json()` is the stable `--json` schema.
-
-Speed: audio payload lines are ~95% of a log's bytes. `SummaryBuilder.fast_lines` counts
-bare audio lines from its `events.audio_digest` (a strict base64 check and the rest of
-the line parsed without the payload) instead of building an Event; anything unusual goes
-the normal way, so both paths count the same things. A big plain file is read by several
-processes (`rtlog.io.parts`); the result is the same as one pass.
+Owns the aggregation behind `rtlog summary` over the conversation model: responses by
+status, turns, interruptions, function calls, audio seconds (heard and generated), token
+usage and its estimated cost, latency from the end of user speech to the first assistant
+audio, and the checks that say where the log itself is wrong or lossy. The facts come from
+`rtlog.conversation` (one fold, the same one transcript and extract-audio read); this
+module only counts, prices and judges them. `Summary.as_json()` is the stable `--json`
+schema; `combine` adds several files' summaries up.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-import orjson
-
-from rtlog.conversation.session import SessionConfig, SessionTracker
-from rtlog.conversation.truncations import Truncations
-from rtlog.conversation.turns import TurnTracker
-from rtlog.io.entries import DigestedLine
-from rtlog.io.reader import Diagnostics, Source, read_events
+from rtlog.conversation.fold import fold
+from rtlog.conversation.load import conversation_of
+from rtlog.conversation.model import Conversation
+from rtlog.conversation.session import SessionConfig
+from rtlog.conversation.stats import SideAudio
+from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
-from rtlog.protocol.audio_checks import recorder_cut
-from rtlog.protocol.events import (
-    AUDIO_PAYLOAD_KEY,
-    CLIENT,
-    INPUT_AUDIO_APPEND,
-    KNOWN_TYPES,
-    OUTPUT_AUDIO_DELTA,
-    SERVER,
-    UNKNOWN,
-    Event,
-    Usage,
-    _str,
-)
-from rtlog.protocol.formats import DEFAULT_FORMAT, PCM16, AudioFormat
+from rtlog.protocol.events import CLIENT, SERVER, UNKNOWN, Event, Usage
+from rtlog.protocol.formats import PCM16
 
 RESPONSE_STATUSES = ("completed", "cancelled", "incomplete", "failed")
-#: events that show a conversation had audio even when no audio payload was recorded
-AUDIO_EVIDENCE = frozenset(
-    {
-        "response.output_audio_transcript.delta", "response.output_audio_transcript.done", "response.output_audio.done",
-        "output_audio_buffer.started", "output_audio_buffer.stopped", "output_audio_buffer.cleared",
-        "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed",
-    }
-)  # fmt: skip
-_SESSION_KINDS = frozenset({"session.created", "session.updated", "session.update", "response.create", "response.created"})
-_RECENT_EVENTS = 1024  # server event ids remembered to notice an event logged twice (~150 bytes each)
-
-
-@dataclass(slots=True)
-class SideAudio:
-    """Audio payloads of one side (user input or assistant output)."""
-
-    chunks: int = 0
-    nbytes: int = 0
-    seconds: float = 0.0
-    first_len: int = -1  # decoded length of the first counted chunk
-    same_len: bool = True  # every counted chunk had first_len bytes
-    odd: int = 0  # chunks with an odd byte count
-    invalid: int = 0
-    invalid_line: int = 0
-    placeholders: int = 0
-    placeholder_line: int = 0
-    missing: int = 0
-    missing_line: int = 0
-    by_format: dict[AudioFormat, int] = field(default_factory=dict)
-    fmt: AudioFormat | None = None  # the format being accumulated in fmt_bytes (saves hashing)
-    fmt_bytes: int = 0
-
-    def add(self, nbytes: int, problem: str | None, fmt: AudioFormat, line_no: int) -> None:
-        self.chunks += 1
-        if problem is not None:
-            if problem == "invalid":
-                self.invalid += 1
-                self.invalid_line = self.invalid_line or line_no
-                return
-            if problem == "missing":
-                self.missing += 1
-                self.missing_line = self.missing_line or line_no
-                return
-            self.placeholders += 1
-            self.placeholder_line = self.placeholder_line or line_no
-        if fmt is self.fmt:
-            self.fmt_bytes += nbytes
-        else:
-            self.switch_format(fmt, nbytes)
-        if nbytes != self.first_len:
-            self.length_changed(nbytes)
-        if nbytes & 1:
-            self.odd += 1
-
-    def switch_format(self, fmt: AudioFormat, nbytes: int) -> None:
-        if self.fmt is not None:
-            self.by_format[self.fmt] = self.by_format.get(self.fmt, 0) + self.fmt_bytes
-        self.fmt, self.fmt_bytes = fmt, nbytes
-
-    def length_changed(self, nbytes: int) -> None:
-        if self.first_len < 0:
-            self.first_len = nbytes
-        else:
-            self.same_len = False
-
-    def finish(self) -> None:
-        self.switch_format(DEFAULT_FORMAT, 0)
-        self.fmt = None
-        self.by_format = {f: n for f, n in self.by_format.items() if n or f is not DEFAULT_FORMAT}
-        self.nbytes = sum(self.by_format.values())
-        self.seconds = sum(f.seconds(n) for f, n in self.by_format.items())
-
-    def add_bytes(self, nbytes: int, fmt: AudioFormat) -> None:
-        """Decoded bytes whose chunks are counted elsewhere (`merge_counts`)."""
-        self.by_format[fmt] = self.by_format.get(fmt, 0) + nbytes
-
-    def merge_counts(self, stats: tuple[int, int, bool, int]) -> None:
-        """Chunk statistics of a part of the same log: (chunks, first length, all that length, odd)."""
-        chunks, first_len, same_len, odd = stats
-        if not chunks:
-            return
-        self.chunks += chunks
-        self.odd += odd
-        if self.first_len < 0:
-            self.first_len = first_len
-        self.same_len = self.same_len and same_len and first_len == self.first_len
-
-    def merge(self, other: SideAudio) -> None:
-        """Add another log's finished totals (for totals over several files)."""
-        if other.chunks and other.first_len >= 0:
-            if self.first_len < 0:
-                self.first_len = other.first_len
-            self.same_len = self.same_len and other.same_len and other.first_len == self.first_len
-        for k in ("chunks", "nbytes", "seconds", "odd", "invalid", "placeholders", "missing"):
-            setattr(self, k, getattr(self, k) + getattr(other, k))
-        for f, n in other.by_format.items():
-            self.by_format[f] = self.by_format.get(f, 0) + n
-
-    @property
-    def cut_by_recorder(self) -> bool:
-        """Every chunk has one short odd length: a recorder kept only a head of each (the
-        rule shared with extract-audio: `audio_checks.recorder_cut`)."""
-        return recorder_cut(self.chunks, self.first_len, self.same_len)
 
 
 @dataclass(slots=True)
@@ -161,7 +41,8 @@ class Summary:
     span_start: float | None = None
     span_end: float | None = None
     timed_events: int = 0  # events that carry a timestamp
-    span_covers_log: bool = False  # the timestamps cover the log (see `SummaryBuilder.finish`): a duration
+    span_covers_log: bool = False  # the timestamps cover the log (see `stats.Clock.covers_log`): a duration
+    clock_resolution: float | None = None  # see `stats.Clock.resolution`
     event_counts: dict[str, int] = field(default_factory=dict)
     directions: dict[str, int] = field(default_factory=dict)
     responses: dict[str, int] = field(default_factory=dict)
@@ -203,6 +84,11 @@ class Summary:
         return self.span_end - self.span_start
 
     @property
+    def latency_measurable(self) -> bool:
+        """The log has timestamps finer than a second (else latency is unknown, not 0)."""
+        return self.span_start is not None and not (self.clock_resolution is not None and self.clock_resolution >= 1.0 - 1e-9)
+
+    @property
     def has_findings(self) -> bool:
         """Errors, failed transcriptions, bad lines or warnings: what `--check` fails on."""
         return bool(self.errors or self.transcription_failures or self.malformed or self.warnings)
@@ -212,7 +98,8 @@ class Summary:
         span = None
         if self.span_start is not None and self.span_end is not None:
             span = {"start": _iso(self.span_start), "end": _iso(self.span_end), "seconds": _r3(self.span_seconds),
-                    "events_with_time": self.timed_events, "covers_log": self.span_covers_log}
+                    "events_with_time": self.timed_events, "covers_log": self.span_covers_log,
+                    "resolution_seconds": _r3(self.clock_resolution)}
         heard = self.output_heard_seconds
         head: dict[str, Any] = {"file_count": self.files} if self.files != 1 else {}
         return {
@@ -248,7 +135,7 @@ class Summary:
                 "output": self.audio_out.nbytes if self.audio_out.chunks else None,
             },
             "audio_chunks": {"input": self.audio_in.chunks, "output": self.audio_out.chunks},
-            "latency_ms": latency_stats(self.latencies_ms) if self.span_start is not None else None,
+            "latency_ms": latency_stats(self.latencies_ms) if self.latency_measurable else None,
             "errors": self.errors,
             "transcription_failures": self.transcription_failures,
             "unknown_event_types": dict(sorted(self.unknown_types.items())),
@@ -268,541 +155,210 @@ def latency_stats(values: list[float]) -> dict[str, Any]:
     return {"count": len(v), "p50": rank(50), "p90": rank(90), "max": round(v[-1], 1)}
 
 
-class SummaryBuilder:
-    """Accumulates one log's summary: give `fast_lines` the digested lines (optional) and
-    `add` with every event that it did not consume, in order; then `finish`."""
+def summarize_conversation(conv: Conversation, prices: PriceTable | None = None) -> Summary:
+    """The summary of one conversation (one log file)."""
+    rec = conv.recording
+    clock = rec.clock
+    s = Summary(conv.source, lines=rec.lines, events=rec.events, malformed=rec.malformed)
+    s.event_counts = rec.event_counts
+    s.directions = rec.directions
+    s.sessions = conv.sessions
+    s.timed_events = clock.timed_events
+    s.span_start, s.span_end = clock.start, clock.end
+    s.span_covers_log = clock.covers_log
+    s.clock_resolution = clock.resolution
+    s.responses, s.responses_without_usage = _responses(conv)
+    s.user_turns = len(conv.turns)
+    for call in conv.tool_calls:
+        name = call.name or "(unnamed)"
+        s.function_calls[name] = s.function_calls.get(name, 0) + 1
+        if not call.has_output:
+            s.calls_without_output.append({"name": call.name, "call_id": call.call_id, "line": call.line})
+    s.session_usage = conv.session_usage()
+    for u in s.session_usage:
+        s.usage.add(u)
+    s.transcription_usage = _transcription_totals(conv.transcription_usage.values())
+    s.audio_in, s.audio_out = rec.audio_in, rec.audio_out
+    s.interruptions = len(conv.truncations)
+    s.output_heard_seconds = heard_seconds(conv)
+    negative = _latencies(conv, s)
+    s.errors = conv.errors
+    s.transcription_failures = conv.transcription_failures
+    s.unknown_types = rec.unknown_types
+    _cost(conv, s, prices or builtin_table())
+    s.warnings = _warnings(conv, s, negative)
+    return s
 
-    def __init__(self, source: str, prices: PriceTable | None = None) -> None:
-        self.source = source
-        self.prices = prices or builtin_table()
-        self.tracker = SessionTracker()
-        self.turns = TurnTracker()
-        self.lines = 0
-        self.events = 0
-        self.counts: dict[str, int] = {}
-        self.dirs = {CLIENT: 0, SERVER: 0, UNKNOWN: 0}
-        self.first_ts: float | None = None  # in file order
-        self.last_ts: float | None = None
-        self.last_ts_line = 0
-        self.min_ts = math.inf  # the span runs from the earliest to the latest time, whatever the order
-        self.max_ts = -math.inf
-        self.first_event_timed = False
-        self.seen_event = False
-        self.last_event_line = 0
-        self.resp_session: dict[str, int] = {}  # response → the session it was created in
-        self.session_with_usage: dict[int, int] = {}  # session → responses whose response.done has usage
-        self.session_no_usage: dict[int, int] = {}  # session → response.dones without usage
-        self.audio_in = SideAudio()
-        self.audio_out = SideAudio()
-        self.in_fmt = DEFAULT_FORMAT  # the current session's input format (kept up to date in `add`)
-        self.resp_fmt: dict[str | None, AudioFormat] = {}  # response → its output format (from its first audio)
-        self.first_audio_at: dict[str | None, float | None] = {}
-        self.first_text_at: dict[str, float] = {}
-        self.item_bytes: dict[str | None, int] = {}
-        self.item_fmt: dict[str | None, AudioFormat] = {}
-        self.truncations: dict[str, tuple[int | None, int]] = {}  # item → (audio_end_ms, line) as first reported
-        self.cuts = Truncations()
-        self.responses: dict[str, str | None] = {}  # id → final status (None: no response.done yet)
-        self.response_lines: dict[str, int] = {}
-        self.anonymous_done: list[str | None] = []
-        self.done_usage: dict[str, tuple[bool, int]] = {}  # response → (its usage counted, session)
-        self.repeated_done = 0  # response.done events for a response that already had one
-        self.repeated_done_line = 0
-        self.recent_events: dict[str, tuple[int, int]] = {}  # event_id → (line, hash of the event) of the last ones
-        self.copies = 0  # events that repeat one of those, event_id and all
-        self.first_copy: tuple[int, int] | None = None  # (its line, the line it repeats)
-        self.no_usage = 0
-        self.usage = Usage()
-        self.session_usage: dict[int, Usage] = {}
-        self.calls: dict[str, list[Any]] = {}  # call id → [name, line]
-        self.call_outputs: set[str] = set()
-        self.transcription_usage: dict[str, dict[str, Any]] = {}
-        self.errors: list[dict[str, Any]] = []
-        self.transcription_failures: list[dict[str, Any]] = []
-        self.unknown: dict[str, int] = {}
-        self.audio_evidence = False
-        self.negative_latencies = 0
-        # events the fast path took, by type
-        self._fast_counts = {INPUT_AUDIO_APPEND: 0, "response.audio.delta": 0, OUTPUT_AUDIO_DELTA: 0}
-        self._last_fast_ts: float | None = None  # the timestamp of the last one that had one
-        self._last_fast_no = 0
-        self.first_ts_line = 0
-        self.timed = 0
-        self._handlers: dict[str, Callable[[Event], None]] = {
-            OUTPUT_AUDIO_DELTA: self._output_audio,
-            INPUT_AUDIO_APPEND: self._input_audio,
-            "response.created": self._response_created,
-            "response.done": self._response_done,
-            "response.output_text.delta": self._text_delta,
-            "response.output_audio_transcript.delta": self._text_delta,
-            "conversation.item.truncate": self._truncation,
-            "conversation.item.truncated": self._truncation,
-            "error": self._error,
-            "conversation.item.input_audio_transcription.failed": self._transcription_failed,
-            "conversation.item.input_audio_transcription.completed": self._transcription_completed,
-            "response.output_item.added": self._item,
-            "response.output_item.done": self._item,
-            "conversation.item.added": self._item,
-            "conversation.item.done": self._item,
-            "conversation.item.create": self._item,
-            "response.function_call_arguments.done": self._arguments_done,
-        }
 
-    # -- the normal path: every event ----------------------------------------------------
-
-    def add(self, ev: Event) -> None:
-        self.events += 1
-        if ev.line_no > self.lines:
-            self.lines = ev.line_no
-        t = ev.type
-        counts = self.counts
-        counts[t] = counts.get(t, 0) + 1
-        self.dirs[ev.direction] += 1
-        if t not in KNOWN_TYPES and ev.frame == "message":
-            self.unknown[t] = self.unknown.get(t, 0) + 1
-        ts = ev.timestamp
-        self.last_event_line = ev.line_no
-        if not self.seen_event:
-            self.seen_event = True
-            self.first_event_timed = ts is not None
-        if ts is not None:
-            self.timed += 1
-            if self.first_ts is None:
-                self.first_ts, self.first_ts_line = ts, ev.line_no
-            self.last_ts = ts
-            self.last_ts_line = ev.line_no
-            if ts < self.min_ts:
-                self.min_ts = ts
-            if ts > self.max_ts:
-                self.max_ts = ts
-        kind = ev.kind
-        eid = ev.data.get("event_id")
-        if type(eid) is str and eid and ev.direction == SERVER and kind not in AUDIO_PAYLOAD_KEY:  # see _note_copy
-            self._note_copy(eid, ev)
-        if kind in _SESSION_KINDS:
-            self.tracker.feed(ev)
-            self.in_fmt = self.tracker.input_format
-        self.turns.feed(ev)
-        if not self.audio_evidence and (kind in AUDIO_EVIDENCE or kind.startswith("conversation.item.input_audio_transcription.")):
-            self.audio_evidence = True
-        handler = self._handlers.get(kind)
-        if handler is not None:
-            handler(ev)
-
-    def _note_copy(self, eid: str, ev: Event) -> None:
-        """A server event logged twice (a relay or recorder that writes what it passes on
-        and what it got): the event_id of one shortly before, and the same event. Only
-        server events count: their ids are the server's, one per event, while a client may
-        give the same id to every `input_audio_buffer.commit` it sends. Audio chunks are
-        not looked at: the fast path counts them without their event_id (and a log that
-        doubles its audio doubles the events around it too). Kept per id: the line and a
-        hash of the event (its line; of the event alone inside an envelope), for the last
-        `_RECENT_EVENTS` ids (copies are near their original)."""
-        if ev.envelope is None:
-            fingerprint = hash(ev.raw.rstrip())
+def _responses(conv: Conversation) -> tuple[dict[str, int], int]:
+    """Responses by final status, and the response.done events without usage."""
+    r = {"total": len(conv.responses), "other": 0, "unfinished": 0}
+    for k in RESPONSE_STATUSES:
+        r[k] = 0
+    no_usage = 0
+    for resp in conv.responses:
+        status = resp.status
+        if status is None:
+            r["unfinished"] += 1
+        elif status in RESPONSE_STATUSES:
+            r[status] += 1
         else:
-            fingerprint = hash(orjson.dumps(ev.data))
-        recent = self.recent_events
-        seen = recent.pop(eid, None)
-        if seen is not None and seen[1] == fingerprint:
-            self.copies += 1
-            if self.first_copy is None:
-                self.first_copy = (ev.line_no, seen[0])
-        recent[eid] = seen if seen is not None and seen[1] == fingerprint else (ev.line_no, fingerprint)
-        if len(recent) > _RECENT_EVENTS:
-            del recent[next(iter(recent))]
+            r["other"] += 1
+        if status is not None and resp.usage is None:
+            no_usage += 1
+    return r, no_usage
 
-    def _output_audio(self, ev: Event) -> None:
-        nbytes, problem = _audio_payload(ev)
-        rid, item = ev.response_id, ev.item_id
-        fmt = self.resp_fmt.get(rid)
-        if fmt is None:
-            fmt = self.resp_fmt[rid] = self.tracker.output_format(rid)
-            self.first_audio_at[rid] = ev.timestamp
-        elif self.first_audio_at.get(rid) is None and ev.timestamp is not None:
-            self.first_audio_at[rid] = ev.timestamp
-        self.audio_out.add(nbytes, problem, fmt, ev.line_no)
-        if problem not in ("invalid", "missing"):
-            self.item_bytes[item] = self.item_bytes.get(item, 0) + nbytes
-            self.item_fmt.setdefault(item, fmt)
 
-    def _input_audio(self, ev: Event) -> None:
-        nbytes, problem = _audio_payload(ev)
-        self.audio_in.add(nbytes, problem, self.in_fmt, ev.line_no)
+def heard_seconds(conv: Conversation) -> float | None:
+    """Seconds of assistant audio the user heard: all of it, less what each truncation cut
+    (the cut is the timeline's, the one `extract-audio --heard` writes). None without
+    assistant audio."""
+    out = conv.recording.audio_out
+    if not out.chunks:
+        return None
+    by_item = {a.item_id: a for a in conv.assistant_audio if a.item_id is not None}
+    cut = 0.0
+    for item in conv.truncations:
+        a = by_item.get(item)
+        if a is None or a.cut_ms is None or not a.nbytes:
+            continue  # reported as a warning
+        cut += a.seconds * (a.nbytes - a.heard_nbytes) / a.nbytes
+    return max(0.0, out.seconds - cut)
 
-    def _text_delta(self, ev: Event) -> None:
-        rid = ev.response_id
-        if rid is not None and rid not in self.first_text_at and ev.timestamp is not None:
-            self.first_text_at[rid] = ev.timestamp
 
-    def _response_created(self, ev: Event) -> None:
-        rid = ev.response_id
-        if rid is not None and rid not in self.responses:
-            self.responses[rid] = None
-            self.response_lines[rid] = ev.line_no
-            self.resp_session[rid] = self.tracker.current.index
+def _latencies(conv: Conversation, s: Summary) -> int:
+    """Latency per turn, from the end of user speech to the first assistant audio (else
+    text) of the responses it triggered, where the clock can tell; returns the turns whose
+    audio came before the end of speech."""
+    clock = conv.recording.clock
+    if clock.first is None or clock.coarse:
+        return 0  # no timestamps, or whole seconds: nothing below a second can be told
+    negative = 0
+    for turn in conv.turns:
+        end = turn.end_of_speech_at
+        if end is None:
+            continue
+        responses = [r for r in (conv.response(rid) for rid in turn.response_ids) if r is not None]
+        firsts = [r.first_audio_at for r in responses if r.first_audio_at is not None]
+        if not firsts:
+            firsts = [r.first_text_at for r in responses if r.first_text_at is not None]
+        if not firsts:
+            continue
+        ms = (min(firsts) - end) * 1000
+        if ms < 0:
+            negative += 1
+            continue
+        s.latencies_ms.append(ms)
+    return negative
 
-    def _response_done(self, ev: Event) -> None:
-        resp = ev.response
-        if resp is None:
-            return
-        status = resp.status or "other"
-        index = self.tracker.current.index
-        count = True
-        if resp.id is None:
-            self.anonymous_done.append(status)
+
+def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
+    """The cost of the tokens in the log. A response without usage (none in its
+    response.done, or no response.done at all) has an unknown cost: when no response
+    has usage the cost is unknown; when some have, their cost is a lower bound. $0 only
+    for a session without responses."""
+    s.prices_date, s.prices_source = prices.date, prices.source
+    missing: dict[int, int] = {}
+    with_usage: dict[int, int] = {}
+    for r in conv.responses:
+        if r.status is None:
+            missing[r.session] = missing.get(r.session, 0) + 1
+        elif r.usage is None:
+            missing[r.done_session] = missing.get(r.done_session, 0) + 1
         else:
-            self.responses[resp.id] = status
-            self.response_lines.setdefault(resp.id, ev.line_no)
-            seen = self.done_usage.get(resp.id)
-            if seen is not None:  # the same response.done again (a relay or recorder that logs it twice)
-                self.repeated_done += 1
-                self.repeated_done_line = self.repeated_done_line or ev.line_no
-                had_usage, first_index = seen
-                if had_usage or resp.usage is None:
-                    count = False  # its usage is counted once
-                else:  # the first had none: this one's usage counts instead
-                    self.no_usage -= 1
-                    left = self.session_no_usage[first_index] - 1
-                    if left:
-                        self.session_no_usage[first_index] = left
-                    else:
-                        del self.session_no_usage[first_index]
-                    self.done_usage[resp.id] = (True, first_index)
-                    index = first_index
-            else:
-                self.done_usage[resp.id] = (resp.usage is not None, index)
-        if not count:
-            pass
-        elif resp.usage is None:
-            self.no_usage += 1
-            self.session_no_usage[index] = self.session_no_usage.get(index, 0) + 1
+            with_usage[r.done_session] = with_usage.get(r.done_session, 0) + 1
+    total = 0.0
+    known = True
+    for sess, usage in zip(s.sessions, s.session_usage):
+        fam = prices.family(sess.model)
+        row: dict[str, Any] = {"session": sess.index, "model": sess.model, "priced_as": fam, "usd": None}
+        if not with_usage.get(sess.index) and missing.get(sess.index):
+            known = False  # responses, none with usage
+            note = "no response carries usage (no response.done, or one without usage): cost unknown"
+            if note not in s.cost_notes:
+                s.cost_notes.append(note)
+        elif not any(usage.as_dict().values()):
+            row["usd"] = 0.0
+        elif fam is None:
+            known = False
+            what = repr(sess.model) if sess.model else "an unnamed model (no session.created in the log)"
+            note = f"no price for {what}: cost unknown (add it with --pricing FILE)"
+            if note not in s.cost_notes:
+                s.cost_notes.append(note)
         else:
-            self.usage.add(resp.usage)
-            self.session_with_usage[index] = self.session_with_usage.get(index, 0) + 1
-            su = self.session_usage.get(index)
-            if su is None:
-                su = self.session_usage[index] = Usage()
-            su.add(resp.usage)
-        for item in resp.output:
-            if item.type == "function_call":
-                self._call(item.call_id or item.id, item.name, ev.line_no)
+            c = usage_cost(usage, prices.rates[fam])
+            row["usd"] = _r6(c.usd)
+            total += c.usd
+            s.cost_notes.extend(n for n in c.notes if n not in s.cost_notes)
+        s.cost_sessions.append(row)
+    if s.transcription_usage:
+        s.cost_notes.append("input transcription is billed separately and not included")
+    s.cost_usd = total if known else None
+    s.cost_responses_without_usage = sum(missing.values())
+    s.cost_is_lower_bound = s.cost_usd is not None and s.cost_responses_without_usage > 0
+    seconds = s.span_seconds
+    if s.cost_usd is not None and seconds and seconds > 0:
+        s.cost_per_minute = s.cost_usd / (seconds / 60)
 
-    def _truncation(self, ev: Event) -> None:
-        item = ev.item_id
-        if item is None:
-            return
-        ms = ev.data.get("audio_end_ms")
-        ms = ms if type(ms) is int or (type(ms) is float and math.isfinite(ms)) else None
-        old = self.truncations.get(item)
-        if old is None or old[0] is None:  # the first truncation of the item (with its ms) is the one reported
-            self.truncations[item] = (ms, ev.line_no)
-        self.cuts.feed(ev)  # where it was cut: the one rule (truncations.py)
 
-    def _error(self, ev: Event) -> None:
-        err = ev.error
-        self.errors.append(
-            {"line": ev.line_no, "type": err.type if err else None, "code": err.code if err else None, "message": err.message if err else None}
+def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[str]:
+    rec = conv.recording
+    w: list[str] = []
+    if not s.events:
+        w.append("the log holds no events")
+    unfinished = [r for r in conv.responses if r.status is None]
+    if unfinished:
+        first = unfinished[0]
+        w.append(f"{_n(len(unfinished), 'response')} never got a response.done (first: {first.id}, line {first.line})")
+    for c in s.calls_without_output:
+        w.append(f"function call {c['name'] or '(unnamed)'} ({c['call_id']}, line {c['line']}) never got an output item")
+    if rec.repeated_done:
+        w.append(
+            f"{_n(rec.repeated_done, 'repeated response.done')} for a response that already had one "
+            f"(first at line {rec.repeated_done_line}): its usage is counted once"
         )
-
-    def _transcription_failed(self, ev: Event) -> None:
-        err = ev.error
-        self.transcription_failures.append(
-            {"line": ev.line_no, "item_id": ev.item_id, "type": err.type if err else None,
-             "code": err.code if err else None, "message": err.message if err else None}
-        )  # fmt: skip
-
-    def _transcription_completed(self, ev: Event) -> None:
-        usage = ev.data.get("usage")
-        if type(usage) is dict and usage:
-            # xAI repeats `.completed` for one item with growing text: the last one counts
-            self.transcription_usage[ev.item_id or f"line {ev.line_no}"] = usage
-
-    def _item(self, ev: Event) -> None:
-        item = ev.item
-        if item is None:
-            return
-        if item.type == "function_call":
-            self._call(item.call_id or item.id, item.name, ev.line_no)
-        elif item.type == "function_call_output" and item.call_id:
-            self.call_outputs.add(item.call_id)
-
-    def _arguments_done(self, ev: Event) -> None:
-        self._call(ev.call_id or ev.item_id, _str(ev.data.get("name")), ev.line_no)
-
-    def _call(self, call_id: str | None, name: str | None, line_no: int) -> None:
-        if call_id is None:
-            return
-        known = self.calls.get(call_id)
-        if known is None:
-            self.calls[call_id] = [name, line_no]
-        elif known[0] is None and name:
-            known[0] = name
-
-    # -- the fast path: bare audio lines -------------------------------------------------
-
-    def fast_lines(self, entries: Sequence[DigestedLine], j: int, line0: int) -> int:
-        """The reader's fast path (`reader.FastPath`): count the bare audio lines
-        entries[j], entries[j + 1], … from their digests, without building Events, up to
-        the first that needs the normal path (`add`): a response's first audio (its format
-        and timestamp are needed), or a line whose timestamp opens the span. Returns the
-        index of the first entry not taken."""
-        m = len(entries)
-        resp_fmt, first_audio_at, ib, item_fmt = self.resp_fmt, self.first_audio_at, self.item_bytes, self.item_fmt
-        audio_in, audio_out, counts = self.audio_in, self.audio_out, self._fast_counts
-        taken = j
-        while j < m:
-            entry = entries[j]
-            if len(entry) != 4:
-                break  # not an audio line
-            t, nbytes, rid, item, ts = entry[3]
-            if t == INPUT_AUDIO_APPEND:
-                a = audio_in
-                fmt = self.in_fmt
-            else:
-                fmt = resp_fmt.get(rid)
-                if fmt is None or (ts is not None and first_audio_at[rid] is None):
-                    break  # a response's first audio (with a time): format and latency need it
-                a = audio_out
-            if ts is not None:
-                if self.first_ts is None:
-                    break  # the span starts here
-                self._last_fast_ts = ts
-                self._last_fast_no = line0 + entry[0] + 1
-                self.timed += 1
-                if ts < self.min_ts:
-                    self.min_ts = ts
-                if ts > self.max_ts:
-                    self.max_ts = ts
-            elif not self.seen_event:
-                self.seen_event = True  # the log's first event, without a time
-            if a is audio_out:
-                if item in ib:
-                    ib[item] += nbytes
-                else:
-                    ib[item] = nbytes
-                    item_fmt.setdefault(item, fmt)
-            # SideAudio.add, inlined: this runs for ~95% of a log's bytes
-            a.chunks += 1
-            if fmt is a.fmt:
-                a.fmt_bytes += nbytes
-            else:
-                a.switch_format(fmt, nbytes)
-            if nbytes != a.first_len and a.same_len:
-                a.length_changed(nbytes)
-            if nbytes & 1:
-                a.odd += 1
-            counts[t] += 1
-            j += 1
-        if j > taken:
-            self.lines = self.last_event_line = line0 + entries[j - 1][0] + 1
-        return j
-
-    # -- the result ------------------------------------------------------------------------
-
-    def finish(self, malformed: int = 0) -> Summary:
-        """The summary of everything fed so far (`malformed`: bad lines the reader skipped)."""
-        counts = dict(self.counts)
-        dirs = dict(self.dirs)
-        for t, n in self._fast_counts.items():
-            if not n:
-                continue
-            counts[t] = counts.get(t, 0) + n
-            dirs[CLIENT if t == INPUT_AUDIO_APPEND else SERVER] += n
-            self.events += n
-        # the span ends at the last timestamp: maybe on a line the fast path took
-        if self._last_fast_no > self.last_ts_line and self._last_fast_ts is not None:
-            self.last_ts = self._last_fast_ts
-        s = Summary(self.source, lines=self.lines, events=self.events, malformed=malformed)
-        s.event_counts = counts
-        s.directions = dirs
-        s.sessions = list(self.tracker.sessions)
-        s.timed_events = self.timed
-        if self.first_ts is not None and self.last_ts is not None and self.last_ts < self.first_ts < 86400:
-            s.span_start, s.span_end = self.first_ts, self.last_ts + 86400  # time-of-day stamps across midnight
-        elif self.first_ts is not None:
-            s.span_start, s.span_end = self.min_ts, self.max_ts  # earliest to latest, whatever the order
-        # a duration only when the timestamps cover the log: its first and last events carry a
-        # time, or most events do (not two timestamped pings among untimed events)
-        last_timed = max(self.last_ts_line, self._last_fast_no) == self.last_event_line
-        s.span_covers_log = self.first_ts is not None and (
-            (self.first_event_timed and last_timed) or self.timed * 2 > self.events
+    if rec.first_copy is not None:
+        line, original = rec.first_copy
+        w.append(
+            f"{_n(rec.copies, 'server event')} (audio aside) {'repeats' if rec.copies == 1 else 'repeat'} an event "
+            f"just before, event_id and all (first at line {line}, a copy of line {original}): events logged twice "
+            f"(by a relay or recorder?) are counted twice here"
         )
-        self._responses(s)
-        s.user_turns = len(self.turns.turns)
-        s.function_calls = {}
-        for call_id, (name, line) in self.calls.items():
-            s.function_calls[name or "(unnamed)"] = s.function_calls.get(name or "(unnamed)", 0) + 1
-            if call_id not in self.call_outputs:
-                s.calls_without_output.append({"name": name, "call_id": call_id, "line": line})
-        s.usage = self.usage
-        s.session_usage = [self.session_usage.get(x.index, Usage()) for x in s.sessions]
-        s.transcription_usage = _transcription_totals(self.transcription_usage.values())
-        self.audio_in.finish()
-        self.audio_out.finish()
-        s.audio_in, s.audio_out = self.audio_in, self.audio_out
-        self._heard(s)
-        self._latencies(s)
-        s.errors = self.errors
-        s.transcription_failures = self.transcription_failures
-        s.unknown_types = self.unknown
-        self._cost(s)
-        s.warnings = self._warnings(s)
-        return s
-
-    def _responses(self, s: Summary) -> None:
-        r = {"total": len(self.responses) + len(self.anonymous_done), "other": 0, "unfinished": 0}
-        for k in RESPONSE_STATUSES:
-            r[k] = 0
-        for status in [*self.responses.values(), *self.anonymous_done]:
-            if status is None:
-                r["unfinished"] += 1
-            elif status in RESPONSE_STATUSES:
-                r[status] += 1
-            else:
-                r["other"] += 1
-        s.responses = r
-        s.responses_without_usage = self.no_usage
-
-    def _heard(self, s: Summary) -> None:
-        s.interruptions = len(self.truncations)
-        if not s.audio_out.chunks:
-            return
-        cut = 0.0
-        for item in self.truncations:
-            nbytes = self.item_bytes.get(item)
-            ms = self.cuts.cut_ms(item)
-            if nbytes is None or ms is None:
-                continue  # reported as a warning
-            fmt = self.item_fmt[item]
-            heard = int(max(0, ms) * fmt.rate // 1000) * fmt.bytes_per_sample
-            cut += fmt.seconds(nbytes - min(heard, nbytes))
-        s.output_heard_seconds = max(0.0, s.audio_out.seconds - cut)
-
-    def _latencies(self, s: Summary) -> None:
-        if self.first_ts is None:
-            return
-        for turn in self.turns.turns:
-            end = turn.end_of_speech_at
-            if end is None:
-                continue
-            firsts = [t for r in turn.response_ids if (t := self.first_audio_at.get(r)) is not None]
-            if not firsts:
-                firsts = [t for r in turn.response_ids if (t := self.first_text_at.get(r)) is not None]
-            if not firsts:
-                continue
-            ms = (min(firsts) - end) * 1000
-            if ms < 0:
-                self.negative_latencies += 1
-                continue
-            s.latencies_ms.append(ms)
-
-    def _cost(self, s: Summary) -> None:
-        """The cost of the tokens in the log. A response without usage (none in its
-        response.done, or no response.done at all) has an unknown cost: when no response
-        has usage the cost is unknown; when some have, their cost is a lower bound. $0 only
-        for a session without responses."""
-        s.prices_date, s.prices_source = self.prices.date, self.prices.source
-        missing = dict(self.session_no_usage)
-        for rid, status in self.responses.items():
-            if status is None:
-                index = self.resp_session.get(rid, 0)
-                missing[index] = missing.get(index, 0) + 1
-        total = 0.0
-        known = True
-        for sess, usage in zip(s.sessions, s.session_usage):
-            fam = self.prices.family(sess.model)
-            row: dict[str, Any] = {"session": sess.index, "model": sess.model, "priced_as": fam, "usd": None}
-            with_usage = self.session_with_usage.get(sess.index, 0)
-            if not with_usage and missing.get(sess.index):
-                known = False  # responses, none with usage
-                note = "no response carries usage (no response.done, or one without usage): cost unknown"
-                if note not in s.cost_notes:
-                    s.cost_notes.append(note)
-            elif not any(usage.as_dict().values()):
-                row["usd"] = 0.0
-            elif fam is None:
-                known = False
-                what = repr(sess.model) if sess.model else "an unnamed model (no session.created in the log)"
-                note = f"no price for {what}: cost unknown (add it with --pricing FILE)"
-                if note not in s.cost_notes:
-                    s.cost_notes.append(note)
-            else:
-                c = usage_cost(usage, self.prices.rates[fam])
-                row["usd"] = _r6(c.usd)
-                total += c.usd
-                s.cost_notes.extend(n for n in c.notes if n not in s.cost_notes)
-            s.cost_sessions.append(row)
-        if s.transcription_usage:
-            s.cost_notes.append("input transcription is billed separately and not included")
-        s.cost_usd = total if known else None
-        s.cost_responses_without_usage = sum(missing.values())
-        s.cost_is_lower_bound = s.cost_usd is not None and s.cost_responses_without_usage > 0
-        seconds = s.span_seconds
-        if s.cost_usd is not None and seconds and seconds > 0:
-            s.cost_per_minute = s.cost_usd / (seconds / 60)
-
-    def _warnings(self, s: Summary) -> list[str]:
-        w: list[str] = []
-        if not s.events:
-            w.append("the log holds no events")
-        unfinished = [rid for rid, st in self.responses.items() if st is None]
-        if unfinished:
-            first = unfinished[0]
-            w.append(f"{_n(len(unfinished), 'response')} never got a response.done (first: {first}, line {self.response_lines[first]})")
-        for c in s.calls_without_output:
-            w.append(f"function call {c['name'] or '(unnamed)'} ({c['call_id']}, line {c['line']}) never got an output item")
-        if self.repeated_done:
+    if s.responses_without_usage:
+        w.append(f"{_n(s.responses_without_usage, 'response.done')} without usage: token totals and cost cover the others only")
+    for side, a in (("user input", s.audio_in), ("assistant", s.audio_out)):
+        if a.invalid:
+            w.append(f"{_n(a.invalid, side + ' audio chunk')} with invalid base64, not counted (first at line {a.invalid_line})")
+        if a.missing:
+            w.append(f"{_n(a.missing, side + ' audio event')} without a payload (first at line {a.missing_line})")
+        if a.placeholders:
             w.append(
-                f"{_n(self.repeated_done, 'repeated response.done')} for a response that already had one "
-                f"(first at line {self.repeated_done_line}): its usage is counted once"
+                f"{side} audio replaced by placeholders in {_n(a.placeholders, 'chunk')} (first at line {a.placeholder_line}): "
+                "seconds computed from their stated sizes"
             )
-        if self.first_copy is not None:
-            line, original = self.first_copy
-            w.append(
-                f"{_n(self.copies, 'server event')} (audio aside) {'repeats' if self.copies == 1 else 'repeat'} an event "
-                f"just before, event_id and all (first at line {line}, a copy of line {original}): events logged twice "
-                f"(by a relay or recorder?) are counted twice here"
-            )
-        if self.no_usage:
-            w.append(f"{_n(self.no_usage, 'response.done')} without usage: token totals and cost cover the others only")
-        for side, a in (("user input", s.audio_in), ("assistant", s.audio_out)):
-            if a.invalid:
-                w.append(f"{_n(a.invalid, side + ' audio chunk')} with invalid base64, not counted (first at line {a.invalid_line})")
-            if a.missing:
-                w.append(f"{_n(a.missing, side + ' audio event')} without a payload (first at line {a.missing_line})")
-            if a.placeholders:
-                w.append(
-                    f"{side} audio replaced by placeholders in {_n(a.placeholders, 'chunk')} (first at line {a.placeholder_line}): "
-                    "seconds computed from their stated sizes"
-                )
-            if a.cut_by_recorder:
-                w.append(f"{side} audio cut by the recorder: every chunk is {a.first_len} bytes, so its seconds are not real")
-            elif a.odd and PCM16 in {f.encoding for f in a.by_format}:
-                w.append(f"{_n(a.odd, side + ' audio chunk')} with an odd byte count (not whole 16-bit samples)")
-        if not s.audio_in.chunks and not s.audio_out.chunks and self.audio_evidence:
-            w.append("no audio in this log (WebRTC/SIP sideband, or a recorder that drops audio): audio seconds unknown")
-        if s.audio_out.chunks:
-            for item, (ms, line) in self.truncations.items():
-                if item not in self.item_bytes:
-                    w.append(f"truncation of an item without recorded audio ({item}, line {line})")
-                elif ms is None:
-                    w.append(f"truncation without audio_end_ms ({item}, line {line})")
-        if self.negative_latencies:
-            w.append(f"{_n(self.negative_latencies, 'turn')} with assistant audio before the end of user speech (clock skew?)")
-        if s.unknown_types:
-            names = ", ".join(f"{t} ×{n}" for t, n in sorted(s.unknown_types.items())[:5])
-            more = f" and {len(s.unknown_types) - 5} more" if len(s.unknown_types) > 5 else ""
-            w.append(f"unknown event types: {names}{more}")
-        return w
-
-
-def _audio_payload(ev: Event) -> tuple[int, str | None]:
-    """Decoded size and problem of an event's audio payload (exact, see `Event.audio_info`)."""
-    info = ev.audio_info()
-    if info is None:
-        return 0, "missing"
-    return info.nbytes, info.problem
+        if a.cut_by_recorder:
+            w.append(f"{side} audio cut by the recorder: every chunk is {a.first_len} bytes, so its seconds are not real")
+        elif a.odd and PCM16 in {f.encoding for f in a.by_format}:
+            w.append(f"{_n(a.odd, side + ' audio chunk')} with an odd byte count (not whole 16-bit samples)")
+    if not s.audio_in.chunks and not s.audio_out.chunks and rec.audio_evidence:
+        w.append("no audio in this log (WebRTC/SIP sideband, or a recorder that drops audio): audio seconds unknown")
+    if s.audio_out.chunks:
+        with_audio = {a.item_id for a in conv.assistant_audio if a.nbytes}
+        for item, (ms, line) in conv.truncations.items():
+            if item not in with_audio:
+                w.append(f"truncation of an item without recorded audio ({item}, line {line})")
+            elif ms is None:
+                w.append(f"truncation without audio_end_ms ({item}, line {line})")
+    if negative_latencies:
+        w.append(f"{_n(negative_latencies, 'turn')} with assistant audio before the end of user speech (clock skew?)")
+    if rec.clock.coarse and conv.turns:
+        w.append("timestamps are whole seconds: latency not measured (it needs sub-second timestamps)")
+    if s.unknown_types:
+        names = ", ".join(f"{t} ×{n}" for t, n in sorted(s.unknown_types.items())[:5])
+        more = f" and {len(s.unknown_types) - 5} more" if len(s.unknown_types) > 5 else ""
+        w.append(f"unknown event types: {names}{more}")
+    w.extend(conv.notes)
+    return w
 
 
 def combine(summaries: list[Summary], source: str = "total") -> Summary:
@@ -867,11 +423,7 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
 
 def summarize(events: Iterable[Event], source: str = "", prices: PriceTable | None = None, malformed: int = 0) -> Summary:
     """The summary of a stream of events (every event takes the normal path)."""
-    b = SummaryBuilder(source, prices)
-    add = b.add
-    for ev in events:
-        add(ev)
-    return b.finish(malformed)
+    return summarize_conversation(fold(events, source, malformed), prices)
 
 
 def summarize_source(
@@ -888,14 +440,8 @@ def summarize_source(
 
     `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.io.parts`);
     `meanwhile`: see `read_events`."""
-    b = SummaryBuilder(src.name, prices)
-    add = b.add
-    before = diag.by_source.get(src.name, 0)
-    events = read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=b.fast_lines, jobs=jobs, meanwhile=meanwhile)
-    for ev in events:
-        add(ev)
-    b.lines = max(b.lines, diag.lines.get(src.name, 0))  # blank and bad lines at the end count too
-    return b.finish(diag.by_source.get(src.name, 0) - before)
+    conv, _ = conversation_of(src, diag, stdin=stdin, on_progress=on_progress, jobs=jobs, meanwhile=meanwhile)
+    return summarize_conversation(conv, prices)
 
 
 # -- JSON helpers ----------------------------------------------------------------------------
@@ -948,9 +494,13 @@ def _usage_json(u: Usage) -> dict[str, int]:
 
 
 def _iso(ts: float) -> str | float:
-    """ISO 8601 UTC for epoch timestamps; seconds since midnight stay a number."""
+    """ISO 8601 UTC for epoch timestamps; a time of day (the log has no date) as ISO 8601's
+    time of day, `HH:MM:SS.sss`."""
     if ts < 86400 * 2:
-        return round(ts, 3)
+        ms = round(ts * 1000) % 86_400_000
+        h, rem = divmod(ms, 3_600_000)
+        m, rem = divmod(rem, 60_000)
+        return f"{h:02d}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}"
     from datetime import datetime, timezone
 
     try:

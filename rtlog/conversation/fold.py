@@ -1,0 +1,250 @@
+"""The fold: one pass over a log's events → its `Conversation`.
+
+Owns the order in which every event reaches the rules, and nothing else: each rule lives
+in its own module and sees the events it needs —
+- `session.SessionTracker`: each session's configuration and audio formats;
+- `truncations.Truncations`: where each item was cut;
+- `timeline.Timeline`: where each piece of audio plays (the placement extract-audio uses);
+- `turns.TurnTracker`: user turns and the responses each triggered;
+- `ledger.Ledger`: responses, usage, tool calls, errors;
+- `items.ItemAssembler`: the items, their text and their order;
+- `stats.LogStats`: event counts, the clock and the audio payloads of each side.
+
+Audio chunks (~95 % of a log's bytes) contribute sizes and times only. The reader's fast
+path (`fast_lines`) takes runs of audio lines from their digests, without an Event, and
+does what `feed` would do for them; a line it cannot take (a response's first timed
+audio, the first timestamp of the log) goes to `feed`. Both paths give the same model.
+
+Several files: each is its own conversation; `Fold(after=previous)` places the next file's
+timeline after the previous one's (see `Timeline.new_file`).
+
+Memory: the conversation (a few records per turn, response and item, and its text); never
+audio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from rtlog.conversation.items import ItemAssembler, _Error, _Item
+from rtlog.conversation.ledger import Ledger
+from rtlog.conversation.model import AssistantAudio, Conversation, ErrorNote, Item, Recording
+from rtlog.conversation.session import SessionTracker
+from rtlog.conversation.stats import LogStats, audio_payload
+from rtlog.conversation.timeline import Timeline
+from rtlog.conversation.truncations import Truncations
+from rtlog.conversation.turns import TurnTracker
+from rtlog.io.entries import DigestedLine
+from rtlog.protocol.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event
+
+
+class Fold:
+    """Feed every event in order (`feed`, or the reader's fast path `fast_lines`), then
+    `finish()` for the Conversation."""
+
+    def __init__(self, source: str = "", *, after: Fold | None = None) -> None:
+        self.source = source
+        self.sessions = SessionTracker()
+        self.cuts = Truncations()
+        if after is None:
+            self.timeline = Timeline(self.sessions)
+        else:
+            self.timeline = after.timeline
+            self.timeline.new_file(self.sessions)
+        self.turns = TurnTracker()
+        self.ledger = Ledger(self.sessions)
+        self.items = ItemAssembler(self.sessions)
+        self.stats = LogStats()
+        fast = self.stats.fast_counts
+        for t in (INPUT_AUDIO_APPEND, "response.audio.delta", OUTPUT_AUDIO_DELTA):
+            fast[t] = 0
+
+    # -- the normal path ---------------------------------------------------------------------
+
+    def feed(self, ev: Event) -> None:
+        self.stats.add(ev)
+        kind = ev.kind
+        if kind == OUTPUT_AUDIO_DELTA:
+            nbytes, problem = audio_payload(ev)
+            fmt = self.ledger.output_audio(ev)
+            self.stats.audio_out.add(nbytes, problem, fmt, ev.line_no)
+            self.timeline.assistant_audio(ev, nbytes)
+        elif kind == INPUT_AUDIO_APPEND:
+            nbytes, problem = audio_payload(ev)
+            self.stats.audio_in.add(nbytes, problem, self.sessions.input_format, ev.line_no)
+            self.timeline.user_audio(ev, nbytes)
+        else:
+            self.sessions.feed(ev)
+            self.cuts.feed(ev)
+            self.timeline.feed(ev)
+            self.turns.feed(ev)
+            self.ledger.feed(ev)
+            self.items.feed(ev)
+
+    # -- the fast path: audio lines from their digests -------------------------------------------
+
+    def fast_lines(self, entries: Sequence[DigestedLine], j: int, line0: int) -> int:
+        """The reader's fast path (`reader.FastPath`): take the bare audio lines entries[j],
+        entries[j + 1], … from their digests, up to the first that needs `feed`: a
+        response's first audio (its format and time are needed), or a line whose timestamp
+        is the log's first. Returns the index of the first entry not taken."""
+        stats = self.stats
+        clock = stats.clock
+        formats, responses = self.ledger.formats, self.ledger.responses
+        audio_in, audio_out, counts = stats.audio_in, stats.audio_out, stats.fast_counts
+        user_audio_at, assistant_audio_of = self.timeline.user_audio_at, self.timeline.assistant_audio_of
+        in_fmt = self.sessions.input_format
+        m = len(entries)
+        taken = j
+        while j < m:
+            entry = entries[j]
+            if len(entry) != 4:
+                break  # not an audio line
+            t, nbytes, rid, item, ts = entry[3]
+            if t == INPUT_AUDIO_APPEND:
+                a = audio_in
+                fmt = in_fmt
+            else:
+                fmt = formats.get(rid)
+                if fmt is None:
+                    break  # a response's first audio: its format is fixed by `feed`
+                if ts is not None:
+                    r = responses.get(rid)
+                    if r is not None and r.first_audio_at is None:
+                        break  # its first timed audio: latency needs it
+                a = audio_out
+            if ts is not None:
+                if clock.first is None:
+                    break  # the span starts here
+                stats.last_fast_ts = ts
+                stats.last_fast_no = line0 + entry[0] + 1
+                # LogStats.timestamp, inlined (the resolution is judged on the other events)
+                clock.timed_events += 1
+                if ts < clock.earliest:
+                    clock.earliest = ts
+                if ts > clock.latest:
+                    clock.latest = ts
+                if stats.whole_seconds and ts % 1.0:
+                    stats.whole_seconds = False
+            elif not stats.seen_event:
+                stats.seen_event = True  # the log's first event, without a time
+            if a is audio_in:
+                user_audio_at(ts, nbytes)
+            else:
+                assistant_audio_of(item, rid, ts, nbytes)
+            # SideAudio.add, inlined: this runs for ~95% of a log's bytes
+            a.chunks += 1
+            if fmt is a.fmt:
+                a.fmt_bytes += nbytes
+            else:
+                a.switch_format(fmt, nbytes)
+            if nbytes != a.first_len and a.same_len:
+                a.length_changed(nbytes)
+            if nbytes & 1:
+                a.odd += 1
+            counts[t] += 1
+            j += 1
+        if j > taken:
+            stats.lines = stats.last_event_line = line0 + entries[j - 1][0] + 1
+        return j
+
+    # -- the result ---------------------------------------------------------------------------------
+
+    def finish(self, malformed: int = 0, lines: int = 0) -> Conversation:
+        """The conversation of everything fed so far (`malformed`: bad lines the reader
+        skipped; `lines`: the lines it read, blank and bad ones at the end included)."""
+        stats, ledger = self.stats, self.ledger
+        stats.finish()
+        rec = Recording(
+            lines=max(stats.lines, lines), events=stats.events, malformed=malformed,
+            event_counts=stats.counts, directions=stats.dirs, unknown_types=stats.unknown, clock=stats.clock,
+            audio_in=stats.audio_in, audio_out=stats.audio_out, audio_evidence=stats.audio_evidence,
+            copies=stats.copies, first_copy=stats.first_copy,
+            repeated_done=ledger.repeated_done, repeated_done_line=ledger.repeated_done_line,
+        )  # fmt: skip
+        cuts = self.cuts.items()
+        audio = self._assistant_audio(cuts)
+        conv = Conversation(
+            source=self.source,
+            recording=rec,
+            sessions=list(self.sessions.sessions),
+            turns=self.turns.turns,
+            responses=ledger.all_responses(),
+            items=self._items(),
+            tool_calls=ledger.tool_calls(),
+            errors=ledger.errors,
+            transcription_failures=ledger.transcription_failures,
+            transcription_usage=ledger.transcription_usage,
+            truncations=ledger.truncations,
+            cuts=cuts,
+            assistant_audio=audio,
+            t0=self.timeline.t0,
+            cleared_responses=ledger.cleared,
+        )
+        conv.by_response_id = {r.id: r for r in conv.responses if r.id is not None}
+        return conv
+
+    def _assistant_audio(self, cuts: dict[str, int]) -> list[AssistantAudio]:
+        out = []
+        for a in self.timeline.items.values():
+            cut = cuts.get(a.item_id) if a.item_id is not None else None
+            if cut is not None and cut != a.cut_ms:
+                a = replace(a, cut_ms=cut)  # a cut that came before the item's audio
+            out.append(AssistantAudio(a.item_id, a.response_id, a.start, a.seconds, a.heard_seconds, a.nbytes, a.heard_nbytes, a.cut_ms))
+        return out
+
+    def _items(self) -> list[Item | ErrorNote]:
+        """The assembled items and errors, resolved: text joined, calls paired with their
+        outputs, each placed on the timeline."""
+        out: list[Item | ErrorNote] = []
+        asm, tl = self.items, self.timeline
+        t0 = tl.t0
+        for order in asm.sessions():
+            for x in order:
+                if isinstance(x, _Error):
+                    start = None if x.ts is None or t0 is None else x.ts - t0
+                    out.append(ErrorNote(x.session, x.line, x.error, x.text, x.ts, start))
+                elif not x.vad_only:  # a false start: speech detected, never committed
+                    out.append(self._item(x, t0))
+        return out
+
+    def _item(self, it: _Item, t0: float | None) -> Item:
+        output = it.output
+        name = it.name
+        if it.kind == "function_call" and it.call_id:
+            out = self.items.outputs.get(it.call_id)
+            output = out.output if out else None
+        elif it.kind == "function_call_output" and it.call_id:
+            call = self.items.calls.get(it.call_id)
+            name = call.name if call else None
+        cut = self.cuts.cut_ms(it.item_id)
+        item = Item(
+            it.session, it.line, it.kind, it.role, it.item_id, it.response_id, it.status, it.text, name, it.call_id,
+            it.args.text if it.args else None, output, it.client, it.speech, it.idle,
+            cut, it.tr_error, it.first_ts, it.last_ts,
+        )  # fmt: skip
+        tl = self.timeline
+        if it.item_id:
+            if it.role == "user" and it.kind == "message":
+                sp = tl.span(it.item_id)
+                if sp is not None:
+                    item.start, item.end = sp.start, sp.end
+            elif it.item_id in tl.items:
+                a = tl.items[it.item_id]
+                item.start, item.end, item.audio_seconds = a.start, a.end, a.seconds
+        if t0 is not None:
+            if item.start is None and it.first_ts is not None:
+                item.start = it.first_ts - t0
+            if item.end is None and it.last_ts is not None and item.start is not None and it.last_ts - t0 > item.start:
+                item.end = it.last_ts - t0
+        return item
+
+
+def fold(events: Iterable[Event], source: str = "", malformed: int = 0) -> Conversation:
+    """The conversation of a stream of events (every event takes the normal path)."""
+    f = Fold(source)
+    feed = f.feed
+    for ev in events:
+        feed(ev)
+    return f.finish(malformed)

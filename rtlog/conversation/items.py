@@ -1,0 +1,484 @@
+"""Items: what was said and done, reassembled from deltas, in the conversation's order.
+
+Owns the rules that turn deltas and item objects back into messages, function calls and
+their outputs:
+- Text is keyed by (item_id, content_index): deltas are appended in arrival order, and a
+  final value (`*.done`, `response.content_part.done`, `response.output_item.done`,
+  `conversation.item.done`, `response.done` output, a completed input transcription, or
+  xAI's cumulative `.updated`) replaces them. An empty final value never erases text
+  (the server deletes the transcript of a truncated item; the log still has it).
+- User messages: typed `input_text`, or the input-audio transcription whenever it
+  arrives; a failed transcription keeps its error. Function calls with their arguments,
+  the client's `function_call_output`, and system messages the client created.
+  A client-created item and the server's echo of it (matched by id, call_id, or role and
+  text) are one item.
+- Order: by `previous_item_id` where the log states it (on `input_audio_buffer.committed`,
+  `conversation.item.create/added/created`; a null or unknown id says nothing), else by
+  first appearance, so a late transcription lands at its user's turn. Errors stay where
+  they arrived. Each `session.created` after the first starts a new session.
+- Speech detected but never committed (VAD only) is no item.
+
+Memory: the conversation's text and a few fields per item; never audio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rtlog.conversation.session import SessionTracker
+from rtlog.protocol.events import ErrorInfo, Event, Item, _dict, _int, _str
+
+#: client-created items waiting for their server echo are matched among the most recent ones
+PENDING_ECHO_LIMIT = 64
+
+
+# --- assembly state ----------------------------------------------------------------------
+
+
+class _Part:
+    """The text of one content part: deltas, and a final value that replaces them."""
+
+    __slots__ = ("deltas", "final")
+
+    def __init__(self) -> None:
+        self.deltas: list[str] = []
+        self.final: str | None = None
+
+    def set_final(self, v: str | None) -> None:
+        if v is None or (v == "" and (self.final or self.deltas)):
+            return
+        self.final = v
+
+    @property
+    def text(self) -> str | None:
+        if self.final is not None:
+            return self.final
+        return "".join(self.deltas) if self.deltas else None
+
+
+@dataclass(slots=True, eq=False)
+class _Item:
+    seq: int
+    line: int
+    session: int
+    kind: str  # message | function_call | function_call_output | …
+    role: str | None
+    item_id: str | None
+    response_id: str | None = None
+    status: str | None = None
+    parts: dict[int, _Part] = field(default_factory=dict)
+    name: str | None = None
+    call_id: str | None = None
+    args: _Part | None = None
+    output: str | None = None
+    linked: bool = False
+    client: bool = False  # created by the client
+    signature: tuple[str | None, ...] | None = None
+    speech: bool = False  # user audio
+    idle: bool = False  # an idle-timeout commit, not the user speaking
+    vad_only: bool = False  # only speech_started/stopped so far: a false start until committed
+    tr_error: ErrorInfo | None = None
+    first_ts: float | None = None
+    last_ts: float | None = None
+
+    def part(self, index: int | None) -> _Part:
+        i = index or 0
+        p = self.parts.get(i)
+        if p is None:
+            p = self.parts[i] = _Part()
+        return p
+
+    def absorb(self, item: Item) -> None:
+        """Take what an item object states (final values)."""
+        if item.type and self.kind == "message" and item.type != "message":
+            self.kind = item.type
+        if item.role and self.role is None:
+            self.role = item.role
+        if item.status:
+            self.status = item.status
+        if item.name:
+            self.name = item.name
+        if item.call_id:
+            self.call_id = item.call_id
+        if item.arguments is not None:
+            if self.args is None:
+                self.args = _Part()
+            self.args.set_final(item.arguments)
+        if item.output is not None:
+            self.output = item.output
+        for i, p in enumerate(item.content):
+            if p.type == "input_audio":
+                self.speech = True
+            if p.text is not None:
+                self.part(i).set_final(p.text)
+
+    @property
+    def text(self) -> str | None:
+        texts = [t for t in (self.parts[i].text for i in sorted(self.parts)) if t is not None]
+        if not texts:
+            return None
+        return texts[0] if len(texts) == 1 else " ".join(t for t in texts if t)
+
+
+@dataclass(slots=True, eq=False)
+class _Error:
+    seq: int
+    line: int
+    session: int
+    error: ErrorInfo | None
+    text: str
+    ts: float | None
+    linked: bool = False
+
+
+def _signature(item: Item) -> tuple[str | None, ...]:
+    """What identifies a client-created item in the server's echo (which has a new id)."""
+    if item.type == "function_call_output":
+        return ("function_call_output", item.call_id)
+    if item.type == "function_call":
+        return ("function_call", item.call_id)
+    return ("message", item.role, item.text or "")
+
+
+def _error_dict(err: ErrorInfo | None) -> dict[str, Any] | None:
+    if err is None:
+        return None
+    return {"type": err.type, "code": err.code, "message": err.message}
+
+
+def error_text(err: ErrorInfo | None) -> str:
+    """`code: message` (or whichever of them exists)."""
+    if err is None:
+        return "unknown error"
+    head = err.code or err.type
+    if head and err.message:
+        return f"{head}: {err.message}"
+    return head or err.message or "unknown error"
+
+
+# --- the assembler ---------------------------------------------------------------------------
+
+
+class ItemAssembler:
+    """Feed every event that is not an audio chunk, in order, after the session tracker
+    (`feed`); `sessions()` gives the items and errors of each session in order."""
+
+    def __init__(self, sessions: SessionTracker) -> None:
+        self._sessions = sessions
+        self._session = 1
+        self._items: dict[str, _Item] = {}
+        self._order: list[_Item | _Error] = []
+        self._done: list[list[_Item | _Error]] = []
+        self._pending: list[_Item] = []
+        self.calls: dict[str, _Item] = {}  # call_id → its function call item (the first)
+        self.outputs: dict[str, _Item] = {}  # call_id → its output item (the first)
+        self._seq = 0
+
+    def feed(self, ev: Event) -> None:
+        handler = _HANDLERS.get(ev.kind)
+        if handler is not None:
+            handler(self, ev)
+
+    def sessions(self) -> list[list[_Item | _Error]]:
+        """Each session's items and errors, in the conversation's order."""
+        return [*self._done, self._order]
+
+    # -- items ------------------------------------------------------------------------------
+
+    def _new(self, ev: Event, kind: str, role: str | None, iid: str | None) -> _Item:
+        self._seq += 1
+        it = _Item(self._seq, ev.line_no, self._session, kind, role, iid, first_ts=ev.timestamp)
+        if iid is not None:
+            self._items[iid] = it
+        self._order.append(it)
+        return it
+
+    def _get(self, ev: Event, iid: str | None, kind: str = "message", role: str | None = None) -> _Item:
+        it = self._items.get(iid) if iid is not None else None
+        if it is None:
+            it = self._new(ev, kind, role, iid)
+        it.vad_only = False
+        if ev.timestamp is not None:
+            it.last_ts = ev.timestamp
+        return it
+
+    def _link(self, it: _Item, prev_id: str | None) -> None:
+        """Move `it` right after `prev_id` (once; a null or unknown id says nothing)."""
+        if it.linked or prev_id is None:
+            return
+        order = self._order
+        if prev_id == "root":  # stated: the start of the conversation
+            it.linked = True
+            order.insert(0, order.pop(_index(order, it)))
+            return
+        prev = self._items.get(prev_id)
+        if prev is None or prev is it:
+            return
+        j = _index(order, prev) + 1
+        it.linked = True
+        i = _index(order, it)
+        del order[i]
+        if i < j:
+            j -= 1
+        # entries that arrived before this one and have no stated place stay before it
+        while j < len(order) and not order[j].linked and order[j].seq < it.seq:
+            j += 1
+        order.insert(j, it)
+
+    def _register_call(self, it: _Item) -> None:
+        if it.call_id:
+            if it.kind == "function_call":
+                self.calls.setdefault(it.call_id, it)
+            elif it.kind == "function_call_output":
+                self.outputs.setdefault(it.call_id, it)
+
+    # -- handlers ---------------------------------------------------------------------------
+
+    def _session_created(self, ev: Event) -> None:
+        n = max(len(self._sessions.sessions), 1)
+        if n != self._session:
+            self._done.append(self._order)
+            self._order = []
+            self._items = {}
+            self._pending = []
+            self._session = n
+
+    def _item_create(self, ev: Event) -> None:
+        """The client's `conversation.item.create`."""
+        item = ev.item
+        if item is None:
+            return
+        it = self._items.get(item.id) if item.id else None
+        if it is None:
+            it = self._new(ev, item.type or "message", item.role, item.id)
+            it.client = True
+            if item.id is None:
+                it.signature = _signature(item)
+                self._pending.append(it)
+                if len(self._pending) > PENDING_ECHO_LIMIT:
+                    del self._pending[0]
+        it.absorb(item)
+        self._register_call(it)
+        self._link(it, ev.previous_item_id)
+
+    def _item_added(self, ev: Event) -> None:
+        """The server's `conversation.item.added` (beta `.created`)."""
+        item = ev.item
+        if item is None:
+            return
+        it = self._items.get(item.id) if item.id else None
+        if it is None and self._pending:
+            sig = _signature(item)
+            for k, p in enumerate(self._pending):
+                if p.signature == sig:
+                    it = p
+                    del self._pending[k]
+                    it.item_id = item.id
+                    if item.id:
+                        self._items[item.id] = it
+                    break
+        if it is None:
+            it = self._new(ev, item.type or "message", item.role, item.id)
+        elif ev.timestamp is not None:
+            it.last_ts = ev.timestamp
+        it.absorb(item)
+        self._register_call(it)
+        self._link(it, ev.previous_item_id)
+
+    def _item_final(self, ev: Event) -> None:
+        """An event carrying an item's final state (`conversation.item.done`,
+        `response.output_item.added/done`)."""
+        item = ev.item
+        if item is None:
+            return
+        it = self._get(ev, item.id, item.type or "message", item.role or "assistant")
+        rid = _str(ev.data.get("response_id"))
+        if rid:
+            it.response_id = rid
+        it.absorb(item)
+        self._register_call(it)
+
+    def _item_retrieved(self, ev: Event) -> None:
+        item = ev.item
+        if item is not None and item.id in self._items:
+            self._items[item.id].absorb(item)  # type: ignore[index]
+
+    def _assistant_item(self, ev: Event) -> _Item | None:
+        iid = _str(ev.data.get("item_id"))
+        if iid is None:
+            return None
+        it = self._get(ev, iid, "message", "assistant")
+        if it.response_id is None:
+            it.response_id = _str(ev.data.get("response_id"))
+        return it
+
+    def _text_delta(self, ev: Event) -> None:
+        it = self._assistant_item(ev)
+        delta = ev.data.get("delta")
+        if it is not None and type(delta) is str:
+            it.part(_int(ev.data.get("content_index"))).deltas.append(delta)
+
+    def _text_done(self, ev: Event) -> None:
+        it = self._assistant_item(ev)
+        if it is not None:
+            d = ev.data
+            v = d.get("text") if ev.kind == "response.output_text.done" else d.get("transcript")
+            it.part(_int(d.get("content_index"))).set_final(_str(v))
+
+    def _part_done(self, ev: Event) -> None:
+        part = ev.data.get("part")
+        if type(part) is not dict:
+            return
+        it = self._assistant_item(ev)
+        if it is not None:
+            v = part.get("text") if type(part.get("text")) is str else part.get("transcript")
+            it.part(_int(ev.data.get("content_index"))).set_final(_str(v))
+
+    def _args_delta(self, ev: Event) -> None:
+        it = self._call_item(ev)
+        delta = ev.data.get("delta")
+        if it is not None and type(delta) is str:
+            if it.args is None:
+                it.args = _Part()
+            it.args.deltas.append(delta)
+
+    def _args_done(self, ev: Event) -> None:
+        it = self._call_item(ev)
+        if it is None:
+            return
+        if it.args is None:
+            it.args = _Part()
+        it.args.set_final(_str(ev.data.get("arguments")))
+        name = _str(ev.data.get("name"))
+        if name:
+            it.name = name
+
+    def _call_item(self, ev: Event) -> _Item | None:
+        d = ev.data
+        iid = _str(d.get("item_id"))
+        cid = _str(d.get("call_id"))
+        it = self.calls.get(cid) if iid is None and cid else None
+        if it is None:
+            if iid is None and cid is None:
+                return None
+            it = self._get(ev, iid, "function_call", "assistant")
+        it.kind = "function_call"
+        if it.response_id is None:
+            it.response_id = _str(d.get("response_id"))
+        if cid and it.call_id is None:
+            it.call_id = cid
+        self._register_call(it)
+        return it
+
+    def _response_done(self, ev: Event) -> None:
+        resp = ev.response
+        if resp is None:
+            return
+        for item in resp.output:
+            it = self._get(ev, item.id, item.type or "message", item.role or "assistant")
+            if resp.id:
+                it.response_id = resp.id
+            it.absorb(item)
+            self._register_call(it)
+        if resp.status == "failed":
+            details = _dict(ev.data.get("response")).get("status_details")
+            err = ErrorInfo.from_obj(_dict(details).get("error")) if type(details) is dict else None
+            self._add_error(ev, err, "response failed: " + (error_text(err) if err else resp.status_reason or "no details"))
+
+    def _user_item(self, ev: Event) -> _Item | None:
+        iid = _str(ev.data.get("item_id"))
+        if iid is None:
+            return None
+        it = self._get(ev, iid, "message", "user")
+        it.speech = True
+        return it
+
+    def _speech(self, ev: Event) -> None:
+        # speech that is never committed (cleared, or the log ends) is no user turn, as in TurnTracker
+        iid = _str(ev.data.get("item_id"))
+        prev = self._items.get(iid) if iid is not None else None
+        it = self._user_item(ev)
+        if it is not None:
+            it.vad_only = prev is None or prev.vad_only
+
+    def _committed(self, ev: Event) -> None:
+        it = self._user_item(ev)
+        if it is not None:
+            self._link(it, ev.previous_item_id)
+
+    def _timeout(self, ev: Event) -> None:
+        it = self._user_item(ev)
+        if it is not None:
+            it.idle = True
+
+    def _transcription_delta(self, ev: Event) -> None:
+        it = self._user_item(ev)
+        delta = ev.data.get("delta")
+        if it is not None and type(delta) is str:
+            it.part(_int(ev.data.get("content_index"))).deltas.append(delta)
+
+    def _transcription_final(self, ev: Event) -> None:
+        # `.completed`, and xAI's cumulative `.updated`: both replace what came before
+        it = self._user_item(ev)
+        if it is not None:
+            it.part(_int(ev.data.get("content_index"))).set_final(_str(ev.data.get("transcript")))
+
+    def _transcription_segment(self, ev: Event) -> None:
+        it = self._user_item(ev)
+        text = _str(ev.data.get("text"))
+        if it is not None and text:
+            p = it.part(_int(ev.data.get("content_index")))
+            p.deltas.append(text if not p.deltas or text[:1].isspace() else " " + text)
+
+    def _transcription_failed(self, ev: Event) -> None:
+        it = self._user_item(ev)
+        if it is not None:
+            it.tr_error = ev.error or ErrorInfo(None, None, "no details", None, None)
+
+    def _error_event(self, ev: Event) -> None:
+        err = ev.error
+        self._add_error(ev, err, error_text(err))
+
+    def _add_error(self, ev: Event, err: ErrorInfo | None, text: str) -> None:
+        self._seq += 1
+        self._order.append(_Error(self._seq, ev.line_no, self._session, err, text, ev.timestamp))
+
+
+def _index(order: list[Any], x: Any) -> int:
+    """Position of `x` in `order`, searched from the end (where new links usually point)."""
+    for i in range(len(order) - 1, -1, -1):
+        if order[i] is x:
+            return i
+    raise ValueError("not in order")  # pragma: no cover - callers only look up placed items
+
+
+_HANDLERS = {
+    "session.created": ItemAssembler._session_created,
+    "conversation.item.create": ItemAssembler._item_create,
+    "conversation.item.added": ItemAssembler._item_added,
+    "conversation.item.done": ItemAssembler._item_final,
+    "conversation.item.retrieved": ItemAssembler._item_retrieved,
+    "response.output_item.added": ItemAssembler._item_final,
+    "response.output_item.done": ItemAssembler._item_final,
+    "response.output_text.delta": ItemAssembler._text_delta,
+    "response.output_audio_transcript.delta": ItemAssembler._text_delta,
+    "response.output_text.done": ItemAssembler._text_done,
+    "response.output_audio_transcript.done": ItemAssembler._text_done,
+    "response.content_part.done": ItemAssembler._part_done,
+    "response.function_call_arguments.delta": ItemAssembler._args_delta,
+    "response.function_call_arguments.done": ItemAssembler._args_done,
+    "response.done": ItemAssembler._response_done,
+    "input_audio_buffer.speech_started": ItemAssembler._speech,
+    "input_audio_buffer.speech_stopped": ItemAssembler._speech,
+    "input_audio_buffer.committed": ItemAssembler._committed,
+    "input_audio_buffer.timeout_triggered": ItemAssembler._timeout,
+    "conversation.item.input_audio_transcription.delta": ItemAssembler._transcription_delta,
+    "conversation.item.input_audio_transcription.completed": ItemAssembler._transcription_final,
+    "conversation.item.input_audio_transcription.updated": ItemAssembler._transcription_final,
+    "conversation.item.input_audio_transcription.segment": ItemAssembler._transcription_segment,
+    "conversation.item.input_audio_transcription.failed": ItemAssembler._transcription_failed,
+    "error": ItemAssembler._error_event,
+}
+
+
