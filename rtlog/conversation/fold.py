@@ -24,16 +24,16 @@ audio.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from rtlog.conversation.items import ItemAssembler, _Error, _Item
 from rtlog.conversation.ledger import Ledger
 from rtlog.conversation.model import AssistantAudio, Conversation, ErrorNote, Item, Recording
-from rtlog.conversation.session import SessionTracker
+from rtlog.conversation.session import SESSION_KINDS, SessionTracker
 from rtlog.conversation.stats import LogStats, audio_payload
 from rtlog.conversation.timeline import Timeline
-from rtlog.conversation.truncations import Truncations
+from rtlog.conversation.truncations import TRUNCATE_KINDS, Truncations
 from rtlog.conversation.turns import TurnTracker
 from rtlog.io.entries import DigestedLine
 from rtlog.protocol.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event
@@ -56,6 +56,8 @@ class Fold:
         self.ledger = Ledger(self.sessions)
         self.items = ItemAssembler(self.sessions)
         self.stats = LogStats()
+        self._handlers = (self.turns.handlers(), self.ledger.handlers(), self.items.handlers())
+        self._routes: dict[str, tuple[Callable[[Event], None], ...]] = {}
         fast = self.stats.fast_counts
         for t in (INPUT_AUDIO_APPEND, "response.audio.delta", OUTPUT_AUDIO_DELTA):
             fast[t] = 0
@@ -75,12 +77,28 @@ class Fold:
             self.stats.audio_in.add(nbytes, problem, self.sessions.input_format, ev.line_no)
             self.timeline.user_audio(ev, nbytes)
         else:
-            self.sessions.feed(ev)
-            self.cuts.feed(ev)
-            self.timeline.feed(ev)
-            self.turns.feed(ev)
-            self.ledger.feed(ev)
-            self.items.feed(ev)
+            route = self._routes.get(kind)
+            if route is None:
+                route = self._routes[kind] = self._route(kind)
+            for handle in route:
+                handle(ev)
+
+    def _route(self, kind: str) -> tuple[Callable[[Event], None], ...]:
+        """The rules an event of this kind goes to, in order: sessions first (a new session
+        is in force for everything after it), then truncations, the timeline (every event:
+        its timestamp), turns, the ledger and the items. Only the rules that look at the
+        kind are called."""
+        route: list[Callable[[Event], None]] = []
+        if kind in SESSION_KINDS:
+            route.append(self.sessions.feed)
+        if kind in TRUNCATE_KINDS:
+            route.append(self.cuts.feed)
+        route.append(self.timeline.feed)
+        for handlers in self._handlers:
+            h = handlers.get(kind)
+            if h is not None:
+                route.append(h)
+        return tuple(route)
 
     # -- the fast path: audio lines from their digests -------------------------------------------
 

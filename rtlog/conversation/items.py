@@ -23,6 +23,7 @@ Memory: the conversation's text and a few fields per item; never audio.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,6 +180,10 @@ class ItemAssembler:
         handler = _HANDLERS.get(ev.kind)
         if handler is not None:
             handler(self, ev)
+
+    def handlers(self) -> dict[str, Callable[[Event], None]]:
+        """kind → this assembler's handler (for a caller that routes events itself)."""
+        return {k: f.__get__(self) for k, f in _HANDLERS.items()}
 
     def sessions(self) -> list[list[_Item | _Error]]:
         """Each session's items and errors, in the conversation's order."""

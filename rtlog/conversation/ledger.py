@@ -21,6 +21,7 @@ Memory: a few fields per response, call and error.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,10 @@ class Ledger:
             "conversation.item.create": self._item,
             "response.function_call_arguments.done": self._arguments_done,
         }
+
+    def handlers(self) -> dict[str, Callable[[Event], None]]:
+        """kind → the ledger's handler (for a caller that routes events itself)."""
+        return dict(self._handlers)
 
     def feed(self, ev: Event) -> None:
         handler = self._handlers.get(ev.kind)

@@ -84,6 +84,10 @@ class SessionConfig:
             self.tools = names
 
 
+#: the events `SessionTracker.feed` looks at
+SESSION_KINDS = frozenset({"session.created", "session.updated", "session.update", "response.create", "response.created"})
+
+
 class SessionTracker:
     """Follows session and response configuration through a stream of events."""
 

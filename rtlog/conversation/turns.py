@@ -15,6 +15,7 @@ Memory: a few fields per turn and one dict entry per response and item id.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rtlog.protocol.events import CLIENT, Event, _dict, _int, _str
@@ -71,6 +72,11 @@ class TurnTracker:
         if item_id:
             self._by_item[item_id] = turn.index
         return turn
+
+    def handlers(self) -> dict[str, Callable[[Event], None]]:
+        """kind → this tracker's handler, for a caller that routes events itself (and does
+        not need `feed`'s answer)."""
+        return {k: f.__get__(self) for k, f in _HANDLERS.items()}
 
     def feed(self, ev: Event) -> int:
         data = ev.data

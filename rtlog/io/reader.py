@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
 from rtlog.errors import InputError
-from rtlog.io.entries import FastPath
+from rtlog.io.entries import DigestedLine, FastPath
 from rtlog.protocol.events import BadLine, Event, audio_digest, parse_line
 
 if TYPE_CHECKING:
@@ -284,6 +284,11 @@ def read_events(
             scans.close()
 
 
+#: audio lines handed to the fast path in one call (the plain loop): the call's set-up is
+#: paid once a run, and a run holds at most this many lines (~1 MB of a typical log)
+FAST_RUN = 256
+
+
 def _events(
     fp: BinaryIO,
     src: Source,
@@ -297,6 +302,30 @@ def _events(
     lines = _follow_lines(fp, src) if follow else fp
     lp = LineParser(name, diag, follow=follow)
     line_no = 0
+    # digested audio lines waiting for the fast path, as `DigestedLine`s (the line itself as
+    # the third item), and the number of the line before the first; following a growing
+    # log they are handed over one at a time (a run would wait for lines not written yet)
+    run: list[DigestedLine] = []
+    base = 0
+    limit = 1 if follow else FAST_RUN
+
+    def flush() -> Iterator[Event]:
+        j, m = 0, len(run)
+        while j < m:
+            taken = fast_path(run, j, base)  # type: ignore[misc]
+            if taken > j:
+                lp.good += taken - j
+                j = taken
+                continue
+            entry = run[j]  # declined: an Event
+            j += 1
+            ev = lp.parse(entry[2], base + entry[0] + 1)
+            if ev is not None:
+                yield ev
+        run.clear()
+        if on_progress is not None:
+            on_progress(_position(fp))
+
     try:
         for line in lines:
             line_no += 1
@@ -304,11 +333,15 @@ def _events(
                 line = line[3:]
             if fast_path is not None:
                 info = audio_digest(line)
-                if info is not None and fast_path(((0, 0, 0, info),), 0, line_no - 1):
-                    lp.good += 1
-                    if on_progress is not None and not lp.good & 0x3FF:
-                        on_progress(_position(fp))
+                if info is not None:
+                    if not run:
+                        base = line_no - 1
+                    run.append((line_no - 1 - base, 0, line, info))
+                    if len(run) >= limit:
+                        yield from flush()
                     continue
+                if run:
+                    yield from flush()
             ev = lp.parse(line, line_no)
             if ev is None:
                 continue
@@ -316,7 +349,10 @@ def _events(
                 on_progress(_position(fp))
             yield ev
     except READ_ERRORS as exc:
+        yield from flush()
         lp.read_failed(line_no + 1, exc)
+    if run:
+        yield from flush()
     if on_progress is not None:
         on_progress(_position(fp))
     lp.finish(line_no)
