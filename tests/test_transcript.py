@@ -204,7 +204,8 @@ def test_real_two_sessions_in_one_log() -> None:
     assert [(e.session, e.role, e.text) for e in t.entries] == [
         (1, "user", "Remember exactly: the code word is cobalt. Briefly acknowledge it."),
         (1, "assistant", "Got it—code word is cobalt."),
-        (2, "assistant", "Got it—code word is cobalt."),  # the history the client seeded again
+        # (the server replays session 1's reply into session 2: history, not a new turn;
+        # see tests/test_conversation.py)
         (2, "user", "What code word did I ask you to remember?"),
         (2, "assistant", "Cobalt. The code word you asked me to remember is cobalt."),
     ]

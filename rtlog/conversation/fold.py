@@ -38,6 +38,12 @@ from rtlog.conversation.turns import TurnTracker
 from rtlog.io.entries import DigestedLine
 from rtlog.protocol.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event
 
+#: what happens in a resumed session once its replayed history is over
+REPLAY_ENDS = frozenset({
+    "conversation.item.create", "response.create", "response.created", "input_audio_buffer.speech_started",
+    "input_audio_buffer.committed", "input_audio_buffer.commit",
+})  # fmt: skip
+
 
 class Fold:
     """Feed every event in order (`feed`, or the reader's fast path `fast_lines`), then
@@ -77,6 +83,13 @@ class Fold:
             self.stats.audio_in.add(nbytes, problem, self.sessions.input_format, ev.line_no)
             self.timeline.user_audio(ev, nbytes)
         else:
+            items = self.items
+            if items.replay_open:
+                if kind == "conversation.item.added" and items.is_replay(ev):
+                    items.replayed(ev)  # history: no new turn, call or response
+                    return
+                if kind in REPLAY_ENDS:
+                    items.replay_open = False
             route = self._routes.get(kind)
             if route is None:
                 route = self._routes[kind] = self._route(kind)
@@ -240,7 +253,7 @@ class Fold:
         item = Item(
             it.session, it.line, it.kind, it.role, it.item_id, it.response_id, it.status, it.text, name, it.call_id,
             it.args.text if it.args else None, output, it.client, it.speech, it.idle,
-            cut, it.tr_error, it.first_ts, it.last_ts,
+            cut, it.tr_error, it.first_ts, it.last_ts, replayed=it.replayed,
         )  # fmt: skip
         tl = self.timeline
         if it.item_id:

@@ -14,7 +14,9 @@ their outputs:
   text) are one item.
 - Order: by `previous_item_id` where the log states it (on `input_audio_buffer.committed`,
   `conversation.item.create/added/created`; a null or unknown id says nothing), else by
-  first appearance, so a late transcription lands at its user's turn. Errors stay where
+  first appearance, so a late transcription lands at its user's turn. Items that arrived
+  earlier stay before a later one that names the same previous item (a fork keeps arrival
+  order). Errors stay where
   they arrived. Each `session.created` after the first starts a new session.
 - Speech detected but never committed (VAD only) is no item.
 
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.conversation.session import SessionTracker
-from rtlog.protocol.events import ErrorInfo, Event, Item, _dict, _int, _str
+from rtlog.protocol.events import CLIENT, ErrorInfo, Event, Item, _dict, _int, _str
 
 #: client-created items waiting for their server echo are matched among the most recent ones
 PENDING_ECHO_LIMIT = 64
@@ -79,6 +81,7 @@ class _Item:
     speech: bool = False  # user audio
     idle: bool = False  # an idle-timeout commit, not the user speaking
     vad_only: bool = False  # only speech_started/stopped so far: a false start until committed
+    replayed: bool = False  # history the server replayed into a resumed session
     tr_error: ErrorInfo | None = None
     first_ts: float | None = None
     last_ts: float | None = None
@@ -172,6 +175,8 @@ class ItemAssembler:
         self._order: list[_Item | _Error] = []
         self._done: list[list[_Item | _Error]] = []
         self._pending: list[_Item] = []
+        self._history: set[tuple[str | None, ...]] = set()  # what earlier sessions hold (`_history_keys`)
+        self.replay_open = False
         self.calls: dict[str, _Item] = {}  # call_id → its function call item (the first)
         self.outputs: dict[str, _Item] = {}  # call_id → its output item (the first)
         self._seq = 0
@@ -226,8 +231,10 @@ class ItemAssembler:
         del order[i]
         if i < j:
             j -= 1
-        # entries that arrived before this one and have no stated place stay before it
-        while j < len(order) and not order[j].linked and order[j].seq < it.seq:
+        # entries that arrived before this one stay before it: those without a stated place,
+        # and those that named the same previous item (a fork: tool outputs and the reply
+        # after them both name the call) with what followed them
+        while j < len(order) and order[j].seq < it.seq:
             j += 1
         order.insert(j, it)
 
@@ -243,11 +250,36 @@ class ItemAssembler:
     def _session_created(self, ev: Event) -> None:
         n = max(len(self._sessions.sessions), 1)
         if n != self._session:
+            self._history.update(_history_keys(self._order))
             self._done.append(self._order)
             self._order = []
             self._items = {}
             self._pending = []
             self._session = n
+            self.replay_open = bool(self._history)
+
+    # -- history replayed into a resumed session ----------------------------------------------
+
+    def is_replay(self, ev: Event) -> bool:
+        """A `conversation.item.added` that replays history: a resumed session's server adds
+        items the earlier sessions of the log already hold (same role and text, or the same
+        call id) before anything new happens in it (`replay_open`, closed by the fold at the
+        session's first client item, response or speech)."""
+        if not self.replay_open or ev.direction == CLIENT:
+            return False
+        item = ev.item
+        if item is None or (item.id is not None and item.id in self._items):
+            return False
+        return bool(_history_keys([item]) & self._history)
+
+    def replayed(self, ev: Event) -> None:
+        """Keep a replayed item, marked: it is history, not something said in this session."""
+        item = ev.item
+        assert item is not None
+        it = self._new(ev, item.type or "message", item.role, item.id)
+        it.replayed = True
+        it.absorb(item)
+        self._link(it, ev.previous_item_id)
 
     def _item_create(self, ev: Event) -> None:
         """The client's `conversation.item.create`."""
@@ -448,6 +480,21 @@ class ItemAssembler:
     def _add_error(self, ev: Event, err: ErrorInfo | None, text: str) -> None:
         self._seq += 1
         self._order.append(_Error(self._seq, ev.line_no, self._session, err, text, ev.timestamp))
+
+
+def _history_keys(items: list[Any]) -> set[tuple[str | None, ...]]:
+    """What identifies an item when a resumed session replays it (with a new id): a
+    message's role and text, a call's or an output's call id."""
+    keys: set[tuple[str | None, ...]] = set()
+    for it in items:
+        kind = it.kind if isinstance(it, _Item) else getattr(it, "type", None)
+        if kind == "message":
+            text = it.text
+            if text:
+                keys.add(("message", it.role, text))
+        elif kind in ("function_call", "function_call_output") and it.call_id:
+            keys.add((kind, it.call_id))
+    return keys
 
 
 def _index(order: list[Any], x: Any) -> int:

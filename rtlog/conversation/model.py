@@ -83,6 +83,7 @@ class Item:
     start: float | None = None  # timeline seconds (speech, or audio as played)
     end: float | None = None
     audio_seconds: float | None = None  # generated audio (assistant items)
+    replayed: bool = False  # history a resumed session's server replayed: said before, not in this session
 
 
 @dataclass(slots=True, eq=False)

@@ -92,6 +92,8 @@ def transcript_of(conv: Conversation, *, errors: bool = False, source: str | Non
             if errors:
                 entries.append(Entry(x.session, "system", "error", text=x.text, error=_error_dict(x.error), line=x.line, start=x.start))
             continue
+        if x.replayed:
+            continue  # history a resumed session replayed: it was said (and shown) before
         e = entry_of(conv, x)
         if e is not None:
             entries.append(e)
