@@ -25,16 +25,10 @@ import orjson
 from rtlog.conversation.turns import TurnTracker
 from rtlog.errors import InputError, UsageError
 from rtlog.io.reader import BOM, READ_ERRORS, Diagnostics, LineParser, Source, open_source, read_events
-from rtlog.protocol.events import (
-    AUDIO_PAYLOAD_KEY,
-    KIND_ALIASES,
-    PAYLOAD_KEYS,
-    BadLine,
-    Event,
-    inspect_b64,
-    parse_line,
-    parse_timestamp,
-)
+from rtlog.protocol.events import PAYLOAD_KEYS, BadLine, Event, parse_line
+from rtlog.protocol.payload import inspect_b64
+from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY, KIND_ALIASES
+from rtlog.protocol.timestamps import parse_timestamp
 from rtlog.units import parse_duration
 
 if TYPE_CHECKING:

@@ -16,7 +16,9 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtlog.protocol.events import BadLine, audio_digest, cut_audio_payload, parse_line
+from rtlog.protocol.digest import audio_digest
+from rtlog.protocol.events import BadLine, parse_line
+from rtlog.protocol.payload import cut_audio_payload
 
 AUDIO_TYPES = ["response.audio.delta", "response.output_audio.delta", "input_audio_buffer.append"]
 

@@ -17,7 +17,9 @@ import orjson
 import pytest
 from conftest import EXAMPLES, REPO, corpus_files, needs_corpus, run_cli, write_log
 
-from rtlog.protocol.events import KIND_ALIASES, parse_line, parse_timestamp
+from rtlog.protocol.events import parse_line
+from rtlog.protocol.realtime import KIND_ALIASES
+from rtlog.protocol.timestamps import parse_timestamp
 from rtlog.selection import OTHER_NAMES
 
 GA = EXAMPLES / "ga_session.jsonl"

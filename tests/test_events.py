@@ -9,7 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtlog.protocol.events import BadLine, Usage, inspect_b64, parse_line, parse_timestamp
+from rtlog.protocol.events import BadLine, parse_line
+from rtlog.protocol.objects import Usage
+from rtlog.protocol.payload import inspect_b64
+from rtlog.protocol.timestamps import parse_timestamp
 
 DELTA = {"type": "response.output_audio_transcript.delta", "event_id": "event_1", "item_id": "item_1", "response_id": "resp_1", "output_index": 0, "content_index": 0, "delta": "Hi"}
 
@@ -328,7 +331,7 @@ def test_the_base64_check_is_the_strict_rule(payload: bytes) -> None:
     """pybase64's validating decode (summary's and transcript's check, extract-audio's
     decoder) accepts exactly strict base64, and decodes it as binascii does."""
     from rtlog.audio.extract import decode_b64
-    from rtlog.protocol.events import b64_decoded_size
+    from rtlog.protocol.payload import b64_decoded_size
 
     size = strict_b64_size(payload)
     assert b64_decoded_size(payload) == size
@@ -342,7 +345,7 @@ def test_the_base64_check_is_the_strict_rule(payload: bytes) -> None:
 def test_padding_after_a_full_group_is_invalid_everywhere() -> None:
     """binascii's strict mode takes `AAAA==`; summary never did: extract-audio agrees now."""
     from rtlog.audio.extract import decode_b64
-    from rtlog.protocol.events import b64_decoded_size
+    from rtlog.protocol.payload import b64_decoded_size
 
     assert b64_decoded_size(b"AAAA==") is None
     with pytest.raises(ValueError, match="excess padding"):

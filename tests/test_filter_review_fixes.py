@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, run_cli, write_log
 
-from rtlog.protocol.events import parse_line, parse_timestamp
+from rtlog.protocol.events import parse_line
+from rtlog.protocol.timestamps import parse_timestamp
 
 GA = EXAMPLES / "ga_session.jsonl"
 BETA = EXAMPLES / "beta_session.jsonl"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rtlog.metrics.pricing import PriceFileError, Rates, builtin_table, parse_price_file, usage_cost
-from rtlog.protocol.events import Usage
+from rtlog.protocol.objects import Usage
 
 
 @pytest.mark.parametrize(

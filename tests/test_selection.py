@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from rtlog import selection
 from rtlog.errors import InputError, UsageError
 from rtlog.io.reader import Diagnostics, Source, expand_sources, read_events
-from rtlog.protocol.events import inspect_b64, parse_line
+from rtlog.protocol.events import parse_line
+from rtlog.protocol.payload import inspect_b64
 from rtlog.selection import Bound, Selector, TypeGlobs, Where, strip_audio
 
 B64 = base64.b64encode(bytes(range(256)) * 20).decode()  # 5120 bytes of "audio"

@@ -16,7 +16,7 @@ from rtlog.commands.summary import fit_name
 from rtlog.io.reader import Diagnostics, expand_sources, iter_events
 from rtlog.metrics.pricing import parse_price_file
 from rtlog.metrics.summary import summarize, summarize_source
-from rtlog.protocol.events import SERVER_TYPES
+from rtlog.protocol.realtime import SERVER_TYPES
 
 PRICES = parse_price_file({"models": {"gpt-realtime": {"text_input": 1, "cached_text_input": 1, "audio_input": 1,
                                                        "cached_audio_input": 1, "text_output": 1, "audio_output": 1}}})  # fmt: skip

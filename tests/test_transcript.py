@@ -112,7 +112,7 @@ def _ga_oracle(path: Path) -> tuple[dict[str, tuple[float, float]], dict[str, fl
     first_delta: dict[str, float] = {}
     for line in path.read_bytes().splitlines():
         rec = json.loads(line)
-        from rtlog.protocol.events import parse_timestamp
+        from rtlog.protocol.timestamps import parse_timestamp
 
         ts = parse_timestamp(rec["time"])
         ev = rec["event"]

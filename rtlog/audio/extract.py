@@ -51,8 +51,9 @@ from rtlog.conversation.turns import TurnTracker
 from rtlog.errors import InputError, NothingFound, UsageError
 from rtlog.io.reader import READ_ERRORS, Diagnostics, Source, open_source
 from rtlog.protocol.audio_checks import cut_length, recorder_cut
-from rtlog.protocol.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, BadLine, Event, parse_line
+from rtlog.protocol.events import BadLine, Event, parse_line
 from rtlog.protocol.formats import ALAW, PCM16, ULAW, AudioFormat
+from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
 
 ASSISTANT, USER, BOTH = "assistant", "user", "both"
 SIDES = (ASSISTANT, USER, BOTH)

@@ -13,7 +13,9 @@ from rtlog import output, selection
 from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import NothingFound, Stopped, UsageError
 from rtlog.io.reader import expand_sources
-from rtlog.protocol.events import CLIENT, SERVER, Event, Item
+from rtlog.protocol.events import Event
+from rtlog.protocol.objects import Item
+from rtlog.protocol.realtime import CLIENT, SERVER
 from rtlog.units import fmt_int
 
 if TYPE_CHECKING:  # the pretty view's imports are loaded when it is used: JSONL output starts faster

@@ -36,7 +36,8 @@ from rtlog.conversation.timeline import Timeline
 from rtlog.conversation.truncations import TRUNCATE_KINDS, Truncations
 from rtlog.conversation.turns import TurnTracker
 from rtlog.io.entries import DigestedLine
-from rtlog.protocol.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event
+from rtlog.protocol.events import Event
+from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
 
 #: what happens in a resumed session once its replayed history is over
 REPLAY_ENDS = frozenset({

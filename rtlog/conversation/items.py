@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.conversation.session import SessionTracker
-from rtlog.protocol.events import CLIENT, ErrorInfo, Event, Item, _dict, _int, _str
+from rtlog.protocol.events import Event
+from rtlog.protocol.objects import ErrorInfo, Item, _dict, _int, _str
+from rtlog.protocol.realtime import CLIENT
 
 #: client-created items waiting for their server echo are matched among the most recent ones
 PENDING_ECHO_LIMIT = 64

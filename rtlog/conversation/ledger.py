@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rtlog.conversation.session import SessionTracker
-from rtlog.protocol.events import Event, Usage, _dict, _str
+from rtlog.protocol.events import Event
 from rtlog.protocol.formats import AudioFormat
+from rtlog.protocol.objects import Usage, _dict, _str
 
 
 @dataclass(slots=True)

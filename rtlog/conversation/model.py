@@ -30,7 +30,7 @@ from rtlog.conversation.ledger import Response, ToolCall
 from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import Clock, SideAudio
 from rtlog.conversation.turns import Turn
-from rtlog.protocol.events import ErrorInfo, Usage
+from rtlog.protocol.objects import ErrorInfo, Usage
 
 __all__ = [
     "AssistantAudio", "Conversation", "ErrorNote", "Item", "Recording", "Response", "SessionConfig", "ToolCall", "Turn",

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtlog.protocol.events import Event, _dict, _str
+from rtlog.protocol.events import Event
 from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat, parse_audio_format
+from rtlog.protocol.objects import _dict, _str
 
 
 @dataclass(slots=True)

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import orjson
 
 from rtlog.protocol.audio_checks import recorder_cut
-from rtlog.protocol.events import AUDIO_PAYLOAD_KEY, CLIENT, KNOWN_TYPES, SERVER, UNKNOWN, Event
+from rtlog.protocol.events import Event
 from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat
+from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY, CLIENT, KNOWN_TYPES, SERVER, UNKNOWN
 
 #: server event ids remembered to notice an event logged twice (~150 bytes each)
 RECENT_EVENTS = 1024

@@ -40,7 +40,9 @@ from typing import Any
 
 from rtlog.conversation.session import SessionTracker
 from rtlog.conversation.truncations import Truncations
-from rtlog.protocol.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event, _int, _str
+from rtlog.protocol.events import Event
+from rtlog.protocol.objects import _int, _str
+from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
 
 #: how many recent append placements are kept to map VAD offsets to times
 SEGMENT_WINDOW = 4096

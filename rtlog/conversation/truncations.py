@@ -10,7 +10,8 @@ transcript (the ‖ mark), timeline (subtitle and stereo placement) and extract-
 
 from __future__ import annotations
 
-from rtlog.protocol.events import Event, _int, _str
+from rtlog.protocol.events import Event
+from rtlog.protocol.objects import _int, _str
 
 TRUNCATE = "conversation.item.truncate"
 TRUNCATED = "conversation.item.truncated"

@@ -18,7 +18,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rtlog.protocol.events import CLIENT, Event, _dict, _int, _str
+from rtlog.protocol.events import Event
+from rtlog.protocol.objects import _dict, _int, _str
+from rtlog.protocol.realtime import CLIENT
 
 
 @dataclass(slots=True)

@@ -40,7 +40,7 @@ from typing import BinaryIO
 from rtlog.io.entries import (
     DigestedLine,  # (filter's entries carry whether the line is a candidate instead of a digest)
 )
-from rtlog.protocol.events import audio_digest
+from rtlog.protocol.digest import audio_digest
 
 SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
 SPLIT_PART_BYTES = 4 * 1024 * 1024  # small parts: a wait for one is short, the claims even out

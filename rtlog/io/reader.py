@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from rtlog.errors import InputError
 from rtlog.io.entries import DigestedLine, FastPath
-from rtlog.protocol.events import BadLine, Event, audio_digest, parse_line
+from rtlog.protocol.digest import audio_digest
+from rtlog.protocol.events import BadLine, Event, parse_line
 
 if TYPE_CHECKING:
     from rtlog.io.parts import PartScans

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from rtlog.protocol.events import Usage
+from rtlog.protocol.objects import Usage
 
 PRICES_DATE = "2026-11-23"
 PRICES_SOURCE = "https://developers.openai.com/api/docs/models"

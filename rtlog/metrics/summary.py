@@ -23,8 +23,10 @@ from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import SideAudio
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
-from rtlog.protocol.events import CLIENT, SERVER, UNKNOWN, Event, Usage
+from rtlog.protocol.events import Event
 from rtlog.protocol.formats import PCM16
+from rtlog.protocol.objects import Usage
+from rtlog.protocol.realtime import CLIENT, SERVER, UNKNOWN
 
 RESPONSE_STATUSES = ("completed", "cancelled", "incomplete", "failed")
 

@@ -1,0 +1,206 @@
+"""Typed, defensive views over the objects inside events: items and their content,
+responses, usage (normalised across OpenAI, Azure, Qwen and xAI), errors.
+
+Accessors never raise on fields of the wrong type: they return None or empty values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from rtlog.protocol.realtime import CONTENT_TYPE_ALIASES
+
+# --- typed views over event objects ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ContentPart:
+    type: str | None  # canonical: output_audio / output_text / input_audio / input_text / …
+    text: str | None  # `text`, else `transcript`
+    transcript: str | None
+
+
+@dataclass(slots=True)
+class Item:
+    id: str | None
+    type: str | None
+    role: str | None
+    status: str | None
+    call_id: str | None
+    name: str | None
+    arguments: str | None
+    output: str | None
+    content: list[ContentPart]
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> Item | None:
+        if type(obj) is not dict:
+            return None
+        parts = []
+        for c in _list(obj.get("content")):
+            if type(c) is not dict:
+                continue
+            ctype = _str(c.get("type"))
+            transcript = _str(c.get("transcript"))
+            text = _str(c.get("text"))
+            parts.append(ContentPart(CONTENT_TYPE_ALIASES.get(ctype, ctype) if ctype else None, text if text is not None else transcript, transcript))
+        output = obj.get("output")
+        if output is not None and type(output) is not str:
+            output = orjson.dumps(output).decode()
+        return cls(
+            _str(obj.get("id")),
+            _str(obj.get("type")),
+            _str(obj.get("role")),
+            _str(obj.get("status")),
+            _str(obj.get("call_id")),
+            _str(obj.get("name")),
+            _str(obj.get("arguments")),
+            output,
+            parts,
+        )
+
+    @property
+    def text(self) -> str | None:
+        """All text of the item's content parts joined, or None if none has text."""
+        texts = [p.text for p in self.content if p.text is not None]
+        return "".join(texts) if texts else None
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token usage, normalised across OpenAI, Azure, Qwen (`*_tokens_details`) and xAI."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cached_tokens: int = 0
+    cached_text_tokens: int = 0
+    cached_audio_tokens: int = 0
+    input_text_tokens: int = 0
+    input_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    output_text_tokens: int = 0
+    output_audio_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    FIELDS = (
+        "input_tokens", "output_tokens", "total_tokens", "cached_tokens", "cached_text_tokens",
+        "cached_audio_tokens", "input_text_tokens", "input_audio_tokens", "input_image_tokens",
+        "output_text_tokens", "output_audio_tokens", "reasoning_tokens",
+    )  # fmt: skip
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> Usage | None:
+        """None when `obj` holds no token counts at all (missing, null, `{}`, wrong type)."""
+        if type(obj) is not dict or not obj:
+            return None
+        inp = _dict(obj.get("input_token_details")) or _dict(obj.get("input_tokens_details"))
+        out = _dict(obj.get("output_token_details")) or _dict(obj.get("output_tokens_details"))
+        cached_details = _dict(inp.get("cached_tokens_details"))
+        u = cls(
+            input_tokens=_count(obj.get("input_tokens")),
+            output_tokens=_count(obj.get("output_tokens")),
+            total_tokens=_count(obj.get("total_tokens")),
+            cached_tokens=_count(inp.get("cached_tokens")),
+            cached_text_tokens=_count(cached_details.get("text_tokens")),
+            cached_audio_tokens=_count(cached_details.get("audio_tokens")),
+            input_text_tokens=_count(inp.get("text_tokens")),
+            input_audio_tokens=_count(inp.get("audio_tokens")),
+            input_image_tokens=_count(inp.get("image_tokens")),
+            output_text_tokens=_count(out.get("text_tokens")),
+            output_audio_tokens=_count(out.get("audio_tokens")),
+            reasoning_tokens=_count(out.get("reasoning_tokens")),
+        )
+        if not any(getattr(u, f) for f in cls.FIELDS) and not any(k in obj for k in ("input_tokens", "output_tokens", "total_tokens")):
+            return None
+        if not u.total_tokens:
+            u.total_tokens = u.input_tokens + u.output_tokens
+        return u
+
+    def add(self, other: Usage) -> None:
+        for f in self.FIELDS:
+            setattr(self, f, getattr(self, f) + getattr(other, f))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f: getattr(self, f) for f in self.FIELDS}
+
+
+@dataclass(slots=True)
+class Response:
+    id: str | None
+    status: str | None
+    status_reason: str | None
+    output: list[Item]
+    usage: Usage | None
+    audio_format: Any  # raw format value stated for this response's output audio, if any
+    conversation_id: str | None
+
+    @classmethod
+    def from_obj(cls, obj: dict[str, Any]) -> Response:
+        details = obj.get("status_details")
+        reason = None
+        if type(details) is dict:
+            reason = _str(details.get("reason")) or _str(details.get("type"))
+        audio = _dict(_dict(obj.get("audio")).get("output"))
+        fmt = audio.get("format") if audio else obj.get("output_audio_format")
+        items = [i for i in (Item.from_obj(o) for o in _list(obj.get("output"))) if i is not None]
+        return cls(
+            _str(obj.get("id")),
+            _str(obj.get("status")),
+            reason,
+            items,
+            Usage.from_obj(obj.get("usage")),
+            fmt,
+            _str(obj.get("conversation_id")),
+        )
+
+
+@dataclass(slots=True)
+class ErrorInfo:
+    type: str | None
+    code: str | None
+    message: str | None
+    param: str | None
+    event_id: str | None
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> ErrorInfo | None:
+        if type(obj) is str:
+            return cls(None, None, obj, None, None)
+        if type(obj) is not dict:
+            return None
+        code = obj.get("code")
+        return cls(
+            _str(obj.get("type")),
+            str(code) if code is not None and type(code) in (str, int) else None,
+            _str(obj.get("message")),
+            _str(obj.get("param")),
+            _str(obj.get("event_id")),
+        )
+
+
+# --- defensive field access --------------------------------------------------------------
+
+
+def _str(v: Any) -> str | None:
+    return v if type(v) is str else None
+
+
+def _int(v: Any) -> int | None:
+    return v if type(v) is int else None
+
+
+def _count(v: Any) -> int:
+    return v if type(v) is int and v > 0 else int(v) if type(v) is float and math.isfinite(v) and v > 0 else 0
+
+
+def _dict(v: Any) -> dict[str, Any]:
+    return v if type(v) is dict else {}
+
+
+def _list(v: Any) -> list[Any]:
+    return v if type(v) is list else []

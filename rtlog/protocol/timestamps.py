@@ -1,0 +1,57 @@
+"""Timestamps as recorders write them → seconds: epoch seconds, ms, µs or ns (told
+apart by magnitude), ISO 8601, or a bare time of day (seconds since midnight).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+_TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*([AaPp][Mm])?$")
+
+
+def parse_timestamp(v: Any) -> float | None:
+    """Epoch seconds / ms / µs / ns (numbers or numeric strings, told apart by magnitude),
+    ISO 8601, or a bare time of day (seconds since midnight) → float seconds; anything
+    else → None."""
+    if type(v) is str:
+        s = v.strip()
+        if ":" in s:  # ISO 8601 or a time of day (never a number): skip the failing float()
+            return _parse_time_text(s)
+        try:
+            v = int(s) if s.isdigit() else float(s)
+        except ValueError:
+            return _parse_time_text(s)
+    if type(v) is int or type(v) is float:
+        x = float(v)
+        if not math.isfinite(x) or x < 0:
+            return None
+        # the unit is told by the magnitude: today is ~1.8e9 s = 1.8e12 ms = 1.8e15 µs = 1.8e18 ns
+        for limit, scale in ((1e17, 10**9), (1e14, 10**6), (1e11, 10**3)):
+            if x >= limit:
+                if type(v) is int:  # exact for integers (a float of 1.8e18 has no ns left)
+                    q, r = divmod(v, scale)
+                    return q + r / scale
+                return x / scale
+        return x
+    return None
+
+
+def _parse_time_text(s: str) -> float | None:
+    utc = s[-1:] in ("Z", "z")  # (as most recorders write their times)
+    try:
+        dt = datetime.fromisoformat(s[:-1] + "+00:00" if utc else s)
+    except ValueError:
+        m = _TIME_OF_DAY.match(s)
+        if not m:
+            return None
+        h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        frac = float("0." + m.group(4)) if m.group(4) else 0.0
+        if m.group(5):
+            h = h % 12 + (12 if m.group(5).lower() == "pm" else 0)
+        return h * 3600 + mi * 60 + sec + frac
+    if not utc and dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.timestamp()
