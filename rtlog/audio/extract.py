@@ -45,7 +45,7 @@ from pybase64 import b64decode
 from rtlog.audio import g711
 from rtlog.audio.wav import MAX_DATA_BYTES, WavWriter
 from rtlog.conversation.session import SessionTracker
-from rtlog.conversation.timeline import Timeline
+from rtlog.conversation.timeline import SNAP_MS, Timeline
 from rtlog.conversation.truncations import Truncations
 from rtlog.conversation.turns import TurnTracker
 from rtlog.errors import InputError, NothingFound, UsageError
@@ -61,8 +61,8 @@ ENCODING_NAMES = {PCM16: "PCM16", ULAW: "G.711 μ-law", ALAW: "G.711 A-law"}
 
 _BIG_ENDIAN = sys.byteorder == "big"
 #: placements within this many milliseconds of the end of a channel's audio join it
-#: (float rounding and the one-sample lag of rate conversion, not timing)
-_SNAP_MS = 2
+#: (float rounding and the one-sample lag of rate conversion, not timing): the timeline's own rule
+_SNAP_MS = SNAP_MS
 #: a stream key no item has: the first chunk of each channel in a new file starts a stream
 _NEW_FILE = object()
 
@@ -1329,11 +1329,13 @@ class Extraction:
         rate = self._rate
         t0 = self.timeline.t0
         left, right = mixer.left.end, mixer.right.end
+        # (rounded as chunks are placed: a frame truncated here would be written as silence
+        # under a chunk placed at the rounded frame, which then snaps one frame early)
         if t0 is not None and self._now > -_INF:
-            floor = (self._now - t0) * rate
+            floor = round((self._now - t0) * rate)
             cu = left if left > floor else floor
         else:
-            floor = self._marker * rate
+            floor = round(self._marker * rate)
             cu = left
         ca = right if self._asst_open or right > floor else floor
         if not self.facts.has_user_audio or self.screens[USER].cut_size is not None:

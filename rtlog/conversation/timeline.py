@@ -5,14 +5,14 @@ Owns the placement rule that `transcript` (subtitle and turn times) and
 
 With timestamps (the event carries one): t=0 is the first timestamp in the log.
 - User audio: each `input_audio_buffer.append` plays from the time it was sent, or
-  right after the previous user audio if that ends later (audio is never dropped or
-  overlapped). A VAD offset (`audio_start_ms`/`audio_end_ms`, a position in the
+  right after the previous user audio if that ends later or less than `SNAP_MS` earlier
+  (audio is never dropped or overlapped; the stereo mix joins such chunks the same way). A VAD offset (`audio_start_ms`/`audio_end_ms`, a position in the
   session's appended input stream) maps to the time of the append holding that offset;
   a speech start less than the VAD prefix padding (300 ms) before a pause of at least
   as long in the appends is placed after the pause (the padding reaches back into audio
   sent before it; the speech itself follows it).
 - Assistant audio: an item's audio starts at its first delta's arrival or when the
-  assistant audio placed before it ends, whichever is later, and is contiguous
+  assistant audio placed before it ends, whichever is later (by more than `SNAP_MS`), and is contiguous
   (items of one response follow each other). A truncated item ends at its truncation
   point (`audio_end_ms`), where `--side both` cuts it.
 Without timestamps: user audio is one continuous stream from t=0 (so VAD offsets are
@@ -46,6 +46,12 @@ from rtlog.protocol.events import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA, Event,
 SEGMENT_WINDOW = 4096
 #: server VAD's default prefix padding: how far a speech start reaches back before the speech
 PREFIX_PADDING_MS = 300
+#: audio placed within this many milliseconds after the end of the audio before it on its side
+#: follows it directly (float rounding of timestamps, not timing); the stereo mix joins such
+#: chunks too, so the WAV and these times never drift apart
+SNAP_MS = 2
+_SNAP = SNAP_MS / 1000
+
 def decoded_size(ev: Event) -> int:
     """Decoded bytes of an audio event's payload, for placement: `Event.audio_info()`
     (exact, without decoding), the same rule summary and extract-audio use. An invalid
@@ -217,7 +223,7 @@ class Timeline:
             if t0 is None:
                 t0 = self.t0 = ts - self._file_base
             start = ts - t0
-            if start < cursor:
+            if start < cursor + _SNAP:
                 start = cursor
         if start != cursor or ep.bps != bps:
             self._epoch_used = True
@@ -269,7 +275,7 @@ class Timeline:
                 low = ts - self.t0
             else:
                 low = self._triggers.get(rid, self._epoch.base) if rid else (self._pending_trigger or self._epoch.base)
-            start = max(low, cursor)
+            start = low if low > cursor + _SNAP else cursor
         item = ItemAudio(iid, rid, start, fmt.bytes_per_second, fmt.bytes_per_sample)
         if iid is None:
             self._anon += 1
