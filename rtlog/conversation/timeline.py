@@ -23,7 +23,8 @@ it (`speech_stopped.audio_end_ms`), or when the previous assistant audio ends,
 whichever is later. A later session (reconnect) starts where everything placed so far
 ends.
 Several files: each input file is its own conversation. `Timeline.new_file()` starts the
-next file's epoch where everything placed so far ends (audio and the latest timestamp),
+next file's epoch where everything placed so far ends (audio, speech placed by VAD offsets
+and the latest timestamp),
 whether or not either file has timestamps; `t0` then becomes the epoch seconds that the
 new file's timeline position 0 stands for (so `ts - t0` stays a position on the one
 timeline).
@@ -154,12 +155,14 @@ class Timeline:
         self._in_bps = sessions.input_format.bytes_per_second  # refreshed on session events
         self._file_base = 0.0  # where the current file starts on the timeline
         self._latest = 0.0  # the latest timestamp seen, as a position (0 without timestamps)
+        self._placed = 0.0  # the latest time placed by VAD offsets or commits (a log without audio)
 
     @property
     def end(self) -> float:
-        """Where everything placed so far ends: user and assistant audio, and the latest
-        timestamp seen (a text-only log with timestamps has no audio to place)."""
-        return max(self._user_cursor, self._asst_cursor, self._latest, self._file_base)
+        """Where everything placed so far ends: user and assistant audio, user speech placed
+        by VAD offsets (a log without audio or timestamps), and the latest timestamp seen (a
+        text-only log with timestamps has no audio to place)."""
+        return max(self._user_cursor, self._asst_cursor, self._latest, self._placed, self._file_base)
 
     def new_file(self, sessions: SessionTracker | None = None) -> float:
         """Start the next input file: its own conversation, placed from `end` on (an epoch
@@ -176,7 +179,7 @@ class Timeline:
         self.user_spans = {}
         self._epoch = _Epoch(base)
         self._cuts = Truncations()
-        self._user_cursor = self._asst_cursor = self._latest = self._file_base = base
+        self._user_cursor = self._asst_cursor = self._latest = self._placed = self._file_base = base
         self._current = None
         self._pending_trigger = None
         self._triggers = {}
@@ -343,6 +346,10 @@ class Timeline:
             sp = self.user_spans[iid] = UserSpan(iid, _epoch=self._epoch)
         return sp
 
+    def _note_placed(self, t: float | None) -> None:
+        if t is not None and t > self._placed:
+            self._placed = t
+
     def _note_anchor(self, ev: Event, ms: int) -> None:
         ep = self._epoch
         if ev.timestamp is not None and self.t0 is not None and not ep.offsets:
@@ -360,6 +367,7 @@ class Timeline:
         self._note_anchor(ev, ms)
         sp.start_ms = ms
         sp.start = self.user_time(ms, start=True)
+        self._note_placed(sp.start)
 
     def _speech_stopped(self, ev: Event) -> None:
         ms = _int(ev.data.get("audio_end_ms"))
@@ -374,6 +382,7 @@ class Timeline:
             sp.end = end
         if end is None and self.t0 is None:
             end = self._epoch.base + ms / 1000
+        self._note_placed(end)
         self._pending_trigger = end
 
     def _committed(self, ev: Event) -> None:
@@ -415,7 +424,7 @@ class Timeline:
     def _session_created(self, ev: Event) -> None:
         if not self._epoch_used:
             return
-        base = max(self._user_cursor, self._asst_cursor)
+        base = max(self._user_cursor, self._asst_cursor, self._placed)
         self._epoch = _Epoch(base)
         self._epoch_used = False
         if self.t0 is None:
