@@ -45,3 +45,193 @@ def test_a_reconnect_without_audio_or_timestamps_continues_after_the_first_sessi
     twice.write_bytes(log.read_bytes() + log.read_bytes().replace(b'"item_AB', b'"item_BB'))  # (new item ids)
     got = [(e["session"], e["start"]) for e in entries(twice) if e["role"] == "user"]
     assert got == [(1, 0.12), (1, 5.18), (1, 10.76), (1, 14.28), (2, 16.12), (2, 21.18), (2, 26.76), (2, 30.28)]
+
+
+# --- a synthetic call with exact truth ------------------------------------------------------------
+#
+# 8 s of user audio in 0.1 s appends, append i sent at i*0.1 s holding [i*0.1, i*0.1 + 0.1) s of
+# the session's input (every sample of it the value i + 1); the server's VAD events come as soon as
+# they can: speech_started once the prefix padding (300 ms) after audio_start_ms has arrived,
+# speech_stopped once audio_end_ms has. Two turns: speech 1.0–2.5 s, answered at 2.6 s with
+# 0.3 s of audio; speech 4.0–5.2 s, answered at 5.4 s.
+
+TURNS = [("u1", 1000, 2500, "r1", "a1", 26), ("u2", 4000, 5200, "r2", "a2", 54)]
+
+
+def _ts(s: float) -> str:
+    return f"2026-01-01T00:00:{s:06.3f}Z"
+
+
+def _pcm(i: int, seconds: float = 0.1) -> bytes:
+    return (i + 1).to_bytes(2, "little") * round(24000 * seconds)
+
+
+def _b64(b: bytes) -> str:
+    import base64
+
+    return base64.b64encode(b).decode()
+
+
+def call_log(*, timestamps: bool = True, appends: bool = True, restart_offsets: bool = False) -> list[dict]:
+    """The call above as bare events; `restart_offsets`: the VAD offsets count from the
+    start of the current input buffer (the audio appended when the last commit came), as
+    some relays send them."""
+    recs: list[dict] = []
+
+    def put(t: float, rec: dict) -> None:
+        if timestamps:
+            rec["timestamp"] = _ts(t)
+        recs.append(rec)
+
+    put(0.0, {"type": "session.created", "session": {"id": "s1", "model": "gpt-realtime",
+                                                     "turn_detection": {"type": "server_vad"}}})
+    buffer_ms = 0
+    for i in range(80):
+        t = i / 10
+        if appends:
+            put(t, {"type": "input_audio_buffer.append", "audio": _b64(_pcm(i))})
+        end_ms = (i + 1) * 100
+        for iid, s_ms, e_ms, rid, aid, at in TURNS:
+            if end_ms == s_ms + 300:
+                put(t, {"type": "input_audio_buffer.speech_started", "item_id": iid, "audio_start_ms": s_ms - buffer_ms})
+            if end_ms == e_ms:
+                put(t, {"type": "input_audio_buffer.speech_stopped", "item_id": iid, "audio_end_ms": e_ms - buffer_ms})
+                put(t, {"type": "input_audio_buffer.committed", "item_id": iid})
+                if restart_offsets:
+                    buffer_ms = end_ms
+                put(t, {"type": "conversation.item.input_audio_transcription.completed", "item_id": iid,
+                        "content_index": 0, "transcript": f"question {iid}"})
+            if i == at:
+                put(t, {"type": "response.created", "response": {"id": rid, "status": "in_progress"}})
+                for k in range(3):
+                    put(t, {"type": "response.output_audio.delta", "response_id": rid, "item_id": aid,
+                            "delta": _b64(_pcm(100 + k))})
+                put(t, {"type": "response.output_audio_transcript.done", "response_id": rid, "item_id": aid,
+                        "transcript": f"answer {aid}"})
+                put(t, {"type": "response.done", "response": {"id": rid, "status": "completed"}})
+    return recs
+
+
+def _write(path: Path, recs: list[dict]) -> Path:
+    from conftest import write_log
+
+    return write_log(path, recs)
+
+
+def _times(es: list[dict]) -> list[tuple[str, float, float]]:
+    return [(e["text"], e["start"], e["end"]) for e in es if e["type"] == "message"]
+
+
+FULL_TIMES = [("question u1", 1.0, 2.5), ("answer a1", 2.6, 2.9), ("question u2", 4.0, 5.2), ("answer a2", 5.4, 5.7)]
+# without timestamps: user audio is one stream from 0, each answer right after the speech before it
+FULL_TIMES_NO_TS = [("question u1", 1.0, 2.5), ("answer a1", 2.5, 2.8), ("question u2", 4.0, 5.2), ("answer a2", 5.2, 5.5)]
+
+
+def test_the_synthetic_call_is_placed_as_built(tmp_path: Path) -> None:
+    assert _times(entries(_write(tmp_path / "full.jsonl", call_log()))) == FULL_TIMES
+    assert _times(entries(_write(tmp_path / "nots.jsonl", call_log(timestamps=False)))) == FULL_TIMES_NO_TS
+
+
+# --- 1. a log that starts mid-session -------------------------------------------------------------
+
+
+def _shifted(times: list[tuple[str, float, float]], by: float) -> list[tuple[str, float, float]]:
+    return [(t, round(s - by, 3), round(e - by, 3)) for t, s, e in times if s >= by]
+
+
+def test_a_log_cut_mid_session_keeps_its_times(tmp_path: Path) -> None:
+    full = _write(tmp_path / "full.jsonl", call_log())
+    cut = filtered(tmp_path, "cut.jsonl", full, "--since", "3s")  # starts with the append of 3.0 s
+    warn = (f"rtlog: warning: {cut}:14: the log starts mid-session: its VAD offsets count about 3.0 s of input "
+            "audio before its first append; user speech is placed on the audio it has\n")  # fmt: skip
+    assert _times(entries(cut, stderr=warn)) == _shifted(FULL_TIMES, 3.0) == [
+        ("question u2", 1.0, 2.2), ("answer a2", 2.4, 2.7)]  # fmt: skip
+    srt = run_cli("transcript", cut, "--format", "srt", stderr=warn).stdout
+    assert srt.startswith("1\n00:00:01,000 --> 00:00:02,200\nUser: question u2\n\n2\n00:00:02,400 --> 00:00:02,700\n")
+
+
+def test_a_log_cut_mid_session_without_timestamps_keeps_its_times(tmp_path: Path) -> None:
+    full = _write(tmp_path / "full.jsonl", call_log(timestamps=False))
+    first = 1 + 30 + 4 + 6 + 1  # session, appends 0-29, turn 1 (4 events), answer 1 (6 events): the append of 3.0 s
+    cut = filtered(tmp_path, "cut.jsonl", full, "--since", f"line:{first}")
+    warn = (f"rtlog: warning: {cut}:14: the log starts mid-session: its VAD offsets count about 3.0 s of input "
+            "audio before its first append; user speech is placed on the audio it has\n")  # fmt: skip
+    assert _times(entries(cut, stderr=warn)) == _shifted(FULL_TIMES_NO_TS, 3.0)
+
+
+def _split(log: Path, out: Path, *mode: str, stderr: str | None = "") -> dict[str, bytes]:
+    r = run_cli("extract-audio", log, *mode, "--split", "turn", "-o", out, stderr=None)
+    if stderr is not None:
+        assert r.stderr.startswith(stderr), r.stderr
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix == ".wav"}
+
+
+def test_split_by_turn_of_a_log_cut_mid_session(tmp_path: Path) -> None:
+    full = _write(tmp_path / "full.jsonl", call_log())
+    cut = filtered(tmp_path, "cut.jsonl", full, "--since", "3s")
+    whole = _split(full, tmp_path / "whole", "--side", "user")
+    part = _split(cut, tmp_path / "part", "--side", "user", stderr=None)
+    # the cut log's one turn is the whole log's second turn, byte for byte: speech 4.0-5.2 s
+    assert list(part) == ["001_turn1_u2.wav"]
+    assert part["001_turn1_u2.wav"] == whole["002_turn2_u2.wav"]
+    assert part["001_turn1_u2.wav"][44:] == b"".join(_pcm(i) for i in range(40, 52))
+    index = json.loads((tmp_path / "part" / "index.json").read_text())
+    assert [(f["file"], f["start"], f["seconds"]) for f in index["files"]] == [("001_turn1_u2.wav", 1.0, 1.2)]
+
+
+def test_the_stereo_mix_of_a_log_cut_mid_session_is_the_rest_of_the_call(tmp_path: Path) -> None:
+    import wave
+
+    full = _write(tmp_path / "full.jsonl", call_log())
+    cut = filtered(tmp_path, "cut.jsonl", full, "--since", "3s")
+    frames = {}
+    for name, log in (("full", full), ("cut", cut)):
+        out = tmp_path / f"{name}.wav"
+        run_cli("extract-audio", log, "--side", "both", "-o", out, stderr=None)
+        with wave.open(str(out)) as w:
+            frames[name] = w.readframes(w.getnframes())
+    assert frames["cut"] == frames["full"][3 * 24000 * 4 :]
+    # where the transcript puts the cut log's user turn (1.0 s) is where its speech is in the mix
+    assert frames["cut"][24000 * 4 : 24000 * 4 + 2] == (40 + 1).to_bytes(2, "little")
+
+
+def test_the_ga_example_cut_at_11s_as_a_user_would(tmp_path: Path) -> None:
+    from rtlog.protocol.events import parse_timestamp
+
+    cut = filtered(tmp_path, "cut.jsonl", GA, "--since", "11s")
+    first = [parse_timestamp(json.loads(p.read_bytes().splitlines()[0])["time"]) for p in (GA, cut)]
+    shift = first[1] - first[0]  # the cut log's t=0 on the whole log's timeline
+    warn = (f"rtlog: warning: {cut}:9: the log starts mid-session: its VAD offsets count about 10.6 s of input "
+            "audio before its first append; user speech is placed on the audio it has\n")  # fmt: skip
+    whole = {e["item_id"]: e for e in entries(GA)}
+    part = entries(cut, stderr=warn)
+    assert [e["role"] for e in part if e["type"] == "message"] == ["user", "assistant", "user", "assistant"]
+    for e in part:
+        w = whole[e["item_id"]]
+        if e["role"] == "assistant":  # placed by their deltas' timestamps: exactly as in the whole log
+            assert (e["start"], e["end"]) == (round(w["start"] - shift, 3), round(w["end"] - shift, 3))
+        elif e["type"] == "message":
+            # the server's VAD latency is not in the log: the cut log assumes none, so its user
+            # speech is placed at most that much (87 ms here) later than in the whole log
+            for k in ("start", "end"):
+                assert 0 <= e[k] - (w[k] - shift) <= 0.09, (e["text"], k)
+    starts = [float(ln[:12].replace(",", ".").split(":")[-1]) + 60 * int(ln[3:5])
+              for ln in run_cli("transcript", cut, "--format", "srt", stderr=warn).stdout.splitlines() if " --> " in ln]
+    assert starts == sorted(starts) and len(starts) == 4
+    files = _split(cut, tmp_path / "turns", "--side", "user", stderr=warn)
+    assert list(files) == ["001_turn1_item_DCuK34pWY23DJPOkMSmqn.wav", "002_turn2_item_DCuK7S1PTfoqbxodmRY1z.wav"]
+    # each turn is its speech: audio_start_ms to audio_end_ms (1.912 s and 1.720 s), give or take
+    # the 4 ms by which the VAD events disagree on where the log's first append is in the session
+    assert [round((len(b) - 44) / 48000, 3) for b in files.values()] == [1.908, 1.72]
+
+
+
+def test_a_log_without_appends_cut_mid_session_is_placed_by_timestamps_and_said_so(tmp_path: Path) -> None:
+    full = _write(tmp_path / "full.jsonl", call_log(appends=False))
+    cut = filtered(tmp_path, "cut.jsonl", full, "--since", "3s")  # starts with turn 2's speech_started (4.2 s)
+    warn = (f"rtlog: warning: {cut}:1: the log starts mid-session: its VAD offsets count from 4.0 s before its "
+            "first event; user speech is placed by timestamps\n")  # fmt: skip
+    # the whole log places turn 2 at 3.9-5.1 s (by its events' times): 4.2 s earlier in the cut
+    # log, where the speech that began before its first event starts with it, at 0
+    assert _times(entries(full))[2:] == [("question u2", 3.9, 5.1), ("answer a2", 5.4, 5.7)]
+    assert _times(entries(cut, stderr=warn)) == [("question u2", 0.0, 0.9), ("answer a2", 1.2, 1.5)]

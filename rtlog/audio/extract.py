@@ -1222,6 +1222,8 @@ class Extraction:
         if tl is None:
             return
         base = tl.new_file()
+        if self.user_seg is not None:  # the user's stream of the new file starts its own session
+            self._user_session_base = self._user_buffer_start = self.user_seg.pos
         self._now = -_INF
         self._marker = base
         self._asst_open = False
@@ -1541,9 +1543,15 @@ class Extraction:
     # -- user split: items from VAD offsets or commits ------------------------------------------------
 
     def _user_frame(self, ms: int) -> int:
+        """The frame of the user's stream (this session's audio from `_user_session_base`) a
+        VAD offset names, read as the timeline reads it (a log that starts mid-session,
+        offsets that restart at each turn)."""
         conv = self.conv.get(USER)
         rate = conv.rate if conv is not None else self._effective(self.sessions.input_format).rate
-        return self._user_session_base + ms * rate // 1000
+        tl = self.timeline
+        if tl is None:
+            return self._user_session_base + ms * rate // 1000
+        return self._user_session_base + round(tl.input_seconds(ms) * rate)
 
     def _user_label(self, item_id: str) -> Any:
         if self.opts.split == "item":
@@ -1597,6 +1605,7 @@ class Extraction:
         report.warnings.extend(self._warnings())
         if self.timeline is not None:
             report.timestamps = self.timeline.t0 is not None
+            report.warnings.extend(self.timeline.notes)
         if self.writer is not None:
             assert self.file is not None
             self.writer.finish()

@@ -59,6 +59,9 @@ def transcript_command(
     meanwhile = _load_text_output if format_ is Format.text else None
     found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs, meanwhile=meanwhile))
     diag.finish()
+    for t in found:
+        for note in t.notes:  # a log that starts mid-session, VAD offsets that restart: times are placed anyway
+            output.warning(note)
     transcripts = [t for t in found if t.entries]
     if not transcripts:
         where = found[0].source if len(found) == 1 else f"any of the {len(found)} files"

@@ -102,6 +102,7 @@ class Transcript:
     sessions: list[SessionConfig]
     t0: float | None  # epoch seconds of time 0 (None: the log has no timestamps)
     source: str | None = None  # the input file's name (one Transcript per file)
+    notes: list[str] = field(default_factory=list)  # what placing its times had to assume (warnings)
 
 
 # --- assembly state ----------------------------------------------------------------------
@@ -244,6 +245,7 @@ class TranscriptBuilder:
         else:
             timeline.new_file(self.sessions)
             self.timeline = timeline
+        self._notes_from = len(self.timeline.notes)  # (the timeline's notes of earlier files are theirs)
         self.source = source
         self.errors = errors
         self._session = 1
@@ -590,7 +592,8 @@ class TranscriptBuilder:
         if self.source is not None:
             for e in entries:
                 e.file = self.source
-        return Transcript(entries, list(self.sessions.sessions), t0, self.source)
+        notes = self.timeline.notes[self._notes_from :]
+        return Transcript(entries, list(self.sessions.sessions), t0, self.source, notes)
 
     def _entry(self, it: _Item, t0: float | None) -> Entry | None:
         if it.vad_only:
