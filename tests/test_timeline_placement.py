@@ -235,3 +235,73 @@ def test_a_log_without_appends_cut_mid_session_is_placed_by_timestamps_and_said_
     # log, where the speech that began before its first event starts with it, at 0
     assert _times(entries(full))[2:] == [("question u2", 3.9, 5.1), ("answer a2", 5.4, 5.7)]
     assert _times(entries(cut, stderr=warn)) == [("question u2", 0.0, 0.9), ("answer a2", 1.2, 1.5)]
+
+
+# --- 2. VAD offsets that restart at each turn -------------------------------------------------------
+
+
+def _restart_warning(log: Path, line: int, how: str) -> str:
+    return (f"rtlog: warning: {log}:{line}: VAD offsets restart at each turn (1500 ms after 2500 ms): placed {how}, "
+            "not from the session's start\n")
+
+
+def test_offsets_that_restart_at_each_turn_are_counted_from_the_buffer(tmp_path: Path) -> None:
+    # the second turn says 1500-2700 ms: from the buffer that started when turn 1 was committed (2.5 s)
+    cases = [
+        ({}, FULL_TIMES, 55, "from the start of each input buffer (the last commit)"),
+        ({"timestamps": False}, FULL_TIMES_NO_TS, 55, "from the start of each input buffer (the last commit)"),
+        ({"appends": False}, None, 12, "by timestamps, from each buffer's events"),
+        ({"appends": False, "timestamps": False}, FULL_TIMES_NO_TS, 12,
+         "from the end of the speech before (where its buffer was committed)"),
+    ]  # fmt: skip
+    for i, (kw, expected, line, how) in enumerate(cases):
+        absolute = _write(tmp_path / f"abs{i}.jsonl", call_log(**kw))
+        relative = _write(tmp_path / f"rel{i}.jsonl", call_log(restart_offsets=True, **kw))
+        got = _times(entries(relative, stderr=_restart_warning(relative, line, how)))
+        assert got == _times(entries(absolute)), kw
+        if expected is not None:
+            assert got == expected, kw
+    # without appends, the offsets are placed by the events' times (each comes 0.1 s after its
+    # audio here: the append holding it was sent at its start), in either reading
+    assert _times(entries(tmp_path / "abs2.jsonl")) == [
+        ("question u1", 0.9, 2.4), ("answer a1", 2.6, 2.9), ("question u2", 3.9, 5.1), ("answer a2", 5.4, 5.7)]  # fmt: skip
+
+
+def test_split_by_turn_with_offsets_that_restart(tmp_path: Path) -> None:
+    absolute = _write(tmp_path / "abs.jsonl", call_log())
+    relative = _write(tmp_path / "rel.jsonl", call_log(restart_offsets=True))
+    warn = _restart_warning(relative, 55, "from the start of each input buffer (the last commit)")
+    for mode in (["--side", "user"], ["--side", "both"]):
+        want = _split(absolute, tmp_path / ("a" + mode[1]), *mode)
+        got = _split(relative, tmp_path / ("r" + mode[1]), *mode, stderr=warn)
+        assert got == want, mode
+    user = _split(relative, tmp_path / "r2", "--side", "user", stderr=warn)
+    assert [(n, round((len(b) - 44) / 48000, 3)) for n, b in user.items()] == [("001_turn1_u1.wav", 1.5), ("002_turn2_u2.wav", 1.2)]
+
+
+def test_the_ga_example_with_offsets_that_restart(tmp_path: Path) -> None:
+    import base64
+
+    # as a relay would send them: each VAD offset less the input appended when the last commit came
+    lines, appended, buffer_ms = [], 0, 0
+    for line in GA.read_bytes().splitlines():
+        rec = json.loads(line)
+        ev = rec["event"]
+        if ev["type"] == "input_audio_buffer.append":
+            appended += len(base64.b64decode(ev["audio"]))
+        for k in ("audio_start_ms", "audio_end_ms"):
+            if k in ev and ev["type"].startswith("input_audio_buffer.speech_"):
+                ev[k] -= buffer_ms
+        if ev["type"] == "input_audio_buffer.committed":
+            buffer_ms = round(appended / 48)
+        lines.append(rec)
+    log = _write(tmp_path / "relay.jsonl", lines)
+    # turn 2 (5180 ms, said as 3005 after the 2080 before it) cannot be told from a session offset;
+    # turn 3 (10760, said as 3166 after 5313) goes back: from there on offsets count from the buffer
+    warn = (f"rtlog: warning: {log}:348: VAD offsets restart at each turn (3166 ms after 5313 ms): placed from the "
+            "start of each input buffer (the last commit), not from the session's start\n")  # fmt: skip
+    got = [(e["start"], e["end"]) for e in entries(log, stderr=warn) if e["role"] == "user"]
+    want = [(e["start"], e["end"]) for e in entries(GA) if e["role"] == "user"]
+    assert got[0] == want[0]
+    assert [(abs(a - c) < 0.002, abs(b - d) < 0.002) for (a, b), (c, d) in zip(got[2:], want[2:], strict=True)] == [(True, True)] * 2
+    assert [s for s, _ in got] == sorted(s for s, _ in got)  # the unrecognised turn is misplaced, never backwards

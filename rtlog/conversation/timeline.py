@@ -32,8 +32,15 @@ event so far, as if the server had reported each one at once (its latency, about
 is not in the log: speech may be placed that much late), and offsets map into the audio
 the log has (never before its first append). Without appends but with timestamps, VAD
 offsets are placed by the events' times anyway; offset 0 long before the log's first
-event says the same. Either way `mid_session` is set and a note says so. A user turn never
-starts before the one before it.
+event says the same. Either way `mid_session` is set and a note says so.
+VAD offsets that restart at each turn (some relays count them from the current input
+buffer): an offset more than the prefix padding before the largest one so far cannot be on
+the session's clock. From then on (`restarting_offsets`, with a note) an offset counts from
+where the current buffer began: with appends, the input appended when the last commit or
+clear came; without, by timestamps, from the earliest `time - offset` of the buffer's own
+VAD events; with neither, from the end of the speech committed before. A turn whose
+restarted offset is still larger than every offset before it cannot be told apart and is
+read on the session's clock. A user turn never starts before the one before it.
 Several files: each input file is its own conversation. `Timeline.new_file()` starts the
 next file's epoch where everything placed so far ends (audio, speech placed by VAD offsets
 and the latest timestamp), whether or not either file has timestamps; `t0` then becomes
@@ -447,6 +454,15 @@ class Timeline:
         input it lacks is at least what the offset is past it, plus the prefix padding a
         speech start reaches back (the smallest amount that fits every VAD event so far)."""
         ep = self._epoch
+        if not ep.relative and ep.vad_max is not None and ms + PREFIX_PADDING_MS < ep.vad_max:
+            ep.relative = True
+            if not self.restarting_offsets:
+                self.restarting_offsets, self.restarting_offsets_at = True, (ev.source, ev.line_no)
+            how = ("from the start of each input buffer (the last commit)" if ep.offsets
+                   else "by timestamps, from each buffer's events" if self.t0 is not None
+                   else "from the end of the speech before (where its buffer was committed)")  # fmt: skip
+            self.notes.append(f"{ev.source}:{ev.line_no}: VAD offsets restart at each turn ({ms} ms after "
+                              f"{ep.vad_max} ms): placed {how}, not from the session's start")  # fmt: skip
         if ep.vad_max is None or ms > ep.vad_max:
             ep.vad_max = ms
         if ep.relative or not ep.offsets:
