@@ -305,3 +305,65 @@ def test_the_ga_example_with_offsets_that_restart(tmp_path: Path) -> None:
     assert got[0] == want[0]
     assert [(abs(a - c) < 0.002, abs(b - d) < 0.002) for (a, b), (c, d) in zip(got[2:], want[2:], strict=True)] == [(True, True)] * 2
     assert [s for s, _ in got] == sorted(s for s, _ in got)  # the unrecognised turn is misplaced, never backwards
+
+
+# --- 4. subtitles keep every line ---------------------------------------------------------------------
+
+
+def _cue_times(srt: str) -> list[tuple[str, str]]:
+    blocks = [b.splitlines() for b in srt.strip().split("\n\n")]
+    return [(b[1], b[2]) for b in blocks]
+
+
+def test_replies_without_audio_timing_keep_their_subtitles(tmp_path: Path) -> None:
+    # no audio and no timestamps: the VAD offsets place the user's speech; each reply starts
+    # right after the speech that triggered it (the rule --side both uses) and, the log not
+    # saying how long it lasts, runs as long as its text takes to say (15 characters a second),
+    # up to the next cue
+    log = filtered(tmp_path, "beta-no-audio.jsonl", BETA, *NO_AUDIO)
+    warn = ("rtlog: warning: 4 subtitle cues have no end time in the log: each lasts as long as its text takes to say "
+            "(15 characters a second, at least 1 s), up to the next cue\n")  # fmt: skip
+    srt = run_cli("transcript", log, "--format", "srt", stderr=warn).stdout
+    assert _cue_times(srt) == [
+        ("00:00:00,120 --> 00:00:02,080", "User: Hi there, can you hear me?"),
+        ("00:00:02,080 --> 00:00:04,480", "Assistant: Yes, loud and clear. How can I help?"),  # 36 characters: 2.4 s
+        ("00:00:05,180 --> 00:00:07,488", "User: What's the weather like in Paris today?"),
+        ("00:00:07,488 --> 00:00:10,421", "Assistant: It is sunny and twenty two degrees in Paris."),
+        ("00:00:10,760 --> 00:00:12,672", "User: Tell me about the Eiffel Tower."),
+        ("00:00:12,672 --> 00:00:14,280", "Assistant: It opened in eighteen eighty nine. It is about three "
+                                          "[interrupted at 1.4 s; audio length unknown]"),  # cut at the next cue
+        ("00:00:14,280 --> 00:00:16,000", "User: Wait, how tall is it?"),
+        ("00:00:16,000 --> 00:00:18,533", "Assistant: About three hundred and thirty meters."),
+    ]  # fmt: skip
+    vtt = run_cli("transcript", log, "--format", "vtt", stderr=warn).stdout
+    assert vtt.count(" --> ") == 8 and "00:00:16.000 --> 00:00:18.533\n<v Assistant>About three" in vtt
+    # the reply's start is the rule's, in every format; its end stays unknown
+    got = [(e["role"], e["start"], e["end"]) for e in entries(log) if e["type"] == "message"][:2]
+    assert got == [("user", 0.12, 2.08), ("assistant", 2.08, None)]
+
+
+def test_lines_without_any_time_follow_the_cue_before(tmp_path: Path) -> None:
+    log = _write(tmp_path / "x.jsonl", [
+        {"type": "input_audio_buffer.speech_started", "item_id": "u1", "audio_start_ms": 100},
+        {"type": "input_audio_buffer.speech_stopped", "item_id": "u1", "audio_end_ms": 1100},
+        {"type": "input_audio_buffer.committed", "item_id": "u1"},
+        {"type": "conversation.item.input_audio_transcription.completed", "item_id": "u1", "transcript": "Hi"},
+        {"type": "response.created", "response": {"id": "r1"}},
+        {"type": "response.output_text.done", "response_id": "r1", "item_id": "a1", "text": "Hello there"},
+        {"type": "response.done", "response": {"id": "r1", "status": "completed"}},
+        {"type": "conversation.item.added", "item": {"id": "m2", "type": "message", "role": "user",
+                                                     "content": [{"type": "input_text", "text": "And now, typed?"}]}},
+        {"type": "response.created", "response": {"id": "r2"}},
+        {"type": "response.output_text.done", "response_id": "r2", "item_id": "a2", "text": "Sure."},
+        {"type": "response.done", "response": {"id": "r2", "status": "completed"}},
+    ])  # fmt: skip
+    warn = ("rtlog: warning: 3 subtitle cues have no time or no end time in the log (2 no time at all): those without "
+            "a time placed right after the cue before; each lasts as long as its text takes to say (15 characters a "
+            "second, at least 1 s), up to the next cue\n")  # fmt: skip
+    srt = run_cli("transcript", log, "--format", "srt", stderr=warn).stdout
+    assert _cue_times(srt) == [
+        ("00:00:00,100 --> 00:00:01,100", "User: Hi"),
+        ("00:00:01,100 --> 00:00:02,100", "Assistant: Hello there"),  # the rule's start, the shortest cue
+        ("00:00:02,100 --> 00:00:03,100", "User: And now, typed?"),  # no time at all: after the cue before
+        ("00:00:03,100 --> 00:00:04,100", "Assistant: Sure."),
+    ]

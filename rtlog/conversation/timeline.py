@@ -198,6 +198,8 @@ class Timeline:
         self._current: ItemAudio | None = None  # the item audio placed last
         self._pending_trigger: float | None = None  # lower bound for the next response (no timestamps)
         self._triggers: dict[str, float] = {}
+        self._spoken_to: set[str] = set()  # responses triggered by speech (placed by it even without audio)
+        self._by_speech = False  # the pending trigger is the end of speech (not a typed message)
         self._anon = 0
         self._epoch_used = False
         self._in_bps = sessions.input_format.bytes_per_second  # refreshed on session events
@@ -236,6 +238,7 @@ class Timeline:
         self._current = None
         self._pending_trigger = None
         self._triggers = {}
+        self._spoken_to = set()
         self._epoch_used = False
         self._in_bps = self.sessions.input_format.bytes_per_second
         return base
@@ -343,6 +346,14 @@ class Timeline:
         self.items[iid] = item
         self._current = item
         return item
+
+    def response_start(self, response_id: str) -> float | None:
+        """Without timestamps: where a response starts by the rule (right after the user
+        speech or typed message that triggered it) — for a reply the log has no audio of;
+        None when nothing placed triggered it, or with timestamps (its events' times say)."""
+        if self.t0 is not None or response_id not in self._spoken_to:
+            return None  # (a typed message has no time of its own without timestamps or audio)
+        return self._triggers.get(response_id)
 
     # -- mapping input offsets ------------------------------------------------------------
 
@@ -527,7 +538,7 @@ class Timeline:
         if end is not None:
             ep.last_end = end
         self._note_placed(end)
-        self._pending_trigger = end
+        self._pending_trigger, self._by_speech = end, True
 
     def _committed(self, ev: Event) -> None:
         ep = self._epoch
@@ -538,7 +549,7 @@ class Timeline:
             sp.start = self._offset_time(ep.buffer_start)
             sp.end = self._offset_time(ep.in_bytes)
             if sp.end is not None:
-                self._pending_trigger = sp.end
+                self._pending_trigger, self._by_speech = sp.end, True
         self._new_buffer()
 
     def _cleared(self, ev: Event) -> None:
@@ -557,12 +568,15 @@ class Timeline:
         if item is not None and item.role == "user" and any(p.type == "input_text" for p in item.content):
             # a typed user message: the response it triggers starts no earlier than "now"
             self._pending_trigger = self._user_cursor if self.t0 is None else None
+            self._by_speech = False
 
     def _response_created(self, ev: Event) -> None:
         resp = ev.data.get("response")
         rid = _str(resp.get("id")) if type(resp) is dict else _str(ev.data.get("response_id"))
         if rid is not None and self._pending_trigger is not None:
             self._triggers[rid] = self._pending_trigger
+            if self._by_speech:
+                self._spoken_to.add(rid)
 
     def _truncated(self, ev: Event) -> None:
         iid = self._cuts.feed(ev)

@@ -648,6 +648,8 @@ class TranscriptBuilder:
         elif it.item_id and it.item_id in tl.items:
             audio = tl.items[it.item_id]
             e.start, e.end, e.audio_seconds = audio.start, audio.end, audio.seconds
+        elif t0 is None and it.response_id and e.role == "assistant":
+            e.start = tl.response_start(it.response_id)  # no audio, no timestamps: where the rule puts the reply
         if t0 is not None:
             if e.start is None and it.first_ts is not None:
                 e.start = it.first_ts - t0
