@@ -367,3 +367,11 @@ def test_lines_without_any_time_follow_the_cue_before(tmp_path: Path) -> None:
         ("00:00:02,100 --> 00:00:03,100", "User: And now, typed?"),  # no time at all: after the cue before
         ("00:00:03,100 --> 00:00:04,100", "Assistant: Sure."),
     ]
+
+
+def test_speech_that_began_before_a_log_cut_mid_session_starts_with_it(tmp_path: Path) -> None:
+    full = _write(tmp_path / "full.jsonl", call_log())
+    cut = filtered(tmp_path, "cut.jsonl", full, "--since", "4.5s")  # in turn 2's speech (4.0-5.2 s)
+    warn = (f"rtlog: warning: {cut}:8: the log starts mid-session: its VAD offsets count about 4.5 s of input "
+            "audio before its first append; user speech is placed on the audio it has\n")  # fmt: skip
+    assert _times(entries(cut, stderr=warn)) == [("question u2", 0.0, 0.7), ("answer a2", 0.9, 1.2)]

@@ -32,7 +32,8 @@ event so far, as if the server had reported each one at once (its latency, about
 is not in the log: speech may be placed that much late), and offsets map into the audio
 the log has (never before its first append). Without appends but with timestamps, VAD
 offsets are placed by the events' times anyway; offset 0 long before the log's first
-event says the same. Either way `mid_session` is set and a note says so.
+event says the same. Either way `mid_session` is set and a note says so, and speech that
+began before the log (no speech start in it) starts with the log's input.
 VAD offsets that restart at each turn (some relays count them from the current input
 buffer): an offset more than the prefix padding before the largest one so far cannot be on
 the session's clock. From then on (`restarting_offsets`, with a note) an offset counts from
@@ -529,6 +530,8 @@ class Timeline:
         self._note_anchor(ev, ms, sp)
         end = self.user_time(ms)
         if sp is not None:
+            if sp.start is None and sp.start_ms is None and ep.in_offset:
+                sp.start = self.user_time(0)  # speech that began before a log that starts mid-session: with it
             if end is not None and sp.start is not None and end < sp.start:
                 end = sp.start
             sp.end_ms = ms
