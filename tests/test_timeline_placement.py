@@ -375,3 +375,15 @@ def test_speech_that_began_before_a_log_cut_mid_session_starts_with_it(tmp_path:
     warn = (f"rtlog: warning: {cut}:8: the log starts mid-session: its VAD offsets count about 4.5 s of input "
             "audio before its first append; user speech is placed on the audio it has\n")  # fmt: skip
     assert _times(entries(cut, stderr=warn)) == [("question u2", 0.0, 0.7), ("answer a2", 0.9, 1.2)]
+
+
+def test_trimmed_appends_are_no_measure_of_where_a_log_starts(tmp_path: Path) -> None:
+    # a recorder that kept 10 bytes of each append: the VAD offsets run far past that "audio",
+    # but over the seconds the appends span it cannot be all the input: no mid-session claim
+    cut = filtered(tmp_path, "cut.jsonl", GA, "--since", "11s")
+    lines = [json.loads(line) for line in cut.read_bytes().splitlines()]
+    for rec in lines:
+        if rec["event"]["type"] == "input_audio_buffer.append":
+            rec["event"]["audio"] = _b64(bytes(10))
+    trimmed = _write(tmp_path / "trimmed.jsonl", lines)
+    assert [e["role"] for e in entries(trimmed) if e["type"] == "message"] == ["user", "assistant", "user", "assistant"]

@@ -24,7 +24,8 @@ each response starts right after the end of the user speech that triggered it
 (`speech_stopped.audio_end_ms`), or when the previous assistant audio ends, whichever is
 later. A later session (reconnect) starts where everything placed so far ends.
 A log that starts mid-session (a rotated log, a recorder attached late, `rtlog filter
---since`): VAD offsets count the session's input from its start, which the log lacks. A VAD
+--since`; not one with the session's `session.created`): VAD offsets count the session's
+input from its start, which the log lacks. A VAD
 event can only speak of audio appended before it (a speech start also of its prefix
 padding), so an offset more than `MID_SESSION_MS` past all the input the log appended shows
 it; the log's first append is then taken to be at the smallest offset that fits every VAD
@@ -148,12 +149,14 @@ class _Epoch:
     buffer_base: float | None = None  # neither timestamps nor appends: where the current buffer starts
     first_time: float | None = None  # the session's first timestamp, as a position
     vad: bool = False  # a VAD event seen: the input is one continuous stream (no timestamps)
+    opened: bool = False  # the log has the session's session.created: its input starts in the log
     in_offset: int = 0  # bytes of the session's input before this log's first append (mid-session)
     relative: bool = False  # VAD offsets count from the current buffer, not the session's start
     vad_max: int | None = None  # the largest VAD offset seen (ms)
     last_start: float | None = None  # where the last user speech starts (the next never starts earlier)
     last_end: float | None = None  # where the last user speech ends
     chunk_len: int = 0  # the size of every append so far, -1 once they differ (a recorder's cut)
+    first_at: float = 0.0  # where the first append plays
     bps: int = 0  # input rate of the last placement
     offsets: list[int] = field(default_factory=list)  # append placements (discontinuities only)
     starts: list[float] = field(default_factory=list)
@@ -288,6 +291,8 @@ class Timeline:
             if start < cursor + _SNAP:
                 start = cursor
         if start != cursor or ep.bps != bps:
+            if not ep.offsets:
+                ep.first_at = start
             self._epoch_used = True
             ep.bps = bps
             ep.offsets.append(ep.in_bytes)
@@ -451,7 +456,7 @@ class Timeline:
         if not ep.relative:
             ep.anchor.note(a)
             first = ep.first_time if ep.first_time is not None else self._file_base
-            if a < first - MID_SESSION_MS / 1000 and not ep.in_offset:
+            if a < first - MID_SESSION_MS / 1000 and not ep.in_offset and not ep.opened:
                 # (marked once: in_offset is not used without appends)
                 ep.in_offset = 1
                 self._found_mid_session(ev, f"its VAD offsets count from {first - a:.1f} s before its first event; "
@@ -483,9 +488,11 @@ class Timeline:
         if cl > 0 and recorder_cut(ep.in_bytes // cl, cl, True):
             return  # the recorder kept a head of each chunk: what was appended is not known
         rate = ep.rates[-1]
+        if self.t0 is not None and 2 * ep.in_bytes < rate * (self._latest - ep.first_at):
+            return  # the appends hold less than half the time they span: trimmed or sparse, no measure
         past = ms * rate // 1000 - ep.in_bytes
-        if not ep.in_offset and past <= MID_SESSION_MS * rate // 1000:
-            return
+        if not ep.in_offset and (past <= MID_SESSION_MS * rate // 1000 or ep.opened):
+            return  # (a log with the session's start that lacks input audio: its recorder dropped some)
         need = past + (PREFIX_PADDING_MS * rate // 1000 if start else 0)
         if need > ep.in_offset:
             if not ep.in_offset:
@@ -592,9 +599,10 @@ class Timeline:
 
     def _session_created(self, ev: Event) -> None:
         if not self._epoch_used:
+            self._epoch.opened = True
             return
         base = max(self._user_cursor, self._asst_cursor, self._placed)
-        self._epoch = _Epoch(base)
+        self._epoch = _Epoch(base, opened=True)
         if ev.timestamp is not None and self.t0 is not None:
             self._epoch.first_time = ev.timestamp - self.t0
         self._epoch_used = False
