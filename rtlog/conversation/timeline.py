@@ -150,6 +150,7 @@ class _Epoch:
     first_time: float | None = None  # the session's first timestamp, as a position
     vad: bool = False  # a VAD event seen: the input is one continuous stream (no timestamps)
     opened: bool = False  # the log has the session's session.created: its input starts in the log
+    late: bool = False  # the log starts after this session did (mid-session)
     in_offset: int = 0  # bytes of the session's input before this log's first append (mid-session)
     relative: bool = False  # VAD offsets count from the current buffer, not the session's start
     vad_max: int | None = None  # the largest VAD offset seen (ms)
@@ -456,9 +457,7 @@ class Timeline:
         if not ep.relative:
             ep.anchor.note(a)
             first = ep.first_time if ep.first_time is not None else self._file_base
-            if a < first - MID_SESSION_MS / 1000 and not ep.in_offset and not ep.opened:
-                # (marked once: in_offset is not used without appends)
-                ep.in_offset = 1
+            if a < first - MID_SESSION_MS / 1000 and not ep.late and not ep.opened:
                 self._found_mid_session(ev, f"its VAD offsets count from {first - a:.1f} s before its first event; "
                                             "user speech is placed by timestamps")  # fmt: skip
         if sp is not None:
@@ -491,16 +490,17 @@ class Timeline:
         if self.t0 is not None and 2 * ep.in_bytes < rate * (self._latest - ep.first_at):
             return  # the appends hold less than half the time they span: trimmed or sparse, no measure
         past = ms * rate // 1000 - ep.in_bytes
-        if not ep.in_offset and (past <= MID_SESSION_MS * rate // 1000 or ep.opened):
+        if not ep.late and (past <= MID_SESSION_MS * rate // 1000 or ep.opened):
             return  # (a log with the session's start that lacks input audio: its recorder dropped some)
         need = past + (PREFIX_PADDING_MS * rate // 1000 if start else 0)
         if need > ep.in_offset:
-            if not ep.in_offset:
+            if not ep.late:
                 self._found_mid_session(ev, f"its VAD offsets count about {need / rate:.1f} s of input audio before "
                                             "its first append; user speech is placed on the audio it has")  # fmt: skip
             ep.in_offset = need
 
     def _found_mid_session(self, ev: Event, why: str) -> None:
+        self._epoch.late = True
         if not self.mid_session:
             self.mid_session, self.mid_session_at = True, (ev.source, ev.line_no)
         self.notes.append(f"{ev.source}:{ev.line_no}: the log starts mid-session: {why}")
@@ -537,7 +537,7 @@ class Timeline:
         self._note_anchor(ev, ms, sp)
         end = self.user_time(ms)
         if sp is not None:
-            if sp.start is None and sp.start_ms is None and ep.in_offset:
+            if sp.start is None and sp.start_ms is None and ep.late:
                 sp.start = self.user_time(0)  # speech that began before a log that starts mid-session: with it
             if end is not None and sp.start is not None and end < sp.start:
                 end = sp.start
