@@ -375,6 +375,11 @@ def test_speech_that_began_before_a_log_cut_mid_session_starts_with_it(tmp_path:
     warn = (f"rtlog: warning: {cut}:8: the log starts mid-session: its VAD offsets count about 4.5 s of input "
             "audio before its first append; user speech is placed on the audio it has\n")  # fmt: skip
     assert _times(entries(cut, stderr=warn)) == [("question u2", 0.0, 0.7), ("answer a2", 0.9, 1.2)]
+    # one turn (its stop and its commit), the speech the log has: 4.5-5.2 s of the session
+    files = _split(cut, tmp_path / "turns", "--side", "user", stderr=warn)
+    assert files == {"001_turn1_u2.wav": files["001_turn1_u2.wav"]}
+    assert files["001_turn1_u2.wav"][44:] == b"".join(_pcm(i) for i in range(45, 52))
+    assert list(_split(cut, tmp_path / "both", "--side", "both", stderr=warn)) == ["001_turn1_u2.wav"]
 
 
 def test_trimmed_appends_are_no_measure_of_where_a_log_starts(tmp_path: Path) -> None:
