@@ -26,6 +26,8 @@ from rtlog.protocol.events import BadLine, Event, parse_line
 
 BOM = b"\xef\xbb\xbf"
 WARN_LIMIT = 20  # Diagnostics shows the first 20 bad lines, then a count
+#: warnings of `rtlog.conversation.timeline` (Timeline.notes): how a good line's VAD offsets were read
+PLACEMENT_NOTES = (": the log starts mid-session: ", ": VAD offsets restart at each turn (")
 
 #: name → arguments ({out}: an output file, {dir}: an output directory)
 COMMANDS: dict[str, list[str]] = {
@@ -114,11 +116,13 @@ class Run:
         return [ln for ln in self.stderr.splitlines() if ln.startswith("rtlog: error: ")]
 
     def warned_lines(self, name: str) -> list[int]:
-        """Line numbers of `rtlog: warning: NAME:LINE: …` messages, in order."""
+        """Line numbers of `rtlog: warning: NAME:LINE: …` messages about bad lines, in order
+        (not the timeline's notes about a good VAD event: a window cut from a session starts
+        mid-session, and mutated offsets may go back)."""
         prefix = f"rtlog: warning: {name}:"
         nums = []
         for ln in self.stderr.splitlines():
-            if ln.startswith(prefix):
+            if ln.startswith(prefix) and not any(note in ln for note in PLACEMENT_NOTES):
                 num = ln[len(prefix) :].split(":", 1)[0]
                 if num.isdigit():
                     nums.append(int(num))

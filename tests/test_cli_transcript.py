@@ -85,7 +85,7 @@ def test_markdown() -> None:
 
 **User** (0:05.2): What's the weather like in Paris today?
 
-**Assistant**: → `get_weather({"city":"Paris"})`
+**Assistant** (0:07.5): → `get_weather({"city":"Paris"})`
 
 **Tool**: ← `{"city":"Paris","condition":"sunny","temperature_c":22}`
 
@@ -238,8 +238,8 @@ def test_untranscribed_speech_a_cancelled_reply_and_an_unfinished_one(tmp_path) 
     ])  # fmt: skip
     assert run_cli("transcript", log).stdout == (
         "0:00.1  User       [audio, not transcribed]\n"
-        "        Assistant  Let me [interrupted: client_cancelled]\n"
-        "        Assistant  So [unfinished: the log ends first]\n"
+        "0:01.1  Assistant  Let me [interrupted: client_cancelled]\n"
+        "0:01.1  Assistant  So [unfinished: the log ends first]\n"
     )
     entries = json.loads(run_cli("transcript", log, "--format", "json").stdout)
     assert [(e["text"], e["heard_text"], e["interrupted"], e["note"]) for e in entries] == [

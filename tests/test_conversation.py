@@ -210,3 +210,15 @@ def test_millisecond_timestamps_keep_their_latency(tmp_path: Path) -> None:
     s = json.loads(run_cli("summary", str(log), "--json").stdout)
     assert s["latency_ms"] == {"count": 1, "p50": 250.0, "p90": 250.0, "max": 250.0}
     assert s["span"]["resolution_seconds"] == 0.001
+
+
+def test_summary_says_when_a_log_starts_mid_session(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(run_cli("filter", str(EXAMPLES / "ga_session.jsonl"), "--since", "11s").stdout_bytes)
+    s = json.loads(run_cli("summary", str(cut), "--json").stdout)
+    assert s["warnings"] == [
+        "the log starts mid-session: its VAD offsets count about 10.6 s of input audio before its first append; "
+        "user speech is placed on the audio it has (line 9)"
+    ]
+    assert rtlog.load(str(cut)).notes == [f"{cut}:9: the log starts mid-session: its VAD offsets count about 10.6 s "
+                                          "of input audio before its first append; user speech is placed on the audio it has"]

@@ -45,7 +45,7 @@ from pybase64 import b64decode
 from rtlog.audio import g711
 from rtlog.audio.wav import MAX_DATA_BYTES, WavWriter
 from rtlog.conversation.session import SessionTracker
-from rtlog.conversation.timeline import Timeline
+from rtlog.conversation.timeline import SNAP_MS, Timeline
 from rtlog.conversation.truncations import Truncations
 from rtlog.conversation.turns import TurnTracker
 from rtlog.errors import InputError, NothingFound, UsageError
@@ -62,8 +62,8 @@ ENCODING_NAMES = {PCM16: "PCM16", ULAW: "G.711 μ-law", ALAW: "G.711 A-law"}
 
 _BIG_ENDIAN = sys.byteorder == "big"
 #: placements within this many milliseconds of the end of a channel's audio join it
-#: (float rounding and the one-sample lag of rate conversion, not timing)
-_SNAP_MS = 2
+#: (float rounding and the one-sample lag of rate conversion, not timing): the timeline's own rule
+_SNAP_MS = SNAP_MS
 #: a stream key no item has: the first chunk of each channel in a new file starts a stream
 _NEW_FILE = object()
 
@@ -1223,6 +1223,8 @@ class Extraction:
         if tl is None:
             return
         base = tl.new_file()
+        if self.user_seg is not None:  # the user's stream of the new file starts its own session
+            self._user_session_base = self._user_buffer_start = self.user_seg.pos
         self._now = -_INF
         self._marker = base
         self._asst_open = False
@@ -1330,11 +1332,13 @@ class Extraction:
         rate = self._rate
         t0 = self.timeline.t0
         left, right = mixer.left.end, mixer.right.end
+        # (rounded as chunks are placed: a frame truncated here would be written as silence
+        # under a chunk placed at the rounded frame, which then snaps one frame early)
         if t0 is not None and self._now > -_INF:
-            floor = (self._now - t0) * rate
+            floor = round((self._now - t0) * rate)
             cu = left if left > floor else floor
         else:
-            floor = self._marker * rate
+            floor = round(self._marker * rate)
             cu = left
         ca = right if self._asst_open or right > floor else floor
         if not self.facts.has_user_audio or self.screens[USER].cut_size is not None:
@@ -1540,9 +1544,15 @@ class Extraction:
     # -- user split: items from VAD offsets or commits ------------------------------------------------
 
     def _user_frame(self, ms: int) -> int:
+        """The frame of the user's stream (this session's audio from `_user_session_base`) a
+        VAD offset names, read as the timeline reads it (a log that starts mid-session,
+        offsets that restart at each turn)."""
         conv = self.conv.get(USER)
         rate = conv.rate if conv is not None else self._effective(self.sessions.input_format).rate
-        return self._user_session_base + ms * rate // 1000
+        tl = self.timeline
+        if tl is None:
+            return self._user_session_base + ms * rate // 1000
+        return self._user_session_base + round(tl.input_seconds(ms) * rate)
 
     def _user_label(self, item_id: str) -> Any:
         if self.opts.split == "item":
@@ -1596,6 +1606,7 @@ class Extraction:
         report.warnings.extend(self._warnings())
         if self.timeline is not None:
             report.timestamps = self.timeline.t0 is not None
+            report.warnings.extend(self.timeline.notes)
         if self.writer is not None:
             assert self.file is not None
             self.writer.finish()

@@ -59,6 +59,9 @@ def transcript_command(
     meanwhile = _load_text_output if format_ is Format.text else None
     found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs, meanwhile=meanwhile))
     diag.finish()
+    for t in found:
+        for note in t.notes:  # a log that starts mid-session, VAD offsets that restart: times are placed anyway
+            output.warning(note)
     transcripts = [t for t in found if t.entries]
     if not transcripts:
         where = found[0].source if len(found) == 1 else f"any of the {len(found)} files"
@@ -74,9 +77,14 @@ def transcript_command(
     if format_ is Format.markdown:
         data = "\n".join(render_markdown(t, heading=t.source if headed else None) for t in transcripts).encode()
     else:
-        cues = [c for t in transcripts for c in subtitle_cues(t)]  # files follow each other on the timeline
-        if not cues:
+        if not any(e.start is not None for t in transcripts for e in t.entries):
             raise NothingFound("no turn has a known time: the log has neither timestamps nor audio to place them")
+        cues: list[tuple[float, float, str, str]] = []
+        untimed = Untimed()
+        for t in transcripts:  # files follow each other on the timeline
+            cues += subtitle_cues(t, untimed, after=max((c[1] for c in cues), default=0.0))
+        if untimed.starts or untimed.ends:
+            output.warning(untimed.message())
         data = (render_srt(cues) if format_ is Format.srt else render_vtt(cues)).encode()
     with output.stdout_sink() as out:
         out.write(data)
@@ -417,23 +425,76 @@ def render_markdown(t: Transcript, heading: str | None = None) -> str:
 # --- subtitles --------------------------------------------------------------------------------
 
 
-def subtitle_cues(t: Transcript) -> Iterator[tuple[float, float, str, str]]:
-    """(start, end, speaker, text) of every spoken turn with a known time span, by start."""
-    cues = []
+#: how fast a cue's text is taken to be spoken when the log does not say how long it lasts
+CHARS_PER_SECOND = 15
+#: the shortest estimated cue
+MIN_CUE_SECONDS = 1.0
+
+
+class Untimed:
+    """Counts the cues `subtitle_cues` had to time itself (for one warning)."""
+
+    def __init__(self) -> None:
+        self.starts = 0  # no time at all: placed after the cue before
+        self.ends = 0  # a start but no end: as long as the text takes to say
+
+    def message(self) -> str:
+        """`3 subtitle cues have no end time in the log: each lasts as long as …` (a warning)."""
+        n, m = self.starts, self.ends
+        cues = f"subtitle cue{'s' if n + m != 1 else ''}"
+        if n and m:
+            what = f"{n + m} {cues} have no time or no end time in the log ({n} no time at all)"
+        else:
+            what = f"{n + m} {cues} {'have' if n + m != 1 else 'has'} no {'' if n else 'end '}time in the log"
+        where = "placed right after the cue before it, " if n and not m else "those without a time placed right after the cue before; "
+        return (f"{what}: {where if n else ''}each lasts as long as its text takes to say "
+                f"({CHARS_PER_SECOND} characters a second, at least {MIN_CUE_SECONDS:g} s), up to the next cue")
+
+
+def subtitle_cues(t: Transcript, untimed: Untimed | None = None, *, after: float = 0.0) -> list[tuple[float, float, str, str]]:
+    """(start, end, speaker, text) of every spoken turn, by start. None is dropped for
+    want of a time: a turn without an end lasts as long as its text takes to say (up to
+    the next cue's start), and one without any time follows the cue before it in the
+    conversation (or `after`, the end of the previous file's cues) — counted in `untimed`
+    so the caller can say so."""
+    spoken = []
     for i, e in enumerate(t.entries):
-        if e.type != "message" or e.role not in ("user", "assistant") or e.start is None or e.end is None:
+        if e.type != "message" or e.role not in ("user", "assistant"):
             continue
         said, unheard = body_parts(e)
         text = said if unheard is None else f"{said} {MARK} {unheard}"
         note = remark(e)
         if note:
             text = f"{text} {note}".strip()
-        if not text:
-            continue
-        cues.append((e.start, max(e.end, e.start), i, label(e), text))
+        if text:
+            spoken.append((e, i, label(e), text))
+    # where the next known start is, for each cue (an estimate runs up to it, not past it)
+    next_start: list[float | None] = [None] * len(spoken)
+    upcoming = None
+    for k in range(len(spoken) - 1, -1, -1):
+        next_start[k] = upcoming
+        if spoken[k][0].start is not None:
+            upcoming = spoken[k][0].start
+    cues = []
+    prev_end = after
+    for k, (e, i, who, text) in enumerate(spoken):
+        start, end = e.start, e.end
+        if start is None:
+            start = prev_end
+            if untimed is not None:
+                untimed.starts += 1
+        if end is None:
+            end = start + max(MIN_CUE_SECONDS, len(text) / CHARS_PER_SECOND)
+            nxt = next_start[k]
+            if nxt is not None and start < nxt < end:
+                end = nxt
+            if untimed is not None and e.start is not None:
+                untimed.ends += 1
+        end = max(end, start)
+        prev_end = end
+        cues.append((start, end, i, who, text))
     cues.sort(key=lambda c: (c[0], c[2]))
-    for start, end, _, who, text in cues:
-        yield start, end, who, text
+    return [(start, end, who, text) for start, end, _, who, text in cues]
 
 
 def _stamp(s: float, sep: str) -> str:

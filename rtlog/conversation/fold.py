@@ -59,6 +59,7 @@ class Fold:
         else:
             self.timeline = after.timeline
             self.timeline.new_file(self.sessions)
+        self._notes_from = len(self.timeline.notes)  # (the timeline's notes of earlier files are theirs)
         self.turns = TurnTracker()
         self.ledger = Ledger(self.sessions)
         self.items = ItemAssembler(self.sessions)
@@ -213,6 +214,7 @@ class Fold:
             assistant_audio=audio,
             t0=self.timeline.t0,
             cleared_responses=ledger.cleared,
+            notes=self.timeline.notes[self._notes_from :],
         )
         conv.by_response_id = {r.id: r for r in conv.responses if r.id is not None}
         return conv
@@ -257,14 +259,16 @@ class Fold:
             cut, it.tr_error, it.first_ts, it.last_ts, replayed=it.replayed,
         )  # fmt: skip
         tl = self.timeline
-        if it.item_id:
-            if it.role == "user" and it.kind == "message":
-                sp = tl.span(it.item_id)
-                if sp is not None:
-                    item.start, item.end = sp.start, sp.end
-            elif it.item_id in tl.items:
-                a = tl.items[it.item_id]
-                item.start, item.end, item.audio_seconds = a.start, a.end, a.seconds
+        user = it.role == "user" and it.kind == "message"
+        if user and it.item_id:
+            sp = tl.span(it.item_id)
+            if sp is not None:
+                item.start, item.end = sp.start, sp.end
+        elif it.item_id and it.item_id in tl.items:
+            a = tl.items[it.item_id]
+            item.start, item.end, item.audio_seconds = a.start, a.end, a.seconds
+        elif t0 is None and it.response_id and not user and it.kind != "function_call_output":
+            item.start = tl.response_start(it.response_id)  # no audio, no timestamps: where the rule puts the reply
         if t0 is not None:
             if item.start is None and it.first_ts is not None:
                 item.start = it.first_ts - t0

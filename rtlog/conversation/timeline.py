@@ -4,29 +4,50 @@ Owns the placement rule that `transcript` (subtitle and turn times) and
 `extract-audio --side both` (where to write each chunk) must agree on:
 
 With timestamps (the event carries one): t=0 is the first timestamp in the log.
-- User audio: each `input_audio_buffer.append` plays from the time it was sent, or
-  right after the previous user audio if that ends later (audio is never dropped or
-  overlapped). A VAD offset (`audio_start_ms`/`audio_end_ms`, a position in the
-  session's appended input stream) maps to the time of the append holding that offset;
-  a speech start less than the VAD prefix padding (300 ms) before a pause of at least
-  as long in the appends is placed after the pause (the padding reaches back into audio
-  sent before it; the speech itself follows it).
+- User audio: each `input_audio_buffer.append` plays from the time it was sent, or right
+  after the previous user audio if that ends later or less than `SNAP_MS` earlier (audio
+  is never dropped or overlapped; the stereo mix joins such chunks the same way). A VAD
+  offset (`audio_start_ms`/`audio_end_ms`, a position in the session's appended input
+  stream) maps to the time of the append holding that offset; a speech start less than
+  the VAD prefix padding (300 ms) before a pause of at least as long in the appends is
+  placed after the pause (the padding reaches back into audio sent before it; the speech
+  itself follows it).
 - Assistant audio: an item's audio starts at its first delta's arrival or when the
-  assistant audio placed before it ends, whichever is later, and is contiguous
-  (items of one response follow each other). A truncated item ends at its truncation
-  point (`audio_end_ms`), where `--side both` cuts it.
+  assistant audio placed before it ends, whichever is later (by more than `SNAP_MS`),
+  and is contiguous (items of one response follow each other). A truncated item ends at
+  its truncation point (`audio_end_ms`), where `--side both` cuts it.
 Without timestamps: user audio is one continuous stream from t=0 (so VAD offsets are
 times) — except that, until a VAD event says the client streams all the time, a new input
 buffer (nothing appended since the last commit or clear: push-to-talk) starts no earlier
-than the end of the assistant audio placed so far (the user speaks after the reply) — and each response starts right after the end of the user speech that triggered
-it (`speech_stopped.audio_end_ms`), or when the previous assistant audio ends,
-whichever is later. A later session (reconnect) starts where everything placed so far
-ends.
+than the end of the assistant audio placed so far (the user speaks after the reply) — and
+each response starts right after the end of the user speech that triggered it
+(`speech_stopped.audio_end_ms`), or when the previous assistant audio ends, whichever is
+later. A later session (reconnect) starts where everything placed so far ends.
+A log that starts mid-session (a rotated log, a recorder attached late, `rtlog filter
+--since`; not one with the session's `session.created`): VAD offsets count the session's
+input from its start, which the log lacks. A VAD
+event can only speak of audio appended before it (a speech start also of its prefix
+padding), so an offset more than `MID_SESSION_MS` past all the input the log appended shows
+it; the log's first append is then taken to be at the smallest offset that fits every VAD
+event so far, as if the server had reported each one at once (its latency, about 0.1 s,
+is not in the log: speech may be placed that much late), and offsets map into the audio
+the log has (never before its first append). Without appends but with timestamps, VAD
+offsets are placed by the events' times anyway; offset 0 long before the log's first
+event says the same. Either way `mid_session` is set and a note says so, and speech that
+began before the log (no speech start in it) starts with the log's input.
+VAD offsets that restart at each turn (some relays count them from the current input
+buffer): an offset more than the prefix padding before the largest one so far cannot be on
+the session's clock. From then on (`restarting_offsets`, with a note) an offset counts from
+where the current buffer began: with appends, the input appended when the last commit or
+clear came; without, by timestamps, from the earliest `time - offset` of the buffer's own
+VAD events; with neither, from the end of the speech committed before. A turn whose
+restarted offset is still larger than every offset before it cannot be told apart and is
+read on the session's clock. A user turn never starts before the one before it.
 Several files: each input file is its own conversation. `Timeline.new_file()` starts the
-next file's epoch where everything placed so far ends (audio and the latest timestamp),
-whether or not either file has timestamps; `t0` then becomes the epoch seconds that the
-new file's timeline position 0 stands for (so `ts - t0` stays a position on the one
-timeline).
+next file's epoch where everything placed so far ends (audio, speech placed by VAD offsets
+and the latest timestamp), whether or not either file has timestamps; `t0` then becomes
+the epoch seconds that the new file's timeline position 0 stands for (so `ts - t0` stays a
+position on the one timeline).
 
 Memory: one small record per assistant item and user turn, and a bounded window of
 recent append placements; never audio.
@@ -40,6 +61,7 @@ from typing import Any
 
 from rtlog.conversation.session import SessionTracker
 from rtlog.conversation.truncations import Truncations
+from rtlog.protocol.audio_checks import recorder_cut
 from rtlog.protocol.events import Event
 from rtlog.protocol.objects import _int, _str
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
@@ -48,6 +70,15 @@ from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
 SEGMENT_WINDOW = 4096
 #: server VAD's default prefix padding: how far a speech start reaches back before the speech
 PREFIX_PADDING_MS = 300
+#: audio placed within this many milliseconds after the end of the audio before it on its side
+#: follows it directly (float rounding of timestamps, not timing); the stereo mix joins such
+#: chunks too, so the WAV and these times never drift apart
+SNAP_MS = 2
+_SNAP = SNAP_MS / 1000
+#: a VAD offset this far past the input audio appended before it shows a log that starts
+#: mid-session (less may be a recorder that logs the client's appends a little late)
+MID_SESSION_MS = 500
+
 def decoded_size(ev: Event) -> int:
     """Decoded bytes of an audio event's payload, for placement: `Event.audio_info()`
     (exact, without decoding), the same rule summary and extract-audio use. An invalid
@@ -97,14 +128,38 @@ class ItemAudio:
 
 
 @dataclass(slots=True)
+class _Anchor:
+    """Timestamps without appends: the estimated time of input offset 0, the earliest
+    `time - offset` of the VAD events counted from it (an event comes after its audio)."""
+
+    value: float | None = None
+
+    def note(self, a: float) -> None:
+        if self.value is None or a < self.value:
+            self.value = a
+
+
+@dataclass(slots=True)
 class _Epoch:
     """Per-session state: the session's origin and its input stream."""
 
     base: float  # where the session starts on the timeline (no-timestamp rule)
     in_bytes: int = 0  # input audio appended in this session
     buffer_start: int = 0  # input offset where the uncommitted buffer starts
-    anchor: float | None = None  # ts mode without appends: estimated time of input offset 0
+    anchor: _Anchor = field(default_factory=_Anchor)  # of the session's input stream
+    buffer_anchor: _Anchor = field(default_factory=_Anchor)  # of the current buffer (offsets that restart)
+    buffer_base: float | None = None  # neither timestamps nor appends: where the current buffer starts
+    first_time: float | None = None  # the session's first timestamp, as a position
     vad: bool = False  # a VAD event seen: the input is one continuous stream (no timestamps)
+    opened: bool = False  # the log has the session's session.created: its input starts in the log
+    late: bool = False  # the log starts after this session did (mid-session)
+    in_offset: int = 0  # bytes of the session's input before this log's first append (mid-session)
+    relative: bool = False  # VAD offsets count from the current buffer, not the session's start
+    vad_max: int | None = None  # the largest VAD offset seen (ms)
+    last_start: float | None = None  # where the last user speech starts (the next never starts earlier)
+    last_end: float | None = None  # where the last user speech ends
+    chunk_len: int = 0  # the size of every append so far, -1 once they differ (a recorder's cut)
+    first_at: float = 0.0  # where the first append plays
     bps: int = 0  # input rate of the last placement
     offsets: list[int] = field(default_factory=list)  # append placements (discontinuities only)
     starts: list[float] = field(default_factory=list)
@@ -121,6 +176,7 @@ class UserSpan:
     start_ms: int | None = None  # the VAD offsets as logged
     end_ms: int | None = None
     _epoch: _Epoch | None = field(default=None, repr=False)
+    _anchor: _Anchor | None = field(default=None, repr=False)  # placed by it when the session has no appends
 
 
 class Timeline:
@@ -131,6 +187,10 @@ class Timeline:
     For chunks read without decoding, pass the decoded size as `nbytes`; otherwise it
     is taken from `ev.audio_info()`. Results: `t0` (epoch seconds of t=0, or None),
     `items` (assistant item id → ItemAudio), `user_spans` (user item id → UserSpan).
+    What placement had to work around, over all files: `mid_session` (a log that starts
+    mid-session, `mid_session_at` the (file, line) that showed it), `restarting_offsets`
+    (VAD offsets that restart at each turn, `restarting_offsets_at`), and `notes`, one
+    warning line for each (`file:line: …`) for the commands to print.
     """
 
     def __init__(self, sessions: SessionTracker) -> None:
@@ -145,17 +205,26 @@ class Timeline:
         self._current: ItemAudio | None = None  # the item audio placed last
         self._pending_trigger: float | None = None  # lower bound for the next response (no timestamps)
         self._triggers: dict[str, float] = {}
+        self._spoken_to: set[str] = set()  # responses triggered by speech (placed by it even without audio)
+        self._by_speech = False  # the pending trigger is the end of speech (not a typed message)
         self._anon = 0
         self._epoch_used = False
         self._in_bps = sessions.input_format.bytes_per_second  # refreshed on session events
         self._file_base = 0.0  # where the current file starts on the timeline
         self._latest = 0.0  # the latest timestamp seen, as a position (0 without timestamps)
+        self._placed = 0.0  # the latest time placed by VAD offsets or commits (a log without audio)
+        self.mid_session = False
+        self.mid_session_at: tuple[str, int] | None = None
+        self.restarting_offsets = False
+        self.restarting_offsets_at: tuple[str, int] | None = None
+        self.notes: list[str] = []
 
     @property
     def end(self) -> float:
-        """Where everything placed so far ends: user and assistant audio, and the latest
-        timestamp seen (a text-only log with timestamps has no audio to place)."""
-        return max(self._user_cursor, self._asst_cursor, self._latest, self._file_base)
+        """Where everything placed so far ends: user and assistant audio, user speech placed
+        by VAD offsets (a log without audio or timestamps), and the latest timestamp seen (a
+        text-only log with timestamps has no audio to place)."""
+        return max(self._user_cursor, self._asst_cursor, self._latest, self._placed, self._file_base)
 
     def new_file(self, sessions: SessionTracker | None = None) -> float:
         """Start the next input file: its own conversation, placed from `end` on (an epoch
@@ -172,10 +241,11 @@ class Timeline:
         self.user_spans = {}
         self._epoch = _Epoch(base)
         self._cuts = Truncations()
-        self._user_cursor = self._asst_cursor = self._latest = self._file_base = base
+        self._user_cursor = self._asst_cursor = self._latest = self._placed = self._file_base = base
         self._current = None
         self._pending_trigger = None
         self._triggers = {}
+        self._spoken_to = set()
         self._epoch_used = False
         self._in_bps = self.sessions.input_format.bytes_per_second
         return base
@@ -189,6 +259,8 @@ class Timeline:
                 self.t0 = ts - self._file_base
             elif ts - self.t0 > self._latest:
                 self._latest = ts - self.t0
+            if self._epoch.first_time is None:
+                self._epoch.first_time = ts - self.t0
         kind = ev.kind
         if kind == OUTPUT_AUDIO_DELTA:
             return self.assistant_audio(ev, nbytes)
@@ -219,9 +291,11 @@ class Timeline:
             if t0 is None:
                 t0 = self.t0 = ts - self._file_base
             start = ts - t0
-            if start < cursor:
+            if start < cursor + _SNAP:
                 start = cursor
         if start != cursor or ep.bps != bps:
+            if not ep.offsets:
+                ep.first_at = start
             self._epoch_used = True
             ep.bps = bps
             ep.offsets.append(ep.in_bytes)
@@ -229,6 +303,8 @@ class Timeline:
             ep.rates.append(bps)
             if len(ep.offsets) > 2 * SEGMENT_WINDOW:
                 del ep.offsets[:SEGMENT_WINDOW], ep.starts[:SEGMENT_WINDOW], ep.rates[:SEGMENT_WINDOW]
+        if nbytes != ep.chunk_len:
+            ep.chunk_len = -1 if ep.in_bytes else nbytes
         ep.in_bytes += nbytes
         self._user_cursor = start + nbytes / bps
         return start
@@ -271,7 +347,7 @@ class Timeline:
                 low = ts - self.t0
             else:
                 low = self._triggers.get(rid, self._epoch.base) if rid else (self._pending_trigger or self._epoch.base)
-            start = max(low, cursor)
+            start = low if low > cursor + _SNAP else cursor
         item = ItemAudio(iid, rid, start, fmt.bytes_per_second, fmt.bytes_per_sample)
         if iid is None:
             self._anon += 1
@@ -279,6 +355,14 @@ class Timeline:
         self.items[iid] = item
         self._current = item
         return item
+
+    def response_start(self, response_id: str) -> float | None:
+        """Without timestamps: where a response starts by the rule (right after the user
+        speech or typed message that triggered it) — for a reply the log has no audio of;
+        None when nothing placed triggered it, or with timestamps (its events' times say)."""
+        if self.t0 is not None or response_id not in self._spoken_to:
+            return None  # (a typed message has no time of its own without timestamps or audio)
+        return self._triggers.get(response_id)
 
     # -- mapping input offsets ------------------------------------------------------------
 
@@ -288,7 +372,7 @@ class Timeline:
         ep = epoch or self._epoch
         if ep.offsets:
             rates, offsets = ep.rates, ep.offsets
-            pos = offset_ms * rates[-1] // 1000
+            pos = self._input_pos(ep, offset_ms)
             i = max(bisect_right(offsets, pos) - 1, 0)
             starts = ep.starts
             if start:
@@ -299,11 +383,33 @@ class Timeline:
                         return starts[j]
                     j += 1
             return starts[i] + (pos - offsets[i]) / rates[i]
-        if self.t0 is not None and ep.anchor is not None:
-            return ep.anchor + offset_ms / 1000
-        if self.t0 is None:
-            return ep.base + offset_ms / 1000
-        return None
+        if self.t0 is not None:
+            a = (ep.buffer_anchor if ep.relative else ep.anchor).value
+            return None if a is None else max(a + offset_ms / 1000, ep.base)
+        base = ep.buffer_base if ep.relative and ep.buffer_base is not None else ep.base
+        return base + offset_ms / 1000
+
+    @staticmethod
+    def _input_pos(ep: _Epoch, offset_ms: int) -> int:
+        """Bytes into the session's appended input (as the log has it) where a VAD offset
+        lies: past the input the log lacks (`in_offset`), or from the current buffer's start
+        for offsets that restart; never before the log's first append or, from a buffer,
+        past the audio appended so far."""
+        rate = ep.rates[-1]
+        if ep.relative:
+            pos = ep.buffer_start + offset_ms * rate // 1000
+            return pos if pos < ep.in_bytes else ep.in_bytes
+        pos = offset_ms * rate // 1000 - ep.in_offset
+        return pos if pos > 0 else 0
+
+    def input_seconds(self, offset_ms: int) -> float:
+        """Where a VAD offset lies in the input audio appended in the current session (and
+        file), in seconds: for cutting the user's own stream (`extract-audio --side user
+        --split`) by the same reading of the offsets as `user_time`."""
+        ep = self._epoch
+        if not ep.offsets:
+            return offset_ms / 1000
+        return self._input_pos(ep, offset_ms) / ep.rates[-1]
 
     def _offset_time(self, offset_bytes: int) -> float | None:
         ep = self._epoch
@@ -319,13 +425,14 @@ class Timeline:
         sp = self.user_spans.get(item_id)
         if sp is None:
             return None
-        ep = sp._epoch
-        if ep is not None and ep.anchor is not None and not ep.offsets:
-            # timestamps but no appends: offsets are placed by the anchor estimated from VAD events
+        ep, a = sp._epoch, sp._anchor
+        if ep is not None and a is not None and a.value is not None and not ep.offsets:
+            # timestamps but no appends: offsets are placed by the anchor estimated from VAD
+            # events (speech that began before the log or session did starts with it)
             if sp.start_ms is not None:
-                sp.start = ep.anchor + sp.start_ms / 1000
+                sp.start = max(a.value + sp.start_ms / 1000, ep.base)
             if sp.end_ms is not None:
-                sp.end = ep.anchor + sp.end_ms / 1000
+                sp.end = max(a.value + sp.end_ms / 1000, ep.base)
         return sp
 
     # -- handlers -------------------------------------------------------------------------
@@ -339,38 +446,111 @@ class Timeline:
             sp = self.user_spans[iid] = UserSpan(iid, _epoch=self._epoch)
         return sp
 
-    def _note_anchor(self, ev: Event, ms: int) -> None:
+    def _note_placed(self, t: float | None) -> None:
+        if t is not None and t > self._placed:
+            self._placed = t
+
+    def _note_anchor(self, ev: Event, ms: int, sp: UserSpan | None) -> None:
         ep = self._epoch
-        if ev.timestamp is not None and self.t0 is not None and not ep.offsets:
-            a = ev.timestamp - self.t0 - ms / 1000
-            if ep.anchor is None or a < ep.anchor:
-                ep.anchor = a
+        if ev.timestamp is None or self.t0 is None or ep.offsets:
+            return
+        a = ev.timestamp - self.t0 - ms / 1000
+        ep.buffer_anchor.note(a)
+        if not ep.relative:
+            ep.anchor.note(a)
+            first = ep.first_time if ep.first_time is not None else self._file_base
+            if a < first - MID_SESSION_MS / 1000 and not ep.late and not ep.opened:
+                self._found_mid_session(ev, f"its VAD offsets count from {first - a:.1f} s before its first event; "
+                                            "user speech is placed by timestamps")  # fmt: skip
+        if sp is not None:
+            sp._anchor = ep.buffer_anchor if ep.relative else ep.anchor
+
+    def _check_offset(self, ev: Event, ms: int, start: bool) -> None:
+        """Read a VAD offset against the input appended before it. Offsets that go back
+        across turns count from the current buffer (a relay), not the session's start; an
+        offset past all the audio the log appended shows a log that starts mid-session: the
+        input it lacks is at least what the offset is past it, plus the prefix padding a
+        speech start reaches back (the smallest amount that fits every VAD event so far)."""
+        ep = self._epoch
+        if not ep.relative and ep.vad_max is not None and ms + PREFIX_PADDING_MS < ep.vad_max:
+            ep.relative = True
+            if not self.restarting_offsets:
+                self.restarting_offsets, self.restarting_offsets_at = True, (ev.source, ev.line_no)
+            how = ("from the start of each input buffer (the last commit)" if ep.offsets
+                   else "by timestamps, from each buffer's events" if self.t0 is not None
+                   else "from the end of the speech before (where its buffer was committed)")  # fmt: skip
+            self.notes.append(f"{ev.source}:{ev.line_no}: VAD offsets restart at each turn ({ms} ms after "
+                              f"{ep.vad_max} ms): placed {how}, not from the session's start")  # fmt: skip
+        if ep.vad_max is None or ms > ep.vad_max:
+            ep.vad_max = ms
+        if ep.relative or not ep.offsets:
+            return
+        cl = ep.chunk_len
+        if cl > 0 and recorder_cut(ep.in_bytes // cl, cl, True):
+            return  # the recorder kept a head of each chunk: what was appended is not known
+        rate = ep.rates[-1]
+        if self.t0 is not None and 2 * ep.in_bytes < rate * (self._latest - ep.first_at):
+            return  # the appends hold less than half the time they span: trimmed or sparse, no measure
+        past = ms * rate // 1000 - ep.in_bytes
+        if not ep.late and (past <= MID_SESSION_MS * rate // 1000 or ep.opened):
+            return  # (a log with the session's start that lacks input audio: its recorder dropped some)
+        need = past + (PREFIX_PADDING_MS * rate // 1000 if start else 0)
+        if need > ep.in_offset:
+            if not ep.late:
+                self._found_mid_session(ev, f"its VAD offsets count about {need / rate:.1f} s of input audio before "
+                                            "its first append; user speech is placed on the audio it has")  # fmt: skip
+            ep.in_offset = need
+
+    def _found_mid_session(self, ev: Event, why: str) -> None:
+        self._epoch.late = True
+        if not self.mid_session:
+            self.mid_session, self.mid_session_at = True, (ev.source, ev.line_no)
+        self.notes.append(f"{ev.source}:{ev.line_no}: the log starts mid-session: {why}")
 
     def _speech_started(self, ev: Event) -> None:
         ms = _int(ev.data.get("audio_start_ms"))
         sp = self._user_span(ev)
         self._epoch_used = True
-        self._epoch.vad = True
-        if sp is None or ms is None:
+        ep = self._epoch
+        ep.vad = True
+        if ms is None:
             return
-        self._note_anchor(ev, ms)
+        self._check_offset(ev, ms, True)
+        if sp is None:
+            return
+        self._note_anchor(ev, ms, sp)
         sp.start_ms = ms
-        sp.start = self.user_time(ms, start=True)
+        start = self.user_time(ms, start=True)
+        if start is not None:
+            if ep.last_start is not None and start < ep.last_start:
+                start = ep.last_start  # user turns never go back in time
+            ep.last_start = start
+        sp.start = start
+        self._note_placed(start)
 
     def _speech_stopped(self, ev: Event) -> None:
         ms = _int(ev.data.get("audio_end_ms"))
         sp = self._user_span(ev)
-        self._epoch.vad = True
+        ep = self._epoch
+        ep.vad = True
         if ms is None:
             return
-        self._note_anchor(ev, ms)
+        self._check_offset(ev, ms, False)
+        self._note_anchor(ev, ms, sp)
         end = self.user_time(ms)
         if sp is not None:
+            if sp.start is None and sp.start_ms is None and ep.late:
+                sp.start = self.user_time(0)  # speech that began before a log that starts mid-session: with it
+            if end is not None and sp.start is not None and end < sp.start:
+                end = sp.start
             sp.end_ms = ms
             sp.end = end
         if end is None and self.t0 is None:
-            end = self._epoch.base + ms / 1000
-        self._pending_trigger = end
+            end = ep.base + ms / 1000
+        if end is not None:
+            ep.last_end = end
+        self._note_placed(end)
+        self._pending_trigger, self._by_speech = end, True
 
     def _committed(self, ev: Event) -> None:
         ep = self._epoch
@@ -381,23 +561,34 @@ class Timeline:
             sp.start = self._offset_time(ep.buffer_start)
             sp.end = self._offset_time(ep.in_bytes)
             if sp.end is not None:
-                self._pending_trigger = sp.end
-        ep.buffer_start = ep.in_bytes
+                self._pending_trigger, self._by_speech = sp.end, True
+        self._new_buffer()
 
     def _cleared(self, ev: Event) -> None:
-        self._epoch.buffer_start = self._epoch.in_bytes
+        self._new_buffer()
+
+    def _new_buffer(self) -> None:
+        """A commit or clear: the next input buffer starts (offsets that restart count from it)."""
+        ep = self._epoch
+        ep.buffer_start = ep.in_bytes
+        ep.buffer_anchor = _Anchor()
+        if ep.last_end is not None:
+            ep.buffer_base = ep.last_end
 
     def _user_text(self, ev: Event) -> None:
         item = ev.item
         if item is not None and item.role == "user" and any(p.type == "input_text" for p in item.content):
             # a typed user message: the response it triggers starts no earlier than "now"
             self._pending_trigger = self._user_cursor if self.t0 is None else None
+            self._by_speech = False
 
     def _response_created(self, ev: Event) -> None:
         resp = ev.data.get("response")
         rid = _str(resp.get("id")) if type(resp) is dict else _str(ev.data.get("response_id"))
         if rid is not None and self._pending_trigger is not None:
             self._triggers[rid] = self._pending_trigger
+            if self._by_speech:
+                self._spoken_to.add(rid)
 
     def _truncated(self, ev: Event) -> None:
         iid = self._cuts.feed(ev)
@@ -410,9 +601,12 @@ class Timeline:
 
     def _session_created(self, ev: Event) -> None:
         if not self._epoch_used:
+            self._epoch.opened = True
             return
-        base = max(self._user_cursor, self._asst_cursor)
-        self._epoch = _Epoch(base)
+        base = max(self._user_cursor, self._asst_cursor, self._placed)
+        self._epoch = _Epoch(base, opened=True)
+        if ev.timestamp is not None and self.t0 is not None:
+            self._epoch.first_time = ev.timestamp - self.t0
         self._epoch_used = False
         if self.t0 is None:
             self._user_cursor = base

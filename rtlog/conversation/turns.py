@@ -120,7 +120,9 @@ class TurnTracker:
 
     def _speech_stopped(self, ev: Event) -> None:
         if not self.turns:
+            # a log that starts in the middle of the user's speech: its commit ends this turn
             self._start(ev, "speech", _str(ev.data.get("item_id")))
+            self._committed = False
         turn = self.turns[-1]
         turn.speech_stopped_ms = _int(ev.data.get("audio_end_ms"))
         turn.speech_stopped_at = ev.timestamp

@@ -359,7 +359,10 @@ def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[s
         names = ", ".join(f"{t} ×{n}" for t, n in sorted(s.unknown_types.items())[:5])
         more = f" and {len(s.unknown_types) - 5} more" if len(s.unknown_types) > 5 else ""
         w.append(f"unknown event types: {names}{more}")
-    w.extend(conv.notes)
+    prefix = f"{conv.source}:"
+    for note in conv.notes:  # "FILE:LINE: what" from the timeline: the summary names lines its own way
+        line, sep, what = note[len(prefix) :].partition(": ") if note.startswith(prefix) else ("", "", note)
+        w.append(f"{what} (line {line})" if sep and line.isdigit() else note)
     return w
 
 

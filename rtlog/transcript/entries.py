@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.conversation.items import _error_dict
@@ -80,7 +80,7 @@ class Transcript:
     sessions: list[SessionConfig]
     t0: float | None  # epoch seconds of time 0 (None: the log has no timestamps)
     source: str | None = None  # the input file's name (one Transcript per file)
-    notes: list[str] | None = None  # what the conversation could not place as the log says
+    notes: list[str] = field(default_factory=list)  # what placing its times had to assume (warnings)
 
 
 def transcript_of(conv: Conversation, *, errors: bool = False, source: str | None = None) -> Transcript:
