@@ -222,3 +222,14 @@ def test_summary_says_when_a_log_starts_mid_session(tmp_path: Path) -> None:
     ]
     assert rtlog.load(str(cut)).notes == [f"{cut}:9: the log starts mid-session: its VAD offsets count about 10.6 s "
                                           "of input audio before its first append; user speech is placed on the audio it has"]
+
+
+def test_no_invented_time_for_audio_the_clock_says_nothing_of() -> None:
+    # xAI: two pings carry the log's only timestamps; the replies' audio has none, so their
+    # times are unknown (blank), not 0:00.0
+    f = corpus_file("pydantic__pydantic-ai__test_xai_ws__test_session_resumption_after_drop")
+    entries = json.loads(run_cli("transcript", str(f), "--format", "json").stdout)
+    assert [(e["role"], e["start"], e["end"]) for e in entries] == [("user", None, None), ("assistant", None, None)] * 2
+    assert [e["audio_seconds"] is not None for e in entries] == [False, True, False, True]
+    text = run_cli("transcript", str(f)).stdout
+    assert "0:00.0" not in text

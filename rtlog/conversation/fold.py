@@ -66,6 +66,9 @@ class Fold:
         self.stats = LogStats()
         self._handlers = (self.turns.handlers(), self.ledger.handlers(), self.items.handlers())
         self._routes: dict[str, tuple[Callable[[Event], None], ...]] = {}
+        stats = self.stats  # what `fast_lines` works on (the objects stay, their contents change)
+        self._fast = (stats, stats.clock, self.ledger.formats, self.ledger.responses, stats.audio_in, stats.audio_out,
+                      stats.fast_counts, self.timeline.user_audio_at, self.timeline.assistant_audio_of)  # fmt: skip
         fast = self.stats.fast_counts
         for t in (INPUT_AUDIO_APPEND, "response.audio.delta", OUTPUT_AUDIO_DELTA):
             fast[t] = 0
@@ -122,11 +125,7 @@ class Fold:
         entries[j + 1], … from their digests, up to the first that needs `feed`: a
         response's first audio (its format and time are needed), or a line whose timestamp
         is the log's first. Returns the index of the first entry not taken."""
-        stats = self.stats
-        clock = stats.clock
-        formats, responses = self.ledger.formats, self.ledger.responses
-        audio_in, audio_out, counts = stats.audio_in, stats.audio_out, stats.fast_counts
-        user_audio_at, assistant_audio_of = self.timeline.user_audio_at, self.timeline.assistant_audio_of
+        stats, clock, formats, responses, audio_in, audio_out, counts, user_audio_at, assistant_audio_of = self._fast
         in_fmt = self.sessions.input_format
         m = len(entries)
         taken = j
@@ -266,7 +265,9 @@ class Fold:
                 item.start, item.end = sp.start, sp.end
         elif it.item_id and it.item_id in tl.items:
             a = tl.items[it.item_id]
-            item.start, item.end, item.audio_seconds = a.start, a.end, a.seconds
+            item.audio_seconds = a.seconds
+            if not a.guessed:  # (a guess is no time to show: the log's clock says nothing of this audio)
+                item.start, item.end = a.start, a.end
         elif t0 is None and it.response_id and not user and it.kind != "function_call_output":
             item.start = tl.response_start(it.response_id)  # no audio, no timestamps: where the rule puts the reply
         if t0 is not None:

@@ -100,6 +100,9 @@ class ItemAudio:
     bytes_per_sample: int = 2
     nbytes: int = 0  # generated audio, decoded bytes
     cut_ms: int | None = None  # audio_end_ms of a truncation (what was played)
+    #: placed where the audio placed before it ends, for want of anything better: a log with
+    #: timestamps whose deltas carry none (stereo output needs a place; a transcript shows none)
+    guessed: bool = False
 
     @property
     def seconds(self) -> float:
@@ -338,8 +341,10 @@ class Timeline:
         fmt = self.sessions.output_format(rid)
         cursor = self._asst_cursor
         cur = self._current
+        guessed = False
         if cur is not None and rid is not None and cur.response_id == rid:
             start = cursor  # the next item of the same response follows on
+            guessed = cur.guessed
         else:
             if ts is not None:
                 if self.t0 is None:
@@ -347,8 +352,9 @@ class Timeline:
                 low = ts - self.t0
             else:
                 low = self._triggers.get(rid, self._epoch.base) if rid else (self._pending_trigger or self._epoch.base)
+                guessed = self.t0 is not None and (rid is None or rid not in self._triggers)
             start = low if low > cursor + _SNAP else cursor
-        item = ItemAudio(iid, rid, start, fmt.bytes_per_second, fmt.bytes_per_sample)
+        item = ItemAudio(iid, rid, start, fmt.bytes_per_second, fmt.bytes_per_sample, guessed=guessed)
         if iid is None:
             self._anon += 1
             iid = f"<no item id {self._anon}>"
