@@ -244,16 +244,16 @@ def _header(s: Summary, title: str) -> Any:
         g.add_row(name, _session_text(sess))
     if len(s.sessions) > 8:
         g.add_row("", Text(f"… and {len(s.sessions) - 8} more sessions (--json lists them all)", style="dim"))
-    if s.span_start is None:
+    if s.span.start is None:
         g.add_row("Span", Text("no timestamps in the log", style="dim"))
     else:
-        span = Text(f"{_clock(s.span_start)} → {_clock(s.span_end, s.span_start)}")
-        if not s.span_covers_log:  # a few timestamped events (e.g. pings): not the session's duration
-            span.append(f"\npartial: only {fmt_int(s.timed_events)} of {fmt_int(s.events)} events have a time, so no duration", style="yellow")
+        span = Text(f"{_clock(s.span.start)} → {_clock(s.span.end, s.span.start)}")
+        if not s.span.covers_log:  # a few timestamped events (e.g. pings): not the session's duration
+            span.append(f"\npartial: only {fmt_int(s.span.timed_events)} of {fmt_int(s.events)} events have a time, so no duration", style="yellow")
         else:
-            span.append(f" · {fmt_seconds(s.span_seconds)}")
-            if s.timed_events < s.events:
-                span.append(f" (only {fmt_int(s.timed_events)} of the events have a time)", style="yellow")
+            span.append(f" · {fmt_seconds(s.span.seconds)}")
+            if s.span.timed_events < s.events:
+                span.append(f" (only {fmt_int(s.span.timed_events)} of the events have a time)", style="yellow")
         g.add_row("Span", span)
     dirs = " · ".join(f"{k} {fmt_int(v)}" for k, v in s.directions.items() if v)
     ev = Text(f"{fmt_int(s.events)} in {fmt_int(s.lines)} lines" + (f" · {dirs}" if dirs else ""))
@@ -275,8 +275,8 @@ def _total_grid(s: Summary, g: Any) -> Any:
     more = f", {len(models) - 4} more models" if len(models) > 4 else ""
     g.add_row("Files", Text(fmt_int(s.files)))
     g.add_row("Sessions", Text(f"{fmt_int(len(s.sessions))}" + (f": {names}{more}" if names else "")))
-    if s.span_files:
-        g.add_row("Time", Text(f"{fmt_seconds(s.span_seconds)} in {s.span_files} timestamped file{'s' if s.span_files != 1 else ''}"))
+    if s.span.files:
+        g.add_row("Time", Text(f"{fmt_seconds(s.span.seconds)} in {s.span.files} timestamped file{'s' if s.span.files != 1 else ''}"))
     else:
         g.add_row("Time", Text("no timestamps in any file", style="dim"))
     dirs = " · ".join(f"{k} {fmt_int(v)}" for k, v in s.directions.items() if v)
@@ -384,23 +384,23 @@ def _cost_lines(s: Summary) -> list[Any]:
 
     from rtlog.units import fmt_usd
 
-    families = sorted({c["priced_as"] for c in s.cost_sessions if c["priced_as"]})
+    families = sorted({c["priced_as"] for c in s.cost.sessions if c["priced_as"]})
     line = Text.assemble(("Cost ", "bold"))
-    if s.cost_usd is None:
+    if s.cost.usd is None:
         line.append("unknown", style="yellow")
     else:
-        at_least = "≥ " if s.cost_is_lower_bound else ""
-        line.append(at_least + fmt_usd(s.cost_usd), style="bold")
-        if s.cost_is_lower_bound:
-            n = s.cost_responses_without_usage
+        at_least = "≥ " if s.cost.is_lower_bound else ""
+        line.append(at_least + fmt_usd(s.cost.usd), style="bold")
+        if s.cost.is_lower_bound:
+            n = s.cost.responses_without_usage
             line.append(f" ({n} response{'' if n == 1 else 's'} without usage)", style="yellow")
-        if s.cost_per_minute is not None:
-            line.append(f" · {at_least}{fmt_usd(s.cost_per_minute)} per minute")
+        if s.cost.per_minute is not None:
+            line.append(f" · {at_least}{fmt_usd(s.cost.per_minute)} per minute")
         if families:
-            line.append(f"  ({', '.join(families)} prices of {s.prices_date})", style="dim")
-        elif not s.usage.total_tokens and not s.cost_is_lower_bound:
+            line.append(f"  ({', '.join(families)} prices of {s.cost.prices_date})", style="dim")
+        elif not s.usage.total_tokens and not s.cost.is_lower_bound:
             line.append("  (no tokens used)", style="dim")
-    return [line, *(Text(n, style="dim") for n in s.cost_notes)]
+    return [line, *(Text(n, style="dim") for n in s.cost.notes)]
 
 
 def _latency_table(s: Summary) -> Any:
@@ -409,7 +409,7 @@ def _latency_table(s: Summary) -> Any:
     from rtlog.metrics.summary import latency_stats
     from rtlog.units import fmt_int, fmt_ms
 
-    if s.span_start is None:
+    if s.span.start is None:
         return None
     st = latency_stats(s.latencies_ms)
     t = _table("Latency to first audio", ("", "left"), ("", "right"), min_width=24)

@@ -32,6 +32,42 @@ RESPONSE_STATUSES = ("completed", "cancelled", "incomplete", "failed")
 
 
 @dataclass(slots=True)
+class Span:
+    """From the first timestamp to the last (see `stats.Clock`)."""
+
+    start: float | None = None
+    end: float | None = None
+    timed_events: int = 0  # events that carry a timestamp
+    covers_log: bool = False  # the timestamps cover the log (see `stats.Clock.covers_log`): a duration
+    resolution: float | None = None  # see `stats.Clock.resolution`
+    total: float | None = None  # totals over several files: the sum of their spans
+    files: int = 0  # totals: how many files had timestamps
+
+    @property
+    def seconds(self) -> float | None:
+        """The log's duration: None unless its timestamps cover it (`covers_log`)."""
+        if self.total is not None:
+            return self.total
+        if self.start is None or self.end is None or not self.covers_log:
+            return None
+        return self.end - self.start
+
+
+@dataclass(slots=True)
+class Cost:
+    """The estimated cost of the tokens in the log, and what it rests on."""
+
+    usd: float | None = None  # None: unknown (responses without usage only, or an unpriced model)
+    per_minute: float | None = None  # cost over the conversation's minutes, where both are known
+    is_lower_bound: bool = False  # some responses carry no usage: usd covers the others only
+    responses_without_usage: int = 0  # responses whose tokens are not in the cost (no usage, or no response.done)
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    prices_date: str = ""
+    prices_source: str = ""
+
+
+@dataclass(slots=True)
 class Summary:
     """Everything `rtlog summary` reports about one log (see `as_json` for the schema)."""
 
@@ -40,11 +76,7 @@ class Summary:
     events: int = 0
     malformed: int = 0
     sessions: list[SessionConfig] = field(default_factory=list)
-    span_start: float | None = None
-    span_end: float | None = None
-    timed_events: int = 0  # events that carry a timestamp
-    span_covers_log: bool = False  # the timestamps cover the log (see `stats.Clock.covers_log`): a duration
-    clock_resolution: float | None = None  # see `stats.Clock.resolution`
+    span: Span = field(default_factory=Span)
     event_counts: dict[str, int] = field(default_factory=dict)
     directions: dict[str, int] = field(default_factory=dict)
     responses: dict[str, int] = field(default_factory=dict)
@@ -64,31 +96,13 @@ class Summary:
     transcription_failures: list[dict[str, Any]] = field(default_factory=list)
     unknown_types: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    cost_usd: float | None = None
-    cost_sessions: list[dict[str, Any]] = field(default_factory=list)
-    cost_notes: list[str] = field(default_factory=list)
-    prices_date: str = ""
-    prices_source: str = ""
-    cost_per_minute: float | None = None  # cost over the conversation's minutes, where both are known
-    cost_is_lower_bound: bool = False  # some responses carry no usage: cost_usd covers the others only
-    cost_responses_without_usage: int = 0  # responses whose tokens are not in the cost (no usage, or no response.done)
+    cost: Cost = field(default_factory=Cost)
     files: int = 1
-    span_total: float | None = None  # totals over several files: the sum of their spans
-    span_files: int = 0  # totals: how many files had timestamps
-
-    @property
-    def span_seconds(self) -> float | None:
-        """The log's duration: None unless its timestamps cover it (`span_covers_log`)."""
-        if self.span_total is not None:
-            return self.span_total
-        if self.span_start is None or self.span_end is None or not self.span_covers_log:
-            return None
-        return self.span_end - self.span_start
 
     @property
     def latency_measurable(self) -> bool:
         """The log has timestamps finer than a second (else latency is unknown, not 0)."""
-        return self.span_start is not None and not (self.clock_resolution is not None and self.clock_resolution >= 1.0 - 1e-9)
+        return self.span.start is not None and not (self.span.resolution is not None and self.span.resolution >= 1.0 - 1e-9)
 
     @property
     def has_findings(self) -> bool:
@@ -98,10 +112,10 @@ class Summary:
     def as_json(self) -> dict[str, Any]:
         """The stable `--json` object (documented in the README)."""
         span = None
-        if self.span_start is not None and self.span_end is not None:
-            span = {"start": _iso(self.span_start), "end": _iso(self.span_end), "seconds": _r3(self.span_seconds),
-                    "events_with_time": self.timed_events, "covers_log": self.span_covers_log,
-                    "resolution_seconds": _r3(self.clock_resolution)}
+        if self.span.start is not None and self.span.end is not None:
+            span = {"start": _iso(self.span.start), "end": _iso(self.span.end), "seconds": _r3(self.span.seconds),
+                    "events_with_time": self.span.timed_events, "covers_log": self.span.covers_log,
+                    "resolution_seconds": _r3(self.span.resolution)}
         heard = self.output_heard_seconds
         head: dict[str, Any] = {"file_count": self.files} if self.files != 1 else {}
         return {
@@ -122,11 +136,11 @@ class Summary:
             "function_calls_without_output": self.calls_without_output,
             "usage": _usage_json(self.usage),
             "transcription_usage": self.transcription_usage,
-            "cost_usd": _r6(self.cost_usd),
-            "cost_per_minute_usd": _r6(self.cost_per_minute),
-            "cost_is_lower_bound": self.cost_is_lower_bound,
-            "cost_responses_without_usage": self.cost_responses_without_usage,
-            "cost": {"prices_date": self.prices_date, "prices_source": self.prices_source, "sessions": self.cost_sessions, "notes": self.cost_notes},
+            "cost_usd": _r6(self.cost.usd),
+            "cost_per_minute_usd": _r6(self.cost.per_minute),
+            "cost_is_lower_bound": self.cost.is_lower_bound,
+            "cost_responses_without_usage": self.cost.responses_without_usage,
+            "cost": {"prices_date": self.cost.prices_date, "prices_source": self.cost.prices_source, "sessions": self.cost.sessions, "notes": self.cost.notes},
             "audio_seconds": {
                 "input": _r3(self.audio_in.seconds) if self.audio_in.chunks else None,
                 "output": _r3(self.audio_out.seconds) if self.audio_out.chunks else None,
@@ -165,10 +179,10 @@ def summarize_conversation(conv: Conversation, prices: PriceTable | None = None)
     s.event_counts = rec.event_counts
     s.directions = rec.directions
     s.sessions = conv.sessions
-    s.timed_events = clock.timed_events
-    s.span_start, s.span_end = clock.start, clock.end
-    s.span_covers_log = clock.covers_log
-    s.clock_resolution = clock.resolution
+    s.span.timed_events = clock.timed_events
+    s.span.start, s.span.end = clock.start, clock.end
+    s.span.covers_log = clock.covers_log
+    s.span.resolution = clock.resolution
     s.responses, s.responses_without_usage = _responses(conv)
     s.user_turns = len(conv.turns)
     for call in conv.tool_calls:
@@ -259,7 +273,7 @@ def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
     response.done, or no response.done at all) has an unknown cost: when no response
     has usage the cost is unknown; when some have, their cost is a lower bound. $0 only
     for a session without responses."""
-    s.prices_date, s.prices_source = prices.date, prices.source
+    s.cost.prices_date, s.cost.prices_source = prices.date, prices.source
     missing: dict[int, int] = {}
     with_usage: dict[int, int] = {}
     for r in conv.responses:
@@ -277,30 +291,30 @@ def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
         if not with_usage.get(sess.index) and missing.get(sess.index):
             known = False  # responses, none with usage
             note = "no response carries usage (no response.done, or one without usage): cost unknown"
-            if note not in s.cost_notes:
-                s.cost_notes.append(note)
+            if note not in s.cost.notes:
+                s.cost.notes.append(note)
         elif not any(usage.as_dict().values()):
             row["usd"] = 0.0
         elif fam is None:
             known = False
             what = repr(sess.model) if sess.model else "an unnamed model (no session.created in the log)"
             note = f"no price for {what}: cost unknown (add it with --pricing FILE)"
-            if note not in s.cost_notes:
-                s.cost_notes.append(note)
+            if note not in s.cost.notes:
+                s.cost.notes.append(note)
         else:
             c = usage_cost(usage, prices.rates[fam])
             row["usd"] = _r6(c.usd)
             total += c.usd
-            s.cost_notes.extend(n for n in c.notes if n not in s.cost_notes)
-        s.cost_sessions.append(row)
+            s.cost.notes.extend(n for n in c.notes if n not in s.cost.notes)
+        s.cost.sessions.append(row)
     if s.transcription_usage:
-        s.cost_notes.append("input transcription is billed separately and not included")
-    s.cost_usd = total if known else None
-    s.cost_responses_without_usage = sum(missing.values())
-    s.cost_is_lower_bound = s.cost_usd is not None and s.cost_responses_without_usage > 0
-    seconds = s.span_seconds
-    if s.cost_usd is not None and seconds and seconds > 0:
-        s.cost_per_minute = s.cost_usd / (seconds / 60)
+        s.cost.notes.append("input transcription is billed separately and not included")
+    s.cost.usd = total if known else None
+    s.cost.responses_without_usage = sum(missing.values())
+    s.cost.is_lower_bound = s.cost.usd is not None and s.cost.responses_without_usage > 0
+    seconds = s.span.seconds
+    if s.cost.usd is not None and seconds and seconds > 0:
+        s.cost.per_minute = s.cost.usd / (seconds / 60)
 
 
 def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[str]:
@@ -372,7 +386,7 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
     file; the span runs from the first start to the last end and its seconds are the sum
     of the files' spans; the cost is unknown if any file's is."""
     t = Summary(source, files=len(summaries))
-    t.prices_date, t.prices_source = (summaries[0].prices_date, summaries[0].prices_source) if summaries else ("", "")
+    t.cost.prices_date, t.cost.prices_source = (summaries[0].cost.prices_date, summaries[0].cost.prices_source) if summaries else ("", "")
     spans = []
     costs: list[float | None] = []
     timed_cost = timed_seconds = 0.0
@@ -383,14 +397,14 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         t.malformed += s.malformed
         t.sessions.extend(s.sessions)
         t.session_usage.extend(s.session_usage)
-        if s.span_start is not None and s.span_end is not None:
-            t.span_start = s.span_start if t.span_start is None else min(t.span_start, s.span_start)
-            t.span_end = s.span_end if t.span_end is None else max(t.span_end, s.span_end)
-        seconds = s.span_seconds
+        if s.span.start is not None and s.span.end is not None:
+            t.span.start = s.span.start if t.span.start is None else min(t.span.start, s.span.start)
+            t.span.end = s.span.end if t.span.end is None else max(t.span.end, s.span.end)
+        seconds = s.span.seconds
         if seconds is not None:  # files whose timestamps cover them
             spans.append(seconds)
-            if s.cost_usd is not None and seconds > 0:
-                timed_cost += s.cost_usd
+            if s.cost.usd is not None and seconds > 0:
+                timed_cost += s.cost.usd
                 timed_seconds += seconds
         for mine, theirs in ((t.event_counts, s.event_counts), (t.directions, s.directions), (t.responses, s.responses),
                              (t.function_calls, s.function_calls), (t.unknown_types, s.unknown_types),
@@ -398,9 +412,9 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
             for k, v in theirs.items():
                 mine[k] = mine.get(k, 0) + v  # type: ignore[index, operator]
         t.responses_without_usage += s.responses_without_usage
-        t.cost_responses_without_usage += s.cost_responses_without_usage
-        t.cost_is_lower_bound = t.cost_is_lower_bound or s.cost_is_lower_bound
-        t.timed_events += s.timed_events
+        t.cost.responses_without_usage += s.cost.responses_without_usage
+        t.cost.is_lower_bound = t.cost.is_lower_bound or s.cost.is_lower_bound
+        t.span.timed_events += s.span.timed_events
         t.user_turns += s.user_turns
         t.interruptions += s.interruptions
         t.usage.add(s.usage)
@@ -414,15 +428,15 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         t.errors.extend({**e, "file": name} for e in s.errors)
         t.transcription_failures.extend({**f, "file": name} for f in s.transcription_failures)
         t.warnings.extend(f"{name}: {w}" for w in s.warnings)
-        t.cost_sessions.extend({**c, "file": name} for c in s.cost_sessions)
-        t.cost_notes.extend(n for n in s.cost_notes if n not in t.cost_notes)
-        costs.append(s.cost_usd)
-    t.span_total = sum(spans) if spans else None
-    t.span_files = len(spans)
-    t.span_covers_log = bool(spans) and len(spans) == len(summaries)
+        t.cost.sessions.extend({**c, "file": name} for c in s.cost.sessions)
+        t.cost.notes.extend(n for n in s.cost.notes if n not in t.cost.notes)
+        costs.append(s.cost.usd)
+    t.span.total = sum(spans) if spans else None
+    t.span.files = len(spans)
+    t.span.covers_log = bool(spans) and len(spans) == len(summaries)
     t.output_heard_seconds = sum(heard) if heard else None
-    t.cost_usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
-    t.cost_per_minute = timed_cost / (timed_seconds / 60) if timed_seconds > 0 and t.cost_usd is not None else None
+    t.cost.usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+    t.cost.per_minute = timed_cost / (timed_seconds / 60) if timed_seconds > 0 and t.cost.usd is not None else None
     return t
 
 
