@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Before/after: the same rtlog commands from two source trees, in the same rounds.
+
+    git worktree add /tmp/before <commit>
+    python bench/compare.py --before /tmp/before --file LOG [--repeat 7] [--cases summary,transcript-1cpu]
+
+Each round runs the bare `orjson.loads` loop (bench/baseline_orjson.py) and every case from
+both trees (`PYTHONPATH` set to the tree; the interpreter and its packages are the same),
+in alternating order, so a slow spell of a shared host falls on all of them. Reported per
+case and tree: the median wall time, the median CPU time (user + system), the median of
+the per-round ratios to the orjson loop (wall), the peak RSS; and the after/before ratio of
+the medians. Output goes to temporary files, never to the terminal. Needs GNU time
+(`/usr/bin/time`) for CPU and RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+CASES: dict[str, list[str]] = {
+    "summary": ["summary", "{log}"],
+    "summary-json": ["summary", "{log}", "--json"],
+    "summary-1cpu": ["summary", "{log}", "-j", "1"],
+    "transcript": ["transcript", "{log}"],
+    "transcript-json": ["transcript", "{log}", "--format", "json"],
+    "transcript-1cpu": ["transcript", "{log}", "-j", "1"],
+    "filter": ["filter", "{log}", "-t", "response.done"],
+    "extract-audio": ["extract-audio", "{log}", "-o", "{tmp}/out.wav"],
+    "extract-audio-both": ["extract-audio", "{log}", "--side", "both", "-o", "{tmp}/both.wav"],
+}
+
+
+def timed(argv: list[str], env: dict[str, str], tmp: str) -> tuple[float, float, int]:
+    """(wall s, CPU s, peak RSS KB) of one run; raises on failure."""
+    report = os.path.join(tmp, "time.txt")
+    with open(os.path.join(tmp, "out"), "wb") as out, open(os.path.join(tmp, "err"), "wb") as err:
+        p = subprocess.run(["/usr/bin/time", "-o", report, "-f", "%e %U %S %M", *argv], stdout=out, stderr=err, env=env)
+    if p.returncode != 0:
+        with open(os.path.join(tmp, "err"), "rb") as f:
+            raise SystemExit(f"failed ({p.returncode}): {' '.join(argv)}\n{f.read()[-600:].decode(errors='replace')}")
+    with open(report) as f:
+        wall, user, system, rss = f.read().split()[-4:]
+    return float(wall), float(user) + float(system), int(rss)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--before", required=True, help="the other source tree (a checkout of the commit to compare with)")
+    ap.add_argument("--file", required=True, help="the log to run on")
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--cases", default="summary,summary-1cpu,transcript,transcript-1cpu")
+    args = ap.parse_args(argv)
+    cases = args.cases.split(",")
+    trees = {"before": os.path.abspath(args.before), "after": ROOT}
+    with open(args.file, "rb") as f:  # in the page cache
+        while f.read(1 << 24):
+            pass
+    runs: dict[tuple[str, str], list[tuple[float, float, int]]] = {}
+    base: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rnd in range(args.repeat):
+            base.append(timed([sys.executable, os.path.join(HERE, "baseline_orjson.py"), args.file], dict(os.environ), tmp)[0])
+            order = list(trees.items()) if rnd % 2 == 0 else list(reversed(trees.items()))
+            for case in cases:
+                for name, tree in order:
+                    env = {**os.environ, "PYTHONPATH": tree}
+                    cmd = [a.format(log=args.file, tmp=tmp) for a in CASES[case]]
+                    runs.setdefault((case, name), []).append(timed([sys.executable, "-m", "rtlog", *cmd], env, tmp))
+            print(f"round {rnd + 1}/{args.repeat}", file=sys.stderr)
+    med = statistics.median
+    print(f"orjson loop: {med(base):.3f} s (median of {len(base)})")
+    print(f"{'case':20} {'tree':7} {'wall s':>7} {'CPU s':>7} {'vs orjson':>9} {'RSS MB':>7}")
+    for case in cases:
+        walls = {}
+        for name in trees:
+            r = runs[(case, name)]
+            walls[name] = med(x[0] for x in r)
+            ratio = med(x[0] / b for x, b in zip(r, base))
+            print(f"{case:20} {name:7} {walls[name]:7.3f} {med(x[1] for x in r):7.3f} {ratio:8.2f}x {max(x[2] for x in r) / 1024:7.0f}")
+        print(f"{'':20} after/before {walls['after'] / walls['before']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
