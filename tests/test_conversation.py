@@ -194,8 +194,6 @@ def test_whole_second_timestamps_give_no_invented_latency(tmp_path: Path) -> Non
     assert s["span"] == {"start": "10:41:05.000", "end": "10:41:10.000", "seconds": 5.0, "events_with_time": 7,
                          "covers_log": True, "resolution_seconds": 1.0}  # fmt: skip
     assert "timestamps are whole seconds: latency not measured (it needs sub-second timestamps)" in s["warnings"]
-    text = run_cli("summary", str(log)).stdout
-    assert "Latency" not in text or "whole seconds" in text
 
 
 def test_millisecond_timestamps_keep_their_latency(tmp_path: Path) -> None:
@@ -233,3 +231,10 @@ def test_no_invented_time_for_audio_the_clock_says_nothing_of() -> None:
     assert [e["audio_seconds"] is not None for e in entries] == [False, True, False, True]
     text = run_cli("transcript", str(f)).stdout
     assert "0:00.0" not in text
+
+
+def test_the_report_says_why_latency_is_unknown(tmp_path: Path) -> None:
+    text = run_cli("summary", str(_console_log(tmp_path))).stdout
+    assert "unknown: whole-second timestamps" in text
+    assert "Span     10:41:05 → 10:41:10 · 5.00 s (whole-second timestamps)" in text
+    assert "p50" not in text

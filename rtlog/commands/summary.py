@@ -247,11 +247,12 @@ def _header(s: Summary, title: str) -> Any:
     if s.span.start is None:
         g.add_row("Span", Text("no timestamps in the log", style="dim"))
     else:
-        span = Text(f"{_clock(s.span.start)} → {_clock(s.span.end, s.span.start)}")
+        whole = s.span.resolution is not None and s.span.resolution >= 1.0  # no milliseconds the clock does not have
+        span = Text(f"{_clock(s.span.start, whole=whole)} → {_clock(s.span.end, s.span.start, whole=whole)}")
         if not s.span.covers_log:  # a few timestamped events (e.g. pings): not the session's duration
             span.append(f"\npartial: only {fmt_int(s.span.timed_events)} of {fmt_int(s.events)} events have a time, so no duration", style="yellow")
         else:
-            span.append(f" · {fmt_seconds(s.span.seconds)}")
+            span.append(f" · {fmt_seconds(s.span.seconds)}" + (" (whole-second timestamps)" if whole else ""))
             if s.span.timed_events < s.events:
                 span.append(f" (only {fmt_int(s.span.timed_events)} of the events have a time)", style="yellow")
         g.add_row("Span", span)
@@ -310,7 +311,7 @@ def _session_text(sess: Any) -> Any:
     return t
 
 
-def _clock(ts: float | None, start: float | None = None) -> str:
+def _clock(ts: float | None, start: float | None = None, *, whole: bool = False) -> str:
     from datetime import datetime, timezone
 
     if ts is None:
@@ -318,15 +319,17 @@ def _clock(ts: float | None, start: float | None = None) -> str:
     if ts < 86400 * 2:  # time of day only (no date in the log)
         h, rem = divmod(ts % 86400, 3600)
         m, sec = divmod(rem, 60)
-        return f"{int(h):02d}:{int(m):02d}:{sec:06.3f}"
+        return f"{int(h):02d}:{int(m):02d}:{int(sec):02d}" if whole else f"{int(h):02d}:{int(m):02d}:{sec:06.3f}"
     try:
         dt = datetime.fromtimestamp(ts, timezone.utc)
         same_day = start is not None and datetime.fromtimestamp(start, timezone.utc).date() == dt.date()
     except (OverflowError, ValueError, OSError):  # past year 9999: a bogus timestamp, shown as the number
         return f"{ts:g}"
+    clock = "%H:%M:%S" if whole else "%H:%M:%S.%f"
+    cut = None if whole else -3
     if same_day:
-        return dt.strftime("%H:%M:%S.%f")[:-3] + " UTC"
-    return dt.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + (" UTC" if start is not None else "")
+        return dt.strftime(clock)[:cut] + " UTC"
+    return dt.strftime("%Y-%m-%d " + clock)[:cut] + (" UTC" if start is not None else "")
 
 
 def _conversation_table(s: Summary) -> Any:
@@ -413,6 +416,9 @@ def _latency_table(s: Summary) -> Any:
         return None
     st = latency_stats(s.latencies_ms)
     t = _table("Latency to first audio", ("", "left"), ("", "right"), min_width=24)
+    if not s.latency_measurable:
+        t.add_row(Text("unknown: whole-second timestamps", style="dim"), "")
+        return t
     if not st["count"]:
         t.add_row(Text("no turn with both ends timestamped", style="dim"), "")
         return t
