@@ -15,18 +15,11 @@ import orjson
 import typer
 
 from rtlog import output
-from rtlog.audio.extract import (
-    ASSISTANT,
-    BOTH,
-    ENCODING_NAMES,
-    SIDES,
-    SPLITS,
-    AudioOptions,
-    AudioReport,
-    LogFacts,
-    extract_audio,
-    prescan,
-)
+from rtlog.audio.convert import ENCODING_NAMES
+from rtlog.audio.extract import extract_audio
+from rtlog.audio.options import ASSISTANT, BOTH, SIDES, SPLITS, AudioOptions
+from rtlog.audio.prescan import LogFacts, prescan
+from rtlog.audio.report import AudioReport
 from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import InputError, OutputError, UsageError
 from rtlog.io.outfile import atomic_output, describe_os_error
