@@ -342,7 +342,7 @@ def test_interrupted_run_leaves_nothing_under_the_target(tmp_path: Path, monkeyp
         for n, ev in enumerate(events):
             if n == 300:
                 raise KeyboardInterrupt
-            self._audio(ev, "assistant", 0) if ev.kind == "response.output_audio.delta" else None
+            self._audio(ev, "assistant") if ev.kind == "response.output_audio.delta" else None
 
     monkeypatch.setattr(audio.Extraction, "run", interrupted)
     out = tmp_path / "a.wav"
@@ -397,6 +397,19 @@ def test_split_user_items_are_the_vad_segments(tmp_path: Path) -> None:
     for f, u in zip(index["files"], turns):
         assert wav_frames(d / f["file"])[1] == stream[u["audio_start_ms"] * 48 : u["audio_end_ms"] * 48]
         assert f["transcript"] == u["text"]
+
+
+def test_a_file_given_twice_has_turns_of_its_own(tmp_path: Path) -> None:
+    """Each input file is its own conversation: the second copy's responses (the same ids)
+    are in its own turns, numbered on after the first copy's."""
+    d = tmp_path / "turns"
+    log = EXAMPLES / "ga_session.jsonl"
+    run_cli("extract-audio", log, log, "--split", "turn", "-o", d, stderr=None)
+    files = json.loads((d / "index.json").read_text())["files"]
+    assert [f["turn"] for f in files] == [1, 2, 3, 4, 5, 6, 7, 8]
+    first, second = files[:4], files[4:]
+    assert [(f["response_ids"], f["transcript"]) for f in first] == [(f["response_ids"], f["transcript"]) for f in second]
+    assert [f["file"].split("_", 2)[1] for f in files] == [f"turn{n}" for n in range(1, 9)]
 
 
 # --- options --------------------------------------------------------------------------------------------------

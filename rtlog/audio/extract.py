@@ -40,9 +40,9 @@ from rtlog.audio.report import AudioReport, OutputFile, SideStats
 from rtlog.audio.screen import Emit, SideScreen
 from rtlog.audio.sinks import FileSet, FileStore, GapStore, Segmenter
 from rtlog.audio.wav import MAX_DATA_BYTES, WavWriter
-from rtlog.conversation.session import SessionTracker
-from rtlog.conversation.timeline import SNAP_MS, Timeline
-from rtlog.conversation.turns import TurnTracker
+from rtlog.conversation.fold import Fold
+from rtlog.conversation.timeline import SNAP_MS
+from rtlog.conversation.turns import Turn
 from rtlog.errors import InputError, NothingFound, UsageError
 from rtlog.io.reader import Diagnostics
 from rtlog.protocol.events import Event
@@ -91,15 +91,19 @@ class Extraction:
         self.opts = opts
         self.diag = diag
         self.facts = facts or LogFacts(has_user_audio=True, has_assistant_audio=True)
-        self.sessions = SessionTracker()
         self.report = AudioReport(opts)
         self.want_asst = opts.side in (ASSISTANT, BOTH)
         self.want_user = opts.side in (USER, BOTH)
         self.stereo = opts.side == BOTH and opts.split in (None, "turn")
         split = opts.split
-        self.timeline = Timeline(self.sessions) if (opts.side == BOTH or split) else None
-        self.turns = TurnTracker() if split else None
-        self._nturns = 0
+        # every placement comes from the conversation's own rules: one fold per input
+        # file, chained (`Fold(after=…)`), so they share one timeline
+        self.fold = Fold()
+        self.timeline = self.fold.timeline
+        self._placing = opts.side == BOTH or split is not None  # (mono output places nothing)
+        self._turns: list[Turn] = []  # split: every file's turns, numbered on across files
+        self._turn_base = 0  # turns of the files before the current one
+        self._nturns = 0  # turns already cut into the stereo mix
         cuts = self.facts.truncations if opts.cuts_truncations else None
         self.stats: dict[str, SideStats] = {}
         self.screens: dict[str, SideScreen] = {}
@@ -164,8 +168,9 @@ class Extraction:
         return fmt.encoding if self.opts.keep_encoding else PCM16
 
     def _start_stereo(self, rid: str | None) -> None:
-        fin = self._effective(self.sessions.input_format)
-        fout = self._effective(self.sessions.output_format(rid))
+        sessions = self.fold.sessions
+        fin = self._effective(sessions.input_format)
+        fout = self._effective(sessions.output_format(rid))
         if self.opts.keep_encoding and (fin.encoding, fin.rate) != (fout.encoding, fout.rate):
             raise UsageError(
                 f"--keep-encoding with --side both needs one encoding and rate on both sides; the log has "
@@ -271,13 +276,13 @@ class Extraction:
             if self.opts.side == ASSISTANT:
                 self._close_finished_turns(label)
         entry = OutputFile(name, side=ASSISTANT, kind=split, encoding=conv.encoding, rate=conv.rate)
-        entry.turn = label if split == "turn" else (self.turns.turn_of_response(rid) if self.turns else None)
+        entry.turn = label if split == "turn" else self._turn_of_response(rid)
         entry.start = start
         entry.start_at = ts
         return self.files.open(("a", label), entry)
 
     def _turn_name(self, n: int) -> str:
-        turn = self.turns.turns[n - 1] if self.turns and 0 < n <= len(self.turns.turns) else None
+        turn = self._turn(n)
         iid = turn.item_id if turn is not None else None
         return f"turn{n}" + (f"_{_safe_name(iid)}" if iid else "")
 
@@ -312,12 +317,12 @@ class Extraction:
         if self.opts.split == "item":
             entry = OutputFile("user_" + _id_name("item_", label), side=USER, kind="item", encoding=conv.encoding, rate=conv.rate)
             entry.user_item_ids.append(label)
-            entry.turn = self.turns.turn_of_item(label) if self.turns else None
+            entry.turn = self._turn_of_item(label)
             self._span_start(entry, label)
         else:
             entry = OutputFile(self._turn_name(label), side=USER, kind="turn", encoding=conv.encoding, rate=conv.rate)
             entry.turn = label
-            turn = self.turns.turns[label - 1] if self.turns and 0 < label <= len(self.turns.turns) else None
+            turn = self._turn(label)
             if turn is not None and turn.item_id:
                 entry.user_item_ids.append(turn.item_id)
                 self._span_start(entry, turn.item_id)
@@ -325,10 +330,10 @@ class Extraction:
 
     def _span_start(self, entry: OutputFile, item_id: str) -> None:
         tl = self.timeline
-        sp = tl.span(item_id) if tl is not None else None
+        sp = tl.span(item_id)
         if sp is not None and sp.start is not None:
             entry.start = sp.start
-            if tl is not None and tl.t0 is not None:
+            if tl.t0 is not None:
                 entry.start_at = tl.t0 + sp.start
 
     def _user_switch(self, old: Any, new: Any) -> None:
@@ -347,12 +352,12 @@ class Extraction:
         entry = OutputFile(self._turn_name(label), side=BOTH, kind="turn", encoding=conv.encoding, rate=conv.rate, channels=2)
         entry.turn = label
         entry.chunks = None
-        turn = self.turns.turns[label - 1] if self.turns and 0 < label <= len(self.turns.turns) else None
+        turn = self._turn(label)
         if turn is not None and turn.item_id:
             entry.user_item_ids.append(turn.item_id)
         assert self.segmenter is not None
         entry.start = self.segmenter.seg_start / self._rate if self._rate else None
-        if self.timeline is not None and self.timeline.t0 is not None and entry.start is not None:
+        if self.timeline.t0 is not None and entry.start is not None:
             entry.start_at = self.timeline.t0 + entry.start
         return self.files.open(("t", label), entry)
 
@@ -363,14 +368,11 @@ class Extraction:
     # -- the event loop -----------------------------------------------------------------------
 
     def run(self, events: Iterable[Event]) -> None:
-        feed_session = self.sessions.feed
-        tl_feed = self.timeline.feed if self.timeline is not None else None
-        turns_feed = self.turns.feed if self.turns is not None else None
         handlers = self._handlers
         want_asst, want_user = self.want_asst, self.want_user
         audio = self._audio
         stereo = self.stereo
-        turn = 0
+        split = self.opts.split is not None
         first = True
         source: str | None = None
         line = 0
@@ -378,49 +380,69 @@ class Extraction:
             # a new input file: another name, or line numbers starting again (a file given twice)
             if ev.line_no <= line or ev.source is not source:
                 if first:
-                    self._first_source = ev.source
+                    self._first_source = self.fold.source = ev.source
                     first = False
                 elif ev.line_no <= line or ev.source != source:
-                    self._new_file()
+                    self._new_file(ev.source)
                 source = ev.source
             line = ev.line_no
             kind = ev.kind
-            feed_session(ev)
-            if turns_feed is not None:
-                turn = turns_feed(ev)
             if stereo:
                 ts = ev.timestamp
                 if ts is not None and ts > self._now:
                     self._now = ts
             if kind == OUTPUT_AUDIO_DELTA:
                 if want_asst:
-                    audio(ev, ASSISTANT, turn)
-                elif tl_feed is not None:
-                    tl_feed(ev)
+                    audio(ev, ASSISTANT)
+                else:
+                    self.fold.feed_audio(ev)
             elif kind == INPUT_AUDIO_APPEND:
                 if want_user:
-                    audio(ev, USER, turn)
-                elif tl_feed is not None:
-                    tl_feed(ev)
+                    audio(ev, USER)
+                else:
+                    self.fold.feed_audio(ev)
             else:
-                if tl_feed is not None:
-                    tl_feed(ev)
+                if not self.fold.feed(ev):
+                    continue  # history a resumed session replayed: no rule here looks at it either
+                if split:
+                    self._sync_turns()
                 handler = handlers.get(kind)
                 if handler is not None:
                     handler(ev)
-            if turns_feed is not None and len(self.turns.turns) != self._nturns:  # type: ignore[union-attr]
-                self._new_turns()
+                if split and self._nturns != len(self._turns):
+                    self._new_turns()
 
-    def _new_file(self) -> None:
-        """The next input file: its own conversation. Mono sides simply continue (the
-        files' audio in order); on the stereo timeline it starts where everything placed
-        so far ends (`Timeline.new_file`), never interleaved with the previous file."""
+    def _sync_turns(self) -> None:
+        """Number the current file's new turns on from the files before (before any rule
+        here asks for them)."""
+        turns = self.fold.turns.turns
+        n = self._turn_base + len(turns)
+        if n != len(self._turns):
+            self._turns.extend(turns[len(self._turns) - self._turn_base :])
+
+    def _turn(self, n: int) -> Turn | None:
+        return self._turns[n - 1] if 0 < n <= len(self._turns) else None
+
+    def _turn_of_response(self, rid: str | None) -> int | None:
+        n = self.fold.turns.turn_of_response(rid)
+        return None if n is None else self._turn_base + n
+
+    def _turn_of_item(self, iid: str | None) -> int | None:
+        n = self.fold.turns.turn_of_item(iid)
+        return None if n is None else self._turn_base + n
+
+    def _new_file(self, source: str) -> None:
+        """The next input file: its own conversation (a fold of its own, chained to the
+        previous one). Mono sides simply continue (the files' audio in order); on the
+        stereo timeline it starts where everything placed so far ends
+        (`Timeline.new_file`), never interleaved with the previous file."""
         for screen in self.screens.values():
             screen.new_file()
-        tl = self.timeline
-        if tl is None:
+        base = self.timeline.end  # where the chained fold's timeline starts the file
+        self._turn_base = len(self._turns)
+        self.fold = Fold(source, after=self.fold)
+        if not self._placing:
             return
-        base = tl.new_file()
         if self.user_seg is not None:  # the user's stream of the new file starts its own session
             self._user_session_base = self._user_buffer_start = self.user_seg.pos
         self._now = -_INF
@@ -430,7 +452,7 @@ class Extraction:
         if self.mixer is not None:
             self._advance()
 
-    def _audio(self, ev: Event, side: str, turn: int) -> None:
+    def _audio(self, ev: Event, side: str) -> None:
         st = self.stats[side]
         st.events += 1
         if st.source is None:
@@ -440,10 +462,10 @@ class Extraction:
         if assistant:
             key = ev.item_id  # the typed accessors: None for a non-str id (never unhashable)
             rid = ev.response_id
-            raw_fmt = self.sessions.output_format(rid)
+            raw_fmt = self.fold.sessions.output_format(rid)
         else:
             key = rid = None
-            raw_fmt = self.sessions.input_format
+            raw_fmt = self.fold.sessions.input_format
         # formats are frozen dataclasses (slow to hash): remember the last one per side
         cached = self._fmt_cache.get(side)
         if cached is not None and cached[0] is raw_fmt:
@@ -465,19 +487,21 @@ class Extraction:
             except (binascii.Error, ValueError) as exc:
                 chunk = self._undecodable(ev, side, st, fmt, exc)
                 real = False
+        # placed by the size written (in the source format's time: --rate/--encoding)
+        n = len(chunk) if chunk is not None else 0
+        if fmt is not raw_fmt:
+            n = round(n / fmt.bytes_per_second * raw_fmt.bytes_per_second)
+        # (a chunk that decoded is its own payload size: the fold need not inspect it again)
+        start = self.fold.feed_audio(ev, n, (len(chunk), None) if real and chunk is not None else None)
         place: Any = None
-        tl = self.timeline
-        if tl is not None:
-            n = len(chunk) if chunk is not None else 0
-            if fmt is not raw_fmt:
-                n = round(n / fmt.bytes_per_second * raw_fmt.bytes_per_second)
-            start = tl.feed(ev, n)
-            if self.stereo and start is not None:
+        if self._placing:
+            if self.stereo:
                 self._check_gap(ev, start, fmt)
             label: Any = None
-            if assistant and self.opts.split:
-                split = self.opts.split
-                label = rid if split == "response" else key if split == "item" else turn
+            split = self.opts.split
+            if assistant and split:
+                label = (rid if split == "response" else key if split == "item"
+                         else self._turn_base + self.fold.turns.turn_of(ev))  # fmt: skip
             place = (start, label, ev.timestamp, rid)
         if chunk is None:
             return
@@ -526,7 +550,7 @@ class Extraction:
         rest of the assistant item being played, which follows its last chunk; without,
         user audio is one stream and a response starts no earlier than the last VAD mark."""
         mixer = self.mixer
-        assert mixer is not None and self.timeline is not None
+        assert mixer is not None
         rate = self._rate
         t0 = self.timeline.t0
         left, right = mixer.left.end, mixer.right.end
@@ -616,11 +640,11 @@ class Extraction:
         elif split == "item":
             for iid in self._resp_items.get(rid, ()):  # type: ignore[arg-type]
                 files.close(("a", iid))
-        elif split == "turn" and self.turns is not None and type(rid) is str:
-            n = self.turns.turn_of_response(rid)
+        elif split == "turn" and type(rid) is str:
+            n = self._turn_of_response(rid)
             if n is not None:
                 self._active.get(n, set()).discard(rid)
-                self._close_finished_turns(self.turns.current)
+                self._close_finished_turns(self._turn_base + self.fold.turns.current)
 
     def _close_finished_turns(self, current: int) -> None:
         """Assistant turn files: close those of earlier turns with no response still running."""
@@ -634,8 +658,8 @@ class Extraction:
     def _response_created(self, ev: Event) -> None:
         resp = ev.data.get("response")
         rid = resp.get("id") if type(resp) is dict else None
-        if type(rid) is str and self.turns is not None:
-            n = self.turns.turn_of_response(rid)
+        if type(rid) is str:
+            n = self._turn_of_response(rid)
             if n is not None:
                 self._active.setdefault(n, set()).add(rid)
         if self._pending_commit_turn is not None:
@@ -676,9 +700,8 @@ class Extraction:
     # -- stereo: where the next response can start without timestamps ------------------------------
 
     def _vad_marker(self, ev: Event) -> None:
-        tl = self.timeline
         iid = ev.item_id
-        sp = tl.user_spans.get(iid) if tl is not None and type(iid) is str else None
+        sp = self.timeline.user_spans.get(iid) if type(iid) is str else None
         if sp is not None:
             for t in (sp.start, sp.end):
                 if t is not None and t > self._marker:
@@ -698,9 +721,9 @@ class Extraction:
                 self._marker = t
 
     def _now_seconds(self) -> float:
-        tl = self.timeline
-        if tl is not None and tl.t0 is not None and self._now > -_INF:
-            return self._now - tl.t0
+        t0 = self.timeline.t0
+        if t0 is not None and self._now > -_INF:
+            return self._now - t0
         if self.mixer is not None and self._rate:
             return max(self.mixer.left.end, self.mixer.pos) / self._rate
         return 0.0
@@ -708,21 +731,21 @@ class Extraction:
     # -- turns (split) ------------------------------------------------------------------------------
 
     def _new_turns(self) -> None:
-        assert self.turns is not None
-        turns = self.turns.turns
+        turns = self._turns
         while self._nturns < len(turns):
             self._nturns += 1
-            turn = turns[self._nturns - 1]
+            n = self._nturns  # (numbered on across files: `turn.index` counts within its file)
+            turn = turns[n - 1]
             if not self.stereo:
                 continue
             if turn.how == "speech":
-                sp = self.timeline.span(turn.item_id) if self.timeline is not None and turn.item_id else None
+                sp = self.timeline.span(turn.item_id) if turn.item_id else None
                 start = sp.start if sp is not None and sp.start is not None else self._now_seconds()
-                self._cut_stereo_turn(turn.index, start)
+                self._cut_stereo_turn(n, start)
             elif turn.how == "commit":
-                self._pending_commit_turn = turn.index
+                self._pending_commit_turn = n
             else:
-                self._cut_stereo_turn(turn.index, self._now_seconds())
+                self._cut_stereo_turn(n, self._now_seconds())
 
     def _commit_turn_boundary(self, ev: Event) -> None:
         n = self._pending_commit_turn
@@ -730,7 +753,7 @@ class Extraction:
             return
         self._pending_commit_turn = None
         iid = ev.item_id
-        sp = self.timeline.span(iid) if self.timeline is not None and type(iid) is str else None
+        sp = self.timeline.span(iid) if type(iid) is str else None
         self._cut_stereo_turn(n, sp.start if sp is not None and sp.start is not None else self._now_seconds())
 
     def _cut_stereo_turn(self, n: int, start: float) -> None:
@@ -746,16 +769,13 @@ class Extraction:
         VAD offset names, read as the timeline reads it (a log that starts mid-session,
         offsets that restart at each turn)."""
         conv = self.conv.get(USER)
-        rate = conv.rate if conv is not None else self._effective(self.sessions.input_format).rate
-        tl = self.timeline
-        if tl is None:
-            return self._user_session_base + ms * rate // 1000
-        return self._user_session_base + round(tl.input_seconds(ms) * rate)
+        rate = conv.rate if conv is not None else self._effective(self.fold.sessions.input_format).rate
+        return self._user_session_base + round(self.timeline.input_seconds(ms) * rate)
 
     def _user_label(self, item_id: str) -> Any:
         if self.opts.split == "item":
             return item_id
-        n = self.turns.turn_of_item(item_id) if self.turns is not None else None
+        n = self._turn_of_item(item_id)
         return n if n is not None else 0
 
     def _user_speech_started(self, ev: Event) -> None:
@@ -802,7 +822,7 @@ class Extraction:
         self._check_found()
         report = self.report
         report.warnings.extend(self._warnings())
-        if self.timeline is not None:
+        if self._placing:
             report.timestamps = self.timeline.t0 is not None
             report.warnings.extend(self.timeline.notes)
         if self.writer is not None:
@@ -930,8 +950,8 @@ class Extraction:
 
         assert self.files is not None
         for e in self.files.entries:
-            if e.kind == "turn" and self.turns is not None and e.turn:
-                turn = self.turns.turns[e.turn - 1] if e.turn <= len(self.turns.turns) else None
+            if e.kind == "turn" and e.turn:
+                turn = self._turn(e.turn)
                 rids = turn.response_ids if turn is not None else []
                 items = [i for r in rids for i in self._resp_items.get(r, [])]
                 if e.side != USER:

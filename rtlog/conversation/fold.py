@@ -96,13 +96,14 @@ class Fold:
             handle(ev)
         return True
 
-    def feed_audio(self, ev: Event, nbytes: int | None = None) -> float:
+    def feed_audio(self, ev: Event, nbytes: int | None = None, payload: tuple[int, str | None] | None = None) -> float:
         """Take an audio event (`input_audio_buffer.append` or an assistant audio delta);
-        returns where its chunk starts on the timeline. `nbytes`: the size to place the
-        chunk by, for a caller that decoded it (extract-audio: what it writes); by default
-        the payload's decoded size. The recording's audio counts always take the payload's."""
+        returns where its chunk starts on the timeline. For a caller that decoded the chunk
+        (extract-audio): `nbytes`, the size to place it by (what it writes), and `payload`,
+        the payload's decoded size and problem as `audio_payload(ev)` gives them (the
+        recording's audio counts take these); by default both come from `audio_payload`."""
         self.stats.add(ev)
-        size, problem = audio_payload(ev)
+        size, problem = audio_payload(ev) if payload is None else payload
         if nbytes is None:
             nbytes = size
         if ev.kind == OUTPUT_AUDIO_DELTA:
