@@ -3,13 +3,15 @@
 Owns the pass itself (`Extraction`, `extract_audio`): which audio belongs to which side
 (assistant = `response.output_audio.delta`, user = the client's
 `input_audio_buffer.append`), decoding each chunk on its own, recorder placeholders, where
-each chunk goes (one stream, the stereo mix on the shared
-`rtlog.conversation.timeline.Timeline`, or one file per response, item or turn), the
-transcripts in index.json, and the messages when there is nothing to write. The parts
-live beside it: `screen` (which bytes are audio), `convert` (decoding and rate
-conversion), `mix` (the stereo lanes), `sinks` (split files), `report`, `prescan`. It
-writes through `rtlog.audio.wav.WavWriter` to file objects the caller opens; it never
-touches stdout or paths.
+each chunk goes (one stream, the stereo mix, or one file per response, item or turn), and
+the messages when there is nothing to write. It decides no placement itself: sessions,
+the timeline and turns are those of a `rtlog.conversation.fold.Fold` it feeds every event
+(one per input file, chained), the same rules summary and transcript read, and
+index.json's transcripts are each file's `Conversation` text. The parts live beside it:
+`screen` (which bytes are audio), `convert` (decoding and rate conversion), `mix` (the
+stereo lanes), `sinks` (split files), `report`, `prescan`. It writes through
+`rtlog.audio.wav.WavWriter` to file objects the caller opens; it never touches stdout or
+paths.
 
 Memory: one chunk at a time, plus what the stereo mix must hold before both channels
 have passed a point (the audio one side is ahead of the other), plus a few fields per
@@ -41,6 +43,7 @@ from rtlog.audio.screen import Emit, SideScreen
 from rtlog.audio.sinks import FileSet, FileStore, GapStore, Segmenter
 from rtlog.audio.wav import MAX_DATA_BYTES, WavWriter
 from rtlog.conversation.fold import Fold
+from rtlog.conversation.model import Conversation
 from rtlog.conversation.timeline import SNAP_MS
 from rtlog.conversation.turns import Turn
 from rtlog.errors import InputError, NothingFound, UsageError
@@ -138,13 +141,11 @@ class Extraction:
         self._user_session_base = 0  # user split: frame where the current session's input starts
         self._vad_items: set[str] = set()
         self._pending_commit_turn: int | None = None
-        # transcripts and ids for index.json
-        self._asst_text: dict[str, list[str]] = {}
-        self._asst_final: dict[str, str] = {}
-        self._user_text: dict[str, str] = {}
-        self._user_partial: dict[str, str] = {}
-        self._resp_items: dict[str, list[str]] = {}
-        self._active: dict[int, set[str]] = {}
+        self._active: dict[int, set[str]] = {}  # assistant turn files: the responses still running
+        # index.json: each file's conversation, and the file each split file and turn belongs to
+        self._convs: list[Conversation] = []
+        self._entry_file: dict[int, int] = {}  # OutputFile.index → its input file (0-based)
+        self._turn_file: list[int] = []  # parallel to _turns
         self._handlers = self._make_handlers()
 
     # -- formats ---------------------------------------------------------------------------
@@ -279,7 +280,13 @@ class Extraction:
         entry.turn = label if split == "turn" else self._turn_of_response(rid)
         entry.start = start
         entry.start_at = ts
-        return self.files.open(("a", label), entry)
+        return self._open(("a", label), entry)
+
+    def _open(self, label: Any, entry: OutputFile) -> FileStore:
+        assert self.files is not None
+        store = self.files.open(label, entry)
+        self._entry_file[entry.index] = len(self._convs)
+        return store
 
     def _turn_name(self, n: int) -> str:
         turn = self._turn(n)
@@ -326,7 +333,7 @@ class Extraction:
             if turn is not None and turn.item_id:
                 entry.user_item_ids.append(turn.item_id)
                 self._span_start(entry, turn.item_id)
-        return self.files.open(("u", label), entry)
+        return self._open(("u", label), entry)
 
     def _span_start(self, entry: OutputFile, item_id: str) -> None:
         tl = self.timeline
@@ -359,7 +366,7 @@ class Extraction:
         entry.start = self.segmenter.seg_start / self._rate if self._rate else None
         if self.timeline.t0 is not None and entry.start is not None:
             entry.start_at = self.timeline.t0 + entry.start
-        return self.files.open(("t", label), entry)
+        return self._open(("t", label), entry)
 
     def _turn_switch(self, old: Any, new: Any) -> None:
         if old is not None and old != new and self.files is not None:
@@ -418,7 +425,9 @@ class Extraction:
         turns = self.fold.turns.turns
         n = self._turn_base + len(turns)
         if n != len(self._turns):
-            self._turns.extend(turns[len(self._turns) - self._turn_base :])
+            new = turns[len(self._turns) - self._turn_base :]
+            self._turns.extend(new)
+            self._turn_file.extend([len(self._convs)] * len(new))
 
     def _turn(self, n: int) -> Turn | None:
         return self._turns[n - 1] if 0 < n <= len(self._turns) else None
@@ -440,6 +449,8 @@ class Extraction:
             screen.new_file()
         base = self.timeline.end  # where the chained fold's timeline starts the file
         self._turn_base = len(self._turns)
+        if self.files is not None:
+            self._convs.append(self.fold.finish())  # (before the next file resets the timeline's items)
         self.fold = Fold(source, after=self.fold)
         if not self._placing:
             return
@@ -596,12 +607,6 @@ class Extraction:
             on(("conversation.item.create", "conversation.item.added"), self._text_marker)
         if self.opts.split:
             on(("response.created",), self._response_created)
-            on(("response.output_item.added",), self._output_item)
-            on(("response.output_audio_transcript.delta",), self._asst_delta)
-            on(("response.output_audio_transcript.done",), self._asst_done)
-            on(("conversation.item.input_audio_transcription.delta",), self._user_delta)
-            on(("conversation.item.input_audio_transcription.completed",
-                "conversation.item.input_audio_transcription.updated"), self._user_done)  # fmt: skip
             if self.opts.split == "item":
                 on(("response.output_item.done",), self._item_done)
             if self.want_user and not self.stereo:
@@ -637,9 +642,9 @@ class Extraction:
         split = self.opts.split
         if split == "response":
             files.close(("a", rid))
-        elif split == "item":
-            for iid in self._resp_items.get(rid, ()):  # type: ignore[arg-type]
-                files.close(("a", iid))
+        elif split == "item":  # the files of the response's items
+            for label in [lb for lb, store in files.stores.items() if lb[0] == "a" and rid in store.entry.response_ids]:
+                files.close(label)
         elif split == "turn" and type(rid) is str:
             n = self._turn_of_response(rid)
             if n is not None:
@@ -666,36 +671,9 @@ class Extraction:
             self._cut_stereo_turn(self._pending_commit_turn, self._now_seconds())
             self._pending_commit_turn = None
 
-    def _output_item(self, ev: Event) -> None:
-        rid, iid = ev.response_id, ev.item_id
-        if type(rid) is str and iid is not None:
-            items = self._resp_items.setdefault(rid, [])
-            if iid not in items:
-                items.append(iid)
-
     def _item_done(self, ev: Event) -> None:
         if self.files is not None:
             self.files.close(("a", ev.item_id))
-
-    def _asst_delta(self, ev: Event) -> None:
-        iid, d = ev.item_id, ev.data.get("delta")
-        if type(iid) is str and type(d) is str:
-            self._asst_text.setdefault(iid, []).append(d)
-
-    def _asst_done(self, ev: Event) -> None:
-        iid, t = ev.item_id, ev.data.get("transcript")
-        if type(iid) is str and type(t) is str:
-            self._asst_final[iid] = t
-
-    def _user_delta(self, ev: Event) -> None:
-        iid, d = ev.item_id, ev.data.get("delta")
-        if type(iid) is str and type(d) is str:
-            self._user_partial[iid] = self._user_partial.get(iid, "") + d
-
-    def _user_done(self, ev: Event) -> None:
-        iid, t = ev.item_id, ev.data.get("transcript")
-        if type(iid) is str and type(t) is str:
-            self._user_text[iid] = t
 
     # -- stereo: where the next response can start without timestamps ------------------------------
 
@@ -832,6 +810,7 @@ class Extraction:
             report.files.append(self.file)
         if self.files is not None:
             self.files.close_all()
+            self._convs.append(self.fold.finish())
             self._fill_transcripts()
             report.files.extend(self.files.entries)
         if self._gap is not None:
@@ -934,42 +913,54 @@ class Extraction:
         return out
 
     def _fill_transcripts(self) -> None:
-        def asst(iid: str) -> str | None:
-            t = self._asst_final.get(iid)
-            if t is None and iid in self._asst_text:
-                t = "".join(self._asst_text[iid])
-            return t
+        """index.json's ids and transcripts, from each input file's conversation: an item's
+        text is `Item.text` (the transcript's own rule, `rtlog.conversation.items`), a
+        response's items are the conversation's items of that response, in its order."""
+        texts: list[dict[str, str | None]] = []
+        items_of: list[dict[str, list[str]]] = []
+        for conv in self._convs:
+            text: dict[str, str | None] = {}
+            by_response: dict[str, list[str]] = {}
+            for it in conv.messages:
+                if it.id is None or it.replayed:
+                    continue
+                if it.kind == "message":
+                    text[it.id] = it.text
+                if it.response_id is not None:
+                    by_response.setdefault(it.response_id, []).append(it.id)
+            texts.append(text)
+            items_of.append(by_response)
 
-        def user(iid: str) -> str | None:
-            t = self._user_text.get(iid)
-            return t if t is not None else self._user_partial.get(iid)
-
-        def join(texts: Iterable[str | None]) -> str | None:
-            parts = [t for t in texts if t]
+        def join(k: int, ids: Iterable[str]) -> str | None:
+            parts = [t for t in (texts[k].get(i) for i in ids) if t]
             return " ".join(parts) if parts else None
 
         assert self.files is not None
         for e in self.files.entries:
+            k = self._entry_file.get(e.index, 0)
             if e.kind == "turn" and e.turn:
                 turn = self._turn(e.turn)
+                if turn is not None:
+                    k = self._turn_file[e.turn - 1]
+                of = items_of[k]
                 rids = turn.response_ids if turn is not None else []
-                items = [i for r in rids for i in self._resp_items.get(r, [])]
+                items = [i for r in rids for i in of.get(r, [])]
                 if e.side != USER:
                     for r in rids:
-                        if r not in e.response_ids and self._resp_items.get(r):
+                        if r not in e.response_ids and of.get(r):
                             e.response_ids.append(r)
                     if e.side == BOTH:
-                        e.item_ids = [i for r in e.response_ids for i in self._resp_items.get(r, [])]
-                a = join(asst(i) for i in items)
-                u = join(user(i) for i in e.user_item_ids)
+                        e.item_ids = [i for r in e.response_ids for i in of.get(r, [])]
+                a = join(k, items)
+                u = join(k, e.user_item_ids)
                 e.transcript = {"user": u, "assistant": a} if e.side == BOTH else u if e.side == USER else a
             elif e.side == USER:
-                e.transcript = join(user(i) for i in e.user_item_ids)
+                e.transcript = join(k, e.user_item_ids)
             else:
                 items = e.item_ids
                 if e.kind == "response":
-                    items = [i for r in e.response_ids for i in self._resp_items.get(r, [])] or items
-                e.transcript = join(asst(i) for i in items)
+                    items = [i for r in e.response_ids for i in items_of[k].get(r, [])] or items
+                e.transcript = join(k, items)
 
 
 def extract_audio(
