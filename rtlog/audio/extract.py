@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import binascii
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from rtlog.audio import g711
@@ -47,7 +47,9 @@ from rtlog.conversation.model import Conversation
 from rtlog.conversation.timeline import SNAP_MS
 from rtlog.conversation.turns import Turn
 from rtlog.errors import InputError, NothingFound, UsageError
-from rtlog.io.reader import Diagnostics
+from rtlog.io.entries import DigestedLine
+from rtlog.io.reader import Diagnostics, Source, read_events
+from rtlog.protocol.digest import AudioDigest, audio_digest
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import PCM16, AudioFormat
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
@@ -57,6 +59,14 @@ from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
 _SNAP_MS = SNAP_MS
 #: a stream key no item has: the first chunk of each channel in a new file starts a stream
 _NEW_FILE = object()
+#: audio types as recorded (the ones a digest is made for) of each side, and what all of a
+#: side's type names hold (and no other type, nor base64): the side not extracted is read by
+#: the fold's fast path, the extracted one costs no digest
+_SIDE_TYPES = {ASSISTANT: frozenset({"response.audio.delta", OUTPUT_AUDIO_DELTA}), USER: frozenset({INPUT_AUDIO_APPEND})}
+_SIDE_NEEDLE = {ASSISTANT: b"audio.delta", USER: INPUT_AUDIO_APPEND.encode()}
+#: where a line's type is looked for before digesting it (a bare line's type comes first,
+#: a recorder's envelope puts a few fields before the event)
+_TYPE_WITHIN = 200
 
 OpenFile = Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]
 _INF = float("inf")
@@ -134,6 +144,8 @@ class Extraction:
         self._now = -_INF  # latest timestamp seen (stereo)
         self._asst_open = False  # stereo: an assistant item is playing (more of it may come)
         self._first_source: str | None = None
+        self._source: str | None = None  # the input file being read
+        self._line = 0  # the last line of it taken
         self._log_name = log_name  # what messages call the input when no event names it
         self._stereo_key: list[Any] = [None, None]  # the stream each channel plays (user: None; assistant: item)
         self._marker = 0.0  # no-timestamp stereo: lower bound (s) for where the next response starts
@@ -380,19 +392,10 @@ class Extraction:
         audio = self._audio
         stereo = self.stereo
         split = self.opts.split is not None
-        first = True
-        source: str | None = None
-        line = 0
         for ev in events:
-            # a new input file: another name, or line numbers starting again (a file given twice)
-            if ev.line_no <= line or ev.source is not source:
-                if first:
-                    self._first_source = self.fold.source = ev.source
-                    first = False
-                elif ev.line_no <= line or ev.source != source:
-                    self._new_file(ev.source)
-                source = ev.source
-            line = ev.line_no
+            if ev.line_no <= self._line or ev.source is not self._source:
+                self._enter(ev.source, ev.line_no)
+            self._line = ev.line_no
             kind = ev.kind
             if stereo:
                 ts = ev.timestamp
@@ -418,6 +421,58 @@ class Extraction:
                     handler(ev)
                 if split and self._nturns != len(self._turns):
                     self._new_turns()
+
+    def _enter(self, source: str, line_no: int) -> None:
+        """A line of another file, or the first: a new input file starts when the name
+        changes or line numbers start again (a file given twice)."""
+        if self._source is None:
+            self._first_source = self.fold.source = source
+        elif line_no <= self._line or source != self._source:
+            self._new_file(source)
+        self._source = source
+
+    # -- reading: the side not extracted takes the fold's fast path ---------------------------------
+
+    def read(self, sources: Sequence[Source], diag: Diagnostics) -> Iterator[Event]:
+        """The events of `sources`, in order. With one side extracted, the other side's
+        audio lines are taken from their digests by the fold's fast path (`Fold.fast_lines`,
+        as summary takes them): no Event is built and nothing here looks at them."""
+        side = self.opts.side
+        if side == BOTH:
+            for src in sources:
+                yield from read_events(src, diag)
+            return
+        other = _SIDE_TYPES[USER if side == ASSISTANT else ASSISTANT]
+        needle = _SIDE_NEEDLE[side]
+
+        def digest(line: bytes) -> AudioDigest | None:
+            if line.find(needle, 0, _TYPE_WITHIN) >= 0:
+                return None  # extracted: an Event (its digest would be wasted)
+            return audio_digest(line)
+
+        for src in sources:
+            name = src.name
+
+            def fast_path(entries: Sequence[DigestedLine], j: int, line0: int, name: str = name) -> int:
+                return self._fast_other(name, other, entries, j, line0)
+
+            yield from read_events(src, diag, fast_path=fast_path, digest=digest)
+
+    def _fast_other(self, source: str, other: frozenset[str], entries: Sequence[DigestedLine], j: int, line0: int) -> int:
+        """A `FastPath`: the run of the other side's audio lines from entries[j] goes to the
+        fold's fast path; returns the index of the first entry not taken."""
+        k, m = j, len(entries)
+        while k < m and len(entries[k]) == 4 and entries[k][3][0] in other:
+            k += 1
+        if k == j:
+            return j
+        first = line0 + entries[j][0] + 1
+        if first <= self._line or source is not self._source:
+            self._enter(source, first)
+        taken = self.fold.fast_lines(entries if k == m else entries[:k], j, line0)
+        # (a line the fold leaves to `feed` comes back as an Event, as part of this file)
+        self._line = line0 + entries[taken - 1][0] + 1 if taken > j else first - 1
+        return taken
 
     def _sync_turns(self) -> None:
         """Number the current file's new turns on from the files before (before any rule
@@ -964,22 +1019,24 @@ class Extraction:
 
 
 def extract_audio(
-    events: Iterable[Event],
+    events: Iterable[Event] | None,
     opts: AudioOptions,
     diag: Diagnostics,
     *,
+    sources: Sequence[Source] = (),
     facts: LogFacts | None = None,
     out: IO[bytes] | None = None,
     out_name: str = "output",
     open_file: OpenFile | None = None,
     log_name: str = "the log",
 ) -> AudioReport:
-    """Extract the audio of `events` into `out` (one WAV or raw stream) or, with
-    `opts.split`, into files opened through `open_file(name)`. Raises NothingFound
-    (exit 1) when there is no audio to write; nothing is written then."""
+    """Extract the audio of `events` (or, when None, of `sources`, read here: see
+    `Extraction.read`) into `out` (one WAV or raw stream) or, with `opts.split`, into files
+    opened through `open_file(name)`. Raises NothingFound (exit 1) when there is no audio
+    to write; nothing is written then."""
     x = Extraction(opts, diag, facts, out=out, out_name=out_name, open_file=open_file, log_name=log_name)
     try:
-        x.run(events)
+        x.run(events if events is not None else x.read(sources, diag))
         return x.finish()
     except BaseException as exc:
         x.abort(exc)
