@@ -16,18 +16,15 @@ from conftest import write_log
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from rtlog.audio import extract as audio
-from rtlog.audio.extract import (
-    AudioOptions,
-    Lane,
-    LogFacts,
-    Resampler,
-    SideScreen,
-    SideStats,
-    extract_audio,
-    prescan,
-)
+import rtlog.audio.prescan as prescan_module
+from rtlog.audio.convert import Resampler
+from rtlog.audio.extract import extract_audio
 from rtlog.audio.g711 import to_pcm16
+from rtlog.audio.mix import Lane
+from rtlog.audio.options import AudioOptions
+from rtlog.audio.prescan import LogFacts, prescan
+from rtlog.audio.report import SideStats
+from rtlog.audio.screen import SideScreen
 from rtlog.errors import InputError, NothingFound, UsageError
 from rtlog.io.reader import Diagnostics, expand_sources, iter_events
 from rtlog.protocol.formats import PCM16, ULAW, AudioFormat
@@ -525,5 +522,5 @@ def test_prescan_finds_truncations_across_block_boundaries(tmp_path: Path, monke
     expected = LogFacts({"item_3": 7, "item_5": 11}, has_user_audio=False, has_assistant_audio=True)
     assert prescan(expand_sources([str(path)])) == expected
     for block in (7, 64, 1000, 1337):
-        monkeypatch.setattr(audio, "_PRESCAN_BLOCK", block)
+        monkeypatch.setattr(prescan_module, "_PRESCAN_BLOCK", block)
         assert prescan(expand_sources([str(path)])) == expected

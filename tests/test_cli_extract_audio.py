@@ -342,7 +342,7 @@ def test_interrupted_run_leaves_nothing_under_the_target(tmp_path: Path, monkeyp
         for n, ev in enumerate(events):
             if n == 300:
                 raise KeyboardInterrupt
-            self._audio(ev, "assistant", 0) if ev.kind == "response.output_audio.delta" else None
+            self._audio(ev, "assistant") if ev.kind == "response.output_audio.delta" else None
 
     monkeypatch.setattr(audio.Extraction, "run", interrupted)
     out = tmp_path / "a.wav"
@@ -397,6 +397,66 @@ def test_split_user_items_are_the_vad_segments(tmp_path: Path) -> None:
     for f, u in zip(index["files"], turns):
         assert wav_frames(d / f["file"])[1] == stream[u["audio_start_ms"] * 48 : u["audio_end_ms"] * 48]
         assert f["transcript"] == u["text"]
+
+
+def _reply_only_in_response_done(tmp_path: Path) -> Path:
+    """A typed question whose spoken answer's transcript only `response.done` carries (no
+    transcript deltas: a recorder that drops them), then a spoken turn."""
+    def b64(b: bytes) -> str:
+        return base64.b64encode(b).decode()
+
+    typed = {"id": "u1", "type": "message", "role": "user", "content": [{"type": "input_text", "text": "What time is it?"}]}
+    recs: list[Any] = [
+        {"type": "session.created", "session": {"id": "s1", "model": "gpt-realtime"}},
+        {"type": "conversation.item.create", "item": typed},
+        {"type": "conversation.item.added", "previous_item_id": None, "item": typed},
+        {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}},
+        {"type": "response.output_item.added", "response_id": "r1", "item": {"id": "a1", "type": "message", "role": "assistant"}},
+        *[{"type": "response.output_audio.delta", "response_id": "r1", "item_id": "a1", "delta": b64(bytes([3, 0]) * 2400)}] * 3,
+        {"type": "response.output_audio.done", "response_id": "r1", "item_id": "a1"},
+        {"type": "response.done", "response": {"id": "r1", "status": "completed", "output": [
+            {"id": "a1", "type": "message", "role": "assistant", "content": [{"type": "output_audio", "transcript": "It is noon."}]}]}},
+        *[{"type": "input_audio_buffer.append", "audio": b64(bytes([1, 0]) * 2400)}] * 10,
+        {"type": "input_audio_buffer.speech_started", "item_id": "u2", "audio_start_ms": 100},
+        {"type": "input_audio_buffer.speech_stopped", "item_id": "u2", "audio_end_ms": 900},
+        {"type": "input_audio_buffer.committed", "item_id": "u2", "previous_item_id": "a1"},
+        {"type": "conversation.item.input_audio_transcription.completed", "item_id": "u2", "transcript": "Thanks, bye."},
+        {"type": "response.created", "response": {"id": "r2", "status": "in_progress"}},
+        *[{"type": "response.output_audio.delta", "response_id": "r2", "item_id": "a2", "delta": b64(bytes([5, 0]) * 2400)}] * 2,
+        {"type": "response.output_audio_transcript.delta", "response_id": "r2", "item_id": "a2", "delta": "Good"},
+        {"type": "response.output_audio_transcript.delta", "response_id": "r2", "item_id": "a2", "delta": " bye!"},
+        {"type": "response.done", "response": {"id": "r2", "status": "completed"}},
+    ]  # fmt: skip
+    return write_log(tmp_path / "t.jsonl", recs)
+
+
+@pytest.mark.parametrize("split", [["--split", "response"], ["--split", "item"], ["--side", "both", "--split", "item"]])
+def test_index_transcripts_are_the_transcripts(tmp_path: Path, split: list[str]) -> None:
+    """index.json's transcripts are the conversation's text, as `rtlog transcript` shows it
+    (not a copy of the rules that knew only transcript deltas)."""
+    log = _reply_only_in_response_done(tmp_path)
+    entries = json.loads(run_cli("transcript", log, "--format", "json").stdout)
+    text = {e["item_id"]: e["text"] for e in entries}
+    assert (text["a1"], text["a2"], text["u2"]) == ("It is noon.", "Good bye!", "Thanks, bye.")
+    d = tmp_path / "out"
+    run_cli("extract-audio", log, *split, "-o", d, stderr=None)
+    for f in json.loads((d / "index.json").read_text())["files"]:
+        said = " ".join(text[i] for i in f["item_ids"]) or None
+        heard = " ".join(text[i] for i in f["user_item_ids"]) or None
+        assert f["transcript"] == (heard if f["side"] == "user" else said), f
+
+
+def test_a_file_given_twice_has_turns_of_its_own(tmp_path: Path) -> None:
+    """Each input file is its own conversation: the second copy's responses (the same ids)
+    are in its own turns, numbered on after the first copy's."""
+    d = tmp_path / "turns"
+    log = EXAMPLES / "ga_session.jsonl"
+    run_cli("extract-audio", log, log, "--split", "turn", "-o", d, stderr=None)
+    files = json.loads((d / "index.json").read_text())["files"]
+    assert [f["turn"] for f in files] == [1, 2, 3, 4, 5, 6, 7, 8]
+    first, second = files[:4], files[4:]
+    assert [(f["response_ids"], f["transcript"]) for f in first] == [(f["response_ids"], f["transcript"]) for f in second]
+    assert [f["file"].split("_", 2)[1] for f in files] == [f"turn{n}" for n in range(1, 9)]
 
 
 # --- options --------------------------------------------------------------------------------------------------

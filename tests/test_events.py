@@ -330,7 +330,7 @@ near_base64 = st.lists(st.sampled_from(list(b"AQgw+/=") + [0x2D, 0x5F, 0x20, 0x0
 def test_the_base64_check_is_the_strict_rule(payload: bytes) -> None:
     """pybase64's validating decode (summary's and transcript's check, extract-audio's
     decoder) accepts exactly strict base64, and decodes it as binascii does."""
-    from rtlog.audio.extract import decode_b64
+    from rtlog.audio.convert import decode_b64
     from rtlog.protocol.payload import b64_decoded_size
 
     size = strict_b64_size(payload)
@@ -344,7 +344,7 @@ def test_the_base64_check_is_the_strict_rule(payload: bytes) -> None:
 
 def test_padding_after_a_full_group_is_invalid_everywhere() -> None:
     """binascii's strict mode takes `AAAA==`; summary never did: extract-audio agrees now."""
-    from rtlog.audio.extract import decode_b64
+    from rtlog.audio.convert import decode_b64
     from rtlog.protocol.payload import b64_decoded_size
 
     assert b64_decoded_size(b"AAAA==") is None

@@ -221,3 +221,77 @@ def test_several_files_follow_each_other(tmp_path: Path, pair: tuple[str, str], 
     out = tmp_path / "two.wav"
     run_cli("extract-audio", *(EXAMPLES / f"{n}.jsonl" for n in pair), *mode, "-o", out, stderr=None)
     assert _pcm(out) == singles[0] + singles[1]
+
+
+# --- the side not extracted is read by the fold's fast path ------------------------------------------
+
+
+def _starts_with_user_audio(tmp_path: Path, timed: bool) -> list[Path]:
+    """Two files; the second starts with bare appends (digested lines, no session.created):
+    the fast path meets the new file before any Event of it does (with timestamps, the
+    fold leaves the file's first timed line to an Event)."""
+    chunk = lambda k: b64(bytes([k, 0]) * 2400)  # noqa: E731 - 0.05 s at 24 kHz
+    paths = []
+    for f in range(2):
+        recs: list = [] if f else [{"type": "session.created", "session": {"id": "s", "model": "gpt-realtime"}}]
+        for t in range(2):
+            recs += [{"type": "input_audio_buffer.append", "audio": chunk(f * 10 + t)} for _ in range(6)]
+            recs += [{"type": "input_audio_buffer.speech_started", "item_id": f"u{t}", "audio_start_ms": 300 * t + 50},
+                     {"type": "input_audio_buffer.speech_stopped", "item_id": f"u{t}", "audio_end_ms": 300 * t + 250},
+                     {"type": "input_audio_buffer.committed", "item_id": f"u{t}"},
+                     {"type": "response.created", "response": {"id": f"r{t}", "status": "in_progress"}}]  # fmt: skip
+            recs += [{"type": "response.output_audio.delta", "response_id": f"r{t}", "item_id": f"a{t}",
+                      "delta": chunk(100 + f * 10 + t)} for _ in range(3)]  # fmt: skip
+            recs.append({"type": "response.done", "response": {"id": f"r{t}", "status": "completed"}})
+        if timed:
+            recs = [r | {"timestamp": 1000.0 + f * 100 + k * 0.05} for k, r in enumerate(recs)]
+        paths.append(write_log(tmp_path / f"f{f}.jsonl", recs))
+    return paths
+
+
+def _extract(paths: list[Path], opts: dict, from_sources: bool) -> tuple[dict, dict[str, bytes]]:
+    import contextlib
+    import io
+
+    from rtlog.audio.extract import extract_audio
+    from rtlog.audio.options import AudioOptions
+    from rtlog.audio.prescan import prescan
+    from rtlog.io.reader import Diagnostics, expand_sources, iter_events
+
+    o = AudioOptions(**opts)
+    diag = Diagnostics()
+    sources = expand_sources([str(p) for p in paths])
+    facts = prescan(sources) if o.needs_prescan else None
+    files: dict[str, io.BytesIO] = {}
+
+    class Keep(io.BytesIO):
+        def close(self) -> None:
+            pass
+
+    def open_file(name: str) -> contextlib.AbstractContextManager[io.BytesIO]:
+        files[name] = Keep()
+        return contextlib.nullcontext(files[name])
+
+    out = Keep() if o.split is None else None
+    events = None if from_sources else iter_events([str(p) for p in paths], diag)
+    report = extract_audio(events, o, diag, sources=sources, facts=facts, out=out,
+                           open_file=open_file if o.split else None)  # fmt: skip
+    written = {k: v.getvalue() for k, v in files.items()} | ({"out": out.getvalue()} if out is not None else {})
+    return report.as_dict(), written
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [{}, {"heard": True}, {"split": "item"}, {"split": "turn"}, {"side": "user"}, {"side": "user", "split": "item"},
+     {"side": "user", "split": "turn"}],
+    ids=["assistant", "heard", "item", "turn", "user", "user-item", "user-turn"],
+)  # fmt: skip
+@pytest.mark.parametrize("logs", ["user-first", "user-first-timed", "examples"])
+def test_the_other_side_by_the_fast_path_is_the_same_as_by_events(tmp_path: Path, opts: dict, logs: str) -> None:
+    """Reading the sources (the side not extracted takes the fold's fast path, no Event)
+    gives the same audio, index and report as extracting from the events."""
+    if logs.startswith("user-first"):
+        paths = _starts_with_user_audio(tmp_path, timed=logs.endswith("timed"))
+    else:
+        paths = [EXAMPLES / "ga_session.jsonl", EXAMPLES / "beta_session.jsonl", EXAMPLES / "ga_session.jsonl"]
+    assert _extract(paths, opts, True) == _extract(paths, opts, False)

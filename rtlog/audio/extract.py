@@ -1,861 +1,72 @@
 """Audio extraction: the base64 audio of a session log → playable audio, streamed.
 
-Owns which audio belongs to which side (assistant = `response.output_audio.delta`,
-user = the client's `input_audio_buffer.append`), decoding each chunk on its own,
-screening chunks that are not real audio (invalid base64, recorder placeholders, chunks
-the recorder cut to one odd length), PCM16 byte alignment, heard cuts at truncations,
-G.711 decoding and rate conversion, the stereo call mix (left user, right assistant) on
-the shared `rtlog.conversation.timeline.Timeline`, and splitting into one file per response, item or
-turn. It writes through `rtlog.audio.wav.WavWriter` to file objects the caller opens; it never
-touches stdout or paths.
+Owns the pass itself (`Extraction`, `extract_audio`): which audio belongs to which side
+(assistant = `response.output_audio.delta`, user = the client's
+`input_audio_buffer.append`), decoding each chunk on its own, recorder placeholders, where
+each chunk goes (one stream, the stereo mix, or one file per response, item or turn), and
+the messages when there is nothing to write. It decides no placement itself: sessions,
+the timeline and turns are those of a `rtlog.conversation.fold.Fold` it feeds every event
+(one per input file, chained), the same rules summary and transcript read, and
+index.json's transcripts are each file's `Conversation` text. The parts live beside it:
+`screen` (which bytes are audio), `convert` (decoding and rate conversion), `mix` (the
+stereo lanes), `sinks` (split files), `report`, `prescan`. It writes through
+`rtlog.audio.wav.WavWriter` to file objects the caller opens; it never touches stdout or
+paths.
 
 Memory: one chunk at a time, plus what the stereo mix must hold before both channels
 have passed a point (the audio one side is ahead of the other), plus a few fields per
 item. Truncations arrive after the audio they cut, so cutting (`--heard`, `--side
-both`) needs `prescan` first: a cheap pass that parses only truncation lines.
+both`) needs `prescan` first.
 
-Rules chosen here (documented in the README):
+Rules chosen here (documented in the README; the screening and conversion rules are in
+`screen` and `convert`):
 - a placeholder (`[trimmed: N bytes]`) becomes silence of the stated length, so the
   timing of everything after it stays right; a side made only of placeholders has no
   audio (exit 1);
-- a side whose first PCM16 chunks (at least 3) all have one short odd length (< 64 bytes)
-  was cut by the recorder (`rtlog.protocol.audio_checks.recorder_cut`): its chunks of that length
-  are not written; real audio re-chunked into a long odd size is written (odd bytes carried);
-- an odd byte at the end of a PCM16 chunk is carried into the next chunk of the same
-  item; one left at the end of an item is dropped (counted, reported);
-- rate conversion is linear interpolation (exact for integer ratios at the original
-  sample positions); a stereo mix runs at the higher of the two rates.
+- a stereo mix runs at the higher of the two rates.
 """
 
 from __future__ import annotations
 
 import binascii
 import contextlib
-import sys
-import tempfile
-from array import array
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from math import gcd
-from typing import IO, Any, BinaryIO
-
-from pybase64 import b64decode
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any
 
 from rtlog.audio import g711
+from rtlog.audio.convert import Converter, FormatChange, decode_b64
+from rtlog.audio.mix import StereoMixer
+from rtlog.audio.options import ASSISTANT, BOTH, USER, AudioOptions
+from rtlog.audio.prescan import LogFacts
+from rtlog.audio.report import AudioReport, OutputFile, SideStats
+from rtlog.audio.screen import Emit, SideScreen
+from rtlog.audio.sinks import FileSet, FileStore, GapStore, Segmenter
 from rtlog.audio.wav import MAX_DATA_BYTES, WavWriter
-from rtlog.conversation.session import SessionTracker
-from rtlog.conversation.timeline import SNAP_MS, Timeline
-from rtlog.conversation.truncations import Truncations
-from rtlog.conversation.turns import TurnTracker
+from rtlog.conversation.fold import Fold
+from rtlog.conversation.model import Conversation
+from rtlog.conversation.timeline import SNAP_MS
+from rtlog.conversation.turns import Turn
 from rtlog.errors import InputError, NothingFound, UsageError
-from rtlog.io.reader import READ_ERRORS, Diagnostics, Source, open_source
-from rtlog.protocol.audio_checks import cut_length, recorder_cut
-from rtlog.protocol.events import BadLine, Event, parse_line
-from rtlog.protocol.formats import ALAW, PCM16, ULAW, AudioFormat
+from rtlog.io.entries import DigestedLine
+from rtlog.io.reader import Diagnostics, Source, read_events
+from rtlog.protocol.digest import AudioDigest, audio_digest
+from rtlog.protocol.events import Event
+from rtlog.protocol.formats import PCM16, AudioFormat
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
 
-ASSISTANT, USER, BOTH = "assistant", "user", "both"
-SIDES = (ASSISTANT, USER, BOTH)
-SPLITS = ("response", "item", "turn")
-ENCODING_NAMES = {PCM16: "PCM16", ULAW: "G.711 μ-law", ALAW: "G.711 A-law"}
-
-_BIG_ENDIAN = sys.byteorder == "big"
 #: placements within this many milliseconds of the end of a channel's audio join it
 #: (float rounding and the one-sample lag of rate conversion, not timing): the timeline's own rule
 _SNAP_MS = SNAP_MS
 #: a stream key no item has: the first chunk of each channel in a new file starts a stream
 _NEW_FILE = object()
-
-def decode_b64(s: str | memoryview) -> bytes:
-    """Strict base64 (standard alphabet, length a multiple of 4, padding only at the end:
-    what `events.b64_decoded_size` accepts), decoded by pybase64 (SIMD). binascii's
-    strict mode would also take `AAAA==` (padding after a full group), which the other
-    commands count as invalid. The error says why in binascii's words."""
-    try:
-        return b64decode(s, validate=True)
-    except (binascii.Error, ValueError):
-        pass
-    if sys.version_info >= (3, 11):
-        binascii.a2b_base64(s, strict_mode=True)  # raises with the reason
-    else:  # pragma: no cover - Python 3.10
-        import base64
-
-        base64.b64decode(s, validate=True)
-    raise binascii.Error("excess padding")
-
-
-# --- options and results -----------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class AudioOptions:
-    side: str = ASSISTANT
-    heard: bool = False
-    split: str | None = None
-    encoding: str | None = None  # override of the source encoding (canonical name)
-    rate: int | None = None  # override of the source rate
-    keep_encoding: bool = False
-    raw: bool = False
-
-    @property
-    def cuts_truncations(self) -> bool:
-        """Assistant audio is cut at truncations: `--heard`, and always in the stereo mix."""
-        return self.heard or (self.side == BOTH and self.split != "item")
-
-    @property
-    def needs_prescan(self) -> bool:
-        return self.cuts_truncations or self.side == BOTH
-
-
-@dataclass(slots=True)
-class SideStats:
-    """What was found and done on one side."""
-
-    side: str
-    source: str | None = None  # where its first audio event is (for messages)
-    events: int = 0  # audio events seen
-    chunks: int = 0  # chunks that contributed audio (or placeholder silence)
-    decoded_bytes: int = 0  # real audio decoded (source format)
-    invalid: int = 0
-    placeholders: int = 0
-    placeholder_bytes: int = 0
-    placeholder_seconds: float = 0.0
-    first_placeholder: tuple[str, int] | None = None
-    placeholder_text: str = ""
-    cut_chunks: int = 0
-    cut_size: int | None = None
-    first_cut: tuple[str, int] | None = None
-    odd_dropped: int = 0
-    first_odd: tuple[str, int] | None = None
-    truncated_items: int = 0  # items cut at their truncation point
-    heard_dropped_bytes: int = 0
-    heard_dropped_seconds: float = 0.0
-    formats: list[AudioFormat] = field(default_factory=list)  # effective source formats seen
-
-    def as_dict(self) -> dict[str, Any]:
-        fmt = self.formats[0] if self.formats else None
-        return {
-            "events": self.events,
-            "chunks": self.chunks,
-            "decoded_bytes": self.decoded_bytes,
-            "encoding": fmt.encoding if fmt else None,
-            "rate": fmt.rate if fmt else None,
-            "invalid_chunks": self.invalid,
-            "placeholder_chunks": self.placeholders,
-            "placeholder_bytes": self.placeholder_bytes,
-            "cut_by_recorder_chunks": self.cut_chunks,
-            "cut_chunk_size": self.cut_size,
-            "odd_bytes_dropped": self.odd_dropped,
-            "truncated_items": self.truncated_items,
-            "not_heard_bytes_dropped": self.heard_dropped_bytes,
-        }
-
-
-@dataclass(slots=True)
-class OutputFile:
-    """One file written (a split file, or the single output)."""
-
-    name: str
-    index: int = 1
-    side: str = ASSISTANT
-    kind: str | None = None  # split: response / item / turn
-    encoding: str = PCM16
-    rate: int = 0
-    channels: int = 1
-    nbytes: int = 0
-    chunks: int | None = 0  # None for stereo split files (chunks are mixed, not counted per file)
-    turn: int | None = None
-    response_ids: list[str] = field(default_factory=list)
-    item_ids: list[str] = field(default_factory=list)
-    user_item_ids: list[str] = field(default_factory=list)
-    start: float | None = None  # seconds on the session timeline
-    start_at: float | None = None  # epoch seconds, when the log has timestamps
-    transcript: Any = None
-
-    @property
-    def seconds(self) -> float:
-        width = 2 if self.encoding == PCM16 else 1
-        return self.nbytes / (self.rate * self.channels * width) if self.rate else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"file": self.name}
-        if self.kind:
-            d["index"] = self.index
-            d["kind"] = self.kind
-        d.update(side=self.side, seconds=round(self.seconds, 3), rate=self.rate, encoding=self.encoding,
-                 channels=self.channels, bytes=self.nbytes, chunks=self.chunks)  # fmt: skip
-        if self.kind:
-            d.update(
-                turn=self.turn, response_ids=self.response_ids, item_ids=self.item_ids,
-                user_item_ids=self.user_item_ids,
-                start=None if self.start is None else round(self.start, 3), start_at=self.start_at,
-                transcript=self.transcript,
-            )  # fmt: skip
-        return d
-
-
-@dataclass(slots=True)
-class AudioReport:
-    options: AudioOptions
-    files: list[OutputFile] = field(default_factory=list)
-    sides: dict[str, SideStats] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    timestamps: bool | None = None  # stereo/split: placed by timestamps (else by VAD offsets)
-
-    @property
-    def nbytes(self) -> int:
-        return sum(f.nbytes for f in self.files)
-
-    @property
-    def seconds(self) -> float:
-        return sum(f.seconds for f in self.files)
-
-    @property
-    def chunks(self) -> int:
-        return sum(s.chunks for s in self.sides.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        o = self.options
-        return {
-            "format": "raw" if o.raw else "wav",
-            "side": o.side, "heard": o.heard, "split": o.split, "keep_encoding": o.keep_encoding,
-            "placed_by": None if self.timestamps is None else "timestamps" if self.timestamps else "vad_offsets",
-            "files": [f.as_dict() for f in self.files],
-            "seconds": round(self.seconds, 3), "bytes": self.nbytes, "chunks": self.chunks,
-            "sides": {k: v.as_dict() for k, v in self.sides.items()},
-            "warnings": self.warnings,
-        }  # fmt: skip
-
-
-# --- prescan -------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class LogFacts:
-    """What the extraction must know before it streams: truncations (they arrive after
-    the audio they cut) and whether each side has any audio at all."""
-
-    truncations: dict[str, int] = field(default_factory=dict)  # item id → audio_end_ms
-    has_user_audio: bool = False
-    has_assistant_audio: bool = False
-
-
-
-
-def prescan(sources: Sequence[Source], stdin: BinaryIO | None = None) -> LogFacts:
-    """Read the logs once, in large blocks, parsing only the lines that mention a
-    truncation (base64 has no `.`, so audio payloads never match). The server's
-    `conversation.item.truncated` wins over the client's request. Bad lines are left to
-    the main pass to report."""
-    facts = LogFacts()
-    cuts = Truncations()
-    for src in sources:
-        if stdin is not None and src.path is None:
-            stdin.seek(0)
-        with open_source(src, stdin) as fp:
-            tail = b""  # the start of a line that continues in the next block
-            while True:
-                try:
-                    block = fp.read(_PRESCAN_BLOCK)
-                except READ_ERRORS:
-                    # a truncated or corrupt compressed log: the main pass reads the same
-                    # lines and reports "cannot read further" once, at the right line
-                    break
-                if not block:
-                    break
-                first = block.find(b"\n") + 1
-                if first == 0:
-                    tail += block
-                    continue
-                if tail:
-                    _prescan_block(tail + block[:first], first + len(tail), src.name, facts, cuts)
-                last = block.rfind(b"\n") + 1
-                _prescan_block(block, last, src.name, facts, cuts, first)
-                tail = block[last:]
-            if tail:
-                _prescan_block(tail, len(tail), src.name, facts, cuts)
-    if stdin is not None:
-        stdin.seek(0)
-    return facts
-
-
-_PRESCAN_BLOCK = 4 << 20
-
-
-def _prescan_block(buf: bytes, end: int, name: str, facts: LogFacts, cuts: Truncations, begin: int = 0) -> None:
-    """Look at the whole lines in buf[begin:end]."""
-    if not facts.has_user_audio and buf.find(b"input_audio_buffer.append", begin, end) >= 0:
-        facts.has_user_audio = True
-    if not facts.has_assistant_audio and buf.find(b"audio.delta", begin, end) >= 0:
-        facts.has_assistant_audio = True
-    i = buf.find(b"item.truncate", begin, end)
-    while i >= 0:
-        start = max(buf.rfind(b"\n", begin, i) + 1, begin)
-        stop = buf.find(b"\n", i, end)
-        stop = end if stop < 0 else stop + 1
-        _prescan_line(buf[start:stop], name, facts, cuts)
-        i = buf.find(b"item.truncate", stop, end)
-
-
-def _prescan_line(line: bytes, name: str, facts: LogFacts, cuts: Truncations) -> None:
-    try:
-        ev = parse_line(line, name, 0)
-    except BadLine:
-        return
-    iid = cuts.feed(ev)  # the one rule for where an item was cut (truncations.py)
-    if iid is not None:
-        facts.truncations[iid] = cuts.cut_ms(iid)  # type: ignore[assignment]
-
-
-# --- screening one side's chunks -------------------------------------------------------------
-
-Emit = Callable[[Any, AudioFormat, bytes, Any], None]
-
-
-class SideScreen:
-    """Turns one side's decoded chunks into clean audio in the source format, passing it
-    to `emit(key, fmt, data, place)`: cut-by-recorder detection, heard cuts, and PCM16
-    byte alignment. `key` identifies the stream a chunk continues (the assistant item;
-    None for the user's single input stream); `place` is passed through untouched."""
-
-    def __init__(self, stats: SideStats, emit: Emit, cuts: dict[str, int] | None = None) -> None:
-        self.stats = stats
-        self.emit = emit
-        self.cuts = cuts
-        self.cut_size: int | None = None  # the recorder's cut length, once detected
-        self._decided = False  # past the first real chunk (cut detection done)
-        self._held: list[tuple[Any, AudioFormat, bytes, Any, str, int]] = []
-        self._carry = b""
-        self._carry_key: Any = None
-        self._carry_at: tuple[str, int] = ("", 0)
-        self._item_bytes: dict[Any, int] = {}
-
-    @property
-    def dead(self) -> bool:
-        """The recorder cut this side: no more audio will come from it."""
-        return self.cut_size is not None
-
-    def push(self, key: Any, fmt: AudioFormat, data: bytes, place: Any, ev: Event, real: bool = True) -> None:
-        if real and fmt.encoding == PCM16:
-            if self.cut_size is not None:
-                if len(data) == self.cut_size:
-                    self.stats.cut_chunks += 1
-                    return
-            elif not self._decided:
-                # held back only while every chunk so far has one short odd length (a
-                # bounded look-ahead of CUT_MIN_CHUNKS chunks): audio_checks.recorder_cut
-                held = self._held
-                n = len(data)
-                if (not held and cut_length(n)) or (held and n == len(held[0][2])):
-                    held.append((key, fmt, data, place, ev.source, ev.line_no))
-                    if recorder_cut(len(held), n, True):
-                        self.cut_size = self.stats.cut_size = n
-                        self.stats.cut_chunks += len(held)
-                        self.stats.first_cut = (held[0][4], held[0][5])
-                        held.clear()
-                    return
-                self.release()
-        self._pass(key, fmt, data, place, ev.source, ev.line_no)
-
-    def release(self) -> None:
-        """Let held chunks through (they turned out not to be cut chunks)."""
-        held = self._held
-        if held:
-            self._decided = True
-            self._held = []
-            for h in held:
-                self._pass(*h)
-
-    def _pass(self, key: Any, fmt: AudioFormat, data: bytes, place: Any, source: str, line_no: int) -> None:
-        cuts = self.cuts
-        if cuts is not None and key in cuts:
-            done = self._item_bytes.get(key, 0)
-            self._item_bytes[key] = done + len(data)
-            limit = max(cuts[key], 0) * fmt.bytes_per_second // 1000
-            limit -= limit % fmt.bytes_per_sample
-            if done + len(data) > limit:
-                keep = max(limit - done, 0)
-                st = self.stats
-                if done <= limit:
-                    st.truncated_items += 1
-                st.heard_dropped_bytes += len(data) - keep
-                st.heard_dropped_seconds += (len(data) - keep) / fmt.bytes_per_second
-                data = data[:keep]
-                if not data:
-                    return
-        if fmt.encoding == PCM16:
-            carry = self._carry
-            if carry:
-                self._carry = b""
-                if key != self._carry_key:
-                    self._drop_odd(self._carry_at)
-                else:
-                    data = carry + data
-            if len(data) & 1:
-                self._carry = data[-1:]
-                self._carry_key = key
-                self._carry_at = (source, line_no)
-                data = data[:-1]
-                if not data:
-                    return
-        self.emit(key, fmt, data, place)
-
-    def new_file(self) -> None:
-        """The next input file: item ids may repeat, so heard cuts count its items afresh;
-        an odd byte left over from the previous file is dropped (it cannot continue)."""
-        self.finish()
-        self._item_bytes = {}
-
-    def _drop_odd(self, at: tuple[str, int]) -> None:
-        self.stats.odd_dropped += 1
-        if self.stats.first_odd is None:
-            self.stats.first_odd = at
-
-    def finish(self) -> None:
-        self.release()
-        if self._carry:
-            self._carry = b""
-            self._drop_odd(self._carry_at)
-
-
-# --- conversion ------------------------------------------------------------------------------
-
-
-class Resampler:
-    """Linear interpolation from `src` to `dst` Hz over a stream of PCM16 chunks (state
-    carries over chunk boundaries). Output sample n sits at input position n·src/dst;
-    samples at integer positions are copied exactly."""
-
-    def __init__(self, src: int, dst: int) -> None:
-        g = gcd(src, dst)
-        self.up = dst // g  # L
-        self.down = src // g  # M
-        self._prev: int | None = None  # last input sample of the previous chunk
-        self._pos = 0  # next output position, in 1/L input samples from the buffer start
-
-    def process(self, data: bytes) -> bytes:
-        buf = array("h")
-        if self._prev is not None:
-            buf.append(self._prev)
-        x = array("h", data)
-        if _BIG_ENDIAN:
-            x.byteswap()
-        buf.extend(x)
-        n = len(buf)
-        if n == 0:
-            return b""
-        L, M = self.up, self.down
-        limit = (n - 1) * L
-        pos0 = self._pos
-        count = (limit - pos0 + M - 1) // M if pos0 < limit else 0
-        out = array("h", bytes(2 * count))
-        half = L // 2
-        for p in range(min(L, count)):
-            pp = pos0 + p * M
-            i0, f = divmod(pp, L)
-            cnt = (count - p + L - 1) // L
-            a = buf[i0 : i0 + cnt * M : M]
-            if f == 0:
-                out[p::L] = a
-            else:
-                b = buf[i0 + 1 : i0 + 1 + cnt * M : M]
-                g = L - f
-                out[p::L] = array("h", [(u * g + v * f + half) // L for u, v in zip(a, b)])
-        self._pos = pos0 + count * M - limit
-        self._prev = buf[-1]
-        if _BIG_ENDIAN:
-            out.byteswap()
-        return out.tobytes()
-
-    def flush(self) -> bytes:
-        """The output samples after the last input sample (held at its value)."""
-        if self._prev is None:
-            return b""
-        L, M = self.up, self.down
-        count = (L - self._pos + M - 1) // M if self._pos < L else 0
-        out = array("h", [self._prev]) * count
-        self._prev, self._pos = None, 0
-        if _BIG_ENDIAN:
-            out.byteswap()
-        return out.tobytes()
-
-
-class FormatChange(Exception):
-    """The audio's format changes in a way the output cannot follow (message for the user)."""
-
-
-class Converter:
-    """Source-format chunks → the output encoding and rate (G.711 decoded to PCM16
-    unless kept; rates converted). One per stream, so interpolation state is per stream."""
-
-    def __init__(self, encoding: str, rate: int, keep: bool = False) -> None:
-        self.encoding = encoding
-        self.rate = rate
-        self.keep = keep
-        self._resampler: Resampler | None = None
-
-    def convert(self, key: Any, fmt: AudioFormat, data: bytes) -> bytes:
-        if fmt.encoding != self.encoding:
-            if self.keep:
-                raise FormatChange(
-                    f"the audio changes from {ENCODING_NAMES[self.encoding]} to {ENCODING_NAMES[fmt.encoding]}: "
-                    "--keep-encoding cannot keep both (leave it out to decode everything to PCM16)"
-                )
-            data = g711.to_pcm16(data, fmt.encoding)
-        if fmt.rate != self.rate:
-            if self.encoding != PCM16:
-                raise FormatChange(
-                    f"the audio changes from {self.rate} Hz to {fmt.rate} Hz: "
-                    "--keep-encoding cannot convert G.711 rates (leave it out)"
-                )
-            rs = self._resampler
-            if rs is None or rs.down * self.rate != rs.up * fmt.rate:
-                rs = self._resampler = Resampler(fmt.rate, self.rate)
-            return rs.process(data)
-        return data
-
-    def tail(self) -> bytes:
-        """The converted samples still held back (rate conversion lags by a sample): the
-        end of the current stream."""
-        rs = self._resampler
-        return rs.flush() if rs is not None else b""
-
-
-# --- stereo mix --------------------------------------------------------------------------------
-
-
-class Lane:
-    """One channel's audio waiting to be written: a queue of pieces starting at the
-    mixer's position — bytes, silence runs (ints, in frames), and, once more than
-    `spill` bytes are queued, (offset, length) spans of a temporary file (a channel can
-    run far ahead of the other when the log has no timestamps). `end` is the frame after
-    the last placed audio."""
-
-    __slots__ = ("pieces", "end", "width", "snap", "overlaps", "queued", "spill", "_file", "_spilled", "_file_end")
-
-    def __init__(self, width: int, snap: int, spill: int = 16 << 20) -> None:
-        self.pieces: deque[Any] = deque()
-        self.end = 0
-        self.width = width
-        self.snap = snap
-        self.overlaps = 0
-        self.queued = 0  # bytes of audio in the queue
-        self.spill = spill
-        self._file: IO[bytes] | None = None
-        self._spilled = 0  # spans in the queue
-        self._file_end = 0
-
-    def place(self, frame: int, data: bytes, floor: int) -> None:
-        """Queue `data` at `frame`; `floor` is the mixer's position (where the queue
-        starts when it is empty: everything before it is written)."""
-        end = self.end if self.end > floor else floor
-        if frame < end - self.snap:
-            self.overlaps += 1  # would overlap audio already placed (or written): play it after
-            frame = end
-        elif frame <= end + self.snap:
-            frame = end
-        if frame > end:
-            self.pieces.append(frame - end)
-        self.end = frame + len(data) // self.width
-        self.queued += len(data)
-        if self.queued > self.spill:
-            self.pieces.append(self._to_file(data))
-        else:
-            self.pieces.append(data)
-
-    def _to_file(self, data: bytes) -> tuple[int, int]:
-        f = self._file
-        if f is None:
-            f = self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-        if not self._spilled:
-            self._file_end = 0  # nothing in the file is still queued: start over
-        f.seek(self._file_end)
-        f.write(data)
-        span = (self._file_end, len(data))
-        self._file_end += len(data)
-        self._spilled += 1
-        return span
-
-    def _from_file(self, offset: int, nbytes: int) -> bytes:
-        assert self._file is not None
-        self._file.seek(offset)
-        return self._file.read(nbytes)
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
-    def fill(self, out: array | bytearray, channel: int, n: int) -> None:
-        """Take `n` frames into channel `channel` of the interleaved block `out` (an
-        `array('h')` for PCM16, a bytearray for 8-bit G.711)."""
-        pieces = self.pieces
-        width = self.width
-        off = 0
-        while off < n and pieces:
-            p = pieces[0]
-            tp = type(p)
-            if tp is int:
-                k = p if p <= n - off else n - off
-                if k == p:
-                    pieces.popleft()
-                else:
-                    pieces[0] = p - k
-                off += k
-                continue
-            if tp is tuple:
-                offset, nbytes = p
-                frames = nbytes // width
-                k = frames if frames <= n - off else n - off
-                part = self._from_file(offset, k * width)
-                if k == frames:
-                    pieces.popleft()
-                    self._spilled -= 1
-                else:
-                    pieces[0] = (offset + k * width, nbytes - k * width)
-            else:
-                frames = len(p) // width
-                k = frames if frames <= n - off else n - off
-                if k == frames:
-                    pieces.popleft()
-                    part = p
-                else:
-                    part = p[: k * width]
-                    pieces[0] = p[k * width :]
-            self.queued -= k * width
-            start = 2 * off + channel
-            if width == 2:
-                out[start : start + 2 * k : 2] = array("h", part)  # type: ignore[arg-type]
-            else:
-                out[start : start + 2 * k : 2] = part  # type: ignore[assignment]
-            off += k
-
-
-class StereoMixer:
-    """Writes two lanes as interleaved stereo frames, sequentially: only up to the point
-    both channels have committed (no later audio can land before it). Mixing waits until
-    a block's worth is committed, so `write` gets large pieces."""
-
-    BLOCK = 1 << 15  # frames mixed at a time (1.4 s at 24 kHz)
-
-    def __init__(self, write: Callable[[Any], None], width: int, silence: int, snap: int) -> None:
-        self.write = write
-        self.width = width
-        self.left = Lane(width, snap)
-        self.right = Lane(width, snap)
-        self.pos = 0
-        self._silence = bytes([silence]) * (2 * width * self.BLOCK)
-
-    def place(self, channel: int, frame: int, data: bytes) -> None:
-        (self.left if channel == 0 else self.right).place(frame, data, self.pos)
-
-    def emit_to(self, frame: int, force: bool = False) -> None:
-        if frame - self.pos < self.BLOCK and not force:
-            return
-        width, left, right = self.width, self.left, self.right
-        while self.pos < frame:
-            n = min(frame - self.pos, self.BLOCK)
-            silence = self._silence[: 2 * width * n]
-            if not left.pieces and not right.pieces:
-                self.write(silence)
-            else:
-                block = array("h", silence) if width == 2 else bytearray(silence)
-                if left.pieces:
-                    left.fill(block, 0, n)
-                if right.pieces:
-                    right.fill(block, 1, n)
-                self.write(memoryview(block).cast("B") if width == 2 else block)
-            self.pos += n
-
-    def flush(self) -> None:
-        self.emit_to(max(self.left.end, self.right.end, self.pos), force=True)
-
-    def close(self) -> None:
-        self.left.close()
-        self.right.close()
-
-
-# --- splitting -----------------------------------------------------------------------------------
-
-
-class GapStore:
-    """Audio between labelled segments: kept (on disk past a few MB) until a cut says
-    where it belongs, and dropped when the next segment begins."""
-
-    def __init__(self) -> None:
-        self._fp: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed in close()
-        self.writer = WavWriter(self._fp, raw=True)
-        self.writer.begin(PCM16, 1, 1)
-        self.entry: OutputFile | None = None
-
-    def write(self, data: bytes) -> None:
-        self.writer.write(data)
-
-    def move_tail(self, nbytes: int, write: Callable[[bytes], None]) -> None:
-        self.writer.move_tail(nbytes, write)
-
-    def reset(self) -> None:
-        self._fp.seek(0)
-        self._fp.truncate()
-        self.writer.nbytes = 0
-
-    def close(self) -> None:
-        self._fp.close()
-
-
-class FileStore:
-    """One split file being written, through a context manager from `open_file`."""
-
-    def __init__(self, cm: contextlib.AbstractContextManager[IO[bytes]], entry: OutputFile, raw: bool) -> None:
-        self.cm: contextlib.AbstractContextManager[IO[bytes]] | None = cm
-        self.entry = entry
-        fp = cm.__enter__()
-        self.writer = WavWriter(fp, raw=raw)
-        try:
-            self.writer.begin(entry.encoding, entry.rate, entry.channels)
-        except OSError as exc:
-            self._failed(exc)
-
-    def write(self, data: bytes) -> None:
-        try:
-            self.writer.write(data)
-        except OSError as exc:
-            self._failed(exc)
-        self.entry.nbytes += len(data)
-
-    def move_tail(self, nbytes: int, write: Callable[[bytes], None]) -> None:
-        n = min(nbytes, self.writer.nbytes)
-        try:
-            self.writer.move_tail(n, write)
-        except OSError as exc:
-            self._failed(exc)
-        self.entry.nbytes -= n
-
-    def finish(self) -> None:
-        try:
-            self.writer.finish()
-        except OSError as exc:
-            self._failed(exc)
-        cm, self.cm = self.cm, None
-        if cm is not None:
-            cm.__exit__(None, None, None)
-
-    def _failed(self, exc: OSError) -> None:
-        """A write to this file failed: its context manager (atomic_output) removes the
-        file and raises the error that names it (else the error reached the CLI as a bare
-        OSError, blamed on stdout)."""
-        self.writer.close()
-        cm, self.cm = self.cm, None
-        if cm is not None:
-            cm.__exit__(type(exc), exc, exc.__traceback__)
-        raise exc
-
-    def abort(self, exc: BaseException | None) -> None:
-        self.writer.close()
-        cm, self.cm = self.cm, None
-        if cm is not None:
-            with contextlib.suppress(Exception):
-                cm.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
-
-
-class FileSet:
-    """The numbered files of a split (`001_resp_<id>.wav`, …), in the order they start."""
-
-    def __init__(self, open_file: Callable[[str], contextlib.AbstractContextManager[IO[bytes]]], raw: bool) -> None:
-        self.open_file = open_file
-        self.raw = raw
-        self.entries: list[OutputFile] = []
-        self.stores: dict[Any, FileStore] = {}
-        self.ext = ".pcm" if raw else ".wav"
-
-    def open(self, label: Any, entry: OutputFile) -> FileStore:
-        entry.index = len(self.entries) + 1
-        entry.name = f"{entry.index:03d}_{entry.name}{self.ext}"
-        store = FileStore(self.open_file(entry.name), entry, self.raw)
-        self.entries.append(entry)
-        self.stores[label] = store
-        return store
-
-    def close(self, label: Any) -> None:
-        store = self.stores.pop(label, None)
-        if store is not None:
-            store.finish()
-
-    def close_all(self) -> None:
-        for label in list(self.stores):
-            self.close(label)
-
-    def abort_all(self, exc: BaseException | None) -> None:
-        for store in self.stores.values():
-            store.abort(exc)
-        self.stores.clear()
-
-
-class Segmenter:
-    """A continuous stream of frames cut into labelled segments. A cut may land in audio
-    already written (VAD reports where speech started after the fact): that audio moves
-    to the new segment. A cut ahead of the stream waits until the stream gets there.
-    Label None is a gap (dropped)."""
-
-    def __init__(
-        self, store_for: Callable[[Any], Any], frame_bytes: int, on_switch: Callable[[Any, Any], None], label: Any = None
-    ) -> None:
-        self.store_for = store_for
-        self.on_switch = on_switch
-        self.frame_bytes = frame_bytes
-        self.pos = 0  # frames written
-        self.seg_start = 0
-        self.label: Any = label
-        self.store: Any = None
-        self.pending: deque[tuple[int, Any]] = deque()
-
-    def write(self, data: bytes) -> None:
-        fb = self.frame_bytes
-        while self.pending and self.pos + len(data) // fb >= self.pending[0][0]:
-            frame, label = self.pending.popleft()
-            k = (frame - self.pos) * fb
-            if k > 0:
-                self._write(data[:k])
-                data = data[k:]
-            self._switch(frame, label)
-        if data:
-            self._write(data)
-
-    def _write(self, data: bytes) -> None:
-        if self.store is None:
-            self.store = self.store_for(self.label)
-        self.store.write(data)
-        self.pos += len(data) // self.frame_bytes
-
-    def cut(self, frame: int, label: Any) -> None:
-        if self.pending:
-            frame = max(frame, self.pending[-1][0])
-        if frame > self.pos or self.pending:
-            self.pending.append((frame, label))
-            return
-        self._switch(max(frame, self.seg_start), label)
-
-    def _switch(self, frame: int, label: Any) -> None:
-        if label == self.label:
-            return
-        old, old_label = self.store, self.label
-        self.label, self.seg_start, self.store = label, frame, None
-        tail = (self.pos - frame) * self.frame_bytes
-        if tail > 0 and old is not None:
-            new = self.store = self.store_for(label)
-            old.move_tail(tail, new.write)
-        self.on_switch(old_label, label)
-
-    def finish(self) -> None:
-        for frame, label in self.pending:
-            if frame <= self.pos:
-                self._switch(frame, label)
-        self.pending.clear()
-        self.on_switch(self.label, None)
-
-
-# --- the extraction ------------------------------------------------------------------------------
+#: audio types as recorded (the ones a digest is made for) of each side, and what all of a
+#: side's type names hold (and no other type, nor base64): the side not extracted is read by
+#: the fold's fast path, the extracted one costs no digest
+_SIDE_TYPES = {ASSISTANT: frozenset({"response.audio.delta", OUTPUT_AUDIO_DELTA}), USER: frozenset({INPUT_AUDIO_APPEND})}
+_SIDE_NEEDLE = {ASSISTANT: b"audio.delta", USER: INPUT_AUDIO_APPEND.encode()}
+#: where a line's type is looked for before digesting it (a bare line's type comes first,
+#: a recorder's envelope puts a few fields before the event)
+_TYPE_WITHIN = 200
 
 OpenFile = Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]
 _INF = float("inf")
@@ -893,15 +104,19 @@ class Extraction:
         self.opts = opts
         self.diag = diag
         self.facts = facts or LogFacts(has_user_audio=True, has_assistant_audio=True)
-        self.sessions = SessionTracker()
         self.report = AudioReport(opts)
         self.want_asst = opts.side in (ASSISTANT, BOTH)
         self.want_user = opts.side in (USER, BOTH)
         self.stereo = opts.side == BOTH and opts.split in (None, "turn")
         split = opts.split
-        self.timeline = Timeline(self.sessions) if (opts.side == BOTH or split) else None
-        self.turns = TurnTracker() if split else None
-        self._nturns = 0
+        # every placement comes from the conversation's own rules: one fold per input
+        # file, chained (`Fold(after=…)`), so they share one timeline
+        self.fold = Fold()
+        self.timeline = self.fold.timeline
+        self._placing = opts.side == BOTH or split is not None  # (mono output places nothing)
+        self._turns: list[Turn] = []  # split: every file's turns, numbered on across files
+        self._turn_base = 0  # turns of the files before the current one
+        self._nturns = 0  # turns already cut into the stereo mix
         cuts = self.facts.truncations if opts.cuts_truncations else None
         self.stats: dict[str, SideStats] = {}
         self.screens: dict[str, SideScreen] = {}
@@ -929,6 +144,8 @@ class Extraction:
         self._now = -_INF  # latest timestamp seen (stereo)
         self._asst_open = False  # stereo: an assistant item is playing (more of it may come)
         self._first_source: str | None = None
+        self._source: str | None = None  # the input file being read
+        self._line = 0  # the last line of it taken
         self._log_name = log_name  # what messages call the input when no event names it
         self._stereo_key: list[Any] = [None, None]  # the stream each channel plays (user: None; assistant: item)
         self._marker = 0.0  # no-timestamp stereo: lower bound (s) for where the next response starts
@@ -936,13 +153,11 @@ class Extraction:
         self._user_session_base = 0  # user split: frame where the current session's input starts
         self._vad_items: set[str] = set()
         self._pending_commit_turn: int | None = None
-        # transcripts and ids for index.json
-        self._asst_text: dict[str, list[str]] = {}
-        self._asst_final: dict[str, str] = {}
-        self._user_text: dict[str, str] = {}
-        self._user_partial: dict[str, str] = {}
-        self._resp_items: dict[str, list[str]] = {}
-        self._active: dict[int, set[str]] = {}
+        self._active: dict[int, set[str]] = {}  # assistant turn files: the responses still running
+        # index.json: each file's conversation, and the file each split file and turn belongs to
+        self._convs: list[Conversation] = []
+        self._entry_file: dict[int, int] = {}  # OutputFile.index → its input file (0-based)
+        self._turn_file: list[int] = []  # parallel to _turns
         self._handlers = self._make_handlers()
 
     # -- formats ---------------------------------------------------------------------------
@@ -966,8 +181,9 @@ class Extraction:
         return fmt.encoding if self.opts.keep_encoding else PCM16
 
     def _start_stereo(self, rid: str | None) -> None:
-        fin = self._effective(self.sessions.input_format)
-        fout = self._effective(self.sessions.output_format(rid))
+        sessions = self.fold.sessions
+        fin = self._effective(sessions.input_format)
+        fout = self._effective(sessions.output_format(rid))
         if self.opts.keep_encoding and (fin.encoding, fin.rate) != (fout.encoding, fout.rate):
             raise UsageError(
                 f"--keep-encoding with --side both needs one encoding and rate on both sides; the log has "
@@ -1073,13 +289,19 @@ class Extraction:
             if self.opts.side == ASSISTANT:
                 self._close_finished_turns(label)
         entry = OutputFile(name, side=ASSISTANT, kind=split, encoding=conv.encoding, rate=conv.rate)
-        entry.turn = label if split == "turn" else (self.turns.turn_of_response(rid) if self.turns else None)
+        entry.turn = label if split == "turn" else self._turn_of_response(rid)
         entry.start = start
         entry.start_at = ts
-        return self.files.open(("a", label), entry)
+        return self._open(("a", label), entry)
+
+    def _open(self, label: Any, entry: OutputFile) -> FileStore:
+        assert self.files is not None
+        store = self.files.open(label, entry)
+        self._entry_file[entry.index] = len(self._convs)
+        return store
 
     def _turn_name(self, n: int) -> str:
-        turn = self.turns.turns[n - 1] if self.turns and 0 < n <= len(self.turns.turns) else None
+        turn = self._turn(n)
         iid = turn.item_id if turn is not None else None
         return f"turn{n}" + (f"_{_safe_name(iid)}" if iid else "")
 
@@ -1114,23 +336,23 @@ class Extraction:
         if self.opts.split == "item":
             entry = OutputFile("user_" + _id_name("item_", label), side=USER, kind="item", encoding=conv.encoding, rate=conv.rate)
             entry.user_item_ids.append(label)
-            entry.turn = self.turns.turn_of_item(label) if self.turns else None
+            entry.turn = self._turn_of_item(label)
             self._span_start(entry, label)
         else:
             entry = OutputFile(self._turn_name(label), side=USER, kind="turn", encoding=conv.encoding, rate=conv.rate)
             entry.turn = label
-            turn = self.turns.turns[label - 1] if self.turns and 0 < label <= len(self.turns.turns) else None
+            turn = self._turn(label)
             if turn is not None and turn.item_id:
                 entry.user_item_ids.append(turn.item_id)
                 self._span_start(entry, turn.item_id)
-        return self.files.open(("u", label), entry)
+        return self._open(("u", label), entry)
 
     def _span_start(self, entry: OutputFile, item_id: str) -> None:
         tl = self.timeline
-        sp = tl.span(item_id) if tl is not None else None
+        sp = tl.span(item_id)
         if sp is not None and sp.start is not None:
             entry.start = sp.start
-            if tl is not None and tl.t0 is not None:
+            if tl.t0 is not None:
                 entry.start_at = tl.t0 + sp.start
 
     def _user_switch(self, old: Any, new: Any) -> None:
@@ -1149,14 +371,14 @@ class Extraction:
         entry = OutputFile(self._turn_name(label), side=BOTH, kind="turn", encoding=conv.encoding, rate=conv.rate, channels=2)
         entry.turn = label
         entry.chunks = None
-        turn = self.turns.turns[label - 1] if self.turns and 0 < label <= len(self.turns.turns) else None
+        turn = self._turn(label)
         if turn is not None and turn.item_id:
             entry.user_item_ids.append(turn.item_id)
         assert self.segmenter is not None
         entry.start = self.segmenter.seg_start / self._rate if self._rate else None
-        if self.timeline is not None and self.timeline.t0 is not None and entry.start is not None:
+        if self.timeline.t0 is not None and entry.start is not None:
             entry.start_at = self.timeline.t0 + entry.start
-        return self.files.open(("t", label), entry)
+        return self._open(("t", label), entry)
 
     def _turn_switch(self, old: Any, new: Any) -> None:
         if old is not None and old != new and self.files is not None:
@@ -1165,64 +387,128 @@ class Extraction:
     # -- the event loop -----------------------------------------------------------------------
 
     def run(self, events: Iterable[Event]) -> None:
-        feed_session = self.sessions.feed
-        tl_feed = self.timeline.feed if self.timeline is not None else None
-        turns_feed = self.turns.feed if self.turns is not None else None
         handlers = self._handlers
         want_asst, want_user = self.want_asst, self.want_user
         audio = self._audio
         stereo = self.stereo
-        turn = 0
-        first = True
-        source: str | None = None
-        line = 0
+        split = self.opts.split is not None
         for ev in events:
-            # a new input file: another name, or line numbers starting again (a file given twice)
-            if ev.line_no <= line or ev.source is not source:
-                if first:
-                    self._first_source = ev.source
-                    first = False
-                elif ev.line_no <= line or ev.source != source:
-                    self._new_file()
-                source = ev.source
-            line = ev.line_no
+            if ev.line_no <= self._line or ev.source is not self._source:
+                self._enter(ev.source, ev.line_no)
+            self._line = ev.line_no
             kind = ev.kind
-            feed_session(ev)
-            if turns_feed is not None:
-                turn = turns_feed(ev)
             if stereo:
                 ts = ev.timestamp
                 if ts is not None and ts > self._now:
                     self._now = ts
             if kind == OUTPUT_AUDIO_DELTA:
                 if want_asst:
-                    audio(ev, ASSISTANT, turn)
-                elif tl_feed is not None:
-                    tl_feed(ev)
+                    audio(ev, ASSISTANT)
+                else:
+                    self.fold.feed_audio(ev)
             elif kind == INPUT_AUDIO_APPEND:
                 if want_user:
-                    audio(ev, USER, turn)
-                elif tl_feed is not None:
-                    tl_feed(ev)
+                    audio(ev, USER)
+                else:
+                    self.fold.feed_audio(ev)
             else:
-                if tl_feed is not None:
-                    tl_feed(ev)
+                if not self.fold.feed(ev):
+                    continue  # history a resumed session replayed: no rule here looks at it either
+                if split:
+                    self._sync_turns()
                 handler = handlers.get(kind)
                 if handler is not None:
                     handler(ev)
-            if turns_feed is not None and len(self.turns.turns) != self._nturns:  # type: ignore[union-attr]
-                self._new_turns()
+                if split and self._nturns != len(self._turns):
+                    self._new_turns()
 
-    def _new_file(self) -> None:
-        """The next input file: its own conversation. Mono sides simply continue (the
-        files' audio in order); on the stereo timeline it starts where everything placed
-        so far ends (`Timeline.new_file`), never interleaved with the previous file."""
+    def _enter(self, source: str, line_no: int) -> None:
+        """A line of another file, or the first: a new input file starts when the name
+        changes or line numbers start again (a file given twice)."""
+        if self._source is None:
+            self._first_source = self.fold.source = source
+        elif line_no <= self._line or source != self._source:
+            self._new_file(source)
+        self._source = source
+
+    # -- reading: the side not extracted takes the fold's fast path ---------------------------------
+
+    def read(self, sources: Sequence[Source], diag: Diagnostics) -> Iterator[Event]:
+        """The events of `sources`, in order. With one side extracted, the other side's
+        audio lines are taken from their digests by the fold's fast path (`Fold.fast_lines`,
+        as summary takes them): no Event is built and nothing here looks at them."""
+        side = self.opts.side
+        if side == BOTH:
+            for src in sources:
+                yield from read_events(src, diag)
+            return
+        other = _SIDE_TYPES[USER if side == ASSISTANT else ASSISTANT]
+        needle = _SIDE_NEEDLE[side]
+
+        def digest(line: bytes) -> AudioDigest | None:
+            if line.find(needle, 0, _TYPE_WITHIN) >= 0:
+                return None  # extracted: an Event (its digest would be wasted)
+            return audio_digest(line)
+
+        for src in sources:
+            name = src.name
+
+            def fast_path(entries: Sequence[DigestedLine], j: int, line0: int, name: str = name) -> int:
+                return self._fast_other(name, other, entries, j, line0)
+
+            yield from read_events(src, diag, fast_path=fast_path, digest=digest)
+
+    def _fast_other(self, source: str, other: frozenset[str], entries: Sequence[DigestedLine], j: int, line0: int) -> int:
+        """A `FastPath`: the run of the other side's audio lines from entries[j] goes to the
+        fold's fast path; returns the index of the first entry not taken."""
+        k, m = j, len(entries)
+        while k < m and len(entries[k]) == 4 and entries[k][3][0] in other:
+            k += 1
+        if k == j:
+            return j
+        first = line0 + entries[j][0] + 1
+        if first <= self._line or source is not self._source:
+            self._enter(source, first)
+        taken = self.fold.fast_lines(entries if k == m else entries[:k], j, line0)
+        # (a line the fold leaves to `feed` comes back as an Event, as part of this file)
+        self._line = line0 + entries[taken - 1][0] + 1 if taken > j else first - 1
+        return taken
+
+    def _sync_turns(self) -> None:
+        """Number the current file's new turns on from the files before (before any rule
+        here asks for them)."""
+        turns = self.fold.turns.turns
+        n = self._turn_base + len(turns)
+        if n != len(self._turns):
+            new = turns[len(self._turns) - self._turn_base :]
+            self._turns.extend(new)
+            self._turn_file.extend([len(self._convs)] * len(new))
+
+    def _turn(self, n: int) -> Turn | None:
+        return self._turns[n - 1] if 0 < n <= len(self._turns) else None
+
+    def _turn_of_response(self, rid: str | None) -> int | None:
+        n = self.fold.turns.turn_of_response(rid)
+        return None if n is None else self._turn_base + n
+
+    def _turn_of_item(self, iid: str | None) -> int | None:
+        n = self.fold.turns.turn_of_item(iid)
+        return None if n is None else self._turn_base + n
+
+    def _new_file(self, source: str) -> None:
+        """The next input file: its own conversation (a fold of its own, chained to the
+        previous one). Mono sides simply continue (the files' audio in order); on the
+        stereo timeline it starts where everything placed so far ends
+        (`Timeline.new_file`), never interleaved with the previous file."""
         for screen in self.screens.values():
             screen.new_file()
-        tl = self.timeline
-        if tl is None:
+        base = self.timeline.end  # where the chained fold's timeline starts the file
+        self._turn_base = len(self._turns)
+        if self.files is not None:
+            self._convs.append(self.fold.finish())  # (before the next file resets the timeline's items)
+        self.fold = Fold(source, after=self.fold)
+        if not self._placing:
             return
-        base = tl.new_file()
         if self.user_seg is not None:  # the user's stream of the new file starts its own session
             self._user_session_base = self._user_buffer_start = self.user_seg.pos
         self._now = -_INF
@@ -1232,7 +518,7 @@ class Extraction:
         if self.mixer is not None:
             self._advance()
 
-    def _audio(self, ev: Event, side: str, turn: int) -> None:
+    def _audio(self, ev: Event, side: str) -> None:
         st = self.stats[side]
         st.events += 1
         if st.source is None:
@@ -1242,10 +528,10 @@ class Extraction:
         if assistant:
             key = ev.item_id  # the typed accessors: None for a non-str id (never unhashable)
             rid = ev.response_id
-            raw_fmt = self.sessions.output_format(rid)
+            raw_fmt = self.fold.sessions.output_format(rid)
         else:
             key = rid = None
-            raw_fmt = self.sessions.input_format
+            raw_fmt = self.fold.sessions.input_format
         # formats are frozen dataclasses (slow to hash): remember the last one per side
         cached = self._fmt_cache.get(side)
         if cached is not None and cached[0] is raw_fmt:
@@ -1267,19 +553,21 @@ class Extraction:
             except (binascii.Error, ValueError) as exc:
                 chunk = self._undecodable(ev, side, st, fmt, exc)
                 real = False
+        # placed by the size written (in the source format's time: --rate/--encoding)
+        n = len(chunk) if chunk is not None else 0
+        if fmt is not raw_fmt:
+            n = round(n / fmt.bytes_per_second * raw_fmt.bytes_per_second)
+        # (a chunk that decoded is its own payload size: the fold need not inspect it again)
+        start = self.fold.feed_audio(ev, n, (len(chunk), None) if real and chunk is not None else None)
         place: Any = None
-        tl = self.timeline
-        if tl is not None:
-            n = len(chunk) if chunk is not None else 0
-            if fmt is not raw_fmt:
-                n = round(n / fmt.bytes_per_second * raw_fmt.bytes_per_second)
-            start = tl.feed(ev, n)
-            if self.stereo and start is not None:
+        if self._placing:
+            if self.stereo:
                 self._check_gap(ev, start, fmt)
             label: Any = None
-            if assistant and self.opts.split:
-                split = self.opts.split
-                label = rid if split == "response" else key if split == "item" else turn
+            split = self.opts.split
+            if assistant and split:
+                label = (rid if split == "response" else key if split == "item"
+                         else self._turn_base + self.fold.turns.turn_of(ev))  # fmt: skip
             place = (start, label, ev.timestamp, rid)
         if chunk is None:
             return
@@ -1328,7 +616,7 @@ class Extraction:
         rest of the assistant item being played, which follows its last chunk; without,
         user audio is one stream and a response starts no earlier than the last VAD mark."""
         mixer = self.mixer
-        assert mixer is not None and self.timeline is not None
+        assert mixer is not None
         rate = self._rate
         t0 = self.timeline.t0
         left, right = mixer.left.end, mixer.right.end
@@ -1374,12 +662,6 @@ class Extraction:
             on(("conversation.item.create", "conversation.item.added"), self._text_marker)
         if self.opts.split:
             on(("response.created",), self._response_created)
-            on(("response.output_item.added",), self._output_item)
-            on(("response.output_audio_transcript.delta",), self._asst_delta)
-            on(("response.output_audio_transcript.done",), self._asst_done)
-            on(("conversation.item.input_audio_transcription.delta",), self._user_delta)
-            on(("conversation.item.input_audio_transcription.completed",
-                "conversation.item.input_audio_transcription.updated"), self._user_done)  # fmt: skip
             if self.opts.split == "item":
                 on(("response.output_item.done",), self._item_done)
             if self.want_user and not self.stereo:
@@ -1415,14 +697,14 @@ class Extraction:
         split = self.opts.split
         if split == "response":
             files.close(("a", rid))
-        elif split == "item":
-            for iid in self._resp_items.get(rid, ()):  # type: ignore[arg-type]
-                files.close(("a", iid))
-        elif split == "turn" and self.turns is not None and type(rid) is str:
-            n = self.turns.turn_of_response(rid)
+        elif split == "item":  # the files of the response's items
+            for label in [lb for lb, store in files.stores.items() if lb[0] == "a" and rid in store.entry.response_ids]:
+                files.close(label)
+        elif split == "turn" and type(rid) is str:
+            n = self._turn_of_response(rid)
             if n is not None:
                 self._active.get(n, set()).discard(rid)
-                self._close_finished_turns(self.turns.current)
+                self._close_finished_turns(self._turn_base + self.fold.turns.current)
 
     def _close_finished_turns(self, current: int) -> None:
         """Assistant turn files: close those of earlier turns with no response still running."""
@@ -1436,51 +718,23 @@ class Extraction:
     def _response_created(self, ev: Event) -> None:
         resp = ev.data.get("response")
         rid = resp.get("id") if type(resp) is dict else None
-        if type(rid) is str and self.turns is not None:
-            n = self.turns.turn_of_response(rid)
+        if type(rid) is str:
+            n = self._turn_of_response(rid)
             if n is not None:
                 self._active.setdefault(n, set()).add(rid)
         if self._pending_commit_turn is not None:
             self._cut_stereo_turn(self._pending_commit_turn, self._now_seconds())
             self._pending_commit_turn = None
 
-    def _output_item(self, ev: Event) -> None:
-        rid, iid = ev.response_id, ev.item_id
-        if type(rid) is str and iid is not None:
-            items = self._resp_items.setdefault(rid, [])
-            if iid not in items:
-                items.append(iid)
-
     def _item_done(self, ev: Event) -> None:
         if self.files is not None:
             self.files.close(("a", ev.item_id))
 
-    def _asst_delta(self, ev: Event) -> None:
-        iid, d = ev.item_id, ev.data.get("delta")
-        if type(iid) is str and type(d) is str:
-            self._asst_text.setdefault(iid, []).append(d)
-
-    def _asst_done(self, ev: Event) -> None:
-        iid, t = ev.item_id, ev.data.get("transcript")
-        if type(iid) is str and type(t) is str:
-            self._asst_final[iid] = t
-
-    def _user_delta(self, ev: Event) -> None:
-        iid, d = ev.item_id, ev.data.get("delta")
-        if type(iid) is str and type(d) is str:
-            self._user_partial[iid] = self._user_partial.get(iid, "") + d
-
-    def _user_done(self, ev: Event) -> None:
-        iid, t = ev.item_id, ev.data.get("transcript")
-        if type(iid) is str and type(t) is str:
-            self._user_text[iid] = t
-
     # -- stereo: where the next response can start without timestamps ------------------------------
 
     def _vad_marker(self, ev: Event) -> None:
-        tl = self.timeline
         iid = ev.item_id
-        sp = tl.user_spans.get(iid) if tl is not None and type(iid) is str else None
+        sp = self.timeline.user_spans.get(iid) if type(iid) is str else None
         if sp is not None:
             for t in (sp.start, sp.end):
                 if t is not None and t > self._marker:
@@ -1500,9 +754,9 @@ class Extraction:
                 self._marker = t
 
     def _now_seconds(self) -> float:
-        tl = self.timeline
-        if tl is not None and tl.t0 is not None and self._now > -_INF:
-            return self._now - tl.t0
+        t0 = self.timeline.t0
+        if t0 is not None and self._now > -_INF:
+            return self._now - t0
         if self.mixer is not None and self._rate:
             return max(self.mixer.left.end, self.mixer.pos) / self._rate
         return 0.0
@@ -1510,21 +764,21 @@ class Extraction:
     # -- turns (split) ------------------------------------------------------------------------------
 
     def _new_turns(self) -> None:
-        assert self.turns is not None
-        turns = self.turns.turns
+        turns = self._turns
         while self._nturns < len(turns):
             self._nturns += 1
-            turn = turns[self._nturns - 1]
+            n = self._nturns  # (numbered on across files: `turn.index` counts within its file)
+            turn = turns[n - 1]
             if not self.stereo:
                 continue
             if turn.how == "speech":
-                sp = self.timeline.span(turn.item_id) if self.timeline is not None and turn.item_id else None
+                sp = self.timeline.span(turn.item_id) if turn.item_id else None
                 start = sp.start if sp is not None and sp.start is not None else self._now_seconds()
-                self._cut_stereo_turn(turn.index, start)
+                self._cut_stereo_turn(n, start)
             elif turn.how == "commit":
-                self._pending_commit_turn = turn.index
+                self._pending_commit_turn = n
             else:
-                self._cut_stereo_turn(turn.index, self._now_seconds())
+                self._cut_stereo_turn(n, self._now_seconds())
 
     def _commit_turn_boundary(self, ev: Event) -> None:
         n = self._pending_commit_turn
@@ -1532,7 +786,7 @@ class Extraction:
             return
         self._pending_commit_turn = None
         iid = ev.item_id
-        sp = self.timeline.span(iid) if self.timeline is not None and type(iid) is str else None
+        sp = self.timeline.span(iid) if type(iid) is str else None
         self._cut_stereo_turn(n, sp.start if sp is not None and sp.start is not None else self._now_seconds())
 
     def _cut_stereo_turn(self, n: int, start: float) -> None:
@@ -1548,16 +802,13 @@ class Extraction:
         VAD offset names, read as the timeline reads it (a log that starts mid-session,
         offsets that restart at each turn)."""
         conv = self.conv.get(USER)
-        rate = conv.rate if conv is not None else self._effective(self.sessions.input_format).rate
-        tl = self.timeline
-        if tl is None:
-            return self._user_session_base + ms * rate // 1000
-        return self._user_session_base + round(tl.input_seconds(ms) * rate)
+        rate = conv.rate if conv is not None else self._effective(self.fold.sessions.input_format).rate
+        return self._user_session_base + round(self.timeline.input_seconds(ms) * rate)
 
     def _user_label(self, item_id: str) -> Any:
         if self.opts.split == "item":
             return item_id
-        n = self.turns.turn_of_item(item_id) if self.turns is not None else None
+        n = self._turn_of_item(item_id)
         return n if n is not None else 0
 
     def _user_speech_started(self, ev: Event) -> None:
@@ -1604,7 +855,7 @@ class Extraction:
         self._check_found()
         report = self.report
         report.warnings.extend(self._warnings())
-        if self.timeline is not None:
+        if self._placing:
             report.timestamps = self.timeline.t0 is not None
             report.warnings.extend(self.timeline.notes)
         if self.writer is not None:
@@ -1614,6 +865,7 @@ class Extraction:
             report.files.append(self.file)
         if self.files is not None:
             self.files.close_all()
+            self._convs.append(self.fold.finish())
             self._fill_transcripts()
             report.files.extend(self.files.entries)
         if self._gap is not None:
@@ -1716,61 +968,75 @@ class Extraction:
         return out
 
     def _fill_transcripts(self) -> None:
-        def asst(iid: str) -> str | None:
-            t = self._asst_final.get(iid)
-            if t is None and iid in self._asst_text:
-                t = "".join(self._asst_text[iid])
-            return t
+        """index.json's ids and transcripts, from each input file's conversation: an item's
+        text is `Item.text` (the transcript's own rule, `rtlog.conversation.items`), a
+        response's items are the conversation's items of that response, in its order."""
+        texts: list[dict[str, str | None]] = []
+        items_of: list[dict[str, list[str]]] = []
+        for conv in self._convs:
+            text: dict[str, str | None] = {}
+            by_response: dict[str, list[str]] = {}
+            for it in conv.messages:
+                if it.id is None or it.replayed:
+                    continue
+                if it.kind == "message":
+                    text[it.id] = it.text
+                if it.response_id is not None:
+                    by_response.setdefault(it.response_id, []).append(it.id)
+            texts.append(text)
+            items_of.append(by_response)
 
-        def user(iid: str) -> str | None:
-            t = self._user_text.get(iid)
-            return t if t is not None else self._user_partial.get(iid)
-
-        def join(texts: Iterable[str | None]) -> str | None:
-            parts = [t for t in texts if t]
+        def join(k: int, ids: Iterable[str]) -> str | None:
+            parts = [t for t in (texts[k].get(i) for i in ids) if t]
             return " ".join(parts) if parts else None
 
         assert self.files is not None
         for e in self.files.entries:
-            if e.kind == "turn" and self.turns is not None and e.turn:
-                turn = self.turns.turns[e.turn - 1] if e.turn <= len(self.turns.turns) else None
+            k = self._entry_file.get(e.index, 0)
+            if e.kind == "turn" and e.turn:
+                turn = self._turn(e.turn)
+                if turn is not None:
+                    k = self._turn_file[e.turn - 1]
+                of = items_of[k]
                 rids = turn.response_ids if turn is not None else []
-                items = [i for r in rids for i in self._resp_items.get(r, [])]
+                items = [i for r in rids for i in of.get(r, [])]
                 if e.side != USER:
                     for r in rids:
-                        if r not in e.response_ids and self._resp_items.get(r):
+                        if r not in e.response_ids and of.get(r):
                             e.response_ids.append(r)
                     if e.side == BOTH:
-                        e.item_ids = [i for r in e.response_ids for i in self._resp_items.get(r, [])]
-                a = join(asst(i) for i in items)
-                u = join(user(i) for i in e.user_item_ids)
+                        e.item_ids = [i for r in e.response_ids for i in of.get(r, [])]
+                a = join(k, items)
+                u = join(k, e.user_item_ids)
                 e.transcript = {"user": u, "assistant": a} if e.side == BOTH else u if e.side == USER else a
             elif e.side == USER:
-                e.transcript = join(user(i) for i in e.user_item_ids)
+                e.transcript = join(k, e.user_item_ids)
             else:
                 items = e.item_ids
                 if e.kind == "response":
-                    items = [i for r in e.response_ids for i in self._resp_items.get(r, [])] or items
-                e.transcript = join(asst(i) for i in items)
+                    items = [i for r in e.response_ids for i in items_of[k].get(r, [])] or items
+                e.transcript = join(k, items)
 
 
 def extract_audio(
-    events: Iterable[Event],
+    events: Iterable[Event] | None,
     opts: AudioOptions,
     diag: Diagnostics,
     *,
+    sources: Sequence[Source] = (),
     facts: LogFacts | None = None,
     out: IO[bytes] | None = None,
     out_name: str = "output",
     open_file: OpenFile | None = None,
     log_name: str = "the log",
 ) -> AudioReport:
-    """Extract the audio of `events` into `out` (one WAV or raw stream) or, with
-    `opts.split`, into files opened through `open_file(name)`. Raises NothingFound
-    (exit 1) when there is no audio to write; nothing is written then."""
+    """Extract the audio of `events` (or, when None, of `sources`, read here: see
+    `Extraction.read`) into `out` (one WAV or raw stream) or, with `opts.split`, into files
+    opened through `open_file(name)`. Raises NothingFound (exit 1) when there is no audio
+    to write; nothing is written then."""
     x = Extraction(opts, diag, facts, out=out, out_name=out_name, open_file=open_file, log_name=log_name)
     try:
-        x.run(events)
+        x.run(events if events is not None else x.read(sources, diag))
         return x.finish()
     except BaseException as exc:
         x.abort(exc)

@@ -15,23 +15,15 @@ import orjson
 import typer
 
 from rtlog import output
-from rtlog.audio.extract import (
-    ASSISTANT,
-    BOTH,
-    ENCODING_NAMES,
-    SIDES,
-    SPLITS,
-    AudioOptions,
-    AudioReport,
-    LogFacts,
-    extract_audio,
-    prescan,
-)
+from rtlog.audio.convert import ENCODING_NAMES
+from rtlog.audio.extract import extract_audio
+from rtlog.audio.options import ASSISTANT, BOTH, SIDES, SPLITS, AudioOptions
+from rtlog.audio.prescan import LogFacts, prescan
+from rtlog.audio.report import AudioReport
 from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import InputError, OutputError, UsageError
 from rtlog.io.outfile import atomic_output, describe_os_error
-from rtlog.io.reader import Diagnostics, Source, expand_sources, read_events
-from rtlog.protocol.events import Event
+from rtlog.io.reader import Diagnostics, Source, expand_sources
 from rtlog.protocol.formats import PCM16, parse_audio_format
 from rtlog.units import fmt_int, fmt_seconds
 
@@ -103,18 +95,19 @@ def extract_audio_command(
         if opts.needs_prescan:
             sources = stack.enter_context(_spooled(sources))
             facts = prescan(sources)
-        events = _events(sources, diag)
         if split:
-            report = _extract_split(events, opts, diag, facts, output_path, paths, log_name)
+            report = _extract_split(sources, opts, diag, facts, output_path, paths, log_name)
         elif to_stdout:
             with output.stdout_sink() as out:
-                report = extract_audio(events, opts, diag, facts=facts, out=out, out_name="<stdout>", log_name=log_name)
+                report = extract_audio(None, opts, diag, sources=sources, facts=facts, out=out, out_name="<stdout>",
+                                       log_name=log_name)  # fmt: skip
         else:
             _check_target(output_path)
             with atomic_output(output_path, inputs=paths) as fp:
                 if fp.isatty():  # a device such as /dev/tty is written directly
                     raise UsageError(f"{output_path}: refusing to write binary audio to a terminal")
-                report = extract_audio(events, opts, diag, facts=facts, out=fp, out_name=output_path, log_name=log_name)
+                report = extract_audio(None, opts, diag, sources=sources, facts=facts, out=fp, out_name=output_path,
+                                       log_name=log_name)  # fmt: skip
     diag.finish()
     for w in report.warnings:
         output.warning(w)
@@ -142,11 +135,6 @@ def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, e
             raise UsageError(f"--encoding must be pcm16, g711_ulaw or g711_alaw (got {encoding!r})")
         enc = fmt.encoding
     return AudioOptions(side=side, heard=heard, split=split, encoding=enc, rate=rate, keep_encoding=keep, raw=raw)
-
-
-def _events(sources: list[Source], diag: Diagnostics) -> Iterator[Event]:
-    for src in sources:
-        yield from read_events(src, diag)
 
 
 def _rereadable(src: Source) -> bool:
@@ -195,7 +183,7 @@ def _check_target(path: str) -> None:
 
 
 def _extract_split(
-    events: Iterator[Event],
+    sources: list[Source],
     opts: AudioOptions,
     diag: Diagnostics,
     facts: LogFacts | None,
@@ -216,7 +204,7 @@ def _extract_split(
             made.append(True)
         return atomic_output(os.path.join(directory, name), inputs=inputs)
 
-    report = extract_audio(events, opts, diag, facts=facts, open_file=open_file, log_name=log_name)
+    report = extract_audio(None, opts, diag, sources=sources, facts=facts, open_file=open_file, log_name=log_name)
     index = {
         "sources": inputs,
         **{k: v for k, v in report.as_dict().items() if k != "warnings"},

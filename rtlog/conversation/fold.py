@@ -14,6 +14,8 @@ Audio chunks (~95 % of a log's bytes) contribute sizes and times only. The reade
 path (`fast_lines`) takes runs of audio lines from their digests, without an Event, and
 does what `feed` would do for them; a line it cannot take (a response's first timed
 audio, the first timestamp of the log) goes to `feed`. Both paths give the same model.
+extract-audio, which decodes every chunk, feeds its audio events through `feed_audio`
+with the size it writes, and places each chunk where that returns.
 
 Several files: each is its own conversation; `Fold(after=previous)` places the next file's
 timeline after the previous one's (see `Timeline.new_file`).
@@ -75,31 +77,44 @@ class Fold:
 
     # -- the normal path ---------------------------------------------------------------------
 
-    def feed(self, ev: Event) -> None:
-        self.stats.add(ev)
+    def feed(self, ev: Event) -> bool:
+        """Take one event. False: history a resumed session replayed, which only the items
+        keep (it is no new turn, call or response, and places nothing)."""
         kind = ev.kind
-        if kind == OUTPUT_AUDIO_DELTA:
-            nbytes, problem = audio_payload(ev)
+        if kind == OUTPUT_AUDIO_DELTA or kind == INPUT_AUDIO_APPEND:
+            self.feed_audio(ev)
+            return True
+        self.stats.add(ev)
+        items = self.items
+        if items.replay_open:
+            if kind == "conversation.item.added" and items.is_replay(ev):
+                items.replayed(ev)
+                return False
+            if kind in REPLAY_ENDS:
+                items.replay_open = False
+        route = self._routes.get(kind)
+        if route is None:
+            route = self._routes[kind] = self._route(kind)
+        for handle in route:
+            handle(ev)
+        return True
+
+    def feed_audio(self, ev: Event, nbytes: int | None = None, payload: tuple[int, str | None] | None = None) -> float:
+        """Take an audio event (`input_audio_buffer.append` or an assistant audio delta);
+        returns where its chunk starts on the timeline. For a caller that decoded the chunk
+        (extract-audio): `nbytes`, the size to place it by (what it writes), and `payload`,
+        the payload's decoded size and problem as `audio_payload(ev)` gives them (the
+        recording's audio counts take these); by default both come from `audio_payload`."""
+        self.stats.add(ev)
+        size, problem = audio_payload(ev) if payload is None else payload
+        if nbytes is None:
+            nbytes = size
+        if ev.kind == OUTPUT_AUDIO_DELTA:
             fmt = self.ledger.output_audio(ev)
-            self.stats.audio_out.add(nbytes, problem, fmt, ev.line_no)
-            self.timeline.assistant_audio(ev, nbytes)
-        elif kind == INPUT_AUDIO_APPEND:
-            nbytes, problem = audio_payload(ev)
-            self.stats.audio_in.add(nbytes, problem, self.sessions.input_format, ev.line_no)
-            self.timeline.user_audio(ev, nbytes)
-        else:
-            items = self.items
-            if items.replay_open:
-                if kind == "conversation.item.added" and items.is_replay(ev):
-                    items.replayed(ev)  # history: no new turn, call or response
-                    return
-                if kind in REPLAY_ENDS:
-                    items.replay_open = False
-            route = self._routes.get(kind)
-            if route is None:
-                route = self._routes[kind] = self._route(kind)
-            for handle in route:
-                handle(ev)
+            self.stats.audio_out.add(size, problem, fmt, ev.line_no)
+            return self.timeline.assistant_audio(ev, nbytes)
+        self.stats.audio_in.add(size, problem, self.sessions.input_format, ev.line_no)
+        return self.timeline.user_audio(ev, nbytes)
 
     def _route(self, kind: str) -> tuple[Callable[[Event], None], ...]:
         """The rules an event of this kind goes to, in order: sessions first (a new session

@@ -81,10 +81,15 @@ class TurnTracker:
         return {k: f.__get__(self) for k, f in _HANDLERS.items()}
 
     def feed(self, ev: Event) -> int:
-        data = ev.data
         handler = _HANDLERS.get(ev.kind)
         if handler is not None:
             handler(self, ev)
+        return self.turn_of(ev)
+
+    def turn_of(self, ev: Event) -> int:
+        """The turn an event belongs to, as things stand (after the event has been fed):
+        its response's, else its item's, else the current turn (0 before the first)."""
+        data = ev.data
         rid = data.get("response_id")
         if type(rid) is str:
             n = self._by_response.get(rid)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from rtlog.errors import InputError
 from rtlog.io.entries import DigestedLine, FastPath
-from rtlog.protocol.digest import audio_digest
+from rtlog.protocol.digest import AudioDigest, audio_digest
 from rtlog.protocol.events import BadLine, Event, parse_line
 
 if TYPE_CHECKING:
@@ -257,25 +257,28 @@ def read_events(
     stdin: BinaryIO | None = None,
     on_progress: Callable[[int], None] | None = None,
     fast_path: FastPath | None = None,
+    digest: Callable[[bytes], AudioDigest | None] | None = None,
     jobs: int = 1,
     meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[Event]:
     """The events of one source, in order; bad lines go to `diag` and are skipped.
 
     `fast_path` (see `FastPath`), if given, sees the `audio_digest` of every audio line
-    first; the lines it takes are counted as events, no Event is built for them. With a
+    first; the lines it takes are counted as events, no Event is built for them. `digest`
+    replaces `audio_digest` for a fast path that wants only some audio lines (None for the
+    others, which then cost no digest; the file is then read in one process). With a
     fast path, a big plain file is read by `jobs` processes (0: one per CPU; see
     `rtlog.io.parts`), with the same result. `meanwhile()` is called once those workers have
     started (not at all without them): work the caller needs at the end anyway (imports),
     done while the workers are busy rather than after."""
     with open_source(src, stdin) as fp:
         scans = None
-        if fast_path is not None and jobs != 1 and not follow and src.path is not None:
+        if fast_path is not None and digest is None and jobs != 1 and not follow and src.path is not None:
             from rtlog.io import parts
 
             scans = parts.start_parts(fp, jobs)
         if scans is None:
-            yield from _events(fp, src, diag, follow=follow, on_progress=on_progress, fast_path=fast_path)
+            yield from _events(fp, src, diag, follow=follow, on_progress=on_progress, fast_path=fast_path, digest=digest)
             return
         try:
             if meanwhile is not None:
@@ -298,8 +301,10 @@ def _events(
     follow: bool,
     on_progress: Callable[[int], None] | None,
     fast_path: FastPath | None = None,
+    digest: Callable[[bytes], AudioDigest | None] | None = None,
 ) -> Iterator[Event]:
     name = src.name
+    digest_of = digest or audio_digest
     lines = _follow_lines(fp, src) if follow else fp
     lp = LineParser(name, diag, follow=follow)
     line_no = 0
@@ -333,7 +338,7 @@ def _events(
             if line_no == 1 and line.startswith(BOM):
                 line = line[3:]
             if fast_path is not None:
-                info = audio_digest(line)
+                info = digest_of(line)
                 if info is not None:
                     if not run:
                         base = line_no - 1

@@ -5,7 +5,7 @@ payload: every chunk of the side then decodes to the same small odd number of by
 which is not whole PCM16 samples and not audio. Relays that re-chunk real audio into a
 fixed size deliver long chunks (hundreds or thousands of bytes) and are real, even when
 that size is odd. So a side counts as cut only when it has at least `CUT_MIN_CHUNKS`
-chunks, all of one odd length shorter than `CUT_MAX_BYTES`. Used by `rtlog.audio.extract`
+chunks, all of one odd length shorter than `CUT_MAX_BYTES`. Used by `rtlog.audio.screen`
 (which then writes none of them) and `rtlog.metrics.summary` (which warns the seconds are not real).
 """
 
