@@ -105,7 +105,7 @@ class Fold:
         (extract-audio): `nbytes`, the size to place it by (what it writes), and `payload`,
         the payload's decoded size and problem as `audio_payload(ev)` gives them (the
         recording's audio counts take these); by default both come from `audio_payload`."""
-        self.stats.add(ev)
+        self.stats.add_audio(ev)
         size, problem = audio_payload(ev) if payload is None else payload
         if nbytes is None:
             nbytes = size

@@ -219,6 +219,37 @@ class LogStats:
         if not self.audio_evidence and (kind in AUDIO_EVIDENCE or kind.startswith("conversation.item.input_audio_transcription.")):
             self.audio_evidence = True
 
+    def add_audio(self, ev: Event) -> None:
+        """`add` for an audio chunk taken as an Event: what the fast path counts for one
+        (its type, direction and time; the clock's resolution is judged on the other
+        events, audio chunks are never copies or evidence)."""
+        self.events += 1
+        line = ev.line_no
+        if line > self.lines:
+            self.lines = line
+        t = ev.type
+        counts = self.counts
+        counts[t] = counts.get(t, 0) + 1
+        self.dirs[ev.direction] += 1
+        ts = ev.timestamp
+        self.last_event_line = line
+        if not self.seen_event:
+            self.seen_event = True
+            self.first_event_timed = ts is not None
+        if ts is not None:
+            c = self.clock
+            c.timed_events += 1
+            if c.first is None:
+                c.first = ts
+            c.last = ts
+            if ts < c.earliest:
+                c.earliest = ts
+            if ts > c.latest:
+                c.latest = ts
+            if self.whole_seconds and ts % 1.0:
+                self.whole_seconds = False
+            self.last_ts_line = line
+
     def timestamp(self, ts: float) -> None:
         c = self.clock
         c.timed_events += 1
