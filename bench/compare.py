@@ -42,7 +42,8 @@ def timed(argv: list[str], env: dict[str, str], tmp: str) -> tuple[float, float,
     """(wall s, CPU s, peak RSS KB) of one run; raises on failure."""
     report = os.path.join(tmp, "time.txt")
     with open(os.path.join(tmp, "out"), "wb") as out, open(os.path.join(tmp, "err"), "wb") as err:
-        p = subprocess.run(["/usr/bin/time", "-o", report, "-f", "%e %U %S %M", *argv], stdout=out, stderr=err, env=env)
+        # cwd: a neutral folder (`python -m` puts the current folder before PYTHONPATH)
+        p = subprocess.run(["/usr/bin/time", "-o", report, "-f", "%e %U %S %M", *argv], stdout=out, stderr=err, env=env, cwd=tmp)
     if p.returncode != 0:
         with open(os.path.join(tmp, "err"), "rb") as f:
             raise SystemExit(f"failed ({p.returncode}): {' '.join(argv)}\n{f.read()[-600:].decode(errors='replace')}")
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--cases", default="summary,summary-1cpu,transcript,transcript-1cpu")
     args = ap.parse_args(argv)
+    args.file = os.path.abspath(args.file)
     cases = args.cases.split(",")
     trees = {"before": os.path.abspath(args.before), "after": ROOT}
     with open(args.file, "rb") as f:  # in the page cache
@@ -77,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {rnd + 1}/{args.repeat}", file=sys.stderr)
     med = statistics.median
     print(f"orjson loop: {med(base):.3f} s (median of {len(base)})")
-    print(f"{'case':20} {'tree':7} {'wall s':>7} {'CPU s':>7} {'vs orjson':>9} {'RSS MB':>7}")
+    for name, tree in trees.items():  # which code each tree ran
+        env = {**os.environ, "PYTHONPATH": tree}
+        out = subprocess.run([sys.executable, "-c", "import rtlog; print(rtlog.__file__)"], env=env, cwd="/", capture_output=True, text=True)
+        print(f"{name}: {out.stdout.strip()}")
+    print(f"{'case':20} {'tree':7} {'wall s':>7} {'CPU s':>7} {'vs orjson':>9} {'RSS MB':>7}")  # (%e: 10 ms steps)
     for case in cases:
         walls = {}
         for name in trees:
