@@ -339,10 +339,12 @@ def test_interrupted_run_leaves_nothing_under_the_target(tmp_path: Path, monkeyp
     from rtlog.audio import extract as audio
 
     def interrupted(self, events):  # type: ignore[no-untyped-def]
-        for n, ev in enumerate(events):
-            if n == 300:
+        # interrupted half-way through the assistant's audio (its 67 chunks of 134 written)
+        chunks = (ev for ev in events if ev.kind == "response.output_audio.delta")
+        for n, ev in enumerate(chunks):
+            if n == 67:
                 raise KeyboardInterrupt
-            self._audio(ev, "assistant") if ev.kind == "response.output_audio.delta" else None
+            self._audio(ev, "assistant")
 
     monkeypatch.setattr(audio.Extraction, "run", interrupted)
     out = tmp_path / "a.wav"

@@ -44,6 +44,7 @@ from rtlog.audio.sinks import FileSet, FileStore, GapStore, Segmenter
 from rtlog.audio.wav import MAX_DATA_BYTES, WavWriter
 from rtlog.conversation.fold import Fold
 from rtlog.conversation.model import Conversation
+from rtlog.conversation.session import SESSION_KINDS
 from rtlog.conversation.timeline import SNAP_MS
 from rtlog.conversation.turns import Turn
 from rtlog.errors import InputError, NothingFound, UsageError
@@ -392,6 +393,7 @@ class Extraction:
         audio = self._audio
         stereo = self.stereo
         split = self.opts.split is not None
+        placing = self._placing
         for ev in events:
             if ev.line_no <= self._line or ev.source is not self._source:
                 self._enter(ev.source, ev.line_no)
@@ -404,15 +406,18 @@ class Extraction:
             if kind == OUTPUT_AUDIO_DELTA:
                 if want_asst:
                     audio(ev, ASSISTANT)
-                else:
+                elif placing:
                     self.fold.feed_audio(ev)
             elif kind == INPUT_AUDIO_APPEND:
                 if want_user:
                     audio(ev, USER)
-                else:
+                elif placing:
                     self.fold.feed_audio(ev)
             else:
-                if not self.fold.feed(ev):
+                if not placing:
+                    if kind in SESSION_KINDS:  # mono output places nothing: of the fold's rules it needs the formats
+                        self.fold.sessions.feed(ev)
+                elif not self.fold.feed(ev):
                     continue  # history a resumed session replayed: no rule here looks at it either
                 if split:
                     self._sync_turns()
@@ -469,7 +474,8 @@ class Extraction:
         first = line0 + entries[j][0] + 1
         if first <= self._line or source is not self._source:
             self._enter(source, first)
-        taken = self.fold.fast_lines(entries if k == m else entries[:k], j, line0)
+        # (mono output places nothing: the other side's lines are only skipped)
+        taken = self.fold.fast_lines(entries if k == m else entries[:k], j, line0) if self._placing else k
         # (a line the fold leaves to `feed` comes back as an Event, as part of this file)
         self._line = line0 + entries[taken - 1][0] + 1 if taken > j else first - 1
         return taken
@@ -558,9 +564,9 @@ class Extraction:
         if fmt is not raw_fmt:
             n = round(n / fmt.bytes_per_second * raw_fmt.bytes_per_second)
         # (a chunk that decoded is its own payload size: the fold need not inspect it again)
-        start = self.fold.feed_audio(ev, n, (len(chunk), None) if real and chunk is not None else None)
         place: Any = None
         if self._placing:
+            start = self.fold.feed_audio(ev, n, (len(chunk), None) if real and chunk is not None else None)
             if self.stereo:
                 self._check_gap(ev, start, fmt)
             label: Any = None
