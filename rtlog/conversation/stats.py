@@ -13,9 +13,9 @@ Memory: counters, and the ids of the last `RECENT_EVENTS` server events.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
-
-import orjson
+from typing import Any
 
 from rtlog.protocol.audio_checks import recorder_cut
 from rtlog.protocol.events import Event
@@ -24,6 +24,8 @@ from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY, CLIENT, KNOWN_TYPES, SERV
 
 #: server event ids remembered to notice an event logged twice (~150 bytes each)
 RECENT_EVENTS = 1024
+#: timestamps the clock's resolution is judged on (enough to see any fraction of a second)
+RESOLUTION_SAMPLES = 2048
 #: events that show a conversation had audio even when no audio payload was recorded
 AUDIO_EVIDENCE = frozenset(
     {
@@ -112,6 +114,13 @@ class SideAudio:
         return recorder_cut(self.chunks, self.first_len, self.same_len)
 
 
+def _same_event(seen: Any, ev: Event) -> bool:
+    """`ev` repeats what was kept of an earlier event with its id (see `_note_copy`)."""
+    if ev.envelope is None:
+        return type(seen) is bytes and seen.rstrip() == ev.raw.rstrip()
+    return type(seen) is dict and seen == ev.data
+
+
 def audio_payload(ev: Event) -> tuple[int, str | None]:
     """Decoded size and problem of an event's audio payload (exact, see `Event.audio_info`)."""
     info = ev.audio_info()
@@ -184,10 +193,11 @@ class LogStats:
         self.audio_in = SideAudio()
         self.audio_out = SideAudio()
         self.audio_evidence = False
-        self.recent_events: dict[str, tuple[int, int]] = {}  # event_id → (line, hash of the event)
+        self.recent_events: OrderedDict[str, tuple[int, Any]] = OrderedDict()  # event_id → (line, its line or, enveloped, its event)
         self.copies = 0  # events that repeat one of those, event_id and all
         self.first_copy: tuple[int, int] | None = None  # (its line, the line it repeats)
         self._decimals = 0  # the decimals the timestamps of the events need (see `timestamp`)
+        self._samples = 0  # timestamps the decimals were judged on
         self.whole_seconds = True  # every timestamp so far is a whole second (the fast path keeps it too)
         # events the fast path took, by type, and its last timestamp
         self.fast_counts: dict[str, int] = {}
@@ -260,16 +270,19 @@ class LogStats:
             c.earliest = ts
         if ts > c.latest:
             c.latest = ts
-        # the resolution: the decimals the timestamps need (0: whole seconds, 3: ms, 6: finer)
-        d = self._decimals
-        while d < 6:
-            v = ts * 10**d
-            if abs(v - round(v)) <= 1e-3:
-                break
-            d += 1 if d < 3 else 3
-        if d != self._decimals:
-            self._decimals = d
-            self.whole_seconds = False
+        # the resolution: the decimals the timestamps need (0: whole seconds, 3: ms, 6: finer),
+        # judged on the first RESOLUTION_SAMPLES timestamps of events (a clock does not change)
+        if self._samples < RESOLUTION_SAMPLES:
+            self._samples += 1
+            d = self._decimals
+            while d < 6:
+                v = ts * 10**d
+                if abs(v - round(v)) <= 1e-3:
+                    break
+                d += 1 if d < 3 else 3
+            if d != self._decimals:
+                self._decimals = d
+                self.whole_seconds = False
 
     def _note_copy(self, eid: str, ev: Event) -> None:
         """A server event logged twice (a relay or recorder that writes what it passes on
@@ -277,22 +290,21 @@ class LogStats:
         server events count: their ids are the server's, one per event, while a client may
         give the same id to every `input_audio_buffer.commit` it sends. Audio chunks are
         not looked at: the fast path counts them without their event_id (and a log that
-        doubles its audio doubles the events around it too). Kept per id: the line and a
-        hash of the event (its line; of the event alone inside an envelope), for the last
-        `RECENT_EVENTS` ids (copies are near their original)."""
-        if ev.envelope is None:
-            fingerprint = hash(ev.raw.rstrip())
-        else:
-            fingerprint = hash(orjson.dumps(ev.data))
+        doubles its audio doubles the events around it too). Kept per id, for the last
+        `RECENT_EVENTS` ids (copies are near their original): its line number and its line
+        (inside an envelope, whose time differs, the event alone); two events are compared
+        only when their ids are the same, so an event costs a dict lookup, not a hash."""
         recent = self.recent_events
         seen = recent.pop(eid, None)
-        if seen is not None and seen[1] == fingerprint:
+        if seen is not None and _same_event(seen[1], ev):
             self.copies += 1
             if self.first_copy is None:
                 self.first_copy = (ev.line_no, seen[0])
-        recent[eid] = seen if seen is not None and seen[1] == fingerprint else (ev.line_no, fingerprint)
+            recent[eid] = seen
+        else:
+            recent[eid] = (ev.line_no, ev.raw if ev.envelope is None else ev.data)
         if len(recent) > RECENT_EVENTS:
-            del recent[next(iter(recent))]
+            recent.popitem(last=False)  # (O(1): a dict's first key is found past every deleted one)
 
     def finish(self) -> None:
         """Fold the fast path's counters in; resolve the clock and the audio sides."""
