@@ -238,3 +238,26 @@ def test_the_report_says_why_latency_is_unknown(tmp_path: Path) -> None:
     assert "unknown: whole-second timestamps" in text
     assert "Span     10:41:05 → 10:41:10 · 5.00 s (whole-second timestamps)" in text
     assert "p50" not in text
+
+
+def test_a_fold_without_its_recording_is_the_same_conversation() -> None:
+    # transcript and extract-audio fold without counting what the log is made of; every
+    # other part of the conversation is the same, and a summary of it is refused, not wrong
+    from rtlog.conversation.fold import Fold
+    from rtlog.io.reader import Diagnostics, expand_sources, read_events
+    from rtlog.metrics.summary import summarize_conversation
+
+    (src,) = expand_sources([str(EXAMPLES / "ga_session.jsonl")])
+    convs = []
+    for recording in (True, False):
+        f = Fold(src.name, recording=recording)
+        for ev in read_events(src, Diagnostics(), fast_path=f.fast_lines):
+            f.feed(ev)
+        convs.append(f.finish())
+    full, lean = convs
+    assert lean.recording is None and full.recording is not None
+    for part in ("sessions", "turns", "responses", "tool_calls", "errors", "truncations", "cuts", "assistant_audio", "t0", "notes"):
+        assert getattr(lean, part) == getattr(full, part), part
+    assert [(m.id, m.text, m.start, m.end) for m in lean.messages] == [(m.id, m.text, m.start, m.end) for m in full.messages]
+    with pytest.raises(ValueError, match="fold the log with Fold"):
+        summarize_conversation(lean)

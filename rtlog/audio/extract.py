@@ -112,7 +112,7 @@ class Extraction:
         split = opts.split
         # every placement comes from the conversation's own rules: one fold per input
         # file, chained (`Fold(after=…)`), so they share one timeline
-        self.fold = Fold()
+        self.fold = Fold(recording=False)  # (it reads no counts)
         self.timeline = self.fold.timeline
         self._placing = opts.side == BOTH or split is not None  # (mono output places nothing)
         self._turns: list[Turn] = []  # split: every file's turns, numbered on across files
@@ -512,7 +512,7 @@ class Extraction:
         self._turn_base = len(self._turns)
         if self.files is not None:
             self._convs.append(self.fold.finish())  # (before the next file resets the timeline's items)
-        self.fold = Fold(source, after=self.fold)
+        self.fold = Fold(source, after=self.fold, recording=False)
         if not self._placing:
             return
         if self.user_seg is not None:  # the user's stream of the new file starts its own session

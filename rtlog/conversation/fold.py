@@ -52,8 +52,13 @@ class Fold:
     """Feed every event in order (`feed`, or the reader's fast path `fast_lines`), then
     `finish()` for the Conversation."""
 
-    def __init__(self, source: str = "", *, after: Fold | None = None) -> None:
+    def __init__(self, source: str = "", *, after: Fold | None = None, recording: bool = True) -> None:
+        """`after`: the previous file's fold, to place this file after it; `recording`: count
+        what the log is made of (`Conversation.recording`: events by type, audio payloads,
+        copies, the clock) — a view that reads none of it (transcript, extract-audio) folds
+        without, and gets `recording` None."""
         self.source = source
+        self._recording = recording
         self.sessions = SessionTracker()
         self.cuts = Truncations()
         if after is None:
@@ -84,7 +89,10 @@ class Fold:
         if kind == OUTPUT_AUDIO_DELTA or kind == INPUT_AUDIO_APPEND:
             self.feed_audio(ev)
             return True
-        self.stats.add(ev)
+        if self._recording:
+            self.stats.add(ev)
+        elif ev.timestamp is not None and self.stats.clock.first is None:
+            self.stats.clock.first = ev.timestamp  # (the fast path leaves the log's first time to `feed`)
         items = self.items
         if items.replay_open:
             if kind == "conversation.item.added" and items.is_replay(ev):
@@ -105,15 +113,22 @@ class Fold:
         (extract-audio): `nbytes`, the size to place it by (what it writes), and `payload`,
         the payload's decoded size and problem as `audio_payload(ev)` gives them (the
         recording's audio counts take these); by default both come from `audio_payload`."""
-        self.stats.add_audio(ev)
-        size, problem = audio_payload(ev) if payload is None else payload
-        if nbytes is None:
-            nbytes = size
+        counting = self._recording
+        if counting:
+            self.stats.add_audio(ev)
+        elif ev.timestamp is not None and self.stats.clock.first is None:
+            self.stats.clock.first = ev.timestamp
+        if nbytes is None or counting:
+            size, problem = audio_payload(ev) if payload is None else payload
+            if nbytes is None:
+                nbytes = size
         if ev.kind == OUTPUT_AUDIO_DELTA:
             fmt = self.ledger.output_audio(ev)
-            self.stats.audio_out.add(size, problem, fmt, ev.line_no)
+            if counting:
+                self.stats.audio_out.add(size, problem, fmt, ev.line_no)
             return self.timeline.assistant_audio(ev, nbytes)
-        self.stats.audio_in.add(size, problem, self.sessions.input_format, ev.line_no)
+        if counting:
+            self.stats.audio_in.add(size, problem, self.sessions.input_format, ev.line_no)
         return self.timeline.user_audio(ev, nbytes)
 
     def _route(self, kind: str) -> tuple[Callable[[Event], None], ...]:
@@ -144,6 +159,7 @@ class Fold:
         in_fmt = self.sessions.input_format
         # LogStats.timestamp, inlined, in locals written back once (the resolution is judged
         # on the other events): this loop runs for ~95% of a log's bytes
+        counting = self._recording
         first_known, whole = clock.first is not None, stats.whole_seconds
         earliest, latest = clock.earliest, clock.latest
         timed = 0
@@ -184,17 +200,17 @@ class Fold:
                 user_audio_at(ts, nbytes)
             else:
                 assistant_audio_of(item, rid, ts, nbytes)
-            # SideAudio.add, inlined
-            a.chunks += 1
-            if fmt is a.fmt:
-                a.fmt_bytes += nbytes
-            else:
-                a.switch_format(fmt, nbytes)
-            if nbytes != a.first_len and a.same_len:
-                a.length_changed(nbytes)
-            if nbytes & 1:
-                a.odd += 1
-            counts[t] += 1
+            if counting:  # SideAudio.add, inlined
+                a.chunks += 1
+                if fmt is a.fmt:
+                    a.fmt_bytes += nbytes
+                else:
+                    a.switch_format(fmt, nbytes)
+                if nbytes != a.first_len and a.same_len:
+                    a.length_changed(nbytes)
+                if nbytes & 1:
+                    a.odd += 1
+                counts[t] += 1
             j += 1
         if j > taken:
             stats.lines = stats.last_event_line = line0 + entries[j - 1][0] + 1
@@ -213,7 +229,7 @@ class Fold:
         skipped; `lines`: the lines it read, blank and bad ones at the end included)."""
         stats, ledger = self.stats, self.ledger
         stats.finish()
-        rec = Recording(
+        rec = None if not self._recording else Recording(
             lines=max(stats.lines, lines), events=stats.events, malformed=malformed,
             event_counts=stats.counts, directions=stats.dirs, unknown_types=stats.unknown, clock=stats.clock,
             audio_in=stats.audio_in, audio_out=stats.audio_out, audio_evidence=stats.audio_evidence,
@@ -303,9 +319,9 @@ class Fold:
         return item
 
 
-def fold(events: Iterable[Event], source: str = "", malformed: int = 0) -> Conversation:
+def fold(events: Iterable[Event], source: str = "", malformed: int = 0, *, recording: bool = True) -> Conversation:
     """The conversation of a stream of events (every event takes the normal path)."""
-    f = Fold(source)
+    f = Fold(source, recording=recording)
     feed = f.feed
     for ev in events:
         feed(ev)

@@ -24,11 +24,12 @@ def conversation_of(
     on_progress: Callable[[int], None] | None = None,
     jobs: int = 1,
     meanwhile: Callable[[], None] | None = None,
+    recording: bool = True,
 ) -> tuple[Conversation, Fold]:
     """The conversation of one source (and its fold, to place a next file after it).
     `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.io.parts`);
     `meanwhile`: see `read_events`."""
-    f = Fold(src.name, after=after)
+    f = Fold(src.name, after=after, recording=recording)
     feed = f.feed
     before = diag.by_source.get(src.name, 0)
     for ev in read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=f.fast_lines, jobs=jobs, meanwhile=meanwhile):
@@ -42,9 +43,10 @@ def conversations(
     *,
     jobs: int = 0,
     meanwhile: Callable[[], None] | None = None,
+    recording: bool = True,
 ) -> Iterator[Conversation]:
     """One conversation per source, in order, each placed on the timeline after the one
-    before (`meanwhile`: called at most once, see `read_events`)."""
+    before (`meanwhile`: called at most once, see `read_events`; `recording`: see `Fold`)."""
     once = [meanwhile] if meanwhile is not None else []
 
     def first_time() -> None:
@@ -53,7 +55,7 @@ def conversations(
 
     previous: Fold | None = None
     for src in sources:
-        conv, previous = conversation_of(src, diag, after=previous, jobs=jobs, meanwhile=first_time)
+        conv, previous = conversation_of(src, diag, after=previous, jobs=jobs, meanwhile=first_time, recording=recording)
         yield conv
 
 

@@ -123,7 +123,7 @@ class Conversation:
     """One log file's conversation (see the module docstring)."""
 
     source: str
-    recording: Recording
+    recording: Recording | None  # None: folded for a view that reads none of it (`Fold(recording=False)`)
     sessions: list[SessionConfig]
     turns: list[Turn]
     responses: list[Response]  # in order of creation; response.done events without an id last

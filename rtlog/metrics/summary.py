@@ -172,8 +172,10 @@ def latency_stats(values: list[float]) -> dict[str, Any]:
 
 
 def summarize_conversation(conv: Conversation, prices: PriceTable | None = None) -> Summary:
-    """The summary of one conversation (one log file)."""
+    """The summary of one conversation (one log file), folded with its recording."""
     rec = conv.recording
+    if rec is None:
+        raise ValueError("a summary counts the recording: fold the log with Fold(recording=True)")
     clock = rec.clock
     s = Summary(conv.source, lines=rec.lines, events=rec.events, malformed=rec.malformed)
     s.event_counts = rec.event_counts

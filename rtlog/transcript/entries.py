@@ -190,7 +190,7 @@ def build_transcript(events: Iterable[Any], *, errors: bool = False) -> Transcri
     """The transcript of a stream of events (one pass)."""
     from rtlog.conversation.fold import fold
 
-    return transcript_of(fold(events), errors=errors)
+    return transcript_of(fold(events, recording=False), errors=errors)
 
 
 def build_transcripts(files: Iterable[tuple[str, Iterable[Any]]], *, errors: bool = False) -> Iterator[Transcript]:
@@ -200,7 +200,7 @@ def build_transcripts(files: Iterable[tuple[str, Iterable[Any]]], *, errors: boo
 
     previous: Fold | None = None
     for name, events in files:
-        f = previous = Fold(name, after=previous)
+        f = previous = Fold(name, after=previous, recording=False)
         for ev in events:
             f.feed(ev)
         yield transcript_of(f.finish(), errors=errors, source=name)
@@ -216,5 +216,5 @@ def transcribe_sources(
 ) -> Iterator[Transcript]:
     """One transcript per source, each its own conversation on one timeline that starts
     where the previous file ends (see `conversation.load.conversations`)."""
-    for conv in conversations(sources, diag, jobs=jobs, meanwhile=meanwhile):
+    for conv in conversations(sources, diag, jobs=jobs, meanwhile=meanwhile, recording=False):  # (it reads no counts)
         yield transcript_of(conv, errors=errors, source=conv.source)
