@@ -247,20 +247,12 @@ class LogStats:
             self.seen_event = True
             self.first_event_timed = ts is not None
         if ts is not None:
-            c = self.clock
-            c.timed_events += 1
-            if c.first is None:
-                c.first = ts
-            c.last = ts
-            if ts < c.earliest:
-                c.earliest = ts
-            if ts > c.latest:
-                c.latest = ts
-            if self.whole_seconds and ts % 1.0:
-                self.whole_seconds = False
+            self.timestamp(ts, judge=False)
             self.last_ts_line = line
 
-    def timestamp(self, ts: float) -> None:
+    def timestamp(self, ts: float, *, judge: bool = True) -> None:
+        """A timestamp on the clock; `judge`: let it tell the clock's resolution (audio
+        chunks do not: the fast path counts them without)."""
         c = self.clock
         c.timed_events += 1
         if c.first is None:
@@ -272,7 +264,10 @@ class LogStats:
             c.latest = ts
         # the resolution: the decimals the timestamps need (0: whole seconds, 3: ms, 6: finer),
         # judged on the first RESOLUTION_SAMPLES timestamps of events (a clock does not change)
-        if self._samples < RESOLUTION_SAMPLES:
+        if not judge or self._samples >= RESOLUTION_SAMPLES:
+            if self.whole_seconds and ts % 1.0:
+                self.whole_seconds = False
+        else:
             self._samples += 1
             d = self._decimals
             while d < 6:
