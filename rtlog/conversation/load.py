@@ -68,8 +68,7 @@ def load(path: str, *, strict: bool = False) -> Conversation:
 
         import rtlog
         conv = rtlog.load("examples/beta_session.jsonl")
-        for item in conv.messages:
-            print(item.role, item.text)
+        said = [(item.role, item.text) for item in conv.messages]
     """
     sources = expand_sources([path])
     if len(sources) != 1:
