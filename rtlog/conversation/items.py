@@ -167,8 +167,9 @@ def error_text(err: ErrorInfo | None) -> str:
 
 
 class ItemAssembler:
-    """Feed every event that is not an audio chunk, in order, after the session tracker
-    (`feed`); `sessions()` gives the items and errors of each session in order."""
+    """Give every event that is not an audio chunk, in order and after the session tracker,
+    to the handler of its kind (`handlers`); `sessions()` gives the items and errors of each
+    session in order."""
 
     def __init__(self, sessions: SessionTracker) -> None:
         self._sessions = sessions
@@ -183,13 +184,8 @@ class ItemAssembler:
         self.outputs: dict[str, _Item] = {}  # call_id → its output item (the first)
         self._seq = 0
 
-    def feed(self, ev: Event) -> None:
-        handler = _HANDLERS.get(ev.kind)
-        if handler is not None:
-            handler(self, ev)
-
     def handlers(self) -> dict[str, Callable[[Event], None]]:
-        """kind → this assembler's handler (for a caller that routes events itself)."""
+        """kind → this assembler's handler (the fold routes each event to the rules of its kind)."""
         return {k: f.__get__(self) for k, f in _HANDLERS.items()}
 
     def sessions(self) -> list[list[_Item | _Error]]:

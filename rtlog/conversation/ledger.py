@@ -58,8 +58,8 @@ class ToolCall:
 
 
 class Ledger:
-    """Feed every event that is not an audio chunk (`feed`); audio chunks go to
-    `output_audio` (their response's format and first time)."""
+    """Give every event that is not an audio chunk to the handler of its kind (`handlers`);
+    audio chunks go to `output_audio` (their response's format and first time)."""
 
     def __init__(self, sessions: SessionTracker) -> None:
         self.sessions = sessions
@@ -95,13 +95,8 @@ class Ledger:
         }
 
     def handlers(self) -> dict[str, Callable[[Event], None]]:
-        """kind → the ledger's handler (for a caller that routes events itself)."""
+        """kind → the ledger's handler (the fold routes each event to the rules of its kind)."""
         return dict(self._handlers)
-
-    def feed(self, ev: Event) -> None:
-        handler = self._handlers.get(ev.kind)
-        if handler is not None:
-            handler(ev)
 
     # -- audio --------------------------------------------------------------------------
 
@@ -121,11 +116,6 @@ class Ledger:
         r = self.responses.get(rid) if rid is not None else None
         if r is not None and r.first_audio_at is None:
             r.first_audio_at = ts
-
-    def first_audio_pending(self, rid: Any) -> bool:
-        """The response has had no timed audio yet (the fast path leaves such a line to `feed`)."""
-        r = self.responses.get(rid) if type(rid) is str else None
-        return r is not None and r.first_audio_at is None
 
     # -- responses ------------------------------------------------------------------------
 
