@@ -3,8 +3,8 @@
 Owns the order in which every event reaches the rules, and nothing else: each rule lives
 in its own module and sees the events it needs —
 - `session.SessionTracker`: each session's configuration and audio formats;
-- `truncations.Truncations`: where each item was cut;
-- `timeline.Timeline`: where each piece of audio plays (the placement extract-audio uses);
+- `timeline.Timeline`: where each piece of audio plays (the placement extract-audio uses),
+  and, by `truncations.Truncations` (`Timeline.cuts`), where each item was cut;
 - `turns.TurnTracker`: user turns and the responses each triggered;
 - `ledger.Ledger`: responses, usage, tool calls, errors;
 - `items.ItemAssembler`: the items, their text and their order;
@@ -27,7 +27,6 @@ audio.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 
 from rtlog.conversation.items import ItemAssembler, _Error, _Item
 from rtlog.conversation.ledger import Ledger
@@ -35,7 +34,6 @@ from rtlog.conversation.model import AssistantAudio, Conversation, ErrorNote, It
 from rtlog.conversation.session import SESSION_KINDS, SessionTracker
 from rtlog.conversation.stats import LogStats, audio_payload
 from rtlog.conversation.timeline import Timeline
-from rtlog.conversation.truncations import TRUNCATE_KINDS, Truncations
 from rtlog.conversation.turns import TurnTracker
 from rtlog.io.entries import DigestedLine
 from rtlog.protocol.events import Event
@@ -60,7 +58,6 @@ class Fold:
         self.source = source
         self._recording = recording
         self.sessions = SessionTracker()
-        self.cuts = Truncations()
         if after is None:
             self.timeline = Timeline(self.sessions)
         else:
@@ -76,9 +73,6 @@ class Fold:
         stats = self.stats  # what `fast_lines` works on (the objects stay, their contents change)
         self._fast = (stats, stats.clock, self.ledger.formats, self.ledger.responses, stats.audio_in, stats.audio_out,
                       stats.fast_counts, self.timeline.user_audio_at, self.timeline.assistant_audio_of)  # fmt: skip
-        fast = self.stats.fast_counts
-        for t in (INPUT_AUDIO_APPEND, "response.audio.delta", OUTPUT_AUDIO_DELTA):
-            fast[t] = 0
 
     # -- the normal path ---------------------------------------------------------------------
 
@@ -91,8 +85,8 @@ class Fold:
             return True
         if self._recording:
             self.stats.add(ev)
-        elif ev.timestamp is not None and self.stats.clock.first is None:
-            self.stats.clock.first = ev.timestamp  # (the fast path leaves the log's first time to `feed`)
+        else:
+            self.stats.first_time(ev.timestamp)
         items = self.items
         if items.replay_open:
             if kind == "conversation.item.added" and items.is_replay(ev):
@@ -116,8 +110,8 @@ class Fold:
         counting = self._recording
         if counting:
             self.stats.add_audio(ev)
-        elif ev.timestamp is not None and self.stats.clock.first is None:
-            self.stats.clock.first = ev.timestamp
+        else:
+            self.stats.first_time(ev.timestamp)
         if nbytes is None or counting:
             size, problem = audio_payload(ev) if payload is None else payload
             if nbytes is None:
@@ -133,14 +127,12 @@ class Fold:
 
     def _route(self, kind: str) -> tuple[Callable[[Event], None], ...]:
         """The rules an event of this kind goes to, in order: sessions first (a new session
-        is in force for everything after it), then truncations, the timeline (every event:
-        its timestamp), turns, the ledger and the items. Only the rules that look at the
+        is in force for everything after it), then the timeline (every event: its timestamp;
+        truncations), turns, the ledger and the items. Only the rules that look at the
         kind are called."""
         route: list[Callable[[Event], None]] = []
         if kind in SESSION_KINDS:
             route.append(self.sessions.feed)
-        if kind in TRUNCATE_KINDS:
-            route.append(self.cuts.feed)
         route.append(self.timeline.feed)
         for handlers in self._handlers:
             h = handlers.get(kind)
@@ -236,8 +228,8 @@ class Fold:
             copies=stats.copies, first_copy=stats.first_copy,
             repeated_done=ledger.repeated_done, repeated_done_line=ledger.repeated_done_line,
         )  # fmt: skip
-        cuts = self.cuts.items()
-        audio = self._assistant_audio(cuts)
+        cuts = self.timeline.cuts.items()
+        audio = self._assistant_audio()
         conv = Conversation(
             source=self.source,
             recording=rec,
@@ -259,12 +251,9 @@ class Fold:
         conv.by_response_id = {r.id: r for r in conv.responses if r.id is not None}
         return conv
 
-    def _assistant_audio(self, cuts: dict[str, int]) -> list[AssistantAudio]:
+    def _assistant_audio(self) -> list[AssistantAudio]:
         out = []
         for a in self.timeline.items.values():
-            cut = cuts.get(a.item_id) if a.item_id is not None else None
-            if cut is not None and cut != a.cut_ms:
-                a = replace(a, cut_ms=cut)  # a cut that came before the item's audio
             out.append(AssistantAudio(a.item_id, a.response_id, a.start, a.seconds, a.heard_seconds, a.nbytes, a.heard_nbytes, a.cut_ms))
         return out
 
@@ -292,7 +281,7 @@ class Fold:
         elif it.kind == "function_call_output" and it.call_id:
             call = self.items.calls.get(it.call_id)
             name = call.name if call else None
-        cut = self.cuts.cut_ms(it.item_id)
+        cut = self.timeline.cuts.cut_ms(it.item_id)
         item = Item(
             it.session, it.line, it.kind, it.role, it.item_id, it.response_id, it.status, it.text, name, it.call_id,
             it.args.text if it.args else None, output, it.client, it.speech, it.idle,

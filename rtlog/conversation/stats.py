@@ -20,7 +20,15 @@ from typing import Any
 from rtlog.protocol.audio_checks import recorder_cut
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat
-from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY, CLIENT, KNOWN_TYPES, SERVER, UNKNOWN
+from rtlog.protocol.realtime import (
+    AUDIO_PAYLOAD_KEY,
+    CLIENT,
+    INPUT_AUDIO_APPEND,
+    KNOWN_TYPES,
+    OUTPUT_AUDIO_DELTA,
+    SERVER,
+    UNKNOWN,
+)
 
 #: server event ids remembered to notice an event logged twice (~150 bytes each)
 RECENT_EVENTS = 1024
@@ -200,7 +208,7 @@ class LogStats:
         self._samples = 0  # timestamps the decimals were judged on
         self.whole_seconds = True  # every timestamp so far is a whole second (the fast path keeps it too)
         # events the fast path took, by type, and its last timestamp
-        self.fast_counts: dict[str, int] = {}
+        self.fast_counts = {INPUT_AUDIO_APPEND: 0, "response.audio.delta": 0, OUTPUT_AUDIO_DELTA: 0}
         self.last_fast_ts: float | None = None
         self.last_fast_no = 0
 
@@ -249,6 +257,12 @@ class LogStats:
         if ts is not None:
             self.timestamp(ts, judge=False)
             self.last_ts_line = line
+
+    def first_time(self, ts: float | None) -> None:
+        """Not counting (`Fold(recording=False)`): only the log's first timestamp, which
+        the fast path leaves to the normal path."""
+        if ts is not None and self.clock.first is None:
+            self.clock.first = ts
 
     def timestamp(self, ts: float, *, judge: bool = True) -> None:
         """A timestamp on the clock; `judge`: let it tell the clock's resolution (audio
@@ -307,7 +321,7 @@ class LogStats:
             if not n:
                 continue
             self.counts[t] = self.counts.get(t, 0) + n
-            self.dirs[CLIENT if t == "input_audio_buffer.append" else SERVER] += n
+            self.dirs[CLIENT if t == INPUT_AUDIO_APPEND else SERVER] += n
             self.events += n
         c = self.clock
         # the span ends at the last timestamp: maybe on a line the fast path took

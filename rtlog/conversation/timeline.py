@@ -189,7 +189,8 @@ class Timeline:
 
     For chunks read without decoding, pass the decoded size as `nbytes`; otherwise it
     is taken from `ev.audio_info()`. Results: `t0` (epoch seconds of t=0, or None),
-    `items` (assistant item id → ItemAudio), `user_spans` (user item id → UserSpan).
+    `items` (assistant item id → ItemAudio), `user_spans` (user item id → UserSpan),
+    `cuts` (the file's truncations: where each item was cut, the one rule every view reads).
     What placement had to work around, over all files: `mid_session` (a log that starts
     mid-session, `mid_session_at` the (file, line) that showed it), `restarting_offsets`
     (VAD offsets that restart at each turn, `restarting_offsets_at`), and `notes`, one
@@ -202,7 +203,7 @@ class Timeline:
         self.items: dict[str, ItemAudio] = {}
         self.user_spans: dict[str, UserSpan] = {}
         self._epoch = _Epoch(0.0)
-        self._cuts = Truncations()
+        self.cuts = Truncations()
         self._user_cursor = 0.0
         self._asst_cursor = 0.0
         self._current: ItemAudio | None = None  # the item audio placed last
@@ -243,7 +244,7 @@ class Timeline:
         self.items = {}
         self.user_spans = {}
         self._epoch = _Epoch(base)
-        self._cuts = Truncations()
+        self.cuts = Truncations()
         self._user_cursor = self._asst_cursor = self._latest = self._placed = self._file_base = base
         self._current = None
         self._pending_trigger = None
@@ -354,7 +355,9 @@ class Timeline:
                 low = self._triggers.get(rid, self._epoch.base) if rid else (self._pending_trigger or self._epoch.base)
                 guessed = self.t0 is not None and (rid is None or rid not in self._triggers)
             start = low if low > cursor + _SNAP else cursor
-        item = ItemAudio(iid, rid, start, fmt.bytes_per_second, fmt.bytes_per_sample, guessed=guessed)
+        # (a truncation may come before the item's audio: it is cut from its first chunk)
+        item = ItemAudio(iid, rid, start, fmt.bytes_per_second, fmt.bytes_per_sample,
+                        cut_ms=self.cuts.cut_ms(iid), guessed=guessed)
         if iid is None:
             self._anon += 1
             iid = f"<no item id {self._anon}>"
@@ -597,11 +600,11 @@ class Timeline:
                 self._spoken_to.add(rid)
 
     def _truncated(self, ev: Event) -> None:
-        iid = self._cuts.feed(ev)
+        iid = self.cuts.feed(ev)
         item = self.items.get(iid) if iid is not None else None
         if item is None:
             return
-        item.cut_ms = self._cuts.cut_ms(iid)
+        item.cut_ms = self.cuts.cut_ms(iid)
         if item is self._current:
             self._asst_cursor = item.end
 
