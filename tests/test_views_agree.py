@@ -36,6 +36,7 @@ def test_summary_transcript_and_audio_agree(seed: int, dialect: str, envelope: s
         summary, transcript, items, heard = _views(log, tmp)
     assistant = {e["item_id"]: e for e in transcript if e["role"] == "assistant" and e["type"] == "message"}
     # every assistant item extract-audio writes starts where the transcript puts it, with its text
+    assert len(items["files"]) == len(truth["assistant_items"]) > 0
     for f in items["files"]:
         (iid,) = f["item_ids"]
         e = assistant[iid]
