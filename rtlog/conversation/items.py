@@ -147,12 +147,6 @@ def _signature(item: Item) -> tuple[str | None, ...]:
     return ("message", item.role, item.text or "")
 
 
-def _error_dict(err: ErrorInfo | None) -> dict[str, Any] | None:
-    if err is None:
-        return None
-    return {"type": err.type, "code": err.code, "message": err.message}
-
-
 def error_text(err: ErrorInfo | None) -> str:
     """`code: message` (or whichever of them exists)."""
     if err is None:

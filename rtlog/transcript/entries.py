@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtlog.conversation.items import _error_dict
 from rtlog.conversation.load import conversations
 from rtlog.conversation.model import Conversation, ErrorNote, Item
 from rtlog.conversation.session import SessionConfig
 from rtlog.io.reader import Diagnostics, Source
+from rtlog.protocol.objects import ErrorInfo
 
 ROLES = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system", "tool": "tool"}
 
@@ -83,6 +83,13 @@ class Transcript:
     notes: list[str] = field(default_factory=list)  # what placing its times had to assume (warnings)
 
 
+def error_dict(err: ErrorInfo | None) -> dict[str, Any] | None:
+    """An error as a transcript entry shows it."""
+    if err is None:
+        return None
+    return {"type": err.type, "code": err.code, "message": err.message}
+
+
 def transcript_of(conv: Conversation, *, errors: bool = False, source: str | None = None) -> Transcript:
     """The transcript of a conversation (`errors`: error events and failed responses as
     entries where they arrived; `source`: the file name put on every entry)."""
@@ -90,7 +97,7 @@ def transcript_of(conv: Conversation, *, errors: bool = False, source: str | Non
     for x in conv.items:
         if isinstance(x, ErrorNote):
             if errors:
-                entries.append(Entry(x.session, "system", "error", text=x.text, error=_error_dict(x.error), line=x.line, start=x.start))
+                entries.append(Entry(x.session, "system", "error", text=x.text, error=error_dict(x.error), line=x.line, start=x.start))
             continue
         if x.replayed:
             continue  # history a resumed session replayed: it was said (and shown) before
@@ -138,7 +145,7 @@ def entry_of(conv: Conversation, it: Item) -> Entry | None:
         _heard(e)
     if e.role == "user" and e.type == "message":
         if it.transcription_error is not None:
-            e.error = _error_dict(it.transcription_error)
+            e.error = error_dict(it.transcription_error)
         if e.text is None and it.transcription_error is None:
             e.note = "idle timeout, no speech" if it.idle else ("not transcribed" if it.speech else None)
     return e
