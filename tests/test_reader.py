@@ -12,8 +12,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from rtlog.errors import InputError
 from rtlog.io.reader import Diagnostics, Source, expand_sources, iter_events, read_events
@@ -171,45 +169,3 @@ def test_follow_reads_lines_as_they_are_appended(tmp_path: Path) -> None:
             break
     t.join()
     assert seen == ["session.created", "response.create", "response.done"]
-
-
-class _Trickle:
-    """A binary file whose `read1` hands out the pieces it was given, one per call (a pipe)."""
-
-    def __init__(self, pieces: list[bytes]) -> None:
-        self.pieces = list(pieces)
-
-    def read1(self, n: int) -> bytes:
-        return self.pieces.pop(0) if self.pieces else b""
-
-
-@given(
-    data=st.lists(st.sampled_from([b"a", b"\n", b"xyz", b'{"t":1}\n', b"\r\n", b"\xef\xbb\xbf"]), max_size=40),
-    cuts=st.lists(st.integers(0, 200), max_size=10),
-    block=st.integers(1, 16),
-)
-def test_iter_lines_gives_the_lines_whatever_the_blocks(data: list[bytes], cuts: list[int], block: int) -> None:
-    """Cut into blocks of any size, or handed out in pieces of any size as a pipe does, a
-    file's lines are the lines of its bytes: each with its newline, the last as it is."""
-    from rtlog.io import reader
-
-    raw = b"".join(data)
-    expected = list(io.BytesIO(raw))
-    old = reader.BLOCK
-    reader.BLOCK = block
-    try:
-        assert list(reader.iter_lines(io.BufferedReader(io.BytesIO(raw), 4))) == expected
-    finally:
-        reader.BLOCK = old
-    points = sorted({min(c, len(raw)) for c in cuts} | {0, len(raw)})
-    pieces = [raw[a:b] for a, b in zip(points, points[1:]) if b > a]
-    assert list(reader.iter_lines(_Trickle(pieces))) == expected
-
-
-def test_a_line_longer_than_a_block_comes_whole() -> None:
-    from rtlog.io import reader
-
-    raw = b"x" * (3 * reader.BLOCK + 5) + b"\n" + b"y\n" + b"z" * (reader.BLOCK - 2) + b"\n" + b"tail"
-    got = list(reader.iter_lines(io.BytesIO(raw)))
-    assert [len(x) for x in got] == [3 * reader.BLOCK + 6, 2, reader.BLOCK - 1, 4]
-    assert b"".join(got) == raw

@@ -77,46 +77,6 @@ class Diagnostics:
             self.shown = self.bad_lines
 
 
-#: how much `iter_lines` reads at a time
-BLOCK = 1 << 20
-
-
-def iter_lines(fp: BinaryIO) -> Iterator[bytes]:
-    """The lines of `fp`, each with its newline (the last one may lack it), read a block at
-    a time and cut by `io.BytesIO` (C, sharing the block): on audio-sized (3-10 kB) lines
-    this costs a third of iterating a buffered file, whose `readline` works through its
-    buffer in small pieces. `read1` where the file has it, so a pipe's lines come as they
-    arrive, not once a block is full. A line longer than a block is joined from its pieces
-    (a list, so a huge line costs its length once, not once per block)."""
-    read = getattr(fp, "read1", None) or fp.read
-    pending: list[bytes] = []  # the pieces of a line that spans blocks
-    while True:
-        block = read(BLOCK)
-        if not block:
-            break
-        if pending:
-            e = block.find(b"\n")
-            if e < 0:
-                pending.append(block)
-                continue
-            pending.append(block[: e + 1])
-            yield b"".join(pending)
-            pending.clear()
-            if e + 1 == len(block):
-                continue
-            block = block[e + 1 :]
-        if block[-1] == 10:
-            yield from io.BytesIO(block)
-            continue
-        for line in io.BytesIO(block):
-            if line[-1] != 10:
-                pending.append(line)  # the block ends inside this line
-                break
-            yield line
-    if pending:
-        yield b"".join(pending)
-
-
 #: what a failing read raises (I/O errors, a truncated or corrupt compressed stream)
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 INCOMPLETE_LAST_LINE = "incomplete last line, no newline at the end (log still being written?): "
@@ -345,7 +305,7 @@ def _events(
 ) -> Iterator[Event]:
     name = src.name
     digest_of = digest or audio_digest
-    lines = _follow_lines(fp, src) if follow else iter_lines(fp)
+    lines = _follow_lines(fp, src) if follow else fp
     lp = LineParser(name, diag, follow=follow)
     line_no = 0
     # digested audio lines waiting for the fast path, as `DigestedLine`s (the line itself as
@@ -481,7 +441,7 @@ def _lines_between(
     """The events of the lines that start in [start, end) of a plain file (`fp` is at
     `start`); returns the number of the last line read and the offset after it."""
     pos = start
-    for line in iter_lines(fp):
+    for line in fp:
         if pos >= end:
             break
         pos += len(line)
