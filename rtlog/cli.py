@@ -95,6 +95,10 @@ class RtlogGroup(TyperGroup):
         except Abort:
             output.error("interrupted")
             sys.exit(ExitCode.INTERRUPTED)
+        except RtlogError as exc:  # raised while options are parsed (--version into a closed pipe)
+            if str(exc):
+                output.error(str(exc))
+            sys.exit(int(exc.exit_code))
         sys.exit(int(rv) if isinstance(rv, int) else 0)
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
@@ -148,7 +152,8 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        output.console().print(f"rtlog {__version__}", markup=False)
+        with output.stdout_sink() as out:  # plain bytes: rich is not worth its start-up for one line
+            out.write(f"rtlog {__version__}\n".encode())
         raise typer.Exit()
 
 

@@ -102,3 +102,12 @@ def test_help_of_a_command_and_short_version() -> None:
     alone = run_cli(exit_code=2, stderr=None)  # `rtlog` alone: the help, as a usage error
     assert "Usage: rtlog [OPTIONS] COMMAND [ARGS]..." in alone.stdout + alone.stderr
     assert "rtlog: error" not in alone.stderr
+
+
+def test_version_into_a_closed_pipe_ends_quietly() -> None:
+    """--version is written as bytes before any command runs; a reader that went away is
+    the same quiet 141 as for a command's output."""
+    p = subprocess.Popen([sys.executable, "-m", "rtlog", "-V"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # type: ignore[union-attr]
+    err = p.stderr.read()  # type: ignore[union-attr]
+    assert (p.wait(), err) in ((141, b""), (0, b""))  # (0: the line fit in the pipe before it closed)
