@@ -231,6 +231,11 @@ class Fold:
             repeated_done=ledger.repeated_done, repeated_done_line=ledger.repeated_done_line,
         )  # fmt: skip
         cuts = self.timeline.cuts.items()
+        tl = self.timeline
+        for iid in tl.user_spans:  # every user turn's speech, committed or not (the metrics of how it felt)
+            sp = tl.span(iid)
+            if sp is not None:
+                self.moments.moments.speech[iid] = (sp.start, sp.end)
         audio = self._assistant_audio()
         conv = Conversation(
             source=self.source,

@@ -7,7 +7,8 @@ other trackers do not keep: when each response was created, asked to stop (clien
 done and when the client sent its output; when each user item's transcription completed
 and when the client truncated an assistant item; each assistant item's `phase`
 (gpt-realtime-2: `commentary` or `final_answer`); each session's VAD settings
-(`silence_duration_ms`, `prefix_padding_ms`); and every `input_audio_buffer.timeout_triggered`.
+(`silence_duration_ms`, `prefix_padding_ms`); every `input_audio_buffer.timeout_triggered`;
+and, filled in by the fold at the end, where each user turn's speech lies on the timeline.
 It never reads audio chunks (they take the fast path); delivery is the timeline's.
 
 Memory: a few floats per response, call and item.
@@ -66,6 +67,9 @@ class Moments:
     phases: dict[str, str] = field(default_factory=dict)  # assistant item → phase
     vad: list[VadSettings] = field(default_factory=list)  # per session (index order)
     timeouts: list[tuple[int, float | None]] = field(default_factory=list)  # (line, at) of each timeout_triggered
+    #: user item → its speech on the timeline (start, end; seconds, None where unknown), as the
+    #: timeline placed it — committed or not (a false start has no item, but was heard)
+    speech: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
     def response(self, rid: str | None) -> ResponseMoments | None:
         return None if rid is None else self.responses.get(rid)
