@@ -40,6 +40,10 @@ def summary_command(
                      help="Processes: one per file for several files, parts of one big file otherwise (0 = one per CPU)."),
     ] = 0,
     strict: Strict = False,
+    unanswered_after: Annotated[
+        float, typer.Option("--unanswered-after", metavar="SECONDS", min=0,
+                            help="A user turn with no assistant output within this many seconds is unanswered.")
+    ] = 5.0,  # fmt: skip
 ) -> None:
     """What a session was, how it went, what it cost, how fast it was, where it went wrong.
 
@@ -70,11 +74,15 @@ def summary_command(
             if not json_:
                 output.print_human(*render_failure(src.name, reason))
             continue
+        if summary.feel is not None:
+            summary.feel.unanswered_after_s = unanswered_after  # (a reading of the turns, not a new pass)
         summaries.append(summary)
         entries.append(summary)
         if not json_:
             output.print_human(*render(summary))
     total = combine(summaries) if len(sources) > 1 else None
+    if total is not None and total.feel is not None:
+        total.feel.unanswered_after_s = unanswered_after
     if json_:
         import orjson
 
@@ -185,6 +193,8 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
     from rich.table import Table
     from rich.text import Text
 
+    from rtlog.commands.summary_feel import render_feel
+
     right: list[RenderableType] = [_audio_table(s)]
     latency = _latency_table(s)
     if latency is not None:
@@ -196,6 +206,7 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
         Text(),
         side_by_side,
         Text(),
+        *render_feel(s.feel),
         _tokens_table(s),
         *_cost_lines(s),
         Text(),

@@ -116,6 +116,7 @@ class Feel:
     unanswered_after_s: float = UNANSWERED_AFTER_S
     false_barge_in_ms: int = FALSE_BARGE_IN_MS
     files: int = 1
+    clock: str | None = None  # why times cannot be measured in this log (None: they can)
 
     @property
     def overlap_ratio(self) -> float | None:
@@ -170,7 +171,7 @@ class Feel:
             "time_to_yield_ms": stats(yields) if "time_to_yield" not in self.unknown else None,
             "response_gap_ms": stats(gaps) if known else None,
             "agent_started_early": sum(1 for t in self.turns if t.response_gap_ms is not None and t.response_gap_ms < 0) if known else None,
-            "unanswered_after_s": after, "unanswered": self.unanswered,
+            "timed": self.clock is None, "unanswered_after_s": after, "unanswered": self.unanswered,
             "false_barge_in_ms": self.false_barge_in_ms, "false_barge_ins": self.false_barge_ins,
             "latency_steps_ms": {k: stats(v) for k, v in sorted(steps.items(), key=lambda kv: _step_order(kv[0]))},
             "delivery": [d.to_dict() for d in self.delivery],
@@ -197,7 +198,7 @@ def turn_taking(conv: Conversation, *, unanswered_after_s: float = UNANSWERED_AF
                 false_barge_in_ms: int = FALSE_BARGE_IN_MS) -> Feel:  # fmt: skip
     """How `conv` felt (see the module docstring)."""
     f = Feel(conv.source, unanswered_after_s=unanswered_after_s, false_barge_in_ms=false_barge_in_ms)
-    timed = _clock_problem(conv)
+    timed = f.clock = _clock_problem(conv)
     users = {x.id: x for x in conv.messages if x.role == "user" and x.id is not None}
     assistant, why_no_audio = _assistant_intervals(conv)
     speech_known = any(t.how == "speech" for t in conv.turns) or any(conv.moments.speech.values())
@@ -396,6 +397,8 @@ def combine(feels: list[Feel], source: str = "total") -> Feel:
             if v is not None:
                 setattr(t, k, (getattr(t, k) or 0) + v)
         t.vad = VadStats.merge(t.vad, f.vad)
+    clocks = {f.clock for f in feels}
+    t.clock = clocks.pop() if len(clocks) == 1 else None
     for k in {k for f in feels for k in f.unknown}:
         if all(k in f.unknown for f in feels):
             t.unknown[k] = feels[0].unknown[k] if len({f.unknown[k] for f in feels}) == 1 else "not known in any file"
