@@ -111,7 +111,7 @@ class _Gen:
     def response(self, created: int, audio_ms: int, first: int, *, interval: int = 40, late: tuple[int, int] | None = None,
                  cut_at: int | None = None, cancel_at: int | None = None, clear_at: int | None = None) -> dict[str, Any]:  # fmt: skip
         """A response created at `created`, its first delta at `first`, `audio_ms` of audio
-        in chunks arriving every `interval` ms (`late`: chunk k arrives that much later).
+        in chunks arriving `interval` ms per 100 ms of audio (`late`: chunk k arrives that much later).
         `cancel_at`: the server stops sending then (response cancelled); `cut_at`: the client
         truncates there (playback position); `clear_at`: output_audio_buffer.cleared then."""
         lg = self.log
@@ -139,7 +139,7 @@ class _Gen:
                       "content_index": 0, "delta": _pcm(n)})  # fmt: skip
             last = a
             sent += n
-            arrival = a + interval * n // self.chunk_ms
+            arrival = a + interval * n // 100
             k += 1
         status = "cancelled" if cancel_at is not None else "completed"
         end_t = (cancel_at if cancel_at is not None else last) + 2
@@ -153,7 +153,10 @@ class _Gen:
         if cut_at is not None:
             lg.at(cut_at, {"type": "conversation.item.truncate", "item_id": iid, "content_index": 0, "audio_end_ms": cut_at - start})
             lg.at(cut_at + 3, {"type": "conversation.item.truncated", "item_id": iid, "content_index": 0, "audio_end_ms": cut_at - start})
-            heard_end, stop = cut_at, "truncated"
+            if cut_at < heard_end:  # (a cut past the audio received cuts nothing: it all played)
+                heard_end, stop = cut_at, "truncated"
+            else:
+                stop = "cancelled"
         self.audio_end = heard_end
         if cut_at is not None:
             pass
@@ -237,7 +240,7 @@ class _Gen:
         if kind == "tool":
             r = self.tool(t, self.r(1000, 2500))
         elif kind == "stall":
-            r = self.answer(t, 1500, interval=self.chunk_ms, late=(5 * 100 // self.chunk_ms, 300))
+            r = self.answer(t, 1500, interval=100, late=(5 * 100 // self.chunk_ms, 300))
         elif kind == "early":
             # the user pauses (the VAD ends the turn) and goes on; the answer to the first part
             # starts while the second is spoken (the agent interrupts)
@@ -315,9 +318,8 @@ def _truth(g: _Gen, end: int, chunk_ms: int, timestamps: bool) -> dict[str, Any]
         inside = [(hs, he) for hs, he in g.heard if hs + 2 < s < he - 2]
         agent = any(s + 2 < hs < e - 2 for hs, _ in g.heard)
         intr = t.get("interrupts")
-        false = None
+        false = False
         if inside:
-            false = False
             if intr and intr["stop"] != "end_of_audio":
                 false = (e - s) < 300 or not t["committed"] or (t["words"] is not None and t["words"] <= 1 and "response" not in t)
         answered = "first_audio_at" in t

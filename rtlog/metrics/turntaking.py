@@ -297,7 +297,8 @@ def _runs(heard: list[_Heard]) -> list[_Heard]:
 def _turn(conv: Conversation, turn: Turn, item: Item | None, heard: list[_Heard], f: Feel, timed: bool,
           answered: set[str | None]) -> TurnFeel:  # fmt: skip
     m = conv.moments
-    t = TurnFeel(turn.index, turn.line_no, turn.how, turn.item_id, committed=item is not None, response_ids=list(turn.response_ids))
+    committed = item is not None or turn.how == "text"  # (a typed message may have no id of its own)
+    t = TurnFeel(turn.index, turn.line_no, turn.how, turn.item_id, committed, response_ids=list(turn.response_ids))
     if item is not None and item.text is not None:
         t.words = len(item.text.split())
     sp = m.speech.get(turn.item_id) if turn.item_id else None

@@ -1,0 +1,334 @@
+"""How the conversation felt (rtlog.metrics.turntaking): every metric against the truth
+bench/gen_turns.py put in its logs, the rules that hold for any chunking of the audio, logs
+that cannot support a metric (null with the reason, never 0), the CLI and the real corpus."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from conftest import REPO, corpus_files, needs_corpus, run_cli, run_rtlog, write_log
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rtlog
+from rtlog.metrics.turntaking import Feel, turn_taking
+
+TOL_MS = 1.0  # the generator's times are whole milliseconds; rtlog must get them back to rounding
+
+
+def gen(seed: int = 1, **kw: object) -> tuple[bytes, dict]:
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from gen_turns import generate
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    buf = io.BytesIO()
+    truth = generate(buf, seed, **kw)
+    return buf.getvalue(), truth
+
+
+def feel_of(tmp_path: Path, data: bytes, name: str = "t.jsonl", **kw: object) -> Feel:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return turn_taking(rtlog.load(str(p)), **kw)
+
+
+def close(a: float | None, b: float | None, tol: float = TOL_MS) -> bool:
+    return a is not None and b is not None and abs(a - b) <= tol
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_every_turn_gets_back_what_the_generator_put_in(tmp_path: Path, seed: int) -> None:
+    data, truth = gen(seed)
+    f = feel_of(tmp_path, data)
+    assert f.unknown == {}
+    assert len(f.turns) == len(truth["turns"])
+    for got, want in zip(f.turns, truth["turns"]):
+        where = f"seed {seed} turn {want['turn']} ({want['kind']})"
+        assert got.item_id == want["item_id"] and got.committed == want["committed"], where
+        assert close(got.speech_start * 1000, want["speech_start_ms"]), where
+        assert close(got.speech_end * 1000, want["speech_end_ms"]), where
+        if want["response_gap_ms"] is None:
+            assert got.response_gap_ms is None, where
+        else:
+            assert close(got.response_gap_ms, want["response_gap_ms"]), where
+        assert got.barge_in == want["barge_in"], where
+        assert got.agent_interrupted == want["agent_interrupted"], where
+        if want["yield_ms"] is None:
+            assert got.yield_ms is None, where
+        else:
+            assert close(got.yield_ms, want["yield_ms"]) and got.yielded_by == want["yielded_by"], where
+        assert got.false_barge_in == want["false_barge_in"], where
+        assert got.unanswered(truth["unanswered_after_s"]) == want["unanswered"], where
+        if want["transcription_lag_ms"] is not None:
+            assert close(got.transcription_lag_ms, want["transcription_lag_ms"]), where
+
+
+@pytest.mark.parametrize("seed", [1, 5])
+def test_latency_steps_are_the_generators_and_sum_to_the_total(tmp_path: Path, seed: int) -> None:
+    data, truth = gen(seed)
+    f = feel_of(tmp_path, data)
+    for got, want in zip(f.turns, truth["turns"]):
+        lat = got.latency
+        assert lat is not None
+        steps = {s.name: s.ms for s in lat.steps}
+        if not want["committed"]:  # a false start: only the VAD's wait, and commit n/a (never 0)
+            assert steps == {"endpointing": pytest.approx(want["latency_steps_ms"]["endpointing"], abs=TOL_MS), "commit": None}
+            continue
+        assert steps.keys() == want["latency_steps_ms"].keys(), want["kind"]
+        for name, ms in want["latency_steps_ms"].items():
+            assert close(steps[name], ms), (want["kind"], name)
+        if want["latency_total_ms"] is None:
+            assert lat.total_ms is None and not lat.complete
+            continue
+        assert lat.complete and lat.start == "speech_end"
+        assert close(lat.total_ms, want["latency_total_ms"])
+        assert abs(sum(s.ms for s in lat.steps) - lat.total_ms) <= 1.0  # the steps sum to the total
+        if want["tool"]:
+            (r,) = lat.tool_rounds
+            assert r.call_id == want["tool"]["call_id"] and r.name == "get_weather"
+            assert close(r.tool_ms, want["tool"]["tool_ms"]) and close(r.round_trip_ms, want["tool"]["round_trip_ms"])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_session_figures_are_the_generators(tmp_path: Path, seed: int) -> None:
+    data, truth = gen(seed)
+    f = feel_of(tmp_path, data)
+    d = f.to_dict()
+    assert close(f.talk_over_seconds * 1000, truth["talk_over_ms"], 5 * TOL_MS)
+    assert f.talk_over_count == truth["talk_over_count"]
+    assert d["overlap_ratio"] == pytest.approx(truth["talk_over_ms"] / truth["speaking_ms"], abs=1e-4)
+    assert d["interruptions_by_user"] == truth["interruptions_by_user"] == 4
+    assert d["interruptions_by_agent"] == truth["interruptions_by_agent"] == 1
+    assert d["false_barge_ins"] == truth["false_barge_ins"]
+    assert len(truth["false_barge_ins"]) == 3  # a cough, a one-word "hmm" nobody answered, a false start
+    assert d["unanswered"] == truth["unanswered"]
+    assert len(truth["unanswered"]) == 3  # the "hmm", a turn never answered, an answer after 6 s
+    assert [x["response_id"] for x in d["delivery"]] == [x["response_id"] for x in truth["delivery"]]
+    for got, want in zip(d["delivery"], truth["delivery"]):
+        assert got["audio_seconds"] == pytest.approx(want["audio_ms"] / 1000, abs=1e-3)
+        assert got["stalls"] == want["stalls"] and got["behind"] == (want["stalls"] > 0)
+        assert got["stall_seconds"] == pytest.approx(want["stall_ms"] / 1000, abs=1e-3)
+        assert got["ahead_max_seconds"] == pytest.approx(want["ahead_max_ms"] / 1000, abs=1e-3)
+    assert d["responses_behind"] == 1
+    v = f.vad
+    assert v is not None
+    assert v.lengths_ms == truth["vad"]["segment_ms"] and v.gaps_ms == truth["vad"]["gap_ms"]
+    assert v.short_segments == truth["vad"]["short_segments"] == 2
+    assert v.cut_off == truth["vad"]["cut_off_gaps"] == 1
+    assert v.timeouts == truth["vad"]["timeout_triggered"] == 1
+    assert v.silence_duration_ms == 500
+
+
+def test_the_unanswered_threshold_is_read_at_the_end(tmp_path: Path) -> None:
+    data, truth = gen(1)
+    f = feel_of(tmp_path, data, unanswered_after_s=7.0)
+    late = next(t["turn"] for t in truth["turns"] if t["kind"] == "late")  # answered after 6.0–6.5 s
+    assert late not in f.unanswered and late in truth["unanswered"]
+    f.unanswered_after_s = 5.0
+    assert f.unanswered == truth["unanswered"]
+
+
+def test_a_turn_the_log_ends_on_is_not_counted_unanswered(tmp_path: Path) -> None:
+    data, _ = gen(1, script=("normal", "unanswered"))
+    lines = data.splitlines()
+    # cut the log 2 s after the last commit: nobody can tell whether an answer would have come
+    last_commit = max(i for i, ln in enumerate(lines) if b'"input_audio_buffer.committed"' in ln and b"timeout" not in lines[i - 1])
+    t = orjson.loads(lines[last_commit])["timestamp"]
+    kept = [ln for ln in lines if orjson.loads(ln)["timestamp"] <= t + 2.0]
+    f = feel_of(tmp_path, b"\n".join(kept) + b"\n")
+    assert f.turns[-1].committed and not f.turns[-1].has_output
+    assert f.turns[-1].unanswered(5.0) is None
+    assert f.turns[-1].unanswered(1.0) is True
+    assert f.unanswered == []
+
+
+def test_without_timestamps_the_timing_metrics_are_unknown_with_the_reason(tmp_path: Path) -> None:
+    data, truth = gen(1, timestamps=False)
+    f = feel_of(tmp_path, data)
+    d = f.to_dict()
+    reason = "no timestamps in the log"
+    for k in ("talk_over", "time_to_yield", "response_gap", "interruptions", "false_barge_ins", "delivery", "latency"):
+        assert f.unknown[k] == reason
+    for k in ("talk_over_seconds", "talk_over_count", "overlap_ratio", "interruptions_by_user", "interruptions_by_agent",
+              "time_to_yield_ms", "response_gap_ms", "false_barge_ins", "responses_behind", "agent_started_early"):
+        assert d[k] is None, k
+    assert d["delivery"] == [] and d["latency_steps_ms"] == {} and d["timed"] is False
+    for t in d["turns"]:
+        assert t["latency"] is None and t["response_gap_ms"] is None and t["barge_in"] is None and t["yield_ms"] is None
+    # VAD offsets need no clock: the segmentation is still exact
+    assert f.vad is not None and f.vad.lengths_ms == truth["vad"]["segment_ms"] and f.vad.gaps_ms == truth["vad"]["gap_ms"]
+    # unanswered without a clock: committed turns that got no reply at all (not the late one)
+    never = [t["turn"] for t in truth["turns"] if t["committed"] and t["response_gap_ms"] is None]
+    assert d["unanswered"] == never
+
+
+def test_whole_second_timestamps_measure_nothing(tmp_path: Path) -> None:
+    data, _ = gen(1)
+    lines = []
+    for ln in data.splitlines():
+        ev = orjson.loads(ln)
+        ev["timestamp"] = float(int(ev["timestamp"]))
+        lines.append(orjson.dumps(ev))
+    f = feel_of(tmp_path, b"\n".join(lines) + b"\n")
+    assert f.unknown["talk_over"] == "timestamps are whole seconds"
+    assert f.talk_over_seconds is None and all(t.latency is None for t in f.turns)
+
+
+def test_without_vad_events_nobody_knows_when_the_user_spoke(tmp_path: Path) -> None:
+    # a typed conversation with timed audio replies: latency is known, talk-over is not
+    events = [
+        {"type": "session.created", "session": {"id": "s", "model": "gpt-realtime"}, "timestamp": 100.0},
+        {"type": "conversation.item.create", "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}, "timestamp": 101.0},
+        {"type": "response.create", "timestamp": 101.001},
+        {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}, "timestamp": 101.020},
+        {"type": "response.output_audio.delta", "response_id": "r1", "item_id": "a1", "delta": "AAAA" * 1200, "timestamp": 101.400},
+        {"type": "response.done", "response": {"id": "r1", "status": "completed"}, "timestamp": 101.5},
+    ]
+    p = write_log(tmp_path / "typed.jsonl", events)
+    f = turn_taking(rtlog.load(str(p)))
+    assert f.unknown["talk_over"].startswith("no VAD events or committed audio")
+    assert f.talk_over_seconds is None and f.to_dict()["interruptions_by_user"] is None
+    (t,) = f.turns
+    assert t.how == "text" and t.latency is not None
+    assert [(s.name, s.ms) for s in t.latency.steps] == [("response_start", pytest.approx(20, abs=0.01)),
+                                                         ("first_audio", pytest.approx(380, abs=0.01))]  # fmt: skip
+    assert t.latency.complete and t.latency.total_ms == pytest.approx(400, abs=0.01)
+    assert t.unanswered() is False
+    assert f.vad is None and f.unknown["vad"].startswith("no VAD events")
+
+
+def test_a_false_start_is_no_user_item_but_is_a_turn_of_the_feel(tmp_path: Path) -> None:
+    data, truth = gen(1)
+    p = tmp_path / "t.jsonl"
+    p.write_bytes(data)
+    conv = rtlog.load(str(p))
+    start = next(t for t in truth["turns"] if t["kind"] == "false_start")
+    assert start["item_id"] not in {x.id for x in conv.messages}  # never committed: no user message
+    t = turn_taking(conv).turns[start["turn"] - 1]
+    assert t.item_id == start["item_id"] and not t.committed and t.false_barge_in and t.unanswered() is None
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(1, 10_000), chunk_ms=st.sampled_from([20, 40, 50, 60, 100, 120, 200]))
+def test_any_chunking_of_the_audio_gives_the_same_turn_taking(tmp_path: Path, seed: int, chunk_ms: int) -> None:
+    """However the assistant audio is cut into deltas, what was heard and when is the same."""
+    data, truth = gen(seed, chunk_ms=chunk_ms)
+    f = feel_of(tmp_path, data, name=f"c{seed}-{chunk_ms}.jsonl")
+    assert close(f.talk_over_seconds * 1000, truth["talk_over_ms"], 5 * TOL_MS)
+    assert f.unanswered == truth["unanswered"] and f.false_barge_ins == truth["false_barge_ins"]
+    for got, want in zip(f.turns, truth["turns"]):
+        assert got.barge_in == want["barge_in"] and got.agent_interrupted == want["agent_interrupted"]
+        if want["yield_ms"] is not None:
+            assert close(got.yield_ms, want["yield_ms"])
+        if want["response_gap_ms"] is not None:
+            assert close(got.response_gap_ms, want["response_gap_ms"])
+    stalls = [(d.stalls, round(d.stall_seconds, 3)) for d in f.delivery]
+    assert stalls == [(x["stalls"], x["stall_ms"] / 1000) for x in truth["delivery"]]
+
+
+# -- the CLI -----------------------------------------------------------------------------------
+
+
+def test_summary_json_has_the_documented_turn_taking_object(tmp_path: Path) -> None:
+    data, truth = gen(1)
+    p = tmp_path / "t.jsonl"
+    p.write_bytes(data)
+    d = orjson.loads(run_cli("summary", p, "--json").stdout)["turn_taking"]
+    assert set(d) == {
+        "talk_over_seconds", "talk_over_count", "overlap_ratio", "interruptions_by_user", "interruptions_by_agent",
+        "time_to_yield_ms", "response_gap_ms", "agent_started_early", "timed", "unanswered_after_s", "unanswered",
+        "false_barge_in_ms", "false_barge_ins", "latency_steps_ms", "delivery", "responses_behind", "vad", "unknown", "turns",
+    }  # fmt: skip
+    assert d["unanswered"] == truth["unanswered"] and d["unanswered_after_s"] == 5.0
+    assert d["talk_over_seconds"] == pytest.approx(truth["talk_over_ms"] / 1000, abs=0.005)
+    assert set(d["turns"][0]) >= {"turn", "line", "speech_start", "speech_end", "response_gap_ms", "yield_ms", "latency", "unanswered"}
+    d7 = orjson.loads(run_cli("summary", p, "--json", "--unanswered-after", "7").stdout)["turn_taking"]
+    late = next(t["turn"] for t in truth["turns"] if t["kind"] == "late")
+    assert d7["unanswered_after_s"] == 7.0 and d7["unanswered"] == [n for n in truth["unanswered"] if n != late]
+
+
+def test_summary_shows_a_turn_taking_block_within_80_columns(tmp_path: Path) -> None:
+    data, truth = gen(1)
+    p = tmp_path / "t.jsonl"
+    p.write_bytes(data)
+    r = run_rtlog("summary", p, env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert r.returncode == 0 and r.stderr == b""
+    out = r.stdout.decode()
+    assert all(len(line) <= 80 for line in out.splitlines())
+    block = out[out.index("Turn-taking\n") : out.index("Tokens and cost")]
+    u = ", ".join(map(str, truth["unanswered"]))
+    assert f"unanswered (>5 s)      3 (turns {u})" in block
+    f = ", ".join(map(str, truth["false_barge_ins"]))
+    assert f"false barge-ins       3 (turns {f})" in block
+    assert "barge-ins by user                        4" in block
+    assert "delivery stalled" in block and "1 of " in block
+    assert "worst turns" in block and "dead air" in block
+    assert "\x1b[" not in out
+
+
+def test_summary_of_a_log_without_timestamps_says_unknown_not_zero(tmp_path: Path) -> None:
+    data, _ = gen(1, timestamps=False)
+    p = tmp_path / "t.jsonl"
+    p.write_bytes(data)
+    out = run_cli("summary", p).stdout
+    block = out[out.index("Turn-taking\n") : out.index("Tokens and cost")]
+    rows = {" ".join(line.split()[:-1]): line.split()[-1] for line in block.splitlines()[1:6]}
+    assert rows == {"talk-over": "unknown", "barge-ins by user": "unknown", "false barge-ins": "unknown",
+                    "agent talked over": "unknown", "dead air": "unknown"}  # fmt: skip
+    assert "unknown (no timestamps in the log): delivery, false barge ins, interruptions," in block
+    assert "unanswered (no reply)" in block
+
+
+def test_several_files_add_up_in_the_total(tmp_path: Path) -> None:
+    a, ta = gen(1)
+    b, tb = gen(2)
+    (tmp_path / "a.jsonl").write_bytes(a)
+    (tmp_path / "b.jsonl").write_bytes(b)
+    d = orjson.loads(run_cli("summary", tmp_path / "a.jsonl", tmp_path / "b.jsonl", "--json", "-j", "1").stdout)
+    total = d["total"]["turn_taking"]
+    assert len(total["turns"]) == len(ta["turns"]) + len(tb["turns"])
+    assert total["talk_over_count"] == ta["talk_over_count"] + tb["talk_over_count"]
+    assert total["interruptions_by_user"] == 8 and total["vad"]["segments"] == len(ta["turns"]) + len(tb["turns"])
+    assert [f["turn_taking"]["unanswered"] for f in d["files"]] == [ta["unanswered"], tb["unanswered"]]
+
+
+# -- the real corpus ------------------------------------------------------------------------------
+
+
+@needs_corpus
+def test_the_real_corpus_says_what_it_cannot_support() -> None:
+    """The corpus has no timestamps: every timing metric is null with the reason, never 0;
+    what needs no clock (turns, VAD segmentation, replies) is still there."""
+    files = corpus_files("derived")
+    assert files
+    with_vad = 0
+    for path in files:
+        conv = rtlog.load(str(path))
+        f = turn_taking(conv)
+        d = f.to_dict()
+        assert d["timed"] is False, path.name
+        assert f.clock in ("no timestamps in the log", "only some events have timestamps"), path.name  # (xAI: pings only)
+        assert d["talk_over_seconds"] is None and d["response_gap_ms"] is None and d["interruptions_by_user"] is None
+        assert all(t["latency"] is None and t["yield_ms"] is None for t in d["turns"])
+        assert len(d["turns"]) == len(conv.turns)
+        if d["vad"] is not None:
+            with_vad += 1
+            assert all(x > 0 for x in f.vad.lengths_ms), path.name
+    assert with_vad >= 5
+
+
+@needs_corpus
+def test_a_real_vad_turn_is_segmented_from_its_offsets() -> None:
+    from conftest import corpus_file
+
+    conv = rtlog.load(str(corpus_file("openai_ws__test_audio_in_server_vad_turn.jsonl")))
+    f = turn_taking(conv)
+    (turn,) = conv.turns
+    assert f.vad is not None and f.vad.lengths_ms == [turn.speech_stopped_ms - turn.speech_started_ms]
+    (t,) = f.turns
+    assert t.committed and t.has_output and t.unanswered() is False
