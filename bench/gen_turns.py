@@ -12,7 +12,7 @@ response's delivery (stalls) and the VAD segmentation::
     buf = io.BytesIO()
     truth = generate(buf, seed=3)                   # truth["turns"], truth["talk_over_ms"], …
 
-CLI: ``python bench/gen_turns.py OUT.jsonl [--seed N] [--no-timestamps] [--chunk-ms 100]``
+CLI: ``python bench/gen_turns.py OUT.jsonl [--seed N] [--no-timestamps] [--chunk-ms 100] [--tone]``
 writes OUT.jsonl and OUT.truth.json.
 
 The script: a microphone that streams 100 ms appends all along (so VAD offsets are times),
@@ -26,12 +26,17 @@ on); interrupting turns that are false barge-ins (``cough``: 200 ms, committed, 
 still speaking (``early``: the agent interrupts; the pause before it is one the VAD cut the
 user off at), and a ``stall`` (audio delivered in real time with one delta 300 ms late).
 Times are whole milliseconds from the first event (t=0); timestamps are epoch seconds.
+With ``tone=True`` the assistant speaks a 1 kHz tone after a leading silence (one response
+in four clipped, one with 700 ms of silence inside) and the truth holds the levels of every
+sample sent, computed the plain way, and each response's leading and long silences.
 """
 
 from __future__ import annotations
 
 import argparse
+import array
 import base64
+import math
 import random
 import sys
 from typing import Any, BinaryIO
@@ -63,9 +68,12 @@ def _pcm(ms: int) -> str:
 
 
 class _Gen:
-    def __init__(self, seed: int, chunk_ms: int) -> None:
+    def __init__(self, seed: int, chunk_ms: int, tone: bool = False) -> None:
         self.rng = random.Random(seed)
         self.chunk_ms = chunk_ms
+        self.tone = tone
+        self.samples = array.array("h")  # every assistant sample sent (tone logs): the reference levels
+        self.levels: list[dict[str, Any]] = []  # per response: leading silence, long silences
         self.log = _Log()
         self.ids = 0
         self.turns: list[dict[str, Any]] = []
@@ -121,6 +129,7 @@ class _Gen:
                             "item": {"id": iid, "type": "message", "role": "assistant", "status": "in_progress", "content": []}})  # fmt: skip
         start = max(first, self.audio_end)
         play = start
+        voice = self._voice(rid, audio_ms, late is not None) if self.tone else None
         arrival = first
         sent = 0
         stalls, stall_ms, ahead = 0, 0, 0
@@ -136,11 +145,13 @@ class _Gen:
             play += n
             ahead = max(ahead, play - a)
             lg.at(a, {"type": "response.output_audio.delta", "response_id": rid, "item_id": iid, "output_index": 0,
-                      "content_index": 0, "delta": _pcm(n)})  # fmt: skip
+                      "content_index": 0, "delta": voice(sent, n) if voice else _pcm(n)})  # fmt: skip
             last = a
             sent += n
             arrival = a + interval * n // 100
             k += 1
+        if voice is not None:  # what was sent is the reference
+            self.samples.extend(self.levels[-1].pop("samples")[: sent * RATE // 1000])
         status = "cancelled" if cancel_at is not None else "completed"
         end_t = (cancel_at if cancel_at is not None else last) + 2
         lg.at(end_t, {"type": "response.output_audio.done", "response_id": rid, "item_id": iid, "output_index": 0, "content_index": 0})
@@ -169,6 +180,35 @@ class _Gen:
         self.heard.append((start, heard_end))
         self.delivery.append({"response_id": rid, "audio_ms": sent, "stalls": stalls, "stall_ms": stall_ms, "ahead_max_ms": ahead})
         return {"id": rid, "created": created, "first": first, "start": start, "end": heard_end, "stop": stop}
+
+    def _voice(self, rid: str, audio_ms: int, gap: bool) -> Any:
+        """A response's audio as a 1 kHz tone (amplitude 0.5, DC offset +100; one response in
+        four at 1.5, clipped) after a leading silence of whole 10 ms; `gap`: 700 ms of silence
+        inside. Returns chunk(offset_ms, n_ms) → base64; records the truth."""
+        lead = 10 * self.r(2, 30)
+        amp = 1.5 if self.r(0, 3) == 0 else 0.5
+        gap_at = lead + 500 if gap else None
+        pcm = array.array("h")
+        for k in range(audio_ms * RATE // 1000):
+            ms = k * 1000 // RATE
+            if ms < lead or (gap_at is not None and gap_at <= ms < gap_at + 700):
+                x = 0
+            else:
+                x = round(amp * 32767 * math.sin(2 * math.pi * 1000 * k / RATE)) + 100
+            pcm.append(max(-32768, min(32767, x)))
+        onset = next((k for k, x in enumerate(pcm) if abs(x) >= 32768 * 10 ** (-40 / 20)), None)
+        level = {"response_id": rid, "leading_silence_ms": None if onset is None else onset * 1000 / RATE,
+                 "long_silences": [] if gap_at is None else [[gap_at, 700]], "samples": pcm}  # fmt: skip
+        self.levels.append(level)
+        if sys.byteorder == "big":
+            pcm.byteswap()
+        raw = pcm.tobytes()
+
+        def chunk(at_ms: int, n_ms: int) -> str:
+            b = at_ms * RATE // 1000 * 2
+            return base64.b64encode(raw[b : b + n_ms * RATE // 1000 * 2]).decode()
+
+        return chunk
 
     def answer(self, t: dict[str, Any], audio_ms: int, **kw: Any) -> dict[str, Any]:
         """The response to turn `t`: created after its commit, first audio after that."""
@@ -357,9 +397,10 @@ def _truth(g: _Gen, end: int, chunk_ms: int, timestamps: bool) -> dict[str, Any]
 
 
 def generate(fp: BinaryIO, seed: int = 1, *, timestamps: bool = True, chunk_ms: int = 100,
-             script: tuple[str, ...] = SCRIPT) -> dict[str, Any]:  # fmt: skip
-    """Write a log to `fp` (binary); return the truth it holds (see the module docstring)."""
-    g = _Gen(seed, chunk_ms)
+             script: tuple[str, ...] = SCRIPT, tone: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Write a log to `fp` (binary); return the truth it holds (see the module docstring).
+    `tone`: the assistant speaks a tone instead of silence, and the truth has its levels."""
+    g = _Gen(seed, chunk_ms, tone)
     end = g.run(script)
     lg = g.log
     lg.at(0, {"type": "session.created", "session": {
@@ -378,7 +419,20 @@ def generate(fp: BinaryIO, seed: int = 1, *, timestamps: bool = True, chunk_ms: 
             ev = {**ev, "timestamp": (BASE_MS + t) / 1000}
         out.append(orjson.dumps(ev))
     fp.write(b"\n".join(out) + b"\n")
-    return _truth(g, end, chunk_ms, timestamps)
+    truth = _truth(g, end, chunk_ms, timestamps)
+    if tone:
+        truth["audio"] = {"assistant": _levels(g.samples), "responses": g.levels}
+    return truth
+
+
+def _levels(a: array.array) -> dict[str, Any]:  # type: ignore[type-arg]
+    """Peak, RMS (dBFS), DC offset and clipped share of samples, the plain way."""
+    n = len(a)
+    peak = max(abs(x) for x in a)
+    rms = math.sqrt(sum(x * x for x in a) / n)
+    return {"peak_dbfs": 20 * math.log10(peak / 32768), "rms_dbfs": 20 * math.log10(rms / 32768),
+            "dc_offset": sum(a) / n / 32768, "clipped_share": sum(1 for x in a if x in (32767, -32768)) / n,
+            "seconds": n / RATE}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -387,9 +441,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--chunk-ms", type=int, default=100)
     ap.add_argument("--no-timestamps", action="store_true")
+    ap.add_argument("--tone", action="store_true", help="the assistant speaks a tone (audio-quality truth)")
     a = ap.parse_args(argv)
     with open(a.out, "wb") as f:
-        truth = generate(f, a.seed, timestamps=not a.no_timestamps, chunk_ms=a.chunk_ms)
+        truth = generate(f, a.seed, timestamps=not a.no_timestamps, chunk_ms=a.chunk_ms, tone=a.tone)
     with open(a.out.removesuffix(".jsonl") + ".truth.json", "wb") as f:
         f.write(orjson.dumps(truth, option=orjson.OPT_INDENT_2))
     return 0

@@ -332,3 +332,93 @@ def test_a_real_vad_turn_is_segmented_from_its_offsets() -> None:
     assert f.vad is not None and f.vad.lengths_ms == [turn.speech_stopped_ms - turn.speech_started_ms]
     (t,) = f.turns
     assert t.committed and t.has_output and t.unanswered() is False
+
+
+# -- audio quality (summary --audio-quality) ----------------------------------------------------
+
+
+def test_audio_levels_are_the_samples_levels(tmp_path: Path) -> None:
+    """Peak, RMS, DC and clipping of every assistant sample sent (the generator computes them
+    the plain way), to 0.01 dB; each response's leading silence and long silences."""
+    from rtlog.audio.quality import quality_conversation
+    from rtlog.io.reader import Diagnostics, expand_sources
+
+    data, truth = gen(3, tone=True)
+    p = tmp_path / "tone.jsonl"
+    p.write_bytes(data)
+    conv, q = quality_conversation(expand_sources([str(p)])[0], Diagnostics(strict=True))
+    d = q.to_dict()
+    want = truth["audio"]["assistant"]
+    got = d["assistant"]
+    assert got["peak_dbfs"] == pytest.approx(want["peak_dbfs"], abs=0.01)
+    assert got["rms_dbfs"] == pytest.approx(want["rms_dbfs"], abs=0.01)
+    assert got["dc_offset"] == pytest.approx(want["dc_offset"], abs=1e-6)
+    assert got["clipped_share"] == pytest.approx(want["clipped_share"], abs=1e-6) and want["clipped_share"] > 0
+    assert got["seconds"] == pytest.approx(want["seconds"], abs=1e-3)
+    assert d["user"] == {"seconds": pytest.approx(conv.recording.audio_in.seconds, abs=1e-3), "peak_dbfs": None,
+                         "rms_dbfs": None, "dc_offset": 0.0, "clipped_share": 0.0, "silent": True}  # fmt: skip
+    assert [r["response_id"] for r in d["responses"]] == [r["response_id"] for r in truth["audio"]["responses"]]
+    for g, w in zip(d["responses"], truth["audio"]["responses"]):
+        assert g["leading_silence_ms"] == pytest.approx(w["leading_silence_ms"], abs=0.1)
+        assert [(x["at_ms"], x["ms"]) for x in g["long_silences"]] == [tuple(x) for x in w["long_silences"]]
+    assert d["responses_with_long_silences"] == 1
+    # the same pass gives the same conversation as rtlog.load
+    assert [t.item_id for t in conv.turns] == [t.item_id for t in rtlog.load(str(p)).turns]
+
+
+def test_a_sine_measures_as_the_textbook_says(tmp_path: Path) -> None:
+    """A 1 kHz sine at half scale: peak -6.02 dBFS, RMS -9.03 dBFS (±0.1 dB); μ-law too."""
+    import base64
+    import math
+
+    from rtlog.audio import g711
+    from rtlog.audio.quality import quality_conversation
+    from rtlog.io.reader import Diagnostics, expand_sources
+
+    pcm = b"".join(round(0.5 * 32767 * math.sin(2 * math.pi * k / 24)).to_bytes(2, "little", signed=True) for k in range(24000))
+    ulaw = bytes(g711_encode(pcm))
+    for fmt, rate, data in (({"type": "audio/pcm", "rate": 24000}, 24000, pcm), ({"type": "audio/pcmu"}, 8000, ulaw)):
+        chunk = len(data) // 10
+        events = [{"type": "session.created", "session": {"id": "s", "audio": {"output": {"format": fmt}}}},
+                  {"type": "response.created", "response": {"id": "r"}}]  # fmt: skip
+        events += [{"type": "response.output_audio.delta", "response_id": "r", "item_id": "i",
+                    "delta": base64.b64encode(data[i : i + chunk]).decode()} for i in range(0, len(data), chunk)]  # fmt: skip
+        p = write_log(tmp_path / f"sine{rate}.jsonl", events)
+        _, q = quality_conversation(expand_sources([str(p)])[0], Diagnostics(strict=True))
+        a = q.to_dict()["assistant"]
+        assert a["clipped_share"] == 0 and abs(a["dc_offset"]) < 1e-3
+        if rate == 24000:
+            assert a["peak_dbfs"] == pytest.approx(-6.02, abs=0.1) and a["rms_dbfs"] == pytest.approx(-9.03, abs=0.1)
+            continue
+        # μ-law: the levels of the decoded samples (what extract-audio writes), quantization and all
+        x = [int.from_bytes(b[i : i + 2], "little", signed=True) for b in [g711.to_pcm16(ulaw, "g711_ulaw")] for i in range(0, len(b), 2)]
+        assert a["peak_dbfs"] == pytest.approx(20 * math.log10(max(map(abs, x)) / 32768), abs=0.01)
+        assert a["rms_dbfs"] == pytest.approx(20 * math.log10(math.sqrt(sum(v * v for v in x) / len(x)) / 32768), abs=0.01)
+        assert a["rms_dbfs"] == pytest.approx(-9.03, abs=0.1)  # (the peak moves by μ-law's step there: 0.2 dB)
+
+
+def g711_encode(pcm: bytes) -> list[int]:
+    """μ-law encoding of 24 kHz PCM16 taken down to 8 kHz (every third sample), G.711's formula."""
+    out = []
+    for k in range(0, len(pcm) // 2, 3):
+        x = int.from_bytes(pcm[2 * k : 2 * k + 2], "little", signed=True)
+        sign = 0x80 if x < 0 else 0
+        x = min(abs(x), 32635) + 132
+        exp = max(0, x.bit_length() - 8)
+        mant = (x >> (exp + 3)) & 0x0F
+        out.append(~(sign | (exp << 4) | mant) & 0xFF)
+    return out
+
+
+def test_summary_audio_quality_option(tmp_path: Path) -> None:
+    data, truth = gen(3, tone=True)
+    p = tmp_path / "tone.jsonl"
+    p.write_bytes(data)
+    plain = orjson.loads(run_cli("summary", p, "--json").stdout)
+    assert plain["audio_quality"] is None  # not measured unless asked: it decodes every chunk
+    d = orjson.loads(run_cli("summary", p, "--json", "--audio-quality").stdout)
+    assert d["audio_quality"]["assistant"]["rms_dbfs"] == pytest.approx(truth["audio"]["assistant"]["rms_dbfs"], abs=0.01)
+    assert {k: v for k, v in d.items() if k != "audio_quality"} == {k: v for k, v in plain.items() if k != "audio_quality"}
+    out = run_cli("summary", p, "--audio-quality").stdout
+    assert "Audio quality" in out and "user             silent" in out
+    assert "silences ≥ 500 ms inside 1 response" in out

@@ -133,3 +133,35 @@ def _worst(worst: list[Any]) -> Any:
         how = f" ({turn.yielded_by})" if what == "yield" and turn.yielded_by else ""
         t.add_row(f"turn {turn.turn} · line {turn.line}", f"{what} {fmt_ms(ms)}{how}")
     return t
+
+
+def render_audio_quality(q: dict[str, Any] | None) -> list[RenderableType]:
+    """The "Audio quality" table (`--audio-quality`): levels per side, response silences."""
+    if q is None:
+        return []
+    from rich.text import Text
+
+    from rtlog.units import fmt_ms
+
+    t = _rows()
+    t.add_column(justify="right", no_wrap=True)
+    t.add_column(justify="right", no_wrap=True)
+    t.add_column(justify="right", no_wrap=True)
+    t.add_row(Text("Audio quality", style="bold"), *(Text(h, style="dim") for h in ("peak", "RMS", "clipped", "DC")))
+    for side in ("user", "assistant"):
+        lv = q[side]
+        if lv is None:
+            t.add_row(side, "not in log", "", "", "")
+        elif lv["silent"]:
+            t.add_row(side, "silent", "", "", "")
+        else:
+            t.add_row(side, f"{lv['peak_dbfs']:.1f} dBFS", f"{lv['rms_dbfs']:.1f} dBFS", f"{lv['clipped_share'] * 100:.2f} %",
+                      f"{lv['dc_offset'] * 100:+.2f} %")  # fmt: skip
+    out: list[RenderableType] = [t]
+    lead = q["leading_silence_ms"]
+    if lead["count"]:
+        n = q["responses_with_long_silences"]
+        out.append(Text(f"leading silence p50 {fmt_ms(lead['p50'])}, max {fmt_ms(lead['max'])} · "
+                        f"silences ≥ {fmt_ms(q['long_silence_ms'])} inside {n} response{'' if n == 1 else 's'}"))  # fmt: skip
+    out.append(Text())
+    return out

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rtlog.conversation.model import Conversation, Turn
+from rtlog.conversation.moments import CallMoments
 
 #: the steps a chain can have, in the order they can appear
 STEP_NAMES = ("endpointing", "commit", "response_start", "tool_call", "tool_execution", "tool_followup", "retry", "first_audio")
@@ -66,10 +67,21 @@ class Decomposition:
     output_is_audio: bool
 
 
-def decompose(conv: Conversation, turn: Turn, speech_end_at: float | None) -> Decomposition:
+def calls_by_response(conv: Conversation) -> dict[str | None, list[CallMoments]]:
+    """Each response's function calls (their moments)."""
+    out: dict[str | None, list[CallMoments]] = {}
+    for c in conv.moments.calls.values():
+        out.setdefault(c.response_id, []).append(c)
+    return out
+
+
+def decompose(conv: Conversation, turn: Turn, speech_end_at: float | None,
+              calls: dict[str | None, list[CallMoments]] | None = None) -> Decomposition:  # fmt: skip
     """The latency chain of `turn` (see the module docstring); `speech_end_at`: the end of
-    the user's speech as a receive time (timeline position + t0), None if unknown."""
-    names = {c.call_id: c.name for c in conv.tool_calls}
+    the user's speech as a receive time (timeline position + t0), None if unknown; `calls`:
+    `calls_by_response(conv)`, for a caller that decomposes many turns."""
+    if calls is None:
+        calls = calls_by_response(conv)
     m = conv.moments
     chain: list[tuple[str, str, float | None]] = []  # (step that ends here, milestone, time)
     if turn.how != "text":
@@ -90,13 +102,13 @@ def decompose(conv: Conversation, turn: Turn, speech_end_at: float | None) -> De
             output_at = r.first_audio_at if is_audio else r.first_text_at
             chain.append(("first_audio", "first_audio" if is_audio else "first_text", output_at))
             break
-        calls = [c for c in m.calls.values() if c.response_id == rid]
-        if calls:
-            args = _last(c.arguments_done_at for c in calls)
-            out = _last(c.output_at for c in calls)
+        made = calls.get(rid)
+        if made:
+            args = _last(c.arguments_done_at for c in made)
+            out = _last(c.output_at for c in made)
             chain.append(("tool_call", "arguments_done", args))
             chain.append(("tool_execution", "tool_output", out))
-            rounds.extend((c.call_id, rid, c.arguments_done_at, c.output_at) for c in calls)
+            rounds.extend((c.call_id, rid, c.arguments_done_at, c.output_at) for c in made)
             step_in = "tool_followup"
         else:
             step_in = "retry"
@@ -108,6 +120,7 @@ def decompose(conv: Conversation, turn: Turn, speech_end_at: float | None) -> De
         steps = [s for s in steps if s.name != "first_audio"]
     total = None if output_at is None or start_t is None else (output_at - start_t) * 1000
     complete = output_at is not None and bool(steps) and all(s.ms is not None for s in steps)
+    names = {c.call_id: c.name for c in conv.tool_calls} if rounds else {}
     tool_rounds = [
         ToolRound(cid, names.get(cid), rid, _diff(args, out), _diff(out, output_at), _diff(args, output_at))
         for cid, rid, args, out in rounds

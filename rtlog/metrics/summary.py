@@ -101,6 +101,7 @@ class Summary:
     cost: Cost = field(default_factory=Cost)
     files: int = 1
     feel: Feel | None = None  # turn-taking, latency steps, delivery, VAD (`turntaking.py`)
+    audio_quality: dict[str, Any] | None = None  # `rtlog.audio.quality` (summary --audio-quality), as JSON
 
     @property
     def latency_measurable(self) -> bool:
@@ -160,6 +161,7 @@ class Summary:
             "unknown_event_types": dict(sorted(self.unknown_types.items())),
             "warnings": self.warnings,
             "turn_taking": None if self.feel is None else self.feel.to_dict(),
+            "audio_quality": self.audio_quality,
         }
 
 

@@ -22,12 +22,14 @@ chain is `latency.py`'s; delivery and VAD analysis are `delivery.py`'s.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtlog.conversation.model import Conversation, Item, Turn
+from rtlog.conversation.model import AssistantAudio, Conversation, Item, Turn
+from rtlog.conversation.moments import CallMoments
 from rtlog.metrics.delivery import ResponseDelivery, VadStats, delivery_of, vad_stats
-from rtlog.metrics.latency import Decomposition, decompose
+from rtlog.metrics.latency import Decomposition, calls_by_response, decompose
 
 #: defaults of the rules above
 UNANSWERED_AFTER_S = 5.0
@@ -216,9 +218,13 @@ def turn_taking(conv: Conversation, *, unanswered_after_s: float = UNANSWERED_AF
             f.unknown["delivery"] = "no assistant audio in the log"
     answered = {a.response_id for a in conv.assistant_audio if a.nbytes}  # responses with output, timed or not
     answered.update(x.response_id for x in conv.messages if x.role == "assistant" and x.kind == "message" and x.text)
+    audio: dict[str | None, list[AssistantAudio]] = {}
+    for a in conv.assistant_audio:
+        audio.setdefault(a.response_id, []).append(a)
+    ctx = _Ctx(conv, f, timed is None, answered, audio, _runs(assistant), calls_by_response(conv))
     for turn in conv.turns:
         item = users.get(turn.item_id) if turn.item_id else None
-        f.turns.append(_turn(conv, turn, item, assistant, f, timed is None, answered))
+        f.turns.append(_turn(ctx, turn, item))
     if "talk_over" not in f.unknown:
         _talk_over(f, assistant)
     if "delivery" not in f.unknown:
@@ -294,8 +300,25 @@ def _runs(heard: list[_Heard]) -> list[_Heard]:
     return runs
 
 
-def _turn(conv: Conversation, turn: Turn, item: Item | None, heard: list[_Heard], f: Feel, timed: bool,
-          answered: set[str | None]) -> TurnFeel:  # fmt: skip
+@dataclass(slots=True)
+class _Ctx:
+    """What every turn's reading shares (indexed once: a long log has thousands of turns)."""
+
+    conv: Conversation
+    feel: Feel
+    timed: bool
+    answered: set[str | None]
+    audio: dict[str | None, list[AssistantAudio]]  # response → its assistant audio
+    runs: list[_Heard]
+    calls: dict[str | None, list[CallMoments]]
+    starts: list[float] = field(default_factory=list)  # the runs' starts
+
+    def __post_init__(self) -> None:
+        self.starts = [r.start for r in self.runs]
+
+
+def _turn(ctx: _Ctx, turn: Turn, item: Item | None) -> TurnFeel:
+    conv, f, answered = ctx.conv, ctx.feel, ctx.answered
     m = conv.moments
     committed = item is not None or turn.how == "text"  # (a typed message may have no id of its own)
     t = TurnFeel(turn.index, turn.line_no, turn.how, turn.item_id, committed, response_ids=list(turn.response_ids))
@@ -306,13 +329,13 @@ def _turn(conv: Conversation, turn: Turn, item: Item | None, heard: list[_Heard]
         t.speech_start, t.speech_end = sp
     responses = [r for r in (conv.response(rid) for rid in turn.response_ids) if r is not None]
     t.has_output = any(r.first_audio_at is not None or r.first_text_at is not None or r.id in answered for r in responses)
-    if not timed:
+    if not ctx.timed:
         return t
     t0 = conv.t0 or 0.0
     speech_end_at = None if t.speech_end is None else t.speech_end + t0
-    t.latency = decompose(conv, turn, speech_end_at)
-    rids = set(turn.response_ids)
-    audio_starts = [a.start for a in conv.assistant_audio if a.response_id in rids and not a.guessed and a.nbytes]
+    t.latency = decompose(conv, turn, speech_end_at, ctx.calls)
+    mine = [a for rid in turn.response_ids for a in ctx.audio.get(rid, ())]
+    audio_starts = [a.start for a in mine if not a.guessed and a.nbytes]
     outputs = [*audio_starts, *(x - t0 for r in responses for x in (r.first_audio_at, r.first_text_at) if x is not None)]
     t.first_output = min(outputs) if outputs else None
     end = t.speech_end if t.speech_end is not None else _end_of_turn(turn, t0)
@@ -325,12 +348,11 @@ def _turn(conv: Conversation, turn: Turn, item: Item | None, heard: list[_Heard]
         t.response_gap_ms = (min(audio_starts) - t.speech_end) * 1000
     if turn.item_id and turn.committed_at is not None and turn.item_id in m.transcribed_at:
         t.transcription_lag_ms = (m.transcribed_at[turn.item_id] - turn.committed_at) * 1000
-    finals = [a.first_at for a in conv.assistant_audio
-              if a.response_id in rids and a.first_at is not None and m.phases.get(a.item_id or "") == "final_answer"]  # fmt: skip
+    finals = [a.first_at for a in mine if a.first_at is not None and m.phases.get(a.item_id or "") == "final_answer"]
     if finals and t.speech_end is not None:
         t.first_final_audio_ms = (min(finals) - t.speech_end) * 1000
     if "interruptions" not in f.unknown and t.speech_start is not None and t.speech_end is not None:
-        _barge_in(t, _runs(heard), f.false_barge_in_ms, item is not None and t.has_output)
+        _barge_in(t, ctx.runs, ctx.starts, f.false_barge_in_ms, item is not None and t.has_output)
     return t
 
 
@@ -339,11 +361,14 @@ def _end_of_turn(turn: Turn, t0: float) -> float | None:
     return None if at is None else at - t0
 
 
-def _barge_in(t: TurnFeel, runs: list[_Heard], short_ms: int, answered: bool) -> None:
+def _barge_in(t: TurnFeel, runs: list[_Heard], starts: list[float], short_ms: int, answered: bool) -> None:
     us, ue = t.speech_start, t.speech_end
     assert us is not None and ue is not None
     t.barge_in = t.agent_interrupted = t.false_barge_in = False
-    for run in runs:
+    k = max(bisect_right(starts, us) - 1, 0)
+    for run in runs[k:]:  # (runs are in order and apart: from the one that may hold the start on)
+        if run.start >= ue:
+            break
         if run.start + _EPS < us < run.end - _EPS:
             t.barge_in = True
             t.yield_ms = (run.end - us) * 1000
@@ -357,20 +382,30 @@ def _barge_in(t: TurnFeel, runs: list[_Heard], short_ms: int, answered: bool) ->
 
 
 def _talk_over(f: Feel, heard: list[_Heard]) -> None:
-    """Talk-over (seconds, episodes) and the time anyone speaks, over the whole log."""
-    user = sorted((t.speech_start, t.speech_end) for t in f.turns if t.speech_start is not None and t.speech_end is not None)
+    """Talk-over (seconds, episodes) and the time anyone speaks, over the whole log: one
+    sweep over the user's speech and the assistant's runs, both in order."""
     runs = [(h.start, h.end) for h in _runs(heard)]
+    spoken = sorted((t.speech_start, t.speech_end, k) for k, t in enumerate(f.turns)
+                    if t.speech_start is not None and t.speech_end is not None)  # fmt: skip
     both, episodes = 0.0, 0
-    for us, ue in user:
-        for rs, re in runs:
-            lo, hi = max(us, rs), min(ue, re)
+    j = 0
+    for us, ue, k in spoken:
+        while j < len(runs) and runs[j][1] <= us:
+            j += 1
+        mine = 0.0
+        i = j
+        while i < len(runs) and runs[i][0] < ue:
+            lo, hi = max(us, runs[i][0]), min(ue, runs[i][1])
             if hi - lo > _EPS:
-                both += hi - lo
+                mine += hi - lo
                 episodes += 1
+            i += 1
+        f.turns[k].talk_over_seconds = mine
+        both += mine
     f.talk_over_seconds, f.talk_over_count = both, episodes
     union = 0.0
     end = -math.inf
-    for s, e in sorted([*user, *runs]):
+    for s, e in sorted([*((us, ue) for us, ue, _ in spoken), *runs]):
         if s > end:
             union += e - s
             end = e
@@ -378,10 +413,6 @@ def _talk_over(f: Feel, heard: list[_Heard]) -> None:
             union += e - end
             end = e
     f.speaking_seconds = union
-    for t in f.turns:
-        if t.speech_start is not None and t.speech_end is not None:
-            us, ue = t.speech_start, t.speech_end
-            t.talk_over_seconds = sum(max(0.0, min(ue, re) - max(us, rs)) for rs, re in runs)
 
 
 def combine(feels: list[Feel], source: str = "total") -> Feel:
