@@ -242,7 +242,7 @@ def test_summary_json_has_the_documented_turn_taking_object(tmp_path: Path) -> N
     assert set(d) == {
         "talk_over_seconds", "talk_over_count", "overlap_ratio", "interruptions_by_user", "interruptions_by_agent",
         "time_to_yield_ms", "response_gap_ms", "agent_started_early", "timed", "unanswered_after_s", "unanswered",
-        "false_barge_in_ms", "false_barge_ins", "latency_steps_ms", "delivery", "responses_behind", "vad", "unknown", "turns",
+        "false_barge_in_ms", "false_barge_ins", "unanswered_count", "false_barge_in_count", "latency_steps_ms", "delivery", "responses_behind", "vad", "unknown", "turns",
     }  # fmt: skip
     assert d["unanswered"] == truth["unanswered"] and d["unanswered_after_s"] == 5.0
     assert d["talk_over_seconds"] == pytest.approx(truth["talk_over_ms"] / 1000, abs=0.005)
@@ -295,6 +295,12 @@ def test_several_files_add_up_in_the_total(tmp_path: Path) -> None:
     assert total["talk_over_count"] == ta["talk_over_count"] + tb["talk_over_count"]
     assert total["interruptions_by_user"] == 8 and total["vad"]["segments"] == len(ta["turns"]) + len(tb["turns"])
     assert [f["turn_taking"]["unanswered"] for f in d["files"]] == [ta["unanswered"], tb["unanswered"]]
+    assert total["unanswered_count"] == len(ta["unanswered"]) + len(tb["unanswered"])
+    out = run_cli("summary", tmp_path / "a.jsonl", tmp_path / "b.jsonl", "-j", "1").stdout
+    total_block = out[out.rindex("Turn-taking\n") :]
+    (row,) = [line.split() for line in total_block.splitlines() if line.startswith("unanswered")]
+    assert row == ["unanswered", "(>5", "s)", str(len(ta["unanswered"]) + len(tb["unanswered"]))]
+    assert "worst turns" not in total_block  # (turn numbers restart in each file)
 
 
 # -- the real corpus ------------------------------------------------------------------------------
@@ -422,3 +428,60 @@ def test_summary_audio_quality_option(tmp_path: Path) -> None:
     out = run_cli("summary", p, "--audio-quality").stdout
     assert "Audio quality" in out and "user             silent" in out
     assert "silences ≥ 500 ms inside 1 response" in out
+
+
+def test_webrtc_playback_events_stand_for_the_audio_the_log_lacks(tmp_path: Path) -> None:
+    """A sideband log (no audio): output_audio_buffer.started/cleared say when the assistant
+    spoke; the user's barge-in and the yield are measured by them."""
+    t = 1000.0
+    events = [
+        {"type": "session.created", "session": {"id": "s", "model": "gpt-realtime"}, "timestamp": t},
+        {"type": "input_audio_buffer.speech_started", "audio_start_ms": 1000, "item_id": "u1", "timestamp": t + 1.1},
+        {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 2000, "item_id": "u1", "timestamp": t + 2.5},
+        {"type": "input_audio_buffer.committed", "item_id": "u1", "timestamp": t + 2.503},
+        {"type": "response.created", "response": {"id": "r1"}, "timestamp": t + 2.52},
+        {"type": "output_audio_buffer.started", "response_id": "r1", "timestamp": t + 3.0},
+        {"type": "input_audio_buffer.speech_started", "audio_start_ms": 4000, "item_id": "u2", "timestamp": t + 4.1},
+        {"type": "output_audio_buffer.cleared", "response_id": "r1", "timestamp": t + 4.35},
+        {"type": "response.done", "response": {"id": "r1", "status": "cancelled"}, "timestamp": t + 4.36},
+        {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 5000, "item_id": "u2", "timestamp": t + 5.5},
+        {"type": "input_audio_buffer.committed", "item_id": "u2", "timestamp": t + 5.503},
+    ]
+    f = turn_taking(rtlog.load(str(write_log(tmp_path / "webrtc.jsonl", events))))
+    assert "talk_over" not in f.unknown and f.unknown["delivery"] == "no assistant audio in the log"
+    one, two = f.turns
+    # (no appends: VAD offsets are placed by the events' times, the first at its own time)
+    assert one.response_gap_ms == pytest.approx((3.0 - one.speech_end) * 1000, abs=0.01)
+    assert two.barge_in and two.yielded_by == "cleared"
+    assert two.yield_ms == pytest.approx((4.35 - two.speech_start) * 1000, abs=0.01)
+    assert f.talk_over_seconds == pytest.approx(4.35 - two.speech_start, abs=1e-6)
+
+
+def test_gpt_realtime_2_first_audio_and_first_final_answer_audio(tmp_path: Path) -> None:
+    """A commentary preamble, then the final answer: both firsts are reported."""
+    t = 1000.0
+    pcm = "AAAA" * 1600  # 0.1 s at 24 kHz
+    events = [
+        {"type": "session.created", "session": {"id": "s", "model": "gpt-realtime-2"}, "timestamp": t},
+        {"type": "conversation.item.create", "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}, "timestamp": t + 1},
+        {"type": "response.created", "response": {"id": "r"}, "timestamp": t + 1.01},
+        {"type": "response.output_item.added", "response_id": "r", "item": {"id": "c", "type": "message", "role": "assistant", "phase": "commentary"}, "timestamp": t + 1.2},
+        {"type": "response.output_audio.delta", "response_id": "r", "item_id": "c", "delta": pcm, "timestamp": t + 1.3},
+        {"type": "response.output_item.added", "response_id": "r", "item": {"id": "f", "type": "message", "role": "assistant", "phase": "final_answer"}, "timestamp": t + 2.0},
+        {"type": "response.output_audio.delta", "response_id": "r", "item_id": "f", "delta": pcm, "timestamp": t + 2.2},
+        {"type": "response.done", "response": {"id": "r", "status": "completed"}, "timestamp": t + 2.5},
+    ]
+    conv = rtlog.load(str(write_log(tmp_path / "g2.jsonl", events)))
+    (turn,) = turn_taking(conv).turns
+    assert turn.latency is not None and turn.latency.total_ms == pytest.approx(300, abs=0.01)  # committed → first audio
+    assert turn.first_final_audio_ms is None  # a typed turn has no end of speech to measure from
+    events[1:2] = [
+        {"type": "input_audio_buffer.speech_started", "audio_start_ms": 100, "item_id": "u", "timestamp": t + 0.2},
+        {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 500, "item_id": "u", "timestamp": t + 0.9},
+        {"type": "input_audio_buffer.committed", "item_id": "u", "timestamp": t + 0.95},
+    ]
+    conv = rtlog.load(str(write_log(tmp_path / "g2s.jsonl", events)))
+    (turn,) = turn_taking(conv).turns
+    end = turn.speech_end
+    assert turn.first_final_audio_ms == pytest.approx((2.2 - end) * 1000, abs=0.01)
+    assert turn.response_gap_ms == pytest.approx((1.3 - end) * 1000, abs=0.01)

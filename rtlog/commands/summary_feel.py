@@ -39,7 +39,7 @@ def render_feel(feel: Feel | None) -> list[RenderableType]:
     if reasons:
         what = ", ".join(k.replace("_", " ") for k in sorted(feel.unknown))
         out.append(Text(f"unknown ({'; '.join(reasons)}): {what}", style="dim"))
-    worst = feel.worst_turns(3)
+    worst = feel.worst_turns(3) if feel.files == 1 else []
     if worst:
         out.append(Text())
         out.append(_worst(worst))
@@ -56,7 +56,9 @@ def _rows() -> Any:
     return t
 
 
-def _turns(ns: list[int]) -> str:
+def _turns(ns: list[int], files: int = 1) -> str:
+    if files > 1:  # (turn numbers restart in each file: the files' own reports list them)
+        return str(len(ns))
     shown = ", ".join(str(n) for n in ns[:4]) + (", …" if len(ns) > 4 else "")
     return f"{len(ns)} (turn{'s' if len(ns) > 1 else ''} {shown})" if ns else "0"
 
@@ -79,7 +81,7 @@ def _left(feel: Feel, d: dict[str, Any]) -> Any:
         t.add_row("  time to yield p50", fmt_ms(y["p50"]))
         t.add_row("  max", fmt_ms(y["max"]))
     false = d["false_barge_ins"]
-    t.add_row("  false barge-ins", u if false is None else _turns(false))
+    t.add_row("  false barge-ins", u if false is None else _turns(false, feel.files))
     by_agent = d["interruptions_by_agent"]
     t.add_row("agent talked over", u if by_agent is None else fmt_int(by_agent))
     g = d["response_gap_ms"]
@@ -89,7 +91,7 @@ def _left(feel: Feel, d: dict[str, Any]) -> Any:
         t.add_row("dead air p50", fmt_ms(g["p50"]))
         t.add_row("  p90 · max", f"{fmt_ms(g['p90'])} · {fmt_ms(g['max'])}")
     label = f"unanswered (>{d['unanswered_after_s']:g} s)" if d["timed"] else "unanswered (no reply)"
-    t.add_row(label, _turns(d["unanswered"]))
+    t.add_row(label, _turns(d["unanswered"], feel.files))
     if d["responses_behind"] is not None and d["delivery"]:
         t.add_row("delivery stalled", f"{d['responses_behind']} of {len(d['delivery'])}")
     v = d["vad"]

@@ -174,7 +174,9 @@ class Feel:
             "response_gap_ms": stats(gaps) if known else None,
             "agent_started_early": sum(1 for t in self.turns if t.response_gap_ms is not None and t.response_gap_ms < 0) if known else None,
             "timed": self.clock is None, "unanswered_after_s": after, "unanswered": self.unanswered,
-            "false_barge_in_ms": self.false_barge_in_ms, "false_barge_ins": self.false_barge_ins,
+            "unanswered_count": len(self.unanswered), "false_barge_in_ms": self.false_barge_in_ms,
+            "false_barge_ins": self.false_barge_ins,
+            "false_barge_in_count": None if self.false_barge_ins is None else len(self.false_barge_ins),
             "latency_steps_ms": {k: stats(v) for k, v in sorted(steps.items(), key=lambda kv: _step_order(kv[0]))},
             "delivery": [d.to_dict() for d in self.delivery],
             "responses_behind": sum(1 for d in self.delivery if d.behind) if "delivery" not in self.unknown else None,
@@ -336,6 +338,8 @@ def _turn(ctx: _Ctx, turn: Turn, item: Item | None) -> TurnFeel:
     t.latency = decompose(conv, turn, speech_end_at, ctx.calls)
     mine = [a for rid in turn.response_ids for a in ctx.audio.get(rid, ())]
     audio_starts = [a.start for a in mine if not a.guessed and a.nbytes]
+    if not mine:  # WebRTC: no audio in the log, the server's playback events
+        audio_starts = [x - t0 for rid in turn.response_ids if (rm := m.response(rid)) and (x := rm.audio_started_at) is not None]
     outputs = [*audio_starts, *(x - t0 for r in responses for x in (r.first_audio_at, r.first_text_at) if x is not None)]
     t.first_output = min(outputs) if outputs else None
     end = t.speech_end if t.speech_end is not None else _end_of_turn(turn, t0)
