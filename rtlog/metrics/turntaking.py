@@ -22,7 +22,6 @@ chain is `latency.py`'s; delivery and VAD analysis are `delivery.py`'s.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,11 +29,11 @@ from rtlog.conversation.model import AssistantAudio, Conversation, Item, Turn
 from rtlog.conversation.moments import CallMoments
 from rtlog.metrics.delivery import ResponseDelivery, VadStats, delivery_of, vad_stats
 from rtlog.metrics.latency import Decomposition, calls_by_response, decompose
+from rtlog.metrics.overlap import Heard, assistant_heard, barge_in, runs_of, talk_over
 
 #: defaults of the rules above
 UNANSWERED_AFTER_S = 5.0
 FALSE_BARGE_IN_MS = 300
-_EPS = 0.002  # the timeline's snap: audio this close is contiguous
 
 
 @dataclass(slots=True)
@@ -204,7 +203,7 @@ def turn_taking(conv: Conversation, *, unanswered_after_s: float = UNANSWERED_AF
     f = Feel(conv.source, unanswered_after_s=unanswered_after_s, false_barge_in_ms=false_barge_in_ms)
     timed = f.clock = _clock_problem(conv)
     users = {x.id: x for x in conv.messages if x.role == "user" and x.id is not None}
-    assistant, why_no_audio = _assistant_intervals(conv)
+    assistant, why_no_audio = assistant_heard(conv)
     speech_known = any(t.how == "speech" for t in conv.turns) or any(conv.moments.speech.values())
     if timed:
         for k in ("talk_over", "time_to_yield", "response_gap", "interruptions", "false_barge_ins", "delivery", "latency"):
@@ -223,12 +222,16 @@ def turn_taking(conv: Conversation, *, unanswered_after_s: float = UNANSWERED_AF
     audio: dict[str | None, list[AssistantAudio]] = {}
     for a in conv.assistant_audio:
         audio.setdefault(a.response_id, []).append(a)
-    ctx = _Ctx(conv, f, timed is None, answered, audio, _runs(assistant), calls_by_response(conv))
+    ctx = _Ctx(conv, f, timed is None, answered, audio, runs_of(assistant), calls_by_response(conv))
     for turn in conv.turns:
         item = users.get(turn.item_id) if turn.item_id else None
         f.turns.append(_turn(ctx, turn, item))
     if "talk_over" not in f.unknown:
-        _talk_over(f, assistant)
+        spoken = [(t, s, e) for t in f.turns if (s := t.speech_start) is not None and (e := t.speech_end) is not None]
+        over = talk_over([(s, e) for _, s, e in spoken], assistant)
+        f.talk_over_seconds, f.talk_over_count, f.speaking_seconds = over.seconds, over.episodes, over.speaking_seconds
+        for (t, _, _), seconds in zip(spoken, over.per_span):
+            t.talk_over_seconds = seconds
     if "delivery" not in f.unknown:
         f.delivery = delivery_of(conv)
     f.vad = vad_stats(conv)
@@ -250,59 +253,6 @@ def _clock_problem(conv: Conversation) -> str | None:
 
 
 @dataclass(slots=True)
-class _Heard:
-    start: float
-    end: float
-    stop: str  # what ended it: truncated | cleared | cancelled | end_of_audio
-
-
-def _assistant_intervals(conv: Conversation) -> tuple[list[_Heard], str | None]:
-    """What the user heard of the assistant, in order; or why it is not known."""
-    rec = conv.recording
-    if rec is not None and rec.audio_out.cut_by_recorder:
-        return [], "assistant audio cut by the recorder: its length is not real"
-    out: list[_Heard] = []
-    m = conv.moments
-    t0 = conv.t0 or 0.0
-    with_audio = set()
-    for a in conv.assistant_audio:
-        if a.guessed or not a.nbytes:
-            continue
-        with_audio.add(a.response_id)
-        end, stop = a.end, "end_of_audio"
-        rm = m.response(a.response_id)
-        r = conv.response(a.response_id)
-        if a.cut_ms is not None and a.heard_seconds < a.seconds:
-            stop = "truncated"
-        elif rm is not None and rm.cleared_at is not None and rm.cleared_at - t0 < end:
-            end, stop = max(a.start, rm.cleared_at - t0), "cleared"
-        elif r is not None and r.status == "cancelled":
-            stop = "cancelled"
-        out.append(_Heard(a.start, end, stop))
-    for rid, rm in m.responses.items():  # WebRTC: no audio, the server's playback events
-        if rid not in with_audio and rm.audio_started_at is not None:
-            stop_at = rm.cleared_at or rm.audio_stopped_at
-            if stop_at is not None:
-                out.append(_Heard(rm.audio_started_at - t0, stop_at - t0, "cleared" if rm.cleared_at else "end_of_audio"))
-    if not out:
-        return [], "no assistant audio in the log"
-    out.sort(key=lambda h: h.start)
-    return out, None
-
-
-def _runs(heard: list[_Heard]) -> list[_Heard]:
-    """Contiguous assistant audio as one run (its stop is the last piece's)."""
-    runs: list[_Heard] = []
-    for h in heard:
-        if runs and h.start <= runs[-1].end + _EPS:
-            if h.end > runs[-1].end:
-                runs[-1] = _Heard(runs[-1].start, h.end, h.stop)
-        else:
-            runs.append(_Heard(h.start, h.end, h.stop))
-    return runs
-
-
-@dataclass(slots=True)
 class _Ctx:
     """What every turn's reading shares (indexed once: a long log has thousands of turns)."""
 
@@ -311,7 +261,7 @@ class _Ctx:
     timed: bool
     answered: set[str | None]
     audio: dict[str | None, list[AssistantAudio]]  # response → its assistant audio
-    runs: list[_Heard]
+    runs: list[Heard]
     calls: dict[str | None, list[CallMoments]]
     starts: list[float] = field(default_factory=list)  # the runs' starts
 
@@ -356,67 +306,29 @@ def _turn(ctx: _Ctx, turn: Turn, item: Item | None) -> TurnFeel:
     if finals and t.speech_end is not None:
         t.first_final_audio_ms = (min(finals) - t.speech_end) * 1000
     if "interruptions" not in f.unknown and t.speech_start is not None and t.speech_end is not None:
-        _barge_in(t, ctx.runs, ctx.starts, f.false_barge_in_ms, item is not None and t.has_output)
+        _barge_in(t, ctx, item is not None and t.has_output)
     return t
+
+
+def _barge_in(t: TurnFeel, ctx: _Ctx, answered: bool) -> None:
+    """A turn's barge-in, yield and false barge-in; whether the agent interrupted it."""
+    assert t.speech_start is not None and t.speech_end is not None
+    run, t.agent_interrupted = barge_in(t.speech_start, t.speech_end, ctx.runs, ctx.starts)
+    t.barge_in = run is not None
+    t.false_barge_in = False
+    if run is None:
+        return
+    t.yield_ms = (run.end - t.speech_start) * 1000
+    t.yielded_by = run.stop
+    if run.stop != "end_of_audio":  # the assistant was cut off: by a cough, or by nothing asked?
+        short = (t.speech_end - t.speech_start) * 1000 < ctx.feel.false_barge_in_ms
+        asked_nothing = not t.committed or (t.words is not None and t.words <= 1 and not answered)
+        t.false_barge_in = short or asked_nothing
 
 
 def _end_of_turn(turn: Turn, t0: float) -> float | None:
     at = turn.end_of_speech_at
     return None if at is None else at - t0
-
-
-def _barge_in(t: TurnFeel, runs: list[_Heard], starts: list[float], short_ms: int, answered: bool) -> None:
-    us, ue = t.speech_start, t.speech_end
-    assert us is not None and ue is not None
-    t.barge_in = t.agent_interrupted = t.false_barge_in = False
-    k = max(bisect_right(starts, us) - 1, 0)
-    for run in runs[k:]:  # (runs are in order and apart: from the one that may hold the start on)
-        if run.start >= ue:
-            break
-        if run.start + _EPS < us < run.end - _EPS:
-            t.barge_in = True
-            t.yield_ms = (run.end - us) * 1000
-            t.yielded_by = run.stop
-            if run.stop != "end_of_audio":
-                short = (ue - us) * 1000 < short_ms
-                asked_nothing = not t.committed or (t.words is not None and t.words <= 1 and not answered)
-                t.false_barge_in = short or asked_nothing
-        if us + _EPS < run.start < ue - _EPS:
-            t.agent_interrupted = True
-
-
-def _talk_over(f: Feel, heard: list[_Heard]) -> None:
-    """Talk-over (seconds, episodes) and the time anyone speaks, over the whole log: one
-    sweep over the user's speech and the assistant's runs, both in order."""
-    runs = [(h.start, h.end) for h in _runs(heard)]
-    spoken = sorted((t.speech_start, t.speech_end, k) for k, t in enumerate(f.turns)
-                    if t.speech_start is not None and t.speech_end is not None)  # fmt: skip
-    both, episodes = 0.0, 0
-    j = 0
-    for us, ue, k in spoken:
-        while j < len(runs) and runs[j][1] <= us:
-            j += 1
-        mine = 0.0
-        i = j
-        while i < len(runs) and runs[i][0] < ue:
-            lo, hi = max(us, runs[i][0]), min(ue, runs[i][1])
-            if hi - lo > _EPS:
-                mine += hi - lo
-                episodes += 1
-            i += 1
-        f.turns[k].talk_over_seconds = mine
-        both += mine
-    f.talk_over_seconds, f.talk_over_count = both, episodes
-    union = 0.0
-    end = -math.inf
-    for s, e in sorted([*((us, ue) for us, ue, _ in spoken), *runs]):
-        if s > end:
-            union += e - s
-            end = e
-        elif e > end:
-            union += e - end
-            end = e
-    f.speaking_seconds = union
 
 
 def combine(feels: list[Feel], source: str = "total") -> Feel:
