@@ -372,6 +372,21 @@ def test_audio_levels_are_the_samples_levels(tmp_path: Path) -> None:
     assert [t.item_id for t in conv.turns] == [t.item_id for t in rtlog.load(str(p)).turns]
 
 
+def test_without_numpy_the_same_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `audio` extra only makes it faster: array and the builtins give the same result."""
+    from rtlog.audio import quality
+    from rtlog.io.reader import Diagnostics, expand_sources
+
+    data, _ = gen(3, tone=True)
+    p = tmp_path / "tone.jsonl"
+    p.write_bytes(data)
+    src = expand_sources([str(p)])[0]
+    fast = quality.quality_conversation(src, Diagnostics(strict=True))[1].to_dict()
+    monkeypatch.setattr(quality, "_np", None)
+    plain = quality.quality_conversation(src, Diagnostics(strict=True))[1].to_dict()
+    assert plain == fast
+
+
 def test_a_sine_measures_as_the_textbook_says(tmp_path: Path) -> None:
     """A 1 kHz sine at half scale: peak -6.02 dBFS, RMS -9.03 dBFS (±0.1 dB); μ-law too."""
     import base64
