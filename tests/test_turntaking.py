@@ -500,3 +500,21 @@ def test_gpt_realtime_2_first_audio_and_first_final_answer_audio(tmp_path: Path)
     end = turn.speech_end
     assert turn.first_final_audio_ms == pytest.approx((2.2 - end) * 1000, abs=0.01)
     assert turn.response_gap_ms == pytest.approx((1.3 - end) * 1000, abs=0.01)
+
+
+def test_pauses_are_measured_on_the_timeline_when_the_mic_stops_during_answers(tmp_path: Path) -> None:
+    """gen_session's client stops streaming while the assistant speaks: VAD offsets skip the
+    answer, so pauses come from the timeline, and a pause with an answer in it cut nobody off."""
+    from conftest import generated_log
+
+    data, truth = generated_log("ga", seed=2, minutes=0.5)
+    p = tmp_path / "s.jsonl"
+    p.write_bytes(data)
+    conv = rtlog.load(str(p))
+    f = turn_taking(conv)
+    spans = [conv.moments.speech[t.item_id] for t in conv.turns]
+    assert len(spans) == truth["user_turns"] >= 3
+    assert f.vad.gaps_ms == [round((b[0] - a[1]) * 1000) for a, b in zip(spans, spans[1:])]
+    offsets = [b.speech_started_ms - a.speech_stopped_ms for a, b in zip(conv.turns, conv.turns[1:])]
+    assert all(g > o for g, o in zip(f.vad.gaps_ms, offsets))  # (the offsets lack the answers' time)
+    assert f.vad.cut_off == 0

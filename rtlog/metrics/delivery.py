@@ -10,7 +10,8 @@ Owns:
   when it is at least `BURST_SECONDS`).
 - VAD analysis, from the VAD offsets (`audio_start_ms` / `audio_end_ms`, no timestamps
   needed): speech segment lengths, very short segments (< `SHORT_SEGMENT_MS`), the pauses
-  between segments and how many were within `RESUME_MS` of the VAD's `silence_duration_ms`
+  between segments (on the timeline where the clock can measure, else on the offsets) and how
+  many were within `RESUME_MS` of the VAD's `silence_duration_ms` with no answer in them
   (the user went on speaking just after the VAD ended the turn: cut off mid-thought), and
   `input_audio_buffer.timeout_triggered` events.
 """
@@ -18,6 +19,7 @@ Owns:
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,23 +124,41 @@ class VadStats:
                         a.silence_duration_ms or b.silence_duration_ms, cut, a.timeouts + b.timeouts)  # fmt: skip
 
 
-def vad_stats(conv: Conversation) -> VadStats | None:
-    """The VAD analysis (see the module docstring); None without VAD events."""
+def vad_stats(conv: Conversation, answers: list[float] | None = None) -> VadStats | None:
+    """The VAD analysis (see the module docstring); None without VAD events. `answers`: where
+    assistant audio started (timeline seconds), for a log whose clock can measure: pauses are
+    then measured on the timeline (a client that stops streaming while the assistant speaks
+    leaves no trace in the offsets), and a pause with an answer in it cut nobody off.
+    Without, pauses are measured on the offsets."""
     m = conv.moments
-    segs = [(t.speech_started_ms, t.speech_stopped_ms) for t in conv.turns if t.how == "speech"]
-    if not segs and not m.timeouts:
+    speech = [t for t in conv.turns if t.how == "speech"]
+    if not speech and not m.timeouts:
         return None
     v = VadStats(timeouts=len(m.timeouts))
     v.silence_duration_ms = next((x.silence_duration_ms for x in m.vad if x.silence_duration_ms is not None), None)
-    prev_end: int | None = None
-    for start, end in segs:
+    starts = sorted(answers) if answers is not None else None
+    prev: tuple[int | None, float | None] = (None, None)  # the previous segment's end: offset, position
+    cut = 0
+    for t in speech:
+        start, end = t.speech_started_ms, t.speech_stopped_ms
         if start is not None and end is not None and end >= start:
             v.lengths_ms.append(end - start)
-        if start is not None and prev_end is not None and start >= prev_end:
-            v.gaps_ms.append(start - prev_end)  # (offsets that go back: a new session or buffer, no pause to measure)
-        prev_end = end
+        span = m.speech.get(t.item_id) if t.item_id else None
+        gap: int | None = None
+        if starts is not None:
+            if span is not None and span[0] is not None and prev[1] is not None and span[0] >= prev[1]:
+                gap = round((span[0] - prev[1]) * 1000)
+                answered = bisect_right(starts, span[0]) > bisect_right(starts, prev[1])
+        elif start is not None and prev[0] is not None and start >= prev[0]:
+            gap = start - prev[0]  # (offsets that go back: a new session or buffer, no pause to measure)
+            answered = False
+        if gap is not None:
+            v.gaps_ms.append(gap)
+            if v.silence_duration_ms is not None and gap < v.silence_duration_ms + RESUME_MS and not answered:
+                cut += 1
+        prev = (end, span[1] if span is not None else None)
     if v.silence_duration_ms is not None:
-        v.cut_off = sum(1 for g in v.gaps_ms if g < v.silence_duration_ms + RESUME_MS)
+        v.cut_off = cut
     return v
 
 

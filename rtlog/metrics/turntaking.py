@@ -234,7 +234,7 @@ def turn_taking(conv: Conversation, *, unanswered_after_s: float = UNANSWERED_AF
             t.talk_over_seconds = seconds
     if "delivery" not in f.unknown:
         f.delivery = delivery_of(conv)
-    f.vad = vad_stats(conv)
+    f.vad = vad_stats(conv, None if timed or why_no_audio else [h.start for h in assistant])
     if f.vad is None:
         f.unknown["vad"] = "no VAD events (speech_started / speech_stopped) in the log"
     return f
