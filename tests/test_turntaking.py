@@ -242,7 +242,7 @@ def test_summary_json_has_the_documented_turn_taking_object(tmp_path: Path) -> N
     assert set(d) == {
         "talk_over_seconds", "talk_over_count", "overlap_ratio", "interruptions_by_user", "interruptions_by_agent",
         "time_to_yield_ms", "response_gap_ms", "agent_started_early", "timed", "unanswered_after_s", "unanswered",
-        "false_barge_in_ms", "false_barge_ins", "unanswered_count", "false_barge_in_count", "latency_steps_ms", "delivery", "responses_behind", "vad", "unknown", "turns",
+        "false_barge_in_ms", "false_barge_ins", "unanswered_count", "false_barge_in_count", "latency_steps_ms", "delivery", "responses_behind", "vad", "unknown", "sessions", "turns",
     }  # fmt: skip
     assert d["unanswered"] == truth["unanswered"] and d["unanswered_after_s"] == 5.0
     assert d["talk_over_seconds"] == pytest.approx(truth["talk_over_ms"] / 1000, abs=0.005)
@@ -518,3 +518,21 @@ def test_pauses_are_measured_on_the_timeline_when_the_mic_stops_during_answers(t
     offsets = [b.speech_started_ms - a.speech_stopped_ms for a, b in zip(conv.turns, conv.turns[1:])]
     assert all(g > o for g, o in zip(f.vad.gaps_ms, offsets))  # (the offsets lack the answers' time)
     assert f.vad.cut_off == 0
+
+
+def test_each_session_of_a_reconnected_log_has_its_figures(tmp_path: Path) -> None:
+    script = ("normal", "truncate", "normal", "normal")
+    a, ta = gen(1, script=script)
+    b, tb = gen(2, script=script)
+    second = []
+    for line in b.splitlines():  # the same call 300 s later, on a new connection (ids of its own)
+        ev = orjson.loads(line.replace(b'"item_0', b'"itemB_0').replace(b'"resp_0', b'"respB_0').replace(b'"call_0', b'"callB_0'))
+        ev["timestamp"] += 300
+        second.append(orjson.dumps(ev))
+    f = feel_of(tmp_path, a + b"\n".join(second) + b"\n")
+    got = f.to_dict()["sessions"]
+    assert [(s["session"], s["turns"]) for s in got] == [(1, len(ta["turns"])), (2, len(tb["turns"]))]
+    assert [s["interruptions_by_user"] for s in got] == [ta["interruptions_by_user"], tb["interruptions_by_user"]] == [1, 1]
+    assert got[0]["talk_over_seconds"] == pytest.approx(ta["talk_over_ms"] / 1000, abs=0.005)
+    assert got[1]["talk_over_seconds"] == pytest.approx(tb["talk_over_ms"] / 1000, abs=0.005)
+    assert got[1]["response_gap_ms"]["count"] == sum(1 for t in tb["turns"] if t["response_gap_ms"] is not None)

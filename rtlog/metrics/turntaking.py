@@ -22,6 +22,7 @@ chain is `latency.py`'s; delivery and VAD analysis are `delivery.py`'s.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,7 @@ class TurnFeel:
     transcription_lag_ms: float | None = None  # committed → transcription completed
     first_final_audio_ms: float | None = None  # gpt-realtime-2: end of speech → first final_answer audio
     latency: Decomposition | None = None
+    session: int = 1  # the session (of its file) the turn began in
 
     @property
     def speech_seconds(self) -> float | None:
@@ -86,7 +88,8 @@ class TurnFeel:
     def to_dict(self, after_s: float = UNANSWERED_AFTER_S) -> dict[str, Any]:
         lat = self.latency
         return {
-            "turn": self.turn, "line": self.line, "how": self.how, "item_id": self.item_id, "committed": self.committed,
+            "turn": self.turn, "line": self.line, "session": self.session, "how": self.how, "item_id": self.item_id,
+            "committed": self.committed,
             "speech_start": _r3(self.speech_start), "speech_end": _r3(self.speech_end),
             "speech_ms": _ms(None if self.speech_seconds is None else self.speech_seconds * 1000), "words": self.words,
             "response_ids": self.response_ids, "response_gap_ms": _ms(self.response_gap_ms),
@@ -181,8 +184,36 @@ class Feel:
             "responses_behind": sum(1 for d in self.delivery if d.behind) if "delivery" not in self.unknown else None,
             "vad": None if self.vad is None else self.vad.to_dict(),
             "unknown": dict(sorted(self.unknown.items())),
+            "sessions": self._sessions() if self.files == 1 else [],
             "turns": [t.to_dict(after) for t in self.turns],
         }  # fmt: skip
+
+
+    def _sessions(self) -> list[dict[str, Any]]:
+        """The figures of each session (a reconnect starts one) that add up per turn."""
+        out: dict[int, dict[str, Any]] = {}
+        timed = "talk_over" not in self.unknown
+        after = self.unanswered_after_s
+        for t in self.turns:
+            d = out.get(t.session)
+            if d is None:
+                d = out[t.session] = {"session": t.session, "turns": 0, "talk_over_seconds": 0.0 if timed else None,
+                                      "interruptions_by_user": 0 if timed else None, "interruptions_by_agent": 0 if timed else None,
+                                      "gaps": [], "unanswered": [], "false_barge_ins": [] if timed else None}  # fmt: skip
+            d["turns"] += 1
+            if timed:
+                d["talk_over_seconds"] = round(d["talk_over_seconds"] + (t.talk_over_seconds or 0.0), 3)
+                d["interruptions_by_user"] += bool(t.barge_in)
+                d["interruptions_by_agent"] += bool(t.agent_interrupted)
+                if t.false_barge_in:
+                    d["false_barge_ins"].append(t.turn)
+            if t.response_gap_ms is not None and t.response_gap_ms >= 0:
+                d["gaps"].append(t.response_gap_ms)
+            if t.unanswered(after):
+                d["unanswered"].append(t.turn)
+        for d in out.values():
+            d["response_gap_ms"] = stats(d.pop("gaps")) if "response_gap" not in self.unknown else None
+        return list(out.values())
 
 
 def stats(values: list[float]) -> dict[str, Any]:
@@ -264,9 +295,13 @@ class _Ctx:
     runs: list[Heard]
     calls: dict[str | None, list[CallMoments]]
     starts: list[float] = field(default_factory=list)  # the runs' starts
+    session_lines: list[int] = field(default_factory=list)  # where each session begins, and its index
+    sessions: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.starts = [r.start for r in self.runs]
+        self.session_lines = [s.line_no for s in self.conv.sessions] or [0]
+        self.sessions = [s.index for s in self.conv.sessions] or [1]
 
 
 def _turn(ctx: _Ctx, turn: Turn, item: Item | None) -> TurnFeel:
@@ -274,6 +309,7 @@ def _turn(ctx: _Ctx, turn: Turn, item: Item | None) -> TurnFeel:
     m = conv.moments
     committed = item is not None or turn.how == "text"  # (a typed message may have no id of its own)
     t = TurnFeel(turn.index, turn.line_no, turn.how, turn.item_id, committed, response_ids=list(turn.response_ids))
+    t.session = ctx.sessions[max(bisect_right(ctx.session_lines, turn.line_no) - 1, 0)]
     if item is not None and item.text is not None:
         t.words = len(item.text.split())
     sp = m.speech.get(turn.item_id) if turn.item_id else None
