@@ -81,7 +81,7 @@ def _left(feel: Feel, d: dict[str, Any]) -> Any:
         t.add_row("  time to yield p50", fmt_ms(y["p50"]))
         t.add_row("  max", fmt_ms(y["max"]))
     false = d["false_barge_ins"]
-    t.add_row("  false barge-ins", u if false is None else _turns(false, feel.files))
+    t.add_row("  false barge-ins", u if false is None else _turns(false, feel.files), style="yellow" if false else None)
     by_agent = d["interruptions_by_agent"]
     t.add_row("agent talked over", u if by_agent is None else fmt_int(by_agent))
     g = d["response_gap_ms"]
@@ -91,9 +91,9 @@ def _left(feel: Feel, d: dict[str, Any]) -> Any:
         t.add_row("dead air p50", fmt_ms(g["p50"]))
         t.add_row("  p90 · max", f"{fmt_ms(g['p90'])} · {fmt_ms(g['max'])}")
     label = f"unanswered (>{d['unanswered_after_s']:g} s)" if d["timed"] else "unanswered (no reply)"
-    t.add_row(label, _turns(d["unanswered"], feel.files))
+    t.add_row(label, _turns(d["unanswered"], feel.files), style="yellow" if d["unanswered"] else None)
     if d["responses_behind"] is not None and d["delivery"]:
-        t.add_row("delivery stalled", f"{d['responses_behind']} of {len(d['delivery'])}")
+        t.add_row("delivery stalled", f"{d['responses_behind']} of {len(d['delivery'])}", style="yellow" if d["responses_behind"] else None)
     v = d["vad"]
     if v is not None and v["segments"]:
         t.add_row("VAD segments", fmt_int(v["segments"]))
