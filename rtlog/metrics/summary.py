@@ -23,6 +23,8 @@ from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import SideAudio
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
+from rtlog.metrics.turntaking import Feel, turn_taking
+from rtlog.metrics.turntaking import combine as combine_feel
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import PCM16
 from rtlog.protocol.objects import Usage
@@ -98,6 +100,8 @@ class Summary:
     warnings: list[str] = field(default_factory=list)
     cost: Cost = field(default_factory=Cost)
     files: int = 1
+    feel: Feel | None = None  # turn-taking, latency steps, delivery, VAD (`turntaking.py`)
+    audio_quality: dict[str, Any] | None = None  # `rtlog.audio.quality` (summary --audio-quality), as JSON
 
     @property
     def latency_measurable(self) -> bool:
@@ -156,6 +160,8 @@ class Summary:
             "transcription_failures": self.transcription_failures,
             "unknown_event_types": dict(sorted(self.unknown_types.items())),
             "warnings": self.warnings,
+            "turn_taking": None if self.feel is None else self.feel.to_dict(),
+            "audio_quality": self.audio_quality,
         }
 
 
@@ -205,6 +211,7 @@ def summarize_conversation(conv: Conversation, prices: PriceTable | None = None)
     s.unknown_types = rec.unknown_types
     _cost(conv, s, prices or builtin_table())
     s.warnings = _warnings(conv, s, negative)
+    s.feel = turn_taking(conv)
     return s
 
 
@@ -439,6 +446,8 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
     t.output_heard_seconds = sum(heard) if heard else None
     t.cost.usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
     t.cost.per_minute = timed_cost / (timed_seconds / 60) if timed_seconds > 0 and t.cost.usd is not None else None
+    feels = [s.feel for s in summaries if s.feel is not None]
+    t.feel = combine_feel(feels, source) if feels else None
     return t
 
 
