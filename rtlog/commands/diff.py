@@ -3,6 +3,7 @@ side-by-side report or the `--json` object, and the exit code of the gate."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -99,7 +100,7 @@ def show(renderables: list[RenderableType]) -> None:
 
 def fmt_value(unit: str, x: float | None, signed: bool = False) -> str:
     """A metric's value (or, `signed`, a change) in its unit."""
-    from rtlog.units import fmt_int, fmt_ms, fmt_seconds, fmt_usd
+    from rtlog.units import fmt_int, fmt_ms, fmt_seconds
 
     if x is None:
         return "unknown"
@@ -109,10 +110,8 @@ def fmt_value(unit: str, x: float | None, signed: bool = False) -> str:
         text = fmt_ms(v)
     elif unit == "s":
         text = fmt_seconds(v)
-    elif unit == "usd":
-        text = fmt_usd(v)
-    elif unit == "usd/min":
-        text = fmt_usd(v) + "/min"
+    elif unit in ("usd", "usd/min"):
+        text = _usd(v) + ("/min" if unit == "usd/min" else "")
     elif unit == "share":
         text = f"{v * 100:.1f} %"
     elif float(v).is_integer():
@@ -120,6 +119,16 @@ def fmt_value(unit: str, x: float | None, signed: bool = False) -> str:
     else:
         text = f"{v:,.2f}"
     return sign + text
+
+
+def _usd(v: float) -> str:
+    """Dollars with the digits a small change needs (a change of $0.000048 is not $0.0000)."""
+    from rtlog.units import fmt_usd
+
+    if v == 0 or v >= 0.01:
+        return fmt_usd(v)
+    digits = min(8, max(4, 2 - math.floor(math.log10(v))))
+    return f"${v:.{digits}f}"
 
 
 def fmt_relative(r: float | None, a: float | None = None, b: float | None = None) -> str:
@@ -183,24 +192,31 @@ def _config_table(d: PairDiff) -> Any:
     from rich.text import Text
 
     t = _table("Configuration", ("", "left"), ("A", "left"), ("B", "left"))
+    several = any(x.session > 1 for x in d.config)
+
+    def row(name: str, a: str, b: str) -> None:
+        t.add_row(name, Text(a, style="red"), Text(b, style="green"))
+
     for c in d.config:
-        name = c.field if c.session == 1 and not any(x.session > 1 for x in d.config) else f"{c.field} (session {c.session})"
-        if c.field in ("tools", "turn_detection", "transcription") and (c.added or c.removed or c.changed):
-            parts = Text()
-            for what, style, names in (("+", "green", c.added), ("−", "red", c.removed), ("~", "yellow", c.changed)):
-                for n in names:
-                    if c.field == "tools":
-                        parts.append(f"{what} {n}" + (" (definition)" if what == "~" else "") + "\n", style=style)
-                    else:
-                        av = (c.a or {}).get(n, "–")
-                        bv = (c.b or {}).get(n, "–")
-                        parts.append(f"{what} {n}: {_cut(av, 16)} → {_cut(bv, 16)}\n", style=style)
-            parts.rstrip()
-            t.add_row(name, Text(_cut(_show(c.a), 24), style="red"), parts)
+        where = f" (session {c.session})" if several else ""
+        if c.field == "tools":
+            if c.added or c.removed:
+                row("tools" + where, "\n".join(f"− {n}" for n in c.removed) or "", "\n".join(f"+ {n}" for n in c.added) or "")
+            for n in c.changed:
+                row(f"tool {_cut(n, 20)}{where}", "definition", "changed: " + ", ".join(c.tool_keys.get(n, [])))
+            if not (c.added or c.removed or c.changed):  # the same tools in another order
+                row("tools" + where, _cut(_show(c.a), 28), _cut(_show(c.b), 28))
+        elif c.field in ("turn_detection", "transcription"):
+            if c.a is None or c.b is None:
+                row(c.field + where, _cut(_show(c.a), 28), _cut(_show(c.b), 28))
+                continue
+            t.add_row(c.field + where, "", "")
+            for k in (*c.removed, *c.added, *c.changed):
+                row("  " + _cut(k, 24), _cut(_show(c.a.get(k, "–")), 24), _cut(_show(c.b.get(k, "–")), 24))
         elif c.field == "instructions":
-            t.add_row(name, Text(_instr(c.a), style="red"), Text(_instr(c.b), style="green"))
+            row(c.field + where, _instr(c.a), _instr(c.b))
         else:
-            t.add_row(name, Text(_cut(_show(c.a), 28), style="red"), Text(_cut(_show(c.b), 28), style="green"))
+            row(c.field + where, _cut(_show(c.a), 28), _cut(_show(c.b), 28))
     return t
 
 
@@ -264,7 +280,7 @@ def _numbers_table(d: PairDiff, all_: bool) -> Any:
             continue
         m = BY_KEY[r.key]
         style = None if r.changed else "dim"
-        change = Text(fmt_value(m.unit, r.delta, signed=True) if r.delta is not None else ("" if not r.changed else "?"),
+        change = Text(fmt_value(m.unit, r.delta, signed=True) if r.delta is not None else "",
                       style="yellow" if r.changed else "dim")  # fmt: skip
         t.add_row(Text(m.label, style=style), fmt_value(m.unit, r.a), fmt_value(m.unit, r.b), change,
                   Text(fmt_relative(r.relative, r.a, r.b), style="yellow" if r.changed else "dim"), style=style)  # fmt: skip
@@ -276,7 +292,7 @@ def _transcript(d: PairDiff) -> list[Any]:
     from rich.text import Text
 
     n = len(d.transcript)
-    out: list[Any] = [Text(f"Transcript: {n} of {d.turns} turn{'' if d.turns == 1 else 's'} differ", style="bold")]
+    out: list[Any] = [Text(f"Transcript: {n} of {d.turns} turn{'' if d.turns == 1 else 's'} differ{'s' if n == 1 else ''}", style="bold")]
     for td in d.transcript[:20]:
         out.append(Text(f"turn {td.turn}" if td.turn else "before the first turn", style="dim"))
         for e in td.entries[:12]:

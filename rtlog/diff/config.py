@@ -35,11 +35,14 @@ class ConfigChange:
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # tools whose definition differs; settings whose value does
     text_diff: list[str] | None = None  # instructions: unified diff lines (without the ---/+++ header)
+    tool_keys: dict[str, list[str]] = field(default_factory=dict)  # tools: a changed tool → the keys of its definition that differ
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"field": self.field, "session": self.session, "a": self.a, "b": self.b}
         if self.field in ("tools", "turn_detection", "transcription"):
             out.update(added=self.added, removed=self.removed, changed=self.changed)
+        if self.field == "tools":
+            out["changed_keys"] = self.tool_keys
         if self.field == "instructions":
             out["diff"] = self.text_diff
         return out
@@ -77,7 +80,8 @@ def _session_changes(k: int, a: SessionConfig, b: SessionConfig, text: bool) -> 
         out.append(ch)
     added, removed, changed = _keys(a.tool_specs, b.tool_specs)
     if added or removed or changed or a.tools != b.tools:
-        out.append(ConfigChange("tools", k, a.tools, b.tools, added, removed, changed))
+        keys = {name: sorted(set().union(*_keys(a.tool_specs[name], b.tool_specs[name]))) for name in changed}
+        out.append(ConfigChange("tools", k, a.tools, b.tools, added, removed, changed, tool_keys=keys))
     for name, ca, cb in (("turn_detection", a.turn_detection_config, b.turn_detection_config),
                          ("transcription", a.transcription_config, b.transcription_config)):  # fmt: skip
         if _canon(ca) != _canon(cb):

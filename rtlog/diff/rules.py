@@ -65,6 +65,8 @@ class Verdict:
         obs = self.observed
         if obs is not None and math.isinf(obs):
             obs = None  # +∞ %: from 0 (said in `reason`)
+        elif obs is not None:
+            obs = round(obs, 6)
         return {"rule": self.rule.text, "status": self.status, "observed": obs, "reason": self.reason}
 
 
