@@ -25,7 +25,7 @@ from typing import Any
 from rtlog.diff.config import FIELDS
 from rtlog.diff.metrics import BY_KEY, METRICS, NOT_YET, Metric, values
 from rtlog.diff.rules import Rule, Verdict, relative_change
-from rtlog.diff.stats import CONFIDENCE, REPLICATES, SEED, centre, difference_interval, quantile
+from rtlog.diff.stats import CONFIDENCE, REPLICATES, SEED, centre, difference_intervals, quantile
 from rtlog.metrics.summary import Summary
 
 #: the fewest sessions (with the metric known) on each side for a change to be judged
@@ -138,9 +138,8 @@ def _change(m: Metric, a: list[float], b: list[float], min_sessions: int) -> Met
         ch.ci, ch.verdict = (0.0, 0.0), "no change"
         ch.ci_relative = (0.0, 0.0) if ca != 0 else None
         return ch
-    ch.ci = difference_interval(a, b, m.centre)
-    ch.ci_relative = difference_interval(a, b, m.centre, relative=True)
-    lo, hi = ch.ci  # type: ignore[misc]
+    ch.ci, ch.ci_relative = difference_intervals(a, b, m.centre)
+    lo, hi = ch.ci
     ch.verdict = "higher" if lo > 0 else "lower" if hi < 0 else "no change"
     return ch
 
