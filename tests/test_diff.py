@@ -149,7 +149,7 @@ def test_the_gate_trips_exactly_the_rules_that_should(logs: dict[str, Path], nam
 def test_a_value_rule_reads_b_and_an_unknown_metric_cannot_be_judged(logs: dict[str, Path], tmp_path: Path) -> None:
     # the generated session has one error (a cancel with nothing active): errors>0 reads B
     r = run_cli("diff", logs["base"], logs["base"], "--fail-on", "errors>0", exit_code=1, stderr=None)
-    assert r.stderr == "rtlog: tripped: errors>0: 1 → 1\n"
+    assert r.stderr == "rtlog: tripped: errors>0: B 1 (A 1)\n"
     # the direction-data envelope has no timestamps: latency is unknown in B
     untimed = tmp_path / "untimed.jsonl"
     variant(untimed, envelope="direction-data")

@@ -10,6 +10,7 @@ import typer
 
 from rtlog import output
 from rtlog.commands.common import Strict
+from rtlog.diff.metrics import fmt_value
 from rtlog.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -96,39 +97,6 @@ def show(renderables: list[RenderableType]) -> None:
 
 
 # --- formatting -----------------------------------------------------------------------------
-
-
-def fmt_value(unit: str, x: float | None, signed: bool = False) -> str:
-    """A metric's value (or, `signed`, a change) in its unit."""
-    from rtlog.units import fmt_int, fmt_ms, fmt_seconds
-
-    if x is None:
-        return "unknown"
-    sign = ("+" if x > 0 else "−" if x < 0 else "±") if signed else ("−" if x < 0 else "")
-    v = abs(x) if signed or x < 0 else x
-    if unit == "ms":
-        text = fmt_ms(v)
-    elif unit == "s":
-        text = fmt_seconds(v)
-    elif unit in ("usd", "usd/min"):
-        text = _usd(v) + ("/min" if unit == "usd/min" else "")
-    elif unit == "share":
-        text = f"{v * 100:.1f} %"
-    elif float(v).is_integer():
-        text = fmt_int(int(v))
-    else:
-        text = f"{v:,.2f}"
-    return sign + text
-
-
-def _usd(v: float) -> str:
-    """Dollars with the digits a small change needs (a change of $0.000048 is not $0.0000)."""
-    from rtlog.units import fmt_usd
-
-    if v == 0 or v >= 0.01:
-        return fmt_usd(v)
-    digits = min(8, max(4, 2 - math.floor(math.log10(v))))
-    return f"${v:.{digits}f}"
 
 
 def fmt_relative(r: float | None, a: float | None = None, b: float | None = None) -> str:
@@ -346,23 +314,26 @@ def render_cohorts(d: CohortDiff, all_: bool) -> list[RenderableType]:
         for c in d.config:
             t.add_row(c["field"], _counts(c["a"]), _counts(c["b"]))
         out += [t, Text()]
-    t = _table("Numbers", ("", "left"), ("A", "right"), ("B", "right"), ("change", "right"), ("interval", "right"), ("", "left"))
+    t = _table("Numbers", ("", "left"), ("A", "right"), ("B", "right"), ("change", "right"), ("95 % interval", "right"), ("", "left"))
+    t.collapse_padding = True
+    t.columns[0].no_wrap = True
+    t.columns[0].max_width = 16
     shown = 0
-    marks = {"higher": ("▲ higher", "yellow"), "lower": ("▼ lower", "yellow"), "no change": ("", "dim"),
-             "too few sessions": ("too few", "dim"), "unknown": ("", "dim")}  # fmt: skip
+    marks = {"higher": ("▲", "yellow"), "lower": ("▼", "yellow"), "no change": ("", "dim"), "too few sessions": ("?", "dim"), "unknown": ("", "dim")}
     for c in d.metrics:
         if not c.real and not all_:
             continue
         m = c.metric
+        unit = "usd" if m.unit == "usd/min" else m.unit  # (the label says per minute)
         ca = c.a.median if m.centre == "median" else c.a.mean
         cb = c.b.median if m.centre == "median" else c.b.mean
-        ci = "" if c.ci is None else f"{fmt_value(m.unit, c.ci[0], True)} … {fmt_value(m.unit, c.ci[1], True)}"
+        ci = "" if c.ci is None else f"{_sig3(c.ci[0])} … {_sig3(c.ci[1])}"
         mark, style = marks[c.verdict]
-        t.add_row(Text(m.label, style=None if c.real else "dim"), fmt_value(m.unit, ca), fmt_value(m.unit, cb),
-                  fmt_value(m.unit, c.delta, True) if c.delta is not None else "", ci, Text(mark, style=style))  # fmt: skip
+        t.add_row(Text(m.label, style=None if c.real else "dim"), fmt_value(unit, ca), fmt_value(unit, cb),
+                  fmt_value(unit, c.delta, True) if c.delta is not None else "", ci, Text(mark, style=style))  # fmt: skip
         shown += 1
     if shown:
-        out += [t, Text()]
+        out += [t, Text("▲ ▼ a real change: its interval (in the unit of the row) excludes 0", style="dim"), Text()]
     elif d.enough:
         out += [Text("no real change in any metric (every interval includes 0)", style="green"), Text()]
     if d.moved:
@@ -376,6 +347,14 @@ def render_cohorts(d: CohortDiff, all_: bool) -> list[RenderableType]:
                        fmt_relative(mv["relative"]))  # fmt: skip
         out += [mt, Text()]
     return out + _gate(d)
+
+
+def _sig3(x: float) -> str:
+    """A signed number in 3 significant digits, without a unit (an interval's ends)."""
+    if x == 0:
+        return "±0"
+    digits = max(0, 2 - math.floor(math.log10(abs(x))))
+    return f"{x:+,.{digits}f}".replace("-", "−")
 
 
 def _counts(c: dict[str, int]) -> str:

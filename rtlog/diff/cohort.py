@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.diff.config import FIELDS
-from rtlog.diff.metrics import BY_KEY, METRICS, NOT_YET, Metric, values
+from rtlog.diff.metrics import BY_KEY, METRICS, NOT_YET, Metric, fmt_value, values
 from rtlog.diff.rules import Rule, Verdict, relative_change
 from rtlog.diff.stats import CONFIDENCE, REPLICATES, SEED, centre, difference_intervals, quantile
 from rtlog.metrics.summary import Summary
@@ -223,14 +223,14 @@ def judge(rule: Rule, d: CohortDiff) -> Verdict:
         x = ch.b.median if ch.metric.centre == "median" else ch.b.mean
         if x is None:
             return Verdict(rule, "unknown", None, f"{rule.name} is unknown in every session of B")
-        return Verdict(rule, "tripped" if rule.holds(x) else "ok", x, f"B's {ch.metric.centre} {x:g}")
+        return Verdict(rule, "tripped" if rule.holds(x) else "ok", x, f"B's {ch.metric.centre} {fmt_value(ch.metric.unit, x)}")
     if ch.verdict in ("too few sessions", "unknown"):
         return Verdict(rule, "unknown", None, _why(ch, d))
     x = ch.delta if rule.kind == "delta" else (math.inf if ch.relative is None else ch.relative)
     assert x is not None
     real = ch.real
     trips = rule.holds(x) and real and (x > 0) == (ch.verdict == "higher")
-    shown = f"{x:+g}" if rule.kind == "delta" else ("from 0" if math.isinf(x) else f"{x:+.1%}")
+    shown = fmt_value(ch.metric.unit, x, signed=True) if rule.kind == "delta" else ("from 0" if math.isinf(x) else f"{x:+.1%}")
     reason = f"{ch.metric.centre} {shown}, " + ("a real change" if real else "within the noise (the interval includes 0)")
     return Verdict(rule, "tripped" if trips else "ok", x, reason)
 

@@ -13,10 +13,12 @@ rows here when the summary carries them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from rtlog.metrics.summary import Summary, latency_stats
+from rtlog.units import fmt_int, fmt_ms, fmt_seconds, fmt_usd
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("interruptions", "interruptions", "count", "mean", lambda s: s.interruptions, 0),
     Metric("tool_calls", "tool calls", "count", "mean", lambda s: sum(s.function_calls.values()), 0),
     Metric("errors", "errors", "count", "mean", lambda s: len(s.errors), 0),
-    Metric("transcription_failures", "failed transcriptions", "count", "mean", lambda s: len(s.transcription_failures), 0),
+    Metric("transcription_failures", "failed ASR", "count", "mean", lambda s: len(s.transcription_failures), 0),
     Metric("warnings", "warnings", "count", "mean", lambda s: len(s.warnings), 0),
     Metric("latency.p50", "latency p50", "ms", "median", _latency("p50"), 1),
     Metric("latency.p90", "latency p90", "ms", "median", _latency("p90"), 1),
@@ -88,7 +90,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("tokens.output", "output tokens", "tokens", "median", _usage("output_tokens"), 0),
     Metric("tokens.total", "total tokens", "tokens", "median", _usage("total_tokens"), 0),
     Metric("cost", "cost", "usd", "median", lambda s: s.cost.usd, 6),
-    Metric("cost_per_min", "cost per minute", "usd/min", "median", lambda s: s.cost.per_minute, 6),
+    Metric("cost_per_min", "cost / min", "usd/min", "median", lambda s: s.cost.per_minute, 6),
 )
 BY_KEY = {m.key: m for m in METRICS}
 #: metrics the issue asks for that the summary does not carry yet (issue 15 adds them)
@@ -113,3 +115,32 @@ def delta(a: float | None, b: float | None, digits: int = 6) -> tuple[float | No
     if a == 0:
         return d, (0.0 if b == 0 else None)
     return d, round((b - a) / abs(a), 6)
+
+
+def fmt_value(unit: str, x: float | None, signed: bool = False) -> str:
+    """A metric's value (or, `signed`, a change) in its unit."""
+    if x is None:
+        return "unknown"
+    sign = ("+" if x > 0 else "−" if x < 0 else "±") if signed else ("−" if x < 0 else "")
+    v = abs(x) if signed or x < 0 else x
+    if unit == "ms":
+        text = fmt_ms(v)
+    elif unit == "s":
+        text = fmt_seconds(v)
+    elif unit in ("usd", "usd/min"):
+        text = _usd(v)  # (per minute: the label says so)
+    elif unit == "share":
+        text = f"{v * 100:.1f} %"
+    elif float(v).is_integer():
+        text = fmt_int(int(v))
+    else:
+        text = f"{v:,.2f}"
+    return sign + text
+
+
+def _usd(v: float) -> str:
+    """Dollars with the digits a small change needs (a change of $0.000048 is not $0.0000)."""
+    if v == 0 or v >= 0.01:
+        return fmt_usd(v)
+    digits = min(8, max(4, 2 - math.floor(math.log10(v))))
+    return f"${v:.{digits}f}"

@@ -14,7 +14,7 @@ from typing import Any
 from rtlog.conversation.model import Conversation
 from rtlog.diff.align import TurnDiff, transcript_diff
 from rtlog.diff.config import FIELDS, ConfigChange, config_diff
-from rtlog.diff.metrics import BY_KEY, METRICS, NOT_YET, delta, values
+from rtlog.diff.metrics import BY_KEY, METRICS, NOT_YET, delta, fmt_value, values
 from rtlog.diff.outcome import OutcomeDiff, outcome_diff, outcome_of
 from rtlog.diff.rules import Rule, Verdict, relative_change
 from rtlog.metrics.summary import Summary
@@ -93,7 +93,9 @@ def judge(rule: Rule, d: PairDiff) -> Verdict:
     if rule.kind == "changed":
         if rule.name in BY_KEY:
             row = next(r for r in d.numbers if r.key == rule.name)
-            return Verdict(rule, "tripped" if row.changed else "ok", row.delta, f"{row.a} → {row.b}" if row.changed else "unchanged")
+            m = BY_KEY[rule.name]
+            how = f"{fmt_value(m.unit, row.a)} → {fmt_value(m.unit, row.b)}"
+            return Verdict(rule, "tripped" if row.changed else "ok", row.delta, how if row.changed else "unchanged")
         hit = {
             "config": bool(d.config),
             "tool_sequence": bool(d.outcome.tool_calls),
@@ -112,13 +114,11 @@ def judge(rule: Rule, d: PairDiff) -> Verdict:
     if x is None:
         side = "A and B" if row.a is None and row.b is None else ("B" if row.b is None else "A")
         return Verdict(rule, "unknown", None, f"{rule.name} is unknown in {side}")
-    reason = f"{_num(row.a)} → {_num(row.b)}"
+    m = BY_KEY[rule.name]
+    reason = f"{fmt_value(m.unit, row.a)} → {fmt_value(m.unit, row.b)}"
     if rule.kind == "relative":
         reason += " (from 0)" if math.isinf(x) else f" ({x:+.1%})"
+    elif rule.kind == "value":
+        reason = f"B {fmt_value(m.unit, row.b)} (A {fmt_value(m.unit, row.a)})"
     return Verdict(rule, "tripped" if rule.holds(x) else "ok", x, reason)
 
-
-def _num(x: float | None) -> str:
-    if x is None:
-        return "unknown"
-    return f"{x:g}"
