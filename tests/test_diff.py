@@ -342,6 +342,7 @@ def test_unusable_input_exits_2_with_one_line(tmp_path: Path, logs: dict[str, Pa
 
 
 def test_stdin_as_one_side(logs: dict[str, Path]) -> None:
+    run_cli("diff", "-", "-", exit_code=2, stderr="rtlog: error: A and B cannot both be stdin\n")
     d = orjson.loads(run_cli("diff", str(logs["base"]), "-", "--json", input=logs["error"].read_bytes(), exit_code=1).stdout)
     assert (d["b"], changed(d)) == ("<stdin>", {"errors": 1})
 

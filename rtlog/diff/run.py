@@ -28,7 +28,7 @@ class Options:
     rules: list[Rule]
     text: bool = True  # instructions as a text diff (else hash and size)
     strict: bool = False
-    jobs: int = 0  # processes for folders (0: one per CPU)
+    jobs: int = 0  # processes: one per file of two folders, parts of a big log otherwise (0: one per CPU)
     min_sessions: int = cohort.MIN_SESSIONS
     prices: PriceTable | None = None
 
@@ -53,8 +53,8 @@ def diff_paths(a: str, b: str, opts: Options, warn: Callable[[str], None]) -> pa
         return _cohorts(a, b, opts, prices, warn)
     diag = Diagnostics(strict=opts.strict, warn=warn)
     (sa,), (sb,) = expand_sources([a]), expand_sources([b])
-    ca, _ = conversation_of(sa, diag)
-    cb, _ = conversation_of(sb, diag)
+    ca, _ = conversation_of(sa, diag, jobs=opts.jobs)  # (a big plain file: read in parts by the CPUs)
+    cb, _ = conversation_of(sb, diag, jobs=opts.jobs)
     diag.finish()
     d = pair.diff_pair(ca, summarize_conversation(ca, prices), cb, summarize_conversation(cb, prices), text=opts.text)
     d.verdicts = [pair.judge(r, d) for r in opts.rules]
