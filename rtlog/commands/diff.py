@@ -183,6 +183,9 @@ def _config_table(d: PairDiff) -> Any:
                 row("  " + _cut(k, 24), _cut(_show(c.a.get(k, "–")), 24), _cut(_show(c.b.get(k, "–")), 24))
         elif c.field == "instructions":
             row(c.field + where, _instr(c.a), _instr(c.b))
+        elif c.field == "session":  # a session only one side has
+            what = [_cut(" · ".join(x for x in (v["id"], v["model"]) if x) or "(no id)", 28) if v else "none" for v in (c.a, c.b)]
+            row(f"session {c.session}", *what)
         else:
             row(c.field + where, _cut(_show(c.a), 28), _cut(_show(c.b), 28))
     return t

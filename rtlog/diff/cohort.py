@@ -16,6 +16,7 @@ Every figure comes from the sessions' summaries: nothing here reads a log.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections import Counter
@@ -151,8 +152,6 @@ def _config(sa: list[Summary], sb: list[Summary]) -> list[dict[str, Any]]:
         if not s.sessions:
             return dict.fromkeys(("model", "voice", "instructions", "tools", "turn_detection", "transcription"))
         c = s.sessions[0]
-        import hashlib
-
         instr = None if c.instructions is None else "sha256:" + hashlib.sha256(c.instructions.encode("utf-8", "surrogatepass")).hexdigest()[:12]
         return {"model": c.model, "voice": c.voice, "instructions": instr, "tools": ",".join(sorted(c.tools)),
                 "turn_detection": c.turn_detection, "transcription": c.transcription_model}  # fmt: skip

@@ -126,7 +126,7 @@ def fmt_value(unit: str, x: float | None, signed: bool = False) -> str:
     if unit == "ms":
         text = fmt_ms(v)
     elif unit == "s":
-        text = fmt_seconds(v)
+        text = fmt_seconds(v) if v == 0 or v >= 0.1 else f"{v * 1000:,.0f} ms"  # (not "0.00 s")
     elif unit in ("usd", "usd/min"):
         text = _usd(v)  # (per minute: the label says so)
     elif unit == "share":

@@ -75,9 +75,9 @@ def diff_pair(ca: Conversation, sa: Summary, cb: Conversation, sb: Summary, *, t
     va, vb = values(sa), values(sb)
     rows = []
     for m in METRICS:
-        d, rel = delta(va[m.key], vb[m.key], max(m.digits, 0) if m.digits else 0)
+        d, rel = delta(va[m.key], vb[m.key], m.digits)
         if d is not None and m.digits == 0:
-            d = int(d)
+            d = int(d)  # a count
         rows.append(NumberRow(m.key, va[m.key], vb[m.key], d, rel))
     turns, tdiff = transcript_diff(ca, cb)
     return PairDiff(
