@@ -440,3 +440,40 @@ def test_the_readme_ci_step_fails_a_slower_run_and_passes_an_unchanged_one(cohor
     bad = subprocess.run(cmd, cwd=tmp_path, capture_output=True, timeout=120)
     assert bad.returncode == 1
     assert bad.stderr.decode().startswith("rtlog: tripped: latency.p90>+20%: median +")
+
+
+# --- configuration, setting by setting ----------------------------------------------------------
+
+
+def test_config_diff_names_each_setting_that_changed() -> None:
+    from rtlog.conversation.session import SessionConfig
+    from rtlog.diff.config import config_diff
+
+    def session(**over: Any) -> SessionConfig:
+        s = SessionConfig(index=1, line_no=1)
+        s.apply({"model": "gpt-realtime", "output_modalities": ["audio"], "tools": [_W],
+                 "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000},
+                                     "turn_detection": {"type": "server_vad", "threshold": 0.5, "silence_duration_ms": 200},
+                                     "transcription": {"model": "whisper-1"}},
+                           "output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "marin"}}, **over})  # fmt: skip
+        return s
+
+    a = session()
+    b = session(output_modalities=["text"], tools=[dict(_W, parameters={"type": "object", "required": ["city"]})],
+                audio={"input": {"format": {"type": "audio/pcmu"}, "turn_detection": {"type": "semantic_vad", "eagerness": "low"},
+                                 "transcription": None},
+                       "output": {"format": {"type": "audio/pcmu"}, "voice": "marin"}})  # fmt: skip
+    assert [c.as_json() for c in config_diff([a], [b])] == [
+        {"field": "modalities", "session": 1, "a": ["audio"], "b": ["text"]},
+        {"field": "tools", "session": 1, "a": ["get_weather"], "b": ["get_weather"], "added": [], "removed": [],
+         "changed": ["get_weather"], "changed_keys": {"get_weather": ["parameters"]}},
+        {"field": "turn_detection", "session": 1, "a": {"type": "server_vad", "threshold": 0.5, "silence_duration_ms": 200},
+         "b": {"type": "semantic_vad", "eagerness": "low"}, "added": ["eagerness"],
+         "removed": ["silence_duration_ms", "threshold"], "changed": ["type"]},
+        {"field": "transcription", "session": 1, "a": {"model": "whisper-1"}, "b": None, "added": [], "removed": ["model"], "changed": []},
+        {"field": "formats", "session": 1, "a": {"input": "PCM16 24 kHz", "output": "PCM16 24 kHz"},
+         "b": {"input": "G.711 μ-law 8 kHz", "output": "G.711 μ-law 8 kHz"}},
+    ]  # fmt: skip
+    assert config_diff([a], [session()]) == []
+    assert [c.as_json() for c in config_diff([a], [a, session()])] == [
+        {"field": "session", "session": 2, "a": None, "b": {"id": None, "model": "gpt-realtime"}}]

@@ -43,10 +43,11 @@ def diff_command(
 ) -> None:
     """What changed between two sessions, or two folders of sessions, and a gate for CI.
 
-    Two logs: configuration, outcome, numbers and the transcripts word by word. Two folders:
-    each metric's median and p90 per folder, the change with a bootstrap confidence interval,
-    and the sessions that moved the most. Exit 0: no difference (or no rule tripped); 1: a
-    difference (or a rule tripped); 2: unusable input, or a rule that cannot be judged.
+    Two logs: configuration, outcome, numbers, the transcripts word by word.
+
+    Two folders: medians and p90s, the changes with bootstrap intervals, the sessions that moved the most.
+
+    Exit 0: nothing differs (or no rule tripped); 1: something differs (or a rule tripped); 2: unusable input, or a rule that cannot be judged.
 
     Example: rtlog diff baseline/ run/ --fail-on 'latency.p90>+20%,errors>0'
     """
