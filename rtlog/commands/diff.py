@@ -318,7 +318,9 @@ def render_cohorts(d: CohortDiff, all_: bool) -> list[RenderableType]:
         for c in d.config:
             t.add_row(c["field"], _counts(c["a"]), _counts(c["b"]))
         out += [t, Text()]
-    t = _table("Numbers", ("", "left"), ("A", "right"), ("B", "right"), ("change", "right"), ("95 % interval", "right"), ("", "left"))
+    wide = output.console().width >= 110  # room for each cohort's p90 beside its centre
+    spread = [("A p90", "right"), ("B p90", "right")] if wide else []
+    t = _table("Numbers", ("", "left"), ("A", "right"), ("B", "right"), *spread, ("change", "right"), ("95 % interval", "right"), ("", "left"))
     t.collapse_padding = True
     t.columns[0].no_wrap = True
     t.columns[0].max_width = 16
@@ -333,11 +335,14 @@ def render_cohorts(d: CohortDiff, all_: bool) -> list[RenderableType]:
         cb = c.b.median if m.centre == "median" else c.b.mean
         ci = "" if c.ci is None else f"{_sig3(c.ci[0])} … {_sig3(c.ci[1])}"
         mark, style = marks[c.verdict]
-        t.add_row(Text(m.label, style=None if c.real else "dim"), fmt_value(unit, ca), fmt_value(unit, cb),
+        p90 = [fmt_value(unit, c.a.p90) if c.a.n else "", fmt_value(unit, c.b.p90) if c.b.n else ""] if wide else []
+        t.add_row(Text(m.label, style=None if c.real else "dim"), fmt_value(unit, ca), fmt_value(unit, cb), *p90,
                   fmt_value(unit, c.delta, True) if c.delta is not None else "", ci, Text(mark, style=style))  # fmt: skip
         shown += 1
     if shown:
-        out += [t, Text("▲ ▼ a real change: its interval (in the unit of the row) excludes 0", style="dim"), Text()]
+        legend = "▲ ▼ a real change: its interval (in the unit of the row) excludes 0"
+        legend += "" if wide else "; each cohort's p90: --json, or a terminal of 110 columns"
+        out += [t, Text(legend, style="dim"), Text()]
     elif d.enough:
         out += [Text("no real change in any metric (every interval includes 0)", style="green"), Text()]
     if d.moved:
