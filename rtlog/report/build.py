@@ -28,7 +28,7 @@ from rtlog.audio.options import BOTH, AudioOptions
 from rtlog.audio.prescan import prescan
 from rtlog.conversation.load import conversation_of
 from rtlog.errors import InputError, NothingFound, OutputError
-from rtlog.io.outfile import atomic_output
+from rtlog.io.outfile import atomic_output, refuse_inputs
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.pricing import PriceTable
 from rtlog.metrics.summary import Summary, summarize_conversation
@@ -111,6 +111,12 @@ def report_one(
     `out` with `.wav` for `.html`)."""
     if audio not in AUDIO_MODES:
         raise ValueError(audio)
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):  # said before the work, and of the page rather than the WAV beside it
+        raise OutputError(f"{out}: cannot write: directory does not exist")
+    refuse_inputs(out, inputs)
+    if audio == "link":
+        refuse_inputs(wav_beside(out), inputs)
     with contextlib.ExitStack() as stack:
         if audio != "none":
             src = stack.enter_context(_readable_twice(src))
@@ -124,7 +130,7 @@ def report_one(
             if not summary.audio_in.chunks and not summary.audio_out.chunks:
                 done.audio_note = "No audio in this log (a WebRTC/SIP sideband or a recorder that drops audio): nothing to play."
             else:
-                wav = os.path.splitext(out)[0] + ".wav" if audio == "link" else None
+                wav = wav_beside(out) if audio == "link" else None
                 quiet = Diagnostics(warn=lambda _m: None)  # the first pass reported the bad lines
                 opts = AudioOptions(side=BOTH)
                 try:
@@ -156,6 +162,12 @@ def report_one(
             done.page_bytes = fp.tell()
         done.summary_json = page.summary
     return done
+
+
+def wav_beside(page: str) -> str:
+    """The linked WAV's path: the page's, with `.wav` for its extension."""
+    wav = os.path.splitext(page)[0] + ".wav"
+    return wav if wav != page else page + ".wav"
 
 
 def unique_pages(sources: list[Source]) -> list[str]:

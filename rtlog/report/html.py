@@ -51,7 +51,8 @@ def json_for_script(obj: Any) -> str:
 
 
 def _num(key: str, value: Any, text: str | None = None) -> str:
-    """A number of the summary: shown as text, its exact `--json` value in data-v."""
+    """A number of the summary: shown as text, its exact `--json` value in data-v (`key`:
+    its dotted path in the JSON; `x.#`: the length of the list `x`)."""
     shown = text if text is not None else ("unknown" if value is None else fmt_int(value) if isinstance(value, int) else str(value))
     return f'<span class="n" data-k="{esc(key)}" data-v="{esc(json.dumps(value, ensure_ascii=True))}">{esc(shown)}</span>'
 
@@ -141,9 +142,10 @@ def _stats(s: dict[str, Any]) -> str:
     cells.append(("Audio", f'user {_num("audio_seconds.input", a["input"], fmt_seconds(a["input"]))}'
                   f'<small>assistant {_num("audio_seconds.output", a["output"], fmt_seconds(a["output"]))} · heard '
                   f'{_num("audio_seconds.output_heard", a["output_heard"], fmt_seconds(a["output_heard"]))}</small>'))  # fmt: skip
-    cells.append(("Checks", f'{_num("errors", len(s["errors"]), fmt_int(len(s["errors"])))} {_plural(len(s["errors"]), "error")}'
-                  f'<small>{fmt_int(len(s["warnings"]))} {_plural(len(s["warnings"]), "warning")} · '
-                  f'{fmt_int(len(s["transcription_failures"]))} failed transcriptions</small>'))  # fmt: skip
+    nerr, nwarn, nfail = len(s["errors"]), len(s["warnings"]), len(s["transcription_failures"])
+    cells.append(("Checks", f'{_num("errors.#", nerr)} {_plural(nerr, "error")}'
+                  f'<small>{_num("warnings.#", nwarn)} {_plural(nwarn, "warning")} · '
+                  f'{_num("transcription_failures.#", nfail)} failed {_plural(nfail, "transcription")}</small>'))  # fmt: skip
     return "".join(f'<div class="stat"><div class="label">{esc(k)}</div><div class="value">{v}</div></div>' for k, v in cells)
 
 
@@ -218,7 +220,8 @@ def _raw(row: TurnRow, t0: float | None, source: str) -> str:
     for r in row.raw:
         if r.line > prev + 1:
             gap = r.line - prev - 1
-            items.append(f'<li class="gap muted">lines {prev + 1}–{r.line - 1}: {gap} line{"s" if gap != 1 else ""} not shown (audio)</li>')
+            where = f"line {prev + 1}" if gap == 1 else f"lines {prev + 1}–{r.line - 1}"
+            items.append(f'<li class="gap muted">{where}: audio, not shown</li>')
         when = f"+{r.ts - t0:.3f}s" if t0 is not None and r.ts is not None else ""
         arrow = "→" if r.direction == "client" else "←" if r.direction == "server" else "·"
         if r.count > 1:
