@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from conftest import EXAMPLES
 
 #: what a log's strings may try: close the data block, open a script, add an event handler,

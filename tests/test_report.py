@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import re
 import struct
 import wave
@@ -14,9 +13,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-
 from conftest import EXAMPLES, corpus_file, generated_log, needs_corpus, run_cli, write_log
 from report_pages import HOSTILE, hostile_log, json_path, page_data, parse_page
+
 from rtlog.report.peaks import wav_peaks
 
 EXAMPLE_LOGS = ["ga_session.jsonl", "beta_session.jsonl", "ulaw_session.jsonl"]
