@@ -67,7 +67,7 @@ table.fleet th button{border:0;background:none;padding:0;font-weight:600}td.bad{
 @media (max-width:720px){.turn{grid-template-columns:minmax(0,1fr)}.turn .when{flex-direction:row;gap:8px;align-items:baseline}
 .stats{grid-template-columns:repeat(2,minmax(0,1fr))}table.fleet{font-size:.8rem}}
 @media print{:root{--bg:#fff;--fg:#000;--muted:#444;--card:#fff;--line:#bbb}body{font-size:11pt}
-.tl-controls,#timeline audio,.tl-tip,.skip,header.top a{display:none}.tl-scroll{overflow:hidden;border:1px solid #999}
+.tl-controls,#timeline audio,.tl-tip,.skip,header.top .nav{display:none}.tl-scroll{overflow:hidden;border:1px solid #999}
 .turn{break-inside:avoid;grid-template-columns:90px minmax(0,1fr) 150px}details.raw{display:none}
 ol.events{max-height:none}a{color:#000;text-decoration:none}.turn.sel,.turn:hover{background:none}}
 """

@@ -308,8 +308,8 @@ def write_page(page: Page, fp: IO[bytes], embed: IO[bytes] | None = None) -> Non
         f'<meta name="referrer" content="no-referrer">'
         f"<title>{esc(page.title)}</title><style>{CSS}</style></head><body>"
         f'<a class="skip" href="#turns">Skip to the turns</a>'
-        f'<header class="top"><h1>{esc(page.title)}</h1><p class="muted">{esc(page.source)} · made by rtlog {esc(__version__)} '
-        f'· <a href="#checks">checks</a> · <a href="#turns">turns</a></p></header><main>'
+        f'<header class="top"><h1>{esc(page.title)}</h1><p class="muted">{esc(page.source)} · made by rtlog {esc(__version__)}'
+        f'<span class="nav"> · <a href="#checks">checks</a> · <a href="#turns">turns</a></span></p></header><main>'
         f'<section id="overview" aria-label="Overview"><div class="stats">{_stats(s)}</div>{_cost_notes(s)}'
         f'<div class="sessions">{_sessions(s)}</div></section>')  # fmt: skip
     put(_timeline(page))
