@@ -14,7 +14,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-
 from conftest import EXAMPLES, run_cli
 from report_pages import hostile_log, json_path
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shlex
 import urllib.parse
 from collections.abc import Iterable
 from html import escape
@@ -41,6 +42,12 @@ CSP = (
 def esc(x: Any) -> str:
     """Any value as HTML text or a quoted attribute's value."""
     return escape("" if x is None else str(x), quote=True)
+
+
+def esc_text(x: Any) -> str:
+    """Any value as HTML text (element content, never an attribute): `<`, `>`, `&` escaped,
+    quotes left as they are (a raw event's JSON is mostly quotes)."""
+    return escape("" if x is None else str(x), quote=False)
 
 
 def json_for_script(obj: Any) -> str:
@@ -212,8 +219,11 @@ def _tool(t: ToolRow) -> str:
             f'<div class="args"><span class="muted">output</span> {_short(t.output)}</div></div>')  # fmt: skip
 
 
-def _raw(row: TurnRow, t0: float | None, source: str) -> str:
+def _raw(row: TurnRow, t0: float | None, source: str, dropped: bool) -> str:
     if not row.raw:
+        if dropped and row.n:
+            return (f'<p class="muted small">Raw events not included (page size): '
+                    f'<code>rtlog filter {esc_text(shlex.quote(source))} --turn {row.n}</code></p>')  # fmt: skip
         return ""
     items = []
     prev = row.line - 1
@@ -225,11 +235,11 @@ def _raw(row: TurnRow, t0: float | None, source: str) -> str:
         when = f"+{r.ts - t0:.3f}s" if t0 is not None and r.ts is not None else ""
         arrow = "→" if r.direction == "client" else "←" if r.direction == "server" else "·"
         if r.count > 1:
-            body = f'<span class="muted">×{r.count} (to line {r.last})</span> <code>{esc(r.delta)}</code>' if r.delta is not None else f'<span class="muted">×{r.count}</span>'
+            body = f'<span class="muted">×{r.count} (to line {r.last})</span> <code>{esc_text(r.delta)}</code>' if r.delta is not None else f'<span class="muted">×{r.count}</span>'
         else:
-            body = f"<code>{esc(r.text)}</code>"
+            body = f"<code>{esc_text(r.text)}</code>"
         items.append(f'<li id="L{r.line}"><a class="ln" href="#L{r.line}" title="line {r.line} of {esc(source)}">{r.line}</a> '
-                     f'<span class="muted">{when}</span> {arrow} <b>{esc(r.type)}</b> {body}</li>')  # fmt: skip
+                     f'<span class="muted">{when}</span> {arrow} <b>{esc_text(r.type)}</b> {body}</li>')  # fmt: skip
         prev = max(r.line, r.last)
     return (f'<details class="raw"><summary>Raw events ({len(row.raw)} rows, lines {row.line}–{row.last_line or "end"})</summary>'
             f'<ol class="events">{"".join(items)}</ol></details>')  # fmt: skip
@@ -261,7 +271,7 @@ def _turn(row: TurnRow, page: Page, max_latency: float) -> str:
     return (f'<li class="turn" id="turn-{row.n}" tabindex="0" data-n="{row.n}"{data}>'
             f'<div class="when"><a href="#turn-{row.n}">{esc(head)}</a><span class="muted">{esc(when)}</span>'
             f'<span class="muted small">line {row.line}</span></div>'
-            f'<div class="body">{body}{_raw(row, page.t0, page.source)}</div>'
+            f'<div class="body">{body}{_raw(row, page.t0, page.source, bool(page.raw_dropped))}</div>'
             f'<div class="side">{"".join(side)}</div></li>')  # fmt: skip
 
 

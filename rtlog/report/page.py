@@ -233,16 +233,16 @@ def _lanes(conv: Conversation, idx: _TurnIndex, raw: RawLog) -> dict[str, list[l
     for x in conv.items:
         if isinstance(x, ErrorNote):
             if x.start is not None:
-                lanes["errors"].append([round(x.start, 3), None, idx.of_line(x.line), x.text, x.line])
+                lanes["errors"].append([round(x.start, 3), None, idx.of_line(x.line), _label(x.text), x.line])
             continue
         n = idx.of_item(x, calls)
         if x.kind == "message" and x.role == "user" and x.speech and x.start is not None:
-            lanes["speech"].append([round(x.start, 3), _r(x.end), n, x.text or "", x.line])
+            lanes["speech"].append([round(x.start, 3), _r(x.end), n, _label(x.text), x.line])
         elif x.kind == "function_call":
             if x.call_id:
                 calls[x.call_id] = n
             if x.start is not None:
-                mark = [round(x.start, 3), _r(x.end), n, x.name or "(unnamed)", x.line]
+                mark = [round(x.start, 3), _r(x.end), n, _label(x.name or "(unnamed)"), x.line]
                 lanes["tools"].append(mark)
                 if x.call_id:
                     tool_at[x.call_id] = mark
@@ -252,7 +252,7 @@ def _lanes(conv: Conversation, idx: _TurnIndex, raw: RawLog) -> dict[str, list[l
     for a in conv.assistant_audio:
         it = by_item.get(a.item_id)
         n = idx.of_item(it, calls) if it is not None else idx.by_response.get(a.response_id or "", 0)
-        text = (it.text or "") if it is not None else ""
+        text = _label(it.text) if it is not None else ""
         lanes["audio"].append([round(a.start, 3), round(a.start + a.seconds, 3), n, text,
                                it.line if it is not None else None, round(a.start + a.heard_seconds, 3), a.cut_ms])  # fmt: skip
     if conv.t0 is not None:
@@ -261,8 +261,17 @@ def _lanes(conv: Conversation, idx: _TurnIndex, raw: RawLog) -> dict[str, list[l
                 continue
             it = by_item.get(item)
             n = idx.of_item(it, calls) if it is not None else idx.of_line(line)
-            lanes["transcripts"].append([round(ts - conv.t0, 3), None, n, (it.text or "") if it is not None else "", line])
+            lanes["transcripts"].append([round(ts - conv.t0, 3), None, n, _label(it.text) if it is not None else "", line])
     return lanes
+
+
+#: characters of a mark's text in the timeline's data (its tooltip)
+LABEL = 100
+
+
+def _label(s: str | None) -> str:
+    s = s or ""
+    return s if len(s) <= LABEL else s[: LABEL - 1] + "…"
 
 
 def _r(x: float | None) -> float | None:

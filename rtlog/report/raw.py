@@ -20,9 +20,9 @@ from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY
 
 TRANSCRIBED = "conversation.item.input_audio_transcription.completed"
 #: characters of one event's JSON kept on the page
-EVENT_CHARS = 600
+EVENT_CHARS = 400
 #: characters of raw JSON kept for the whole page (the rest is counted)
-BUDGET = 350_000
+BUDGET = 300_000
 #: characters of a folded delta run's joined text
 DELTA_CHARS = 400
 
