@@ -114,6 +114,17 @@ def _ratio_le(case: str, base: str, limit: float) -> Goal:
     return Goal(f"≤{limit:g}× {base}", check)
 
 
+def _ratio_sum_le(case: str, bases: tuple[str, ...], limit: float) -> Goal:
+    """The case against doing its parts one after the other (e.g. a summary, then the WAV)."""
+    def check(res: dict[str, Result]) -> tuple[bool | None, str]:
+        c, bs = res.get(case), [res.get(b) for b in bases]
+        if not (c and c.ok and all(b and b.ok for b in bs)):
+            return None, "n/a"
+        r = c.median / sum(b.median for b in bs)  # type: ignore[union-attr]
+        return r <= limit, f"{r:.2f}× {' + '.join(bases)}"
+    return Goal(f"≤{limit:g}× {' + '.join(bases)}", check)
+
+
 def _faster_ge(case: str, base: str, factor: float) -> Goal:
     def check(res: dict[str, Result]) -> tuple[bool | None, str]:
         c, b = res.get(case), res.get(base)
@@ -323,8 +334,8 @@ def build_cases(env_none: bool) -> list[Case]:
              goals=[_ratio_le("report", "summary", 1.5), _rss("report")], verify=_verify_report),
         Case("report-link", "rtlog",
              lambda c: [c.py, "-m", "rtlog", "report", c.file, "-o", c.out("report-link.html")],
-             "rtlog report FILE -o OUT.html (the stereo WAV beside it)", needs=("extract-audio-both",),
-             goals=[_ratio_le("report-link", "extract-audio-both", 1.5), _rss("report-link")]),
+             "rtlog report FILE -o OUT.html (the stereo WAV beside it)", needs=("summary", "extract-audio-both"),
+             goals=[_ratio_sum_le("report-link", ("summary", "extract-audio-both"), 1.5), _rss("report-link")]),
     ]
     return cases
 

@@ -274,3 +274,26 @@ def test_raw_events_elide_audio_and_link_lines(tmp_path: Path) -> None:
     text = "".join(p.text)
     assert "lines 13–38: audio, not shown" in text
     assert "line 54: audio, not shown" in text
+
+
+@pytest.mark.slow
+def test_a_one_hour_log_gives_a_page_under_1_mb(tmp_path: Path) -> None:
+    import sys
+
+    from conftest import REPO, run_rtlog
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from gen_session import generate
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    log = tmp_path / "hour.jsonl"
+    with open(log, "wb") as f:
+        generate(f, minutes=60, dialect="beta", seed=1)
+    r = run_rtlog("report", log, "--audio", "none", "-o", tmp_path / "hour.html", timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "hour.html").stat().st_size < 1_000_000
+    summary = orjson.loads(run_rtlog("summary", "--json", log, timeout=600).stdout)
+    _check_numbers(tmp_path / "hour.html", summary)
+    text = "".join(parse_page(tmp_path / "hour.html").text)
+    assert "--turn 330" in text  # the turns past the raw events' budget say how to see theirs

@@ -94,11 +94,22 @@ def test_page_loads_clean_with_turns_and_a_waveform(browser, pages) -> None:  # 
         assert o.requests == [pages["ga"].as_uri(), pages["ga"].with_suffix(".wav").as_uri()]  # the page and its WAV, nothing else
         assert o.page.locator("li.turn").count() == 5
         # the waveform: drawn pixels in the user lane and in the assistant lane
-        drawn = o.page.evaluate("""() => { const c = document.getElementById('tl-canvas'), g = c.getContext('2d'), r = devicePixelRatio;
-            const count = (y, h) => { const d = g.getImageData(0, y * r, c.width, h * r).data; let n = 0;
-                for (let i = 3; i < d.length; i += 4) if (d[i] > 200) n++; return n; };
+        drawn = o.page.evaluate("""() => { const c = document.getElementById('tl-canvas'), r = devicePixelRatio;
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;  // (one read-back)
+            const count = (y, h) => { let n = 0; for (let row = y * r; row < (y + h) * r; row++)
+                for (let x = 0; x < c.width; x++) if (d[(row * c.width + x) * 4 + 3] > 200) n++; return n; };
             return [count(20, 54), count(78, 54)]; }""")
         assert drawn[0] > 2000 and drawn[1] > 2000, drawn
+        # zoom: twice as wide, scrollable, and back
+        width = o.page.evaluate("document.getElementById('tl-scroll').clientWidth")
+        o.page.click("button[data-zoom='in']")
+        assert o.page.evaluate("document.getElementById('tl-spacer').offsetWidth") == 2 * width
+        assert o.page.locator("#tl-info").text_content().startswith("zoom 2×")
+        o.page.evaluate("document.getElementById('tl-scroll').scrollLeft = 10000")
+        assert o.page.locator("#tl-info").text_content().endswith("– 0:19.1 of 0:19.1")  # scrolled to the end
+        o.page.click("button[data-zoom='fit']")
+        assert o.page.evaluate("document.getElementById('tl-spacer').offsetWidth") == width
+        assert o.console == []
     finally:
         o.close()
 
