@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import struct
 import wave
@@ -228,6 +229,13 @@ def test_several_logs_give_pages_and_a_sorted_index(tmp_path: Path) -> None:
     hrefs = [dict(a)["href"] for t, a in p.tags if t == "a"]
     assert sorted(hrefs) == ["beta_session.html", "ga_session.html", "ulaw_session.html"]
     assert "binary.jsonl" in "".join(p.text)
+    # the totals row is summary's totals over the same logs
+    total = orjson.loads(run_cli("summary", "--json", *(EXAMPLES / n for n in EXAMPLE_LOGS)).stdout)["total"]
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    foot = html[html.index("<tfoot>") :]
+    values = [json.loads(v) for v in re.findall(r'data-v="([^"]*)"', foot.replace("&quot;", '"'))]
+    assert values == [total["span"]["seconds"], total["user_turns"], total["interruptions"], len(total["errors"]),
+                      len(total["warnings"]), total["cost_usd"], total["latency_ms"]["p50"], total["latency_ms"]["p90"]]  # fmt: skip
 
 
 def test_output_is_atomic_and_never_an_input(tmp_path: Path) -> None:

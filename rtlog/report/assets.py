@@ -63,6 +63,7 @@ ul.checks{padding-left:18px}ul.checks li{margin:3px 0;overflow-wrap:anywhere}
 table.fleet{border-collapse:collapse;width:100%;font-size:.9rem;margin-top:12px}
 table.fleet th,table.fleet td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:right;font-variant-numeric:tabular-nums}
 table.fleet th:first-child,table.fleet td:first-child{text-align:left;overflow-wrap:anywhere}
+table.fleet tfoot th,table.fleet tfoot td{border-top:2px solid var(--line);font-weight:600;text-align:right}
 table.fleet th button{border:0;background:none;padding:0;font-weight:600}td.bad{color:var(--err);text-align:left}
 @media (max-width:720px){.turn{grid-template-columns:minmax(0,1fr)}.turn .when{flex-direction:row;gap:8px;align-items:baseline}
 .stats{grid-template-columns:repeat(2,minmax(0,1fr))}table.fleet{font-size:.8rem}}

@@ -31,7 +31,7 @@ from rtlog.errors import InputError, NothingFound, OutputError
 from rtlog.io.outfile import atomic_output, refuse_inputs
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.pricing import PriceTable
-from rtlog.metrics.summary import Summary, summarize_conversation
+from rtlog.metrics.summary import Summary, combine, summarize_conversation
 from rtlog.report.html import write_index, write_page
 from rtlog.report.page import build_page
 from rtlog.report.peaks import wav_peaks
@@ -104,11 +104,12 @@ def report_one(
     audio: str = "link",
     title: str | None = None,
     inputs: list[str] = (),  # type: ignore[assignment]
-    jobs: int = 1,
+    jobs: int = 0,
     on_progress: Callable[[int], None] | None = None,
 ) -> Written:
     """Write the report of one log to `out` (and, with `audio="link"`, the WAV beside it:
-    `out` with `.wav` for `.html`)."""
+    `out` with `.wav` for `.html`). `jobs`: processes for one big plain file, as summary's
+    (0 = one per CPU; the raw events still arrive in order)."""
     if audio not in AUDIO_MODES:
         raise ValueError(audio)
     folder = os.path.dirname(os.path.abspath(out))
@@ -128,7 +129,9 @@ def report_one(
         peaks = None
         if audio != "none":
             if not summary.audio_in.chunks and not summary.audio_out.chunks:
-                done.audio_note = "No audio in this log (a WebRTC/SIP sideband or a recorder that drops audio): nothing to play."
+                sideband = conv.recording is not None and conv.recording.audio_evidence
+                done.audio_note = ("No audio in this log (a WebRTC/SIP sideband or a recorder that drops audio): nothing to play."
+                                   if sideband else "No audio in this log: nothing to play.")  # fmt: skip
             else:
                 wav = wav_beside(out) if audio == "link" else None
                 quiet = Diagnostics(warn=lambda _m: None)  # the first pass reported the bad lines
@@ -199,6 +202,7 @@ def report_many(
     written: list[Written] = []
     failed: list[tuple[str, str]] = []
     rows: list[dict[str, Any]] = []
+    summaries: list[Summary] = []
     for src, name in zip(sources, unique_pages(sources)):
         diag = make_diag()
         try:
@@ -214,9 +218,12 @@ def report_many(
             continue
         written.append(w)
         rows.append({"file": src.name, "href": name, "summary": w.summary_json})
+        if w.summary is not None:
+            summaries.append(w.summary)
         if on_file is not None:
             on_file(src, w, None)
     index = os.path.join(directory, "index.html")
     with atomic_output(index, inputs=inputs) as fp:
-        write_index(rows, fp, title or f"rtlog report: {len(sources)} logs")
+        total = combine(summaries).as_json() if summaries else None
+        write_index(rows, fp, title or f"rtlog report: {len(sources)} logs", total)
     return written, failed, index

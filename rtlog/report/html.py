@@ -27,6 +27,8 @@ from rtlog.report.page import Check, Page, ToolRow, TurnRow
 from rtlog.transcript.entries import Entry
 from rtlog.units import fmt_int, fmt_ms, fmt_seconds, fmt_usd
 
+#: a timeline shorter than this (seconds) and without audio is not drawn
+MIN_TIMELINE = 0.1
 #: characters of a tool call's arguments or output shown before "…" (the full text is in a details)
 SHORT = 160
 _SCRIPT_HASH = base64.b64encode(hashlib.sha256(JS.encode()).digest()).decode()
@@ -353,6 +355,10 @@ def _timeline(page: Page) -> str:
     elif page.audio == "embed":
         audio = '<audio id="player" controls preload="auto"></audio>'
     note = f'<p class="muted small">{esc(page.audio_note)}</p>' if page.audio_note else ""
+    if page.duration < MIN_TIMELINE and page.peaks is None:
+        return (f'<section id="timeline" aria-labelledby="tl-h"><h2 id="tl-h">Timeline</h2>{audio}{note}'
+                f'<p class="muted">Nothing to draw on a time axis: the log places its events within '
+                f'{fmt_seconds(page.duration)} (no timestamps that cover it, and no audio).</p></section>')  # fmt: skip
     return (f'<section id="timeline" aria-labelledby="tl-h"><h2 id="tl-h">Timeline</h2>{audio}{note}'
             f'<div class="tl-controls"><button type="button" data-zoom="out" aria-label="Zoom out">−</button>'
             f'<button type="button" data-zoom="fit">Fit</button><button type="button" data-zoom="in" aria-label="Zoom in">+</button>'
@@ -369,23 +375,43 @@ def _timeline(page: Page) -> str:
 # -- several files: the index ----------------------------------------------------------------
 
 
-def write_index(rows: Iterable[dict[str, Any]], fp: IO[bytes], title: str) -> None:
-    """The fleet page: one row per report, sortable; worst first (errors, then cost)."""
+def _fleet_cells(s: dict[str, Any]) -> str:
+    lat = s.get("latency_ms") or {}
+    span = s.get("span") or {}
+    vals = [
+        span.get("seconds"), s["user_turns"], s["interruptions"], len(s["errors"]) + len(s["transcription_failures"]),
+        len(s["warnings"]), s["cost_usd"], lat.get("p50"), lat.get("p90"),
+    ]  # fmt: skip
+    shown = [fmt_seconds(vals[0]), fmt_int(vals[1]), fmt_int(vals[2]), fmt_int(vals[3]), fmt_int(vals[4]),
+             ("≥ " if s.get("cost_is_lower_bound") else "") + fmt_usd(vals[5]), fmt_ms(vals[6]), fmt_ms(vals[7])]  # fmt: skip
+    return "".join(f'<td data-v="{esc(json.dumps(v))}">{esc(t)}</td>' for v, t in zip(vals, shown))
+
+
+def _display_names(names: list[str]) -> list[str]:
+    """The logs' names without the folder they all share."""
+    import os.path
+
+    if len(names) < 2:
+        return names
+    try:
+        common = os.path.commonpath(names)
+    except ValueError:
+        return names
+    return [n[len(common) :].lstrip("/") or n for n in names] if common else names
+
+
+def write_index(rows: Iterable[dict[str, Any]], fp: IO[bytes], title: str, total: dict[str, Any] | None = None) -> None:
+    """The fleet page: one row per report, sortable; worst first (errors, then
+    interruptions, then cost); `total`: the summaries combined (`summary.combine`)."""
+    rows = list(rows)
     body = []
-    for r in rows:
+    for r, name in zip(rows, _display_names([r["file"] for r in rows])):
         if r.get("error"):
-            body.append(f'<tr><td>{esc(r["file"])}</td><td colspan="8" class="bad">{esc(r["error"])}</td></tr>')
+            body.append(f'<tr><td title="{esc(r["file"])}">{esc(name)}</td><td colspan="8" class="bad">{esc(r["error"])}</td></tr>')
             continue
-        s = r["summary"]
-        lat = s.get("latency_ms") or {}
-        vals = [
-            (s.get("span") or {}).get("seconds"), s["user_turns"], s["interruptions"], len(s["errors"]) + len(s["transcription_failures"]),
-            len(s["warnings"]), s["cost_usd"], lat.get("p50"), lat.get("p90"),
-        ]  # fmt: skip
-        shown = [fmt_seconds(vals[0]), fmt_int(vals[1]), fmt_int(vals[2]), fmt_int(vals[3]), fmt_int(vals[4]),
-                 fmt_usd(vals[5]), fmt_ms(vals[6]), fmt_ms(vals[7])]  # fmt: skip
-        cells = "".join(f'<td data-v="{esc(json.dumps(v))}">{esc(t)}</td>' for v, t in zip(vals, shown))
-        body.append(f'<tr><td><a href="{esc(urllib.parse.quote(r["href"]))}">{esc(r["file"])}</a></td>{cells}</tr>')
+        body.append(f'<tr><td><a href="{esc(urllib.parse.quote(r["href"]))}" title="{esc(r["file"])}">{esc(name)}</a></td>'
+                    f'{_fleet_cells(r["summary"])}</tr>')  # fmt: skip
+    foot = f'<tfoot><tr><th scope="row">Total ({len(body)} logs)</th>{_fleet_cells(total)}</tr></tfoot>' if total else ""
     heads = ["log", "duration", "turns", "interruptions", "errors", "warnings", "cost", "latency p50", "p90"]
     th = "".join(f'<th scope="col"><button type="button" data-col="{i}">{esc(h)}</button></th>' if i else f'<th scope="col">{esc(h)}</th>'
                  for i, h in enumerate(heads))  # fmt: skip
@@ -394,6 +420,6 @@ def write_index(rows: Iterable[dict[str, Any]], fp: IO[bytes], title: str) -> No
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">'
             f"<title>{esc(title)}</title><style>{CSS}</style></head><body><header class=\"top\"><h1>{esc(title)}</h1>"
             f'<p class="muted">Sorted worst first (errors, then interruptions, then cost); click a column to sort by it.</p></header>'
-            f'<main><table class="fleet" id="fleet"><thead><tr>{th}</tr></thead><tbody>{"".join(body)}</tbody></table></main>'
+            f'<main><table class="fleet" id="fleet"><thead><tr>{th}</tr></thead><tbody>{"".join(body)}</tbody>{foot}</table></main>'
             f'<script type="application/json" id="rtlog-data">{{"index":true}}</script><script>{JS}</script></body></html>\n')  # fmt: skip
     fp.write(html.encode("utf-8", "replace"))
