@@ -32,7 +32,8 @@ from rtlog.io.outfile import atomic_output, refuse_inputs
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.pricing import PriceTable
 from rtlog.metrics.summary import Summary, combine, summarize_conversation
-from rtlog.report.html import write_index, write_page
+from rtlog.report.html import write_page
+from rtlog.report.index import write_index
 from rtlog.report.page import build_page
 from rtlog.report.peaks import wav_peaks
 from rtlog.report.raw import RawLog

@@ -1,4 +1,4 @@
-"""`Page` → one self-contained HTML document (and the fleet index over several pages).
+"""`Page` → one self-contained HTML document.
 
 Owns the markup and its one safety rule: every string that comes from a log reaches the
 page either HTML-escaped (`esc`: text and quoted attributes) or inside the JSON data block,
@@ -15,9 +15,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import shlex
 import urllib.parse
-from collections.abc import Iterable
 from html import escape
 from typing import IO, Any
 
@@ -55,8 +55,21 @@ def esc_text(x: Any) -> str:
 def json_for_script(obj: Any) -> str:
     """JSON that is safe inside <script type="application/json">: ASCII only, and no
     character that could end the element or start markup."""
-    s = json.dumps(obj, ensure_ascii=True, separators=(",", ":"), allow_nan=False, default=str)
+    try:
+        s = json.dumps(obj, ensure_ascii=True, separators=(",", ":"), allow_nan=False, default=str)
+    except ValueError:  # an infinite or NaN time (a bogus timestamp): null, as JSON has no such number
+        s = json.dumps(_finite(obj), ensure_ascii=True, separators=(",", ":"), allow_nan=False, default=str)
     return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
 
 
 def _num(key: str, value: Any, text: str | None = None) -> str:
@@ -370,56 +383,3 @@ def _timeline(page: Page) -> str:
             f'<span class="sw gen"></span>generated, not heard <span class="sw cutm"></span>cut '
             f'<span class="sw tool"></span>tool call → output <span class="sw err"></span>error '
             f'<span class="sw tr"></span>transcription arrived</p></section>')  # fmt: skip
-
-
-# -- several files: the index ----------------------------------------------------------------
-
-
-def _fleet_cells(s: dict[str, Any]) -> str:
-    lat = s.get("latency_ms") or {}
-    span = s.get("span") or {}
-    vals = [
-        span.get("seconds"), s["user_turns"], s["interruptions"], len(s["errors"]) + len(s["transcription_failures"]),
-        len(s["warnings"]), s["cost_usd"], lat.get("p50"), lat.get("p90"),
-    ]  # fmt: skip
-    shown = [fmt_seconds(vals[0]), fmt_int(vals[1]), fmt_int(vals[2]), fmt_int(vals[3]), fmt_int(vals[4]),
-             ("≥ " if s.get("cost_is_lower_bound") else "") + fmt_usd(vals[5]), fmt_ms(vals[6]), fmt_ms(vals[7])]  # fmt: skip
-    return "".join(f'<td data-v="{esc(json.dumps(v))}">{esc(t)}</td>' for v, t in zip(vals, shown))
-
-
-def _display_names(names: list[str]) -> list[str]:
-    """The logs' names without the folder they all share."""
-    import os.path
-
-    if len(names) < 2:
-        return names
-    try:
-        common = os.path.commonpath(names)
-    except ValueError:
-        return names
-    return [n[len(common) :].lstrip("/") or n for n in names] if common else names
-
-
-def write_index(rows: Iterable[dict[str, Any]], fp: IO[bytes], title: str, total: dict[str, Any] | None = None) -> None:
-    """The fleet page: one row per report, sortable; worst first (errors, then
-    interruptions, then cost); `total`: the summaries combined (`summary.combine`)."""
-    rows = list(rows)
-    body = []
-    for r, name in zip(rows, _display_names([r["file"] for r in rows])):
-        if r.get("error"):
-            body.append(f'<tr><td title="{esc(r["file"])}">{esc(name)}</td><td colspan="8" class="bad">{esc(r["error"])}</td></tr>')
-            continue
-        body.append(f'<tr><td><a href="{esc(urllib.parse.quote(r["href"]))}" title="{esc(r["file"])}">{esc(name)}</a></td>'
-                    f'{_fleet_cells(r["summary"])}</tr>')  # fmt: skip
-    foot = f'<tfoot><tr><th scope="row">Total ({len(body)} logs)</th>{_fleet_cells(total)}</tr></tfoot>' if total else ""
-    heads = ["log", "duration", "turns", "interruptions", "errors", "warnings", "cost", "latency p50", "p90"]
-    th = "".join(f'<th scope="col"><button type="button" data-col="{i}">{esc(h)}</button></th>' if i else f'<th scope="col">{esc(h)}</th>'
-                 for i, h in enumerate(heads))  # fmt: skip
-    html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">'
-            f"<title>{esc(title)}</title><style>{CSS}</style></head><body><header class=\"top\"><h1>{esc(title)}</h1>"
-            f'<p class="muted">Sorted worst first (errors, then interruptions, then cost); click a column to sort by it.</p></header>'
-            f'<main><table class="fleet" id="fleet"><thead><tr>{th}</tr></thead><tbody>{"".join(body)}</tbody>{foot}</table></main>'
-            f'<script type="application/json" id="rtlog-data">{{"index":true}}</script><script>{JS}</script></body></html>\n')  # fmt: skip
-    fp.write(html.encode("utf-8", "replace"))
