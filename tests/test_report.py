@@ -17,6 +17,7 @@ import pytest
 from conftest import EXAMPLES, corpus_file, generated_log, needs_corpus, run_cli, write_log
 from report_pages import HOSTILE, hostile_log, json_path, page_data, parse_page
 
+from rtlog.metrics.summary import latency_stats
 from rtlog.report.peaks import wav_peaks
 
 EXAMPLE_LOGS = ["ga_session.jsonl", "beta_session.jsonl", "ulaw_session.jsonl"]
@@ -67,6 +68,16 @@ def test_the_ga_example_shows_the_numbers_a_person_reads(tmp_path: Path) -> None
     assert "round trip 147 ms" in text  # get_weather: arguments done → the client's output
     turns = [a for t, a in p.tags if t == "li" and ("class", "turn") in a]
     assert [dict(a)["data-n"] for a in turns] == ["0", "1", "2", "3", "4"]
+    # the per-turn numbers add up to the header's: latency bars → p50/p90/max, tokens → usage
+    html = page.read_text(encoding="utf-8")
+    bars = [float(x.replace(",", "")) for x in re.findall(r'<span class="ms">([\d,]+) ms</span>', html)]
+    assert bars == [612, 871, 538, 397]
+    assert latency_stats(bars) == {"count": 4, "p50": 538.0, "p90": 871.0, "max": 871.0}
+    tokens = [(int(a.replace(",", "")), int(b.replace(",", ""))) for a, b in re.findall(r"([\d,]+) in · ([\d,]+) out tokens", html)]
+    summary = _summary(EXAMPLES / "ga_session.jsonl")
+    assert [sum(t[0] for t in tokens), sum(t[1] for t in tokens)] == [summary["usage"]["input_tokens"], summary["usage"]["output_tokens"]]
+    costs = [float(x) for x in re.findall(r"out tokens · \$([\d.]+)", html)]
+    assert sum(costs) == pytest.approx(summary["cost_usd"], abs=0.0001 * len(costs))  # (each shown to 4 decimals)
 
 
 @needs_corpus
@@ -304,4 +315,4 @@ def test_a_one_hour_log_gives_a_page_under_1_mb(tmp_path: Path) -> None:
     summary = orjson.loads(run_rtlog("summary", "--json", log, timeout=600).stdout)
     _check_numbers(tmp_path / "hour.html", summary)
     text = "".join(parse_page(tmp_path / "hour.html").text)
-    assert "--turn 330" in text  # the turns past the raw events' budget say how to see theirs
+    assert f"--turn {summary['user_turns']}" in text  # the turns past the raw events' budget say how to see theirs
