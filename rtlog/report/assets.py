@@ -22,7 +22,7 @@ a{color:var(--user)}
 code,pre{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 pre.wrap,code{white-space:pre-wrap;overflow-wrap:anywhere}
 .stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(165px,1fr));gap:8px;margin-top:12px}
-.stat{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:7px 10px}
+.stat{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:7px 10px;overflow-wrap:anywhere;min-width:0}
 .stat .label{font-size:.78rem;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 .stat .value{font-size:1.15rem;font-weight:600;font-variant-numeric:tabular-nums}
 .stat small{display:block;font-weight:400;color:var(--muted);font-size:.8rem}
