@@ -29,7 +29,7 @@ def conversation_of(
     on_event: Callable[[Event], None] | None = None,
 ) -> tuple[Conversation, Fold]:
     """The conversation of one source (and its fold, to place a next file after it).
-    `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.io.parts`);
+    `jobs`: processes for one big plain file (0 = one per free CPU; see `rtlog.io.parts`);
     `meanwhile`: see `read_events`; `on_event`: sees every Event before the fold does (the
     audio lines the fast path takes are not Events, so it does not see those)."""
     f = Fold(src.name, after=after, recording=recording)
