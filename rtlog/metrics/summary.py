@@ -21,6 +21,7 @@ from rtlog.conversation.load import conversation_of
 from rtlog.conversation.model import Conversation
 from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import SideAudio
+from rtlog.conversation.turns import Turn
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.metrics.turntaking import Feel, turn_taking
@@ -260,21 +261,31 @@ def _latencies(conv: Conversation, s: Summary) -> int:
         return 0  # no timestamps, or whole seconds: nothing below a second can be told
     negative = 0
     for turn in conv.turns:
-        end = turn.end_of_speech_at
-        if end is None:
+        ms = turn_latency_ms(conv, turn)
+        if ms is None:
             continue
-        responses = [r for r in (conv.response(rid) for rid in turn.response_ids) if r is not None]
-        firsts = [r.first_audio_at for r in responses if r.first_audio_at is not None]
-        if not firsts:
-            firsts = [r.first_text_at for r in responses if r.first_text_at is not None]
-        if not firsts:
-            continue
-        ms = (min(firsts) - end) * 1000
         if ms < 0:
             negative += 1
             continue
         s.latencies_ms.append(ms)
     return negative
+
+
+def turn_latency_ms(conv: Conversation, turn: Turn) -> float | None:
+    """One turn's latency in ms, from the end of user speech to the first assistant audio
+    (else text) of the responses it triggered; None where the log cannot tell. Negative
+    (clock skew) is returned as it is: `summarize_conversation` counts it as a warning.
+    The caller checks the clock (`_latencies`: none without sub-second timestamps)."""
+    end = turn.end_of_speech_at
+    if end is None:
+        return None
+    responses = [r for r in (conv.response(rid) for rid in turn.response_ids) if r is not None]
+    firsts = [r.first_audio_at for r in responses if r.first_audio_at is not None]
+    if not firsts:
+        firsts = [r.first_text_at for r in responses if r.first_text_at is not None]
+    if not firsts:
+        return None
+    return (min(firsts) - end) * 1000
 
 
 def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
