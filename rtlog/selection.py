@@ -140,7 +140,7 @@ def call_ids(d: dict[str, Any]) -> list[Any]:
 _MISSING = object()
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 #: PATH, then the first operator (two-character ones before their one-character prefixes), then VALUE
-_WHERE = re.compile(r"([^=~!<>]*?)\s*(!=|!~|>=|<=|=|~|>|<)\s*(.*?)\s*", re.S)
+_WHERE = re.compile(r"([^=~!<>]*?)\s*(!=|!~|>=|<=|==|=|~|>|<)\s*(.*?)\s*", re.S)
 _ORDER = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}
 WHERE_HELP = (
     "PATH=VALUE, PATH!=VALUE, PATH~REGEX, PATH!~REGEX, PATH>N, PATH>=N, PATH<N, PATH<=N, or PATH alone "
@@ -172,6 +172,8 @@ class Where:
         what = f"--where {text!r}"
         m = _WHERE.fullmatch(text)
         path_text, op, value = (m.group(1), m.group(2), m.group(3)) if m else (text, "exists", "")
+        if op == "==":
+            op = "="  # (as a programmer writes it: never `= "=VALUE"`)
         path = tuple(path_text.strip().split("."))
         if not all(path) or any(re.search(r"[\s=~!<>]", seg) for seg in path):
             raise UsageError(f"{what}: expected {WHERE_HELP}, with a dotted PATH such as response.status")
@@ -227,6 +229,21 @@ def _regex(text: str, what: str) -> re.Pattern[str]:
 
 #: a bare time of day, as `--since`/`--until` take it (the same forms events.parse_timestamp reads)
 _CLOCK = re.compile(r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\s*(?:[AaPp][Mm])?")
+#: an offset as rtlog prints it: `+0:15.002`, `+1:02:03.5` (the `+` makes H:MM:SS an offset,
+#: not a time of day) or `0:13.6` (minutes and seconds)
+_PRINTED_OFFSET = re.compile(r"(\+)?(?:(\d+):)?(\d+):(\d{2}(?:\.\d+)?)")
+
+
+def _printed_offset(t: str) -> float | None:
+    m = _PRINTED_OFFSET.fullmatch(t)
+    if not m or (m.group(2) is not None and not m.group(1)):
+        return None  # H:MM:SS without `+` is a time of day
+    h, mi, sec = int(m.group(2) or 0), int(m.group(3)), float(m.group(4))
+    if sec >= 60 or (m.group(2) is not None and mi > 59):
+        return None
+    return h * 3600 + mi * 60 + sec
+
+
 #: timestamps below this are times of day (seconds since midnight), not epoch times
 DAY = 86400.0
 
@@ -250,13 +267,15 @@ class Bound:
                 raise UsageError(f"{option} {text!r}: line:N needs a line number, e.g. line:120")
             return cls("line", int(n), text)
         secs = parse_duration(t)
+        if secs is None:
+            secs = _printed_offset(t)
         if secs is not None:
             return cls("offset", secs, text)
         ts = parse_timestamp(t)
         if ts is not None:
             return cls("clock" if _CLOCK.fullmatch(t) else "time", ts, text)
         raise UsageError(
-            f"{option} {text!r}: expected an offset from the log's start (90s, 2m30s), "
+            f"{option} {text!r}: expected an offset from the log's start (90s, 2m30s, +0:15.002), "
             "an ISO time (2025-06-01T10:00:05Z), a time of day (10:00:05) or line:N"
         )
 
@@ -411,8 +430,10 @@ class Selector:
                 x: float | None = ev.line_no
                 at = bound.value
             elif bound.kind == "offset":
-                x = 0.0 if self._last_ts is None or self._origin is None else self._last_ts - self._origin
-                at = bound.value
+                # in whole milliseconds, as offsets are printed: the event shown at +0:03.968 is
+                # at 3.968s, whatever the float subtraction of two epoch times leaves behind
+                x = 0 if self._last_ts is None or self._origin is None else round((self._last_ts - self._origin) * 1000)
+                at = round(bound.value * 1000)
             else:
                 x = self._last_ts
             if x is None or at is None or (x < at if after else x > at):

@@ -61,7 +61,8 @@ def filter_command(
         "field never matches, not even != (use --invert). "
         "E.g. response.status=cancelled, 'response.usage.total_tokens>1000'.")] = None,
     since: Annotated[str | None, typer.Option("--since", metavar="WHEN", show_default=False,
-        help="From this point on: an offset from the log's first timestamp (90s, 2m30s), an ISO time "
+        help="From this point on: an offset from the log's first timestamp (90s, 2m30s, or as rtlog prints "
+        "it: +0:15.002), an ISO time "
         "(2025-06-01T10:00:05Z; no zone: UTC), a time of day (10:00:05: on the date of the log's first "
         "timestamp, UTC), or line:N.")] = None,
     until: Annotated[str | None, typer.Option("--until", metavar="WHEN", show_default=False,
