@@ -36,6 +36,7 @@ class SessionConfig:
     turn_detection: str | None = None
     tools: list[str] = field(default_factory=list)
     started_at: float | None = None
+    dialect: str | None = None  # realtime-beta | realtime-ga | live | translation (`protocol.live`); None: unknown
 
     def apply(self, session: dict[str, Any]) -> None:
         """Merge a session object (beta flat or GA nested; full or partial)."""
