@@ -336,7 +336,7 @@ def generate_live(
         "assistant_text": [s["text"] for s in ordered if s["role"] == "assistant"],
         "interrupted": sum(1 for s in ordered if s["interrupted"]),
         "input_audio": {"bytes": len(in_audio), "sha256": hashlib.sha256(in_audio).hexdigest(), "rate": in_rate,
-                        "chunks": session_end // CHUNK_MS},  # fmt: skip
+                        "chunks": len(range(0, session_end, CHUNK_MS))},  # fmt: skip
         "output_audio": {"bytes": len(out_audio), "sha256": hashlib.sha256(out_audio).hexdigest(), "rate": out_rate,
                          "chunks": sum(1 for e in log.events if e[3]["type"] == "session.output_audio.delta")},  # fmt: skip
         "output_placed": {"bytes": len(placed), "sha256": hashlib.sha256(placed).hexdigest(), "gaps_ms": gaps} if sideband else None,
