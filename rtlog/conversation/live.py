@@ -526,3 +526,42 @@ _HANDLERS = {
     "response.item.create": LiveTracker._item_create,
     "response.create": LiveTracker._response_create,
 }
+
+
+class LiveTurnCounter:
+    """`filter --turn` on GPT-Live / Translation events, in one pass: the user turn an event
+    belongs to is the number of user segments begun so far (0 before the first), by the
+    segmentation rule above, decided as the input transcript fragments arrive (a whole
+    output fragment in the gap counts when it arrived before the input fragment)."""
+
+    __slots__ = ("turn", "_in_end", "_out_in_gap")
+
+    def __init__(self) -> None:
+        self.turn = 0
+        self._in_end: int | None = None
+        self._out_in_gap = False
+
+    def feed(self, ev: Event) -> int:
+        t = ev.type
+        if t == "session.start" or t == "session.created":
+            self._in_end, self._out_in_gap = None, False
+        elif t == L.INPUT_TRANSCRIPT:
+            d = ev.data
+            st, en = d.get("start_ms"), d.get("end_ms")
+            if type(st) is not int:
+                st = en = d.get("elapsed_ms") if type(d.get("elapsed_ms")) is int else None
+            if self._in_end is None or st is None:
+                new = self._in_end is None
+            else:
+                gap = st - self._in_end
+                new = gap > SEGMENT_GAP_MS or (gap > SEGMENT_GAP_OTHER_MS and self._out_in_gap)
+            if new:
+                self.turn += 1
+            self._out_in_gap = False
+            if type(en) is int:
+                self._in_end = en if self._in_end is None else max(self._in_end, en)
+        elif t == L.OUTPUT_TRANSCRIPT and self._in_end is not None:
+            st = ev.data.get("start_ms")
+            if type(st) is int and st >= self._in_end:
+                self._out_in_gap = True
+        return self.turn

@@ -1,0 +1,391 @@
+"""GPT-Live and Realtime Translation logs in every command, against the truth that
+bench/gen_live.py writes (exact text, times, bytes, duration, cost, tokens), and the
+dialect of every session (the name collisions of ../shared/docs/gpt-live.md §1)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sys
+import wave
+from pathlib import Path
+
+import orjson
+import pytest
+from conftest import EXAMPLES, REPO, run_cli, run_rtlog, write_log
+
+from rtlog.conversation.fold import fold
+from rtlog.protocol import live as L
+from rtlog.protocol.events import parse_line
+
+sys.path.insert(0, str(REPO / "bench"))
+try:
+    from gen_live import generate_live, generate_translation
+finally:
+    sys.path.remove(str(REPO / "bench"))
+
+
+def live_log(tmp_path: Path, name: str = "live.jsonl", **kw: object) -> tuple[Path, dict]:
+    buf = io.BytesIO()
+    truth = generate_live(buf, **kw)  # type: ignore[arg-type]
+    p = tmp_path / name
+    p.write_bytes(buf.getvalue())
+    return p, truth
+
+
+def summary_json(path: Path, *args: str, stderr: str | None = "") -> dict:
+    return orjson.loads(run_cli("summary", path, "--json", *args, stderr=stderr).stdout)
+
+
+CASES = [
+    pytest.param({"transport": "primary", "closed": True, "envelope": "none"}, id="primary-closed-bare"),
+    pytest.param({"transport": "primary", "closed": False, "envelope": "time-source", "malformed": 3}, id="primary-open-wrapped-malformed"),
+    pytest.param({"transport": "sideband", "closed": False, "envelope": "none"}, id="sideband-open-bare"),
+    pytest.param({"transport": "sideband", "closed": True, "envelope": "time-source", "rate": 16000}, id="sideband-closed-wrapped"),
+    pytest.param({"transport": "primary", "closed": True, "envelope": "none", "rate": 16000}, id="primary-16k"),
+]
+
+
+# --- summary -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kw", CASES)
+def test_summary_of_generated_live_logs(tmp_path: Path, kw: dict) -> None:
+    path, truth = live_log(tmp_path, **kw)
+    bad = truth["malformed_lines"]
+    res = run_cli("summary", path, "--json", stderr=None)
+    # each malformed line is one warning with its line, and nothing else is
+    warned = [line for line in res.stderr.splitlines() if line.startswith("rtlog: warning:")]
+    assert [int(w.split(":")[3]) for w in warned] == bad
+    s = orjson.loads(res.stdout)
+    assert s["malformed"] == len(bad)
+    assert s["dialect"] == "live"
+    assert [x["dialect"] for x in s["sessions"]] == ["live"]
+    assert s["sessions"][0]["id"] == truth["session_id"]
+    assert s["sessions"][0]["model"] == "gpt-live-1" and s["sessions"][0]["voice"] == "marin"
+    assert s["unknown_event_types"] == {}
+    (lv,) = s["live"]
+    assert lv["transport"] == ("sideband" if kw["transport"] == "sideband" else "primary WebSocket")
+    assert lv["usage_seconds"] == truth["usage_seconds"]
+    assert lv["usage_source"] == truth["usage_source"]
+    assert lv["usage_final"] is truth["closed"]
+    assert lv["closed"] is truth["closed"] and lv["close_reason"] == truth["close_reason"]
+    assert lv["cost"]["usd"] == truth["cost_usd"] and s["cost_usd"] == truth["cost_usd"]
+    assert lv["cost"]["priced_as"] == "gpt-live-1" and lv["cost"]["usd_per_minute"] == 0.05
+    assert lv["delegation"] == "responses" and lv["backend_model"] == truth["backend_model"]
+    u = lv["backend"]["usage"]
+    assert {k: u[k] for k in truth["backend_tokens"]} == truth["backend_tokens"]
+    assert lv["backend"]["responses"] == truth["backend_responses"] == lv["backend"]["completed"]
+    assert [(c["name"], c["call_id"], c["arguments"], c["has_output"]) for c in lv["tool_calls"]] == [
+        (c["name"], c["call_id"], c["arguments"], True) for c in truth["calls"]
+    ]
+    assert (lv["tool_calls_repeated"], lv["tool_calls_not_completed"]) == (1, 1)  # delivered twice; once not completed
+    assert s["function_calls"] == {"get_weather": 1}
+    assert (lv["errors"], len(lv["info"]), lv["dtmf_events"]) == (truth["errors"], truth["info"], truth["dtmf"])
+    assert [e["code"] for e in s["errors"]] == ["invalid_audio"]
+    assert lv["info"][0]["code"] == "data_channel_permissions"
+    assert s["user_turns"] == len(truth["user_text"]) and s["interruptions"] == truth["interrupted"] == lv["interruptions"]
+    a = lv["audio"]
+    assert (a["input"]["bytes"], a["output"]["bytes"]) == (truth["input_audio"]["bytes"], truth["output_audio"]["bytes"])
+    assert (a["input"]["rate"], a["output"]["rate"]) == (truth["input_audio"]["rate"], truth["output_audio"]["rate"])
+    if truth["output_placed"]:
+        assert a["output"]["gaps"] == len(truth["output_placed"]["gaps_ms"])
+    # the final usage is never a sum of the snapshots
+    assert lv["usage_seconds"] != round(sum(truth["usage_snapshots"]), 3)
+    not_final = "session 1: the log ends without session.closed: usage not final"
+    assert any(w.startswith(not_final) for w in s["warnings"]) is (not truth["closed"])
+    assert s["cost_is_lower_bound"] is (not truth["closed"])
+
+
+def test_summary_report_of_a_live_log(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path, transport="sideband", closed=False)
+    out = run_cli("summary", path).stdout
+    assert "GPT-Live session 1" in out
+    assert "sideband · delegation responses → gpt-5.1" in out
+    assert "the log ends without session.closed: usage not final" in out
+    assert f"≥ ${truth['cost_usd']:.4f}" in out
+    assert "tokens in 1,717 (cached 896) · out 78 (reasoning 12)" in out
+    assert "DTMF 5" in out and "42#" not in out  # digits are never shown
+    assert "Tokens and cost" not in out  # no Realtime tokens in a Live log
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_usage_is_the_largest_snapshot_never_the_sum() -> None:
+    lines = [
+        {"type": "session.started", "event_id": "e1", "session": {"id": "live_1", "model": "gpt-live-1.1"}},
+        {"type": "session.usage.updated", "event_id": "e2", "usage": {"seconds": 12}},
+        {"type": "session.usage.updated", "event_id": "e3", "usage": {"seconds": 32.5}},
+        {"type": "session.usage.updated", "event_id": "e4", "usage": {"seconds": 30}},  # out of order
+    ]
+    conv = fold([parse_line(orjson.dumps(x), "t", i + 1) for i, x in enumerate(lines)])
+    (s,) = conv.live
+    assert (s.usage_seconds, s.usage_source, s.closed) == (32.5, "session.usage.updated", False)
+    closed = {"type": "session.closed", "event_id": "e5", "reason": "remote_hangup", "session": {}, "usage": {"seconds": 40.25}}
+    conv = fold([parse_line(orjson.dumps(x), "t", i + 1) for i, x in enumerate([*lines, closed])])
+    (s,) = conv.live
+    assert (s.usage_seconds, s.usage_source, s.close_reason) == (40.25, "session.closed", "remote_hangup")
+
+
+def test_model_option_prices_a_log_that_names_no_model(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path, with_model=False)
+    s = summary_json(path)
+    assert s["cost_usd"] is None
+    assert any("name the model with --model NAME" in n for n in s["cost"]["notes"])
+    s = summary_json(path, "--model", "gpt-live-1.1")
+    assert s["cost_usd"] == truth["cost_usd"]  # the same $0.05 a minute
+    assert s["live"][0]["cost"]["priced_as"] == "gpt-live-1.1" and s["live"][0]["cost"]["model_from_option"] is True
+    res = run_cli("summary", path, "--model", "no-such-model", exit_code=2, stderr=None)
+    assert "rtlog: error: --model no-such-model: no price for this model" in res.stderr
+
+
+def test_price_file_sets_a_per_minute_price(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path)
+    prices = tmp_path / "p.json"
+    prices.write_bytes(orjson.dumps({"date": "2027-01-01", "source": "contract", "models": {"gpt-live-1": {"usd_per_minute": 0.04}}}))
+    s = summary_json(path, "--pricing", str(prices))
+    assert s["cost_usd"] == round(truth["usage_seconds"] * 0.04 / 60, 6)
+    assert (s["live"][0]["cost"]["prices_date"], s["live"][0]["cost"]["prices_source"]) == ("2027-01-01", "contract")
+    prices.write_bytes(orjson.dumps({"models": {"gpt-live-1": {"usd_per_minute": -1}}}))
+    res = run_cli("summary", path, "--pricing", str(prices), exit_code=2, stderr=None)
+    assert "usd_per_minute must be a number ≥ 0" in res.stderr
+
+
+def test_builtin_duration_prices_are_dated_and_sourced() -> None:
+    from rtlog.metrics.pricing import BUILTIN_MINUTE_RATES
+
+    want = {"gpt-live-1": 0.05, "gpt-live-1.1": 0.05, "gpt-realtime-translate": 0.034, "gpt-live-transcribe": 0.017,
+            "gpt-realtime-whisper": 0.017}  # fmt: skip
+    assert {k: r.usd_per_minute for k, r in BUILTIN_MINUTE_RATES.items()} == want
+    for name, r in BUILTIN_MINUTE_RATES.items():
+        assert r.date and r.source.endswith("/" + name)
+    assert BUILTIN_MINUTE_RATES["gpt-live-1.1"].standby_usd_per_minute == 0.02
+
+
+# --- transcript ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kw", CASES[:3])
+def test_transcript_is_exact(tmp_path: Path, kw: dict) -> None:
+    path, truth = live_log(tmp_path, **kw)
+    entries = orjson.loads(run_cli("transcript", path, "--format", "json", stderr=None).stdout)
+    said = [(e["role"], e["text"], e["start"], e["end"], e["interrupted"]) for e in entries if e["type"] == "message"]
+    assert said == [(s["role"], s["text"], s["start_ms"] / 1000, s["end_ms"] / 1000, s["interrupted"]) for s in truth["segments"]]
+    (call,) = [e for e in entries if e["type"] == "function_call"]
+    (out,) = [e for e in entries if e["type"] == "function_call_output"]
+    t = truth["calls"][0]
+    assert (call["name"], call["arguments"], call["output"], call["start"]) == (t["name"], t["arguments"], t["output"], t["offset_ms"] / 1000)
+    assert (out["role"], out["output"]) == ("tool", t["output"])
+
+
+def test_transcript_text_and_subtitles(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path)
+    text = run_cli("transcript", path).stdout.splitlines()
+    seg = truth["segments"]
+    assert text[0] == f"0:00.5  User       {seg[0]['text']}"
+    cut = next(s for s in seg if s["interrupted"])
+    assert any(line.endswith(f"{cut['text']} [interrupted: barge-in]") for line in text)
+    assert "0:07.7  Assistant  → get_weather({\"city\":\"Lyon\"})" in text
+    srt = run_cli("transcript", path, "--format", "srt").stdout
+    assert srt.startswith(f"1\n00:00:00,500 --> 00:00:01,500\nUser: {seg[0]['text']}\n")
+
+
+# --- extract-audio ---------------------------------------------------------------------------------
+
+
+def _wav(path: Path) -> tuple[int, int, bytes]:
+    with wave.open(str(path)) as w:
+        return w.getframerate(), w.getnchannels(), w.readframes(w.getnframes())
+
+
+@pytest.mark.parametrize("kw", [CASES[0], CASES[2], CASES[4]])
+def test_extract_audio_is_byte_exact(tmp_path: Path, kw: dict) -> None:
+    path, truth = live_log(tmp_path, **kw)
+    sideband = kw["transport"] == "sideband"
+    res = run_cli("extract-audio", path, "-o", tmp_path / "a.wav", stderr=None)
+    rate, ch, data = _wav(tmp_path / "a.wav")
+    want = truth["output_placed"] if sideband else truth["output_audio"]
+    assert (rate, ch, len(data), hashlib.sha256(data).hexdigest()) == (truth["output_audio"]["rate"], 1, want["bytes"], want["sha256"])
+    if sideband:
+        n = len(truth["output_placed"]["gaps_ms"])
+        assert f"sideband output placed by start_ms on the session timeline: {n} gaps" in res.stderr
+    else:
+        assert res.stderr == f"rtlog: wrote {tmp_path / 'a.wav'}: {len(data) / rate / 2:.2f} s, {rate / 1000:g} kHz PCM16 mono, {want and truth['output_audio']['chunks']} chunks ({len(data):,} bytes)\n"
+    run_cli("extract-audio", path, "--side", "user", "-o", tmp_path / "u.wav", stderr=None)
+    rate, ch, data = _wav(tmp_path / "u.wav")
+    assert (rate, len(data), hashlib.sha256(data).hexdigest()) == (truth["input_audio"]["rate"], truth["input_audio"]["bytes"], truth["input_audio"]["sha256"])
+    run_cli("extract-audio", path, "--side", "both", "-o", tmp_path / "b.wav", stderr=None)
+    rate, ch, data = _wav(tmp_path / "b.wav")
+    assert ch == 2
+    left = b"".join(data[i : i + 2] for i in range(0, len(data), 4))
+    right = b"".join(data[i + 2 : i + 4] for i in range(0, len(data), 4))
+    assert left[: truth["input_audio"]["bytes"]] == _input_bytes(path)
+    # the assistant's first words start where the transcript says they do
+    first = next(s for s in truth["segments"] if s["role"] == "assistant")
+    at = first["start_ms"] * rate // 1000 * 2
+    assert right[:at] == bytes(at) and right[at : at + 2] != b"\x00\x00"
+    if sideband:
+        placed = right[: truth["output_placed"]["bytes"]]
+        assert hashlib.sha256(placed).hexdigest() == truth["output_placed"]["sha256"]
+
+
+def _input_bytes(path: Path) -> bytes:
+    import base64
+
+    out = bytearray()
+    for line in path.read_bytes().splitlines():
+        ev = orjson.loads(line)
+        ev = ev if "type" in ev else ev["event"]
+        if ev.get("type") == "session.input_audio.append":
+            out += base64.b64decode(ev["audio"])
+    return bytes(out)
+
+
+def test_extract_audio_refuses_what_live_has_not(tmp_path: Path) -> None:
+    path, _ = live_log(tmp_path)
+    res = run_cli("extract-audio", path, "--heard", "-o", tmp_path / "x.wav", exit_code=2, stderr=None)
+    assert res.stderr.startswith("rtlog: error: --split and --heard are not supported for GPT-Live")
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_extract_audio_of_a_log_without_audio(tmp_path: Path) -> None:
+    lines = [{"type": "session.started", "event_id": "e1", "session": {"id": "live_1", "model": "gpt-live-1"}},
+             {"type": "session.output_transcript.delta", "event_id": "e2", "delta": "Hi", "start_ms": 10, "end_ms": 200}]  # fmt: skip
+    p = write_log(tmp_path / "webrtc.jsonl", lines)
+    res = run_cli("extract-audio", p, "-o", tmp_path / "x.wav", exit_code=1, stderr=None)
+    assert "no assistant audio in this GPT-Live / Translation log" in res.stderr
+    assert not (tmp_path / "x.wav").exists()
+
+
+# --- filter ------------------------------------------------------------------------------------------
+
+
+def test_filter_on_live_names(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path, transport="sideband", closed=True, envelope="time-source")
+
+    def count(*args: str) -> int:
+        return int(run_cli("filter", path, "-c", *args).stdout)
+
+    assert count("-t", "response.output_audio.delta") == truth["output_audio"]["chunks"]  # its Live counterpart
+    assert count("-t", "session.output_audio.delta") == truth["output_audio"]["chunks"]
+    assert count("-t", "response.completed") == 3  # nested: the two backend responses' and a decision.event's
+    assert count("-t", "response.*", "-x", "response.event") == 3  # response.item.create, response.create, decision.event (nested)
+    assert count("-t", "session.input_audio.append", "--from", "server") == truth["input_audio"]["chunks"]  # sideband mirrors
+    assert run_cli("filter", path, "-c", "-t", "session.input_audio.append", "--from", "client", exit_code=1).stdout == "0\n"
+    assert count("--call", "call_weather_01") == 5
+    assert count("--response", "resp_back_01") == 4
+    assert count("--where", "usage.seconds>0") == 3
+    assert count("--where", "event.response.usage.output_tokens=37") == 1
+    lines = run_cli("filter", path, "--turn", "2", "-t", "session.input_transcript.delta").stdout.splitlines()
+    text = "".join(orjson.loads(x)["event"]["delta"] for x in lines)
+    assert text == truth["user_text"][1]
+
+
+def test_filter_from_client_on_a_primary_log(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path)
+    out = run_cli("filter", path, "--from", "client", "-t", "session.input_audio.append", "-c").stdout
+    assert int(out) == truth["input_audio"]["chunks"]
+
+
+# --- dialects ----------------------------------------------------------------------------------------
+
+
+def test_translation_log(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    truth = generate_translation(buf)
+    p = tmp_path / "tr.jsonl"
+    p.write_bytes(buf.getvalue())
+    s = summary_json(p)
+    assert s["dialect"] == "translation" and s["sessions"][0]["dialect"] == "translation"
+    assert s["unknown_event_types"] == {}
+    (lv,) = s["live"]
+    assert (lv["language"], lv["usage_seconds"], lv["usage_estimated"]) == ("fr", truth["input_seconds"], True)
+    assert s["cost_usd"] == round(truth["input_seconds"] * 0.034 / 60, 6)
+    entries = orjson.loads(run_cli("transcript", p, "--format", "json").stdout)
+    assert [(e["role"], e["text"]) for e in entries] == [("user", truth["user_text"][0]), ("assistant", truth["assistant_text"][0])]
+    run_cli("extract-audio", p, "-o", tmp_path / "t.wav", stderr=None)
+    _, _, data = _wav(tmp_path / "t.wav")
+    assert hashlib.sha256(data).hexdigest() == truth["output_audio"]["sha256"]
+
+
+def test_mixed_log_realtime_then_live(tmp_path: Path) -> None:
+    ga = (EXAMPLES / "ga_session.jsonl").read_bytes()
+    buf = io.BytesIO()
+    truth = generate_live(buf)
+    p = tmp_path / "mixed.jsonl"
+    p.write_bytes(ga + buf.getvalue())
+    alone = summary_json(EXAMPLES / "ga_session.jsonl")
+    s = summary_json(p)
+    assert s["dialect"] == "mixed"
+    assert [x["dialect"] for x in s["sessions"]] == ["realtime-ga", "live"]
+    assert [x["model"] for x in s["sessions"]] == [alone["sessions"][0]["model"], "gpt-live-1"]
+    # the Realtime part is what it is alone; the Live part is the Live session's
+    for key in ("responses", "usage", "function_calls_without_output"):
+        assert s[key] == alone[key], key
+    assert s["user_turns"] == alone["user_turns"] + len(truth["user_text"])
+    assert s["unknown_event_types"] == {}
+    (lv,) = s["live"]
+    assert (lv["session"], lv["usage_seconds"]) == (2, truth["usage_seconds"])
+    assert s["cost_usd"] == pytest.approx(alone["cost_usd"] + truth["cost_usd"], abs=1e-6)
+    entries = orjson.loads(run_cli("transcript", p, "--format", "json").stdout)
+    live_said = [e["text"] for e in entries if e["session"] == 2 and e["type"] == "message"]
+    assert live_said == [x["text"] for x in truth["segments"]]
+
+
+@pytest.mark.parametrize(("name", "dialect"), [("beta_session.jsonl", "realtime-beta"), ("ga_session.jsonl", "realtime-ga")])
+def test_realtime_dialects(name: str, dialect: str) -> None:
+    s = summary_json(EXAMPLES / name)
+    assert s["dialect"] == dialect and s["live"] == []
+
+
+COLLISIONS = [
+    ("session.output_audio.delta", {"delta": "AAAA", "start_ms": 0, "end_ms": 10}, None, "live"),
+    ("session.output_audio.delta", {"delta": "AAAA"}, None, "live"),  # Live audio deltas carry no event_id
+    ("session.output_audio.delta", {"event_id": "e", "delta": "AAAA", "sample_rate": 24000, "elapsed_ms": 200}, None, "translation"),
+    ("session.input_transcript.delta", {"event_id": "e", "delta": "x", "elapsed_ms": 200}, None, "translation"),
+    ("session.input_transcript.delta", {"event_id": "e", "delta": "x", "start_ms": 1, "end_ms": 2}, None, "live"),
+    ("session.closed", {"event_id": "e", "reason": "expired", "usage": {"seconds": 3}}, None, "live"),
+    ("session.closed", {"event_id": "e"}, "translation", "translation"),
+    ("session.created", {"session": {"type": "translation"}}, None, "translation"),
+    ("session.created", {"session": {"type": "realtime", "audio": {"input": {}}}}, "live", "realtime-ga"),
+    ("session.created", {"session": {"modalities": ["audio"], "input_audio_format": "pcm16"}}, None, "realtime-beta"),
+    ("response.create", {}, "live", "live"),
+    ("response.create", {}, "realtime-ga", "realtime-ga"),
+    ("error", {"error": {"client_event_id": "x"}}, "live", "live"),
+    ("response.audio.delta", {}, None, "realtime-beta"),
+    ("conversation.item.added", {}, None, "realtime-ga"),
+]
+
+
+@pytest.mark.parametrize(("etype", "data", "current", "want"), COLLISIONS)
+def test_event_dialect_resolves_the_collisions(etype: str, data: dict, current: str | None, want: str) -> None:
+    assert L.event_dialect(etype, {"type": etype, **data}, current) == want
+
+
+#: every event type gpt-live.md documents (§4, §5, §11, §13)
+DOCUMENTED = """
+session.start session.update session.input_audio.append session.input_audio.mute session.input_audio.unmute
+session.instructions.append session.thinking.append session.commentary.append response.item.create response.create
+session.close session.output_audio.fixture.play decision.item.create session.started session.updated
+session.input_audio.muted session.input_audio.unmuted session.instructions.appended session.thinking.appended
+session.commentary.appended session.output_audio.delta session.input_transcript.delta session.output_transcript.delta
+session.delegation.created response.event session.usage.updated session.closed error info
+session.output_audio.fixture.playing session.output_audio.fixture.played decision.event decision.item.created
+decision.item.deleted transport.dtmf.received transport.dtmf.sent transport.dtmf.send transport.ringing
+transport.answered transport.failed session.created session.input_audio_buffer.append
+""".split()
+
+
+def test_no_documented_event_is_unknown() -> None:
+    lines = [orjson.dumps({"type": "session.started", "event_id": "e0", "session": {"id": "live_x"}})]
+    lines += [orjson.dumps({"type": t, "event_id": f"e{i + 1}"}) for i, t in enumerate(DOCUMENTED)]
+    conv = fold([parse_line(x, "t", i + 1) for i, x in enumerate(lines)])
+    assert conv.recording is not None and conv.recording.unknown_types == {}
+
+
+def test_as_a_subprocess(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path, envelope="time-source")
+    p = run_rtlog("summary", path, "--json")
+    assert (p.returncode, p.stderr) == (0, b"")
+    assert orjson.loads(p.stdout)["live"][0]["usage_seconds"] == truth["usage_seconds"]
+    p = run_rtlog("extract-audio", path, "-o", "-", "--raw")
+    assert p.returncode == 0 and hashlib.sha256(p.stdout).hexdigest() == truth["output_audio"]["sha256"]
