@@ -297,7 +297,9 @@ class Fold:
         out: list[Item | ErrorNote] = []
         asm, tl = self.items, self.timeline
         t0 = tl.t0
-        live = self.live.finish(t0)
+        live = self.live.finish(t0, tl.file_base)
+        if live:
+            tl.extend_to(self.live.end)
         for order in asm.sessions():
             for x in order:
                 if isinstance(x, _Error):

@@ -78,11 +78,15 @@ class LiveTracker:
         self._responses: dict[str, BackendResponse] = {}
         self._started_seen = False
         self._start_seen = False
+        self.end = 0.0  # (after `finish`) where the Live sessions' speech ends on the timeline
 
     # -- routing ------------------------------------------------------------------------------
 
     def takes(self, ev: Event) -> bool:
         t = ev.type
+        cur = self.current
+        if cur is not None and cur[0] == "r" and t not in _SIGNALS:
+            return False  # (the common case: a Realtime event in a Realtime session)
         data = ev.data
         self.side.feed(t, data)
         d = L.event_dialect(t, data, self.current)
@@ -402,18 +406,19 @@ class LiveTracker:
         self._seq += 1
         self._items.setdefault(s.session, []).append((key_ms if key_ms is not None else -1.0, self._seq, x))
 
-    def finish(self, t0: float | None) -> dict[int, list[Item | ErrorNote]]:
+    def finish(self, t0: float | None, base: float = 0.0) -> dict[int, list[Item | ErrorNote]]:
         """Resolve the sessions: dialects, segments, and the items of each Live or
         Translation session in order (session index → items), on the conversation's
-        timeline (`t0`: its origin as a receive timestamp, None without timestamps)."""
+        timeline (`t0`: its origin as a receive timestamp, None without timestamps; `base`:
+        where this file starts on it). `end` is then where the last session's speech ends."""
         for cfg in self.sessions.sessions:
             if cfg.dialect is None:
                 cfg.dialect = self._by_line.get(cfg.line_no) or self._hints.get(cfg.index) or self._hints.get(cfg.index - 1)
         out: dict[int, list[Item | ErrorNote]] = {}
-        end_before = 0.0
+        end_before = base
         for s in self.live:
             if t0 is not None and s.first_at is not None:
-                s.offset = max(0.0, s.first_at - t0)
+                s.offset = max(base, s.first_at - t0)
             else:
                 s.offset = end_before
             self._segment(s)
@@ -455,6 +460,7 @@ class LiveTracker:
             out[s.session] = items
             span = s.span_ms
             end_before = s.offset + (span[1] / 1000 if span else 0.0)
+        self.end = end_before
         return out
 
     def _place_ordered(self, s: LiveSession, key_ms: int | None, seq: float, x: Item | ErrorNote) -> None:
@@ -493,6 +499,8 @@ class LiveTracker:
         s.segments = segs
 
 
+#: the names that can change the dialect in force, or that the dialects share
+_SIGNALS = L.LIVE_ONLY | L.SHARED_SERVER_TYPES | {L.TRANSLATION_APPEND, "session.created"}
 #: Realtime names that never belong to a Live or Translation session, whatever is in force
 _REALTIME_ONLY = frozenset({"session.created"})
 _BACKEND_LIFECYCLE = frozenset({
