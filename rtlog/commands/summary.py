@@ -434,7 +434,7 @@ def _live_sections(s: Summary) -> list[Any]:
         lat = r["latency_ms"]
         if lat:
             g.add_row("Latency", Text(f"{lat['count']} turn{'s' if lat['count'] != 1 else ''} · p50 {fmt_ms(lat['p50'])} · "
-                                      f"max {fmt_ms(lat['max'])}  (end of user speech → assistant speech)"))  # fmt: skip
+                                      f"max {fmt_ms(lat['max'])}  (user stops → assistant starts)"))  # fmt: skip
         out += [title, g, Text()]
     if len(s.live) > 8:
         out += [Text(f"… and {len(s.live) - 8} more GPT-Live / Translation sessions (--json lists them all)", style="dim"), Text()]
@@ -489,7 +489,7 @@ def _audio_table(s: Summary) -> Any:
     none = "not in log"
     t.add_row("user input", fmt_seconds(a_in.seconds) if a_in.chunks else none, fmt_bytes(a_in.nbytes) if a_in.chunks else "")
     t.add_row("assistant", fmt_seconds(a_out.seconds) if a_out.chunks else none, fmt_bytes(a_out.nbytes) if a_out.chunks else "")
-    if a_out.chunks:
+    if a_out.chunks and not _only_live(s):  # (GPT-Live has no truncations: what was heard is not in the log)
         t.add_row("  heard", fmt_seconds(s.output_heard_seconds), "")
     if (a_in.cut_by_recorder or a_out.cut_by_recorder or a_in.placeholders or a_out.placeholders) and (a_in.chunks or a_out.chunks):
         t.caption = "not the real length: see checks"
