@@ -247,6 +247,16 @@ def test_extract_audio_refuses_what_live_has_not(tmp_path: Path) -> None:
     assert not (tmp_path / "x.wav").exists()
 
 
+def test_extract_audio_of_a_live_log_on_stdin(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path)
+    res = run_cli("extract-audio", "-", "-o", tmp_path / "x.wav", input=path.read_bytes(), exit_code=1, stderr=None)
+    assert res.stderr == ("rtlog: error: <stdin>: a GPT-Live / Translation log on standard input is read as Realtime here: "
+                          "give it as a file (or use --side both, which copies standard input to a file first)\n")  # fmt: skip
+    run_cli("extract-audio", "-", "--side", "both", "-o", tmp_path / "b.wav", input=path.read_bytes(), stderr=None)
+    rate, ch, data = _wav(tmp_path / "b.wav")
+    assert (rate, ch) == (24000, 2) and len(data) == 2 * truth["input_audio"]["bytes"]
+
+
 def test_extract_audio_of_a_log_without_audio(tmp_path: Path) -> None:
     lines = [{"type": "session.started", "event_id": "e1", "session": {"id": "live_1", "model": "gpt-live-1"}},
              {"type": "session.output_transcript.delta", "event_id": "e2", "delta": "Hi", "start_ms": 10, "end_ms": 200}]  # fmt: skip
@@ -278,6 +288,16 @@ def test_filter_on_live_names(tmp_path: Path) -> None:
     lines = run_cli("filter", path, "--turn", "2", "-t", "session.input_transcript.delta").stdout.splitlines()
     text = "".join(orjson.loads(x)["event"]["delta"] for x in lines)
     assert text == truth["user_text"][1]
+
+
+def test_filter_pretty_view_of_live_events(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path, rate=16000)
+    out = run_cli("filter", path, "-t", "session.closed", "-t", "response.completed", "-t", "session.input_audio.append",
+                  "-m", "4", "--format", "pretty").stdout.splitlines()  # fmt: skip
+    assert out[0].endswith("→ session.input_audio.append     3,200 B · 100 ms")  # 16 kHz: the session's rate
+    out = run_cli("filter", path, "-t", "session.closed", "-t", "response.completed", "--format", "pretty").stdout
+    assert "response.event                 response.completed completed tokens 812 " in out  # (cut at 80 columns)
+    assert f"session.closed                 close_requested usage {truth['usage_seconds']:g} s" in out
 
 
 def test_filter_from_client_on_a_primary_log(tmp_path: Path) -> None:

@@ -253,7 +253,7 @@ def _header(s: Summary, title: str) -> Any:
         g.add_row("Session", Text("none: no session.created or session.updated in the log", style="dim"))
     for sess in s.sessions[:8]:
         name = "Session" if len(s.sessions) == 1 else f"Session {sess.index}"
-        g.add_row(name, _session_text(sess))
+        g.add_row(name, _session_text(sess, s.dialect == "mixed"))
     if len(s.sessions) > 8:
         g.add_row("", Text(f"… and {len(s.sessions) - 8} more sessions (--json lists them all)", style="dim"))
     if s.span.start is None:
@@ -300,7 +300,7 @@ def _total_grid(s: Summary, g: Any) -> Any:
     return g
 
 
-def _session_text(sess: Any) -> Any:
+def _session_text(sess: Any, mixed: bool = False) -> Any:
     from rich.text import Text
 
     t = Text()
@@ -308,7 +308,9 @@ def _session_text(sess: Any) -> Any:
         t.append("(no session.created or session.updated in the log)", style="dim")
     else:
         t.append(f"{sess.id or '(no id)'}")
-    t.append(f" · {DIALECT_NAMES.get(sess.dialect, sess.dialect)}\n" if sess.dialect else "\n", style="dim")
+    # the dialect where it is news: GPT-Live / Translation, or a log that mixes dialects
+    show = sess.dialect is not None and (sess.dialect in ("live", "translation") or mixed)
+    t.append(f" · {DIALECT_NAMES.get(sess.dialect, sess.dialect)}\n" if show else "\n", style="dim")
     if sess.dialect in ("live", "translation"):
         return _live_session_text(sess, t)
     second = [sess.model or "(model not stated)"]
