@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import sys
 import wave
 from pathlib import Path
@@ -409,3 +410,91 @@ def test_as_a_subprocess(tmp_path: Path) -> None:
     assert orjson.loads(p.stdout)["live"][0]["usage_seconds"] == truth["usage_seconds"]
     p = run_rtlog("extract-audio", path, "-o", "-", "--raw")
     assert p.returncode == 0 and hashlib.sha256(p.stdout).hexdigest() == truth["output_audio"]["sha256"]
+
+
+# --- hostile input -----------------------------------------------------------------------------------
+
+HOSTILE = [None, 5, -1, 10**15, 1e300, "x", "", [], {}, True, {"seconds": "x"}, [1, 2]]
+
+
+def _mutations(lines: list[bytes], n: int, seed: int) -> list[bytes]:
+    """`n` logs, each the given lines with a few events given hostile field values (or a
+    field removed, or a line cut short)."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        log = list(lines)
+        for _ in range(rng.randint(1, 6)):
+            i = rng.randrange(len(log))
+            try:
+                ev = orjson.loads(log[i])
+            except orjson.JSONDecodeError:
+                continue
+            target = ev
+            if "event" in ev and type(ev["event"]) is dict and rng.random() < 0.5:
+                target = ev["event"]
+            keys = [k for k in target if k != "type"] or ["delta"]
+            k = rng.choice(keys)
+            r = rng.random()
+            if r < 0.15:
+                target.pop(k, None)
+            elif r < 0.25:
+                log[i] = log[i][: rng.randrange(1, len(log[i]))]
+                continue
+            else:
+                target[k] = rng.choice(HOSTILE)
+            log[i] = orjson.dumps(ev)
+        out.append(b"\n".join(log) + b"\n")
+    return out
+
+
+def test_hostile_live_logs_never_raise(tmp_path: Path) -> None:
+    """Mutated Live logs (fields of the wrong type, huge or negative times, cut lines):
+    every command ends with a documented exit code and no traceback."""
+    from typer.testing import CliRunner
+
+    from rtlog.cli import app
+
+    buf = io.BytesIO()
+    generate_live(buf, transport="sideband", closed=True)
+    lines = buf.getvalue().splitlines()
+    keep = [x for i, x in enumerate(lines) if b"input_audio.append" not in x or i % 10 == 0]  # (fewer audio lines: faster)
+    runner = CliRunner()
+    for k, log in enumerate(_mutations(keep, int(os.environ.get("RTLOG_FUZZ_EXAMPLES", 12)), seed=int(os.environ.get("RTLOG_LIVE_SEED", 7)))):
+        p = tmp_path / f"m{k}.jsonl"
+        p.write_bytes(log)
+        for args in (["summary", p, "--json"], ["summary", p], ["transcript", p, "--format", "srt"],
+                     ["extract-audio", p, "--side", "both", "-o", tmp_path / f"m{k}.wav"], ["filter", p, "-t", "response.*", "-c"]):  # fmt: skip
+            res = runner.invoke(app, [str(a) for a in args])
+            assert res.exit_code in (0, 1, 2), (args, res.exit_code, res.stderr)
+            assert res.exception is None or isinstance(res.exception, SystemExit), (args, res.exception)
+            assert "Traceback" not in res.stderr and all(line.startswith("rtlog: ") for line in res.stderr.splitlines()), (args, res.stderr)
+
+
+def test_g711_live_session(tmp_path: Path) -> None:
+    """A primary socket in `audio/pcmu`: summary states it, extract-audio decodes it to
+    PCM16 at 8 kHz (or keeps it with --keep-encoding)."""
+    import base64
+
+    from rtlog.audio.g711 import to_pcm16
+
+    ulaw_in, ulaw_out = bytes(range(256)) * 4, bytes(reversed(range(256))) * 3
+    lines = [
+        {"type": "session.start", "session": {"model": "gpt-live-1", "audio": {"format": {"type": "audio/pcmu", "rate": 8000}}}},
+        {"type": "session.started", "event_id": "e1", "session": {"id": "live_u", "model": "gpt-live-1", "audio": {"format": {"type": "audio/pcmu", "rate": 8000}}}},
+        {"type": "session.input_audio.append", "audio": base64.b64encode(ulaw_in).decode()},
+        {"type": "session.output_audio.delta", "delta": base64.b64encode(ulaw_out).decode()},
+    ]  # fmt: skip
+    p = write_log(tmp_path / "ulaw.jsonl", lines)
+    s = summary_json(p)
+    sess = s["sessions"][0]
+    assert (sess["input_audio_format"], sess["input_sample_rate"], sess["output_audio_format"]) == ("g711_ulaw", 8000, "g711_ulaw")
+    assert s["audio_seconds"]["input"] == len(ulaw_in) / 8000 and s["audio_seconds"]["output"] == len(ulaw_out) / 8000
+    run_cli("extract-audio", p, "-o", tmp_path / "a.wav", stderr=None)
+    rate, ch, data = _wav(tmp_path / "a.wav")
+    assert (rate, ch, data) == (8000, 1, to_pcm16(ulaw_out, "g711_ulaw"))
+    run_cli("extract-audio", p, "--side", "user", "--keep-encoding", "-o", tmp_path / "u.wav", stderr=None)
+    raw = (tmp_path / "u.wav").read_bytes()
+    assert raw[20:22] == (7).to_bytes(2, "little") and raw.endswith(ulaw_in)  # WAV format 7: μ-law, as recorded

@@ -42,6 +42,9 @@ from rtlog.protocol.formats import PCM16, AudioFormat
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
 from rtlog.units import fmt_seconds
 
+#: a placement further than this past the audio so far is not believed (a bogus start_ms
+#: would otherwise write hours of silence): the chunk follows the audio before it
+MAX_GAP_SECONDS = 600
 #: how much of a file is looked at to tell its dialect
 SNIFF_BYTES = 1 << 20
 _LIVE_MARKS = tuple(f'"{t}"'.encode() for t in ("session.start", "session.started", "response.event", L.INPUT_APPEND,
@@ -123,6 +126,7 @@ class LiveExtraction:
         self._timed = 0
         self._realtime_audio = 0
         self._invalid_lines: list[int] = []
+        self._unbelieved: list[int] = []  # lines whose start_ms lies too far ahead (MAX_GAP_SECONDS)
 
     def run(self, events: Iterable[Event]) -> None:
         feed = self.fold.feed
@@ -164,7 +168,7 @@ class LiveExtraction:
         st = ev.data.get("start_ms")
         if type(st) is int:
             pos = self._base + int(st * self._bytes_per_ms())
-            if pos > self.lanes[ASSISTANT].end:
+            if self.lanes[ASSISTANT].end < pos <= self.lanes[ASSISTANT].end + MAX_GAP_SECONDS * 1000 * self._bytes_per_ms():
                 self._pending = pos
 
     def _audio(self, ev: Event) -> None:
@@ -215,6 +219,7 @@ class LiveExtraction:
         lane = self.lanes[side]
         frame = 2 if self._out_encoding() == PCM16 else 1
         pos: int | None = None
+        limit = MAX_GAP_SECONDS * 1000 * self._bytes_per_ms()
         if side == ASSISTANT:
             start = ev.data.get("start_ms")
             if type(start) is int:
@@ -225,6 +230,9 @@ class LiveExtraction:
             self._pending = None
         elif self.opts.side == BOTH and lane.end < self._base:
             pos = self._base
+        if pos is not None and pos - lane.end > limit:
+            self._unbelieved.append(ev.line_no)
+            pos = None
         lane.place(pos, data, frame, count_gap=side == ASSISTANT and self._timed > 0 and lane.end > self._base)
         self._flush()
 
@@ -279,6 +287,10 @@ class LiveExtraction:
                 r.warnings.append(f"{st.invalid} {side} audio chunk{'s' if st.invalid != 1 else ''} with invalid base64 skipped (first at line {self._invalid_lines[0] if self._invalid_lines else '?'})")
             if st.odd_dropped:
                 r.warnings.append(f"{st.odd_dropped} {side} audio chunk{'s' if st.odd_dropped != 1 else ''} with an odd byte count: last byte dropped")
+        if self._unbelieved:
+            n = len(self._unbelieved)
+            r.warnings.append(f"{n} audio chunk{'s' if n != 1 else ''} placed more than {MAX_GAP_SECONDS} s after the audio before "
+                              f"{'them' if n != 1 else 'it'} (first at line {self._unbelieved[0]}): written right after it instead")  # fmt: skip
         if self._realtime_audio:
             r.warnings.append(f"{self._realtime_audio} Realtime audio events (a mixed log) not extracted: extract that part on its own")
         return r
