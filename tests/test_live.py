@@ -498,3 +498,90 @@ def test_g711_live_session(tmp_path: Path) -> None:
     run_cli("extract-audio", p, "--side", "user", "--keep-encoding", "-o", tmp_path / "u.wav", stderr=None)
     raw = (tmp_path / "u.wav").read_bytes()
     assert raw[20:22] == (7).to_bytes(2, "little") and raw.endswith(ulaw_in)  # WAV format 7: μ-law, as recorded
+
+
+# --- a real recording's shapes ---------------------------------------------------------------------
+
+
+def _real_delegated_round() -> list[dict]:
+    """The events of a real GPT-Live session recorded by pydantic-ai
+    (`tests/realtime/cassettes/test_openai_live_ws/test_audio_in_delegated_tool_round.yaml`,
+    2026-09; values as recorded, the long Responses snapshots cut to the fields rtlog
+    reads, and fewer of the audio chunks, which the recorder cut to 33 bytes each), in
+    the cassette's `{"kind", "direction", "data"}` records."""
+
+    def rec(direction: str, data: dict) -> dict:
+        return {"kind": "message", "direction": direction, "data": data}
+
+    cut = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"  # 33 bytes, as the recorder kept them
+    deleg, r1, r2 = "item_ERPviV38IWjTevtgdVZ3X", "resp_0e27e46db52c8ed8006ab45566a99487d19505728b991f94e3", "resp_0e27e46db52c8ed8006ab45567a08087d19d413aee345d9f0d"
+    call = {"id": "fc_0e27e46db52c8ed8006ab45567572c87d1a83ce91932903ebb", "type": "function_call", "status": "completed",
+            "arguments": '{"city":"Amsterdam"}', "call_id": "call_sMcOazdoNl2difiyfEE12nUN", "name": "lookup_forecast"}  # fmt: skip
+
+    def ev(delegation: str, inner: dict, n: int) -> dict:
+        return rec("received", {"event_id": f"event_R{n}", "type": "response.event", "delegation_id": delegation, "event": inner})
+
+    session = {"id": "live_u0_ERPvdp3oMOAyUkpQRPeC4pd87XMfQvR7", "expires_at": 1790210434, "model": "gpt-live-1",
+               "instructions": "You are a voice assistant.", "audio": {"output": {"voice": "marin"}, "format": {"type": "audio/pcm", "rate": 24000}},
+               "delegation": {"type": "responses", "responses": {"model": "gpt-5.6-sol", "tools": [{"type": "function", "name": "lookup_forecast"}],
+                                                                  "tool_choice": "auto"}}, "status": "active", "input": []}  # fmt: skip
+    out = [rec("sent", {"type": "session.start", "session": {k: v for k, v in session.items() if k not in ("id", "expires_at", "status", "input")}}),
+           rec("received", {"event_id": "event_ERPveRgzZHl2M8SAauoRX", "type": "session.started", "session": session})]  # fmt: skip
+    said_in = [("What", 600, 800), (" will the", 800, 1000), (" weather", 1200, 1400), (" be", 1400, 1600), (" in", 1600, 1800),
+               (" Amsterdam", 2200, 2400), (" tomorrow", 2800, 3000), ("? Please look", 3600, 3800), (" it up", 3800, 4000)]  # fmt: skip
+    for i, (d, a, b) in enumerate(said_in):
+        out += [rec("sent", {"type": "session.input_audio.append", "audio": cut}), rec("received", {"type": "session.output_audio.delta", "delta": cut}),
+                rec("received", {"type": "session.input_transcript.delta", "start_ms": a, "end_ms": b, "delta": d, "event_id": f"event_I{i}"})]  # fmt: skip
+    out.append(rec("received", {"type": "session.delegation.created", "offset_ms": 3800, "event_id": "event_D",
+                                "delegation": {"id": deleg, "type": "delegation", "response_id": r1, "target": "responses"}}))  # fmt: skip
+    out += [ev(deleg, {"type": "response.created", "response": {"id": r1, "status": "in_progress", "model": "gpt-5.6-sol", "usage": None}}, 1),
+            ev(deleg, {"type": "response.in_progress", "response": {"id": r1, "status": "in_progress", "usage": None}}, 2),
+            rec("received", {"type": "session.output_transcript.delta", "start_ms": 4000, "end_ms": 4200, "delta": "Sure,", "event_id": "event_O1"}),
+            rec("received", {"type": "session.output_transcript.delta", "start_ms": 4200, "end_ms": 4400, "delta": " okay,", "event_id": "event_O2"}),
+            ev(deleg, {"type": "response.output_item.added", "item": {**call, "status": "in_progress", "arguments": ""}, "output_index": 0}, 3),
+            ev(deleg, {"type": "response.function_call_arguments.delta", "delta": '{"', "item_id": call["id"], "output_index": 0}, 4),
+            ev(deleg, {"type": "response.function_call_arguments.done", "arguments": call["arguments"], "item_id": call["id"]}, 5),
+            ev(deleg, {"type": "response.output_item.done", "item": call, "output_index": 0, "sequence_number": 9}, 6),
+            rec("sent", {"type": "response.item.create", "item": {"type": "function_call_output", "call_id": call["call_id"],
+                                                                  "output": "Amsterdam: 14 degrees Celsius, light rain."}}),
+            rec("sent", {"type": "response.create"}),
+            rec("received", {"type": "session.output_transcript.delta", "start_ms": 4600, "end_ms": 4800, "delta": " I’m", "event_id": "event_O3"}),
+            ev(deleg, {"type": "response.completed", "response": {"id": r1, "status": "completed", "model": "gpt-5.6-sol", "output": [],
+               "usage": {"input_tokens": 805, "input_tokens_details": {"cache_write_tokens": 805, "cached_tokens": 0}, "output_tokens": 19,
+                         "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 824}}}, 7),
+            rec("received", {"type": "session.output_transcript.delta", "start_ms": 4800, "end_ms": 5000, "delta": " checking", "event_id": "event_O4"}),
+            ev(deleg, {"type": "response.created", "response": {"id": r2, "status": "in_progress", "model": "gpt-5.6-sol", "usage": None}}, 8),
+            rec("received", {"type": "session.output_transcript.delta", "start_ms": 5000, "end_ms": 5200, "delta": " the forecast", "event_id": "event_O5"}),
+            ev(deleg, {"type": "response.output_text.done", "text": "Tomorrow in Amsterdam, it’ll be around 14°C with light rain."}, 9),
+            rec("received", {"type": "session.output_transcript.delta", "start_ms": 5400, "end_ms": 5600, "delta": " now.", "event_id": "event_O6"}),
+            ev(deleg, {"type": "response.completed", "response": {"id": r2, "status": "completed", "model": "gpt-5.6-sol", "output": [],
+               "usage": {"input_tokens": 846, "input_tokens_details": {"cache_write_tokens": 0, "cached_tokens": 0}, "output_tokens": 19,
+                         "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 865}}}, 10)]  # fmt: skip
+    for i, (d, a, b) in enumerate([(" It’ll", 6400, 6600), (" be about", 6600, 6800), (" 14", 6800, 7000), ("°C", 7000, 7200), (" with", 7800, 8000),
+                                   (" light", 8000, 8200), (" rain", 8400, 8600), (" tomorrow", 8600, 8800), (" in Amsterdam", 9000, 9200), (".", 9200, 9400)]):  # fmt: skip
+        out += [rec("sent", {"type": "session.input_audio.append", "audio": cut}), rec("received", {"type": "session.output_audio.delta", "delta": cut}),
+                rec("received", {"type": "session.output_transcript.delta", "start_ms": a, "end_ms": b, "delta": d, "event_id": f"event_P{i}"})]  # fmt: skip
+    out.append(rec("received", {"type": "session.usage.updated", "usage": {"seconds": 14.0}, "context_window": {"usage_ratio": 0.0103203125},
+                                "event_id": "event_ERPvtbtDwaVupFCZACDfl"}))  # fmt: skip
+    return out
+
+
+def test_a_real_recordings_shapes(tmp_path: Path) -> None:
+    p = write_log(tmp_path / "real.jsonl", _real_delegated_round())
+    s = summary_json(p)
+    assert (s["dialect"], s["unknown_event_types"]) == ("live", {})
+    (lv,) = s["live"]
+    assert (lv["transport"], lv["backend_model"], lv["usage_seconds"], lv["usage_final"]) == ("primary WebSocket", "gpt-5.6-sol", 14.0, False)
+    assert lv["cost"]["usd"] == round(14.0 * 0.05 / 60, 6) and s["cost_is_lower_bound"] is True
+    assert {k: lv["backend"]["usage"][k] for k in ("input_tokens", "output_tokens", "cached_tokens")} == {"input_tokens": 1651, "output_tokens": 38, "cached_tokens": 0}
+    assert [(c["name"], c["arguments"], c["has_output"]) for c in lv["tool_calls"]] == [("lookup_forecast", '{"city":"Amsterdam"}', True)]
+    assert "user input audio cut by the recorder: every chunk is 33 bytes, so its seconds are not real" in s["warnings"]
+    entries = orjson.loads(run_cli("transcript", p, "--format", "json").stdout)
+    assert [(e["role"], e["type"], e["text"] or e["output"], e["start"]) for e in entries] == [
+        ("user", "message", "What will the weather be in Amsterdam tomorrow? Please look it up", 0.6),
+        ("assistant", "function_call", "Amsterdam: 14 degrees Celsius, light rain.", 3.8),
+        ("tool", "function_call_output", "Amsterdam: 14 degrees Celsius, light rain.", 3.8),
+        ("assistant", "message", "Sure, okay, I’m checking the forecast now. It’ll be about 14°C with light rain tomorrow in Amsterdam.", 4.0),
+    ]
+    res = run_cli("extract-audio", p, "-o", tmp_path / "x.wav", exit_code=1, stderr=None)
+    assert "no real assistant audio: the recorder cut every chunk to 33 bytes" in res.stderr

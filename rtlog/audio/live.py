@@ -37,6 +37,7 @@ from rtlog.conversation.live_model import LiveSession
 from rtlog.errors import NothingFound, UsageError
 from rtlog.io.reader import Diagnostics, Source, open_source, read_events
 from rtlog.protocol import live as L
+from rtlog.protocol.audio_checks import recorder_cut
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import PCM16, AudioFormat
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
@@ -127,6 +128,7 @@ class LiveExtraction:
         self._realtime_audio = 0
         self._invalid_lines: list[int] = []
         self._unbelieved: list[int] = []  # lines whose start_ms lies too far ahead (MAX_GAP_SECONDS)
+        self._lens: dict[str, list] = {}  # side → [its first chunk's length, every chunk that long]
 
     def run(self, events: Iterable[Event]) -> None:
         feed = self.fold.feed
@@ -211,6 +213,9 @@ class LiveExtraction:
         if fmt.rate != self._fmt.rate:
             raise UsageError(f"{ev.source}:{ev.line_no}: the audio changes rate ({self._fmt.rate} → {fmt.rate} Hz) between "
                              "GPT-Live sessions; extract them one at a time")  # fmt: skip
+        lens = self._lens.setdefault(side, [len(data), True])
+        if len(data) != lens[0]:
+            lens[1] = False
         if len(data) & 1 and self._out_encoding() == PCM16:
             data = data[:-1]
             st.odd_dropped += 1
@@ -264,6 +269,13 @@ class LiveExtraction:
         found = any(st.decoded_bytes for st in self.stats.values())
         if not found:
             raise NothingFound(f"{self.log_name}: {self._nothing()}")
+        cut = {side: lens[0] for side, lens in self._lens.items() if recorder_cut(self.stats[side].chunks, lens[0], lens[1])}
+        if cut and len(cut) == len(self.stats):  # (the rule `rtlog.audio.screen` applies to Realtime logs)
+            side, n = next(iter(cut.items()))
+            raise NothingFound(f"{self.log_name}: no real {side} audio: the recorder cut every chunk to {n} bytes "
+                               "(an odd size for PCM16), so the log does not hold it")  # fmt: skip
+        for side, n in cut.items():
+            self.report.warnings.append(f"{side} audio cut by the recorder: every chunk is {n} bytes, written as it is (not real audio)")
         self._flush(final=True)
         self.writer.finish()
         self.file.nbytes = self.writer.nbytes

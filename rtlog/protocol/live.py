@@ -141,6 +141,8 @@ def event_dialect(etype: str, data: dict[str, Any], current: str | None) -> str 
         return LIVE
     if etype == TRANSLATION_APPEND:
         return TRANSLATION
+    if etype.startswith("transcription_session."):
+        return REALTIME_BETA  # (the beta name of a transcription session)
     if etype == "session.created":
         return session_dialect(data.get("session")) or (current if current in (REALTIME_BETA, REALTIME_GA) else REALTIME_GA)
     if etype in SHARED_SERVER_TYPES:
