@@ -917,8 +917,8 @@ class Extraction:
         if not written and self.opts.split and any(st.chunks for st in self.stats.values()):
             raise NothingFound(f"{self._where()}: no {self.opts.split}s to split the audio into (no VAD or commit events)")
         if self._live_seen or self.fold.live.live:  # (a file is recognised before this pass: `rtlog.audio.live`)
-            raise NothingFound(f"{self._where()}: a GPT-Live / Translation log on standard input is read as Realtime here: "
-                               "give it as a file (or use --side both, which copies standard input to a file first)")  # fmt: skip
+            raise NothingFound(f"{self._where()}: a GPT-Live / Translation log from a pipe is read as Realtime here: "
+                               "give it as a file (or use --side both, which copies a pipe to a file first)")  # fmt: skip
         reasons = "; ".join(self._nothing_reason(st) for st in self.stats.values())
         raise NothingFound(f"{self._where()}: {reasons}")
 

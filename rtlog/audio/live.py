@@ -24,6 +24,7 @@ other. Memory: one chunk, plus in stereo the audio one side is ahead of the othe
 from __future__ import annotations
 
 import binascii
+import os
 from collections.abc import Iterable, Sequence
 from typing import IO
 
@@ -57,10 +58,10 @@ _TRANSLATION_SESSION = (b'"type":"translation"', b'"type": "translation"')
 
 def is_live_log(sources: Sequence[Source]) -> bool:
     """The first readable file's beginning names GPT-Live or Translation events before any
-    Realtime one (stdin is not looked at: it cannot be read twice)."""
+    Realtime one (only a regular file is looked at: stdin or a FIFO cannot be read twice)."""
     for src in sources:
-        if src.path is None:
-            return False
+        if src.path is None or not os.path.isfile(src.path):
+            return False  # stdin, a FIFO, `<(…)`: what is read to look is gone
         try:
             with open_source(src) as fp:
                 head = fp.read(SNIFF_BYTES)
