@@ -326,6 +326,10 @@ def test_translation_log(tmp_path: Path) -> None:
     run_cli("extract-audio", p, "-o", tmp_path / "t.wav", stderr=None)
     _, _, data = _wav(tmp_path / "t.wav")
     assert hashlib.sha256(data).hexdigest() == truth["output_audio"]["sha256"]
+    p2 = tmp_path / "two.jsonl"
+    p2.write_bytes(buf.getvalue() * 2)  # two Translation sessions, one after the other
+    s = summary_json(p2)
+    assert [x["dialect"] for x in s["sessions"]] == ["translation", "translation"] and len(s["live"]) == 2
 
 
 def test_mixed_log_realtime_then_live(tmp_path: Path) -> None:

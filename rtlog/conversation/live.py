@@ -56,7 +56,6 @@ SEGMENT_GAP_OTHER_MS = 300
 TRANSLATION_FRAME_MS = 200
 
 
-
 class LiveTracker:
     """The dialect of every session, and the Live and Translation sessions themselves (see
     the module docstring). The fold asks `takes(ev)` of every non-audio event before any
@@ -119,6 +118,11 @@ class LiveTracker:
         if self._cur is None:
             return True
         return self._started_seen or (t == "session.start" and self._start_seen)
+
+    def _created(self, s: LiveSession, ev: Event) -> None:
+        """A Translation session's `session.created` (the next one starts a new session)."""
+        self._started_seen = True
+        self._session_object(s, ev)
 
     def _new_config(self, ev: Event) -> SessionConfig:
         ss = self.sessions.sessions
@@ -514,7 +518,7 @@ _HANDLERS = {
     "session.started": LiveTracker._started,
     "session.updated": LiveTracker._session_object,
     "session.update": LiveTracker._session_object,
-    "session.created": LiveTracker._session_object,
+    "session.created": LiveTracker._created,
     "session.usage.updated": LiveTracker._usage,
     "session.closed": LiveTracker._closed,
     "error": LiveTracker._error,
