@@ -403,6 +403,7 @@ class Selector:
         self._source = source
         self._tracker = TurnTracker() if self.turns else None
         self._live_turns = LiveTurnCounter() if self.turns else None
+        self._live_base: int | None = None  # Realtime turns before the first GPT-Live one (numbering goes on)
         self._side = live.AppendSide()
         self._origin = self._last_ts = self._since_at = self._until_at = None
         self._events = 0
@@ -433,7 +434,9 @@ class Selector:
         if self._tracker is not None:
             n = self._tracker.feed(ev)  # the tracker must see every event
             m = self._live_turns.feed(ev)  # type: ignore[union-attr]
-            ok = (m if self._live_turns.turn else n) in self.turns  # type: ignore[union-attr]
+            if m and self._live_base is None:
+                self._live_base = n
+            ok = (n if self._live_base is None else self._live_base + m) in self.turns
         if ok:
             for p in self._preds:
                 if not p(ev):

@@ -354,6 +354,10 @@ def test_mixed_log_realtime_then_live(tmp_path: Path) -> None:
     entries = orjson.loads(run_cli("transcript", p, "--format", "json").stdout)
     live_said = [e["text"] for e in entries if e["session"] == 2 and e["type"] == "message"]
     assert live_said == [x["text"] for x in truth["segments"]]
+    # turns are numbered on: the Live session's first user turn comes after the Realtime ones
+    n = alone["user_turns"] + 1
+    lines = run_cli("filter", p, "--turn", str(n), "-t", "session.input_transcript.delta").stdout.splitlines()
+    assert "".join(orjson.loads(x)["delta"] for x in lines) == truth["user_text"][0]
 
 
 @pytest.mark.parametrize(("name", "dialect"), [("beta_session.jsonl", "realtime-beta"), ("ga_session.jsonl", "realtime-ga")])
