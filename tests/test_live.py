@@ -107,7 +107,7 @@ def test_summary_report_of_a_live_log(tmp_path: Path) -> None:
     assert f"≥ ${truth['cost_usd']:.4f}" in out
     assert "tokens in 1,717 (cached 896) · out 78 (reasoning 12)" in out
     assert "DTMF 5" in out and "42#" not in out  # digits are never shown
-    assert "Tokens and cost" not in out  # no Realtime tokens in a Live log
+    assert "Tokens and cost" not in out and "\nresponses " not in out  # no Realtime tokens or responses in a Live log
     assert max(len(line) for line in out.splitlines()) <= 80
 
 
@@ -358,6 +358,15 @@ def test_mixed_log_realtime_then_live(tmp_path: Path) -> None:
     n = alone["user_turns"] + 1
     lines = run_cli("filter", p, "--turn", str(n), "-t", "session.input_transcript.delta").stdout.splitlines()
     assert "".join(orjson.loads(x)["delta"] for x in lines) == truth["user_text"][0]
+
+
+def test_several_files_of_different_dialects(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path)
+    res = orjson.loads(run_cli("summary", EXAMPLES / "ga_session.jsonl", path, "--json").stdout)
+    assert [f["dialect"] for f in res["files"]] == ["realtime-ga", "live"]
+    t = res["total"]
+    assert t["dialect"] == "mixed" and [(r["file"], r["usage_seconds"]) for r in t["live"]] == [(str(path), truth["usage_seconds"])]
+    assert t["cost_usd"] == pytest.approx(res["files"][0]["cost_usd"] + truth["cost_usd"], abs=1e-6)
 
 
 @pytest.mark.parametrize(("name", "dialect"), [("beta_session.jsonl", "realtime-beta"), ("ga_session.jsonl", "realtime-ga")])

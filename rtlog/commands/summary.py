@@ -470,7 +470,8 @@ def _conversation_table(s: Summary) -> Any:
     t = _table("Conversation", ("", "left"), ("", "right"))
     t.add_row("user turns", fmt_int(s.user_turns))
     r = s.responses
-    t.add_row("responses", fmt_int(r.get("total", 0)))
+    if not _only_live(s):  # (GPT-Live has no Realtime responses: its backend's are in its own section)
+        t.add_row("responses", fmt_int(r.get("total", 0)))
     for k in ("completed", "cancelled", "incomplete", "failed", "other", "unfinished"):
         if r.get(k):
             t.add_row(f"  {k}" if k != "unfinished" else "  no response.done", fmt_int(r[k]), style="yellow" if k in ("failed", "unfinished") else None)
