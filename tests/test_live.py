@@ -602,3 +602,17 @@ def test_a_real_recordings_shapes(tmp_path: Path) -> None:
     ]
     res = run_cli("extract-audio", p, "-o", tmp_path / "x.wav", exit_code=1, stderr=None)
     assert "no real assistant audio: the recorder cut every chunk to 33 bytes" in res.stderr
+
+
+def test_backend_tokens_priced_when_the_table_knows_the_backend_model(tmp_path: Path) -> None:
+    path, truth = live_log(tmp_path)
+    prices = tmp_path / "p.json"
+    rates = {"text_input": 1.0, "cached_text_input": 0.1, "audio_input": 0, "cached_audio_input": 0, "text_output": 10.0, "audio_output": 0}
+    prices.write_bytes(orjson.dumps({"models": {"gpt-5.1": rates}}))
+    s = summary_json(path, "--pricing", str(prices))
+    b = truth["backend_tokens"]
+    # cached tokens at the cached rate, the rest of the input at the input rate; reasoning is part of the output
+    want = round(((b["input_tokens"] - b["cached_tokens"]) * 1.0 + b["cached_tokens"] * 0.1 + b["output_tokens"] * 10.0) / 1e6, 6)
+    assert s["live"][0]["backend"]["cost_usd"] == want
+    assert s["cost_usd"] == pytest.approx(truth["cost_usd"] + want, abs=1e-9)
+    assert not any("not priced" in n for n in s["cost"]["notes"])

@@ -19,6 +19,7 @@ adds. The facts are the fold's (`rtlog.conversation.live`); the rules applied he
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from rtlog.conversation.live_model import LiveSession
 from rtlog.conversation.model import Conversation
 from rtlog.metrics.pricing import PriceTable, usage_cost
 from rtlog.protocol.live import LIVE, TRANSLATION
+from rtlog.protocol.objects import Usage
 
 TRANSLATION_BYTES_PER_SECOND = 48000
 
@@ -57,7 +59,7 @@ def _session(s: LiveSession, cfg: Any, prices: PriceTable, stats: Callable[[list
     if s.backend and any(r.usage is not None for r in s.backend):
         fam = prices.family(s.backend_model)
         if fam is not None:
-            backend_cost = round(usage_cost(backend, prices.rates[fam]).usd, 6)
+            backend_cost = round(usage_cost(_as_text(backend), prices.rates[fam]).usd, 6)
     span = s.span_ms
     gaps = s.audio_out.gaps
     latencies = _latencies(s)
@@ -112,6 +114,18 @@ def _session(s: LiveSession, cfg: Any, prices: PriceTable, stats: Callable[[list
                        "gap_seconds": round(sum(b - a for a, b in gaps) / 1000, 3)},
         },  # fmt: skip
     }
+
+
+def _as_text(u: Usage) -> Usage:
+    """Responses usage has no text/audio split: its tokens are text (cached ones too)."""
+    t = dataclasses.replace(u)
+    if not (t.input_text_tokens or t.input_audio_tokens or t.input_image_tokens):
+        t.input_text_tokens = t.input_tokens
+        if not (t.cached_text_tokens or t.cached_audio_tokens):
+            t.cached_text_tokens = t.cached_tokens
+    if not (t.output_text_tokens or t.output_audio_tokens):
+        t.output_text_tokens = t.output_tokens
+    return t
 
 
 def _latencies(s: LiveSession) -> list[float]:
