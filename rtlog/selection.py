@@ -577,6 +577,8 @@ def _same_event(line: bytes, ev: Event, expected: dict[str, Any]) -> bool:
         new = parse_line(line, ev.source, ev.line_no)
     except BadLine:
         return False
+    if new.direction == "unknown" and new.type in live.INPUT_AUDIO_TYPES:
+        new.direction = ev.direction  # (a GPT-Live append's side is the log's, not the line's: `Selector`)
     same_record = (new.type, new.direction, new.timestamp, new.frame) == (ev.type, ev.direction, ev.timestamp, ev.frame)
     return same_record and _data_as_recorded(new) == expected
 

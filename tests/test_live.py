@@ -301,6 +301,18 @@ def test_filter_pretty_view_of_live_events(tmp_path: Path) -> None:
     assert f"session.closed                 close_requested usage {truth['usage_seconds']:g} s" in out
 
 
+@pytest.mark.parametrize("transport", ["primary", "sideband"])
+def test_strip_audio_on_live_logs(tmp_path: Path, transport: str) -> None:
+    path, truth = live_log(tmp_path, transport=transport)
+    stripped = run_cli("filter", path, "--strip-audio").stdout_bytes
+    assert b'"audio":"[trimmed: ' in stripped and b'"delta":"[trimmed: ' in stripped
+    assert stripped.count(b"[trimmed: ") == truth["input_audio"]["chunks"] + truth["output_audio"]["chunks"] + 1  # + the fixture
+    p2 = tmp_path / "stripped.jsonl"
+    p2.write_bytes(stripped)
+    a, b = summary_json(path, stderr=None)["audio_seconds"], summary_json(p2, stderr=None)["audio_seconds"]
+    assert a == b
+
+
 def test_filter_from_client_on_a_primary_log(tmp_path: Path) -> None:
     path, truth = live_log(tmp_path)
     out = run_cli("filter", path, "--from", "client", "-t", "session.input_audio.append", "-c").stdout
