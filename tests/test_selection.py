@@ -84,7 +84,8 @@ def test_a_glob_matches_the_recorded_name_and_every_alias_of_it() -> None:
         (["response.done"], (b"response.done",)),
         (["response.*"], (b"response.",)),
         (["*.done"], (b".done",)),
-        (["response.output_audio.delta"], (b"response.audio.delta", b"response.output_audio.delta")),
+        # (and its GPT-Live counterpart: an exact name selects it too)
+        (["response.output_audio.delta"], (b"response.audio.delta", b"response.output_audio.delta", b"session.output_audio.delta")),
         (["conversation.item.added"], (b"conversation.item.added", b"conversation.item.created")),
         (["session.update"], (b"session.update",)),  # also finds transcription_session.update
         (["error", "response.done"], (b"error", b"response.done")),

@@ -41,6 +41,7 @@ class SessionConfig:
     tool_specs: dict[str, Any] = field(default_factory=dict)
     turn_detection_config: dict[str, Any] | None = None
     transcription_config: dict[str, Any] | None = None
+    dialect: str | None = None  # realtime-beta | realtime-ga | live | translation (`protocol.live`); None: unknown
 
     def apply(self, session: dict[str, Any]) -> None:
         """Merge a session object (beta flat or GA nested; full or partial)."""
