@@ -542,7 +542,7 @@ def test_the_offsets_rtlog_prints_are_accepted() -> None:
     assert Bound.parse("10:00:05", "--since") == Bound("clock", 36005.0)  # no `+`: a time of day
 
 
-@pytest.mark.parametrize("bad", ["10:00:99", "25:00:00", "13:00:00 PM", "0:75", "+1:60:00"])
+@pytest.mark.parametrize("bad", ["10:00:99", "25:00:00", "12:60:00 PM", "0:75", "+1:60:00"])
 def test_impossible_times_are_refused(bad: str) -> None:
     with pytest.raises(UsageError, match=f"^--until {re.escape(repr(bad))}: expected "):
         Bound.parse(bad, "--until")
