@@ -231,6 +231,8 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
         Text(),
         side_by_side,
         Text(),
+        _findings(s),  # what went wrong before the details (it used to sit below the events table, off-screen)
+        Text(),
         *_live_sections(s),
         *render_feel(s.feel),
         *render_audio_quality(s.audio_quality),
@@ -238,8 +240,6 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
         *_cost_lines(s),
         Text(),
         _events_table(s),
-        Text(),
-        _findings(s),
         Text(),
     ]
 
@@ -592,16 +592,25 @@ def _latency_table(s: Summary) -> Any:
     return t
 
 
+#: event types the report lists (the most frequent first); the rest are one row
+EVENT_TYPES_SHOWN = 12
+
+
 def _events_table(s: Summary) -> Any:
     from rtlog.units import fmt_int
 
     rows = sorted(s.event_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    types = len(rows)
+    more = len(rows) - EVENT_TYPES_SHOWN
+    if more > 1:  # the most frequent types; --json has them all
+        hidden = sum(n for _, n in rows[EVENT_TYPES_SHOWN:])
+        rows = rows[:EVENT_TYPES_SHOWN] + [(f"… {more} more types (--json lists them all)", hidden)]
     width = output.console().width
     pairs = width >= 110 and len(rows) > 8
     cols: list[tuple[str, str]] = [("type", "left"), ("count", "right")]
     if pairs:
         cols += [("type", "left"), ("count", "right")]
-    title = f"Events by type ({len(rows)} type{'' if len(rows) == 1 else 's'})"
+    title = f"Events by type ({types} type{'' if types == 1 else 's'})"
     t = _table(title, *cols, min_width=len(title))
     if pairs:
         half = (len(rows) + 1) // 2
