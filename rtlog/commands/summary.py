@@ -330,7 +330,8 @@ def _session_text(sess: Any, mixed: bool = False) -> Any:
     from rich.text import Text
 
     t = Text()
-    if sess.id is None and sess.model is None and not sess.line_no:
+    stated = not (sess.id is None and sess.model is None and not sess.line_no)
+    if not stated:
         t.append("(no session.created or session.updated in the log)", style="dim")
     else:
         t.append(f"{sess.id or '(no id)'}")
@@ -346,7 +347,10 @@ def _session_text(sess: Any, mixed: bool = False) -> Any:
         second.append(" + ".join(sess.modalities))
     t.append(" · ".join(second))
     t.append(f"\naudio in {sess.input_format.label()}, out {sess.output_format.label()}")
-    t.append(f"\ntranscription {sess.transcription_model or 'off'} · turn detection {sess.turn_detection or 'none'}")
+    if stated:
+        t.append(f"\ntranscription {sess.transcription_model or 'off'} · turn detection {sess.turn_detection or 'none'}")
+    else:  # nothing says what they were: not "off"
+        t.append("\ntranscription unknown · turn detection unknown", style="dim")
     if sess.tools:
         t.append("\ntools " + ", ".join(sess.tools))
     if sess.instructions and sess.instructions.strip():
