@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - older typer
     from click.exceptions import Abort  # type: ignore[no-redef]
 
 from rtlog import __version__, output
-from rtlog.errors import ExitCode, RtlogError
+from rtlog.errors import ExitCode, NothingFound, RtlogError
 
 #: name → (module, function, hidden). A command's module is imported only when that
 #: command runs (or for --help): start-up time is a large part of a run on a small log.
@@ -62,6 +62,10 @@ class RtlogGroup(TyperGroup):
         try:
             with output.stdout_sink():  # the final flush, inside the boundary
                 return super().invoke(ctx)
+        except NothingFound as exc:  # not an error (exit 1, as grep's): a plain note
+            if str(exc):
+                output.note(str(exc))
+            raise typer.Exit(int(exc.exit_code)) from None
         except RtlogError as exc:
             if str(exc):
                 output.error(str(exc))

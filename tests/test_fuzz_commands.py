@@ -353,7 +353,7 @@ def test_nasty_inputs(name: str) -> None:
     if name in ("empty file", "blank lines only"):  # an empty log, not an error: nothing in it
         assert orjson.loads(runs["summary-json"].stdout)["events"] == 0
         r = runs["transcript"]
-        assert (r.exit_code, r.stderr) == (1, f"rtlog: error: no conversation found in {r.log}: no messages, transcriptions or function calls\n")
+        assert (r.exit_code, r.stderr) == (1, f"rtlog: no conversation found in {r.log}: no messages, transcriptions or function calls\n")
     if name == "huge audio line":
         assert len(wav_data(runs["extract-audio"].files["out.wav"])) == 3_000_000
 
