@@ -868,6 +868,7 @@ class Extraction:
         if self._placing:
             report.timestamps = self.timeline.t0 is not None
             report.warnings.extend(self.timeline.notes)
+        report.warnings.extend(self.fold.sessions.notes)  # stated audio formats rtlog cannot read
         if self.writer is not None:
             assert self.file is not None
             self.writer.finish()

@@ -537,8 +537,21 @@ def _tokens_table(s: Summary) -> Any:
 
     u = s.usage
     t = _table("Tokens and cost", ("", "left"), ("input", "right"), ("cached", "right"), ("output", "right"), ("total", "right"))
-    t.add_row("text", fmt_int(u.input_text_tokens), fmt_int(u.cached_text_tokens), fmt_int(u.output_text_tokens), "")
-    t.add_row("audio", fmt_int(u.input_audio_tokens), fmt_int(u.cached_audio_tokens), fmt_int(u.output_audio_tokens), "")
+    # a usage that does not split its tokens into text and audio (a relay, xAI) shows a dash,
+    # not 0 (issue 13): the log does not say
+    unsplit_in = u.input_tokens and not (u.input_text_tokens or u.input_audio_tokens or u.input_image_tokens)
+    unsplit_cached = u.cached_tokens and not (u.cached_text_tokens or u.cached_audio_tokens)
+    unsplit_out = u.output_tokens and not (u.output_text_tokens or u.output_audio_tokens)
+
+    def cell(n: int, unsplit: Any) -> str:
+        return "–" if unsplit else fmt_int(n)
+
+    t.add_row("text", cell(u.input_text_tokens, unsplit_in), cell(u.cached_text_tokens, unsplit_cached),
+              cell(u.output_text_tokens, unsplit_out), "")  # fmt: skip
+    if u.reasoning_tokens:  # part of the output text tokens (billed once, as text): shown, never added
+        t.add_row("  reasoning", "", "", fmt_int(u.reasoning_tokens), "", style="dim")
+    t.add_row("audio", cell(u.input_audio_tokens, unsplit_in), cell(u.cached_audio_tokens, unsplit_cached),
+              cell(u.output_audio_tokens, unsplit_out), "")  # fmt: skip
     if u.input_image_tokens:
         t.add_row("image", fmt_int(u.input_image_tokens), "", "", "")
     t.add_row("all", fmt_int(u.input_tokens), fmt_int(u.cached_tokens), fmt_int(u.output_tokens), fmt_int(u.total_tokens), style="bold")
@@ -657,6 +670,8 @@ def _findings(s: Summary) -> Any:
         t.add_row(Text("warning", style="yellow"), Text(f"… and {len(s.warnings) - 20} more (--json lists them all)"))
     if not shown:
         t.add_row(Text("ok", style="green"), Text("no errors, no failed transcriptions, no bad lines, no warnings"))
+    for n in s.notices[:10]:
+        t.add_row(Text("note", style="dim"), Text(n, style="dim"))
     return t
 
 

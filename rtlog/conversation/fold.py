@@ -72,6 +72,9 @@ class Fold:
         else:
             self.timeline = after.timeline
             self.timeline.new_file(self.sessions)
+        if after is not None:
+            self.sessions.notes = after.sessions.notes  # (one list for chained files, as the timeline's notes)
+        self._session_notes_from = len(self.sessions.notes)
         self._notes_from = len(self.timeline.notes)  # (the timeline's notes of earlier files are theirs)
         self.turns = TurnTracker()
         self.ledger = Ledger(self.sessions)
@@ -287,7 +290,7 @@ class Fold:
             t0=self.timeline.t0,
             cleared_responses=ledger.cleared,
             moments=self.moments.moments,
-            notes=self.timeline.notes[self._notes_from :],
+            notes=self.timeline.notes[self._notes_from :] + self.sessions.notes[self._session_notes_from :],
             live=self.live.live,
         )
         conv.by_response_id = {r.id: r for r in conv.responses if r.id is not None}

@@ -100,6 +100,7 @@ class Summary:
     transcription_failures: list[dict[str, Any]] = field(default_factory=list)
     unknown_types: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # informational: no finding (`--check` passes)
     cost: Cost = field(default_factory=Cost)
     files: int = 1
     feel: Feel | None = None  # turn-taking, latency steps, delivery, VAD (`turntaking.py`)
@@ -168,6 +169,7 @@ class Summary:
             "turn_taking": None if self.feel is None else self.feel.to_dict(),
             "audio_quality": self.audio_quality,
             "live": self.live,
+            "notices": self.notices,
         }
 
 
@@ -415,8 +417,8 @@ def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[s
             w.append(f"{side} audio cut by the recorder: every chunk is {a.first_len} bytes, so its seconds are not real")
         elif a.odd and PCM16 in {f.encoding for f in a.by_format}:
             w.append(f"{_n(a.odd, side + ' audio chunk')} with an odd byte count (not whole 16-bit samples)")
-    if not s.audio_in.chunks and not s.audio_out.chunks and rec.audio_evidence:
-        w.append("no audio in this log (WebRTC/SIP sideband, or a recorder that drops audio): audio seconds unknown")
+    if not s.audio_in.chunks and not s.audio_out.chunks and rec.audio_evidence:  # a fact about the transport, no finding
+        s.notices.append("no audio in this log (WebRTC/SIP sideband, or a recorder that drops audio): audio seconds unknown")
     if s.audio_out.chunks:
         with_audio = {a.item_id for a in conv.assistant_audio if a.nbytes}
         for item, (ms, line) in conv.truncations.items():
@@ -487,6 +489,7 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         t.errors.extend({**e, "file": name} for e in s.errors)
         t.transcription_failures.extend({**f, "file": name} for f in s.transcription_failures)
         t.warnings.extend(f"{name}: {w}" for w in s.warnings)
+        t.notices.extend(f"{name}: {n}" for n in s.notices)
         t.cost.sessions.extend({**c, "file": name} for c in s.cost.sessions)
         t.cost.notes.extend(n for n in s.cost.notes if n not in t.cost.notes)
         t.live.extend({**r, "file": name} for r in s.live)
