@@ -205,3 +205,108 @@ def test_reasoning_tokens_are_shown_inside_the_text_output_and_billed_once(tmp_p
 def _wav(data: bytes) -> tuple[int, bytes]:
     with wave.open(io.BytesIO(data), "rb") as w:
         return w.getframerate(), w.readframes(w.getnframes())
+
+
+# --- MCP, images, keypresses: a gpt-realtime-2 session built from the documented events ----------
+
+T0 = 1767000000.0
+PCM = base64.b64encode(b"\0" * 4800).decode()  # 0.1 s at 24 kHz
+
+
+def realtime2_log(tmp_path: Path) -> Path:
+    """A GA session with a failed MCP tool listing, an image and text from the client, three
+    DTMF keys, a spoken turn answered by a preamble, a failed MCP call and the answer, then
+    two Qwen-style image buffer appends."""
+
+    def ev(t: float, **k: Any) -> dict:
+        return {"timestamp": T0 + t, **k}
+
+    usage = {"input_tokens": 10, "output_tokens": 20, "input_token_details": {"text_tokens": 10},
+             "output_token_details": {"text_tokens": 12, "audio_tokens": 8, "reasoning_tokens": 5}}  # fmt: skip
+    return write_log(tmp_path / "realtime2.jsonl", [
+        ev(0, type="session.created", event_id="e0", session={"id": "s1", "model": "gpt-realtime-2", "type": "realtime"}),
+        ev(0.1, type="mcp_list_tools.in_progress", event_id="e1", item_id="mcpl_2"),
+        ev(0.2, type="conversation.item.added", event_id="e2", item={"id": "mcpl_2", "type": "mcp_list_tools", "server_label": "billing", "tools": []}),
+        ev(0.3, type="mcp_list_tools.failed", event_id="e3", item_id="mcpl_2"),
+        ev(0.5, type="conversation.item.create", item={"type": "message", "role": "user", "content": [
+            {"type": "input_image", "image_url": "data:image/png;base64,AAAA"}, {"type": "input_text", "text": "what is this?"}]}),
+        ev(0.6, type="input_audio_buffer.dtmf_event_received", event="1", received_at=1),
+        ev(0.7, type="input_audio_buffer.dtmf_event_received", event="2", received_at=1),
+        ev(0.8, type="input_audio_buffer.dtmf_event_received", event="3", received_at=1),
+        ev(1.0, type="input_audio_buffer.speech_started", event_id="e4", item_id="u1", audio_start_ms=0),
+        ev(2.0, type="input_audio_buffer.speech_stopped", event_id="e5", item_id="u1", audio_end_ms=1000),
+        ev(2.01, type="input_audio_buffer.committed", event_id="e6", item_id="u1"),
+        ev(2.05, type="response.created", event_id="e7", response={"id": "r1", "status": "in_progress"}),
+        ev(2.1, type="response.output_item.added", event_id="e8", response_id="r1",
+           item={"id": "a1", "type": "message", "role": "assistant", "phase": "commentary", "content": []}),
+        ev(2.3, type="response.output_audio.delta", event_id="e9", response_id="r1", item_id="a1", delta=PCM),
+        ev(2.3, type="response.output_audio_transcript.done", event_id="e10", response_id="r1", item_id="a1", transcript="Let me check."),
+        ev(2.4, type="response.output_item.added", event_id="e11", response_id="r1",
+           item={"id": "mcp_1", "type": "mcp_call", "server_label": "docs", "name": "search", "arguments": ""}),
+        ev(2.5, type="response.mcp_call_arguments.done", event_id="e12", response_id="r1", item_id="mcp_1", arguments='{"q":"x"}'),
+        ev(2.6, type="response.mcp_call.failed", event_id="e13", item_id="mcp_1"),
+        ev(2.7, type="response.output_item.done", event_id="e14", response_id="r1", item={
+            "id": "mcp_1", "type": "mcp_call", "server_label": "docs", "name": "search", "arguments": '{"q":"x"}',
+            "error": {"type": "tool_execution_error", "message": "index offline"}}),
+        ev(2.8, type="response.output_item.added", event_id="e15", response_id="r1",
+           item={"id": "a2", "type": "message", "role": "assistant", "phase": "final_answer", "content": []}),
+        ev(3.1, type="response.output_audio.delta", event_id="e16", response_id="r1", item_id="a2", delta=PCM),
+        ev(3.15, type="response.output_audio.delta", event_id="e16b", response_id="r1", item_id="a2", delta=PCM),
+        ev(3.15, type="response.output_audio_transcript.done", event_id="e17", response_id="r1", item_id="a2",
+           transcript="The index is offline."),
+        ev(3.2, type="response.done", event_id="e18", response={"id": "r1", "status": "completed", "output": [], "usage": usage}),
+        ev(3.3, type="input_image_buffer.append", image="AAAA"),
+        ev(3.4, type="input_image_buffer.append", image="AAAA"),
+    ])  # fmt: skip
+
+
+def test_mcp_failures_are_reported_and_fail_the_check(tmp_path: Path) -> None:
+    path = realtime2_log(tmp_path)
+    s = summary_json(path)
+    assert s["mcp_calls"] == {"docs/search": 1}
+    assert s["mcp_failures"] == [
+        {"line": 3, "kind": "list_tools", "server": "billing", "tool": None, "item_id": "mcpl_2", "error": None},
+        {"line": 16, "kind": "call", "server": "docs", "tool": "search", "item_id": "mcp_1",
+         "error": {"type": "tool_execution_error", "code": None, "message": "index offline"}},
+    ]  # fmt: skip
+    assert s["warnings"] == [] and s["errors"] == []  # the MCP failures alone fail --check
+    r = run_cli("summary", "--check", path, exit_code=1)
+    assert "line 3: listing the tools of billing: no details in the log" in r.stdout
+    assert "line 16: MCP call search on docs: tool_execution_error: index offline" in r.stdout
+
+
+def test_the_transcript_shows_mcp_calls_images_keys_and_preambles(tmp_path: Path) -> None:
+    path = realtime2_log(tmp_path)
+    assert run_cli("transcript", path).stdout.splitlines() == [
+        "0:00.2  System     listing the tools of MCP server billing failed [failed: no details in the log]",
+        "0:00.5  User       [image] what is this?",
+        "0:00.6  User       [keys: 1 2 3]",
+        "0:01.0  User       [audio, not transcribed]",
+        "0:02.3  Assistant  [preamble] Let me check.",
+        '0:02.4  Assistant  → docs: search({"q":"x"}) [failed: tool_execution_error: index offline]',
+        "0:02.4  Assistant  The index is offline.",
+        "0:03.3  User       [image ×2]",
+    ]
+    entries = json.loads(run_cli("transcript", path, "--format", "json").stdout)
+    call = next(e for e in entries if e["type"] == "mcp_call")
+    assert (call["server"], call["name"], call["arguments"], call["output"]) == ("docs", "search", '{"q":"x"}', None)
+    assert call["error"] == {"type": "tool_execution_error", "code": None, "message": "index offline"}
+    assert [e["phase"] for e in entries if e["role"] == "assistant" and e["type"] == "message"] == ["commentary", "final_answer"]
+    assert [(e["type"], e["text"]) for e in entries if e["type"] in ("input_image", "dtmf")] == [
+        ("dtmf", "[keys: 1 2 3]"), ("input_image", "[image ×2]")]
+
+
+def test_first_audio_and_first_answer_audio_are_both_reported(tmp_path: Path) -> None:
+    s = summary_json(realtime2_log(tmp_path))
+    assert s["commentary_items"] == 1
+    # speech ends at 2.0 s; the preamble's audio arrives at 2.3 s, the answer's at 3.1 s
+    assert s["latency_ms"] == {"count": 1, "p50": 300.0, "p90": 300.0, "max": 300.0}
+    assert s["answer_latency_ms"] == {"count": 1, "p50": 1100.0, "p90": 1100.0, "max": 1100.0}
+    assert s["audio_seconds"]["output"] == 0.3  # a response holds several audio items: all counted
+    out = run_cli("summary", realtime2_log(tmp_path)).stdout
+    assert "preambles        1" in out and "to the answer" in out
+
+
+def test_no_phases_no_answer_latency(tmp_path: Path) -> None:
+    s = summary_json(write_log(tmp_path / "x.jsonl", [{"type": "session.created", "event_id": "e", "session": {"id": "s"}}]))
+    assert (s["answer_latency_ms"], s["commentary_items"], s["mcp_calls"], s["mcp_failures"]) == (None, 0, {}, [])

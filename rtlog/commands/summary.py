@@ -511,6 +511,12 @@ def _conversation_table(s: Summary) -> Any:
         t.add_row(f"  {_cut(name, 22)}", fmt_int(n))
     if len(s.function_calls) > 6:
         t.add_row(f"  … {len(s.function_calls) - 6} more", "")
+    if s.mcp_calls or s.mcp_failures:
+        t.add_row("MCP calls", fmt_int(sum(s.mcp_calls.values())))
+        for name, n in sorted(s.mcp_calls.items(), key=lambda kv: (-kv[1], kv[0]))[:4]:
+            t.add_row(f"  {_cut(name, 22)}", fmt_int(n))
+    if s.commentary_items:
+        t.add_row("preambles", fmt_int(s.commentary_items))
     return t
 
 
@@ -606,6 +612,14 @@ def _latency_table(s: Summary) -> Any:
     t.add_row("p50", fmt_ms(st["p50"]))
     t.add_row("p90", fmt_ms(st["p90"]))
     t.add_row("max", fmt_ms(st["max"]))
+    if s.answer_latencies_ms is not None:  # gpt-realtime-2: a preamble may come first
+        ans = latency_stats(s.answer_latencies_ms)
+        if ans["count"]:
+            t.add_row(Text("to the answer", style="bold"), "")
+            t.add_row("  p50", fmt_ms(ans["p50"]))
+            t.add_row("  p90", fmt_ms(ans["p90"]))
+        else:
+            t.add_row(Text("to the answer: no turn", style="dim"), "")
     return t
 
 
@@ -660,6 +674,16 @@ def _findings(s: Summary) -> Any:
         shown += 1
     if len(s.transcription_failures) > 10:
         t.add_row(Text("failed", style="red"), Text(f"… and {len(s.transcription_failures) - 10} more transcriptions failed"))
+    for f in s.mcp_failures[:10]:
+        what = "listing the tools of" if f["kind"] == "list_tools" else f"MCP call {f['tool'] or '?'} on"
+        err = f["error"] or {}
+        why = " · ".join(x for x in (err.get("type"), err.get("code")) if x)
+        detail = "".join(f": {x}" for x in (why, err.get("message")) if x) or ": no details in the log"
+        where = f"line {f['line']}" if "file" not in f else f"{f['file']}:{f['line']}"
+        t.add_row(Text("failed", style="red"), Text(f"{where}: {what} {f['server'] or '?'}{detail}"))
+        shown += 1
+    if len(s.mcp_failures) > 10:
+        t.add_row(Text("failed", style="red"), Text(f"… and {len(s.mcp_failures) - 10} more MCP failures"))
     if s.malformed:
         t.add_row(Text("bad lines", style="yellow"), Text(f"{s.malformed} line{'' if s.malformed == 1 else 's'} skipped (see the warnings on stderr)"))
         shown += 1

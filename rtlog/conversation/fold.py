@@ -339,6 +339,7 @@ class Fold:
             it.session, it.line, it.kind, it.role, it.item_id, it.response_id, it.status, it.text, name, it.call_id,
             it.args.text if it.args else None, output, it.client, it.speech, it.idle,
             cut, it.tr_error, it.first_ts, it.last_ts, replayed=it.replayed,
+            server=it.server, error=it.error, phase=it.phase, images=it.images, keys=it.keys,
         )  # fmt: skip
         tl = self.timeline
         user = it.role == "user" and it.kind == "message"

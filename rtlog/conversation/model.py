@@ -95,6 +95,11 @@ class Item:
     audio_seconds: float | None = None  # generated audio (assistant items)
     replayed: bool = False  # history a resumed session's server replayed: said before, not in this session
     interrupted: bool = False  # GPT-Live: assistant speech the user talked over (barge-in)
+    server: str | None = None  # an MCP call's (or tool listing's) server
+    error: ErrorInfo | None = None  # a failed MCP call or tool listing (its error, or one without details)
+    phase: str | None = None  # gpt-realtime-2 assistant items: commentary (a preamble) or final_answer
+    images: int = 0  # images the user sent (an image content part; Qwen image buffer appends in a row)
+    keys: list[str] | None = None  # DTMF keys pressed in a row (kind `dtmf`)
 
 
 @dataclass(slots=True, eq=False)

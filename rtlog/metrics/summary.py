@@ -101,6 +101,10 @@ class Summary:
     unknown_types: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # informational: no finding (`--check` passes)
+    mcp_calls: dict[str, int] = field(default_factory=dict)  # "server/tool" → calls
+    mcp_failures: list[dict[str, Any]] = field(default_factory=list)  # failed MCP calls and tool listings
+    commentary_items: int = 0  # gpt-realtime-2 preambles (assistant items of phase commentary)
+    answer_latencies_ms: list[float] | None = None  # to the first final_answer audio; None: no phases in the log
     cost: Cost = field(default_factory=Cost)
     files: int = 1
     feel: Feel | None = None  # turn-taking, latency steps, delivery, VAD (`turntaking.py`)
@@ -116,7 +120,7 @@ class Summary:
     @property
     def has_findings(self) -> bool:
         """Errors, failed transcriptions, bad lines or warnings: what `--check` fails on."""
-        return bool(self.errors or self.transcription_failures or self.malformed or self.warnings)
+        return bool(self.errors or self.transcription_failures or self.malformed or self.warnings or self.mcp_failures)
 
     def as_json(self) -> dict[str, Any]:
         """The stable `--json` object (documented in the README)."""
@@ -162,6 +166,11 @@ class Summary:
             },
             "audio_chunks": {"input": self.audio_in.chunks, "output": self.audio_out.chunks},
             "latency_ms": latency_stats(self.latencies_ms) if self.latency_measurable else None,
+            "answer_latency_ms": latency_stats(self.answer_latencies_ms)
+            if self.latency_measurable and self.answer_latencies_ms is not None else None,
+            "commentary_items": self.commentary_items,
+            "mcp_calls": dict(sorted(self.mcp_calls.items())),
+            "mcp_failures": self.mcp_failures,
             "errors": self.errors,
             "transcription_failures": self.transcription_failures,
             "unknown_event_types": dict(sorted(self.unknown_types.items())),
@@ -214,6 +223,7 @@ def summarize_conversation(conv: Conversation, prices: PriceTable | None = None)
     s.interruptions = len(conv.truncations)
     s.output_heard_seconds = heard_seconds(conv)
     negative = _latencies(conv, s)
+    _phases_and_mcp(conv, s)
     s.errors = conv.errors
     s.transcription_failures = conv.transcription_failures
     s.unknown_types = rec.unknown_types
@@ -305,6 +315,45 @@ def turn_latency_ms(conv: Conversation, turn: Turn) -> float | None:
     if not firsts:
         return None
     return (min(firsts) - end) * 1000
+
+
+def _phases_and_mcp(conv: Conversation, s: Summary) -> None:
+    """gpt-realtime-2 phases (preambles counted; latency to the first audio of a
+    `final_answer` item, beside latency to any first audio) and MCP calls and failures."""
+    answers: set[str] = set()
+    phased = False
+    for it in conv.messages:
+        if it.phase is not None and it.role in (None, "assistant"):
+            phased = True
+            if it.phase == "commentary":
+                s.commentary_items += 1
+            elif it.phase == "final_answer" and it.id is not None:
+                answers.add(it.id)
+        if it.kind == "mcp_call":
+            key = f"{it.server or '?'}/{it.name or '?'}"
+            s.mcp_calls[key] = s.mcp_calls.get(key, 0) + 1
+        if it.kind in ("mcp_call", "mcp_list_tools") and it.error is not None:
+            e = it.error
+            err = None if not (e.type or e.code or e.message) else {"type": e.type, "code": e.code, "message": e.message}
+            s.mcp_failures.append({"line": it.line, "kind": "call" if it.kind == "mcp_call" else "list_tools",
+                                   "server": it.server, "tool": it.name, "item_id": it.id, "error": err})  # fmt: skip
+    if not phased:
+        return
+    s.answer_latencies_ms = []
+    clock = conv.recording.clock
+    if clock.first is None or clock.coarse:
+        return
+    first_answer: dict[str, float] = {}  # response → the receive time of its first answer audio
+    t0 = conv.t0 or 0.0  # (an item's first_at is its first timed delta's arrival on the timeline)
+    for a in conv.assistant_audio:
+        if a.item_id in answers and a.first_at is not None and a.response_id is not None:
+            t = first_answer.get(a.response_id)
+            first_answer[a.response_id] = t0 + a.first_at if t is None else min(t, t0 + a.first_at)
+    for turn in conv.turns:
+        end = turn.end_of_speech_at
+        firsts = [first_answer[rid] for rid in turn.response_ids if rid in first_answer]
+        if end is not None and firsts and min(firsts) >= end:
+            s.answer_latencies_ms.append((min(firsts) - end) * 1000)
 
 
 def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
@@ -490,6 +539,12 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         t.transcription_failures.extend({**f, "file": name} for f in s.transcription_failures)
         t.warnings.extend(f"{name}: {w}" for w in s.warnings)
         t.notices.extend(f"{name}: {n}" for n in s.notices)
+        t.mcp_failures.extend({**f, "file": name} for f in s.mcp_failures)
+        for k, v in s.mcp_calls.items():
+            t.mcp_calls[k] = t.mcp_calls.get(k, 0) + v
+        t.commentary_items += s.commentary_items
+        if s.answer_latencies_ms is not None:
+            t.answer_latencies_ms = (t.answer_latencies_ms or []) + s.answer_latencies_ms
         t.cost.sessions.extend({**c, "file": name} for c in s.cost.sessions)
         t.cost.notes.extend(n for n in s.cost.notes if n not in t.cost.notes)
         t.live.extend({**r, "file": name} for r in s.live)
