@@ -310,3 +310,33 @@ def test_first_audio_and_first_answer_audio_are_both_reported(tmp_path: Path) ->
 def test_no_phases_no_answer_latency(tmp_path: Path) -> None:
     s = summary_json(write_log(tmp_path / "x.jsonl", [{"type": "session.created", "event_id": "e", "session": {"id": "s"}}]))
     assert (s["answer_latency_ms"], s["commentary_items"], s["mcp_calls"], s["mcp_failures"]) == (None, 0, {}, [])
+
+
+# --- user audio sent in conversation.item.create ----------------------------------------------
+
+
+def test_user_audio_in_an_item_create_is_counted_extracted_and_placed(tmp_path: Path) -> None:
+    clip = bytes(range(256)) * 150  # 38,400 bytes: 0.8 s of PCM16 at 24 kHz
+    path = write_log(tmp_path / "clip.jsonl", [  # the reference JS client's recorder envelope
+        {"time": "2026-12-01T10:00:00.000Z", "source": "server", "event": {"type": "session.created", "event_id": "e0",
+         "session": {"id": "s1", "model": "gpt-4o-realtime-preview", "input_audio_format": "pcm16"}}},
+        {"time": "2026-12-01T10:00:01.000Z", "source": "client", "event": {"type": "conversation.item.create", "event_id": "evt_1",
+         "item": {"type": "message", "role": "user", "content": [{"type": "input_audio", "audio": base64.b64encode(clip).decode()}]}}},
+        {"time": "2026-12-01T10:00:01.050Z", "source": "server", "event": {"type": "conversation.item.created", "event_id": "e1",
+         "item": {"id": "item_u1", "type": "message", "role": "user", "content": [{"type": "input_audio", "transcript": None}]}}},
+        {"time": "2026-12-01T10:00:01.100Z", "source": "client", "event": {"type": "response.create", "event_id": "evt_2"}},
+    ])  # fmt: skip
+    s = summary_json(path)
+    assert (s["audio_seconds"]["input"], s["audio_bytes"]["input"], s["audio_chunks"]["input"]) == (0.8, 38400, 1)
+    assert s["events"] == 4 and s["event_counts"].get("input_audio_buffer.append") is None  # no event is invented
+    assert s["user_turns"] == 1 and s["warnings"] == [] and s["notices"] == []
+    out = tmp_path / "user.wav"
+    run_cli("extract-audio", path, "--side", "user", "-o", out, stderr=f"rtlog: wrote {out}: 0.80 s, 24 kHz PCM16 mono, 1 chunk (38,400 bytes)\n")
+    assert _wav(out.read_bytes()) == (24000, clip)
+    both = tmp_path / "both.wav"
+    run_cli("extract-audio", path, "--side", "both", "-o", both, stderr=None)
+    with wave.open(str(both), "rb") as w:  # placed at its time on the session's timeline: 1.0 s in
+        assert (w.getnchannels(), w.getnframes()) == (2, 24000 + 19200)
+        frames = w.readframes(w.getnframes())
+    left = b"".join(frames[i : i + 2] for i in range(0, len(frames), 4))
+    assert left == b"\0" * 48000 + clip

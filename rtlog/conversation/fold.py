@@ -42,6 +42,7 @@ from rtlog.conversation.turns import TurnTracker
 from rtlog.io.entries import DigestedLine
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import DEFAULT_FORMAT
+from rtlog.protocol.item_audio import ITEM_CREATE, item_audio_appends
 from rtlog.protocol.live import INPUT_AUDIO_TYPES as LIVE_INPUT_AUDIO
 from rtlog.protocol.live import OUTPUT_AUDIO_TYPES
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
@@ -172,11 +173,23 @@ class Fold:
         if kind in SESSION_KINDS:
             route.append(self.sessions.feed)
         route.append(self.timeline.feed)
+        if kind == ITEM_CREATE and self._recording:
+            route.append(self._item_audio)
         for handlers in self._handlers:
             h = handlers.get(kind)
             if h is not None:
                 route.append(h)
         return tuple(route)
+
+    def _item_audio(self, ev: Event) -> None:
+        """User audio sent in a `conversation.item.create` (`input_audio` content parts):
+        counted as user input and placed on the timeline as appended audio is. (extract-audio,
+        which folds without recording, gives these parts to `feed_audio` itself, with the
+        audio it writes.)"""
+        for part in item_audio_appends(ev):
+            size, problem = audio_payload(part)
+            self.stats.audio_in.add(size, problem, self.sessions.input_format, ev.line_no)
+            self.timeline.user_audio(part, size)
 
     # -- the fast path: audio lines from their digests -------------------------------------------
 
