@@ -31,6 +31,7 @@ from rtlog.protocol.events import Event
 from rtlog.protocol.formats import PCM16
 from rtlog.protocol.objects import Usage
 from rtlog.protocol.realtime import CLIENT, SERVER, UNKNOWN
+from rtlog.units import fmt_usd
 
 RESPONSE_STATUSES = ("completed", "cancelled", "incomplete", "failed")
 
@@ -69,6 +70,7 @@ class Cost:
     notes: list[str] = field(default_factory=list)
     prices_date: str = ""
     prices_source: str = ""
+    transcription_usd: float | None = None  # input transcription by the token, when its model has a price (in usd)
 
 
 @dataclass(slots=True)
@@ -154,7 +156,8 @@ class Summary:
             "cost_per_minute_usd": _r6(self.cost.per_minute),
             "cost_is_lower_bound": self.cost.is_lower_bound,
             "cost_responses_without_usage": self.cost.responses_without_usage,
-            "cost": {"prices_date": self.cost.prices_date, "prices_source": self.cost.prices_source, "sessions": self.cost.sessions, "notes": self.cost.notes},
+            "cost": {"prices_date": self.cost.prices_date, "prices_source": self.cost.prices_source, "sessions": self.cost.sessions,
+                     "transcription_usd": _r6(self.cost.transcription_usd), "notes": self.cost.notes},
             "audio_seconds": {
                 "input": _r3(self.audio_in.seconds) if self.audio_in.chunks else None,
                 "output": _r3(self.audio_out.seconds) if self.audio_out.chunks else None,
@@ -418,13 +421,43 @@ def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
             s.cost.notes.extend(n for n in c.notes if n not in s.cost.notes)
         s.cost.sessions.append(row)
     if s.transcription_usage:
-        s.cost.notes.append("input transcription is billed separately and not included")
+        tr = _transcription_cost(conv, s, prices)
+        if tr is not None:
+            total += tr
+        else:
+            s.cost.notes.append("input transcription is billed separately and not included")
     s.cost.usd = total if known else None
     s.cost.responses_without_usage = sum(missing.values())
     s.cost.is_lower_bound = s.cost.usd is not None and (s.cost.responses_without_usage > 0 or s.cost.is_lower_bound)
     seconds = s.span.seconds
     if s.cost.usd is not None and seconds and seconds > 0:
         s.cost.per_minute = s.cost.usd / (seconds / 60)
+
+
+def _transcription_cost(conv: Conversation, s: Summary, prices: PriceTable) -> float | None:
+    """The cost of the log's input-transcription usage, when it is counted in tokens and the
+    sessions name one transcription model that has a token price; None otherwise (the
+    caller says it is not included). Usage counted in seconds is not token-priced."""
+    usages = list(conv.transcription_usage.values())
+    models = {sess.transcription_model for sess in s.sessions if sess.transcription_model}
+    if len(models) != 1 or any(u.get("type") == "duration" or "seconds" in u for u in usages):
+        return None
+    model = models.pop()
+    fam = prices.family(model)
+    if fam is None:
+        return None
+    total = Usage()
+    for u in usages:
+        one = Usage.from_obj(u)
+        if one is not None:
+            if not (one.output_text_tokens or one.output_audio_tokens):
+                one.output_text_tokens = one.output_tokens  # a transcription's output is text
+            total.add(one)
+    c = usage_cost(total, prices.rates[fam])
+    s.cost.transcription_usd = c.usd
+    s.cost.notes.append(f"input transcription ({model}, {total.total_tokens:,} tokens) included: {fmt_usd(c.usd)}")
+    s.cost.notes.extend(n for n in c.notes if n not in s.cost.notes)
+    return c.usd
 
 
 def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[str]:
@@ -543,6 +576,8 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         for k, v in s.mcp_calls.items():
             t.mcp_calls[k] = t.mcp_calls.get(k, 0) + v
         t.commentary_items += s.commentary_items
+        if s.cost.transcription_usd is not None:
+            t.cost.transcription_usd = (t.cost.transcription_usd or 0.0) + s.cost.transcription_usd
         if s.answer_latencies_ms is not None:
             t.answer_latencies_ms = (t.answer_latencies_ms or []) + s.answer_latencies_ms
         t.cost.sessions.extend({**c, "file": name} for c in s.cost.sessions)
