@@ -13,7 +13,10 @@ from typing import Any
 
 import orjson
 from conftest import corpus_file, needs_corpus, run_cli, run_rtlog, write_log
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from rtlog.io import arrays
 from rtlog.metrics.summary import summarize
 from rtlog.protocol.events import parse_line
 
@@ -340,3 +343,31 @@ def test_user_audio_in_an_item_create_is_counted_extracted_and_placed(tmp_path: 
         frames = w.readframes(w.getnframes())
     left = b"".join(frames[i : i + 2] for i in range(0, len(frames), 4))
     assert left == b"\0" * 48000 + clip
+
+
+# --- the array reader: the same events whatever the layout and wherever a block ends ----------
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\\n\t[]{},é', max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet='k"\\[]{}', max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
+_events = st.lists(st.fixed_dictionaries({"type": st.sampled_from(["session.created", "response.done", "x.y"])},
+                                         optional={"data": _values, "event_id": st.text(max_size=5)}), min_size=1, max_size=6)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_events, st.sampled_from([None, 1, 2]), st.integers(1, 40))
+def test_an_array_converts_to_its_events_for_every_layout_and_block_size(events: list[dict], indent: int | None, block: int) -> None:
+    text = json.dumps(events, indent=indent, ensure_ascii=False).encode()
+    original = arrays.BLOCK
+    arrays.BLOCK = block  # blocks end inside strings, escapes and elements
+    try:
+        lines = b"".join(arrays.convert(io.BytesIO(text))).splitlines()
+    finally:
+        arrays.BLOCK = original
+    got = [json.loads(x) for x in lines if x.strip()]
+    assert got == events
+    if indent is not None:  # each element on the line where it starts in the file
+        starts = [i for i, x in enumerate(text.splitlines()) if x == b" " * indent + b"{"]
+        assert [i for i, x in enumerate(lines) if x.strip()] == starts

@@ -2,7 +2,7 @@
 read as the JSONL the rest of rtlog reads: one compact line per element.
 
 Owns recognising such a file from its first bytes (`looks_like_array`) and the streaming
-conversion (`array_lines`): the file is read in blocks and cut at the array's top-level
+conversion (`array_lines`, `convert`): the file is read in blocks and cut at the array's top-level
 commas, so memory is bounded by the largest element (one event), never by the file. Each
 element becomes one line (the raw newlines between its tokens become spaces; JSON strings
 cannot hold raw newlines), placed on the line of the file where it starts, so a bad element
@@ -38,7 +38,7 @@ def looks_like_array(head: bytes) -> bool:
     return s[:1] == b"[" and s[1:].lstrip(_WS)[:1] == b"{"
 
 
-def _convert(fp: BinaryIO) -> Iterator[bytes]:
+def convert(fp: BinaryIO) -> Iterator[bytes]:
     """The JSONL bytes of a JSON array read from `fp` (see the module docstring)."""
     line = 1  # the line of the file being scanned
     emitted = 0  # lines written so far
@@ -166,7 +166,7 @@ class _ArrayStream(io.RawIOBase):
 
     def __init__(self, fp: BinaryIO) -> None:
         self._fp = fp  # (the reader's progress asks the underlying file where it is)
-        self._chunks = _convert(fp)
+        self._chunks = convert(fp)
         self._pending = b""
 
     def readable(self) -> bool:
