@@ -371,3 +371,12 @@ def test_an_array_converts_to_its_events_for_every_layout_and_block_size(events:
     if indent is not None:  # each element on the line where it starts in the file
         starts = [i for i, x in enumerate(text.splitlines()) if x == b" " * indent + b"{"]
         assert [i for i, x in enumerate(lines) if x.strip()] == starts
+
+
+def test_an_unknown_format_stated_by_a_response_is_warned_at_its_line(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "r.jsonl", [
+        {"type": "session.created", "event_id": "e1", "session": {"id": "s", "output_audio_format": "pcm16", "input_audio_format": "not specified"}},
+        {"type": "response.created", "event_id": "e2", "response": {"id": "r1", "audio": {"output": {"format": {"type": "audio/mp3"}}}}},
+    ])  # fmt: skip
+    assert summary_json(path)["warnings"][-1] == (
+        "output audio format 'audio/mp3' is not one rtlog knows: its audio is taken as PCM16 24 kHz, which may be wrong (line 2)")

@@ -155,6 +155,7 @@ class SessionTracker:
             self._pending_format = parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format"))
         elif kind == "response.created":
             resp = _dict(ev.data.get("response"))
+            self._check_formats(ev, resp)
             rid = _str(resp.get("id"))
             out = _dict(_dict(resp.get("audio")).get("output"))
             fmt = parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format")) or self._pending_format
