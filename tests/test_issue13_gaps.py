@@ -380,3 +380,17 @@ def test_an_unknown_format_stated_by_a_response_is_warned_at_its_line(tmp_path: 
     ])  # fmt: skip
     assert summary_json(path)["warnings"][-1] == (
         "output audio format 'audio/mp3' is not one rtlog knows: its audio is taken as PCM16 24 kHz, which may be wrong (line 2)")
+
+
+def test_a_voice_live_service_warning_is_reported(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "w.jsonl", [
+        {"type": "session.created", "event_id": "e1", "session": {"id": "s"}},
+        {"type": "warning", "event_id": "e2", "warning": {"code": "unsupported_param", "message": "temperature is ignored", "param": "temperature"}},
+        {"type": "warning", "event_id": "e3", "warning": {"message": "slow down"}},
+    ])  # fmt: skip
+    s = summary_json(path)
+    assert s["warnings"] == [
+        "the service warned (line 2): unsupported_param: temperature is ignored (param temperature)",
+        "the service warned (line 3): slow down",
+    ]
+    assert s["errors"] == [] and s["unknown_event_types"] == {}

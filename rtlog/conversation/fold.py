@@ -303,6 +303,7 @@ class Fold:
             t0=self.timeline.t0,
             cleared_responses=ledger.cleared,
             moments=self.moments.moments,
+            service_warnings=ledger.service_warnings,
             notes=self.timeline.notes[self._notes_from :] + self.sessions.notes[self._session_notes_from :],
             live=self.live.live,
         )

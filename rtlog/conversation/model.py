@@ -156,6 +156,7 @@ class Conversation:
     moments: Moments = field(default_factory=Moments)  # when each step happened (`moments.py`)
     notes: list[str] = field(default_factory=list)  # what the fold could not place as the log says
     live: list[LiveSession] = field(default_factory=list)  # the GPT-Live and Translation sessions (`conversation.live`)
+    service_warnings: list[dict[str, Any]] = field(default_factory=list)  # the service's own `warning` events (Voice Live)
     by_response_id: dict[str, Response] = field(default_factory=dict, repr=False)
 
     @property

@@ -512,6 +512,11 @@ def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[s
         w.append(f"{_n(negative_latencies, 'turn')} with assistant audio before the end of user speech (clock skew?)")
     if rec.clock.coarse and conv.turns:
         w.append("timestamps are whole seconds: latency not measured (it needs sub-second timestamps)")
+    for sw in conv.service_warnings[:10]:  # the service says something was off (Voice Live `warning`)
+        what = ": ".join(x for x in (sw["code"], sw["message"]) if x) or "no details"
+        w.append(f"the service warned (line {sw['line']}): {what}" + (f" (param {sw['param']})" if sw["param"] else ""))
+    if len(conv.service_warnings) > 10:
+        w.append(f"… and {len(conv.service_warnings) - 10} more service warnings")
     if s.unknown_types:
         names = ", ".join(f"{t} ×{n}" for t, n in sorted(s.unknown_types.items())[:5])
         more = f" and {len(s.unknown_types) - 5} more" if len(s.unknown_types) > 5 else ""
