@@ -156,9 +156,18 @@ def convert(fp: BinaryIO) -> Iterator[bytes]:
 
 
 def _emit(element: list[bytes], at: int, emitted: int, end: bytes = b"\n") -> Iterator[bytes]:
+    """The element's line, after blank lines that put it on line `at`; `element` is emptied
+    (its pieces are not held while the line is read: memory is one element, not two)."""
     pad = at - 1 - emitted
-    text = b"".join(element).replace(b"\r", b" ").replace(b"\n", b" ")
-    yield (b"\n" * pad if pad > 0 else b"") + text + end
+    text = b"".join(element)
+    element.clear()
+    if b"\n" in text or b"\r" in text:  # (a compact element is passed on without a copy)
+        text = text.replace(b"\r", b" ").replace(b"\n", b" ")
+    if pad > 0:
+        yield b"\n" * pad
+    yield text
+    if end:
+        yield end
 
 
 class _ArrayStream(io.RawIOBase):
@@ -167,7 +176,7 @@ class _ArrayStream(io.RawIOBase):
     def __init__(self, fp: BinaryIO) -> None:
         self._fp = fp  # (the reader's progress asks the underlying file where it is)
         self._chunks = convert(fp)
-        self._pending = b""
+        self._pending = memoryview(b"")  # (a view: a big element is handed out without copying its rest each time)
 
     def readable(self) -> bool:
         return True
@@ -175,7 +184,7 @@ class _ArrayStream(io.RawIOBase):
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
         while not self._pending:
             try:
-                self._pending = next(self._chunks)
+                self._pending = memoryview(next(self._chunks))
             except StopIteration:
                 return 0
         k = min(len(b), len(self._pending))
