@@ -24,10 +24,11 @@ from typing import BinaryIO
 
 BLOCK = 1 << 20
 _WS = b" \t\r\n"
-#: outside strings, the bytes that change the scanner's state
-_STRUCT = re.compile(rb'["\[\]{}\n]')
 #: inside strings, the bytes that end or escape
 _IN_STRING = re.compile(rb'["\\]')
+#: inside an element: a whole string (skipped in one step), else a byte that changes the state
+#: (a quote here opens a string that does not end in this block)
+_SCAN = re.compile(rb'("[^"\\\n]*(?:\\.[^"\\\n]*)*")|["\[\]{}\n]')
 #: the end of a scalar element
 _SCALAR_END = re.compile(rb"[\s,\]]")
 
@@ -128,10 +129,13 @@ def convert(fp: BinaryIO) -> Iterator[bytes]:
                     continue
                 i += 1
                 continue
-            m = _STRUCT.search(data, i)
+            m = _SCAN.search(data, i)
             if m is None:
                 i = n
                 break
+            if m.group(1) is not None:  # a whole string
+                i = m.end()
+                continue
             i = m.start()
             c = data[i]
             if c == 0x22:
