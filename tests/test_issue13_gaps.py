@@ -394,3 +394,20 @@ def test_a_voice_live_service_warning_is_reported(tmp_path: Path) -> None:
         "the service warned (line 3): slow down",
     ]
     assert s["errors"] == [] and s["unknown_event_types"] == {}
+
+
+def test_a_json_array_on_stdin_and_compressed_is_read_too(tmp_path: Path) -> None:
+    import gzip
+
+    events = [{"type": "session.created", "event_id": "e1", "session": {"id": "s1", "model": "gpt-realtime"}},
+              {"type": "response.done", "event_id": "e2", "response": {"id": "r1", "status": "completed",
+               "usage": {"input_tokens": 1000, "output_tokens": 0, "input_token_details": {"text_tokens": 1000}}}}]  # fmt: skip
+    data = json.dumps(events, indent=1).encode()
+    for args, stdin in ((["-"], data), ([str(write_gz(tmp_path / "s.json.gz", data, gzip))], None)):
+        s = json.loads(run_cli("summary", "--json", *args, input=stdin).stdout)
+        assert (s["events"], s["malformed"], s["cost_usd"]) == (2, 0, 0.004)
+
+
+def write_gz(path: Path, data: bytes, gzip: Any) -> Path:
+    path.write_bytes(gzip.compress(data))
+    return path
