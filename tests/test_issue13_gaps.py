@@ -295,8 +295,10 @@ def test_the_transcript_shows_mcp_calls_images_keys_and_preambles(tmp_path: Path
     assert (call["server"], call["name"], call["arguments"], call["output"]) == ("docs", "search", '{"q":"x"}', None)
     assert call["error"] == {"type": "tool_execution_error", "code": None, "message": "index offline"}
     assert [e["phase"] for e in entries if e["role"] == "assistant" and e["type"] == "message"] == ["commentary", "final_answer"]
-    assert [(e["type"], e["text"]) for e in entries if e["type"] in ("input_image", "dtmf")] == [
-        ("dtmf", "[keys: 1 2 3]"), ("input_image", "[image ×2]")]
+    # the JSON keeps what was sent apart from the text: images counted, keys listed
+    assert [(e["type"], e["text"], e["images"], e["keys"]) for e in entries if e["role"] == "user"] == [
+        ("message", "what is this?", 1, None), ("dtmf", None, 0, ["1", "2", "3"]), ("message", None, 0, None),
+        ("input_image", None, 2, None)]
 
 
 def test_first_audio_and_first_answer_audio_are_both_reported(tmp_path: Path) -> None:

@@ -155,7 +155,7 @@ def remark(e: Entry) -> str | None:
             return "[audio, not transcribed]"
         if e.text is None and e.type == "message":
             return f"[{e.note}]"
-    if e.type == "message" and e.text is None:
+    if e.type == "message" and e.text is None and not e.images:
         return "[no text]"
     return None
 
@@ -176,10 +176,14 @@ def body_parts(e: Entry) -> tuple[str, str | None]:
     if e.type == "mcp_call":
         back = f" ← {e.output}" if e.output is not None else ""
         return clean(f"→ {e.server or '?'}: {e.name or '?'}({e.arguments or ''}){back}"), None
+    if e.type == "dtmf":
+        return clean("[keys: " + " ".join(e.keys or []) + "]"), None
+    said, unheard = _said(e)
+    if e.images:  # what the user sent besides text: `[image]`, `[image ×3]`
+        said = ("[image]" if e.images == 1 else f"[image ×{e.images}]") + (" " + said if said else "")
     if e.phase == "commentary":  # a gpt-realtime-2 preamble, before the answer
-        said, unheard = _said(e)
-        return "[preamble] " + said, unheard
-    return _said(e)
+        said = "[preamble] " + said
+    return said, unheard
 
 
 def _said(e: Entry) -> tuple[str, str | None]:

@@ -66,6 +66,8 @@ class Entry:
     file: str | None = None  # the input it comes from (several files: one conversation each)
     server: str | None = None  # an MCP call's server
     phase: str | None = None  # gpt-realtime-2: commentary (a preamble) or final_answer
+    images: int = 0  # images the user sent with this entry (shown as `[image]`)
+    keys: list[str] | None = None  # DTMF keys pressed (a `dtmf` entry, shown as `[keys: 1 2 3]`)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class Entry:
             "name": self.name, "call_id": self.call_id, "arguments": self.arguments, "output": self.output,
             "error": self.error, "audio_seconds": _round(self.audio_seconds), "audio_end_ms": self.audio_end_ms,
             "reason": self.reason, "note": self.note, "line": self.line, "server": self.server, "phase": self.phase,
+            "images": self.images, "keys": self.keys,
         }  # fmt: skip
 
 
@@ -132,8 +135,7 @@ def entry_of(conv: Conversation, it: Item) -> Entry | None:
         e.call_id, e.output, e.name = it.call_id, it.output, it.name
     elif kind == "message":
         e.text = it.text
-        if it.images:  # an image the user sent, with or without text
-            e.text = _images(it.images) + (" " + it.text if it.text else "")
+        e.images = it.images  # an image the user sent, with or without text
         e.phase = it.phase
     elif kind == "mcp_call":
         e.role = "assistant"
@@ -144,9 +146,9 @@ def entry_of(conv: Conversation, it: Item) -> Entry | None:
         e.server, e.error = it.server, error_dict(it.error)
         e.text = f"listing the tools of MCP server {it.server or '?'} failed"
     elif kind == "input_image":
-        e.role, e.text = "user", _images(it.images)
+        e.role, e.images = "user", it.images
     elif kind == "dtmf":
-        e.role, e.text = "user", "[keys: " + " ".join(it.keys or []) + "]"
+        e.role, e.keys = "user", list(it.keys or [])
     else:
         return None  # other MCP items and the like are not part of the spoken conversation
     r = conv.response(it.response_id)
@@ -176,10 +178,6 @@ def entry_of(conv: Conversation, it: Item) -> Entry | None:
         if e.text is None and it.transcription_error is None:
             e.note = "idle timeout, no speech" if it.idle else ("not transcribed" if it.speech else None)
     return e
-
-
-def _images(n: int) -> str:
-    return "[image]" if n == 1 else f"[image ×{n}]"
 
 
 def _heard(e: Entry) -> None:
