@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import orjson
 from typer.testing import CliRunner
 
+from rtlog.io.arrays import convert as array_jsonl
+from rtlog.io.arrays import looks_like_array
 from rtlog.protocol.events import BadLine, Event, parse_line
 
 BOM = b"\xef\xbb\xbf"
@@ -86,6 +88,10 @@ def verdict(data: bytes, name: str) -> Verdict:
     if b"\x00" in head and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         v.refused = f"{name}: binary data, not a JSONL event log"
         return v
+    if looks_like_array(head):
+        # a JSON array of events is read as the JSONL it converts to (README: one line per
+        # element, at the line where it starts): the verdict is that of those lines
+        data = b"".join(array_jsonl(io.BytesIO(data)))
     v.lines = io.BytesIO(data).readlines()
     if v.lines and v.lines[0].startswith(BOM):
         v.lines[0] = v.lines[0][3:]

@@ -53,6 +53,7 @@ from rtlog.io.reader import Diagnostics, Source, read_events
 from rtlog.protocol.digest import AudioDigest, audio_digest
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import PCM16, AudioFormat
+from rtlog.protocol.item_audio import ITEM_CREATE, item_audio_appends
 from rtlog.protocol.live import LIVE_ONLY
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
 
@@ -416,6 +417,12 @@ class Extraction:
                 elif placing:
                     self.fold.feed_audio(ev)
             else:
+                if kind == ITEM_CREATE:  # user audio sent in an item: as appended audio
+                    for part in item_audio_appends(ev):
+                        if want_user:
+                            audio(part, USER)
+                        elif placing:
+                            self.fold.feed_audio(part)
                 if not placing:
                     if kind in SESSION_KINDS:  # mono output places nothing: of the fold's rules it needs the formats
                         self.fold.sessions.feed(ev)
@@ -868,6 +875,7 @@ class Extraction:
         if self._placing:
             report.timestamps = self.timeline.t0 is not None
             report.warnings.extend(self.timeline.notes)
+        report.warnings.extend(self.fold.sessions.notes)  # stated audio formats rtlog cannot read
         if self.writer is not None:
             assert self.file is not None
             self.writer.finish()

@@ -511,6 +511,12 @@ def _conversation_table(s: Summary) -> Any:
         t.add_row(f"  {_cut(name, 22)}", fmt_int(n))
     if len(s.function_calls) > 6:
         t.add_row(f"  … {len(s.function_calls) - 6} more", "")
+    if s.mcp_calls or s.mcp_failures:
+        t.add_row("MCP calls", fmt_int(sum(s.mcp_calls.values())))
+        for name, n in sorted(s.mcp_calls.items(), key=lambda kv: (-kv[1], kv[0]))[:4]:
+            t.add_row(f"  {_cut(name, 22)}", fmt_int(n))
+    if s.commentary_items:
+        t.add_row("preambles", fmt_int(s.commentary_items))
     return t
 
 
@@ -537,8 +543,21 @@ def _tokens_table(s: Summary) -> Any:
 
     u = s.usage
     t = _table("Tokens and cost", ("", "left"), ("input", "right"), ("cached", "right"), ("output", "right"), ("total", "right"))
-    t.add_row("text", fmt_int(u.input_text_tokens), fmt_int(u.cached_text_tokens), fmt_int(u.output_text_tokens), "")
-    t.add_row("audio", fmt_int(u.input_audio_tokens), fmt_int(u.cached_audio_tokens), fmt_int(u.output_audio_tokens), "")
+    # a usage that does not split its tokens into text and audio (a relay, xAI) shows a dash,
+    # not 0 (issue 13): the log does not say
+    unsplit_in = u.input_tokens and not (u.input_text_tokens or u.input_audio_tokens or u.input_image_tokens)
+    unsplit_cached = u.cached_tokens and not (u.cached_text_tokens or u.cached_audio_tokens)
+    unsplit_out = u.output_tokens and not (u.output_text_tokens or u.output_audio_tokens)
+
+    def cell(n: int, unsplit: Any) -> str:
+        return "–" if unsplit else fmt_int(n)
+
+    t.add_row("text", cell(u.input_text_tokens, unsplit_in), cell(u.cached_text_tokens, unsplit_cached),
+              cell(u.output_text_tokens, unsplit_out), "")  # fmt: skip
+    if u.reasoning_tokens:  # part of the output text tokens (billed once, as text): shown, never added
+        t.add_row("  reasoning", "", "", fmt_int(u.reasoning_tokens), "", style="dim")
+    t.add_row("audio", cell(u.input_audio_tokens, unsplit_in), cell(u.cached_audio_tokens, unsplit_cached),
+              cell(u.output_audio_tokens, unsplit_out), "")  # fmt: skip
     if u.input_image_tokens:
         t.add_row("image", fmt_int(u.input_image_tokens), "", "", "")
     t.add_row("all", fmt_int(u.input_tokens), fmt_int(u.cached_tokens), fmt_int(u.output_tokens), fmt_int(u.total_tokens), style="bold")
@@ -593,6 +612,14 @@ def _latency_table(s: Summary) -> Any:
     t.add_row("p50", fmt_ms(st["p50"]))
     t.add_row("p90", fmt_ms(st["p90"]))
     t.add_row("max", fmt_ms(st["max"]))
+    if s.answer_latencies_ms is not None:  # gpt-realtime-2: a preamble may come first
+        ans = latency_stats(s.answer_latencies_ms)
+        if ans["count"]:
+            t.add_row(Text("to the answer", style="bold"), "")
+            t.add_row("  p50", fmt_ms(ans["p50"]))
+            t.add_row("  p90", fmt_ms(ans["p90"]))
+        else:
+            t.add_row(Text("to the answer: no turn", style="dim"), "")
     return t
 
 
@@ -647,6 +674,16 @@ def _findings(s: Summary) -> Any:
         shown += 1
     if len(s.transcription_failures) > 10:
         t.add_row(Text("failed", style="red"), Text(f"… and {len(s.transcription_failures) - 10} more transcriptions failed"))
+    for f in s.mcp_failures[:10]:
+        what = "listing the tools of" if f["kind"] == "list_tools" else f"MCP call {f['tool'] or '?'} on"
+        err = f["error"] or {}
+        why = " · ".join(x for x in (err.get("type"), err.get("code")) if x)
+        detail = "".join(f": {x}" for x in (why, err.get("message")) if x) or ": no details in the log"
+        where = f"line {f['line']}" if "file" not in f else f"{f['file']}:{f['line']}"
+        t.add_row(Text("failed", style="red"), Text(f"{where}: {what} {f['server'] or '?'}{detail}"))
+        shown += 1
+    if len(s.mcp_failures) > 10:
+        t.add_row(Text("failed", style="red"), Text(f"… and {len(s.mcp_failures) - 10} more MCP failures"))
     if s.malformed:
         t.add_row(Text("bad lines", style="yellow"), Text(f"{s.malformed} line{'' if s.malformed == 1 else 's'} skipped (see the warnings on stderr)"))
         shown += 1
@@ -657,6 +694,8 @@ def _findings(s: Summary) -> Any:
         t.add_row(Text("warning", style="yellow"), Text(f"… and {len(s.warnings) - 20} more (--json lists them all)"))
     if not shown:
         t.add_row(Text("ok", style="green"), Text("no errors, no failed transcriptions, no bad lines, no warnings"))
+    for n in s.notices[:10]:
+        t.add_row(Text("note", style="dim"), Text(n, style="dim"))
     return t
 
 

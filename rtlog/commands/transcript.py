@@ -132,6 +132,10 @@ def remark(e: Entry) -> str | None:
     """The bracketed note after an entry's text: interruption, failure, or why it is empty."""
     if e.type == "error":
         return None
+    if e.type in ("mcp_call", "mcp_list_tools") and e.error is not None:
+        err = e.error
+        detail = _error_line(e) if (err.get("code") or err.get("type") or err.get("message")) else "no details in the log"
+        return f"[failed: {detail}]"
     if e.audio_end_ms is not None:
         at = f"{e.audio_end_ms / 1000:.1f} s"
         if e.audio_seconds:
@@ -151,7 +155,7 @@ def remark(e: Entry) -> str | None:
             return "[audio, not transcribed]"
         if e.text is None and e.type == "message":
             return f"[{e.note}]"
-    if e.type == "message" and e.text is None:
+    if e.type == "message" and e.text is None and not e.images:
         return "[no text]"
     return None
 
@@ -169,6 +173,20 @@ def body_parts(e: Entry) -> tuple[str, str | None]:
         return clean(f"→ {e.name or '?'}({e.arguments or ''})"), None
     if e.type == "function_call_output":
         return clean(f"← {e.output if e.output is not None else ''}"), None
+    if e.type == "mcp_call":
+        back = f" ← {e.output}" if e.output is not None else ""
+        return clean(f"→ {e.server or '?'}: {e.name or '?'}({e.arguments or ''}){back}"), None
+    if e.type == "dtmf":
+        return clean("[keys: " + " ".join(e.keys or []) + "]"), None
+    said, unheard = _said(e)
+    if e.images:  # what the user sent besides text: `[image]`, `[image ×3]`
+        said = ("[image]" if e.images == 1 else f"[image ×{e.images}]") + (" " + said if said else "")
+    if e.phase == "commentary":  # a gpt-realtime-2 preamble, before the answer
+        said = "[preamble] " + said
+    return said, unheard
+
+
+def _said(e: Entry) -> tuple[str, str | None]:
     if e.heard_text is not None and e.unheard_text is not None:
         return clean(e.heard_text.strip()), clean(e.unheard_text.strip())
     return clean((e.text or "").strip()), None
@@ -296,7 +314,7 @@ def entry_pieces(e: Entry) -> list[Piece]:
         return [(said, "red", False)]
     pieces: list[Piece] = []
     if said:
-        pieces.append((said, "italic" if e.type in ("function_call", "function_call_output") else None, False))
+        pieces.append((said, "italic" if e.type in ("function_call", "function_call_output", "mcp_call") else None, False))
     if unheard is not None:
         pieces += [(MARK, "bold red", True), (unheard, "dim", False)]
     note = remark(e)

@@ -42,6 +42,7 @@ from rtlog.conversation.turns import TurnTracker
 from rtlog.io.entries import DigestedLine
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import DEFAULT_FORMAT
+from rtlog.protocol.item_audio import ITEM_CREATE, item_audio_appends
 from rtlog.protocol.live import INPUT_AUDIO_TYPES as LIVE_INPUT_AUDIO
 from rtlog.protocol.live import OUTPUT_AUDIO_TYPES
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
@@ -72,6 +73,9 @@ class Fold:
         else:
             self.timeline = after.timeline
             self.timeline.new_file(self.sessions)
+        if after is not None:
+            self.sessions.notes = after.sessions.notes  # (one list for chained files, as the timeline's notes)
+        self._session_notes_from = len(self.sessions.notes)
         self._notes_from = len(self.timeline.notes)  # (the timeline's notes of earlier files are theirs)
         self.turns = TurnTracker()
         self.ledger = Ledger(self.sessions)
@@ -169,11 +173,23 @@ class Fold:
         if kind in SESSION_KINDS:
             route.append(self.sessions.feed)
         route.append(self.timeline.feed)
+        if kind == ITEM_CREATE and self._recording:
+            route.append(self._item_audio)
         for handlers in self._handlers:
             h = handlers.get(kind)
             if h is not None:
                 route.append(h)
         return tuple(route)
+
+    def _item_audio(self, ev: Event) -> None:
+        """User audio sent in a `conversation.item.create` (`input_audio` content parts):
+        counted as user input and placed on the timeline as appended audio is. (extract-audio,
+        which folds without recording, gives these parts to `feed_audio` itself, with the
+        audio it writes.)"""
+        for part in item_audio_appends(ev):
+            size, problem = audio_payload(part)
+            self.stats.audio_in.add(size, problem, self.sessions.input_format, ev.line_no)
+            self.timeline.user_audio(part, size)
 
     # -- the fast path: audio lines from their digests -------------------------------------------
 
@@ -287,7 +303,8 @@ class Fold:
             t0=self.timeline.t0,
             cleared_responses=ledger.cleared,
             moments=self.moments.moments,
-            notes=self.timeline.notes[self._notes_from :],
+            service_warnings=ledger.service_warnings,
+            notes=self.timeline.notes[self._notes_from :] + self.sessions.notes[self._session_notes_from :],
             live=self.live.live,
         )
         conv.by_response_id = {r.id: r for r in conv.responses if r.id is not None}
@@ -336,6 +353,7 @@ class Fold:
             it.session, it.line, it.kind, it.role, it.item_id, it.response_id, it.status, it.text, name, it.call_id,
             it.args.text if it.args else None, output, it.client, it.speech, it.idle,
             cut, it.tr_error, it.first_ts, it.last_ts, replayed=it.replayed,
+            server=it.server, error=it.error, phase=it.phase, images=it.images, keys=it.keys,
         )  # fmt: skip
         tl = self.timeline
         user = it.role == "user" and it.kind == "message"

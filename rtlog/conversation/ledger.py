@@ -28,7 +28,7 @@ from typing import Any
 from rtlog.conversation.session import SessionTracker
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import AudioFormat
-from rtlog.protocol.objects import Usage, _dict, _str
+from rtlog.protocol.objects import ErrorInfo, Usage, _dict, _str
 
 
 @dataclass(slots=True)
@@ -72,6 +72,7 @@ class Ledger:
         self.calls: dict[str, ToolCall] = {}
         self.outputs: set[str] = set()
         self.errors: list[dict[str, Any]] = []
+        self.service_warnings: list[dict[str, Any]] = []  # Voice Live `warning` events (non-fatal)
         self.transcription_failures: list[dict[str, Any]] = []
         self.transcription_usage: dict[str, dict[str, Any]] = {}
         self.truncations: dict[str, tuple[int | None, int]] = {}  # item → (audio_end_ms, line) as first reported
@@ -84,6 +85,7 @@ class Ledger:
             "conversation.item.truncated": self._truncation,
             "output_audio_buffer.cleared": self._audio_cleared,
             "error": self._error,
+            "warning": self._service_warning,
             "conversation.item.input_audio_transcription.failed": self._transcription_failed,
             "conversation.item.input_audio_transcription.completed": self._transcription_completed,
             "response.output_item.added": self._item,
@@ -208,6 +210,13 @@ class Ledger:
         err = ev.error
         self.errors.append(
             {"line": ev.line_no, "type": err.type if err else None, "code": err.code if err else None, "message": err.message if err else None}
+        )
+
+    def _service_warning(self, ev: Event) -> None:
+        """Azure Voice Live's `warning` event: `{"warning": {"code"?, "message", "param"?}}`."""
+        w = ErrorInfo.from_obj(ev.data.get("warning"))
+        self.service_warnings.append(
+            {"line": ev.line_no, "code": w.code if w else None, "message": w.message if w else None, "param": w.param if w else None}
         )
 
     def _transcription_failed(self, ev: Event) -> None:

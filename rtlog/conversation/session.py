@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.protocol.events import Event
-from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat, parse_audio_format
+from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat, parse_audio_format, unknown_format
 from rtlog.protocol.objects import _dict, _str
 
 
@@ -107,6 +107,25 @@ class SessionTracker:
         self.sessions: list[SessionConfig] = []
         self._response_formats: dict[str, AudioFormat] = {}
         self._pending_format: AudioFormat | None = None
+        #: "FILE:LINE: what" for each stated audio format rtlog cannot read (each (side,
+        #: format) once; the fold puts them in `Conversation.notes`, which every view reports)
+        self.notes: list[str] = []
+        self._unknown_seen: set[tuple[str, str]] = set()
+
+    def _check_formats(self, ev: Event, obj: dict[str, Any]) -> None:
+        """Say so when a session or response states an audio format rtlog cannot read: its
+        audio is then taken as what was in force before (PCM16 at 24 kHz by default), a
+        guess, never silently."""
+        audio = _dict(obj.get("audio"))
+        for side, values in (("input", (_dict(audio.get("input")).get("format"), obj.get("input_audio_format"))),
+                             ("output", (_dict(audio.get("output")).get("format"), obj.get("output_audio_format")))):  # fmt: skip
+            for v in values:
+                text = unknown_format(v)
+                if text is not None and (side, text) not in self._unknown_seen:
+                    self._unknown_seen.add((side, text))
+                    fmt = self.current.input_format if side == "input" else self.current.output_format
+                    self.notes.append(f"{ev.source}:{ev.line_no}: {side} audio format {text!r} is not one rtlog knows: "
+                                      f"its audio is taken as {fmt.label().removesuffix(' (assumed)')}, which may be wrong")  # fmt: skip
 
     @property
     def current(self) -> SessionConfig:
@@ -124,15 +143,19 @@ class SessionTracker:
                 cur.line_no = ev.line_no
                 cur.started_at = ev.timestamp
             self.current.apply(_dict(ev.data.get("session")))
+            self._check_formats(ev, _dict(ev.data.get("session")))
             self._response_formats.clear()
         elif kind in ("session.updated", "session.update"):
             self.current.apply(_dict(ev.data.get("session")))
+            self._check_formats(ev, _dict(ev.data.get("session")))
         elif kind == "response.create":
             resp = _dict(ev.data.get("response"))
+            self._check_formats(ev, resp)
             out = _dict(_dict(resp.get("audio")).get("output"))
             self._pending_format = parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format"))
         elif kind == "response.created":
             resp = _dict(ev.data.get("response"))
+            self._check_formats(ev, resp)
             rid = _str(resp.get("id"))
             out = _dict(_dict(resp.get("audio")).get("output"))
             fmt = parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format")) or self._pending_format

@@ -236,7 +236,9 @@ def _checked(fp: BinaryIO, name: str) -> BinaryIO:
     if b"\x00" in head and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         # (a log that starts like JSON keeps going: a stray NUL is one bad line)
         raise InputError(f"{name}: binary data, not a JSONL event log")
-    return fp
+    from rtlog.io import arrays  # a session saved as one JSON array: read as JSONL, element by element
+
+    return arrays.array_lines(fp) if arrays.looks_like_array(head) else fp
 
 
 def _read_error(exc: BaseException) -> str:

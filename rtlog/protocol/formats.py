@@ -8,6 +8,7 @@ API default, PCM16 at 24 kHz, marked `stated=False`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,13 @@ _ENCODING_WORDS = {
 }  # fmt: skip
 
 
+#: Azure Voice Live's PCM16 at a stated rate: `pcm16_16000hz`, `pcm16_8000hz` (and the
+#: variants `pcm16-16000hz`, `pcm_16khz`)
+_PCM_AT_RATE = re.compile(r"(?:pcm16|pcm|linear16|pcm_s16le)[_-]?(\d+)(k?)hz")
+#: what recorders write where no format was chosen: states nothing, and is no unknown format
+_UNSTATED = frozenset({"", "not specified", "none", "null", "default", "auto"})
+
+
 def parse_audio_format(value: Any, rate_hint: Any = None, *, default_rate: int = 24000) -> AudioFormat | None:
     """An AudioFormat from a stated format (string or `{type, rate}` object), or None if
     the value states nothing usable ("not specified", null, unknown words)."""
@@ -58,9 +66,14 @@ def parse_audio_format(value: Any, rate_hint: Any = None, *, default_rate: int =
         value = value.get("type")
     if type(value) is not str:
         return None
-    enc = _ENCODING_WORDS.get(value.strip().lower())
+    word = value.strip().lower()
+    enc = _ENCODING_WORDS.get(word)
     if enc is None:
-        return None
+        m = _PCM_AT_RATE.fullmatch(word)
+        if m is None:
+            return None
+        stated = int(m.group(1)) * (1000 if m.group(2) else 1)
+        return AudioFormat(PCM16, stated, True) if 1000 <= stated <= 384000 else None
     if enc != PCM16:
         return AudioFormat(enc, 8000, True)
     if rate is None and type(rate_hint) is int and rate_hint > 0:
@@ -68,3 +81,15 @@ def parse_audio_format(value: Any, rate_hint: Any = None, *, default_rate: int =
     if rate is None and value.strip().lower() == "pcm24":
         rate = 24000
     return AudioFormat(PCM16, rate if rate and rate > 0 else default_rate, True)
+
+
+def unknown_format(value: Any) -> str | None:
+    """The stated format as text when it is one rtlog cannot read (so its audio would be
+    guessed at), else None: a known format, or one that states nothing (`not specified`,
+    null, absent)."""
+    shown = value.get("type") if type(value) is dict else value
+    if type(shown) is not str or shown.strip().lower() in _UNSTATED:
+        return None
+    if parse_audio_format(value) is not None:
+        return None
+    return shown

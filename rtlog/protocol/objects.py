@@ -35,6 +35,9 @@ class Item:
     arguments: str | None
     output: str | None
     content: list[ContentPart]
+    server_label: str | None = None  # an MCP item's server
+    error: ErrorInfo | None = None  # a failed MCP call's or tool listing's error
+    phase: str | None = None  # gpt-realtime-2: `commentary` (a preamble) or `final_answer`
 
     @classmethod
     def from_obj(cls, obj: Any) -> Item | None:
@@ -61,6 +64,9 @@ class Item:
             _str(obj.get("arguments")),
             output,
             parts,
+            _str(obj.get("server_label")),
+            ErrorInfo.from_obj(obj.get("error")) if obj.get("error") else None,
+            _str(obj.get("phase")),
         )
 
     @property
