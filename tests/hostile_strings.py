@@ -60,7 +60,9 @@ def hostile_lines() -> list[bytes]:
         out.append(orjson.dumps(rec))
     # an event of an unknown hostile type, a hostile status reason, an error, and bad lines
     out.append(orjson.dumps({"type": "x.unknown" + HOSTILE, "item_id": "i" + HOSTILE}))
-    out.append(orjson.dumps({"type": "error", "error": {"type": "t" + HOSTILE, "code": "c" + HOSTILE, "message": HOSTILE}}))
+    out.append(
+        orjson.dumps({"type": "error", "error": {"type": "t" + HOSTILE, "code": "c" + HOSTILE, "message": HOSTILE}})
+    )
     out.append(orjson.dumps({"type": "response.done", "response": {"id": "r_h" + HOSTILE, "status": "incomplete",
                "status_details": {"type": "incomplete", "reason": HOSTILE}, "output": []}}))  # fmt: skip
     out.append(b'{"type": "' + HOSTILE.encode()[:40].replace(b"\x1b", b"\\u001b") + b'", "cut')

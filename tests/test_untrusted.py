@@ -55,7 +55,9 @@ def run_on_pty(argv: list[str], cwd: Path) -> tuple[int, str]:
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PYTHONUNBUFFERED")}
     env.update(COLUMNS="80", TERM="xterm-256color", FORCE_COLOR="1")
-    p = subprocess.Popen([sys.executable, "-m", "rtlog", *argv], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env, cwd=cwd)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "rtlog", *argv], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env, cwd=cwd
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -93,7 +95,9 @@ def test_log_text_is_never_rich_markup(log: Path) -> None:
     assert "[link=https://evil.example/]click[/link] [/x]" in r.stdout
 
 
-@pytest.mark.parametrize("args", [a for a in PRINTING if "--json" not in a and "json" not in a and a[0] != "filter"], ids=" ".join)
+@pytest.mark.parametrize(
+    "args", [a for a in PRINTING if "--json" not in a and "json" not in a and a[0] != "filter"], ids=" ".join
+)
 def test_human_output_to_a_file_holds_no_control_character(log: Path, tmp_path: Path, args: list[str]) -> None:
     r = run_cli(*_argv(args, log, tmp_path), stderr=None)
     assert raw_controls(r.stdout) == []
@@ -191,7 +195,9 @@ def test_warnings_and_errors_quote_a_hostile_name_inertly(tmp_path: Path) -> Non
     folder = tmp_path / "logs"
     folder.mkdir()
     name = "x\x1b]0;PWNED\x07\u202eevil\x9b2J[link=https:\\evil.example]a[\\link].jsonl"
-    (folder / name).write_bytes((Path(__file__).parent.parent / "examples" / "ga_session.jsonl").read_bytes()[:3000] + b"\nnot json\n")
+    (folder / name).write_bytes(
+        (Path(__file__).parent.parent / "examples" / "ga_session.jsonl").read_bytes()[:3000] + b"\nnot json\n"
+    )
     for args in (["summary", str(folder)], ["transcript", str(folder)], ["filter", "-c", str(folder)]):
         code, out = run_on_pty(args, tmp_path)
         assert code in (0, 1), out
