@@ -3,6 +3,11 @@
 Owns: the rule that nothing half-written is ever left under the target name (failure,
 Ctrl-C, SIGTERM, disk full), that an input is never overwritten, and that an existing
 non-regular target (a device such as /dev/null, a FIFO) is written to directly.
+
+An input is never an output, however either was named: a file given as such, a log of a
+folder given as input, stdin (`-o f.jsonl < f.jsonl`), a symbolic or hard link to an
+input; the files are compared by device and inode. The same holds for stdout redirected
+into an input (`rtlog filter f.jsonl >> f.jsonl` would read its own output forever).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from rtlog.errors import OutputError
+from rtlog.io.reader import LOG_SUFFIXES
 
 
 def same_file(a: str, b: str) -> bool:
@@ -25,11 +31,57 @@ def same_file(a: str, b: str) -> bool:
         return False
 
 
-def refuse_inputs(target: str, inputs: Iterable[str]) -> None:
-    """Raise OutputError if `target` is one of the input files."""
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return (st.st_dev, st.st_ino)
+
+
+def input_files(inputs: Iterable[str]) -> dict[tuple[int, int], str]:
+    """(device, inode) → name of every file the inputs read: files (through links),
+    the logs of a folder, and stdin when it is a regular file (`< f.jsonl`)."""
+    found: dict[tuple[int, int], str] = {}
     for p in inputs:
-        if p != "-" and same_file(target, p):
-            raise OutputError(f"{target}: refusing to overwrite an input file")
+        try:
+            if p == "-":
+                st = os.fstat(0)
+                if stat.S_ISREG(st.st_mode):
+                    found[_identity(st)] = "<stdin>"
+                continue
+            st = os.stat(p)
+            if stat.S_ISDIR(st.st_mode):
+                for n in os.listdir(p):
+                    if n.endswith(LOG_SUFFIXES):
+                        with contextlib.suppress(OSError):
+                            found[_identity(os.stat(os.path.join(p, n)))] = os.path.join(p, n)
+            else:
+                found[_identity(st)] = p
+        except OSError:
+            continue  # (reading it will say what is wrong)
+    return found
+
+
+def refuse_inputs(target: str, inputs: Iterable[str]) -> None:
+    """Raise OutputError if `target` is (or links to) a file the inputs read."""
+    try:
+        st = os.stat(target)
+    except OSError:
+        return  # does not exist (yet): not an input
+    name = input_files(inputs).get(_identity(st))
+    if name is not None:
+        what = "" if name == target else f": it is {name}"
+        raise OutputError(f"{target}: refusing to overwrite an input file{what}")
+
+
+def refuse_stdout_input(inputs: Iterable[str]) -> None:
+    """Raise OutputError if stdout is a regular file the inputs read (`>> f.jsonl`), as
+    cat does: the run would read what it writes."""
+    try:
+        st = os.fstat(1)
+    except OSError:
+        return
+    if stat.S_ISREG(st.st_mode):
+        name = input_files(list(inputs) or ["-"]).get(_identity(st))
+        if name is not None:
+            raise OutputError(f"<stdout>: refusing to write into an input file: it is {name}")
 
 
 def describe_os_error(path: str, exc: OSError) -> str:
