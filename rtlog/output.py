@@ -32,6 +32,35 @@ from rtlog.io.outfile import describe_os_error
 if TYPE_CHECKING:
     from rich.console import Console
 
+#: the standard streams that were closed when rtlog started (`2>&-`, `>&-`, `<&-`)
+CLOSED: set[str] = set()
+
+
+def guard_standard_streams() -> None:
+    """Call first thing: a closed standard descriptor gets /dev/null, so no file rtlog
+    opens takes its number (a WAV opened as fd 1 would receive the report), and is noted
+    in `CLOSED`: diagnostics with stderr closed are dropped (never written into stdout),
+    writing to a closed stdout is one `<stdout>: closed` error, reading a closed stdin
+    one `<stdin>: closed` error."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            CLOSED.add(name)
+            with contextlib.suppress(OSError):
+                held = os.open(os.devnull, os.O_RDWR)
+                if held != fd:
+                    os.dup2(held, fd)
+                    os.close(held)
+        else:
+            if getattr(sys, name) is None:  # (open, but Python saw it closed)
+                CLOSED.add(name)
+
+
+def _stdout_closed() -> OutputError:
+    return OutputError("<stdout>: closed: nothing can be written (redirect it to a file or a pipe)")
+
+
 # rich is imported on first use: a run that writes only bytes (filter's JSONL, --json,
 # audio) and no diagnostics never pays for it (~30 ms of start-up)
 _consoles: dict[str, Console] = {}
@@ -39,6 +68,8 @@ _consoles: dict[str, Console] = {}
 
 def console() -> Console:
     """The human-output console on stdout (created lazily, so tests can swap stdout)."""
+    if sys.stdout is None:
+        raise _stdout_closed()
     c = _consoles.get("out")
     if c is None or c.file is not sys.stdout:
         from rich.console import Console
@@ -91,10 +122,12 @@ def _control_free_hook() -> Any:
 
 def err_console() -> Console:
     c = _consoles.get("err")
-    if c is None or c.file is not sys.stderr:
+    if c is None or (c.file is not sys.stderr and sys.stderr is not None):
         from rich.console import Console
 
-        c = Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False, markup=False)
+        # stderr closed: diagnostics go nowhere (rich would send them to stdout, into the JSONL)
+        err = sys.stderr if sys.stderr is not None else open(os.devnull, "w")  # noqa: SIM115 - for the whole run
+        c = Console(file=err, highlight=False, soft_wrap=True, emoji=False, markup=False)
         c.push_render_hook(_control_free_hook())
         _consoles["err"] = c
     return c
@@ -136,7 +169,22 @@ def stderr_is_terminal() -> bool:
         return False
 
 
+class _ClosedStdout:
+    """stdout when it was closed: the first write is one clear error."""
+
+    def write(self, data: bytes) -> int:
+        raise _stdout_closed()
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def binary_stdout() -> IO[bytes]:
+    if sys.stdout is None:
+        return _ClosedStdout()  # type: ignore[return-value]
     out = getattr(sys.stdout, "buffer", None)
     return out if out is not None else sys.stdout  # type: ignore[return-value]
 
