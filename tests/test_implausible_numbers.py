@@ -33,7 +33,11 @@ GOOD = {"type": "response.done", "response": {"id": "r1", "status": "completed",
      (b"2000000000", "2000000000")],
 )  # fmt: skip
 def test_an_implausible_token_count_is_warned_and_not_counted(tmp_path: Path, value: bytes, shown: str) -> None:
-    usage = b'{"total_tokens":%s,"input_tokens":%s,"output_tokens":2,"input_token_details":{"text_tokens":%s}}' % (value, value, value)
+    usage = b'{"total_tokens":%s,"input_tokens":%s,"output_tokens":2,"input_token_details":{"text_tokens":%s}}' % (
+        value,
+        value,
+        value,
+    )
     log = write_log(tmp_path / "log.jsonl", [SESSION, GOOD, done(usage)])
     data = orjson.loads(run_cli("summary", "--json", log).stdout_bytes)
     assert (data["usage"]["total_tokens"], data["usage"]["input_tokens"]) == (30, 10)  # the good response only
@@ -67,7 +71,10 @@ def rate_log(rate: object) -> list[object]:
 def test_an_implausible_sample_rate_is_not_believed(tmp_path: Path, rate: object) -> None:
     log = write_log(tmp_path / "log.jsonl", rate_log(rate))
     data = orjson.loads(run_cli("summary", "--json", log).stdout_bytes)
-    assert (data["sessions"][0]["input_sample_rate"], data["sessions"][0]["audio_formats_stated"]) == (24000, {"input": False, "output": False})
+    assert (data["sessions"][0]["input_sample_rate"], data["sessions"][0]["audio_formats_stated"]) == (
+        24000,
+        {"input": False, "output": False},
+    )
     assert f"line 1: implausible input sample rate {rate!r} Hz (rtlog reads 8–192 kHz): not used" in data["warnings"]
     out = tmp_path / "call.raw"
     r = run_cli("extract-audio", "--side", "both", "--raw", "-o", out, log, stderr=None)
@@ -77,9 +84,14 @@ def test_an_implausible_sample_rate_is_not_believed(tmp_path: Path, rate: object
 
 def test_a_plausible_rate_stated_before_is_kept(tmp_path: Path) -> None:
     records = rate_log(16000)
-    records.insert(1, {"type": "session.updated", "session": {"audio": {"input": {"format": {"type": "audio/pcm", "rate": 9e9}}}}})
+    records.insert(
+        1, {"type": "session.updated", "session": {"audio": {"input": {"format": {"type": "audio/pcm", "rate": 9e9}}}}}
+    )
     data = orjson.loads(run_cli("summary", "--json", write_log(tmp_path / "log.jsonl", records)).stdout_bytes)
-    assert (data["sessions"][0]["input_sample_rate"], data["sessions"][0]["audio_formats_stated"]["input"]) == (16000, True)
+    assert (data["sessions"][0]["input_sample_rate"], data["sessions"][0]["audio_formats_stated"]["input"]) == (
+        16000,
+        True,
+    )
     assert "line 2: implausible input sample rate 9000000000.0 Hz (rtlog reads 8–192 kHz): not used" in data["warnings"]
 
 
@@ -87,7 +99,13 @@ def measured(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[by
     """rtlog as a subprocess: the result, its wall time (s) and peak memory (KB)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     t = time.monotonic()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "rtlog", *args], capture_output=True, cwd=cwd, env=env, timeout=120)
+    p = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "rtlog", *args],
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
     peak = int(p.stderr.split()[-1])
     return p, time.monotonic() - t, peak
 
@@ -103,7 +121,10 @@ def test_a_placeholder_claiming_2_gb_takes_neither_memory_nor_disk(tmp_path: Pat
     ])  # fmt: skip
     p, seconds, peak_kb = measured([*args, "log.jsonl"], tmp_path)
     assert p.returncode == 0, p.stderr
-    assert b"rtlog: warning: log.jsonl:2: a placeholder that claims 2,000,000,000 bytes (41,667 s of audio; one chunk is at most 60 s)" in p.stderr
+    assert (
+        b"rtlog: warning: log.jsonl:2: a placeholder that claims 2,000,000,000 bytes (41,667 s of audio; one chunk is at most 60 s)"
+        in p.stderr
+    )
     assert seconds < 20 and peak_kb < 150_000  # bounds on a loaded 2-core machine (~1 s, ~40 MB measured)
     written = sum(f.stat().st_size for f in tmp_path.rglob("*") if f.is_file() and f.name != "log.jsonl")
     assert written < 10_000

@@ -78,9 +78,18 @@ _INF = float("inf")
 _MAX_GAP_BYTES = MAX_DATA_BYTES
 
 
+#: the most bytes of an id in a split file's name (a name may have 255 bytes: `001_turn12_`,
+#: the item's id, `.wav`)
+NAME_BYTES = 80
+
+
 def _safe_name(s: str) -> str:
+    """An id as part of a file name: letters, digits, `-_.`, the rest `_`; at most
+    `NAME_BYTES` bytes of UTF-8 (80 CJK characters are 240 bytes: 'File name too long')."""
     out = "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
-    return out[:80] or "_"
+    if len(out) * 4 > NAME_BYTES:
+        out = out.encode()[:NAME_BYTES].decode("utf-8", "ignore")
+    return out or "_"
 
 
 def _id_name(prefix: str, id_: Any) -> str:

@@ -15,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
+import signal
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from rtlog.errors import OutputError
@@ -148,3 +150,178 @@ def atomic_output(target: str, inputs: Iterable[str] = ()) -> Iterator[IO[bytes]
         if not ok:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+# --- a set of files that appear together (extract-audio --split) --------------------------
+
+
+class _Pool:
+    """The staged files that hold a descriptor, least recently used first: past `limit`
+    the oldest gives its descriptor back (a split with thousands of items whose audio never
+    ends would otherwise run out of them, at ~1,000 under the usual `ulimit -n`)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open: dict[ReopeningFile, None] = {}
+
+    def used(self, f: ReopeningFile) -> None:
+        self.open.pop(f, None)
+        self.open[f] = None
+        while len(self.open) > self.limit:
+            oldest = next(iter(self.open))
+            del self.open[oldest]
+            oldest.release()
+
+    def forget(self, f: ReopeningFile) -> None:
+        self.open.pop(f, None)
+
+
+class ReopeningFile:
+    """A binary file (read, write, seek, tell, truncate) whose descriptor is opened on
+    demand and given back when the pool says so; reopened where it was."""
+
+    def __init__(self, path: str, pool: _Pool) -> None:
+        self.path = path
+        self._pool = pool
+        self._fp: IO[bytes] | None = None
+        self._pos = 0
+        self._created = False
+
+    def _file(self) -> IO[bytes]:
+        fp = self._fp
+        if fp is None:
+            fp = open(self.path, "r+b" if self._created else "w+b")  # noqa: SIM115 - closed in release()
+            self._created = True
+            fp.seek(self._pos)
+            self._fp = fp
+        self._pool.used(self)
+        return fp
+
+    def release(self) -> None:
+        fp, self._fp = self._fp, None
+        if fp is not None:
+            self._pos = fp.tell()
+            fp.close()
+
+    def write(self, data: bytes) -> int:
+        return self._file().write(data)
+
+    def read(self, n: int = -1) -> bytes:
+        return self._file().read(n)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return self._file().seek(pos, whence)
+
+    def tell(self) -> int:
+        return self._fp.tell() if self._fp is not None else self._pos
+
+    def truncate(self, size: int | None = None) -> int:
+        return self._file().truncate(size)
+
+    def fileno(self) -> int:
+        return self._file().fileno()
+
+    def seekable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        if self._fp is not None:
+            self._fp.flush()
+
+    def close(self) -> None:
+        """Flush to disk and give the descriptor back (the file stays)."""
+        fp = self._file()
+        fp.flush()
+        os.fsync(fp.fileno())
+        self._pool.forget(self)
+        self.release()
+
+    def discard(self) -> None:
+        self._pool.forget(self)
+        with contextlib.suppress(OSError):
+            self.release()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+
+#: descriptors a set of staged files holds at most (fewer under a low `ulimit -n`)
+OPEN_FILES = 64
+
+
+def _open_files_limit() -> int:
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 16
+    return OPEN_FILES if soft == resource.RLIM_INFINITY else max(4, min(OPEN_FILES, soft // 4))
+
+
+@contextlib.contextmanager
+def atomic_directory(directory: str, inputs: Iterable[str] = ()) -> Iterator[Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]]:
+    """`open_file(name)` for the files of one output directory: they are written to a
+    staging directory and appear in `directory` together when the block ends without an
+    exception, or not at all (a failure, Ctrl-C, SIGTERM: the staging directory is
+    removed). A new directory appears by one rename; into an existing one the files are
+    renamed one by one with SIGINT and SIGTERM held off. A file that would replace an
+    input is refused."""
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise OutputError(f"{directory}: exists and is not a directory (--split writes a directory of files)")
+    existed = os.path.isdir(directory)
+    parent = directory if existed else os.path.dirname(os.path.abspath(directory.rstrip("/") or "."))
+    try:
+        os.makedirs(parent, exist_ok=True)  # (missing parents are made, as `mkdir -p`)
+        stage = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(directory))}.", suffix=".part", dir=parent)
+    except OSError as exc:
+        raise OutputError(describe_os_error(directory, exc)) from None
+    pool = _Pool(_open_files_limit())
+    names: list[str] = []
+
+    @contextlib.contextmanager
+    def open_file(name: str) -> Iterator[IO[bytes]]:
+        target = os.path.join(directory, name)
+        refuse_inputs(target, inputs)
+        f = ReopeningFile(os.path.join(stage, name), pool)
+        try:
+            yield f  # type: ignore[misc]
+            f.close()
+        except OSError as exc:
+            f.discard()
+            raise OutputError(describe_os_error(target, exc)) from None
+        except BaseException:
+            f.discard()
+            raise
+        names.append(name)
+
+    try:
+        yield open_file
+        for name in names:
+            refuse_inputs(os.path.join(directory, name), inputs)
+        _commit(stage, directory, names, existed)
+    finally:
+        for f in list(pool.open):
+            f.discard()
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _commit(stage: str, directory: str, names: list[str], existed: bool) -> None:
+    """Move the staged files into place, with SIGINT and SIGTERM held until it is done."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        if not existed:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(stage, 0o777 & ~umask)
+            os.rename(stage, directory)  # one step: the directory appears whole
+            return
+        for name in names:
+            os.replace(os.path.join(stage, name), os.path.join(directory, name))
+    except OSError as exc:
+        raise OutputError(describe_os_error(directory, exc)) from None
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
