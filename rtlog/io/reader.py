@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import errno
 import gzip
 import io
 import lzma
@@ -122,6 +123,7 @@ class LineParser:
         self.follow = follow
         self.good = 0
         self.cut_last_line = False
+        self.failed = ""  # why the read failed, if it did
         self._bad_before = diag.by_source.get(name, 0)
 
     def parse(self, line: bytes, line_no: int) -> Event | None:
@@ -148,7 +150,8 @@ class LineParser:
                            "(RTLOG_MAX_LINE_BYTES): skipped")  # fmt: skip
 
     def read_failed(self, line_no: int, exc: BaseException) -> None:
-        self.diag.bad_line(self.name, line_no, f"cannot read further: {_read_error(exc)}")
+        self.failed = _read_error(exc)
+        self.diag.bad_line(self.name, line_no, f"cannot read further: {self.failed}")
 
     def finish(self, lines: int | None = None) -> None:
         """The end of the source (`lines`: how many were read)."""
@@ -156,6 +159,8 @@ class LineParser:
             self.diag.lines[self.name] = lines
         bad = self.diag.by_source.get(self.name, 0) - self._bad_before
         if self.good == 0 and bad > (1 if self.cut_last_line else 0):
+            if self.failed:  # what could be read was garbage, then the read failed: say that
+                raise InputError(f"{self.name}: cannot read: {self.failed}")
             raise InputError(f"{self.name}: no events found: not a JSONL event log?")
 
 
@@ -197,8 +202,26 @@ def expand_sources(paths: Sequence[str]) -> list[Source]:
         elif os.path.exists(p):
             sources.append(Source(p, p))
         else:
-            raise InputError(f"{p}: no such file or directory")
+            raise InputError(f"{p}: {_missing(p)}")
     return sources
+
+
+def _missing(p: str) -> str:
+    """Why `p` cannot be read, as it is (a symlink loop or a closed folder is not 'no such file')."""
+    try:
+        os.stat(p)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "too many levels of symbolic links (a symlink loop)"
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return "permission denied (on a folder of its path)"
+        if exc.errno == errno.ENOTDIR:
+            return "not a directory (a file is used as a folder in its path)"
+        if exc.errno != errno.ENOENT:
+            return f"cannot open: {exc.strerror or exc}"
+        if os.path.islink(p):
+            return f"a symbolic link to nothing (it points to {os.readlink(p)!r})"
+    return "no such file or directory"
 
 
 def _decompressed(fp: BinaryIO, name: str) -> BinaryIO:
@@ -275,6 +298,8 @@ def _read_error(exc: BaseException) -> str:
         return "compressed data ends early"
     if isinstance(exc, gzip.BadGzipFile | zlib.error | lzma.LZMAError):
         return f"corrupt compressed data ({exc})"
+    if isinstance(exc, OSError) and exc.errno is None and str(exc) == "Invalid data stream":  # bz2's only message
+        return "corrupt compressed data (bzip2: invalid data stream)"
     return getattr(exc, "strerror", None) or str(exc)
 
 
