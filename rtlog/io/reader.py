@@ -362,6 +362,8 @@ def _events(
     name = src.name
     digest_of = digest or audio_digest
     lp = LineParser(name, diag, follow=follow)
+    if follow and isinstance(fp, gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile):
+        raise InputError(f"{name}: --follow reads a plain log as it grows; this one is compressed")
     lines = _follow_lines(fp, src) if follow else bounded_lines(fp, lp.too_long)
     line_no = 0
     # digested audio lines waiting for the fast path, as `DigestedLine`s (the line itself as
@@ -528,34 +530,65 @@ def _position(fp: BinaryIO) -> int:
 
 
 def _follow_lines(fp: BinaryIO, src: Source, poll: float = 0.2) -> Iterator[bytes]:
-    """Lines of a file that keeps growing, like `tail -f`; a partial last line is held
-    back until its newline arrives. Ends only when the caller stops (Ctrl-C)."""
+    """Lines of a file that keeps growing, like `tail -F`; a partial last line is held
+    back until its newline arrives. A file renamed away and replaced (log rotation) is
+    read to its end, then the new file from its start; a file truncated in place is read
+    again from its start; a file that disappears is waited for. Ends only when the caller
+    stops (Ctrl-C)."""
     pending = b""
-    while True:
-        chunk = fp.readline()
-        if chunk:
-            if chunk.endswith(b"\n"):
-                yield pending + chunk
-                pending = b""
-            else:
-                pending += chunk
-            continue
-        if src.path is None:
-            if pending:
-                yield pending
-            return  # stdin at EOF: nothing more can come
-        if _was_truncated(fp, src.path):
-            fp.seek(0)
-            pending = b""
-            continue
-        time.sleep(poll)
-
-
-def _was_truncated(fp: BinaryIO, path: str) -> bool:
+    current = fp
+    reopened: BinaryIO | None = None  # the file opened after a rotation (closed here)
     try:
-        return os.stat(path).st_size < fp.tell()
+        while True:
+            chunk = current.readline()
+            if chunk:
+                if chunk.endswith(b"\n"):
+                    yield pending + chunk
+                    pending = b""
+                else:
+                    pending += chunk
+                continue
+            if src.path is None:
+                if pending:
+                    yield pending
+                return  # stdin at EOF: nothing more can come
+            change = _file_change(current, src.path)
+            if change == "truncated":
+                current.seek(0)
+                pending = b""
+                continue
+            if change == "rotated":
+                try:
+                    new = open(src.path, "rb")  # noqa: SIM115 - closed below
+                except OSError:
+                    time.sleep(poll)  # (renamed away, the new one not there yet)
+                    continue
+                if pending:  # the old file's last line, never finished
+                    yield pending
+                    pending = b""
+                if reopened is not None:
+                    reopened.close()
+                current = reopened = new  # type: ignore[assignment]
+                continue
+            time.sleep(poll)
+    finally:
+        if reopened is not None:
+            reopened.close()
+
+
+def _file_change(fp: BinaryIO, path: str) -> str | None:
+    """'rotated' when `path` is now another file than the one open, 'truncated' when it
+    is shorter than what was read, else None (also while `path` is missing)."""
+    try:
+        now, mine = os.stat(path), os.fstat(fp.fileno())
     except (OSError, ValueError):
-        return False
+        return None
+    if (now.st_dev, now.st_ino) != (mine.st_dev, mine.st_ino):
+        return "rotated"
+    try:
+        return "truncated" if now.st_size < fp.tell() else None
+    except (OSError, ValueError):
+        return None
 
 
 def iter_events(
