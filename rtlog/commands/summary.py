@@ -37,9 +37,16 @@ def summary_command(
     jobs: Annotated[
         int,
         typer.Option("--jobs", "-j", min=0, show_default=False,
-                     help="Processes: one per file for several files, parts of one big file otherwise (0 = one per CPU)."),
+                     help="Processes: one per file for several files, parts of one big file otherwise (0 = one per free CPU)."),
     ] = 0,
     strict: Strict = False,
+    unanswered_after: Annotated[
+        float, typer.Option("--unanswered-after", metavar="SECONDS", min=0,
+                            help="A user turn with no assistant output within this many seconds is unanswered.")
+    ] = 5.0,  # fmt: skip
+    audio_quality: Annotated[
+        bool, typer.Option("--audio-quality", help="Also decode the audio: levels, clipping, silences (slower).")
+    ] = False,
 ) -> None:
     """What a session was, how it went, what it cost, how fast it was, where it went wrong.
 
@@ -56,7 +63,7 @@ def summary_command(
     summaries: list[Summary] = []
     entries: list[Any] = []  # per file, in order: its summary or {"file", "error"}
     failed = 0
-    for src, (summary, messages, error) in zip(sources, summarize_all(sources, prices, strict=strict, jobs=jobs, report=not json_)):
+    for src, (summary, messages, error) in zip(sources, summarize_all(sources, prices, strict=strict, jobs=jobs, report=not json_, quality=audio_quality)):
         for msg in messages:
             output.warning(msg)
         if summary is None:  # this file could not be read: say so, go on with the others
@@ -70,11 +77,15 @@ def summary_command(
             if not json_:
                 output.print_human(*render_failure(src.name, reason))
             continue
+        if summary.feel is not None:
+            summary.feel.unanswered_after_s = unanswered_after  # (a reading of the turns, not a new pass)
         summaries.append(summary)
         entries.append(summary)
         if not json_:
             output.print_human(*render(summary))
     total = combine(summaries) if len(sources) > 1 else None
+    if total is not None and total.feel is not None:
+        total.feel.unanswered_after_s = unanswered_after
     if json_:
         import orjson
 
@@ -123,19 +134,19 @@ def load_prices(path: str | None) -> PriceTable:
 
 
 def summarize_all(
-    sources: list[Source], prices: PriceTable, *, strict: bool, jobs: int, report: bool = False
+    sources: list[Source], prices: PriceTable, *, strict: bool, jobs: int, report: bool = False, quality: bool = False
 ) -> Iterator[tuple[Summary | None, list[str], str | None]]:
     """(summary or None, its warnings, its error or None) per source, in input order.
     Several files on several CPUs go to a process pool; stdin and single files are read here
     (`report`: the rich report will follow, its imports are made while a big file's workers run)."""
-    from rtlog.io.parts import usable_cpus
+    from rtlog.io.parts import free_cpus
 
-    workers = min(jobs or usable_cpus(), len(sources))
+    workers = min(jobs or free_cpus(), len(sources))
     if workers < 2 or any(src.path is None for src in sources):
         # one file at a time; a big one may still be cut into parts for the CPUs
         for src in sources:
             with output.Progress(src.size, f"summary {src.name}") as bar:
-                result = _summarize_one(src, prices, strict, jobs, bar.update, _load_report if report else None)
+                result = _summarize_one(src, prices, strict, jobs, bar.update, _load_report if report else None, quality)
             yield result
         return
     from concurrent.futures import ProcessPoolExecutor
@@ -144,7 +155,8 @@ def summarize_all(
     n = len(sources)
     try:
         chunk = max(1, n // (workers * 8))
-        for result in pool.map(_summarize_one, sources, [prices] * n, [strict] * n, [1] * n, chunksize=chunk):
+        for result in pool.map(_summarize_one, sources, [prices] * n, [strict] * n, [1] * n, [None] * n, [None] * n,
+                               [quality] * n, chunksize=chunk):  # fmt: skip
             yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -157,15 +169,25 @@ def _summarize_one(
     jobs: int,
     on_progress: Callable[[int], None] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    quality: bool = False,
 ) -> tuple[Summary | None, list[str], str | None]:
-    """Runs in a worker too: warnings are collected, errors returned, never raised."""
+    """Runs in a worker too: warnings are collected, errors returned, never raised.
+    `quality`: one pass that decodes the audio too (`rtlog.audio.quality`)."""
     from rtlog.io.reader import Diagnostics
     from rtlog.metrics.summary import summarize_source
 
     messages: list[str] = []
     diag = Diagnostics(strict=strict, warn=messages.append)
     try:
-        summary = summarize_source(src, diag, prices, jobs=jobs, on_progress=on_progress, meanwhile=meanwhile)
+        if quality:
+            from rtlog.audio.quality import quality_conversation
+            from rtlog.metrics.summary import summarize_conversation
+
+            conv, q = quality_conversation(src, diag)
+            summary = summarize_conversation(conv, prices)
+            summary.audio_quality = q.to_dict()
+        else:
+            summary = summarize_source(src, diag, prices, jobs=jobs, on_progress=on_progress, meanwhile=meanwhile)
         diag.finish()
     except RtlogError as exc:
         return None, messages, str(exc)
@@ -185,6 +207,8 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
     from rich.table import Table
     from rich.text import Text
 
+    from rtlog.commands.summary_feel import render_audio_quality, render_feel
+
     right: list[RenderableType] = [_audio_table(s)]
     latency = _latency_table(s)
     if latency is not None:
@@ -196,6 +220,8 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
         Text(),
         side_by_side,
         Text(),
+        *render_feel(s.feel),
+        *render_audio_quality(s.audio_quality),
         _tokens_table(s),
         *_cost_lines(s),
         Text(),

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from rtlog.conversation.items import ItemAssembler, _Error, _Item
 from rtlog.conversation.ledger import Ledger
 from rtlog.conversation.model import AssistantAudio, Conversation, ErrorNote, Item, Recording
+from rtlog.conversation.moments import MomentTracker
 from rtlog.conversation.session import SESSION_KINDS, SessionTracker
 from rtlog.conversation.stats import IMPLAUSIBLE, MAX_PLACEHOLDER_SECONDS, LogStats, audio_payload
 from rtlog.conversation.timeline import Timeline
@@ -68,7 +69,8 @@ class Fold:
         self.ledger = Ledger(self.sessions)
         self.items = ItemAssembler(self.sessions)
         self.stats = LogStats()
-        self._handlers = (self.turns.handlers(), self.ledger.handlers(), self.items.handlers())
+        self.moments = MomentTracker(lambda: self.sessions.current.index)
+        self._handlers = (self.turns.handlers(), self.ledger.handlers(), self.items.handlers(), self.moments.handlers())
         self._routes: dict[str, tuple[Callable[[Event], None], ...]] = {}
         stats = self.stats  # what `fast_lines` works on (the objects stay, their contents change)
         self._fast = (stats, stats.clock, self.ledger.formats, self.ledger.responses, stats.audio_in, stats.audio_out,
@@ -233,6 +235,11 @@ class Fold:
             implausible_usage=ledger.implausible,
         )  # fmt: skip
         cuts = self.timeline.cuts.items()
+        tl = self.timeline
+        for iid in tl.user_spans:  # every user turn's speech, committed or not (the metrics of how it felt)
+            sp = tl.span(iid)
+            if sp is not None:
+                self.moments.moments.speech[iid] = (sp.start, sp.end)
         audio = self._assistant_audio()
         conv = Conversation(
             source=self.source,
@@ -250,6 +257,7 @@ class Fold:
             assistant_audio=audio,
             t0=self.timeline.t0,
             cleared_responses=ledger.cleared,
+            moments=self.moments.moments,
             notes=self.timeline.notes[self._notes_from :],
         )
         conv.by_response_id = {r.id: r for r in conv.responses if r.id is not None}
@@ -258,7 +266,8 @@ class Fold:
     def _assistant_audio(self) -> list[AssistantAudio]:
         out = []
         for a in self.timeline.items.values():
-            out.append(AssistantAudio(a.item_id, a.response_id, a.start, a.seconds, a.heard_seconds, a.nbytes, a.heard_nbytes, a.cut_ms))
+            out.append(AssistantAudio(a.item_id, a.response_id, a.start, a.seconds, a.heard_seconds, a.nbytes, a.heard_nbytes, a.cut_ms,
+                                      a.first_at, a.last_at, a.stalls, a.stall_seconds, a.ahead_max, a.untimed, a.guessed))  # fmt: skip
         return out
 
     def _items(self) -> list[Item | ErrorNote]:

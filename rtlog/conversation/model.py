@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.conversation.ledger import Response, ToolCall
+from rtlog.conversation.moments import Moments
 from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import Clock, SideAudio
 from rtlog.conversation.turns import Turn
@@ -49,6 +50,14 @@ class AssistantAudio:
     nbytes: int
     heard_nbytes: int
     cut_ms: int | None
+    # delivery, as the timeline measured it (`timeline.ItemAudio`; timeline seconds)
+    first_at: float | None = None  # arrival of its first timed delta
+    last_at: float | None = None  # of its last
+    stalls: int = 0
+    stall_seconds: float = 0.0
+    ahead_max: float = 0.0
+    untimed: int = 0
+    guessed: bool = False  # placed for want of a time (its start is no time to measure by)
 
     @property
     def end(self) -> float:
@@ -138,6 +147,7 @@ class Conversation:
     assistant_audio: list[AssistantAudio]
     t0: float | None  # epoch seconds of timeline position 0 (None: no timestamps)
     cleared_responses: set[str] = field(default_factory=set)  # responses whose playback the client cleared
+    moments: Moments = field(default_factory=Moments)  # when each step happened (`moments.py`)
     notes: list[str] = field(default_factory=list)  # what the fold could not place as the log says
     by_response_id: dict[str, Response] = field(default_factory=dict, repr=False)
 

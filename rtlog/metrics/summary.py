@@ -21,8 +21,11 @@ from rtlog.conversation.load import conversation_of
 from rtlog.conversation.model import Conversation
 from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import MAX_PLACEHOLDER_SECONDS, SideAudio
+from rtlog.conversation.turns import Turn
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
+from rtlog.metrics.turntaking import Feel, turn_taking
+from rtlog.metrics.turntaking import combine as combine_feel
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import MAX_RATE, MIN_RATE, PCM16
 from rtlog.protocol.objects import Usage
@@ -98,6 +101,8 @@ class Summary:
     warnings: list[str] = field(default_factory=list)
     cost: Cost = field(default_factory=Cost)
     files: int = 1
+    feel: Feel | None = None  # turn-taking, latency steps, delivery, VAD (`turntaking.py`)
+    audio_quality: dict[str, Any] | None = None  # `rtlog.audio.quality` (summary --audio-quality), as JSON
 
     @property
     def latency_measurable(self) -> bool:
@@ -156,6 +161,8 @@ class Summary:
             "transcription_failures": self.transcription_failures,
             "unknown_event_types": dict(sorted(self.unknown_types.items())),
             "warnings": self.warnings,
+            "turn_taking": None if self.feel is None else self.feel.to_dict(),
+            "audio_quality": self.audio_quality,
         }
 
 
@@ -205,6 +212,7 @@ def summarize_conversation(conv: Conversation, prices: PriceTable | None = None)
     s.unknown_types = rec.unknown_types
     _cost(conv, s, prices or builtin_table())
     s.warnings = _warnings(conv, s, negative)
+    s.feel = turn_taking(conv)
     return s
 
 
@@ -253,21 +261,31 @@ def _latencies(conv: Conversation, s: Summary) -> int:
         return 0  # no timestamps, or whole seconds: nothing below a second can be told
     negative = 0
     for turn in conv.turns:
-        end = turn.end_of_speech_at
-        if end is None:
+        ms = turn_latency_ms(conv, turn)
+        if ms is None:
             continue
-        responses = [r for r in (conv.response(rid) for rid in turn.response_ids) if r is not None]
-        firsts = [r.first_audio_at for r in responses if r.first_audio_at is not None]
-        if not firsts:
-            firsts = [r.first_text_at for r in responses if r.first_text_at is not None]
-        if not firsts:
-            continue
-        ms = (min(firsts) - end) * 1000
         if ms < 0:
             negative += 1
             continue
         s.latencies_ms.append(ms)
     return negative
+
+
+def turn_latency_ms(conv: Conversation, turn: Turn) -> float | None:
+    """One turn's latency in ms, from the end of user speech to the first assistant audio
+    (else text) of the responses it triggered; None where the log cannot tell. Negative
+    (clock skew) is returned as it is: `summarize_conversation` counts it as a warning.
+    The caller checks the clock (`_latencies`: none without sub-second timestamps)."""
+    end = turn.end_of_speech_at
+    if end is None:
+        return None
+    responses = [r for r in (conv.response(rid) for rid in turn.response_ids) if r is not None]
+    firsts = [r.first_audio_at for r in responses if r.first_audio_at is not None]
+    if not firsts:
+        firsts = [r.first_text_at for r in responses if r.first_text_at is not None]
+    if not firsts:
+        return None
+    return (min(firsts) - end) * 1000
 
 
 def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
@@ -449,6 +467,8 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
     t.output_heard_seconds = sum(heard) if heard else None
     t.cost.usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
     t.cost.per_minute = timed_cost / (timed_seconds / 60) if timed_seconds > 0 and t.cost.usd is not None else None
+    feels = [s.feel for s in summaries if s.feel is not None]
+    t.feel = combine_feel(feels, source) if feels else None
     return t
 
 
@@ -469,7 +489,7 @@ def summarize_source(
 ) -> Summary:
     """The summary of one log file (or stdin), bare audio lines on the fast path.
 
-    `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.io.parts`);
+    `jobs`: processes for one big plain file (0 = one per free CPU; see `rtlog.io.parts`);
     `meanwhile`: see `read_events`."""
     conv, _ = conversation_of(src, diag, stdin=stdin, on_progress=on_progress, jobs=jobs, meanwhile=meanwhile)
     return summarize_conversation(conv, prices)
