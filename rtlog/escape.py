@@ -34,10 +34,6 @@ def terminal(s: str, *, one_line: bool = False) -> str:
     return s.translate(_ONE_LINE if one_line else _TERMINAL)
 
 
-def is_terminal_safe(s: str) -> bool:
-    return not any(ord(c) in UNSAFE for c in s) if not s.isprintable() else True
-
-
 # --- Markdown (CommonMark / GitHub) -------------------------------------------------------
 
 #: escaped wherever they are: emphasis, code, links and images, raw HTML, entities, tables

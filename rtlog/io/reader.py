@@ -107,6 +107,8 @@ def bounded_lines(fp: BinaryIO, too_long: Callable[[int, int], None], limit: int
                 too_long(n, size)
                 line = b"\n"
         yield line
+
+
 INCOMPLETE_LAST_LINE = "incomplete last line, no newline at the end (log still being written?): "
 
 
