@@ -34,6 +34,7 @@ PRINTING = [
     ["extract-audio", "-o", "{dir}/out.wav"], ["extract-audio", "--json", "-o", "{dir}/out.wav"],
     ["extract-audio", "--split", "item", "-o", "{dir}/split"],
     ["summary", "--audio-quality"], ["diff", "{log}", "{example}"], ["diff", "--json", "{log}", "{example}"],
+    ["report", "-o", "{dir}/report.html"],
 ]  # fmt: skip
 
 
