@@ -111,3 +111,15 @@ def test_version_into_a_closed_pipe_ends_quietly() -> None:
     p.stdout.close()  # type: ignore[union-attr]
     err = p.stderr.read()  # type: ignore[union-attr]
     assert (p.wait(), err) in ((141, b""), (0, b""))  # (0: the line fit in the pipe before it closed)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["summary", GA], ["summary", EXAMPLES], ["transcript", GA], ["transcript", GA, "--format", "markdown"], ["diff", GA, GA]],
+    ids=lambda a: " ".join(str(x).rsplit("/", 1)[-1] for x in a),
+)
+def test_piped_human_output_has_no_padding_after_a_line(args: list[object]) -> None:
+    p = run_rtlog(*map(str, args), env={"COLUMNS": "100"})
+    assert p.returncode == 0, p.stderr
+    padded = [line for line in p.stdout.split(b"\n") if line.endswith(b" ")]
+    assert padded == []

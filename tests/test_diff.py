@@ -115,8 +115,9 @@ def test_an_extra_tool_call_shows_in_its_turn_counts_tokens_and_transcript(logs:
 def test_slower_answers_move_latency_by_exactly_the_delay(logs: dict[str, Path]) -> None:
     d = diff_json(logs["base"], logs["latency"])
     truth = logs["latency.truth"]["variant"]  # type: ignore[index]
-    assert set(changed(d)) == {"duration", "latency.p50", "latency.p90", "latency.max", "cost_per_min"}
-    assert [d["metrics"][k]["delta"] for k in ("latency.p50", "latency.p90", "latency.max")] == [200.0, 200.0, 200.0]
+    gaps = ("response_gap.p50", "response_gap.p90", "response_gap.max")  # the dead air: the same delay
+    assert set(changed(d)) == {"duration", "latency.p50", "latency.p90", "latency.max", *gaps, "cost_per_min"}
+    assert [d["metrics"][k]["delta"] for k in ("latency.p50", "latency.p90", "latency.max", *gaps)] == [200.0] * 6
     assert d["metrics"]["duration"]["delta"] == truth["duration_added_s"]
     assert d["config"] == [] and d["transcript"]["differing"] == []
 
@@ -250,12 +251,16 @@ def test_json_of_a_small_pair_is_exact(tmp_path: Path, monkeypatch: pytest.Monke
             "errors": _row(0, 1, 1, None, True),
             "transcription_failures": _row(0, 0, 0, 0.0, False), "warnings": _row(0, 0, 0, 0.0, False),
             "latency.p50": unknown, "latency.p90": unknown, "latency.max": unknown,
+            # turn-taking: no timestamps, so unknown; the one turn was answered
+            "response_gap.p50": unknown, "response_gap.p90": unknown, "response_gap.max": unknown,
+            "talk_over": unknown, "talk_over.count": unknown, "overlap_ratio": unknown,
+            "interruptions.by_user": unknown, "interruptions.by_agent": unknown, "time_to_yield.p50": unknown,
+            "unanswered": _row(0, 0, 0, 0.0, False), "false_barge_ins": unknown,
             "audio.input": unknown, "audio.output": unknown, "audio.heard": unknown, "heard_share": unknown,
             "tokens.input": _row(100, 120, 20, 0.2, True), "tokens.cached": _row(0, 0, 0, 0.0, False),
             "tokens.output": _row(10, 8, -2, -0.2, True), "tokens.total": _row(110, 128, 18, 0.163636, True),
             "cost": _row(0.00056, 0.000608, 0.000048, 0.085714, True), "cost_per_min": unknown,
         },
-        "metrics_not_yet": ["response_gap", "talk_over"],
         "transcript": {"turns": 1, "differing": [{"turn": 1, "entries": [
             {"role": "assistant", "type": "message", "a": "Hi! How can I help?", "b": "Hi! What can I do?",
              "words": [["=", "Hi!"], ["-", "How"], ["+", "What"], ["=", "can I"], ["-", "help?"], ["+", "do?"]]}]}]},

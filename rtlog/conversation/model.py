@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.conversation.ledger import Response, ToolCall
+from rtlog.conversation.live_model import LiveSession
 from rtlog.conversation.moments import Moments
 from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import Clock, SideAudio
@@ -93,6 +94,7 @@ class Item:
     end: float | None = None
     audio_seconds: float | None = None  # generated audio (assistant items)
     replayed: bool = False  # history a resumed session's server replayed: said before, not in this session
+    interrupted: bool = False  # GPT-Live: assistant speech the user talked over (barge-in)
 
 
 @dataclass(slots=True, eq=False)
@@ -149,6 +151,7 @@ class Conversation:
     cleared_responses: set[str] = field(default_factory=set)  # responses whose playback the client cleared
     moments: Moments = field(default_factory=Moments)  # when each step happened (`moments.py`)
     notes: list[str] = field(default_factory=list)  # what the fold could not place as the log says
+    live: list[LiveSession] = field(default_factory=list)  # the GPT-Live and Translation sessions (`conversation.live`)
     by_response_id: dict[str, Response] = field(default_factory=dict, repr=False)
 
     @property

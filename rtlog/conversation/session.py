@@ -41,6 +41,7 @@ class SessionConfig:
     tool_specs: dict[str, Any] = field(default_factory=dict)
     turn_detection_config: dict[str, Any] | None = None
     transcription_config: dict[str, Any] | None = None
+    dialect: str | None = None  # realtime-beta | realtime-ga | live | translation (`protocol.live`); None: unknown
     #: (line, what) of sample rates not believed (`formats.MIN_RATE`–`MAX_RATE`), for a warning
     ignored_rates: list[tuple[int, str]] = field(default_factory=list)
 

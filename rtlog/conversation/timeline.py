@@ -243,6 +243,16 @@ class Timeline:
         text-only log with timestamps has no audio to place)."""
         return max(self._user_cursor, self._asst_cursor, self._latest, self._placed, self._file_base)
 
+    @property
+    def file_base(self) -> float:
+        """Where the current file starts on the timeline."""
+        return self._file_base
+
+    def extend_to(self, t: float) -> None:
+        """Something placed outside these rules (a GPT-Live session's speech) reaches `t`:
+        the next file starts after it."""
+        self._placed = max(self._placed, t)
+
     def new_file(self, sessions: SessionTracker | None = None) -> float:
         """Start the next input file: its own conversation, placed from `end` on (an epoch
         per file, like the one per session). Its timestamps (if any) are measured from its

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.diff.config import FIELDS
-from rtlog.diff.metrics import BY_KEY, METRICS, NOT_YET, Metric, fmt_value, values
+from rtlog.diff.metrics import BY_KEY, METRICS, Metric, fmt_value, values
 from rtlog.diff.rules import Rule, Verdict, relative_change
 from rtlog.diff.stats import CONFIDENCE, REPLICATES, SEED, centre, difference_intervals, quantile
 from rtlog.metrics.summary import Summary
@@ -105,7 +105,6 @@ class CohortDiff:
             "min_sessions": self.min_sessions, "confidence": CONFIDENCE, "replicates": REPLICATES, "seed": SEED,
             "config": self.config,
             "metrics": {m.metric.key: m.as_json() for m in self.metrics},
-            "metrics_not_yet": list(NOT_YET),
             "paired_sessions": self.paired,
             "moved": self.moved,
             "rules": [v.as_json() for v in self.verdicts],

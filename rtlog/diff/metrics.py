@@ -7,8 +7,8 @@ that reads it from a summary). A value is None when the log cannot tell (no time
 no audio, an unpriced model): unknown, never 0. Values are rounded to what the summary
 reports, so a copy of a log in another envelope or compression compares equal.
 
-Not here yet: the turn-taking metrics of issue 15 (response gap, talk-over); they become
-rows here when the summary carries them.
+The turn-taking rows read the summary's `feel` (`rtlog.metrics.turntaking`): what the
+log cannot support (no timestamps, no VAD events) is None there too.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rtlog.metrics.summary import Summary, latency_stats
+from rtlog.metrics.turntaking import Feel, stats
 from rtlog.units import fmt_int, fmt_ms, fmt_seconds, fmt_usd
 
 
@@ -64,6 +65,35 @@ def _usage(k: str) -> Callable[[Summary], float | None]:
     return lambda s: getattr(s.usage, k)
 
 
+def _feel(read: Callable[[Feel], float | None]) -> Callable[[Summary], float | None]:
+    return lambda s: None if s.feel is None else read(s.feel)
+
+
+def _gap(stat: str) -> Callable[[Summary], float | None]:
+    """The response gap (end of user speech → first assistant audio: the dead air heard)."""
+
+    def read(f: Feel) -> float | None:
+        if "response_gap" in f.unknown:
+            return None
+        return stats([t.response_gap_ms for t in f.turns if t.response_gap_ms is not None and t.response_gap_ms >= 0])[stat]  # type: ignore[no-any-return]
+
+    return _feel(read)
+
+
+def _yield_p50(f: Feel) -> float | None:
+    if "time_to_yield" in f.unknown:
+        return None
+    return stats([t.yield_ms for t in f.turns if t.yield_ms is not None])["p50"]  # type: ignore[no-any-return]
+
+
+def _count_of(name: str) -> Callable[[Feel], float | None]:
+    def read(f: Feel) -> float | None:
+        v = getattr(f, name)
+        return None if v is None else (len(v) if isinstance(v, list) else v)
+
+    return read
+
+
 METRICS: tuple[Metric, ...] = (
     Metric("duration", "duration", "s", "median", lambda s: s.span.seconds),
     Metric("turns", "user turns", "count", "mean", lambda s: s.user_turns, 0),
@@ -81,6 +111,17 @@ METRICS: tuple[Metric, ...] = (
     Metric("latency.p50", "latency p50", "ms", "median", _latency("p50"), 1),
     Metric("latency.p90", "latency p90", "ms", "median", _latency("p90"), 1),
     Metric("latency.max", "latency max", "ms", "median", _latency("max"), 1),
+    Metric("response_gap.p50", "response gap p50", "ms", "median", _gap("p50"), 1),
+    Metric("response_gap.p90", "response gap p90", "ms", "median", _gap("p90"), 1),
+    Metric("response_gap.max", "response gap max", "ms", "median", _gap("max"), 1),
+    Metric("talk_over", "talk-over", "s", "median", _feel(lambda f: f.talk_over_seconds)),
+    Metric("talk_over.count", "  times", "count", "mean", _feel(lambda f: f.talk_over_count), 0),
+    Metric("overlap_ratio", "overlap ratio", "share", "median", _feel(lambda f: f.overlap_ratio), 4),
+    Metric("interruptions.by_user", "barge-ins by user", "count", "mean", _feel(_count_of("interruptions_by_user")), 0),
+    Metric("interruptions.by_agent", "agent talked over", "count", "mean", _feel(_count_of("interruptions_by_agent")), 0),
+    Metric("time_to_yield.p50", "time to yield p50", "ms", "median", _feel(_yield_p50), 1),
+    Metric("unanswered", "unanswered turns", "count", "mean", _feel(_count_of("unanswered")), 0),
+    Metric("false_barge_ins", "false barge-ins", "count", "mean", _feel(_count_of("false_barge_ins")), 0),
     Metric("audio.input", "user audio", "s", "median", _audio("input")),
     Metric("audio.output", "assistant audio", "s", "median", _audio("output")),
     Metric("audio.heard", "  heard", "s", "median", _audio("heard")),
@@ -93,8 +134,6 @@ METRICS: tuple[Metric, ...] = (
     Metric("cost_per_min", "cost / min", "usd/min", "median", lambda s: s.cost.per_minute, 6),
 )
 BY_KEY = {m.key: m for m in METRICS}
-#: metrics the issue asks for that the summary does not carry yet (issue 15 adds them)
-NOT_YET = ("response_gap", "talk_over")
 
 
 def values(s: Summary) -> dict[str, float | None]:

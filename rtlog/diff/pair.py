@@ -14,7 +14,7 @@ from typing import Any
 from rtlog.conversation.model import Conversation
 from rtlog.diff.align import TurnDiff, transcript_diff
 from rtlog.diff.config import FIELDS, ConfigChange, config_diff
-from rtlog.diff.metrics import BY_KEY, METRICS, NOT_YET, delta, fmt_value, values
+from rtlog.diff.metrics import BY_KEY, METRICS, delta, fmt_value, values
 from rtlog.diff.outcome import OutcomeDiff, outcome_diff, outcome_of
 from rtlog.diff.rules import Rule, Verdict, relative_change
 from rtlog.metrics.summary import Summary
@@ -64,7 +64,6 @@ class PairDiff:
             "config": [c.as_json() for c in self.config],
             "outcome": self.outcome.as_json(),
             "metrics": {r.key: r.as_json() for r in self.numbers},
-            "metrics_not_yet": list(NOT_YET),
             "transcript": {"turns": self.turns, "differing": [t.as_json() for t in self.transcript]},
             "rules": [v.as_json() for v in self.verdicts],
         }

@@ -105,7 +105,7 @@ def _sessions(s: dict[str, Any]) -> str:
         fmt_in = " ".join(str(x) for x in (sess.get("input_audio_format"), _khz(sess.get("input_sample_rate"))) if x)
         fmt_out = " ".join(str(x) for x in (sess.get("output_audio_format"), _khz(sess.get("output_sample_rate"))) if x)
         for label, value in (
-            ("model", sess.get("model")), ("voice", sess.get("voice")),
+            ("model", sess.get("model")), ("dialect", sess.get("dialect")), ("voice", sess.get("voice")),
             ("modalities", ", ".join(map(str, sess.get("modalities") or []))),
             ("audio", f"in {fmt_in or '?'} · out {fmt_out or '?'}"),
             ("transcription", sess.get("transcription_model")), ("turn detection", sess.get("turn_detection")),
@@ -160,6 +160,7 @@ def _stats(s: dict[str, Any]) -> str:
         cells.append(("Latency p50", _num("latency_ms.p50", lat["p50"], fmt_ms(lat["p50"]))
                       + f'<small>p90 {_num("latency_ms.p90", lat["p90"], fmt_ms(lat["p90"]))} · max {_num("latency_ms.max", lat["max"], fmt_ms(lat["max"]))} · '
                       f'{_num("latency_ms.count", lat["count"])} turns</small>'))  # fmt: skip
+    cells.extend(_feel_cells(s.get("turn_taking")))
     a = s["audio_seconds"]
     cells.append(("Audio", f'user {_num("audio_seconds.input", a["input"], fmt_seconds(a["input"]))}'
                   f'<small>assistant {_num("audio_seconds.output", a["output"], fmt_seconds(a["output"]))} · heard '
@@ -169,6 +170,33 @@ def _stats(s: dict[str, Any]) -> str:
                   f'<small>{_num("warnings.#", nwarn)} {_plural(nwarn, "warning")} · '
                   f'{_num("transcription_failures.#", nfail)} failed {_plural(nfail, "transcription")}</small>'))  # fmt: skip
     return "".join(f'<div class="stat"><div class="label">{esc(k)}</div><div class="value">{v}</div></div>' for k, v in cells)
+
+
+def _feel_cells(tt: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """How the call felt (`summary --json`'s `turn_taking`): dead air and talk-over, or
+    why the log cannot tell."""
+    if not tt:
+        return []
+    unknown = tt.get("unknown") or {}
+    cells = []
+    gap = tt.get("response_gap_ms")
+    if gap is None or gap.get("p50") is None:
+        why = unknown.get("response_gap", "no answered turn")
+        cells.append(("Dead air", f'<span class="muted">unknown</span><small>{esc(why)}</small>'))
+    else:
+        cells.append(("Dead air p50", _num("turn_taking.response_gap_ms.p50", gap["p50"], fmt_ms(gap["p50"]))
+                      + f'<small>p90 {_num("turn_taking.response_gap_ms.p90", gap["p90"], fmt_ms(gap["p90"]))} · '
+                      f'max {_num("turn_taking.response_gap_ms.max", gap["max"], fmt_ms(gap["max"]))}</small>'))  # fmt: skip
+    talk = tt.get("talk_over_seconds")
+    if talk is None:
+        cells.append(("Talk-over", f'<span class="muted">unknown</span><small>{esc(unknown.get("talk_over", ""))}</small>'))
+    else:
+        times, by_user = tt.get("talk_over_count"), tt.get("interruptions_by_user")
+        cells.append(("Talk-over", _num("turn_taking.talk_over_seconds", talk, fmt_seconds(talk))
+                      + f'<small>{_num("turn_taking.talk_over_count", times)} {_plural(times or 0, "time")} · '
+                      f'{_num("turn_taking.interruptions_by_user", by_user)} {_plural(by_user or 0, "barge-in")} · '
+                      f'{_num("turn_taking.unanswered_count", tt.get("unanswered_count"))} unanswered</small>'))  # fmt: skip
+    return cells
 
 
 def _plural(n: int, word: str) -> str:
