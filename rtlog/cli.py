@@ -185,8 +185,11 @@ GC_THRESHOLD = 50_000
 
 
 def main() -> None:
+    """The CLI (the `rtlog` script enters through `rtlog.__main__`, which installs the
+    signal handling before this module's imports)."""
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     signal.signal(signal.SIGTERM, _terminate)
+    output.guard_standard_streams()
     try:
         app(prog_name="rtlog")
     except KeyboardInterrupt:  # outside a command (e.g. while parsing options)

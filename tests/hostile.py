@@ -20,6 +20,7 @@ import struct
 from dataclasses import dataclass, field
 
 import orjson
+from hostile_strings import raw_controls
 from typer.testing import CliRunner
 
 from rtlog.io.arrays import convert as array_jsonl
@@ -167,6 +168,10 @@ def run(args: list[str], *, workdir: str, stdin: bytes | None = None, env: dict 
     assert r.exit_code in (0, 1, 2), (argv, r.exit_code, r.stderr)
     for ln in r.stderr.splitlines():
         assert ln.startswith("rtlog: "), (argv, r.stderr)
+    # a log is untrusted (issue 21): nothing in a diagnostic or a human view drives a terminal
+    assert raw_controls(r.stderr) == [], (argv, r.stderr)
+    if argv[0] in ("summary", "transcript") and "json" not in argv and "--json" not in argv or "pretty" in argv:
+        assert raw_controls(r.stdout.decode("utf-8", "replace")) == [], argv
     if r.exit_code == 2:
         assert r.errors, (argv, r.stderr)
     return r

@@ -22,7 +22,9 @@ Rules chosen here (documented in the README; the screening and conversion rules 
 `screen` and `convert`):
 - a placeholder (`[trimmed: N bytes]`) becomes silence of the stated length, so the
   timing of everything after it stays right; a side made only of placeholders has no
-  audio (exit 1);
+  audio (exit 1); a placeholder that claims more than `MAX_PLACEHOLDER_SECONDS` of audio
+  (100 bytes of log must not become a 2 GB WAV) is skipped with a warning, like invalid
+  base64;
 - a stereo mix runs at the higher of the two rates.
 """
 
@@ -45,6 +47,7 @@ from rtlog.audio.wav import MAX_DATA_BYTES, WavWriter
 from rtlog.conversation.fold import Fold
 from rtlog.conversation.model import Conversation
 from rtlog.conversation.session import SESSION_KINDS
+from rtlog.conversation.stats import MAX_PLACEHOLDER_SECONDS
 from rtlog.conversation.timeline import SNAP_MS
 from rtlog.conversation.turns import Turn
 from rtlog.errors import InputError, NothingFound, UsageError
@@ -77,9 +80,18 @@ _INF = float("inf")
 _MAX_GAP_BYTES = MAX_DATA_BYTES
 
 
+#: the most bytes of an id in a split file's name (a name may have 255 bytes: `001_turn12_`,
+#: the item's id, `.wav`)
+NAME_BYTES = 80
+
+
 def _safe_name(s: str) -> str:
+    """An id as part of a file name: letters, digits, `-_.`, the rest `_`; at most
+    `NAME_BYTES` bytes of UTF-8 (80 CJK characters are 240 bytes: 'File name too long')."""
     out = "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
-    return out[:80] or "_"
+    if len(out) * 4 > NAME_BYTES:
+        out = out.encode()[:NAME_BYTES].decode("utf-8", "ignore")
+    return out or "_"
 
 
 def _id_name(prefix: str, id_: Any) -> str:
@@ -612,6 +624,11 @@ class Extraction:
 
     def _undecodable(self, ev: Event, side: str, st: SideStats, fmt: AudioFormat, exc: Exception) -> bytes | None:
         info = ev.audio_info()
+        if info is not None and info.problem == "placeholder" and info.nbytes > MAX_PLACEHOLDER_SECONDS * fmt.bytes_per_second:
+            st.invalid += 1
+            self.diag.bad_line(ev.source, ev.line_no, f"a placeholder that claims {info.nbytes:,} bytes ({info.nbytes / fmt.bytes_per_second:,.0f} s "
+                               f"of audio; one chunk is at most {MAX_PLACEHOLDER_SECONDS} s): {side} chunk skipped")  # fmt: skip
+            return None
         if info is not None and info.problem == "placeholder":
             st.placeholders += 1
             st.placeholder_bytes += info.nbytes

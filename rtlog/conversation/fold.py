@@ -36,7 +36,7 @@ from rtlog.conversation.live import LiveTracker
 from rtlog.conversation.model import AssistantAudio, Conversation, ErrorNote, Item, Recording
 from rtlog.conversation.moments import MomentTracker
 from rtlog.conversation.session import SESSION_KINDS, SessionTracker
-from rtlog.conversation.stats import LogStats, audio_payload
+from rtlog.conversation.stats import IMPLAUSIBLE, MAX_PLACEHOLDER_SECONDS, LogStats, audio_payload
 from rtlog.conversation.timeline import Timeline
 from rtlog.conversation.turns import TurnTracker
 from rtlog.io.entries import DigestedLine
@@ -130,17 +130,20 @@ class Fold:
             self.stats.add_audio(ev)
         else:
             self.stats.first_time(ev.timestamp)
+        assistant = ev.kind == OUTPUT_AUDIO_DELTA
+        fmt = self.ledger.output_audio(ev) if assistant else self.sessions.input_format
         if nbytes is None or counting:
             size, problem = audio_payload(ev) if payload is None else payload
+            if problem == "placeholder" and size > MAX_PLACEHOLDER_SECONDS * fmt.bytes_per_second:
+                problem, size = IMPLAUSIBLE, 0  # not believed: no time, no silence (as extract-audio skips it)
             if nbytes is None:
                 nbytes = size
-        if ev.kind == OUTPUT_AUDIO_DELTA:
-            fmt = self.ledger.output_audio(ev)
+        if assistant:
             if counting:
                 self.stats.audio_out.add(size, problem, fmt, ev.line_no)
             return self.timeline.assistant_audio(ev, nbytes)
         if counting:
-            self.stats.audio_in.add(size, problem, self.sessions.input_format, ev.line_no)
+            self.stats.audio_in.add(size, problem, fmt, ev.line_no)
         return self.timeline.user_audio(ev, nbytes)
 
     def _feed_live(self, ev: Event) -> None:
@@ -278,6 +281,7 @@ class Fold:
             audio_in=stats.audio_in, audio_out=stats.audio_out, audio_evidence=stats.audio_evidence,
             copies=stats.copies, first_copy=stats.first_copy,
             repeated_done=ledger.repeated_done, repeated_done_line=ledger.repeated_done_line,
+            implausible_usage=ledger.implausible,
         )  # fmt: skip
         cuts = self.timeline.cuts.items()
         tl = self.timeline

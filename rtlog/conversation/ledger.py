@@ -28,7 +28,7 @@ from typing import Any
 from rtlog.conversation.session import SessionTracker
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import AudioFormat
-from rtlog.protocol.objects import ErrorInfo, Usage, _dict, _str
+from rtlog.protocol.objects import ErrorInfo, Usage, _dict, _str, usage_problem
 
 
 @dataclass(slots=True)
@@ -68,6 +68,7 @@ class Ledger:
         self.formats: dict[str | None, AudioFormat] = {}  # response → its output format (from its first audio)
         self.repeated_done = 0  # response.done events for a response that already had one
         self.repeated_done_line = 0
+        self.implausible: list[tuple[int, str]] = []  # (line, what): usages not counted (`usage_problem`)
         self.cleared: set[str] = set()  # responses whose playback output_audio_buffer.cleared cut
         self.calls: dict[str, ToolCall] = {}
         self.outputs: set[str] = set()
@@ -131,6 +132,8 @@ class Ledger:
         resp = ev.response
         if resp is None:
             return
+        if resp.usage_problem is not None:
+            self.implausible.append((ev.line_no, resp.usage_problem))
         status = resp.status or "other"
         err = None
         if resp.status == "failed":
@@ -228,7 +231,10 @@ class Ledger:
 
     def _transcription_completed(self, ev: Event) -> None:
         usage = ev.data.get("usage")
-        if type(usage) is dict and usage:
+        problem = usage_problem(usage)
+        if problem is not None:
+            self.implausible.append((ev.line_no, problem))
+        elif type(usage) is dict and usage:
             self.transcription_usage[ev.item_id or f"line {ev.line_no}"] = usage
 
     def _truncation(self, ev: Event) -> None:

@@ -132,6 +132,7 @@ class Recording:
     first_copy: tuple[int, int] | None = None  # (line, the line it repeats)
     repeated_done: int = 0  # response.done events for a response that already had one
     repeated_done_line: int = 0
+    implausible_usage: list[tuple[int, str]] = field(default_factory=list)  # (line, what): usages not counted
 
 
 @dataclass(slots=True)

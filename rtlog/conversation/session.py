@@ -42,8 +42,10 @@ class SessionConfig:
     turn_detection_config: dict[str, Any] | None = None
     transcription_config: dict[str, Any] | None = None
     dialect: str | None = None  # realtime-beta | realtime-ga | live | translation (`protocol.live`); None: unknown
+    #: (line, what) of sample rates not believed (`formats.MIN_RATE`–`MAX_RATE`), for a warning
+    ignored_rates: list[tuple[int, str]] = field(default_factory=list)
 
-    def apply(self, session: dict[str, Any]) -> None:
+    def apply(self, session: dict[str, Any], line_no: int = 0) -> None:
         """Merge a session object (beta flat or GA nested; full or partial)."""
         s = session
         if _str(s.get("id")):
@@ -70,10 +72,10 @@ class SessionConfig:
             s.get("input_audio_format"), in_rate_hint, default_rate=in_default
         )
         if fmt:
-            self.input_format = fmt
+            self.input_format = self._believed(fmt, self.input_format, "input", line_no)
         fmt = parse_audio_format(a_out.get("format")) or parse_audio_format(s.get("output_audio_format"))
         if fmt:
-            self.output_format = fmt
+            self.output_format = self._believed(fmt, self.output_format, "output", line_no)
         tr = a_in.get("transcription", s.get("input_audio_transcription", ...))
         if tr is not ...:
             self.transcription_model = _str(_dict(tr).get("model")) if tr else None
@@ -94,6 +96,15 @@ class SessionConfig:
                     specs[name] = t
             self.tools = names
             self.tool_specs = specs
+
+
+    def _believed(self, fmt: AudioFormat, before: AudioFormat, side: str, line_no: int) -> AudioFormat:
+        """`fmt`, unless its rate is implausible: then the format stated before (or the
+        default), and a note of it."""
+        if fmt.ignored_rate is None:
+            return fmt
+        self.ignored_rates.append((line_no or self.line_no, f"{side} sample rate {fmt.ignored_rate!r} Hz"))
+        return before if before.stated else fmt
 
 
 #: the events `SessionTracker.feed` looks at
@@ -142,26 +153,33 @@ class SessionTracker:
                 cur = self.current
                 cur.line_no = ev.line_no
                 cur.started_at = ev.timestamp
-            self.current.apply(_dict(ev.data.get("session")))
+            self.current.apply(_dict(ev.data.get("session")), ev.line_no)
             self._check_formats(ev, _dict(ev.data.get("session")))
             self._response_formats.clear()
         elif kind in ("session.updated", "session.update"):
-            self.current.apply(_dict(ev.data.get("session")))
+            self.current.apply(_dict(ev.data.get("session")), ev.line_no)
             self._check_formats(ev, _dict(ev.data.get("session")))
         elif kind == "response.create":
             resp = _dict(ev.data.get("response"))
             self._check_formats(ev, resp)
             out = _dict(_dict(resp.get("audio")).get("output"))
-            self._pending_format = parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format"))
+            self._pending_format = self._override(parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format")), ev)
         elif kind == "response.created":
             resp = _dict(ev.data.get("response"))
             self._check_formats(ev, resp)
             rid = _str(resp.get("id"))
             out = _dict(_dict(resp.get("audio")).get("output"))
-            fmt = parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format")) or self._pending_format
+            fmt = self._override(parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format")), ev) or self._pending_format
             self._pending_format = None
             if rid and fmt:
                 self._response_formats[rid] = fmt
+
+    def _override(self, fmt: AudioFormat | None, ev: Event) -> AudioFormat | None:
+        """A response's format override, unless its rate is implausible (then none, noted)."""
+        if fmt is not None and fmt.ignored_rate is not None:
+            self.current.ignored_rates.append((ev.line_no, f"response output sample rate {fmt.ignored_rate!r} Hz"))
+            return None
+        return fmt
 
     def output_format(self, response_id: str | None = None) -> AudioFormat:
         """The output audio format for a response (its override, else the session's)."""

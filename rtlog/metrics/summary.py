@@ -20,7 +20,7 @@ from rtlog.conversation.fold import fold
 from rtlog.conversation.load import conversation_of
 from rtlog.conversation.model import Conversation
 from rtlog.conversation.session import SessionConfig
-from rtlog.conversation.stats import SideAudio
+from rtlog.conversation.stats import MAX_PLACEHOLDER_SECONDS, SideAudio
 from rtlog.conversation.turns import Turn
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.live import live_report, live_warnings
@@ -28,7 +28,7 @@ from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.metrics.turntaking import Feel, turn_taking
 from rtlog.metrics.turntaking import combine as combine_feel
 from rtlog.protocol.events import Event
-from rtlog.protocol.formats import PCM16
+from rtlog.protocol.formats import MAX_RATE, MIN_RATE, PCM16
 from rtlog.protocol.objects import Usage
 from rtlog.protocol.realtime import CLIENT, SERVER, UNKNOWN
 from rtlog.units import fmt_usd
@@ -483,11 +483,21 @@ def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[s
             f"just before, event_id and all (first at line {line}, a copy of line {original}): events logged twice "
             f"(by a relay or recorder?) are counted twice here"
         )
+    for sess in conv.sessions:
+        for line, what in sess.ignored_rates[:5]:
+            w.append(f"line {line}: implausible {what} (rtlog reads {MIN_RATE // 1000}–{MAX_RATE // 1000} kHz): not used")
+    for line, what in rec.implausible_usage[:5]:
+        w.append(f"line {line}: implausible token count ({what}): this usage is not counted")
+    if len(rec.implausible_usage) > 5:
+        w.append(f"… and {len(rec.implausible_usage) - 5} more usages with implausible token counts, not counted")
     if s.responses_without_usage:
         w.append(f"{_n(s.responses_without_usage, 'response.done')} without usage: token totals and cost cover the others only")
     for side, a in (("user input", s.audio_in), ("assistant", s.audio_out)):
         if a.invalid:
             w.append(f"{_n(a.invalid, side + ' audio chunk')} with invalid base64, not counted (first at line {a.invalid_line})")
+        if a.implausible:
+            w.append(f"{_n(a.implausible, side + ' audio placeholder')} claiming more than {MAX_PLACEHOLDER_SECONDS} s of audio, "
+                     f"not counted (first at line {a.implausible_line})")  # fmt: skip
         if a.missing:
             w.append(f"{_n(a.missing, side + ' audio event')} without a payload (first at line {a.missing_line})")
         if a.placeholders:

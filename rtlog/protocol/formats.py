@@ -3,16 +3,21 @@
 Owns: the encodings (beta strings `pcm16`/`g711_ulaw`/`g711_alaw`, GA objects
 `{"type": "audio/pcm", "rate": 24000}`/`audio/pcmu`/`audio/pcma`, and the variants seen in
 the wild) and `AudioFormat`, an encoding with its sample rate. An unstated format is the
-API default, PCM16 at 24 kHz, marked `stated=False`.
+API default, PCM16 at 24 kHz, marked `stated=False`. A stated sample rate outside
+`MIN_RATE`–`MAX_RATE` (telephone to studio audio) is not believed: a log that says 5 GHz
+would have rtlog allocate and compute for it; the default is assumed instead, and the
+rate ignored is kept in `ignored_rate` for a warning.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 PCM16, ULAW, ALAW = "pcm16", "g711_ulaw", "g711_alaw"
+#: the sample rates rtlog believes a log states (Hz)
+MIN_RATE, MAX_RATE = 8000, 192000
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +28,7 @@ class AudioFormat:
     encoding: str = PCM16
     rate: int = 24000
     stated: bool = False
+    ignored_rate: Any = field(default=None, compare=False)  # an implausible rate the log stated
 
     @property
     def bytes_per_sample(self) -> int:
@@ -62,7 +68,7 @@ def parse_audio_format(value: Any, rate_hint: Any = None, *, default_rate: int =
     the value states nothing usable ("not specified", null, unknown words)."""
     rate = None
     if type(value) is dict:
-        rate = value.get("rate") if type(value.get("rate")) is int else None
+        rate = value.get("rate") if type(value.get("rate")) in (int, float) else None
         value = value.get("type")
     if type(value) is not str:
         return None
@@ -76,11 +82,13 @@ def parse_audio_format(value: Any, rate_hint: Any = None, *, default_rate: int =
         return AudioFormat(PCM16, stated, True) if 1000 <= stated <= 384000 else None
     if enc != PCM16:
         return AudioFormat(enc, 8000, True)
-    if rate is None and type(rate_hint) is int and rate_hint > 0:
+    if rate is None and type(rate_hint) in (int, float):
         rate = rate_hint
     if rate is None and value.strip().lower() == "pcm24":
         rate = 24000
-    return AudioFormat(PCM16, rate if rate and rate > 0 else default_rate, True)
+    if rate is not None and not (MIN_RATE <= rate <= MAX_RATE and rate == int(rate)):
+        return AudioFormat(PCM16, default_rate, False, ignored_rate=rate)
+    return AudioFormat(PCM16, int(rate) if rate else default_rate, True)
 
 
 def unknown_format(value: Any) -> str | None:
