@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "transcript": ("rtlog.commands.transcript", "transcript_command", False),
     "reassemble-transcript": ("rtlog.commands.transcript", "transcript_command", True),
     "extract-audio": ("rtlog.commands.extract_audio", "extract_audio_command", False),
+    "redact": ("rtlog.commands.redact", "redact_command", False),
 }
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
