@@ -50,14 +50,17 @@ SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "signature", 
 
 def find_secrets(text: str) -> Iterator[tuple[int, int]]:
     """Spans of `text` that are secrets (for URL parameters and URL passwords, the value
-    only, so the URL stays readable)."""
+    only, so the URL stays readable); never one that touches a marker."""
+    markers = [m.span() for m in MARKER.finditer(text)] if "[REDACTED:" in text else []
     for m in _SECRET.finditer(text):
         for g in (1, 2, 3):
             if m.group(g) is not None:
-                yield m.start(g), m.end(g)
+                a, b = m.start(g), m.end(g)
                 break
         else:
-            yield m.start(), m.end()
+            a, b = m.start(), m.end()
+        if not any(a < y and b > x for x, y in markers):
+            yield a, b
 
 
 # --- personal data ----------------------------------------------------------------------

@@ -18,11 +18,12 @@ import orjson
 
 from rtlog.io.reader import READ_ERRORS, Diagnostics, LineParser, Source, open_source
 from rtlog.protocol.events import Event
+from rtlog.protocol.payload import cut_audio_payload
 from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY
 from rtlog.redact import fields as F
 from rtlog.redact.assemble import Assembler, Split, delta_of
 from rtlog.redact.detect import MARKER
-from rtlog.redact.record import Policy, Redactor
+from rtlog.redact.record import Policy, Redactor, _record_of
 
 
 @dataclass(slots=True)
@@ -137,16 +138,23 @@ def check_source(src: Source, keep: frozenset[str], diag: Diagnostics) -> CheckR
                 continue
             result.events += 1
             seen: dict[str, Finding] = {}
+            split = split_note.get(n)
             for red in (pii, strict):
                 new = red.line(ev)
                 if new is line:
                     continue
                 for path, kind in _differences(ev, new):
-                    if path not in seen:
-                        s = split_note.get(n)
-                        note = f"split over lines {s.lines[0]}-{s.lines[-1]}" if s and kind == s.kind else ""
-                        seen[path] = Finding(n, path, kind, note)
-            result.findings.extend(seen.values())
+                    if path in seen:
+                        continue
+                    if split is not None and red is pii and path.endswith("delta"):
+                        # a delta that holds only a middle piece of a match has no marker of its own
+                        seen[path] = Finding(
+                            n, path, split.kind, f"split over lines {split.lines[0]}-{split.lines[-1]}"
+                        )
+                    else:
+                        seen[path] = Finding(n, path, kind)
+            # in the order they appear in the line
+            result.findings.extend(sorted(seen.values(), key=lambda f: _place(line, f.path)))
     return result
 
 
@@ -154,24 +162,24 @@ def _differences(ev: Event, new: bytes) -> Iterator[tuple[str, str]]:
     """(path, kind) of each value that differs between the event's line and `new`."""
     if ev.payload_span is not None:
         a, b = ev.payload_span
-        key = AUDIO_PAYLOAD_KEY.get(ev.kind, "audio")
-        if new[a:b] != ev.raw[a:b] or len(new) != len(ev.raw):
-            if len(new) == len(ev.raw) and new[:a] == ev.raw[:a] and new[b:] == ev.raw[b:]:
-                yield key, F.AUDIO
-                return
-            yield key, F.AUDIO
-        old_rec: Any = orjson.loads(ev.raw[:a] + ev.raw[b:])
-        cut = new.find(b'"', new.find(f'"{key}":'.encode()) + len(key) + 3)
-        try:
-            new_rec: Any = orjson.loads(new[: cut + 1] + new[new.find(b'"', cut + 1) :]) if cut > 0 else None
-        except orjson.JSONDecodeError:
-            new_rec = None
-        if new_rec is None:
+        cut = cut_audio_payload(new)
+        if cut is None:  # (the line was written anew)
+            yield from _diff(orjson.loads(ev.raw[:a] + ev.raw[b:]), orjson.loads(new), "")
             return
-    else:
-        old_rec = orjson.loads(ev.raw)
-        new_rec = orjson.loads(new)
-    yield from _diff(old_rec, new_rec, "")
+        new_rec, key, c, d = cut
+        if new[c:d] != ev.raw[a:b]:
+            how, at = _record_of(ev)
+            yield (f"{at}.{key}" if how == "obj" else key), F.AUDIO
+        yield from _diff(orjson.loads(ev.raw[:a] + ev.raw[b:]), new_rec, "")
+        return
+    yield from _diff(orjson.loads(ev.raw), orjson.loads(new), "")
+
+
+def _place(line: bytes, path: str) -> int:
+    """Where the value at `path` appears in the line (roughly: its last key's first place)."""
+    key = path.rsplit(".", 1)[-1].split("[", 1)[0]
+    at = line.find(f'"{key}"'.encode())
+    return at if at >= 0 else len(line)
 
 
 def _diff(a: Any, b: Any, path: str) -> Iterator[tuple[str, str]]:
