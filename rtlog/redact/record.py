@@ -41,6 +41,22 @@ ID_KEYS = frozenset({
 _PSEUDO_CHECK = 8  # hex digits that let a pseudonym be recognised with the same salt
 
 
+#: the keys of an audio event and of recorders' envelopes around it that hold no secret
+_AUDIO_KEYS = frozenset({"type", "event_id", "response_id", "item_id", "output_index", "content_index", "delta",
+                         "audio", "timestamp", "obfuscation", "previous_item_id"})  # fmt: skip
+_ENVELOPE_KEYS = frozenset({"time", "timestamp", "ts", "source", "direction", "kind", "event", "data", "from",
+                            "type", "event_type", "eventName", "eventData", "event_data", "payload", "message"})  # fmt: skip
+
+
+def _plain_audio(ev: Event, body: bytes) -> bool:
+    """An audio line with nothing to look at but its payload: only the usual keys (a
+    key test costs a fraction of the word search), or none of the secret words."""
+    env = ev.envelope
+    if ev.data.keys() <= _AUDIO_KEYS and (env is None or env.keys() <= _ENVELOPE_KEYS):
+        return True
+    return not _maybe_secret(body)
+
+
 def _maybe_secret(raw: bytes) -> bool:
     """A cheap gate before looking for secrets in a record: without any of these words (in
     lower case) it holds none. (`in` on the lowered line: a case-blind regex took 50 µs an
@@ -64,16 +80,21 @@ class Policy:
 
 
 class Formats:
-    """The audio format of each side, followed through the log (`SessionTracker` rules,
+    """The audio encoding of each side, followed through the log (`SessionTracker` rules,
     fed by the caller, plus GPT-Live's startup `audio.format`, one format both ways)."""
 
     def __init__(self) -> None:
-        from rtlog.conversation.session import SessionTracker
+        from rtlog.conversation.session import SESSION_KINDS, SessionTracker
 
         self.tracker = SessionTracker()
         self.live: AudioFormat | None = None
+        self._changes = SESSION_KINDS | {"session.start", "session.started"}
+        self._out: dict[str, str] = {}  # response id → encoding, until the formats change
 
     def feed(self, ev: Event) -> None:
+        if ev.kind not in self._changes:
+            return
+        self._out.clear()
         if ev.kind in ("session.start", "session.started"):
             s = ev.data.get("session")
             a = s.get("audio") if type(s) is dict else None
@@ -82,12 +103,20 @@ class Formats:
                 self.live = fmt
         self.tracker.feed(ev)
 
-    def of(self, side: str, ev: Event) -> AudioFormat:
-        if ev.kind.startswith("session.") and self.live is not None:
-            return self.live
+    def encoding(self, side: str, ev: Event) -> str:
+        """The encoding of an audio event's payload (`side`: in or out)."""
+        if self.live is not None and ev.kind.startswith("session."):
+            return self.live.encoding
         if side == "in":
-            return self.tracker.input_format
-        return self.tracker.output_format(ev.response_id) if self.tracker.sessions else DEFAULT_FORMAT
+            return self.tracker.input_format.encoding
+        rid = ev.data.get("response_id")
+        enc = self._out.get(rid) if type(rid) is str else None
+        if enc is None:
+            t = self.tracker
+            enc = (t.output_format(ev.response_id) if t.sessions else DEFAULT_FORMAT).encoding
+            if type(rid) is str:
+                self._out[rid] = enc
+        return enc
 
 
 @dataclass(slots=True)
@@ -119,11 +148,12 @@ class Redactor:
         span = ev.payload_span
         audio: bytes | None = None
         if span is not None:
+            a, b = span
             audio = self._audio_span(ev, raw, span)
-            body = raw[: span[0]] + raw[span[1] :]
-            if ev.kind in AUDIO_PAYLOAD_KEY and self.policy.salt is None and not _maybe_secret(body):
+            body = raw[:a] + raw[b:]
+            if self.policy.salt is None and ev.kind in AUDIO_PAYLOAD_KEY and _plain_audio(ev, body):
                 # the common case, most of a log's lines: only the payload changes
-                return raw if audio is None else raw[: span[0]] + audio + raw[span[1] :]
+                return raw if audio is None else b"".join((raw[:a], audio, raw[b:]))
         else:
             body = raw
         self.formats.feed(ev)
@@ -267,17 +297,16 @@ class Redactor:
         """The new bytes of a payload cut out of the line (None: unchanged)."""
         if F.AUDIO in self.policy.keep:
             return None
-        size = b64_decoded_size(raw[span[0] : span[1]])
-        side = "in" if ev.kind == INPUT_AUDIO_APPEND else "out"
-        fmt = self.formats.of(side, ev)
+        size = b64_decoded_size(memoryview(raw)[span[0] : span[1]])  # type: ignore[arg-type]
+        enc = self.formats.encoding("in" if ev.kind == INPUT_AUDIO_APPEND else "out", ev)
         if size is None:
             info = _inspect_span(raw, *span)
             if info.problem == "placeholder":
                 return None
-            return scrub_invalid(raw[span[0] : span[1]].decode("utf-8", "replace"), fmt.encoding).encode()
+            return scrub_invalid(raw[span[0] : span[1]].decode("utf-8", "replace"), enc).encode()
         if self.policy.audio == AUDIO_DROP:
             return f"[trimmed: {size} bytes]".encode()
-        return silence_b64(size, fmt.encoding)
+        return silence_b64(size, enc)
 
     def _audio_value(self, v: str, leaf: F.Leaf, job: _Job) -> str:
         if F.AUDIO in self.policy.keep or not v:
@@ -285,7 +314,7 @@ class Redactor:
         info = inspect_b64(v)
         if info.problem == "placeholder":
             return v
-        enc = self.formats.of(leaf.side, job.ev).encoding
+        enc = self.formats.encoding(leaf.side, job.ev)
         if info.problem is not None:
             new = scrub_invalid(v, enc)
         elif self.policy.audio == AUDIO_DROP:
