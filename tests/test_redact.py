@@ -4,6 +4,7 @@ the redacted log is still the same session to every other command."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 import orjson
 import pytest
 from conftest import EXAMPLES, corpus_files, generated_log, needs_corpus, run_cli, run_rtlog, write_log
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_fuzz_commands import dumps, garbage_line, lines_file, mutated_sessions, wrong_typed_events
 
 from rtlog.audio.g711 import to_pcm16
 from rtlog.protocol.events import parse_line
@@ -427,3 +429,58 @@ def test_stdin_with_kept_text_is_read_twice_from_a_copy_and_gz_output_is_read_ba
     assert (r.returncode, r.stdout) == (0, b"")
     plain = run_rtlog("redact", "-", "-o", "-", input=log.read_bytes())
     assert plain.returncode == 0 and plain.stdout.count(b"\n") == 12 and b"4111" not in plain.stdout
+
+
+# --- hostile input ---------------------------------------------------------------------------
+
+
+def _hostile_outcome(data: bytes) -> None:
+    """redact on any input: no traceback; refused as every command refuses it, or every line
+    written (an event as an event of the same type, direction and time; a bad line blank);
+    the result passes --check and redacting it again changes nothing."""
+    import tempfile
+
+    from hostile import run, verdict
+
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "log.jsonl")
+        Path(path).write_bytes(data)
+        v = verdict(data, path)
+        r = run(["redact", path, "-o", "{out}"], workdir=d)
+        assert Path(path).read_bytes() == data
+        if v.compressed:
+            return
+        if v.refused is not None:
+            assert r.exit_code == 2 and r.errors == [f"rtlog: error: {v.refused}"], r.stderr
+            assert not os.path.exists(r.out)
+            return
+        assert r.exit_code == 0, r.stderr
+        out = r.files["out.wav"]
+        lines = io.BytesIO(out).readlines()
+        if lines and lines[0].startswith(b"\xef\xbb\xbf"):
+            lines[0] = lines[0][3:]
+        assert len(lines) == len(v.lines)
+        for n, line in enumerate(lines, 1):
+            if n in v.events:
+                ev, new = v.events[n], parse_line(line, path, n)
+                assert (new.type, new.direction, new.timestamp) == (ev.type, ev.direction, ev.timestamp)
+            else:
+                assert not line.strip()
+        redacted = os.path.join(d, "redacted.jsonl")
+        Path(redacted).write_bytes(out)
+        c = run(["redact", "--check", redacted], workdir=d)
+        assert c.exit_code == 0, (c.stdout, c.stderr)
+        again = run(["redact", redacted, "-o", "{out}"], workdir=d)
+        assert again.files["out.wav"] == out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.lists(wrong_typed_events.map(dumps) | garbage_line, min_size=1, max_size=14), st.booleans())
+def test_hostile_events(lines: list[bytes], newline_at_end: bool) -> None:
+    _hostile_outcome(lines_file(lines, newline_at_end))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(mutated_sessions())
+def test_mutated_real_sessions(data: bytes) -> None:
+    _hostile_outcome(data)

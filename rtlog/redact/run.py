@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import orjson
 
-from rtlog.io.reader import READ_ERRORS, Diagnostics, LineParser, Source, open_source
+from rtlog.io.reader import BOM, READ_ERRORS, Diagnostics, LineParser, Source, open_source
 from rtlog.protocol.events import Event
 from rtlog.protocol.payload import cut_audio_payload
 from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY
@@ -38,12 +38,13 @@ class RedactStats:
 
 
 def _lines(src: Source, lp: LineParser, fp: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """(number, line) of every line; a read that fails is reported where it stopped."""
+    """(number, line) of every line (a BOM cut off the first: the caller puts it back); a read
+    that fails is reported where it stopped."""
     n = 0
     try:
         for line in fp:
             n += 1
-            yield n, line
+            yield n, line[3:] if n == 1 and line.startswith(BOM) else line
     except READ_ERRORS as exc:
         lp.read_failed(n + 1, exc)
     lp.finish(n)
@@ -81,6 +82,8 @@ def redact_source(src: Source, out: IO[bytes], policy: Policy, diag: Diagnostics
     lp = LineParser(src.name, diag)
     write = out.write
     with open_source(src) as fp:
+        if fp.peek(3)[:3] == BOM:  # type: ignore[attr-defined]
+            write(BOM)
         for n, line in _lines(src, lp, fp):
             stats.lines = n
             ev = lp.parse(line, n)
