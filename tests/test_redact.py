@@ -423,7 +423,7 @@ def test_stdin_with_kept_text_is_read_twice_from_a_copy_and_gz_output_is_read_ba
     assert r.returncode == 0, r.stderr
     assert (
         r.stderr.decode()
-        == f"rtlog: wrote {out}: 12 lines, 11 redacted (kept text, with personal data in it redacted; audio silenced)\n"
+        == f"rtlog: wrote {out}: 12 lines, 11 redacted (text kept but for personal data; audio silenced)\n"
     )
     r = run_rtlog("redact", "--check", "--keep", "text", out)
     assert (r.returncode, r.stdout) == (0, b"")

@@ -108,9 +108,12 @@ def _keep(values: list[str] | None) -> frozenset[str]:
 
 
 def _what(policy: Policy) -> str:
-    kept = ", ".join(sorted(policy.keep))
-    parts = [f"kept {kept}, with personal data in it redacted" if kept else "all text redacted"]
-    if "audio" not in policy.keep:
+    kept = sorted(policy.keep - {"audio"})
+    words = ", ".join(kept[:-1]) + " and " + kept[-1] if len(kept) > 1 else "".join(kept)
+    parts = [f"{words} kept but for personal data" if kept else "all text redacted"]
+    if "audio" in policy.keep:
+        parts.append("audio kept")
+    else:
         parts.append("audio silenced" if policy.audio == AUDIO_SILENCE else "audio dropped")
     if policy.salt is not None:
         parts.append("ids pseudonymised")
