@@ -484,3 +484,60 @@ def test_hostile_events(lines: list[bytes], newline_at_end: bool) -> None:
 @given(mutated_sessions())
 def test_mutated_real_sessions(data: bytes) -> None:
     _hostile_outcome(data)
+
+
+# --- formats and dialects --------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def test_gpt_live_audio_in_the_startup_format_transcripts_appends_and_digits(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "live.jsonl", [
+        {"type": "session.start", "session": {"model": "gpt-live-1", "instructions": "Be brief.",
+                                              "audio": {"format": {"type": "audio/pcmu", "rate": 8000}}}},
+        {"type": "session.input_audio.append", "audio": _b64(bytes(range(256)) * 4)},
+        {"type": "session.output_audio.delta", "delta": _b64(bytes(range(255, -1, -1)) * 4)},
+        {"type": "session.input_transcript.delta", "delta": "call me on +44 20 7946", "start_ms": 0, "end_ms": 900},
+        {"type": "session.input_transcript.delta", "delta": " 0958 please", "start_ms": 900, "end_ms": 1500},
+        {"type": "session.commentary.append", "content": "The order 5521 shipped.", "delegation_id": None},
+        {"type": "transport.dtmf.received", "event_id": "ev_1", "event": "5"},
+    ])  # fmt: skip
+    r = run_cli("redact", "--check", log, exit_code=1, stderr=None)
+    assert _findings(r.stdout, log) == [
+        (1, "session.instructions", "instructions"), (2, "audio", "audio"), (3, "delta", "audio"),
+        (4, "delta", "phone"), (5, "delta", "phone"), (6, "content", "instructions"), (7, "event", "dtmf"),
+    ]  # fmt: skip
+    out = _redact(log, tmp_path / "out.jsonl")
+    rows = [json.loads(x) for x in out.read_bytes().splitlines()]
+    assert base64.b64decode(rows[1]["audio"]) == b"\xff" * 1024  # μ-law silence, as the session said
+    assert base64.b64decode(rows[2]["delta"]) == b"\xff" * 1024
+    assert [rows[3]["delta"], rows[4]["delta"]] == ["[REDACTED:text:22]", "[REDACTED:text:12]"]
+    kept = _redact(log, tmp_path / "kept.jsonl", "--keep", "text")
+    rows = [json.loads(x) for x in kept.read_bytes().splitlines()]
+    assert rows[3]["delta"] + rows[4]["delta"] == "call me on [REDACTED:phone:16] please"
+    run_cli("redact", "--check", out, stderr=None)
+
+
+def test_a_response_in_alaw_gets_alaw_silence_and_retrieved_items_their_side(tmp_path: Path) -> None:
+    loud = _b64(bytes(range(256)) * 2)
+    log = write_log(tmp_path / "a.jsonl", [
+        {"type": "session.created", "session": {"id": "s1", "input_audio_format": "g711_ulaw", "output_audio_format": "pcm16"}},
+        {"type": "response.create", "response": {"output_audio_format": "g711_alaw"}},
+        {"type": "response.created", "response": {"id": "resp_1", "status": "in_progress"}},
+        {"type": "response.audio.delta", "response_id": "resp_1", "item_id": "item_1", "delta": loud},
+        {"type": "response.created", "response": {"id": "resp_2", "status": "in_progress"}},
+        {"type": "response.audio.delta", "response_id": "resp_2", "item_id": "item_2", "delta": loud},
+        {"type": "conversation.item.retrieved", "item": {"id": "item_3", "type": "message", "role": "user",
+         "content": [{"type": "input_audio", "audio": loud, "transcript": "hello"}]}},
+    ])  # fmt: skip
+    out = _redact(log, tmp_path / "out.jsonl")
+    rows = [json.loads(x) for x in out.read_bytes().splitlines()]
+    assert set(base64.b64decode(rows[3]["delta"])) == {0xD5}  # the response's own A-law
+    assert set(base64.b64decode(rows[5]["delta"])) == {0}  # the session's PCM16
+    part = rows[6]["item"]["content"][0]
+    assert set(base64.b64decode(part["audio"])) == {0xFF} and part["transcript"] == "[REDACTED:text:5]"
+    assert [len(r.get("delta", "")) for r in rows] == [
+        len(json.loads(x).get("delta", "")) for x in log.read_bytes().splitlines()
+    ]

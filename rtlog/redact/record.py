@@ -153,7 +153,9 @@ class Redactor:
             body = raw[:a] + raw[b:]
             if self.policy.salt is None and ev.kind in AUDIO_PAYLOAD_KEY and _plain_audio(ev, body):
                 # the common case, most of a log's lines: only the payload changes
-                return raw if audio is None else b"".join((raw[:a], audio, raw[b:]))
+                if audio is None or raw.startswith(audio, a):  # (already silent: the line as it is)
+                    return raw
+                return b"".join((raw[:a], audio, raw[b:]))
         else:
             body = raw
         self.formats.feed(ev)
