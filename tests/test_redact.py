@@ -541,3 +541,22 @@ def test_a_response_in_alaw_gets_alaw_silence_and_retrieved_items_their_side(tmp
     assert [len(r.get("delta", "")) for r in rows] == [
         len(json.loads(x).get("delta", "")) for x in log.read_bytes().splitlines()
     ]
+
+
+def test_events_held_as_json_strings_and_secrets_in_free_text(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "e.jsonl", [
+        {"timestamp": 1, "direction": "in",
+         "event": '{"type":"response.output_text.delta","delta":"hi there","item_id":"item_1"}'},
+        {"kind": "close", "direction": "received", "code": 1011, "reason": "token=abc123456789 expired"},
+    ])  # fmt: skip
+    r = run_cli("redact", "--check", log, exit_code=1, stderr=None)
+    assert _findings(r.stdout, log) == [(1, "event.delta", "text"), (2, "reason", "secret")]
+    out = _redact(log, tmp_path / "o.jsonl")
+    rows = [json.loads(x) for x in out.read_bytes().splitlines()]
+    assert json.loads(rows[0]["event"]) == {
+        "type": "response.output_text.delta",
+        "delta": "[REDACTED:text:8]",
+        "item_id": "item_1",
+    }
+    assert rows[1]["reason"] == "token=[REDACTED:secret:12] expired"
+    assert _turns(out) == _turns(log)

@@ -33,8 +33,8 @@ def is_redacted(text: str) -> bool:
 _SECRET = re.compile(
     r"(?<![A-Za-z0-9_-])(?:ek_[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9_-]{16,})"  # ephemeral and API keys
     r"|(?<![A-Za-z])(?i:bearer|basic)\s+([A-Za-z0-9._~+/=-]{8,})"  # an Authorization header's value
-    r"|(?<=[?&;])(?i:api[-_]?key|key|token|access_token|client_secret|secret|sig|signature|password|auth|code)"
-    r"=([^&#\s\"']+)"  # a key-bearing URL parameter (its value only)
+    r"|(?:(?<=[?&;])(?i:sig|signature|code)|(?<![^?&;\s])(?i:api[-_]?key|key|token|access_token|client_secret"
+    r"|secret|password|auth))=([^&#\s\"']+)"  # a key-bearing URL parameter, or key=value in text (the value)
     r"|(?<=://)[^/@\s:]+:([^/@\s]+)(?=@)"  # a URL's user:password (the password only)
 )
 

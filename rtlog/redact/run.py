@@ -186,6 +186,11 @@ def _place(line: bytes, path: str) -> int:
 
 
 def _diff(a: Any, b: Any, path: str) -> Iterator[tuple[str, str]]:
+    if type(a) is str and type(b) is str and a[:1] == "{" and b[:1] == "{":  # an event held as a JSON string
+        try:
+            a, b = orjson.loads(a), orjson.loads(b)
+        except orjson.JSONDecodeError:
+            pass
     if type(a) is dict and type(b) is dict:
         for k, v in a.items():
             if k in b and b[k] is not v and b[k] != v:
