@@ -14,22 +14,21 @@ whose place in the line is known is replaced in place by base64 of the same leng
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from rtlog.protocol.events import PAYLOAD_KEYS, Event
+from rtlog.protocol.events import Event
 from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat, parse_audio_format
 from rtlog.protocol.payload import _inspect_span, b64_decoded_size, inspect_b64
 from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY, INPUT_AUDIO_APPEND
 from rtlog.redact import fields as F
 from rtlog.redact.audio import scrub_invalid, silence_b64
 from rtlog.redact.detect import SECRET_HEADER_WORDS, SECRET_KEYS, is_redacted, marker, scrub, scrub_secrets
+from rtlog.redact.ids import pseudonym
+from rtlog.redact.splice import record_of, splice
 
 AUDIO_SILENCE, AUDIO_DROP = "silence", "drop"
 
@@ -38,7 +37,6 @@ ID_KEYS = frozenset({
     "id", "event_id", "item_id", "response_id", "previous_item_id", "call_id", "client_event_id",
     "conversation_id", "session_id", "delegation_id", "trigger_id", "source_event_id",
 })  # fmt: skip
-_PSEUDO_CHECK = 8  # hex digits that let a pseudonym be recognised with the same salt
 
 
 #: the keys of an audio event and of recorders' envelopes around it that hold no secret
@@ -161,7 +159,7 @@ class Redactor:
         self.formats.feed(ev)
         job = _Job(ev, delta_text=self.delta_edits.get(ev.line_no))
         gate = body
-        record, data_at = _record_of(ev)
+        record, data_at = record_of(ev)
         # an audio event whose payload was cut out has nothing else in the table
         data = ev.data if span is not None and ev.kind in AUDIO_PAYLOAD_KEY else self._event(ev.data, job)
         walk = self.policy.salt is not None or _maybe_secret(gate)
@@ -197,7 +195,7 @@ class Redactor:
         self, ev: Event, body: bytes, record: Any, data_at: tuple[str, str], job: _Job, audio: bytes | None
     ) -> bytes:
         span = ev.payload_span
-        spliced = _splice(body, job.pairs, record)
+        spliced = splice(body, job.pairs, record)
         if spliced is not None:
             line, shift = spliced
             if audio is None or span is None:
@@ -381,37 +379,10 @@ class Redactor:
         return _changed(job, v, marker("sip", v))
 
     def _pseudonym(self, value: str) -> str:
-        """`prefix_` + hex from HMAC-SHA256(salt, id) + a check that marks it as made with
-        this salt (so a second run leaves it alone): the same id, the same pseudonym."""
         got = self._pseudonyms.get(value)
-        if got is not None:
-            return got
-        salt = self.policy.salt or b""
-        prefix, _, rest = value.rpartition("_") if "_" in value else ("", "", value)
-        prefix = f"{prefix}_" if prefix else ""
-        if _is_pseudonym(rest, salt):
-            got = value
-        else:
-            n = max(len(rest), 16) - _PSEUDO_CHECK
-            body = _hex(salt, b"id:" + value.encode(), n)
-            got = prefix + body + _hex(salt, b"check:" + body.encode(), _PSEUDO_CHECK)
-        self._pseudonyms[value] = got
+        if got is None:
+            got = self._pseudonyms[value] = pseudonym(value, self.policy.salt or b"")
         return got
-
-
-def _hex(salt: bytes, msg: bytes, n: int) -> str:
-    out, i = "", 0
-    while len(out) < n:
-        out += hmac.new(salt, msg + bytes([i]), hashlib.sha256).hexdigest()
-        i += 1
-    return out[:n]
-
-
-def _is_pseudonym(rest: str, salt: bytes) -> bool:
-    if len(rest) < 16 or any(c not in "0123456789abcdef" for c in rest):
-        return False
-    body, check = rest[:-_PSEUDO_CHECK], rest[-_PSEUDO_CHECK:]
-    return _hex(salt, b"check:" + body.encode(), _PSEUDO_CHECK) == check
 
 
 def _changed(job: _Job, old: Any, new: Any) -> Any:
@@ -468,80 +439,3 @@ def _json_values(text: str, fn: Callable[[str], str], *, keep_numbers: bool, who
 
     new = walk(doc)
     return text if new == doc else orjson.dumps(new).decode()
-
-
-def _record_of(ev: Event) -> tuple[Any, tuple[str, str]]:
-    """The top-level record of the line and where the event sits in it: ("bare", ""),
-    ("obj", key) or ("str", key) for an event held as a JSON string."""
-    env = ev.envelope
-    if env is None:
-        return ev.data, ("bare", "")
-    for k in PAYLOAD_KEYS:
-        v = env.get(k)
-        if v is ev.data:
-            return env, ("obj", k)
-    for k in PAYLOAD_KEYS:
-        v = env.get(k)
-        if type(v) is str and v.lstrip()[:1] == "{":
-            try:
-                if orjson.loads(v) == ev.data:
-                    return env, ("str", k)
-            except orjson.JSONDecodeError:
-                continue
-    return env, ("bare", "") if ev.data is env else ("none", "")
-
-
-def _encodings(s: str) -> list[bytes]:
-    """The ways a JSON writer may have written the string `s`."""
-    a = orjson.dumps(s)
-    out = [a]
-    b = json.dumps(s).encode()
-    if b != a:
-        out.append(b)
-    for x in list(out):
-        if b"/" in x:
-            out.append(x.replace(b"/", b"\\/"))
-    return out
-
-
-def _splice(body: bytes, pairs: list[tuple[str, str]], expected: Any) -> tuple[bytes, Callable[[int], int]] | None:
-    """`body` with each old value replaced by its new one where it stands as a value, if the
-    result parses back to exactly `expected`; with the shift of each position. None: not so."""
-    news: dict[str, str] = {}
-    for old, new in pairs:
-        if not old or news.setdefault(old, new) != new:
-            return None  # not a string, or the same value becoming two things
-    cuts: list[tuple[int, int, bytes]] = []
-    for old, new in news.items():
-        found = False
-        for enc in _encodings(old):
-            at = body.find(enc)
-            while at >= 0:
-                end = at + len(enc)
-                if body[end : end + 8].lstrip()[:1] != b":":
-                    ascii_style = enc != orjson.dumps(old) and b"\\u" in enc
-                    cuts.append((at, end, json.dumps(new).encode() if ascii_style else orjson.dumps(new)))
-                    found = True
-                at = body.find(enc, end)
-        if not found:
-            return None
-    cuts.sort()
-    if any(a[1] > b[0] for a, b in zip(cuts, cuts[1:])):
-        return None
-    parts, pos = [], 0
-    for a, b, rep in cuts:
-        parts.append(body[pos:a])
-        parts.append(rep)
-        pos = b
-    parts.append(body[pos:])
-    line = b"".join(parts)
-    try:
-        if orjson.loads(line) != expected:
-            return None
-    except orjson.JSONDecodeError:
-        return None
-
-    def shift(p: int) -> int:
-        return sum(len(rep) - (b - a) for a, b, rep in cuts if b <= p)
-
-    return line, shift

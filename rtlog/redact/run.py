@@ -23,7 +23,8 @@ from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY
 from rtlog.redact import fields as F
 from rtlog.redact.assemble import Assembler, Split, delta_of
 from rtlog.redact.detect import MARKER
-from rtlog.redact.record import Policy, Redactor, _record_of
+from rtlog.redact.record import Policy, Redactor
+from rtlog.redact.splice import record_of
 
 
 @dataclass(slots=True)
@@ -171,7 +172,7 @@ def _differences(ev: Event, new: bytes) -> Iterator[tuple[str, str]]:
             return
         new_rec, key, c, d = cut
         if new[c:d] != ev.raw[a:b]:
-            how, at = _record_of(ev)
+            how, at = record_of(ev)
             yield (f"{at}.{key}" if how == "obj" else key), F.AUDIO
         yield from _diff(orjson.loads(ev.raw[:a] + ev.raw[b:]), new_rec, "")
         return
