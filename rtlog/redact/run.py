@@ -23,7 +23,7 @@ from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY
 from rtlog.redact import fields as F
 from rtlog.redact.assemble import Assembler, Split, delta_of
 from rtlog.redact.detect import MARKER
-from rtlog.redact.record import Policy, Redactor
+from rtlog.redact.record import _BARE_AUDIO, Policy, Redactor
 from rtlog.redact.splice import record_of
 
 
@@ -64,7 +64,7 @@ def delta_edits(src: Source, categories: frozenset[str] | None) -> tuple[dict[in
     asm = Assembler()
     with open_source(src) as fp:
         for n, line in _lines(src, lp, fp):
-            if b"delta" not in line:  # every delta's type says so (cheap: no parse)
+            if b"delta" not in line or line.startswith(_BARE_AUDIO):  # cheap: no parse
                 continue
             ev = lp.parse(line, n)
             if ev is None or ev.kind in AUDIO_PAYLOAD_KEY:
