@@ -54,6 +54,14 @@ _BARE_AUDIO = (
 )  # fmt: skip
 
 
+def _audio_side(ev: Event) -> str:
+    """Which side an audio event's payload is (its row in the table; a client's append is input)."""
+    for _, what in F.EVENT_FIELDS.get(ev.kind) or F.EVENT_FIELDS.get(ev.type) or ():
+        if isinstance(what, F.Leaf) and what.category == F.AUDIO:
+            return what.side
+    return "in" if ev.kind == INPUT_AUDIO_APPEND else "out"
+
+
 def _plain_audio(ev: Event, body: bytes) -> bool:
     """An audio line with nothing to look at but its payload: only the usual keys (a
     key test costs a fraction of the word search), or none of the secret words."""
@@ -354,7 +362,7 @@ class Redactor:
         if F.AUDIO in self.policy.keep:
             return None
         size = b64_decoded_size(memoryview(raw)[span[0] : span[1]])  # type: ignore[arg-type]
-        enc = self.formats.encoding("in" if ev.kind == INPUT_AUDIO_APPEND else "out", ev)
+        enc = self.formats.encoding(_audio_side(ev), ev)
         if size is None:
             info = _inspect_span(raw, *span)
             if info.problem == "placeholder":
