@@ -55,6 +55,19 @@ responses        2      ──────────────────�
 interruptions    0      assistant     4.59 s   36.7 kB
 function calls   0        heard       4.59 s
 
+Turn-taking
+talk-over              unknown
+barge-ins by user      unknown
+  false barge-ins      unknown
+agent talked over      unknown
+dead air               unknown
+unanswered (no reply)        0
+VAD segments                 2
+  short (<250 ms)            0
+  cut off mid-thought        0
+unknown (no timestamps in the log): delivery, false barge ins, interruptions,
+latency, response gap, talk over, time to yield
+
 Tokens and cost
         input   cached   output   total
 ───────────────────────────────────────
