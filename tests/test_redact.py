@@ -33,6 +33,8 @@ def _summary(path: Path) -> dict:
     d.pop("source", None)
     for s in d["sessions"]:
         s.pop("instructions")  # text-derived
+    for t in (d.get("turn_taking") or {}).get("turns") or ():
+        t.pop("words")  # text-derived: counted in the transcript
     return d
 
 
@@ -322,6 +324,11 @@ def test_pseudonyms_are_consistent_keep_prefixes_and_joins(tmp_path: Path) -> No
     sa, sb = _summary(src), _summary(out)
     assert sb["sessions"][0]["id"] != sa["sessions"][0]["id"]
     sa["sessions"][0].pop("id"), sb["sessions"][0].pop("id")
+    ta, tb = sa["turn_taking"].pop("turns"), sb["turn_taking"].pop("turns")  # they name items and responses
+    assert [ids[t["item_id"]] for t in ta] == [t["item_id"] for t in tb]
+    assert [[ids[r] for r in t["response_ids"]] for t in ta] == [t["response_ids"] for t in tb]
+    da, db = sa["turn_taking"].pop("delivery"), sb["turn_taking"].pop("delivery")
+    assert [ids[x["response_id"]] for x in da] == [x["response_id"] for x in db]
     assert sb == sa
     other = _redact(src, tmp_path / "q.jsonl", "--pseudonymize", "salt2")
     assert _turns(other)[0][3] != b[0][3]
