@@ -35,6 +35,9 @@ def _summary(path: Path) -> dict:
         s.pop("instructions")  # text-derived
     for t in (d.get("turn_taking") or {}).get("turns") or ():
         t.pop("words")  # text-derived: counted in the transcript
+    for live in d.get("live") or ():
+        for call in live.get("tool_calls") or ():
+            call.pop("arguments", None), call.pop("output", None)  # text (tool payloads)
     return d
 
 
@@ -297,7 +300,11 @@ def test_generated_logs_are_the_same_session_after_redaction(tmp_path: Path, dia
 
 
 @needs_corpus
-@pytest.mark.parametrize("path", corpus_files("derived"), ids=lambda p: p.name[len("pydantic__pydantic-ai__") :][:60])
+@pytest.mark.parametrize(
+    "path",
+    corpus_files("derived") + corpus_files("wrapped"),
+    ids=lambda p: p.parent.name[0] + ":" + p.name[len("pydantic__pydantic-ai__") :][:60],
+)
 def test_real_corpus_is_the_same_session_after_redaction(tmp_path: Path, path: Path) -> None:
     out = _redact(path, tmp_path / "out.jsonl")
     assert _summary(out) == _summary(path)
@@ -586,3 +593,39 @@ def test_the_fast_way_for_bare_audio_lines_writes_what_the_event_way_writes(dial
             assert got == expected
             taken += 1
     assert taken > 100
+
+
+def _live(kind: str, **kw: object) -> bytes:
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from gen_live import generate_live, generate_translation
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    buf = io.BytesIO()
+    (generate_translation(buf) if kind == "translation" else generate_live(buf, **kw))  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("kind", "kw"),
+    [
+        ("live", {"transport": "primary", "closed": True, "envelope": "none"}),
+        ("live", {"transport": "sideband", "closed": False, "envelope": "none"}),
+        ("live", {"transport": "sideband", "closed": True, "envelope": "time-source", "rate": 16000}),
+        ("translation", {}),
+    ],
+)
+def test_generated_gpt_live_and_translation_logs_are_the_same_session(tmp_path: Path, kind: str, kw: dict) -> None:
+    log = tmp_path / "live.jsonl"
+    log.write_bytes(_live(kind, **kw))
+    out = _redact(log, tmp_path / "out.jsonl")
+    assert _summary(out) == _summary(log)
+    assert _turns(out) == _turns(log)
+    run_cli("redact", "--check", out, stderr=None)
+    r = run_cli("redact", "--check", "--json", log, exit_code=1)
+    assert {"audio", "text"} <= {f["kind"] for f in json.loads(r.stdout)["files"][0]["findings"]}
+    assert _redact(out, tmp_path / "twice.jsonl").read_bytes() == out.read_bytes()
