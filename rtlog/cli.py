@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "extract-audio": ("rtlog.commands.extract_audio", "extract_audio_command", False),
     "report": ("rtlog.commands.report", "report_command", False),
     "diff": ("rtlog.commands.diff", "diff_command", False),
+    "redact": ("rtlog.commands.redact", "redact_command", False),
     "help": ("rtlog.commands.help", "help_command", False),
 }
 _CONTEXT = {"help_option_names": ["-h", "--help"]}

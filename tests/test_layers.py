@@ -21,6 +21,7 @@ ALLOWED = {
     "selection": {"io", "protocol", "conversation"},
     "report": {"io", "protocol", "conversation", "metrics", "transcript", "audio"},
     "diff": {"io", "protocol", "conversation", "metrics", "transcript"},
+    "redact": {"io", "protocol", "conversation", "audio"},
 }
 LEAVES = {"errors", "units", "escape", "__init__"}  # imported from anywhere (they import nothing of rtlog's stages)
 CORE = set(ALLOWED)
