@@ -7,7 +7,6 @@ and its exit code; a closed stdout pipe ends quietly with 141; Ctrl-C with 130.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import signal
@@ -178,17 +177,11 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-#: The cyclic garbage collector's first threshold (Python's default: 700). A run allocates
-#: millions of small objects that are not cycles (events, digests, tuples) and freed as it
-#: goes; at 700 the collector walks the young ones ~100 times a second for nothing (~12 ms
-#: of a 1-hour log's summary). Garbage cycles, if any, wait for 50,000 allocations instead.
-GC_THRESHOLD = 50_000
 
 
 def main() -> None:
     """The CLI (the `rtlog` script enters through `rtlog.__main__`, which installs the
-    signal handling before this module's imports)."""
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    signal handling and the garbage collector's threshold before this module's imports)."""
     signal.signal(signal.SIGTERM, _terminate)
     output.guard_standard_streams()
     try:
