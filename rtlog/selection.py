@@ -17,7 +17,7 @@ import fnmatch
 import os
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
@@ -31,6 +31,7 @@ from rtlog.protocol.events import PAYLOAD_KEYS, BadLine, Event, parse_line
 from rtlog.protocol.payload import inspect_b64
 from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY, KIND_ALIASES
 from rtlog.protocol.timestamps import parse_timestamp
+from rtlog.records import record
 from rtlog.units import parse_duration
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ WHERE_HELP = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Where:
     """A test on one field of the event. PATH is dotted (list elements by index:
     `response.output.0.type`); spaces around the operator are ignored.
@@ -277,7 +278,7 @@ def _printed_offset(t: str) -> float | None:
 DAY = 86400.0
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Bound:
     """A place in a log: `line` (a line number), `offset` (seconds from the log's first
     timestamp), `time` (a dated time: epoch seconds) or `clock` (a bare time of day:

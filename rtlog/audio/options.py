@@ -7,14 +7,14 @@ line is `rtlog.commands.extract_audio`'s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from rtlog.records import record
 
 ASSISTANT, USER, BOTH = "assistant", "user", "both"
 SIDES = (ASSISTANT, USER, BOTH)
 SPLITS = ("response", "item", "turn")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class AudioOptions:
     side: str = ASSISTANT
     heard: bool = False

@@ -10,15 +10,16 @@ blocks and parses only the lines that mention a truncation, by the one rule of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import BinaryIO
 
 from rtlog.conversation.truncations import Truncations
 from rtlog.io.reader import READ_ERRORS, Source, open_source
 from rtlog.protocol.events import BadLine, parse_line
+from rtlog.records import record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class LogFacts:
     """What the extraction must know before it streams: truncations (they arrive after
     the audio they cut) and whether each side has any audio at all."""

@@ -22,7 +22,7 @@ import math
 import operator
 import sys
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, BinaryIO
 
 from rtlog.audio import g711
@@ -32,6 +32,7 @@ from rtlog.conversation.model import Conversation
 from rtlog.io.reader import Diagnostics, Source, read_events
 from rtlog.protocol.formats import PCM16
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
+from rtlog.records import record
 
 SILENCE_DBFS = -40.0
 _AUDIBLE = 32768 * 10 ** (SILENCE_DBFS / 20)  # a |sample| at -40 dBFS
@@ -49,7 +50,7 @@ def _db(x: float) -> float | None:
     return None if x <= 0 else 20 * math.log10(x)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Level:
     """Sums over PCM16 samples: enough for peak, RMS, DC offset and clipping."""
 
@@ -88,7 +89,7 @@ class Level:
         }  # fmt: skip
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ResponseLevel:
     """One response's audio: leading silence and long silences inside (ms)."""
 
@@ -128,7 +129,7 @@ class ResponseLevel:
         }  # fmt: skip
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class AudioQuality:
     """Each side's levels and each response's silences (None: the side has no audio)."""
 

@@ -8,14 +8,15 @@ index.json). Plain values: nothing here decodes, places or writes audio.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.audio.options import ASSISTANT, AudioOptions
 from rtlog.protocol.formats import PCM16, AudioFormat
+from rtlog.records import record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class SideStats:
     """What was found and done on one side."""
 
@@ -59,7 +60,7 @@ class SideStats:
         }
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class OutputFile:
     """One file written (a split file, or the single output)."""
 
@@ -102,7 +103,7 @@ class OutputFile:
         return d
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class AudioReport:
     options: AudioOptions
     files: list[OutputFile] = field(default_factory=list)

@@ -26,13 +26,14 @@ Memory: the conversation's text and a few fields per item; never audio.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.conversation.session import SessionTracker
 from rtlog.protocol.events import Event
 from rtlog.protocol.objects import ErrorInfo, Item, _dict, _int, _str
 from rtlog.protocol.realtime import CLIENT
+from rtlog.records import record
 
 #: client-created items waiting for their server echo are matched among the most recent ones
 PENDING_ECHO_LIMIT = 64
@@ -62,7 +63,7 @@ class _Part:
         return "".join(self.deltas) if self.deltas else None
 
 
-@dataclass(slots=True, eq=False)
+@record(slots=True, eq=False)
 class _Item:
     seq: int
     line: int
@@ -143,7 +144,7 @@ class _Item:
         return texts[0] if len(texts) == 1 else " ".join(t for t in texts if t)
 
 
-@dataclass(slots=True, eq=False)
+@record(slots=True, eq=False)
 class _Error:
     seq: int
     line: int

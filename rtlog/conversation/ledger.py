@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from rtlog.conversation.session import SessionTracker
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import AudioFormat
 from rtlog.protocol.objects import ErrorInfo, Usage, _dict, _str, usage_problem
+from rtlog.records import record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Response:
     """One response of the model (see the module docstring for the rules)."""
 
@@ -49,7 +49,7 @@ class Response:
     error: dict[str, Any] | None = None  # status_details.error of a failed response
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ToolCall:
     call_id: str
     name: str | None

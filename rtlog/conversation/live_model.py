@@ -9,17 +9,18 @@ from its start), `*_at` are receive timestamps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.protocol.formats import AudioFormat
 from rtlog.protocol.objects import Usage
+from rtlog.records import record
 
 PRIMARY, SIDEBAND, NO_AUDIO = "primary WebSocket", "sideband", "data channel or sideband (no audio)"
 SIDEBAND_FORMAT = AudioFormat("pcm16", 24000, True)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Fragment:
     """One transcript delta."""
 
@@ -31,7 +32,7 @@ class Fragment:
     ts: float | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Segment:
     """Fragments of one speaker joined (see the module docstring)."""
 
@@ -53,7 +54,7 @@ class Segment:
         return max(ends) if ends else None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class BackendResponse:
     """One response of the delegated Responses backend (nested in `response.event`)."""
 
@@ -65,7 +66,7 @@ class BackendResponse:
     usage: Usage | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class LiveCall:
     """A backend function call (completed, once per call_id) and the app's output."""
 
@@ -81,7 +82,7 @@ class LiveCall:
     seq: int = 0
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Delegation:
     id: str | None
     target: str | None  # client | responses
@@ -90,7 +91,7 @@ class Delegation:
     response_id: str | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class LiveAudio:
     """One side's audio events: chunks and decoded bytes; for timed (sideband) output, the
     session timeline it covers and the gaps between its ranges."""
@@ -106,7 +107,7 @@ class LiveAudio:
     mismatched: int = 0  # ranges whose length disagrees with the bytes (48 bytes a ms at 24 kHz PCM16)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class LiveSession:
     """What a GPT-Live or Translation session holds (besides its `SessionConfig`)."""
 

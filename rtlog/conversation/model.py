@@ -23,7 +23,7 @@ Design notes:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.conversation.ledger import Response, ToolCall
@@ -33,13 +33,14 @@ from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import Clock, SideAudio
 from rtlog.conversation.turns import Turn
 from rtlog.protocol.objects import ErrorInfo, Usage
+from rtlog.records import record
 
 __all__ = [
     "AssistantAudio", "Conversation", "ErrorNote", "Item", "Recording", "Response", "SessionConfig", "ToolCall", "Turn",
 ]  # fmt: skip
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class AssistantAudio:
     """One assistant item's audio on the timeline."""
 
@@ -66,7 +67,7 @@ class AssistantAudio:
         return self.start + self.heard_seconds
 
 
-@dataclass(slots=True, eq=False)
+@record(slots=True, eq=False)
 class Item:
     """A conversation item: a message, a function call, a function call's output (or another
     item type the log names, kept with its type)."""
@@ -102,7 +103,7 @@ class Item:
     keys: list[str] | None = None  # DTMF keys pressed in a row (kind `dtmf`)
 
 
-@dataclass(slots=True, eq=False)
+@record(slots=True, eq=False)
 class ErrorNote:
     """An error where it arrived in the conversation: an `error` event or a failed response."""
 
@@ -114,7 +115,7 @@ class ErrorNote:
     start: float | None = None  # timeline seconds
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Recording:
     """Facts about the log rather than the conversation."""
 
@@ -135,7 +136,7 @@ class Recording:
     implausible_usage: list[tuple[int, str]] = field(default_factory=list)  # (line, what): usages not counted
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Conversation:
     """One log file's conversation (see the module docstring)."""
 

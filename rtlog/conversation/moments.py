@@ -17,13 +17,14 @@ Memory: a few floats per response, call and item.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from rtlog.protocol.events import Event
 from rtlog.protocol.objects import _dict, _int, _str
+from rtlog.records import record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ResponseMoments:
     """Receive times of one response's milestones (None where the log has none)."""
 
@@ -36,7 +37,7 @@ class ResponseMoments:
     done_at: float | None = None  # the first response.done
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class CallMoments:
     """A function call's round trip: arguments done (model) → output sent (client)."""
 
@@ -46,7 +47,7 @@ class CallMoments:
     output_at: float | None = None  # the client's function_call_output item
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class VadSettings:
     """A session's server VAD settings as last stated (None where not stated)."""
 
@@ -56,7 +57,7 @@ class VadSettings:
     prefix_padding_ms: int | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Moments:
     """What `MomentTracker` collected (see the module docstring)."""
 

@@ -11,15 +11,16 @@ that are not about sessions or responses.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat, parse_audio_format, unknown_format
 from rtlog.protocol.objects import _dict, _str
+from rtlog.records import record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class SessionConfig:
     """One session of a log (a `session.created` starts the next one)."""
 

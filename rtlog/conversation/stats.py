@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.protocol.audio_checks import recorder_cut
@@ -29,6 +29,7 @@ from rtlog.protocol.realtime import (
     SERVER,
     UNKNOWN,
 )
+from rtlog.records import record
 
 #: server event ids remembered to notice an event logged twice (~150 bytes each)
 #: the most audio one recorder placeholder (`[trimmed: N bytes]`) is believed to stand
@@ -51,7 +52,7 @@ AUDIO_EVIDENCE = frozenset(
 )  # fmt: skip
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class SideAudio:
     """Audio payloads of one side (user input or assistant output)."""
 
@@ -150,7 +151,7 @@ def audio_payload(ev: Event) -> tuple[int, str | None]:
     return info.nbytes, info.problem
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Clock:
     """The log's timestamps: the span and how far they can be trusted."""
 

@@ -56,7 +56,7 @@ recent append placements; never audio.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.conversation.session import SessionTracker
@@ -65,6 +65,7 @@ from rtlog.protocol.audio_checks import recorder_cut
 from rtlog.protocol.events import Event
 from rtlog.protocol.objects import _int, _str
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
+from rtlog.records import record
 
 #: how many recent append placements are kept to map VAD offsets to times
 SEGMENT_WINDOW = 4096
@@ -93,7 +94,7 @@ def decoded_size(ev: Event) -> int:
     return info.nbytes if info is not None else 0
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ItemAudio:
     """One assistant item's audio on the timeline."""
 
@@ -143,7 +144,7 @@ class ItemAudio:
         return self.start + self.heard_seconds
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Anchor:
     """Timestamps without appends: the estimated time of input offset 0, the earliest
     `time - offset` of the VAD events counted from it (an event comes after its audio)."""
@@ -155,7 +156,7 @@ class _Anchor:
             self.value = a
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Epoch:
     """Per-session state: the session's origin and its input stream."""
 
@@ -182,7 +183,7 @@ class _Epoch:
     rates: list[int] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class UserSpan:
     """A user turn's speech on the timeline (seconds; None where unknown)."""
 

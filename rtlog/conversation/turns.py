@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from rtlog.protocol.events import Event
 from rtlog.protocol.objects import _dict, _int, _str
 from rtlog.protocol.realtime import CLIENT
+from rtlog.records import record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Turn:
     index: int  # 1-based
     line_no: int  # where the turn started

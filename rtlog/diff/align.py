@@ -12,14 +12,14 @@ removed), and matched entries whose words differ get a word diff: a list of
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from typing import Any
 
 from rtlog.conversation.model import Conversation
+from rtlog.records import record
 from rtlog.transcript.entries import Entry, transcript_of
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TurnDiff:
     turn: int
     entries: list[dict[str, Any]]  # role, type, a (text or None), b, words

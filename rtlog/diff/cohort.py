@@ -20,7 +20,7 @@ import hashlib
 import math
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.diff.config import FIELDS
@@ -28,6 +28,7 @@ from rtlog.diff.metrics import BY_KEY, METRICS, Metric, fmt_value, values
 from rtlog.diff.rules import Rule, Verdict, relative_change
 from rtlog.diff.stats import CONFIDENCE, REPLICATES, SEED, centre, difference_intervals, quantile
 from rtlog.metrics.summary import Summary
+from rtlog.records import record
 
 #: the fewest sessions (with the metric known) on each side for a change to be judged
 MIN_SESSIONS = 10
@@ -35,7 +36,7 @@ MIN_SESSIONS = 10
 MOVED = 10
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Side:
     n: int
     median: float | None = None
@@ -46,7 +47,7 @@ class Side:
         return {"n": self.n, "median": _r(self.median), "p90": _r(self.p90), "mean": _r(self.mean)}
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class MetricChange:
     metric: Metric
     a: Side
@@ -71,7 +72,7 @@ class MetricChange:
         }  # fmt: skip
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class CohortDiff:
     a: str
     b: str

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import orjson
 
 from rtlog.conversation.session import SessionConfig
+from rtlog.records import record
 
 #: the fields compared, in the order they are shown (`--fail-on` accepts them as names)
 FIELDS = ("session", "model", "voice", "modalities", "instructions", "tools", "turn_detection", "transcription", "formats")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ConfigChange:
     """One setting that differs (values are JSON-able; None: not set)."""
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from rtlog.metrics.summary import Summary, latency_stats
 from rtlog.metrics.turntaking import Feel, stats
+from rtlog.records import record
 from rtlog.units import fmt_int, fmt_ms, fmt_seconds, fmt_usd
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Metric:
     key: str  # the name in --fail-on and in --json
     label: str  # for people

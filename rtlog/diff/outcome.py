@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import orjson
 
 from rtlog.conversation.model import Conversation
 from rtlog.metrics.summary import Summary
+from rtlog.records import record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Outcome:
     """One session's outcome facts."""
 
@@ -31,7 +32,7 @@ class Outcome:
     warnings: dict[str, int]  # warning without line numbers → count
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class OutcomeDiff:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)  # turn, a: [...], b: [...]
     errors: list[dict[str, Any]] = field(default_factory=list)  # code, a, b

@@ -8,7 +8,7 @@ change); a name alone trips when that part of the diff is not empty.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.conversation.model import Conversation
@@ -18,9 +18,10 @@ from rtlog.diff.metrics import BY_KEY, METRICS, delta, fmt_value, values
 from rtlog.diff.outcome import OutcomeDiff, outcome_diff, outcome_of
 from rtlog.diff.rules import Rule, Verdict, relative_change
 from rtlog.metrics.summary import Summary
+from rtlog.records import record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class NumberRow:
     key: str
     a: float | None
@@ -36,7 +37,7 @@ class NumberRow:
         return {"a": self.a, "b": self.b, "delta": self.delta, "relative": self.relative, "changed": self.changed}
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class PairDiff:
     a: str
     b: str

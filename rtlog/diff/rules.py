@@ -25,12 +25,12 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from rtlog.diff.config import FIELDS
 from rtlog.diff.metrics import BY_KEY
 from rtlog.errors import UsageError
+from rtlog.records import record
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, "<=": operator.le, "!=": operator.ne, "==": operator.eq,
@@ -42,7 +42,7 @@ CHANGE_NAMES = (*FIELDS, "config", "tool_sequence", "transcript")
 _RULE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:(>=|<=|!=|==|>|<|=)\s*([+-]?)\s*(\d+(?:\.\d+)?|\.\d+)\s*(%?)\s*)?$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Rule:
     text: str
     name: str
@@ -54,7 +54,7 @@ class Rule:
         return OPS[self.op or "!="](x, self.threshold)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Verdict:
     rule: Rule
     status: str  # tripped | ok | unknown

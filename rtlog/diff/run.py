@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from rtlog.conversation.load import conversation_of
 from rtlog.diff import cohort, pair
@@ -21,9 +20,10 @@ from rtlog.errors import InputError, RtlogError, UsageError
 from rtlog.io.reader import Diagnostics, Source, expand_sources
 from rtlog.metrics.pricing import PriceTable, builtin_table
 from rtlog.metrics.summary import Summary, summarize_conversation, summarize_source
+from rtlog.records import record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Options:
     rules: list[Rule]
     text: bool = True  # instructions as a text diff (else hash and size)

@@ -34,13 +34,13 @@ import signal
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from rtlog.io.entries import (
     DigestedLine,  # (filter's entries carry whether the line is a candidate instead of a digest)
 )
 from rtlog.protocol.digest import audio_digest
+from rtlog.records import record
 
 SPLIT_MIN_BYTES = 64 * 1024 * 1024  # smaller files: one process (a fork costs more than it saves)
 SPLIT_PART_BYTES = 4 * 1024 * 1024  # small parts: a wait for one is short, the claims even out
@@ -56,7 +56,7 @@ _FIRST_DIGEST_TIME = 0.25  # seconds a part is taken to need here until one is m
 _COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class PartDigest:
     lines: int  # lines in the part
     end: int  # the offset after its last line

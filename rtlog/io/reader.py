@@ -21,13 +21,13 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
 from rtlog.errors import InputError
 from rtlog.io.entries import DigestedLine, FastPath
 from rtlog.protocol.digest import AudioDigest, audio_digest
 from rtlog.protocol.events import BadLine, Event, parse_line
+from rtlog.records import record
 
 if TYPE_CHECKING:
     from rtlog.io.parts import PartScans
@@ -166,7 +166,7 @@ class LineParser:
             raise InputError(f"{self.name}: no events found: not a JSONL event log?")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Source:
     """One input: `name` is what messages call it; `path` is None for stdin."""
 

@@ -20,17 +20,18 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.conversation.model import Conversation
+from rtlog.records import record
 
 BURST_SECONDS = 2.0
 SHORT_SEGMENT_MS = 250
 RESUME_MS = 500
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ResponseDelivery:
     """How one response's audio arrived (seconds)."""
 
@@ -92,7 +93,7 @@ def delivery_of(conv: Conversation) -> list[ResponseDelivery]:
     return list(by.values())
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class VadStats:
     """The VAD's speech segments (ms) and pauses, over a log (or several)."""
 

@@ -15,17 +15,17 @@ sum to the total (to rounding). The chain is read from the conversation model on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rtlog.conversation.model import Conversation, Turn
 from rtlog.conversation.moments import CallMoments
+from rtlog.records import record
 
 #: the steps a chain can have, in the order they can appear
 STEP_NAMES = ("endpointing", "commit", "response_start", "tool_call", "tool_execution", "tool_followup", "retry", "first_audio")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Step:
     """One step of a turn's latency: from one milestone to the next."""
 
@@ -38,7 +38,7 @@ class Step:
         return {"step": self.name, "from": self.start, "to": self.end, "ms": _ms(self.ms)}
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ToolRound:
     """One function call in a turn: the model's call, the client's tool, the follow-up."""
 
@@ -54,7 +54,7 @@ class ToolRound:
                 "to_audio_ms": _ms(self.to_audio_ms), "round_trip_ms": _ms(self.round_trip_ms)}  # fmt: skip
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Decomposition:
     """A turn's latency: its steps, their total, and whether every step is known."""
 

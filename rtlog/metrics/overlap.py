@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from dataclasses import dataclass
 
 from rtlog.conversation.model import Conversation
+from rtlog.records import record
 
 _EPS = 0.002  # the timeline's snap: audio this close is contiguous
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Heard:
     start: float
     end: float
@@ -87,7 +87,7 @@ def barge_in(us: float, ue: float, runs: list[Heard], starts: list[float]) -> tu
     return inside, agent
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TalkOver:
     """Talk-over over a log: seconds, episodes, each span's seconds, and the time anyone spoke."""
 

@@ -29,16 +29,17 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from typing import Any
 
 from rtlog.protocol.objects import Usage
+from rtlog.records import record
 
 PRICES_DATE = "2026-11-23"
 PRICES_SOURCE = "https://developers.openai.com/api/docs/models"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Rates:
     """USD per 1M tokens. Cached rates apply to the cached part of the input."""
 
@@ -86,7 +87,7 @@ RATE_SOURCES: dict[str, tuple[str, str]] = {
     "gpt-4o-mini-transcribe": ("2026-12-04", _MODELS + "compare?model=gpt-4o-mini-transcribe"),
 }
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class MinuteRate:
     """USD per minute of session (or audio), billed per second; dated and sourced."""
 
@@ -109,7 +110,7 @@ MINUTE_FIELDS = ("usd_per_minute", "standby_usd_per_minute")
 _DATE_SUFFIX = re.compile(r"\d{4}-\d{2}-\d{2}\b")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class PriceTable:
     rates: dict[str, Rates]
     date: str = PRICES_DATE
@@ -239,7 +240,7 @@ def _minute_rate(name: str, value: dict[str, Any], known: MinuteRate | None, obj
     return MinuteRate(float(usd), date, source, None if standby is None else float(standby))
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Cost:
     usd: float
     notes: list[str]

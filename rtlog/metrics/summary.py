@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, BinaryIO
 
 from rtlog.conversation.fold import fold
@@ -31,12 +31,13 @@ from rtlog.protocol.events import Event
 from rtlog.protocol.formats import MAX_RATE, MIN_RATE, PCM16
 from rtlog.protocol.objects import Usage
 from rtlog.protocol.realtime import CLIENT, SERVER, UNKNOWN
+from rtlog.records import record
 from rtlog.units import fmt_usd
 
 RESPONSE_STATUSES = ("completed", "cancelled", "incomplete", "failed")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Span:
     """From the first timestamp to the last (see `stats.Clock`)."""
 
@@ -58,7 +59,7 @@ class Span:
         return self.end - self.start
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Cost:
     """The estimated cost of the tokens in the log, and what it rests on."""
 
@@ -73,7 +74,7 @@ class Cost:
     transcription_usd: float | None = None  # input transcription by the token, when its model has a price (in usd)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Summary:
     """Everything `rtlog summary` reports about one log (see `as_json` for the schema)."""
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.conversation.model import AssistantAudio, Conversation, Item, Turn
@@ -31,13 +31,14 @@ from rtlog.conversation.moments import CallMoments
 from rtlog.metrics.delivery import ResponseDelivery, VadStats, delivery_of, vad_stats
 from rtlog.metrics.latency import Decomposition, calls_by_response, decompose
 from rtlog.metrics.overlap import Heard, assistant_heard, barge_in, runs_of, talk_over
+from rtlog.records import record
 
 #: defaults of the rules above
 UNANSWERED_AFTER_S = 5.0
 FALSE_BARGE_IN_MS = 300
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TurnFeel:
     """One user turn (timeline seconds for positions; ms for durations; None: unknown)."""
 
@@ -104,7 +105,7 @@ class TurnFeel:
         }  # fmt: skip
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Feel:
     """How one log (or several: `combine`) felt; see the module docstring. `unknown`: metric
     → why the log cannot support it (those metrics are None)."""
@@ -283,7 +284,7 @@ def _clock_problem(conv: Conversation) -> str | None:
     return None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Ctx:
     """What every turn's reading shares (indexed once: a long log has thousands of turns)."""
 

@@ -21,7 +21,7 @@ Invariants:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import orjson
@@ -41,6 +41,7 @@ from rtlog.protocol.realtime import (
     infer_direction,
 )
 from rtlog.protocol.timestamps import parse_timestamp
+from rtlog.records import record
 
 # --- record shapes ----------------------------------------------------------------------
 
@@ -56,7 +57,7 @@ class BadLine(Exception):
     """A line that is not a usable record; the message is the reason shown to the user."""
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Event:
     """One recorded record. `frame` is "message" for events; for a non-message record
     (a WebSocket close frame) it is the recorder's word for it and `type` is `<close>`."""

@@ -12,15 +12,17 @@ rate ignored is kept in `ignored_rate` for a warning.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from rtlog.records import record
 
 PCM16, ULAW, ALAW = "pcm16", "g711_ulaw", "g711_alaw"
 #: the sample rates rtlog believes a log states (Hz)
 MIN_RATE, MAX_RATE = 8000, 192000
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class AudioFormat:
     """An audio encoding and its sample rate. `stated` is False when the log did not say
     and the API default (PCM16 at 24 kHz) was assumed."""

@@ -7,24 +7,24 @@ Accessors never raise on fields of the wrong type: they return None or empty val
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from rtlog.protocol.realtime import CONTENT_TYPE_ALIASES
+from rtlog.records import record
 
 # --- typed views over event objects ------------------------------------------------------
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ContentPart:
     type: str | None  # canonical: output_audio / output_text / input_audio / input_text / …
     text: str | None  # `text`, else `transcript`
     transcript: str | None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Item:
     id: str | None
     type: str | None
@@ -99,7 +99,7 @@ def usage_problem(obj: Any) -> str | None:
     return None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Usage:
     """Token usage, normalised across OpenAI, Azure, Qwen (`*_tokens_details`) and xAI."""
 
@@ -158,7 +158,7 @@ class Usage:
         return {f: getattr(self, f) for f in self.FIELDS}
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Response:
     id: str | None
     status: str | None
@@ -191,7 +191,7 @@ class Response:
         )
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ErrorInfo:
     type: str | None
     code: str | None

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import binascii
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from pybase64 import b64decode
 
+from rtlog.records import record
 
-@dataclass(slots=True)
+
+@record(slots=True)
 class AudioPayload:
     """`nbytes`: decoded length (from a placeholder's stated size when `problem` is
     'placeholder'); `problem`: None, 'placeholder', 'invalid', 'missing'."""

@@ -11,9 +11,10 @@ a `.done` event's copy of the text becomes). Memory: the conversation's text, ne
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from rtlog.protocol.events import Event
+from rtlog.records import record
 from rtlog.redact import fields as F
 from rtlog.redact.detect import find_pii, is_redacted, marker
 
@@ -28,7 +29,7 @@ def delta_of(ev: Event, categories: frozenset[str] | None = None) -> tuple[tuple
     return None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Split:
     """A match in a stream's whole text: its kind and the delta lines it covers."""
 

@@ -15,14 +15,14 @@ found by key and pattern wherever they are (`record`), not listed here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from rtlog.records import record
 
 TEXT, TOOLS, INSTRUCTIONS, AUDIO, DTMF = "text", "tools", "instructions", "audio", "dtmf"
 #: what `--keep` accepts
 KEEPABLE = (TEXT, TOOLS, INSTRUCTIONS, AUDIO)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Leaf:
     """A value of `category`. `label` names it in the marker (default: the category);
     `delta`: a fragment of a text streamed in pieces (reassembled per `stream` to find

@@ -15,7 +15,7 @@ whose place in the line is known is replaced in place by base64 of the same leng
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import orjson
@@ -24,6 +24,7 @@ from rtlog.protocol.events import Event
 from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat, parse_audio_format
 from rtlog.protocol.payload import _inspect_span, b64_decoded_size, inspect_b64
 from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY, INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
+from rtlog.records import record
 from rtlog.redact import fields as F
 from rtlog.redact.audio import scrub_invalid, silence_b64
 from rtlog.redact.detect import SECRET_HEADER_WORDS, SECRET_KEYS, is_redacted, marker, scrub, scrub_secrets
@@ -83,7 +84,7 @@ def _maybe_secret(raw: bytes) -> bool:
     )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Policy:
     """What to keep (`fields.KEEPABLE` categories), what audio becomes, and the salt for
     pseudonymising ids (None: ids are kept)."""
@@ -133,7 +134,7 @@ class Formats:
         return enc
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Job:
     """The work on one event: the pieces changed, as (old string, new string)."""
 

@@ -11,7 +11,7 @@ the caller makes.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import IO, Any
 
 import orjson
@@ -20,6 +20,7 @@ from rtlog.io.reader import BOM, READ_ERRORS, Diagnostics, LineParser, Source, o
 from rtlog.protocol.events import Event
 from rtlog.protocol.payload import cut_audio_payload
 from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY
+from rtlog.records import record
 from rtlog.redact import fields as F
 from rtlog.redact.assemble import Assembler, Split, delta_of
 from rtlog.redact.detect import MARKER
@@ -27,7 +28,7 @@ from rtlog.redact.record import _BARE_AUDIO, Policy, Redactor
 from rtlog.redact.splice import record_of
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class RedactStats:
     """What a run did: lines read and written, events, lines changed, bad lines blanked."""
 
@@ -115,7 +116,7 @@ def redact_source(src: Source, out: IO[bytes], policy: Policy, diag: Diagnostics
 # --- check ------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Finding:
     """Something that still looks sensitive: where, and what kind (a category of
     `fields`, `secret`, `sip`, or a kind of personal data such as `card`)."""
@@ -126,7 +127,7 @@ class Finding:
     note: str = ""
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class CheckResult:
     source: str
     events: int = 0

@@ -20,7 +20,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import IO, Any
 
 from rtlog.audio.extract import extract_audio
@@ -32,6 +32,7 @@ from rtlog.io.outfile import atomic_output, refuse_inputs
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.pricing import PriceTable
 from rtlog.metrics.summary import Summary, combine, summarize_conversation
+from rtlog.records import record
 from rtlog.report.html import write_page
 from rtlog.report.index import write_index
 from rtlog.report.page import build_page
@@ -42,7 +43,7 @@ AUDIO_MODES = ("none", "link", "embed")
 _SUFFIXES = (".gz", ".bz2", ".xz", ".jsonl", ".ndjson", ".json", ".log")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Written:
     """What one report run wrote."""
 

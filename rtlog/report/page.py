@@ -14,19 +14,20 @@ timeline's lanes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.conversation.model import Conversation, ErrorNote, Item
 from rtlog.metrics.pricing import PriceTable, usage_cost
 from rtlog.metrics.summary import Summary, turn_latency_ms
 from rtlog.protocol.objects import Usage
+from rtlog.records import record
 from rtlog.report.peaks import Peaks
 from rtlog.report.raw import RawLog, RawRow
 from rtlog.transcript.entries import Entry, entry_of
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ToolRow:
     name: str | None
     call_id: str | None
@@ -39,7 +40,7 @@ class ToolRow:
     round_trip: float | None  # seconds from the call's arguments done to its output (receive times)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TurnRow:
     n: int  # 1-based; 0 = what came before the first turn (session set-up)
     line: int  # its first line
@@ -64,7 +65,7 @@ class TurnRow:
         return [p for p in self.parts if isinstance(p, ToolRow)]
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Check:
     kind: str  # error | transcription | warning | bad lines | note
     text: str
@@ -72,7 +73,7 @@ class Check:
     turn: int | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Page:
     title: str
     source: str

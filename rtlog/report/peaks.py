@@ -13,8 +13,9 @@ import math
 import warnings
 import wave
 from array import array
-from dataclasses import dataclass
 from typing import IO
+
+from rtlog.records import record
 
 try:  # C speed (~1 ns a sample); removed from the standard library in 3.13 (audioop-lts then)
     with warnings.catch_warnings():
@@ -31,7 +32,7 @@ COLUMNS_PER_SECOND = 50
 _READ_COLUMNS = 64
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Peaks:
     """`data`: per column, min and max of the left channel then of the right (int8 each)."""
 

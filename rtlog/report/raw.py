@@ -10,13 +10,13 @@ path takes never reach it; the page shows them as the line numbers between rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from rtlog.protocol.events import Event
 from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY
+from rtlog.records import record
 
 TRANSCRIBED = "conversation.item.input_audio_transcription.completed"
 #: characters of one event's JSON kept on the page
@@ -27,7 +27,7 @@ BUDGET = 300_000
 DELTA_CHARS = 400
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class RawRow:
     """One event, or a run of deltas of one type (`count` > 1, `last` its last line)."""
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rtlog.conversation.load import conversations
@@ -33,11 +33,12 @@ from rtlog.conversation.model import Conversation, ErrorNote, Item
 from rtlog.conversation.session import SessionConfig
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.protocol.objects import ErrorInfo
+from rtlog.records import record
 
 ROLES = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system", "tool": "tool"}
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Entry:
     """One line of the transcript (see `as_dict` for the JSON form)."""
 
@@ -86,7 +87,7 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 3)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Transcript:
     entries: list[Entry]
     sessions: list[SessionConfig]
