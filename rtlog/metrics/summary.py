@@ -21,6 +21,7 @@ from rtlog.conversation.load import conversation_of
 from rtlog.conversation.model import Conversation
 from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import SideAudio
+from rtlog.conversation.turns import Turn
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.protocol.events import Event
@@ -253,21 +254,29 @@ def _latencies(conv: Conversation, s: Summary) -> int:
         return 0  # no timestamps, or whole seconds: nothing below a second can be told
     negative = 0
     for turn in conv.turns:
-        end = turn.end_of_speech_at
-        if end is None:
+        ms = turn_latency_ms(conv, turn)
+        if ms is None:
             continue
-        responses = [r for r in (conv.response(rid) for rid in turn.response_ids) if r is not None]
-        firsts = [r.first_audio_at for r in responses if r.first_audio_at is not None]
-        if not firsts:
-            firsts = [r.first_text_at for r in responses if r.first_text_at is not None]
-        if not firsts:
-            continue
-        ms = (min(firsts) - end) * 1000
         if ms < 0:
             negative += 1
             continue
         s.latencies_ms.append(ms)
     return negative
+
+
+def turn_latency_ms(conv: Conversation, turn: Turn) -> float | None:
+    """One turn's latency (ms, negative when the audio came first), or None when the log
+    cannot tell (the caller checks that the clock is fine enough)."""
+    end = turn.end_of_speech_at
+    if end is None:
+        return None
+    responses = [r for r in (conv.response(rid) for rid in turn.response_ids) if r is not None]
+    firsts = [r.first_audio_at for r in responses if r.first_audio_at is not None]
+    if not firsts:
+        firsts = [r.first_text_at for r in responses if r.first_text_at is not None]
+    if not firsts:
+        return None
+    return (min(firsts) - end) * 1000
 
 
 def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
