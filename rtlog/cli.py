@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "transcript": ("rtlog.commands.transcript", "transcript_command", False),
     "reassemble-transcript": ("rtlog.commands.transcript", "transcript_command", True),
     "extract-audio": ("rtlog.commands.extract_audio", "extract_audio_command", False),
+    "export": ("rtlog.commands.export", "export_command", False),
+    "query": ("rtlog.commands.query", "query_command", False),
 }
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 

@@ -19,6 +19,7 @@ ALLOWED = {
     "transcript": {"io", "protocol", "conversation"},
     "audio": {"io", "protocol", "conversation"},
     "selection": {"io", "protocol", "conversation"},
+    "export": {"io", "protocol", "conversation", "metrics"},
 }
 LEAVES = {"errors", "units", "__init__"}  # imported from anywhere (they import nothing of rtlog's stages)
 CORE = set(ALLOWED)
