@@ -98,7 +98,7 @@ def _report(res: Any) -> str:
     if res.other_shards:
         extra.append(f"{fmt_int(res.other_shards)} in other shards")
     if res.failed:
-        extra.append(f"{fmt_int(res.failed)} failed (see export_errors)")
+        extra.append(f"{fmt_int(res.failed)} failed, in export_errors")
     if extra:
         parts.append(f" ({', '.join(extra)})")
     tables = ", ".join(f"{t} {fmt_int(n)}" for t, n in res.rows.items() if t != "export_errors" or n)

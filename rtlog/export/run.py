@@ -236,7 +236,8 @@ def export(
                 if result["error"] is not None:
                     res.failed += 1
                     staged.setdefault("export_errors", StagedTable("export_errors", os.path.join(stage, "export_errors.jsonl")))
-                    staged["export_errors"].add({"file": inp.name, "error": result["error"]})
+                    reason = result["error"].removeprefix(f"{inp.name}: ")  # the file is named beside it
+                    staged["export_errors"].add({"file": inp.name, "error": reason})
                 else:
                     res.exported += 1
                     new_done[inp.name] = {"size": inp.size, "mtime_ns": inp.mtime_ns}
@@ -276,9 +277,8 @@ def _word(v: Any) -> str:
 def _lock(out_dir: str) -> Iterator[None]:
     import fcntl
 
-    path = os.path.join(out_dir, ".rtlog-export.lock")
     try:
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        fd = os.open(out_dir, os.O_RDONLY)  # the folder itself is the lock: no lock file is left behind
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write: {exc.strerror or exc}") from None
     try:

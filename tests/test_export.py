@@ -1,0 +1,414 @@
+"""`rtlog export` and `rtlog query`: the tables agree with `summary --json` over the same logs
+(examples, generated logs with known truth, the real corpus), in every format; re-runs read
+only new or changed files; shards add up to the whole; a failed or interrupted run leaves
+the earlier tables as they were; SQL runs over the real exported files with DuckDB."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+from conftest import EXAMPLES, corpus_files, generated_log, run_cli, run_rtlog
+
+from rtlog.export import schema as export_schema
+from rtlog.export.one import export_one
+from rtlog.export.run import export, list_inputs
+from rtlog.metrics.pricing import builtin_table
+
+TABLES = list(export_schema.TABLES)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def summary_json(*paths: Path) -> dict:
+    """`summary --json` per file, by file name."""
+    r = run_cli("summary", "--json", "-j", "1", *paths, stderr=None)
+    obj = orjson.loads(r.stdout)
+    files = obj["files"] if "files" in obj else [{**obj, "file": obj["source"]}]
+    return {f["file"]: f for f in files}
+
+
+@pytest.fixture(scope="module")
+def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six generated logs (GA and beta, three recorders' envelopes, one gzip)."""
+    import gzip
+
+    d = tmp_path_factory.mktemp("gen")
+    for k, (dialect, envelope) in enumerate([("ga", "none"), ("beta", "none"), ("ga", "time-source"),
+                                             ("beta", "direction-data"), ("ga", "direction-data"), ("beta", "time-source")]):  # fmt: skip
+        data, _truth = generated_log(dialect, envelope, seed=k + 1, minutes=0.3)
+        if k == 5:
+            (d / f"call{k}.jsonl.gz").write_bytes(gzip.compress(data))
+        else:
+            (d / f"call{k}.jsonl").write_bytes(data)
+    return d
+
+
+def check_agrees(out: Path, summaries: dict) -> None:
+    """Every number of the tables equals the summary's, file by file."""
+    files = {r["file"]: r for r in read_jsonl(out / "files.jsonl")}
+    assert set(files) == set(summaries)
+    tables = {t: read_jsonl(out / f"{t}.jsonl") for t in TABLES}
+    for name, s in summaries.items():
+        row = files[name]
+        flat = export_schema.flatten_summary(s)
+        for k, v in flat.items():  # the files row is the summary, flattened
+            assert row[k] == v, (name, k, row[k], v)
+        assert row["sessions"] == len(s["sessions"])
+        mine = {t: [r for r in rows if r["file"] == name] for t, rows in tables.items()}
+        assert len(mine["sessions"]) == len(s["sessions"])
+        assert [r["model"] for r in mine["sessions"]] == [x["model"] for x in s["sessions"]]
+        for k in export_schema.USAGE:  # usage: per session and per response add up to the file's
+            assert sum(r[f"usage_{k}"] for r in mine["sessions"]) == s["usage"][k], (name, k)
+            assert sum(r[f"usage_{k}"] or 0 for r in mine["responses"]) == s["usage"][k], (name, k)
+        assert len(mine["turns"]) == s["user_turns"]
+        assert len(mine["responses"]) == s["responses"]["total"]
+        for status in ("completed", "cancelled", "incomplete", "failed"):
+            assert sum(r["status"] == status for r in mine["responses"]) == s["responses"][status]
+        assert sum(r["status"] is None for r in mine["responses"]) == s["responses"]["unfinished"]
+        assert sum(r["has_usage"] is False and r["status"] is not None for r in mine["responses"]) == s["responses_without_usage"]
+        if s["cost_usd"] is not None and not s["cost_is_lower_bound"]:
+            assert math.isclose(sum(r["cost_usd"] for r in mine["sessions"]), s["cost_usd"], abs_tol=2e-6)
+            assert math.isclose(sum(r["cost_usd"] or 0 for r in mine["responses"]), s["cost_usd"], abs_tol=1e-5)
+        lat = [r["latency_ms"] for r in mine["turns"] if r["latency_ms"] is not None]
+        if s["latency_ms"] is None:
+            assert lat == []
+        else:
+            assert len(lat) == s["latency_ms"]["count"]
+            if lat:
+                assert max(lat) == s["latency_ms"]["max"]
+        out_s = s["audio_seconds"]["output"]
+        if out_s is not None:
+            assert math.isclose(sum(r["audio_seconds"] or 0 for r in mine["responses"]), out_s, abs_tol=2e-3), name
+            assert math.isclose(sum(r["heard_seconds"] or 0 for r in mine["responses"]), s["audio_seconds"]["output_heard"], abs_tol=2e-3)
+        assert len(mine["tool_calls"]) == sum(s["function_calls"].values())
+        assert sum(not r["has_output"] for r in mine["tool_calls"]) == len(s["function_calls_without_output"])
+        assert [(r["line"], r["code"]) for r in mine["errors"] if r["kind"] == "error"] == [(e["line"], e["code"]) for e in s["errors"]]
+        assert sum(r["kind"] == "transcription_failure" for r in mine["errors"]) == len(s["transcription_failures"])
+        assert [r["warning"] for r in mine["warnings"]] == s["warnings"]
+        assert {r["type"]: r["count"] for r in mine["event_counts"]} == s["event_counts"]
+        assert sum(r["count"] for r in mine["event_counts"]) == s["events"]
+        audio = {r["type"]: r["audio_bytes"] for r in mine["event_counts"] if r["audio_bytes"] is not None}
+        assert sum(audio.values()) <= (s["audio_bytes"]["input"] or 0) + (s["audio_bytes"]["output"] or 0)
+
+
+def test_the_tables_agree_with_summary_on_the_examples(tmp_path: Path) -> None:
+    r = run_cli("export", EXAMPLES, "-o", tmp_path / "out", "--format", "jsonl", "-j", "1", stderr=None)
+    assert r.stderr.startswith("rtlog: exported 3 files to ")
+    check_agrees(tmp_path / "out", summary_json(EXAMPLES))
+
+
+def test_the_tables_agree_with_summary_on_generated_logs(tmp_path: Path, generated_dir: Path) -> None:
+    export(list_inputs([str(generated_dir)]), str(tmp_path / "out"), builtin_table(), fmt="jsonl", jobs=2)
+    summaries = summary_json(generated_dir)
+    check_agrees(tmp_path / "out", summaries)
+    # and the generator's own truth: turns, interruptions, function calls
+    files = {r["file"]: r for r in read_jsonl(tmp_path / "out" / "files.jsonl")}
+    assert len(files) == 6
+    _data, truth = generated_log("ga", "none", seed=1, minutes=0.3)
+    row = files[str(generated_dir / "call0.jsonl")]
+    assert row["user_turns"] == truth["user_turns"]
+    assert row["interruptions"] == len(truth["truncations"])
+    assert row["usage_total_tokens"] == truth["usage"]["total_tokens"]
+    assert row["audio_seconds_output_heard"] == truth["audio_seconds"]["output_heard"]
+    turns = [t for t in read_jsonl(tmp_path / "out" / "turns.jsonl") if t["file"] == row["file"]]
+    responses = [r for r in read_jsonl(tmp_path / "out" / "responses.jsonl") if r["file"] == row["file"]]
+    assert {s: sum(r["status"] == s for r in responses) for s in truth["responses"]} == truth["responses"]
+    assert [r["response_id"] for r in responses if r["interrupted"]] == [t["response_id"] for t in truth["truncations"]]
+    calls = [c for c in read_jsonl(tmp_path / "out" / "tool_calls.jsonl") if c["file"] == row["file"]]
+    assert [(c["name"], c["call_id"], c["response_id"]) for c in calls] == [
+        (c["name"], c["call_id"], c["response_id"]) for c in truth["function_call_list"]]
+    assert [t["turn"] for t in turns] == list(range(1, truth["user_turns"] + 1))
+
+
+@pytest.mark.parametrize("flavour", ["derived", "wrapped"])
+def test_the_tables_agree_with_summary_on_the_real_corpus(tmp_path: Path, flavour: str) -> None:
+    paths = corpus_files(flavour)
+    if not paths:
+        pytest.skip("../shared/corpus/real is not here")
+    res = export(list_inputs([str(p) for p in paths]), str(tmp_path / "out"), builtin_table(), fmt="jsonl", jobs=1)
+    assert res.failed == 0 and res.exported == len(paths)
+    check_agrees(tmp_path / "out", summary_json(*paths))
+
+
+def test_parquet_and_csv_hold_the_same_rows_as_jsonl(tmp_path: Path, generated_dir: Path) -> None:
+    """DuckDB reads each format back with the declared types: the same values."""
+    import duckdb
+
+    from rtlog.export.query import open_export
+
+    logs = [str(generated_dir), str(EXAMPLES)]
+    for fmt in ("jsonl", "csv", "parquet"):
+        run_cli("export", *logs, "-o", tmp_path / fmt, "--format", fmt, "-j", "1", stderr=None)
+    assert sorted(os.listdir(tmp_path / "parquet")) == sorted(["manifest.json", "schema.json", *(f"{t}.parquet" for t in TABLES)])
+    got = {}
+    for fmt in ("jsonl", "csv", "parquet"):
+        con = open_export(str(tmp_path / fmt))
+        got[fmt] = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+        types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'files'").fetchall())
+        assert types["span_start"].startswith("TIMESTAMP") and types["cost_usd"] == "DOUBLE" and types["user_turns"] == "BIGINT"
+        con.close()
+    assert got["jsonl"] == got["csv"] == got["parquet"]
+    assert len(got["parquet"]["files"]) == 9
+    # the Parquet file is a real Parquet file (not DuckDB's own format): its metadata says so
+    meta = duckdb.connect().execute(f"SELECT count(*) FROM parquet_metadata('{tmp_path / 'parquet' / 'files.parquet'}')").fetchone()
+    assert meta[0] > 0
+    schema = orjson.loads((tmp_path / "parquet" / "schema.json").read_bytes())
+    assert schema["schema_version"] == export_schema.SCHEMA_VERSION and schema["format"] == "parquet"
+    assert [c["name"] for c in schema["tables"]["turns"]["columns"]] == [c.name for c in export_schema.TABLES["turns"] if not c.text]
+
+
+def test_a_rerun_reads_only_new_or_changed_files(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    shutil.copytree(EXAMPLES, logs, ignore=shutil.ignore_patterns("*.py", "*.md", "*.truth.json"))
+    out = tmp_path / "out"
+    run_cli("export", logs, "-o", out, "--format", "jsonl", "-j", "1", stderr=None)
+    before = {t: (out / f"{t}.jsonl").read_bytes() for t in TABLES}
+    r = run_cli("export", logs, "-o", out, "--format", "jsonl", "--json", stderr="")
+    obj = orjson.loads(r.stdout)
+    assert (obj["exported"], obj["unchanged"], obj["failed"]) == (0, 3, 0)
+    assert {t: (out / f"{t}.jsonl").read_bytes() for t in TABLES} == before  # nothing read, nothing changed
+    # a new call, and one that changed: only those two are read; the changed one's rows are replaced
+    data, _ = generated_log("ga", "none", seed=7, minutes=0.2)
+    (logs / "new.jsonl").write_bytes(data)
+    ga = logs / "ga_session.jsonl"
+    lines = ga.read_bytes().splitlines(keepends=True)
+    ga.write_bytes(b"".join(lines[: len(lines) // 2]))  # the first half of the call
+    obj = orjson.loads(run_cli("export", logs, "-o", out, "--format", "jsonl", "--json", stderr="").stdout)
+    assert (obj["exported"], obj["unchanged"]) == (2, 2)
+    files = read_jsonl(out / "files.jsonl")
+    assert sorted(r["file"] for r in files) == sorted(str(logs / n) for n in ("beta_session.jsonl", "ga_session.jsonl", "new.jsonl", "ulaw_session.jsonl"))
+    check_agrees(out, summary_json(logs))  # no row of the old ga_session is left
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    assert manifest["files"][str(ga)] == {"size": ga.stat().st_size, "mtime_ns": ga.stat().st_mtime_ns}
+
+
+def test_a_rerun_with_other_options_says_so(tmp_path: Path) -> None:
+    run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", tmp_path, "--format", "jsonl", stderr=None)
+    r = run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", tmp_path, "--format", "jsonl", "--with-text", exit_code=2, stderr=None)
+    assert r.stderr == (f"rtlog: error: {tmp_path}: exported with --with-text off, this run has on: use the same options, "
+                        "another folder, or --full to export every file again\n")  # fmt: skip
+    run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", tmp_path, "--format", "jsonl", "--with-text", "--full", stderr=None)
+    assert "text" in read_jsonl(tmp_path / "turns.jsonl")[0]
+
+
+def test_shards_add_up_to_the_whole_and_query_reads_them_together(tmp_path: Path, generated_dir: Path) -> None:
+    listing = tmp_path / "list.txt"
+    names = sorted(str(p) for p in generated_dir.iterdir()) + sorted(str(p) for p in EXAMPLES.glob("*.jsonl"))
+    listing.write_text("# tonight's calls\n" + "\n".join(names) + "\n")
+    for i in (1, 2, 3):
+        run_cli("export", "--files-from", listing, "--shard", f"{i}/3", "-o", tmp_path / "shards" / str(i), "--format", "parquet",
+                "-j", "1", stderr=None)  # fmt: skip
+    run_cli("export", "--files-from", listing, "-o", tmp_path / "whole", "--format", "parquet", "-j", "1", stderr=None)
+    seen: list[str] = []
+    for i in (1, 2, 3):
+        m = orjson.loads((tmp_path / "shards" / str(i) / "manifest.json").read_bytes())
+        seen += m["files"]
+    assert sorted(seen) == sorted(names)  # each file in exactly one shard
+    q = "SELECT file, user_turns, cost_usd FROM files ORDER BY file"
+    whole = run_cli("query", tmp_path / "whole", q).stdout
+    assert run_cli("query", tmp_path / "shards", q).stdout == whole
+    assert whole.count("\n") == len(names) + 1
+
+
+def test_bad_shard_and_missing_inputs_are_one_line_errors(tmp_path: Path) -> None:
+    r = run_cli("export", EXAMPLES, "-o", tmp_path, "--shard", "4/3", exit_code=2, stderr=None)
+    assert r.stderr == "rtlog: error: --shard 4/3: expected I/N with 1 <= I <= N, e.g. 2/8\n"
+    r = run_cli("export", tmp_path / "nope.jsonl", "-o", tmp_path, exit_code=2, stderr=None)
+    assert r.stderr == f"rtlog: error: {tmp_path / 'nope.jsonl'}: no such file or directory\n"
+    r = run_cli("export", EXAMPLES, "-o", tmp_path, "--format", "xml", exit_code=2, stderr=None)
+    assert r.stderr == "rtlog: error: --format xml: expected one of parquet, csv, jsonl, otlp-json\n"
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_a_bad_file_is_a_row_of_export_errors_and_the_others_are_exported(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(EXAMPLES / "ga_session.jsonl", logs / "a.jsonl")
+    (logs / "b.jsonl").write_bytes(b"not json\nnor this\n")
+    (logs / "c.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00broken")
+    out = tmp_path / "out"
+    r = run_cli("export", logs, "-o", out, "--format", "jsonl", "-j", "1", exit_code=2, stderr=None)
+    b, c = logs / "b.jsonl", logs / "c.jsonl.gz"
+    assert r.stderr.splitlines() == [
+        f"rtlog: warning: {b}:1: invalid JSON: invalid literal, expected 'null' (column 1)",
+        f"rtlog: warning: {b}:2: invalid JSON: invalid literal, expected 'null' (column 1)",
+        f"rtlog: error: {b}: no events found: not a JSONL event log?",
+        f"rtlog: error: {c}: cannot read: compressed data ends early",
+        f"rtlog: exported 1 file to {out} (2 failed, in export_errors); rows: files 1, sessions 1, turns 4, responses 5, "
+        "tool_calls 1, errors 1, warnings 0, event_counts 30, export_errors 2",
+    ]  # fmt: skip
+    assert read_jsonl(out / "export_errors.jsonl") == [
+        {"file": str(b), "error": "no events found: not a JSONL event log?"},
+        {"file": str(c), "error": "cannot read: compressed data ends early"},
+    ]
+    assert list(orjson.loads((out / "manifest.json").read_bytes())["files"]) == [str(logs / "a.jsonl")]
+    # fixed, the next run reads it (and only it) and its export error is gone
+    shutil.copy(EXAMPLES / "beta_session.jsonl", logs / "b.jsonl")
+    r = run_cli("export", logs, "-o", out, "--format", "jsonl", "--json", exit_code=2, stderr=None)
+    assert (orjson.loads(r.stdout)["exported"], orjson.loads(r.stdout)["failed"]) == (1, 1)  # b again, c again
+    assert read_jsonl(out / "export_errors.jsonl") == [{"file": str(c), "error": "cannot read: compressed data ends early"}]
+
+
+def test_an_interrupted_run_leaves_the_earlier_tables_as_they_were(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    run_cli("export", EXAMPLES / "beta_session.jsonl", "-o", out, "-j", "1", stderr=None)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    import rtlog.export.run as run
+
+    calls = []
+
+    def stopped(inp, *a, **k):  # Ctrl-C while the second file is read
+        calls.append(inp.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return export_one(inp, *a, **k)
+
+    monkeypatch.setattr(run, "export_one", stopped)
+    r = run_cli("export", EXAMPLES, "-o", out, "-j", "1", exit_code=130, stderr="rtlog: error: interrupted\n")
+    assert r.stdout == ""
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no staging folder, no .part, same bytes
+
+
+def test_text_only_with_with_text(tmp_path: Path) -> None:
+    run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", tmp_path / "plain", "--format", "jsonl", stderr=None)
+    run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", tmp_path / "text", "--format", "jsonl", "--with-text", stderr=None)
+    plain = b"".join((tmp_path / "plain" / f"{t}.jsonl").read_bytes() for t in TABLES)
+    for secret in (b"Eiffel", b"Paris", b"travel assistant", b"sunny"):
+        assert secret not in plain
+    turns = read_jsonl(tmp_path / "text" / "turns.jsonl")
+    assert [t["text"] for t in turns] == ["Hi there, can you hear me?", "What's the weather like in Paris today?",
+                                          "Tell me about the Eiffel Tower.", "Wait, how tall is it?"]  # fmt: skip
+    calls = read_jsonl(tmp_path / "text" / "tool_calls.jsonl")
+    assert [(c["name"], c["arguments"], c["output"]) for c in calls] == [
+        ("get_weather", '{"city":"Paris"}', '{"city":"Paris","condition":"sunny","temperature_c":22}')]
+    s_plain, s_text = read_jsonl(tmp_path / "plain" / "sessions.jsonl")[0], read_jsonl(tmp_path / "text" / "sessions.jsonl")[0]
+    import hashlib
+
+    assert "instructions" not in s_plain and s_plain["instructions_sha256"] == hashlib.sha256(s_text["instructions"].encode()).hexdigest()
+    texts = [r["text"] for r in read_jsonl(tmp_path / "text" / "responses.jsonl")]
+    assert texts[0] == "Yes, loud and clear. How can I help?"
+
+
+def test_a_new_summary_field_becomes_a_column_without_hand_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Turn-taking metrics (issue 15), once in `summary --json`, are columns of `files`."""
+    from rtlog.metrics.summary import Summary
+
+    as_json = Summary.as_json
+
+    def with_turn_taking(self):
+        return {**as_json(self), "turn_taking": {"overlaps": self.user_turns * 2, "gap_ms": {"p50": 12.5, "p90": None}}}
+
+    monkeypatch.setattr(Summary, "as_json", with_turn_taking)
+    run_cli("export", EXAMPLES, "-o", tmp_path, "--format", "parquet", "-j", "1", stderr=None)
+    rows = run_cli("query", tmp_path, "SELECT file, turn_taking_overlaps, turn_taking_gap_ms_p50, turn_taking_gap_ms_p90 FROM files ORDER BY file").stdout
+    turns = summary_json(EXAMPLES)
+    assert rows.splitlines()[1:] == [f"{f},{turns[f]['user_turns'] * 2},12.5," for f in sorted(turns)]
+    cols = {c["name"]: c for c in orjson.loads((tmp_path / "schema.json").read_bytes())["tables"]["files"]["columns"]}
+    assert (cols["turn_taking_overlaps"]["type"], cols["turn_taking_overlaps"]["declared"]) == ("BIGINT", False)
+    assert cols["turn_taking_gap_ms_p50"]["type"] == "DOUBLE" and cols["user_turns"]["declared"] is True
+
+
+def test_every_summary_leaf_is_declared(tmp_path: Path) -> None:
+    """Today's summary fields are all declared (typed and documented); a new one is caught here
+    — it is still exported (see above), this says to document it."""
+    s = summary_json(EXAMPLES / "ga_session.jsonl")
+    flat = export_schema.flatten_summary(next(iter(s.values())))
+    declared = {c.name for c in export_schema.TABLES["files"]}
+    assert set(flat) - declared == {"file"} or set(flat) - declared == set()
+
+
+def test_the_readme_documents_every_column() -> None:
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## `rtlog export`"): readme.index("## `rtlog query`")]
+    for table, cols in export_schema.TABLES.items():
+        assert f"`{table}`" in section, table
+        if table == "files":
+            continue  # documented as `summary --json` flattened, with the columns of its own
+        for c in cols:
+            assert f"`{c.name}`" in section, (table, c.name)
+    for c in export_schema.FILE_HEAD:
+        assert f"`{c.name}`" in section, c.name
+
+
+# --- query ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("q")
+    run_cli("export", EXAMPLES, "-o", out, "-j", "1", stderr=None)
+    return out
+
+
+def test_query_prints_csv_piped_and_json_when_asked(exported: Path) -> None:
+    q = "SELECT model, count(*) AS calls, sum(cost_usd) AS cost FROM files GROUP BY model ORDER BY model"
+    assert run_cli("query", exported, q).stdout == (
+        "model,calls,cost\ngpt-4o-realtime-preview-2025-06-03,2,0.040015\ngpt-realtime-2025-08-28,1,0.021879\n")
+    assert orjson.loads(run_cli("query", exported, q, "--format", "json").stdout) == [
+        {"model": "gpt-4o-realtime-preview-2025-06-03", "calls": 2, "cost": 0.040015},
+        {"model": "gpt-realtime-2025-08-28", "calls": 1, "cost": 0.021879}]
+    lines = run_cli("query", exported, "SELECT span_start, turn FROM files JOIN turns USING (file) WHERE span_start IS NOT NULL ORDER BY turn",
+                    "--format", "jsonl").stdout.splitlines()  # fmt: skip
+    assert orjson.loads(lines[0]) == {"span_start": "2026-11-20T10:00:00.183Z", "turn": 1}
+    assert run_cli("query", exported, "SELECT 1 AS x WHERE false", "--format", "json").stdout == "[]\n"
+
+
+def test_query_on_a_terminal_is_a_table(exported: Path) -> None:
+    r = run_rtlog("query", exported, "SELECT file, user_turns, cost_usd FROM files ORDER BY file", "--format", "table",
+                  env={"COLUMNS": "100", "NO_COLOR": "1"})  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert lines[0].split() == ["file", "user_turns", "cost_usd"]
+    assert lines[2].split() == [str(EXAMPLES / "beta_session.jsonl"), "4", "0.028885"]
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("SELECT * FROM nope", "query: Catalog Error: Table with name nope does not exist!"),
+    ("SELEC 1", 'query: Parser Error: syntax error at or near "SELEC"'),
+])  # fmt: skip
+def test_query_errors_are_one_line_and_exit_2(exported: Path, sql: str, message: str) -> None:
+    r = run_cli("query", exported, sql, exit_code=2, stderr=None)
+    assert r.stderr.startswith(f"rtlog: error: {message}") and r.stderr.count("\n") == 1
+    assert r.stdout == ""
+
+
+def test_query_without_an_export(tmp_path: Path) -> None:
+    r = run_cli("query", tmp_path, "SELECT 1", exit_code=2, stderr=None)
+    assert r.stderr == f"rtlog: error: {tmp_path}: no export here (no schema.json): run rtlog export LOGS -o {tmp_path} first\n"
+
+
+def test_the_readme_recipes_run(exported: Path) -> None:
+    """Every `rtlog query fleet/ "…"` in the README runs on a real export."""
+    import re
+
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    recipes = re.findall(r'^rtlog query fleet/ "(.+?)"(?: --format \w+)?$', readme, flags=re.M)
+    assert len(recipes) >= 5
+    for sql in recipes:
+        run_cli("query", exported, sql)
+
+
+# --- URLs ------------------------------------------------------------------------------------
+
+
+def test_a_url_reads_like_a_path(tmp_path: Path) -> None:
+    url = f"file://{EXAMPLES}"
+    export(list_inputs([url]), str(tmp_path / "url"), builtin_table(), fmt="jsonl", jobs=1)
+    export(list_inputs([str(EXAMPLES)]), str(tmp_path / "path"), builtin_table(), fmt="jsonl", jobs=1)
+    for t in TABLES:
+        a = [{**r, "file": r["file"].removeprefix("file://")} for r in read_jsonl(tmp_path / "url" / f"{t}.jsonl")]
+        b = read_jsonl(tmp_path / "path" / f"{t}.jsonl")
+        for r in a + b:
+            r.pop("file_mtime_ns", None)
+        assert a == b, t
