@@ -90,7 +90,11 @@ def _table(result: Any) -> None:
     numeric = [ty.upper() in ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "SMALLINT", "TINYINT", "UBIGINT") or
                ty.upper().startswith("DECIMAL") for ty in result.types]  # fmt: skip
     for name, num in zip(result.columns, numeric):
-        t.add_column(name, justify="right" if num else "left", overflow="fold")
+        # numbers and their headers whole; text folds when the terminal is too narrow
+        if num:
+            t.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+        else:
+            t.add_column(name, overflow="fold", min_width=min(len(name), 10))
     shown = more = 0
     for rows in result.batches:
         for row in rows:
@@ -108,6 +112,8 @@ def _table(result: Any) -> None:
 
 
 def _cell(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
     if isinstance(v, float):
         return f"{v:,.6g}" if abs(v) < 1e15 else repr(v)
     if isinstance(v, int) and not isinstance(v, bool):

@@ -53,7 +53,7 @@ file_size BIGINT its size in bytes when exported
 file_mtime_ns BIGINT its modification time (ns since the epoch) when exported
 rtlog_version VARCHAR the rtlog that exported it
 dialect VARCHAR event names: ga, beta, mixed, or null (none that tell)
-provider VARCHAR openai, azure, xai, qwen, …: from the model name or the event shapes (null: cannot tell)
+provider VARCHAR the model's maker from its name: openai, xai, qwen, … (null: cannot tell; an Azure deployment named like an OpenAI model says openai)
 model VARCHAR the first session's model (sessions has each)
 """)
 
