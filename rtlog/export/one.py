@@ -34,9 +34,12 @@ def is_url(p: str) -> bool:
 # --- one file ---------------------------------------------------------------------------------
 
 
-def export_one(inp: Input, prices: PriceTable, with_text: bool = False, strict: bool = False, otlp: bool = False) -> dict[str, Any]:
+def export_one(
+    inp: Input, prices: PriceTable, with_text: bool = False, strict: bool = False, otlp: bool = False, jobs: int = 1
+) -> dict[str, Any]:
     """One log → {"file", "tables" (table → rows), "trace" (OTLP/JSON or None), "warnings",
-    "error"}; never raises for a bad file (its error is in "error")."""
+    "error"}; never raises for a bad file (its error is in "error"). `jobs`: processes that
+    read one big plain local file in parts (0 = one per CPU; see `rtlog.io.parts`)."""
     from rtlog import __version__
     from rtlog.conversation.load import conversation_of
     from rtlog.io.reader import Diagnostics, Source
@@ -51,7 +54,7 @@ def export_one(inp: Input, prices: PriceTable, with_text: bool = False, strict: 
             with fs_open as fp:
                 conv, _ = conversation_of(Source(inp.name, None), diag, stdin=fp)
         else:
-            conv, _ = conversation_of(Source(inp.name, inp.path), diag)
+            conv, _ = conversation_of(Source(inp.name, inp.path), diag, jobs=jobs)
         diag.finish()
         summary = summarize_conversation(conv, prices)
         trace = None

@@ -201,9 +201,12 @@ def export(
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
     if fmt == "parquet":
-        from rtlog.export.writers import duckdb_module
+        import importlib.util
 
-        duckdb_module()  # fail now, not after reading every file
+        if importlib.util.find_spec("duckdb") is None:  # fail now, not after reading every file (and do not
+            from rtlog.export.writers import duckdb_module  # import it here: the workers forked later would map it)
+
+            duckdb_module()
     try:
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
@@ -301,6 +304,11 @@ def _commit(out_dir: str, staged: dict[str, StagedTable], fmt: str, with_text: b
         res.new_rows["traces"] = staged["traces"].rows
     else:
         old_schema = _old_columns(out_dir)
+        con = None
+        if fmt == "parquet":
+            from rtlog.export.writers import connect
+
+            con = connect()
         for name in TABLES:
             table = staged.get(name) or StagedTable(name, os.path.join(os.path.dirname(staged["files"].path), f"{name}.jsonl"))
             table.close()
@@ -308,8 +316,10 @@ def _commit(out_dir: str, staged: dict[str, StagedTable], fmt: str, with_text: b
             known = {c.name for c in cols}
             cols += [c for c in old_schema.get(name, []) if c.name not in known]  # undeclared columns of earlier runs
             columns[name] = cols
-            res.rows[name] = write_table(out_dir, table, fmt, cols, attempted)
+            res.rows[name] = write_table(out_dir, table, fmt, cols, attempted, con)
             res.new_rows[name] = table.rows
+        if con is not None:
+            con.close()
     from rtlog.io.outfile import atomic_output
 
     schema = schema_json(columns, fmt, with_text)
@@ -375,9 +385,9 @@ def _results(todo: list[Input], prices: PriceTable, with_text: bool, strict: boo
     from rtlog.io.parts import usable_cpus
 
     workers = min(jobs or usable_cpus(), len(todo))
-    if workers < 2:
+    if workers < 2:  # one file (or one CPU): a big file is read in parts by the CPUs instead
         for inp in todo:
-            yield export_one(inp, prices, with_text, strict, otlp)
+            yield export_one(inp, prices, with_text, strict, otlp, jobs)
         return
     from concurrent.futures import ProcessPoolExecutor
 

@@ -66,13 +66,14 @@ def old_table_path(out_dir: str, table: str, fmt: str) -> str | None:
     return p if os.path.exists(p) else None
 
 
-def write_table(out_dir: str, staged: StagedTable, fmt: str, columns: list[Column], replaced: set[str]) -> int:
+def write_table(out_dir: str, staged: StagedTable, fmt: str, columns: list[Column], replaced: set[str], con: Any = None) -> int:
     """Write `DIR/<table>.<ext>`: the earlier export's rows of files not in `replaced`, then
-    the staged rows. Returns the rows written."""
+    the staged rows. Returns the rows written. `con`: a DuckDB connection for Parquet (one
+    for all the tables of a run: opening one costs ~50 ms)."""
     target = os.path.join(out_dir, f"{staged.name}.{EXTENSION[fmt]}")
     old = old_table_path(out_dir, staged.name, fmt)
     if fmt == "parquet":
-        return _write_parquet(target, old, staged, columns, replaced)
+        return _write_parquet(con or connect(), target, old, staged, columns, replaced)
     names = [c.name for c in columns]
     with atomic_output(target) as out:
         if fmt == "jsonl":
@@ -141,22 +142,22 @@ def duckdb_module() -> Any:
 def connect() -> Any:
     """An in-memory DuckDB with a bounded memory (it spills to disk beyond that)."""
     duckdb = duckdb_module()
-    con = duckdb.connect(":memory:", config={"memory_limit": "256MB", "threads": 2})
-    return con
+    # one thread: the tables are written one after the other while the CPUs are idle, and
+    # each thread costs DuckDB memory of its own
+    return duckdb.connect(":memory:", config={"memory_limit": "256MB", "threads": 1})
 
 
 def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _write_parquet(target: str, old: str | None, staged: StagedTable, columns: list[Column], replaced: set[str]) -> int:
+def _write_parquet(con: Any, target: str, old: str | None, staged: StagedTable, columns: list[Column], replaced: set[str]) -> int:
     """One streaming COPY: DuckDB reads the old Parquet and the staged JSONL as it writes."""
     duckdb = duckdb_module()
-    con = connect()
     names = ", ".join(f'"{c.name}"' for c in columns)
     parts = []
     if old is not None:
-        con.execute("CREATE TEMP TABLE replaced (file VARCHAR)")
+        con.execute("CREATE OR REPLACE TEMP TABLE replaced (file VARCHAR)")
         if replaced:
             con.executemany("INSERT INTO replaced VALUES (?)", [[f] for f in sorted(replaced)])
         parts.append(f"SELECT * FROM read_parquet({_sql_str(old)}) WHERE file NOT IN (SELECT file FROM replaced)")
@@ -168,15 +169,14 @@ def _write_parquet(target: str, old: str | None, staged: StagedTable, columns: l
     union = " UNION ALL BY NAME ".join([empty, *parts])
     tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.part")
     try:
-        con.execute(f"COPY (SELECT {names} FROM ({union})) TO {_sql_str(tmp)} (FORMAT parquet, COMPRESSION zstd)")
-        n = con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(tmp)})").fetchone()[0]
+        row = con.execute(f"COPY (SELECT {names} FROM ({union})) TO {_sql_str(tmp)} (FORMAT parquet, COMPRESSION zstd)").fetchone()
+        n = row[0] if row else 0
         os.replace(tmp, target)
     except duckdb.Error as exc:
         raise OutputError(f"{target}: cannot write: {exc}") from None
     except OSError as exc:
         raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
     finally:
-        con.close()
         if os.path.exists(tmp):
             os.unlink(tmp)
     return int(n)
