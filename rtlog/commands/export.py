@@ -79,7 +79,7 @@ def export_command(
 
         obj = {"output": res.out_dir, "format": res.fmt, "inputs": res.inputs, "exported": res.exported,
                "unchanged": res.skipped_unchanged, "other_shards": res.other_shards, "failed": res.failed,
-               "rows": res.rows, "new_rows": res.new_rows}  # fmt: skip
+               "rows": res.rows or None, "new_rows": res.new_rows or None}  # fmt: skip (null: no table written)
         with output.stdout_sink() as out:
             out.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n")
     else:
@@ -101,5 +101,7 @@ def _report(res: Any) -> str:
         extra.append(f"{fmt_int(res.failed)} failed, in export_errors")
     if extra:
         parts.append(f" ({', '.join(extra)})")
+    if not res.rows:
+        return "".join(parts) + "; nothing new: the tables are as they were"
     tables = ", ".join(f"{t} {fmt_int(n)}" for t, n in res.rows.items() if t != "export_errors" or n)
     return "".join(parts) + f"; rows: {tables}"

@@ -228,6 +228,8 @@ def export(
                 res.skipped_unchanged += 1
                 continue
             todo.append(inp)
+        if not todo and manifest is not None:
+            return res  # nothing new: the tables stay as they are (not even rewritten)
         stage = tempfile.mkdtemp(prefix=".rtlog-export-", dir=out_dir)
         try:
             names = ["traces"] if fmt == "otlp-json" else [*TABLES]
