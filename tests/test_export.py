@@ -414,3 +414,79 @@ def test_a_url_reads_like_a_path(tmp_path: Path) -> None:
         for r in a + b:
             r.pop("file_mtime_ns", None)
         assert a == b, t
+
+
+def test_a_crash_between_two_tables_is_repaired_by_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each table is renamed into place on its own: a crash after some leaves each table whole
+    and the manifest old, so the next run reads those logs again and every table agrees."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(EXAMPLES / "beta_session.jsonl", logs / "a.jsonl")
+    out = tmp_path / "out"
+    run_cli("export", logs, "-o", out, "--format", "jsonl", "-j", "1", stderr=None)
+    shutil.copy(EXAMPLES / "ga_session.jsonl", logs / "b.jsonl")
+    import rtlog.export.run as run
+
+    real = run.write_table
+    written: list[str] = []
+
+    def crash_on_the_third(out_dir, staged, *a, **k):
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        written.append(staged.name)
+        return real(out_dir, staged, *a, **k)
+
+    monkeypatch.setattr(run, "write_table", crash_on_the_third)
+    r = run_cli("export", logs, "-o", out, "--format", "jsonl", "-j", "1", exit_code=2, stderr=None)
+    assert r.stderr == f"rtlog: error: {out}: no space left on device\n"
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # no staging folder, no .part left
+    assert len(read_jsonl(out / "files.jsonl")) == 2 and len(read_jsonl(out / "turns.jsonl")) == 4  # files new, turns old
+    assert list(orjson.loads((out / "manifest.json").read_bytes())["files"]) == [str(logs / "a.jsonl")]
+    monkeypatch.setattr(run, "write_table", real)
+    obj = orjson.loads(run_cli("export", logs, "-o", out, "--format", "jsonl", "--json", stderr="").stdout)
+    assert (obj["exported"], obj["unchanged"]) == (1, 1)
+    check_agrees(out, summary_json(logs))
+
+
+def test_files_from_stdin_and_no_stdin_logs(tmp_path: Path) -> None:
+    listing = f"{EXAMPLES / 'ga_session.jsonl'}\n\n# a comment\n{EXAMPLES / 'ulaw_session.jsonl'}\n".encode()
+    r = run_cli("export", "--files-from", "-", "-o", tmp_path, "--format", "jsonl", "--json", input=listing, stderr="")
+    assert orjson.loads(r.stdout)["exported"] == 2
+    r = run_cli("export", "-", "-o", tmp_path, exit_code=2, stderr=None)
+    assert r.stderr == "rtlog: error: export reads files, not stdin ('-'): an incremental export needs names to remember\n"
+
+
+@pytest.fixture(scope="module")
+def few_logs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    d = tmp_path_factory.mktemp("few")
+    out = []
+    for name in ("beta_session.jsonl", "ga_session.jsonl", "ulaw_session.jsonl"):
+        shutil.copy(EXAMPLES / name, d / name)
+        out.append(d / name)
+    data, _ = generated_log("beta", "time-source", seed=3, minutes=0.1)
+    (d / "gen.jsonl").write_bytes(data)
+    return [*out, d / "gen.jsonl"]
+
+
+def _sorted_tables(out: Path) -> dict:
+    return {t: sorted(map(orjson.dumps, read_jsonl(out / f"{t}.jsonl"))) for t in TABLES}
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(runs=st.lists(st.integers(0, 3), min_size=4, max_size=4))
+def test_exporting_in_several_runs_gives_the_tables_of_one_run(tmp_path_factory: pytest.TempPathFactory, few_logs: list[Path], runs: list[int]) -> None:
+    """Whatever run each file is first exported in (a nightly job's days), the tables end up the same."""
+    base = tmp_path_factory.mktemp("runs")
+    prices = builtin_table()
+    once = base / "once"
+    export(list_inputs([str(p) for p in few_logs]), str(once), prices, fmt="jsonl", jobs=1)
+    inc = base / "inc"
+    for day in range(4):
+        todo = [str(p) for p, d in zip(few_logs, runs) if d <= day]
+        if todo:
+            export(list_inputs(todo), str(inc), prices, fmt="jsonl", jobs=1)
+    assert _sorted_tables(inc) == _sorted_tables(once)

@@ -256,6 +256,10 @@ def export(
             for t in staged.values():
                 t.close()
             _commit(out_dir, staged, fmt, with_text, prices, attempted, done if manifest is not None else {}, new_done, res)
+        except OSError as exc:  # staging or writing (disk full…): say where, not "<stdout>"
+            from rtlog.io.outfile import describe_os_error
+
+            raise OutputError(describe_os_error(out_dir, exc)) from None
         finally:
             shutil.rmtree(stage, ignore_errors=True)
     return res
