@@ -23,9 +23,9 @@ def query_command(
         typer.Option("--format", metavar="FORMAT", help="table, csv, json or jsonl (default: table on a terminal, csv piped)."),
     ] = None,
 ) -> None:
-    """SQL over exported tables, with DuckDB (needs rtlog[duckdb]).
+    """SQL over the tables `rtlog export` wrote, with DuckDB (needs rtlog\\[duckdb]).
 
-    Example: rtlog query fleet/ "SELECT model, quantile_cont(latency_ms_p90, 0.9) FROM files GROUP BY model"
+    Example: rtlog query fleet/ "SELECT model, count(*), sum(cost_usd) FROM files GROUP BY model"
     """
     from rtlog.export.query import open_export, run_query
 
