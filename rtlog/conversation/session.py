@@ -34,6 +34,7 @@ class SessionConfig:
     output_format: AudioFormat = DEFAULT_FORMAT
     transcription_model: str | None = None
     turn_detection: str | None = None
+    turn_detection_settings: dict[str, Any] = field(default_factory=dict)  # as stated (threshold, silence_duration_ms, …)
     tools: list[str] = field(default_factory=list)
     started_at: float | None = None
 
@@ -74,6 +75,7 @@ class SessionConfig:
         td = a_in.get("turn_detection", s.get("turn_detection", ...))
         if td is not ...:
             self.turn_detection = _str(_dict(td).get("type")) if td else None
+            self.turn_detection_settings = dict(td) if type(td) is dict else {}
         tools = s.get("tools")
         if type(tools) is list:
             names = []

@@ -206,8 +206,21 @@ def _session(f: str, s: SessionConfig, with_text: bool) -> dict[str, Any]:
         "provider": provider_of(s.model), "voice": s.voice, "modalities": ",".join(s.modalities) or None,
         "input_audio_format": s.input_format.encoding, "input_sample_rate": s.input_format.rate,
         "output_audio_format": s.output_format.encoding, "output_sample_rate": s.output_format.rate,
-        "transcription_model": s.transcription_model, "turn_detection": s.turn_detection,
+        "transcription_model": s.transcription_model, "turn_detection": s.turn_detection, **_turn_detection(s),
         "tools": ",".join(s.tools) or None, "tool_count": len(s.tools),
         "instructions_sha256": hashlib.sha256(ins.encode()).hexdigest() if ins is not None else None,
         "instructions": ins if with_text else None, "started_at": iso(s.started_at),
     }  # fmt: skip
+
+
+#: turn detection setting → (column, the types it may have): another type in the log is unknown (null)
+_TD = {"threshold": (float, int), "silence_duration_ms": (int,), "prefix_padding_ms": (int,), "eagerness": (str,),
+       "create_response": (bool,), "interrupt_response": (bool,), "idle_timeout_ms": (int,)}  # fmt: skip
+
+
+def _turn_detection(s: SessionConfig) -> dict[str, Any]:
+    out = {}
+    for key, types in _TD.items():
+        v = s.turn_detection_settings.get(key)
+        out[f"turn_detection_{key}"] = v if type(v) in types else None
+    return out

@@ -118,6 +118,13 @@ output_audio_format VARCHAR pcm16, g711_ulaw or g711_alaw
 output_sample_rate BIGINT Hz
 transcription_model VARCHAR input transcription model (null: none)
 turn_detection VARCHAR server_vad, semantic_vad, … (null: none, push to talk)
+turn_detection_threshold DOUBLE VAD threshold, as the session states it
+turn_detection_silence_duration_ms BIGINT VAD silence that ends speech
+turn_detection_prefix_padding_ms BIGINT VAD audio kept before speech
+turn_detection_eagerness VARCHAR semantic_vad eagerness (low, medium, high, auto)
+turn_detection_create_response BOOLEAN the server answers each turn by itself
+turn_detection_interrupt_response BOOLEAN speech cuts the assistant off
+turn_detection_idle_timeout_ms BIGINT idle timeout
 tools VARCHAR tool names, comma-separated
 tool_count BIGINT how many tools
 instructions_sha256 VARCHAR the instructions' hash (compare prompts without exporting them)
