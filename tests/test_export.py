@@ -490,3 +490,31 @@ def test_exporting_in_several_runs_gives_the_tables_of_one_run(tmp_path_factory:
         if todo:
             export(list_inputs(todo), str(inc), prices, fmt="jsonl", jobs=1)
     assert _sorted_tables(inc) == _sorted_tables(once)
+
+
+def _dies_on_b(inp, *args, **kwargs):
+    """A worker that dies (killed, out of memory) while exporting b.jsonl."""
+    if inp.name.endswith("b.jsonl"):
+        os._exit(1)
+    return export_one(inp, *args, **kwargs)
+
+
+def test_a_worker_that_dies_loses_no_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rtlog.export.run as run
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for name, src in (("a.jsonl", "beta_session.jsonl"), ("b.jsonl", "ga_session.jsonl"), ("c.jsonl", "ulaw_session.jsonl")):
+        shutil.copy(EXAMPLES / src, logs / name)
+    out = tmp_path / "out"
+    monkeypatch.setattr(run, "export_one", _dies_on_b)
+    r = run_cli("export", logs, "-o", out, "--format", "jsonl", "-j", "2", "--json", exit_code=2, stderr=None)
+    failed = {e["file"]: e["error"] for e in read_jsonl(out / "export_errors.jsonl")}
+    assert failed[str(logs / "b.jsonl")].startswith("the task failed: BrokenProcessPool")
+    done = list(orjson.loads((out / "manifest.json").read_bytes())["files"])
+    assert sorted([*done, *failed]) == [str(logs / n) for n in ("a.jsonl", "b.jsonl", "c.jsonl")]  # each file accounted for
+    assert orjson.loads(r.stdout)["failed"] == len(failed)
+    monkeypatch.setattr(run, "export_one", export_one)
+    run_cli("export", logs, "-o", out, "--format", "jsonl", "-j", "2", stderr=None)  # the next run does the rest
+    assert read_jsonl(out / "export_errors.jsonl") == []
+    check_agrees(out, summary_json(logs))

@@ -86,18 +86,27 @@ def _fsspec_open(url: str) -> Any:
 
 
 def ordered_window(submit: Callable[[Input], Any], todo: Iterable[Input], window: int) -> Iterator[dict[str, Any]]:
-    """Submit tasks `window` ahead and yield their results in order (memory: `window` results)."""
+    """Submit tasks `window` ahead and yield their results in order (memory: `window` results).
+    A task that dies (a worker killed, out of memory, lost with its machine) is that file's
+    error, not the run's: the others go on (Ctrl-C still stops the run)."""
     from collections import deque
 
-    pending: deque[Any] = deque()
-    it = iter(todo)
+    pending: deque[tuple[Input, Any]] = deque()
+
+    def result(inp: Input, fut: Any) -> dict[str, Any]:
+        try:
+            return fut.result()
+        except Exception as exc:  # noqa: BLE001 - whatever killed the task, the file is reported
+            what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return {"file": inp.name, "tables": {}, "trace": None, "warnings": [], "error": f"{inp.name}: the task failed: {what}"}
+
     try:
-        for inp in it:
-            pending.append(submit(inp))
+        for inp in todo:
+            pending.append((inp, submit(inp)))
             if len(pending) >= window:
-                yield pending.popleft().result()
+                yield result(*pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield result(*pending.popleft())
     finally:
-        for fut in pending:
+        for _, fut in pending:
             fut.cancel()
