@@ -127,3 +127,22 @@ def test_otlp_traces_parse_with_the_official_definitions(tmp_path: Path, logs: P
     # a re-export gives the same ids (a backend deduplicates)
     run_cli("export", logs, EXAMPLES, "-o", tmp_path / "again", "--format", "otlp-json", "-j", "1", exit_code=2, stderr=None)
     assert (tmp_path / "again" / "traces.jsonl").read_bytes() == (tmp_path / "traces.jsonl").read_bytes()
+
+
+def test_otlp_traces_of_the_real_corpus_parse(tmp_path: Path) -> None:
+    from conftest import corpus_files
+
+    paths = corpus_files("wrapped")
+    if not paths:
+        pytest.skip("../shared/corpus/real is not here")
+    run_cli("export", *paths, "-o", tmp_path, "--format", "otlp-json", "-j", "1", stderr=None)
+    lines = (tmp_path / "traces.jsonl").read_bytes().splitlines()
+    assert len(lines) >= 20  # the recordings with dated timestamps
+    for line in lines:
+        [rs] = _parse(line).resource_spans
+        spans = list(rs.scope_spans[0].spans)
+        ids = {sp.span_id for sp in spans}
+        roots = [sp for sp in spans if not sp.parent_span_id]
+        assert roots and all(sp.parent_span_id in ids for sp in spans if sp.parent_span_id)
+        assert len({sp.trace_id for sp in spans}) == len(roots)  # one trace per session
+        assert all(sp.end_time_unix_nano >= sp.start_time_unix_nano > 0 for sp in spans)
