@@ -132,7 +132,7 @@ def test_otlp_traces_parse_with_the_official_definitions(tmp_path: Path, logs: P
 def test_otlp_traces_of_the_real_corpus_parse(tmp_path: Path) -> None:
     from conftest import corpus_files
 
-    paths = corpus_files("wrapped")
+    paths = corpus_files("derived") + corpus_files("wrapped")
     if not paths:
         pytest.skip("../shared/corpus/real is not here")
     run_cli("export", *paths, "-o", tmp_path, "--format", "otlp-json", "-j", "1", stderr=None)
