@@ -386,6 +386,9 @@ def test_query_errors_are_one_line_and_exit_2(exported: Path, sql: str, message:
 def test_query_without_an_export(tmp_path: Path) -> None:
     r = run_cli("query", tmp_path, "SELECT 1", exit_code=2, stderr=None)
     assert r.stderr == f"rtlog: error: {tmp_path}: no export here (no schema.json): run rtlog export LOGS -o {tmp_path} first\n"
+    run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", tmp_path / "t", "--format", "otlp-json", stderr=None)
+    r = run_cli("query", tmp_path / "t", "SELECT 1", exit_code=2, stderr=None)
+    assert r.stderr == f"rtlog: error: {tmp_path / 't'}: no tables here (an otlp-json export holds traces, which OTLP backends read)\n"
 
 
 def test_the_readme_recipes_run(exported: Path) -> None:

@@ -78,6 +78,8 @@ def open_export(root: str) -> Any:
             for c in spec.get("columns", []):
                 types.setdefault(c["name"], c["type"])
             tables[name] = (fmt_, files, types)
+    if not tables:
+        raise UsageError(f"{root}: no tables here (an otlp-json export holds traces, which OTLP backends read)")
     con = connect()
     try:
         for name, (fmt, files, types) in tables.items():
