@@ -190,12 +190,14 @@ def test_a_rerun_reads_only_new_or_changed_files(tmp_path: Path) -> None:
 
 
 def test_a_rerun_with_other_options_says_so(tmp_path: Path) -> None:
-    run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", tmp_path, "--format", "jsonl", stderr=None)
+    run_cli("export", EXAMPLES, "-o", tmp_path, "--format", "jsonl", stderr=None)
     r = run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", tmp_path, "--format", "jsonl", "--with-text", exit_code=2, stderr=None)
     assert r.stderr == (f"rtlog: error: {tmp_path}: exported with --with-text off, this run has on: use the same options, "
                         "another folder, or --full to export every file again\n")  # fmt: skip
     run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", tmp_path, "--format", "jsonl", "--with-text", "--full", stderr=None)
+    assert {t["file"] for t in read_jsonl(tmp_path / "turns.jsonl")} == {str(EXAMPLES / "ga_session.jsonl")}  # afresh
     assert "text" in read_jsonl(tmp_path / "turns.jsonl")[0]
+    assert list(orjson.loads((tmp_path / "manifest.json").read_bytes())["files"]) == [str(EXAMPLES / "ga_session.jsonl")]
 
 
 def test_shards_add_up_to_the_whole_and_query_reads_them_together(tmp_path: Path, generated_dir: Path) -> None:

@@ -32,7 +32,7 @@ def export_command(
     shard: Annotated[
         str | None, typer.Option("--shard", metavar="I/N", help="Export only this shard's files (a stable hash of each name), 1 <= I <= N.")
     ] = None,
-    full: Annotated[bool, typer.Option("--full", help="Read every file again, even those DIR holds unchanged.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Export afresh: read every log again; the tables hold these logs only.")] = False,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=0, show_default=False, help="Processes, one file each (0 = one per CPU).")
     ] = 0,

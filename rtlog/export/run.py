@@ -197,7 +197,7 @@ def export(
 ) -> ExportResult:
     """Export `inputs` into `out_dir` (see the module docstring). `on_file(result)` sees each
     file's result (warnings, error) as it is written; `scheduler`: a Dask scheduler address
-    or `distributed.Client`; `full`: ignore the earlier export's manifest (read every file)."""
+    or `distributed.Client`; `full`: export afresh (every input read, the earlier rows dropped)."""
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
     if fmt == "parquet":
@@ -255,7 +255,7 @@ def export(
                     on_file(result)
             for t in staged.values():
                 t.close()
-            _commit(out_dir, staged, fmt, with_text, prices, attempted, done if manifest is not None else {}, new_done, res)
+            _commit(out_dir, staged, fmt, with_text, prices, attempted, done, new_done, res, fresh=full)
         except OSError as exc:  # staging or writing (disk full…): say where, not "<stdout>"
             from rtlog.io.outfile import describe_os_error
 
@@ -301,15 +301,16 @@ def _lock(out_dir: str) -> Iterator[None]:
 
 
 def _commit(out_dir: str, staged: dict[str, StagedTable], fmt: str, with_text: bool, prices: PriceTable,
-            attempted: set[str], done: dict[str, Any], new_done: dict[str, Any], res: ExportResult) -> None:  # fmt: skip
+            attempted: set[str], done: dict[str, Any], new_done: dict[str, Any], res: ExportResult,
+            fresh: bool = False) -> None:  # fmt: skip
     """Write each table (earlier rows of files not read again, then this run's), then the
-    schema and, last, the manifest."""
+    schema and, last, the manifest. `fresh` (--full): this run's rows only."""
     columns: dict[str, list[Column]] = {}
     if fmt == "otlp-json":
-        res.rows["traces"] = _write_traces(out_dir, staged["traces"], attempted)
+        res.rows["traces"] = _write_traces(out_dir, staged["traces"], attempted, fresh)
         res.new_rows["traces"] = staged["traces"].rows
     else:
-        old_schema = _old_columns(out_dir)
+        old_schema = {} if fresh else _old_columns(out_dir)
         con = None
         if fmt == "parquet":
             from rtlog.export.writers import connect
@@ -322,7 +323,7 @@ def _commit(out_dir: str, staged: dict[str, StagedTable], fmt: str, with_text: b
             known = {c.name for c in cols}
             cols += [c for c in old_schema.get(name, []) if c.name not in known]  # undeclared columns of earlier runs
             columns[name] = cols
-            res.rows[name] = write_table(out_dir, table, fmt, cols, attempted, con)
+            res.rows[name] = write_table(out_dir, table, fmt, cols, attempted, con, fresh=fresh)
             res.new_rows[name] = table.rows
         if con is not None:
             con.close()
@@ -351,13 +352,13 @@ def _old_columns(out_dir: str) -> dict[str, list[Column]]:
     return out
 
 
-def _write_traces(out_dir: str, staged: StagedTable, attempted: set[str]) -> int:
+def _write_traces(out_dir: str, staged: StagedTable, attempted: set[str], fresh: bool) -> int:
     from rtlog.io.outfile import atomic_output
 
     target = os.path.join(out_dir, TRACES)
     n = 0
     with atomic_output(target) as out:
-        if os.path.exists(target):
+        if os.path.exists(target) and not fresh:
             with open(target, "rb") as f:
                 for line in f:
                     if _trace_file(orjson.loads(line)) not in attempted:

@@ -66,12 +66,14 @@ def old_table_path(out_dir: str, table: str, fmt: str) -> str | None:
     return p if os.path.exists(p) else None
 
 
-def write_table(out_dir: str, staged: StagedTable, fmt: str, columns: list[Column], replaced: set[str], con: Any = None) -> int:
+def write_table(
+    out_dir: str, staged: StagedTable, fmt: str, columns: list[Column], replaced: set[str], con: Any = None, *, fresh: bool = False
+) -> int:
     """Write `DIR/<table>.<ext>`: the earlier export's rows of files not in `replaced`, then
-    the staged rows. Returns the rows written. `con`: a DuckDB connection for Parquet (one
-    for all the tables of a run: opening one costs ~50 ms)."""
+    the staged rows (`fresh`: the staged rows only). Returns the rows written. `con`: a DuckDB
+    connection for Parquet (one for all the tables of a run: opening one costs ~50 ms)."""
     target = os.path.join(out_dir, f"{staged.name}.{EXTENSION[fmt]}")
-    old = old_table_path(out_dir, staged.name, fmt)
+    old = None if fresh else old_table_path(out_dir, staged.name, fmt)
     if fmt == "parquet":
         return _write_parquet(con or connect(), target, old, staged, columns, replaced)
     names = [c.name for c in columns]
