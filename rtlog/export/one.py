@@ -35,11 +35,13 @@ def is_url(p: str) -> bool:
 
 
 def export_one(
-    inp: Input, prices: PriceTable, with_text: bool = False, strict: bool = False, otlp: bool = False, jobs: int = 1
+    inp: Input, prices: PriceTable, with_text: bool = False, strict: bool = False, otlp: bool = False, jobs: int = 1,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """One log → {"file", "tables" (table → rows), "trace" (OTLP/JSON or None), "warnings",
     "error"}; never raises for a bad file (its error is in "error"). `jobs`: processes that
-    read one big plain local file in parts (0 = one per CPU; see `rtlog.io.parts`)."""
+    read one big plain local file in parts (0 = one per CPU; see `rtlog.io.parts`); `meanwhile`:
+    called once while they read (see `read_events`)."""
     from rtlog import __version__
     from rtlog.conversation.load import conversation_of
     from rtlog.io.reader import Diagnostics, Source
@@ -54,7 +56,7 @@ def export_one(
             with fs_open as fp:
                 conv, _ = conversation_of(Source(inp.name, None), diag, stdin=fp)
         else:
-            conv, _ = conversation_of(Source(inp.name, inp.path), diag, jobs=jobs)
+            conv, _ = conversation_of(Source(inp.name, inp.path), diag, jobs=jobs, meanwhile=meanwhile)
         diag.finish()
         summary = summarize_conversation(conv, prices)
         trace = None

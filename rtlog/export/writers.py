@@ -141,8 +141,20 @@ def duckdb_module() -> Any:
     return duckdb
 
 
+_ready: list[Any] = []  # a connection made ahead (`preconnect`), taken by the next `connect`
+
+
+def preconnect() -> None:
+    """Import DuckDB and open the connection the tables will be written with, ahead of time
+    (while a big file's workers read it: ~0.15 s that would otherwise come at the end)."""
+    if not _ready:
+        _ready.append(connect())
+
+
 def connect() -> Any:
     """An in-memory DuckDB with a bounded memory (it spills to disk beyond that)."""
+    if _ready:
+        return _ready.pop()
     duckdb = duckdb_module()
     # one thread: the tables are written one after the other while the CPUs are idle, and
     # each thread costs DuckDB memory of its own
