@@ -81,6 +81,9 @@ def file_rows(
     obj = summary.as_json()
     files_row = {**meta, "dialect": dialect_of(summary.event_counts), "provider": provider_of(first_model),
                  "model": first_model, **flatten_summary(obj)}  # fmt: skip
+    for k in ("span_start", "span_end"):  # a time of day (the log has no date) is no timestamp: unknown
+        if not (isinstance(files_row.get(k), str) and len(files_row[k]) > 10 and files_row[k][4] == "-"):
+            files_row[k] = None
 
     # responses: their turn, audio, text
     turn_of: dict[str, int] = {}

@@ -187,7 +187,8 @@ def _write_parquet(con: Any, target: str, old: str | None, staged: StagedTable, 
         n = row[0] if row else 0
         os.replace(tmp, target)
     except duckdb.Error as exc:
-        raise OutputError(f"{target}: cannot write: {exc}") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise OutputError(f"{target}: cannot write: {first}") from None
     except OSError as exc:
         raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
     finally:
