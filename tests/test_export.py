@@ -540,3 +540,26 @@ def test_a_log_with_times_of_day_only(tmp_path: Path) -> None:
     assert out == "span_start,span_seconds,latency_ms_count\n,10.03,4\n"
     run_cli("export", log, "-o", tmp_path / "j", "--format", "jsonl", stderr=None)
     check_agrees(tmp_path / "j", summary_json(log))
+
+
+def test_ctrl_c_on_a_real_process_leaves_the_earlier_tables(tmp_path: Path, generated_dir: Path) -> None:
+    """SIGINT to `rtlog export` while it reads: exit 130, the earlier export byte for byte."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", out, "--format", "jsonl", stderr=None)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    p = subprocess.Popen([sys.executable, "-m", "rtlog", "export", str(generated_dir), "-o", str(out), "--format", "jsonl", "-j", "2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not any(n.startswith(".rtlog-export-") for n in os.listdir(out)):  # it is reading the logs
+        assert p.poll() is None and time.monotonic() < deadline, "the export ended before it could be interrupted"
+        time.sleep(0.005)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert (p.returncode, err.decode().splitlines()[-1]) == (130, "rtlog: error: interrupted")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
