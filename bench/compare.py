@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 CASES: dict[str, list[str]] = {
+    "version": ["--version"],
     "summary": ["summary", "{log}"],
     "summary-json": ["summary", "{log}", "--json"],
     "summary-1cpu": ["summary", "{log}", "-j", "1"],

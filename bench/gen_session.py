@@ -68,6 +68,7 @@ BYTES_PER_MS = SAMPLE_RATE * 2 // 1000  # PCM16 mono: 48 bytes per ms
 BASE_EPOCH_MS = 1767225600000  # 2026-01-01T00:00:00Z
 DIALECTS = ("beta", "ga")
 ENVELOPES = ("none", "time-source", "direction-data")
+KEY_ORDERS = ("type-first", "api")
 
 _B62 = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _M128 = (1 << 128) - 1
@@ -159,7 +160,10 @@ class _Pool:
 # --------------------------------------------------------------------------- generator
 
 class _Gen:
-    def __init__(self, fp: BinaryIO, minutes: float, dialect: str, envelope: str, seed: int):
+    def __init__(self, fp: BinaryIO, minutes: float, dialect: str, envelope: str, seed: int, key_order: str = "type-first"):
+        if key_order not in KEY_ORDERS:
+            raise ValueError(f"key_order must be one of {KEY_ORDERS}, not {key_order!r}")
+        self.key_order = key_order
         if dialect not in DIALECTS:
             raise ValueError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
         if envelope not in ENVELOPES:
@@ -273,8 +277,12 @@ class _Gen:
             self._buflen = 0
 
     def server(self, ev: dict, delay: int = 1) -> None:
-        ev = {"type": ev.pop("type"), "event_id": self._id("event_"), **ev}
-        self._write(orjson.dumps(ev), ev["type"], False, delay)
+        t = ev.pop("type")
+        if self.key_order == "api":  # as the API sends its events: the event_id first
+            ev = {"event_id": self._id("event_"), "type": t, **ev}
+        else:
+            ev = {"type": t, "event_id": self._id("event_"), **ev}
+        self._write(orjson.dumps(ev), t, False, delay)
 
     def client(self, ev: dict, delay: int = 1, with_id: bool = True) -> str | None:
         eid = None
@@ -747,7 +755,7 @@ class _Gen:
         last = (BASE_EPOCH_MS + self.now) / 1000
         return {
             "generator": "bench/gen_session.py",
-            "minutes": self.minutes, "dialect": self.dialect, "envelope": self.envelope, "seed": self.seed,
+            "minutes": self.minutes, "dialect": self.dialect, "envelope": self.envelope, "seed": self.seed, "key_order": self.key_order,
             "bytes": self.nbytes,
             "events": self.nlines,
             "event_counts": dict(sorted(self.counts.items())),
@@ -775,12 +783,15 @@ class _Gen:
         }
 
 
-def generate(fp_binary: BinaryIO, minutes: float, dialect: str, envelope: str = "none", seed: int = 1) -> dict:
+def generate(fp_binary: BinaryIO, minutes: float, dialect: str, envelope: str = "none", seed: int = 1,
+             key_order: str = "type-first") -> dict:
     """Write a synthetic session log (JSONL bytes) to ``fp_binary``; return the truth dict.
 
-    Same arguments -> same bytes. No global state, prints nothing.
+    Same arguments -> same bytes. No global state, prints nothing. ``key_order``: server
+    events start with their ``type`` ("type-first") or, as the API sends them, with their
+    ``event_id`` ("api").
     """
-    return _Gen(fp_binary, minutes, dialect, envelope, seed).run()
+    return _Gen(fp_binary, minutes, dialect, envelope, seed, key_order).run()
 
 
 def truth_path_for(out: str) -> str:
@@ -791,15 +802,15 @@ def truth_path_for(out: str) -> str:
 
 
 def write_session(out: str, minutes: float, dialect: str, envelope: str = "none", seed: int = 1,
-                  gzip_: bool = False) -> dict:
+                  gzip_: bool = False, key_order: str = "type-first") -> dict:
     """Generate to ``out`` (atomically, via a temp file) and write the truth next to it."""
     tmp = out + ".tmp"
     with open(tmp, "wb") as raw:
         if gzip_:
             with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0) as gz:
-                truth = generate(gz, minutes, dialect, envelope, seed)
+                truth = generate(gz, minutes, dialect, envelope, seed, key_order)
         else:
-            truth = generate(raw, minutes, dialect, envelope, seed)
+            truth = generate(raw, minutes, dialect, envelope, seed, key_order)
     os.replace(tmp, out)
     tp = truth_path_for(out)
     with open(tp + ".tmp", "wb") as f:
@@ -815,13 +826,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dialect", choices=DIALECTS, default="beta")
     ap.add_argument("--envelope", choices=ENVELOPES, default="none")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--key-order", choices=KEY_ORDERS, default="type-first",
+                    help="server events start with their type, or with their event_id as the API sends them ('api')")
     ap.add_argument("--gzip", action="store_true", help="gzip the output (level 1, mtime 0: deterministic)")
     a = ap.parse_args(argv)
     out = a.out
     if a.gzip and not out.endswith(".gz"):
         out += ".gz"
     t0 = time.perf_counter()
-    truth = write_session(out, a.minutes, a.dialect, a.envelope, a.seed, a.gzip)
+    truth = write_session(out, a.minutes, a.dialect, a.envelope, a.seed, a.gzip, a.key_order)
     dt = time.perf_counter() - t0
     print(f"wrote {out}: {truth['bytes'] / 1e6:.1f} MB uncompressed, {truth['events']} events, "
           f"{truth['duration_s'] / 60:.1f} min, in {dt:.1f} s; truth: {truth_path_for(out)}", file=sys.stderr)

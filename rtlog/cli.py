@@ -17,6 +17,13 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+try:  # typer vendors click since 0.2x (and keeps Abort and Exit itself); before, click is its own package
+    from typer._click import exceptions as click_errors  # type: ignore[import-not-found]
+    from typer.exceptions import Abort  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - older typer
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+    from click.exceptions import Abort  # type: ignore[no-redef]
+
 from rtlog import __version__, output
 from rtlog.errors import ExitCode, RtlogError
 
@@ -30,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "extract-audio": ("rtlog.commands.extract_audio", "extract_audio_command", False),
     "export": ("rtlog.commands.export", "export_command", False),
     "query": ("rtlog.commands.query", "query_command", False),
+    "help": ("rtlog.commands.help", "help_command", False),
 }
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -73,15 +81,69 @@ class RtlogGroup(TyperGroup):
             output.error(f"internal error: {type(exc).__name__}: {exc} (a bug in rtlog; RTLOG_TRACEBACK=1 shows where)")
             raise typer.Exit(ExitCode.ERROR) from None
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """click's main, with every usage error as one line (`rtlog: error: …` and a hint,
+        exit 2) instead of click's boxed, multi-line report."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click_errors.ClickException as exc:
+            if not exc.format_message():  # `rtlog` alone: the help is the answer (click prints it)
+                exc.show()
+            else:
+                output.error(usage_line(exc))
+            sys.exit(exc.exit_code)
+        except Abort:
+            output.error("interrupted")
+            sys.exit(ExitCode.INTERRUPTED)
+        except RtlogError as exc:  # raised while options are parsed (--version into a closed pipe)
+            if str(exc):
+                output.error(str(exc))
+            sys.exit(int(exc.exit_code))
+        sys.exit(int(rv) if isinstance(rv, int) else 0)
+
     def list_commands(self, ctx: typer.Context) -> list[str]:
         return [name for name, (_, _, hidden) in COMMANDS.items() if not hidden]
+
+
+def usage_line(exc: click_errors.ClickException) -> str:
+    """A click usage error as one line: what is wrong, a close match if there is one, and
+    where the help is (`rtlog summary -h`)."""
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "rtlog"
+    where = path.partition(" ")[2]
+    if isinstance(exc, click_errors.NoSuchOption):
+        msg = f"no such option: {exc.option_name}"
+        names = [n for p in (ctx.command.params if ctx is not None else []) for n in getattr(p, "opts", []) if n.startswith("-")]
+        close = _close(exc.option_name, names)
+    elif isinstance(exc, click_errors.UsageError) and exc.message.startswith("No such command"):
+        wrong = exc.message.split("'")[1] if exc.message.count("'") >= 2 else ""
+        msg = f"no such command: {wrong}"
+        close = _close(wrong, [n for n, (_, _, hidden) in COMMANDS.items() if not hidden])
+    else:
+        msg = exc.format_message().rstrip(".").replace("is not a valid int range", "is not a whole number")
+        msg = msg[:1].lower() + msg[1:]
+        close = None
+    hint = f"did you mean {close}? " if close else ""
+    prefix = f"{where}: " if where else ""
+    return f"{prefix}{msg} ({hint}see '{path} -h')"
+
+
+def _close(word: str, candidates: list[str]) -> str | None:
+    """The candidate closest to `word` (dashes ignored), if it is close enough to be meant."""
+    import difflib
+
+    by_stem = {c.lstrip("-"): c for c in candidates}
+    found = difflib.get_close_matches(word.lstrip("-"), list(by_stem), n=1, cutoff=0.75)
+    return by_stem[found[0]] if found else None
 
 
 app = typer.Typer(
     name="rtlog",
     cls=RtlogGroup,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_show_locals=False,
     context_settings=_CONTEXT,
     help="Inspect recorded realtime voice session logs (OpenAI Realtime API and compatibles).\n\n"
@@ -92,14 +154,15 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        output.console().print(f"rtlog {__version__}", markup=False)
+        with output.stdout_sink() as out:  # plain bytes: rich is not worth its start-up for one line
+            out.write(f"rtlog {__version__}\n".encode())
         raise typer.Exit()
 
 
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
     """Inspect recorded realtime voice session logs."""

@@ -579,7 +579,7 @@ def prefiltered_events(
 
     Blocks are read whole and searched for the needles with `bytes.find`, so Python code
     runs once per line only to count it, never per byte. A big plain file is searched by
-    several processes (`rtlog.io.parts`; `jobs`: 0 = one per CPU, 1 = this one only): workers
+    several processes (`rtlog.io.parts`; `jobs`: 0 = one per free CPU, 1 = this one only): workers
     report where the lines to parse are, this process reads them back, in order.
 
     Bad lines: a skipped line is only checked by its first and last bytes (`{` … `}`, which
@@ -787,7 +787,7 @@ def select(
     """The selected events of `sources` in order (with `invert`, the others), at most
     `max_count`; reading stops as soon as nothing more can be selected. `observe` sees
     every event (so it turns the prefilter off); `follow` reads the source as it grows;
-    `jobs`: processes for the prefilter on a big plain file (0 = one per CPU).
+    `jobs`: processes for the prefilter on a big plain file (0 = one per free CPU).
     With `diag.strict` every line is parsed (no prefilter), so the first bad line is fatal
     wherever it is, exactly as in a full read."""
     if max_count is not None and max_count <= 0:

@@ -65,3 +65,49 @@ def test_an_internal_error_is_one_line_not_a_traceback(monkeypatch: pytest.Monke
     monkeypatch.delenv("RTLOG_TRACEBACK", raising=False)
     r = run_cli("transcript", GA, exit_code=2, stderr=None)
     assert r.stderr == "rtlog: error: internal error: ZeroDivisionError: boom (a bug in rtlog; RTLOG_TRACEBACK=1 shows where)\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["summary", "--bogus"], "summary: no such option: --bogus (see 'rtlog summary -h')"),
+        (["summary", "--jsn"], "summary: no such option: --jsn (did you mean --json? see 'rtlog summary -h')"),
+        (["transcript", "--formt", "json"], "transcript: no such option: --formt (did you mean --format? see 'rtlog transcript -h')"),
+        (["summry", "x.jsonl"], "no such command: summry (did you mean summary? see 'rtlog -h')"),
+        (["summary", "-j", "x"], "summary: invalid value for '--jobs' / '-j': 'x' is not a whole number (see 'rtlog summary -h')"),
+        (["transcript", "--format", "jsn"],
+         "transcript: invalid value for '--format': 'jsn' is not one of 'text', 'markdown', 'json', 'srt', 'vtt' (see 'rtlog transcript -h')"),
+        (["help", "nope"], "help: no such command: nope (the commands: summary, filter, transcript, extract-audio, help)"),
+    ],
+)
+def test_a_usage_error_is_one_line_with_a_hint_and_exit_2(args: list[str], line: str) -> None:
+    """Every usage error in rtlog's one style: `rtlog: error: …`, a close match when there is
+    one (and none when there is not: --bogus is not --jobs), where the help is; exit 2."""
+    res = run_cli(*args, exit_code=2, stderr=None)
+    assert res.stdout == ""
+    assert res.stderr == f"rtlog: error: {line}\n"
+
+
+def test_usage_errors_as_a_subprocess_too() -> None:
+    p = run_rtlog("summary", "--bogus")
+    assert (p.returncode, p.stdout, p.stderr) == (2, b"", b"rtlog: error: summary: no such option: --bogus (see 'rtlog summary -h')\n")
+
+
+def test_help_of_a_command_and_short_version() -> None:
+    from rtlog import __version__
+
+    assert run_cli("-V").stdout == f"rtlog {__version__}\n"
+    assert run_cli("help", "summary").stdout == run_cli("summary", "--help").stdout
+    assert run_cli("help").stdout == run_cli("--help").stdout
+    alone = run_cli(exit_code=2, stderr=None)  # `rtlog` alone: the help, as a usage error
+    assert "Usage: rtlog [OPTIONS] COMMAND [ARGS]..." in alone.stdout + alone.stderr
+    assert "rtlog: error" not in alone.stderr
+
+
+def test_version_into_a_closed_pipe_ends_quietly() -> None:
+    """--version is written as bytes before any command runs; a reader that went away is
+    the same quiet 141 as for a command's output."""
+    p = subprocess.Popen([sys.executable, "-m", "rtlog", "-V"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # type: ignore[union-attr]
+    err = p.stderr.read()  # type: ignore[union-attr]
+    assert (p.wait(), err) in ((141, b""), (0, b""))  # (0: the line fit in the pipe before it closed)

@@ -77,7 +77,7 @@ def test_a_directory_is_one_conversation_per_file(tmp_path) -> None:
 
 def test_f_is_not_short_for_format() -> None:
     res = run_cli("transcript", str(GA), "-f", "json", exit_code=2, stderr=None)
-    assert "No such option: -f" in res.stderr
+    assert res.stderr == "rtlog: error: transcript: no such option: -f (see 'rtlog transcript -h')\n"
 
 
 def test_clock_rounds_before_splitting_minutes() -> None:

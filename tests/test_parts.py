@@ -299,3 +299,28 @@ def test_machine_output_never_imports_rich(log: Path, args: list[str], rich: boo
                        capture_output=True, env=env, check=False)  # fmt: skip
     assert r.stderr.decode() == f"exit 0, rich {rich}"
     assert r.stdout
+
+
+@pytest.mark.parametrize(
+    ("cpus", "load", "free"),
+    [(4, 0.0, 4), (4, 1.0, 4), (4, 1.4, 4), (4, 1.6, 3), (4, 3.0, 2), (2, 2.6, 1), (2, 40.0, 1), (1, 0.0, 1)],
+)
+def test_the_default_jobs_are_the_cpus_nothing_else_uses(monkeypatch: pytest.MonkeyPatch, cpus: int, load: float, free: int) -> None:
+    """-j 0 counts the CPUs this process may use less the load of everything else (the
+    1-minute load average counts this process as one), and never less than one."""
+    from rtlog.io import parts
+
+    monkeypatch.setattr(parts, "usable_cpus", lambda: cpus)
+    monkeypatch.setattr(parts.os, "getloadavg", lambda: (load, 0.0, 0.0))
+    assert parts.free_cpus() == free
+
+
+def test_without_a_load_average_every_usable_cpu_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rtlog.io import parts
+
+    def no_load() -> tuple[float, float, float]:
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(parts, "usable_cpus", lambda: 3)
+    monkeypatch.setattr(parts.os, "getloadavg", no_load)
+    assert parts.free_cpus() == 3

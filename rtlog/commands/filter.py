@@ -83,7 +83,7 @@ def filter_command(
     line_buffered: Annotated[bool, typer.Option("--line-buffered",
         help="Flush after every line (automatic on a terminal and with --follow).")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, show_default=False,
-        help="Processes that search one big file for the type or id (0 = one per CPU; 1 = this one only).")] = 0,
+        help="Processes that search one big file for the type or id (0 = one per free CPU; 1 = this one only).")] = 0,
     strict: Strict = False,
 ) -> None:  # fmt: skip
     """Select events and write them out (grep for realtime logs). Exit 0 if something matched, 1 if not.

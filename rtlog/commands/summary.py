@@ -37,7 +37,7 @@ def summary_command(
     jobs: Annotated[
         int,
         typer.Option("--jobs", "-j", min=0, show_default=False,
-                     help="Processes: one per file for several files, parts of one big file otherwise (0 = one per CPU)."),
+                     help="Processes: one per file for several files, parts of one big file otherwise (0 = one per free CPU)."),
     ] = 0,
     strict: Strict = False,
 ) -> None:
@@ -128,9 +128,9 @@ def summarize_all(
     """(summary or None, its warnings, its error or None) per source, in input order.
     Several files on several CPUs go to a process pool; stdin and single files are read here
     (`report`: the rich report will follow, its imports are made while a big file's workers run)."""
-    from rtlog.io.parts import usable_cpus
+    from rtlog.io.parts import free_cpus
 
-    workers = min(jobs or usable_cpus(), len(sources))
+    workers = min(jobs or free_cpus(), len(sources))
     if workers < 2 or any(src.path is None for src in sources):
         # one file at a time; a big one may still be cut into parts for the CPUs
         for src in sources:

@@ -37,7 +37,7 @@ def transcript_command(
     jobs: Annotated[
         int,
         typer.Option("--jobs", "-j", min=0, show_default=False,
-                     help="Processes that read one big file (0 = one per CPU; 1 = this one only)."),
+                     help="Processes that read one big file (0 = one per free CPU; 1 = this one only)."),
     ] = 0,
     strict: Strict = False,
 ) -> None:

@@ -27,7 +27,7 @@ def conversation_of(
     recording: bool = True,
 ) -> tuple[Conversation, Fold]:
     """The conversation of one source (and its fold, to place a next file after it).
-    `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.io.parts`);
+    `jobs`: processes for one big plain file (0 = one per free CPU; see `rtlog.io.parts`);
     `meanwhile`: see `read_events`."""
     f = Fold(src.name, after=after, recording=recording)
     feed = f.feed

@@ -310,9 +310,23 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def free_cpus() -> int:
+    """CPUs this process may run on that nothing else is using (at least 1): the usable
+    CPUs less the 1-minute load average of everything else (the load counts this process
+    as one). `-j 0`, the default, means this many: on a busy shared host, workers that would
+    only wait for a CPU cost their start-up and the hand-over of their digests for nothing
+    (measured: 13-49 % more CPU and slower than one process on a loaded 2-core machine)."""
+    cpus = usable_cpus()
+    try:
+        others = os.getloadavg()[0] - 1.0
+    except (AttributeError, OSError):
+        return cpus
+    return max(1, min(cpus, cpus - int(others + 0.5)))
+
+
 def start_parts(fp: BinaryIO, jobs: int, digest: Digest | None = None) -> PartScans | None:
     """Workers for a big plain file when there are CPUs to spare (`jobs`: processes,
-    0 = one per CPU, 1 = none), else None. `fp` is the file as `reader.open_source` opened
+    0 = one per free CPU (`free_cpus`), 1 = none), else None. `fp` is the file as `reader.open_source` opened
     it (a compressed file, stdin or a pipe gets None: no random access). `digest(fd, start,
     end)` is what is done with a part ahead of its turn (`digest_part` unless given)."""
     if not hasattr(os, "fork") or jobs == 1:
@@ -325,7 +339,7 @@ def start_parts(fp: BinaryIO, jobs: int, digest: Digest | None = None) -> PartSc
         size = st.st_size
         if size < SPLIT_MIN_BYTES or not stat.S_ISREG(st.st_mode):
             return None
-        workers = (jobs or usable_cpus()) - 1
+        workers = (jobs or free_cpus()) - 1
         if workers < 1 or os.pread(fd, 6, 0).startswith(_COMPRESSED):
             return None
         starts: list[int] = []

@@ -267,7 +267,7 @@ def read_events(
     first; the lines it takes are counted as events, no Event is built for them. `digest`
     replaces `audio_digest` for a fast path that wants only some audio lines (None for the
     others, which then cost no digest; the file is then read in one process). With a
-    fast path, a big plain file is read by `jobs` processes (0: one per CPU; see
+    fast path, a big plain file is read by `jobs` processes (0: one per free CPU; see
     `rtlog.io.parts`), with the same result. `meanwhile()` is called once those workers have
     started (not at all without them): work the caller needs at the end anyway (imports),
     done while the workers are busy rather than after."""

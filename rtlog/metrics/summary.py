@@ -468,7 +468,7 @@ def summarize_source(
 ) -> Summary:
     """The summary of one log file (or stdin), bare audio lines on the fast path.
 
-    `jobs`: processes for one big plain file (0 = one per CPU; see `rtlog.io.parts`);
+    `jobs`: processes for one big plain file (0 = one per free CPU; see `rtlog.io.parts`);
     `meanwhile`: see `read_events`."""
     conv, _ = conversation_of(src, diag, stdin=stdin, on_progress=on_progress, jobs=jobs, meanwhile=meanwhile)
     return summarize_conversation(conv, prices)

@@ -286,17 +286,37 @@ def _from_object(obj: dict[str, Any], line: bytes, source: str, line_no: int) ->
     return Event(source, line_no, line, etype, KIND_ALIASES.get(etype, etype), direction, ts, event, envelope=obj)
 
 
+#: an envelope's keys → the keys of each kind it has, in the order they are looked at:
+#: (type-naming, payload, direction, time). A log's envelopes share one shape or a few, so
+#: a lookup of the shape replaces ~20 `dict.get`s per line (cleared past `_SHAPES_MAX`).
+_SHAPES: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+_SHAPES_MAX = 256
+
+
+def _shape(obj: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+    keys = tuple(obj)
+    shape = _SHAPES.get(keys)
+    if shape is None:
+        if len(_SHAPES) >= _SHAPES_MAX:
+            _SHAPES.clear()
+        shape = _SHAPES[keys] = tuple(
+            tuple(k for k in wanted if k in obj) for wanted in (ENVELOPE_TYPE_KEYS, PAYLOAD_KEYS, DIRECTION_KEYS, TIME_KEYS)
+        )
+    return shape
+
+
 def _find_payload(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     """The event inside an envelope (an object with a string `type`, or a JSON string of
     one), and its type; the envelope may name the type itself (`event_type`, `eventName`)."""
+    type_keys, payload_keys, _, _ = _shape(obj)
     named = None
-    for k in ENVELOPE_TYPE_KEYS:
-        v = obj.get(k)
+    for k in type_keys:
+        v = obj[k]
         if type(v) is str and v:
             named = v
             break
-    for k in PAYLOAD_KEYS:
-        v = obj.get(k)
+    for k in payload_keys:
+        v = obj[k]
         if type(v) is str and v.lstrip()[:1] == "{":
             try:
                 v = orjson.loads(v)
@@ -314,8 +334,8 @@ def _find_payload(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
 
 
 def _envelope_direction(obj: dict[str, Any]) -> str | None:
-    for k in DIRECTION_KEYS:
-        v = obj.get(k)
+    for k in _shape(obj)[2]:
+        v = obj[k]
         if v is not None:
             d = direction_word(v)
             if d:
@@ -324,8 +344,8 @@ def _envelope_direction(obj: dict[str, Any]) -> str | None:
 
 
 def _envelope_time(obj: dict[str, Any]) -> float | None:
-    for k in TIME_KEYS:
-        v = obj.get(k)
+    for k in _shape(obj)[3]:
+        v = obj[k]
         if v is not None:
             ts = parse_timestamp(v)
             if ts is not None:

@@ -39,7 +39,61 @@ def parse_timestamp(v: Any) -> float | None:
     return None
 
 
+#: "YYYY-MM-DDTHH:MM:SS" → epoch seconds, for the UTC times most recorders write (one per
+#: second of a log, so a few thousand at most between clears)
+_UTC_SECONDS: dict[str, int] = {}
+_UTC_CACHE_MAX = 4096
+
+
+def _utc_time(s: str) -> float | None:
+    """`YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z` → epoch seconds, computed as `datetime.timestamp`
+    computes it ((whole seconds · 10⁶ + µs) / 10⁶, so the same float), the whole seconds
+    cached per second; None for any other text."""
+    if s[-1:] != "Z":
+        return None
+    frac = s[20:-1]
+    n = len(frac)
+    if n:
+        if n > 6 or s[19] != "." or not (frac.isdigit() and frac.isascii()):
+            return None
+        us = int(frac) * _SCALE[n]
+    elif len(s) == 20:
+        us = 0
+    else:
+        return None
+    head = s[:19]
+    whole = _UTC_SECONDS.get(head)
+    if whole is None:
+        whole = _utc_seconds(head)
+        if whole is None:
+            return None
+    return (whole * 1_000_000 + us) / 1_000_000
+
+
+_SCALE = (0, 100_000, 10_000, 1_000, 100, 10, 1)
+
+
+def _utc_seconds(head: str) -> int | None:
+    """"YYYY-MM-DDTHH:MM:SS" → epoch seconds (and into the cache), or None."""
+    digits = head[:4] + head[5:7] + head[8:10] + head[11:13] + head[14:16] + head[17:19]
+    if head[4] + head[7] + head[10] + head[13] + head[16] != "--T::" or not (digits.isdigit() and digits.isascii()):
+        return None
+    try:
+        dt = datetime(int(head[:4]), int(head[5:7]), int(head[8:10]), int(head[11:13]), int(head[14:16]),
+                      int(head[17:19]), tzinfo=timezone.utc)  # fmt: skip
+    except ValueError:
+        return None
+    whole = int(dt.timestamp())
+    if len(_UTC_SECONDS) >= _UTC_CACHE_MAX:
+        _UTC_SECONDS.clear()
+    _UTC_SECONDS[head] = whole
+    return whole
+
+
 def _parse_time_text(s: str) -> float | None:
+    fast = _utc_time(s)
+    if fast is not None:
+        return fast
     utc = s[-1:] in ("Z", "z")  # (as most recorders write their times)
     try:
         dt = datetime.fromisoformat(s[:-1] + "+00:00" if utc else s)
