@@ -563,3 +563,26 @@ def test_ctrl_c_on_a_real_process_leaves_the_earlier_tables(tmp_path: Path, gene
     _, err = p.communicate(timeout=60)
     assert (p.returncode, err.decode().splitlines()[-1]) == (130, "rtlog: error: interrupted")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_per_turn_metrics_of_the_summary_become_turns_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Turn-taking per turn (issue 15's `turn_taking.turns`), once in `summary --json`, are
+    columns of `turns`: named `turn_taking_<field>`, nested objects flattened, lists counted."""
+    from rtlog.metrics.summary import Summary
+
+    as_json = Summary.as_json
+
+    def with_turns(self):
+        turns = [{"turn": k, "line": 1, "how": "speech", "response_gap_ms": 100.0 * k, "barge_in": k == 2,
+                  "yielded_by": "truncated" if k == 2 else None, "response_ids": ["a", "b"],
+                  "latency": {"total_ms": 5.5, "steps": [1, 2, 3]}} for k in range(1, self.user_turns + 1)]  # fmt: skip
+        return {**as_json(self), "turn_taking": {"talk_over_seconds": 0.5, "turns": turns}}
+
+    monkeypatch.setattr(Summary, "as_json", with_turns)
+    run_cli("export", EXAMPLES / "ga_session.jsonl", "-o", tmp_path, "-j", "1", stderr=None)
+    q = ("SELECT turn, turn_taking_response_gap_ms, turn_taking_barge_in, turn_taking_yielded_by, turn_taking_response_ids, "
+         "turn_taking_latency_total_ms, turn_taking_latency_steps FROM turns ORDER BY turn")  # fmt: skip
+    assert run_cli("query", tmp_path, q).stdout.splitlines()[1:] == [
+        "1,100.0,false,,2,5.5,3", "2,200.0,true,truncated,2,5.5,3", "3,300.0,false,,2,5.5,3", "4,400.0,false,,2,5.5,3"]
+    files = run_cli("query", tmp_path, "SELECT turn_taking_talk_over_seconds, turn_taking_turns FROM files").stdout
+    assert files == "turn_taking_talk_over_seconds,turn_taking_turns\n0.5,4\n"

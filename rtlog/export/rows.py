@@ -152,6 +152,7 @@ def file_rows(
             "latency_ms": round(ms, 1) if ms is not None and ms >= 0 else None,
             "text": (user.text if user is not None else None) if with_text else None,
         })  # fmt: skip
+    _per_turn_metrics(obj, turn_rows)
 
     # tool calls
     call_rows = []
@@ -190,6 +191,29 @@ def file_rows(
         "warnings": [{"file": f, "warning": w} for w in summary.warnings],
         "event_counts": counts,
     }
+
+
+#: where `summary --json` keeps per-turn metrics (turn-taking, issue 15): a list of objects
+#: with a "turn" number, under `PER_TURN[0]`
+PER_TURN = ("turn_taking", "turns")
+
+
+def _per_turn_metrics(obj: dict[str, Any], turn_rows: list[dict[str, Any]]) -> None:
+    """The summary's per-turn metrics, as `turns` columns named `<key>_<field>` (nested
+    objects flattened with `_`, lists as their length): a metric added there is a column here
+    without hand work. Nothing when the summary has none."""
+    per = obj.get(PER_TURN[0])
+    items = per.get(PER_TURN[1]) if isinstance(per, dict) else None
+    if not isinstance(items, list):
+        return
+    by_turn = {r["turn"]: r for r in turn_rows}
+    for item in items:
+        row = by_turn.get(item.get("turn")) if isinstance(item, dict) else None
+        if row is None:
+            continue
+        flat = flatten_summary({k: v for k, v in item.items() if k not in ("turn", "line", "how", "item_id")})
+        for k, v in flat.items():
+            row[f"{PER_TURN[0]}_{k}"] = v
 
 
 def _split_audio_bytes(counts: list[dict[str, Any]]) -> None:
