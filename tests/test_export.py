@@ -229,6 +229,10 @@ def test_bad_shard_and_missing_inputs_are_one_line_errors(tmp_path: Path) -> Non
     r = run_cli("export", EXAMPLES, "-o", tmp_path, "--format", "xml", exit_code=2, stderr=None)
     assert r.stderr == "rtlog: error: --format xml: expected one of parquet, csv, jsonl, otlp-json\n"
     assert not (tmp_path / "manifest.json").exists()
+    shutil.copy(EXAMPLES / "ga_session.jsonl", tmp_path / "call.jsonl")
+    r = run_cli("export", tmp_path, "-o", tmp_path, exit_code=2, stderr=None)
+    assert r.stderr == f"rtlog: error: {tmp_path}: also holds the logs ({tmp_path / 'call.jsonl'}): write the tables to a folder of their own\n"
+    assert sorted(os.listdir(tmp_path)) == ["call.jsonl"]
 
 
 def test_a_bad_file_is_a_row_of_export_errors_and_the_others_are_exported(tmp_path: Path) -> None:

@@ -211,6 +211,9 @@ def export(
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot create: {exc.strerror or exc}") from None
+    for inp in inputs:  # the tables are JSONL too: next time they would be read as logs
+        if not is_url(inp.path) and os.path.samefile(os.path.dirname(os.path.abspath(inp.path)), out_dir):
+            raise UsageError(f"{out_dir}: also holds the logs ({inp.name}): write the tables to a folder of their own")
     res = ExportResult(out_dir, fmt, inputs=len(inputs))
     with _lock(out_dir):
         manifest = None if full else read_manifest(out_dir)
