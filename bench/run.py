@@ -114,6 +114,17 @@ def _ratio_le(case: str, base: str, limit: float) -> Goal:
     return Goal(f"≤{limit:g}× {base}", check)
 
 
+def _ratio_sum_le(case: str, bases: tuple[str, ...], limit: float) -> Goal:
+    """The case against doing its parts one after the other (e.g. a summary, then the WAV)."""
+    def check(res: dict[str, Result]) -> tuple[bool | None, str]:
+        c, bs = res.get(case), [res.get(b) for b in bases]
+        if not (c and c.ok and all(b and b.ok for b in bs)):
+            return None, "n/a"
+        r = c.median / sum(b.median for b in bs)  # type: ignore[union-attr]
+        return r <= limit, f"{r:.2f}× {' + '.join(bases)}"
+    return Goal(f"≤{limit:g}× {' + '.join(bases)}", check)
+
+
 def _faster_ge(case: str, base: str, factor: float) -> Goal:
     def check(res: dict[str, Result]) -> tuple[bool | None, str]:
         c, b = res.get(case), res.get(base)
@@ -316,8 +327,25 @@ def build_cases(env_none: bool) -> list[Case]:
              "rtlog extract-audio FILE --side both -o OUT.wav", needs=("audio-loop",),
              goals=[_ratio_le("extract-audio-both", "audio-loop", 3), _rss("extract-audio-both")],
              verify=_verify_wav_both),
+        # the report: a one-hour log's page (without audio) under 1 MB, in ≤ 1.5× summary's time
+        Case("report", "rtlog",
+             lambda c: [c.py, "-m", "rtlog", "report", c.file, "--audio", "none", "-o", c.out("report.html")],
+             "rtlog report FILE --audio none -o OUT.html", needs=("summary",),
+             goals=[_ratio_le("report", "summary", 1.5), _rss("report")], verify=_verify_report),
+        Case("report-link", "rtlog",
+             lambda c: [c.py, "-m", "rtlog", "report", c.file, "-o", c.out("report-link.html")],
+             "rtlog report FILE -o OUT.html (the stereo WAV beside it)", needs=("summary", "extract-audio-both"),
+             goals=[_ratio_sum_le("report-link", ("summary", "extract-audio-both"), 1.5), _rss("report-link")]),
     ]
     return cases
+
+
+def _verify_report(ctx: Ctx, r: Result, res: dict[str, Result]) -> str:
+    try:
+        size = os.path.getsize(ctx.out("report.html"))
+    except OSError:
+        return "no page written"
+    return f"{'ok' if size < 1_000_000 else 'TOO BIG'}: page {size / 1000:.0f} kB (goal < 1 MB)"
 
 
 # --------------------------------------------------------------------------- running

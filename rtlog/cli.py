@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "transcript": ("rtlog.commands.transcript", "transcript_command", False),
     "reassemble-transcript": ("rtlog.commands.transcript", "transcript_command", True),
     "extract-audio": ("rtlog.commands.extract_audio", "extract_audio_command", False),
+    "report": ("rtlog.commands.report", "report_command", False),
+    "diff": ("rtlog.commands.diff", "diff_command", False),
     "export": ("rtlog.commands.export", "export_command", False),
     "query": ("rtlog.commands.query", "query_command", False),
     "help": ("rtlog.commands.help", "help_command", False),

@@ -172,8 +172,14 @@ def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
     `soft_wrap`: lines longer than the console are neither wrapped nor cropped."""
     c = console()
     try:
-        for r in renderables:
-            c.print(r, soft_wrap=soft_wrap)
+        if c.is_terminal:
+            for r in renderables:
+                c.print(r, soft_wrap=soft_wrap)
+        else:  # piped: without the padding rich puts after tables and panels (it spoils diff, grep -x)
+            for r in renderables:
+                with c.capture() as cap:
+                    c.print(r, soft_wrap=soft_wrap)
+                c.file.write("".join(line.rstrip(" ") + "\n" for line in cap.get().splitlines()))
         c.file.flush()
     except BrokenPipeError:
         silence_stdout()

@@ -22,9 +22,11 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
+from rtlog.conversation.live import LiveTurnCounter
 from rtlog.conversation.turns import TurnTracker
 from rtlog.errors import InputError, UsageError
 from rtlog.io.reader import BOM, READ_ERRORS, Diagnostics, LineParser, Source, open_source, read_events
+from rtlog.protocol import live
 from rtlog.protocol.events import PAYLOAD_KEYS, BadLine, Event, parse_line
 from rtlog.protocol.payload import inspect_b64
 from rtlog.protocol.realtime import AUDIO_PAYLOAD_KEY, KIND_ALIASES
@@ -51,19 +53,28 @@ class TypeGlobs:
     """Shell-style patterns over event types. A pattern matches an event when it matches any
     name of the event's type: the name as recorded, its canonical (GA) kind, or the other
     names of that kind (`response.*audio.delta` and `response.audio.delta` both select beta
-    and GA audio deltas), so one pattern serves beta and GA logs."""
+    and GA audio deltas), so one pattern serves beta and GA logs. Across dialects: a pattern
+    without wildcards also selects the counterpart of the type it names (`-t
+    response.output_audio.delta` selects GPT-Live's `session.output_audio.delta`;
+    `live.COUNTERPARTS`), and a `response.event` / `decision.event` envelope matches the type
+    of the event it carries too (`-t response.completed`)."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
         self.patterns = tuple(patterns)
         self._rx = re.compile("|".join(fnmatch.translate(p) for p in self.patterns))
         self._cache: dict[str, bool] = {}  # recorded type → verdict (kind follows from the type)
+        exact = {p for p in self.patterns if not any(c in p for c in "*?[")}
+        self._counterparts = frozenset(c for p in exact for c in live.COUNTERPARTS.get(p, ()))
 
     def __call__(self, ev: Event) -> bool:
         hit = self._cache.get(ev.type)
         if hit is None:
             match = self._rx.match
-            hit = any(match(n) for n in (ev.type, ev.kind, *OTHER_NAMES.get(ev.kind, ())))
+            hit = any(match(n) for n in (ev.type, ev.kind, *OTHER_NAMES.get(ev.kind, ()))) or ev.type in self._counterparts
             self._cache[ev.type] = hit
+        if not hit and ev.type in live.NESTING_TYPES:
+            inner = live.nested_type(ev.data)
+            return inner is not None and (self._rx.match(inner) is not None or inner in self._counterparts)
         return hit
 
     def needles(self) -> tuple[bytes, ...] | None:
@@ -88,6 +99,7 @@ class TypeGlobs:
                 names = (kind, *others)
                 if any(fnmatch.fnmatchcase(n, p) for n in names):
                     found.update(names)
+        found.update(self._counterparts)  # (a nested type is in its envelope's line as it is)
         return _minimal_needles(found)
 
 
@@ -100,6 +112,9 @@ def _minimal_needles(texts: Iterable[str]) -> tuple[bytes, ...]:
             keep.append(t)
     return tuple(k.encode() for k in keep)
 
+
+#: a GPT-Live audio append, to ask whether type patterns can select one
+_APPEND_PROBE = Event("", 0, b"", live.INPUT_APPEND, live.INPUT_APPEND, "unknown", None, {})
 
 # --- ids -------------------------------------------------------------------------------
 
@@ -114,25 +129,39 @@ def _output_items(d: dict[str, Any]) -> list[Any]:
 
 
 def item_ids(d: dict[str, Any]) -> list[Any]:
-    """Item ids an event mentions: item_id, item.id, previous_item_id, response.output[].id."""
+    """Item ids an event mentions: item_id, item.id, previous_item_id, response.output[].id
+    (and those of the event a GPT-Live `response.event` carries)."""
     item = d.get("item")
     ids = [d.get("item_id"), d.get("previous_item_id"), item.get("id") if type(item) is dict else None]
     ids += [it.get("id") for it in _output_items(d) if type(it) is dict]
-    return ids
+    return ids + _nested(d, item_ids)
 
 
 def response_ids(d: dict[str, Any]) -> list[Any]:
-    """Response ids an event mentions: response_id, response.id."""
+    """Response ids an event mentions: response_id, response.id (GPT-Live: a delegation's
+    response_id, and those of a `response.event`'s event)."""
     resp = d.get("response")
-    return [d.get("response_id"), resp.get("id") if type(resp) is dict else None]
+    deleg = d.get("delegation")
+    ids = [d.get("response_id"), resp.get("id") if type(resp) is dict else None]
+    if type(deleg) is dict:
+        ids.append(deleg.get("response_id"))
+    return ids + _nested(d, response_ids)
 
 
 def call_ids(d: dict[str, Any]) -> list[Any]:
-    """Call ids an event mentions: call_id, item.call_id, response.output[].call_id."""
+    """Call ids an event mentions: call_id, item.call_id, response.output[].call_id (and
+    those of a GPT-Live `response.event`'s event)."""
     item = d.get("item")
     ids = [d.get("call_id"), item.get("call_id") if type(item) is dict else None]
     ids += [it.get("call_id") for it in _output_items(d) if type(it) is dict]
-    return ids
+    return ids + _nested(d, call_ids)
+
+
+def _nested(d: dict[str, Any], ids_of: Callable[[dict[str, Any]], list[Any]]) -> list[Any]:
+    if d.get("type") not in live.NESTING_TYPES:
+        return []
+    inner = live.nested_event(d)
+    return ids_of(inner) if inner is not None else []
 
 
 # --- --where -------------------------------------------------------------------------
@@ -140,7 +169,7 @@ def call_ids(d: dict[str, Any]) -> list[Any]:
 _MISSING = object()
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 #: PATH, then the first operator (two-character ones before their one-character prefixes), then VALUE
-_WHERE = re.compile(r"([^=~!<>]*?)\s*(!=|!~|>=|<=|=|~|>|<)\s*(.*?)\s*", re.S)
+_WHERE = re.compile(r"([^=~!<>]*?)\s*(!=|!~|>=|<=|==|=|~|>|<)\s*(.*?)\s*", re.S)
 _ORDER = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}
 WHERE_HELP = (
     "PATH=VALUE, PATH!=VALUE, PATH~REGEX, PATH!~REGEX, PATH>N, PATH>=N, PATH<N, PATH<=N, or PATH alone "
@@ -172,6 +201,8 @@ class Where:
         what = f"--where {text!r}"
         m = _WHERE.fullmatch(text)
         path_text, op, value = (m.group(1), m.group(2), m.group(3)) if m else (text, "exists", "")
+        if op == "==":
+            op = "="  # (as a programmer writes it: never `= "=VALUE"`)
         path = tuple(path_text.strip().split("."))
         if not all(path) or any(re.search(r"[\s=~!<>]", seg) for seg in path):
             raise UsageError(f"{what}: expected {WHERE_HELP}, with a dotted PATH such as response.status")
@@ -227,6 +258,21 @@ def _regex(text: str, what: str) -> re.Pattern[str]:
 
 #: a bare time of day, as `--since`/`--until` take it (the same forms events.parse_timestamp reads)
 _CLOCK = re.compile(r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\s*(?:[AaPp][Mm])?")
+#: an offset as rtlog prints it: `+0:15.002`, `+1:02:03.5` (the `+` makes H:MM:SS an offset,
+#: not a time of day) or `0:13.6` (minutes and seconds)
+_PRINTED_OFFSET = re.compile(r"(\+)?(?:(\d+):)?(\d+):(\d{2}(?:\.\d+)?)")
+
+
+def _printed_offset(t: str) -> float | None:
+    m = _PRINTED_OFFSET.fullmatch(t)
+    if not m or (m.group(2) is not None and not m.group(1)):
+        return None  # H:MM:SS without `+` is a time of day
+    h, mi, sec = int(m.group(2) or 0), int(m.group(3)), float(m.group(4))
+    if sec >= 60 or (m.group(2) is not None and mi > 59):
+        return None
+    return h * 3600 + mi * 60 + sec
+
+
 #: timestamps below this are times of day (seconds since midnight), not epoch times
 DAY = 86400.0
 
@@ -250,13 +296,15 @@ class Bound:
                 raise UsageError(f"{option} {text!r}: line:N needs a line number, e.g. line:120")
             return cls("line", int(n), text)
         secs = parse_duration(t)
+        if secs is None:
+            secs = _printed_offset(t)
         if secs is not None:
             return cls("offset", secs, text)
         ts = parse_timestamp(t)
         if ts is not None:
             return cls("clock" if _CLOCK.fullmatch(t) else "time", ts, text)
         raise UsageError(
-            f"{option} {text!r}: expected an offset from the log's start (90s, 2m30s), "
+            f"{option} {text!r}: expected an offset from the log's start (90s, 2m30s, +0:15.002), "
             "an ISO time (2025-06-01T10:00:05Z), a time of day (10:00:05) or line:N"
         )
 
@@ -311,6 +359,8 @@ class Selector:
         if exclude_types:
             excluded = TypeGlobs(exclude_types)
             preds.append(lambda ev: not excluded(ev))
+        self._side = live.AppendSide()  # who sent a GPT-Live session.input_audio.append
+        self._by_side = bool(directions)
         if directions:
             dirs = frozenset(directions)
             preds.append(lambda ev: ev.direction in dirs)
@@ -344,6 +394,8 @@ class Selector:
         return _minimal_needles(ids)
 
     def _find_needles(self, *id_sets: Sequence[str]) -> tuple[bytes, ...] | None:
+        if self._by_side and (self.types is None or self.types(_APPEND_PROBE)):
+            return None  # the side of a GPT-Live append needs the events before it
         if self.invert or self.turns or self._timed:
             return None  # every event is needed (inverted output, turn tracking, timestamps)
         if self.types is not None:
@@ -369,6 +421,9 @@ class Selector:
     def start(self, source: str) -> None:
         self._source = source
         self._tracker = TurnTracker() if self.turns else None
+        self._live_turns = LiveTurnCounter() if self.turns else None
+        self._live_base: int | None = None  # Realtime turns before the first GPT-Live one (numbering goes on)
+        self._side = live.AppendSide()
         self._origin = self._last_ts = self._since_at = self._until_at = None
         self._events = 0
 
@@ -391,9 +446,16 @@ class Selector:
                         self._since_at = self.since.resolve(ts, self._source, "--since")
                     if self.until is not None:
                         self._until_at = self.until.resolve(ts, self._source, "--until")
+        self._side.feed(ev.type, ev.data)
+        if ev.direction == "unknown" and ev.type in live.INPUT_AUDIO_TYPES:
+            ev.direction = self._side.side()
         ok = True
         if self._tracker is not None:
-            ok = self._tracker.feed(ev) in self.turns  # the tracker must see every event
+            n = self._tracker.feed(ev)  # the tracker must see every event
+            m = self._live_turns.feed(ev)  # type: ignore[union-attr]
+            if m and self._live_base is None:
+                self._live_base = n
+            ok = (n if self._live_base is None else self._live_base + m) in self.turns
         if ok:
             for p in self._preds:
                 if not p(ev):
@@ -411,8 +473,10 @@ class Selector:
                 x: float | None = ev.line_no
                 at = bound.value
             elif bound.kind == "offset":
-                x = 0.0 if self._last_ts is None or self._origin is None else self._last_ts - self._origin
-                at = bound.value
+                # in whole milliseconds, as offsets are printed: the event shown at +0:03.968 is
+                # at 3.968s, whatever the float subtraction of two epoch times leaves behind
+                x = 0 if self._last_ts is None or self._origin is None else round((self._last_ts - self._origin) * 1000)
+                at = round(bound.value * 1000)
             else:
                 x = self._last_ts
             if x is None or at is None or (x < at if after else x > at):
@@ -534,6 +598,8 @@ def _same_event(line: bytes, ev: Event, expected: dict[str, Any]) -> bool:
         new = parse_line(line, ev.source, ev.line_no)
     except BadLine:
         return False
+    if new.direction == "unknown" and new.type in live.INPUT_AUDIO_TYPES:
+        new.direction = ev.direction  # (a GPT-Live append's side is the log's, not the line's: `Selector`)
     same_record = (new.type, new.direction, new.timestamp, new.frame) == (ev.type, ev.direction, ev.timestamp, ev.frame)
     return same_record and _data_as_recorded(new) == expected
 

@@ -45,6 +45,7 @@ COMMANDS: dict[str, list[str]] = {
     "extract-audio-user": ["extract-audio", "--side", "user", "--heard", "-o", "{out}"],
     "extract-audio-both": ["extract-audio", "--side", "both", "-o", "{out}"],
     "extract-audio-split": ["extract-audio", "--split", "item", "-o", "{dir}"],
+    "report": ["report", "--audio", "embed", "-o", "{out}"],  # (the page, with the audio inside, at {out})
 }
 
 

@@ -138,7 +138,7 @@ def test_since_until_and_turns() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--since", "soon"], "--since 'soon': expected an offset from the log's start (90s, 2m30s), an ISO time (2025-06-01T10:00:05Z), a time of day (10:00:05) or line:N"),
+        (["--since", "soon"], "--since 'soon': expected an offset from the log's start (90s, 2m30s, +0:15.002), an ISO time (2025-06-01T10:00:05Z), a time of day (10:00:05) or line:N"),
         (["--where", "=x"], "--where '=x': expected PATH=VALUE, PATH!=VALUE, PATH~REGEX, PATH!~REGEX, PATH>N, PATH>=N, PATH<N, PATH<=N, or PATH alone (present, not null), with a dotted PATH such as response.status"),
         (["-e", "(oops"], "--grep '(oops': bad regular expression: missing ), unterminated subpattern at position 0"),
         (["nope.jsonl"], "nope.jsonl: no such file or directory"),

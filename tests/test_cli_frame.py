@@ -77,7 +77,7 @@ def test_an_internal_error_is_one_line_not_a_traceback(monkeypatch: pytest.Monke
         (["summary", "-j", "x"], "summary: invalid value for '--jobs' / '-j': 'x' is not a whole number (see 'rtlog summary -h')"),
         (["transcript", "--format", "jsn"],
          "transcript: invalid value for '--format': 'jsn' is not one of 'text', 'markdown', 'json', 'srt', 'vtt' (see 'rtlog transcript -h')"),
-        (["help", "nope"], "help: no such command: nope (the commands: summary, filter, transcript, extract-audio, export, query, help)"),
+        (["help", "nope"], "help: no such command: nope (the commands: summary, filter, transcript, extract-audio, report, diff, export, query, help)"),
     ],
 )
 def test_a_usage_error_is_one_line_with_a_hint_and_exit_2(args: list[str], line: str) -> None:
@@ -111,3 +111,15 @@ def test_version_into_a_closed_pipe_ends_quietly() -> None:
     p.stdout.close()  # type: ignore[union-attr]
     err = p.stderr.read()  # type: ignore[union-attr]
     assert (p.wait(), err) in ((141, b""), (0, b""))  # (0: the line fit in the pipe before it closed)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["summary", GA], ["summary", EXAMPLES], ["transcript", GA], ["transcript", GA, "--format", "markdown"], ["diff", GA, GA]],
+    ids=lambda a: " ".join(str(x).rsplit("/", 1)[-1] for x in a),
+)
+def test_piped_human_output_has_no_padding_after_a_line(args: list[object]) -> None:
+    p = run_rtlog(*map(str, args), env={"COLUMNS": "100"})
+    assert p.returncode == 0, p.stderr
+    padded = [line for line in p.stdout.split(b"\n") if line.endswith(b" ")]
+    assert padded == []

@@ -19,6 +19,8 @@ ALLOWED = {
     "transcript": {"io", "protocol", "conversation"},
     "audio": {"io", "protocol", "conversation"},
     "selection": {"io", "protocol", "conversation"},
+    "report": {"io", "protocol", "conversation", "metrics", "transcript", "audio"},
+    "diff": {"io", "protocol", "conversation", "metrics", "transcript"},
     "export": {"io", "protocol", "conversation", "metrics"},
 }
 LEAVES = {"errors", "units", "__init__"}  # imported from anywhere (they import nothing of rtlog's stages)

@@ -6,6 +6,7 @@ import base64
 import gzip
 import io
 import json
+import re
 from pathlib import Path
 
 import orjson
@@ -83,7 +84,8 @@ def test_a_glob_matches_the_recorded_name_and_every_alias_of_it() -> None:
         (["response.done"], (b"response.done",)),
         (["response.*"], (b"response.",)),
         (["*.done"], (b".done",)),
-        (["response.output_audio.delta"], (b"response.audio.delta", b"response.output_audio.delta")),
+        # (and its GPT-Live counterpart: an exact name selects it too)
+        (["response.output_audio.delta"], (b"response.audio.delta", b"response.output_audio.delta", b"session.output_audio.delta")),
         (["conversation.item.added"], (b"conversation.item.added", b"conversation.item.created")),
         (["session.update"], (b"session.update",)),  # also finds transcription_session.update
         (["error", "response.done"], (b"error", b"response.done")),
@@ -517,3 +519,35 @@ def test_prefilter_parts_give_the_single_pass(tmp_path: Path, monkeypatch: pytes
 
     monkeypatch.setattr(selection, "_scan_part", broken)  # the forked workers inherit it
     assert run(4) == want
+
+
+def test_since_and_until_at_the_printed_offset_take_that_event(tmp_path: Path) -> None:
+    """1767225604.093 - 1767225600.125 is 3.9679999… as floats: the event rtlog prints at
+    +0:03.968 must be in `--since 3.968s --until 3.968s` (offsets compare in whole ms)."""
+    p = write_log(tmp_path / "t.jsonl", [
+        {"type": "session.created", "timestamp": 1767225600.125},
+        {"type": "response.created", "timestamp": 1767225604.093},
+        {"type": "response.done", "timestamp": 1767225604.094},
+    ])  # fmt: skip
+    assert 1767225604.093 - 1767225600.125 < 3.968
+    assert run(p, since="3.968s", until="3.968s") == ([2], [])
+    assert run(p, since="+0:03.968", until="0:03.968") == ([2], [])
+    assert run(p, since="+0:00:03.969") == ([3], [])
+
+
+def test_the_offsets_rtlog_prints_are_accepted() -> None:
+    assert Bound.parse("+0:15.002", "--since") == Bound("offset", 15.002)
+    assert Bound.parse("0:13.6", "--since") == Bound("offset", 13.6)
+    assert Bound.parse("+1:02:03.5", "--since") == Bound("offset", 3723.5)
+    assert Bound.parse("10:00:05", "--since") == Bound("clock", 36005.0)  # no `+`: a time of day
+
+
+@pytest.mark.parametrize("bad", ["10:00:99", "25:00:00", "12:60:00 PM", "0:75", "+1:60:00"])
+def test_impossible_times_are_refused(bad: str) -> None:
+    with pytest.raises(UsageError, match=f"^--until {re.escape(repr(bad))}: expected "):
+        Bound.parse(bad, "--until")
+
+
+def test_double_equals_in_where_is_equals() -> None:
+    assert Where.parse("a==b") == Where.parse("a=b") == Where(("a",), "=", "b")
+    assert Where.parse("response.status == completed") == Where(("response", "status"), "=", "completed")

@@ -243,3 +243,15 @@ def test_one_copy_is_one_server_event(tmp_path: Path) -> None:
     path = write_log(tmp_path / "a.jsonl", [{**session(), "event_id": "event_1"}, done_line, done_line])
     assert "1 server event (audio aside) repeats an event just before, event_id and all (first at line 3, a copy of line 2): " \
            "events logged twice (by a relay or recorder?) are counted twice here" in both(path)["warnings"]  # fmt: skip
+
+
+def test_settings_a_log_never_states_are_unknown_not_off(tmp_path: Path) -> None:
+    """Issue 19: without session events nothing says transcription was off or there was no
+    turn detection; with them, a null is off."""
+    events = [line for line in (EXAMPLES / "ga_session.jsonl").read_bytes().splitlines(keepends=True) if b'"session.' not in line]
+    log = tmp_path / "cut.jsonl"
+    log.write_bytes(b"".join(events))
+    out = run_cli("summary", str(log)).stdout
+    assert "transcription unknown · turn detection unknown" in out and "transcription off" not in out
+    out = run_cli("summary", str(EXAMPLES / "ga_session.jsonl")).stdout
+    assert "transcription whisper-1 · turn detection server_vad" in out

@@ -53,6 +53,7 @@ from rtlog.io.reader import Diagnostics, Source, read_events
 from rtlog.protocol.digest import AudioDigest, audio_digest
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import PCM16, AudioFormat
+from rtlog.protocol.live import LIVE_ONLY
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
 
 #: placements within this many milliseconds of the end of a channel's audio join it
@@ -118,6 +119,7 @@ class Extraction:
         self._turns: list[Turn] = []  # split: every file's turns, numbered on across files
         self._turn_base = 0  # turns of the files before the current one
         self._nturns = 0  # turns already cut into the stereo mix
+        self._live_seen = False  # a GPT-Live event (this pass reads only Realtime audio)
         cuts = self.facts.truncations if opts.cuts_truncations else None
         self.stats: dict[str, SideStats] = {}
         self.screens: dict[str, SideScreen] = {}
@@ -417,6 +419,8 @@ class Extraction:
                 if not placing:
                     if kind in SESSION_KINDS:  # mono output places nothing: of the fold's rules it needs the formats
                         self.fold.sessions.feed(ev)
+                    elif kind in LIVE_ONLY:
+                        self._live_seen = True  # (only to say why there is nothing: `_check_found`)
                 elif not self.fold.feed(ev):
                     continue  # history a resumed session replayed: no rule here looks at it either
                 if split:
@@ -912,6 +916,9 @@ class Extraction:
             return
         if not written and self.opts.split and any(st.chunks for st in self.stats.values()):
             raise NothingFound(f"{self._where()}: no {self.opts.split}s to split the audio into (no VAD or commit events)")
+        if self._live_seen or self.fold.live.live:  # (a file is recognised before this pass: `rtlog.audio.live`)
+            raise NothingFound(f"{self._where()}: a GPT-Live / Translation log from a pipe is read as Realtime here: "
+                               "give it as a file (or use --side both, which copies a pipe to a file first)")  # fmt: skip
         reasons = "; ".join(self._nothing_reason(st) for st in self.stats.values())
         raise NothingFound(f"{self._where()}: {reasons}")
 

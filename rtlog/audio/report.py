@@ -109,6 +109,7 @@ class AudioReport:
     sides: dict[str, SideStats] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     timestamps: bool | None = None  # stereo/split: placed by timestamps (else by VAD offsets)
+    notes: list[str] = field(default_factory=list)  # how the audio was placed, when the summary line should say (GPT-Live)
 
     @property
     def nbytes(self) -> int:
@@ -132,4 +133,5 @@ class AudioReport:
             "seconds": round(self.seconds, 3), "bytes": self.nbytes, "chunks": self.chunks,
             "sides": {k: v.as_dict() for k, v in self.sides.items()},
             "warnings": self.warnings,
+            "notes": self.notes,
         }  # fmt: skip

@@ -17,6 +17,7 @@ import typer
 from rtlog import output
 from rtlog.audio.convert import ENCODING_NAMES
 from rtlog.audio.extract import extract_audio
+from rtlog.audio.live import extract_live, is_live_log
 from rtlog.audio.options import ASSISTANT, BOTH, SIDES, SPLITS, AudioOptions
 from rtlog.audio.prescan import LogFacts, prescan
 from rtlog.audio.report import AudioReport
@@ -94,8 +95,12 @@ def extract_audio_command(
         facts: LogFacts | None = None
         if opts.needs_prescan:
             sources = stack.enter_context(_spooled(sources))
+        live = is_live_log(sources)  # GPT-Live / Translation: their own pass (`rtlog.audio.live`)
+        if opts.needs_prescan and not live:
             facts = prescan(sources)
-        if split:
+        if live:
+            report = _extract_live(sources, opts, diag, output_path, to_stdout, paths, log_name)
+        elif split:
             report = _extract_split(sources, opts, diag, facts, output_path, paths, log_name)
         elif to_stdout:
             with output.stdout_sink() as out:
@@ -116,6 +121,20 @@ def extract_audio_command(
             out.write(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2) + b"\n")
     else:
         output.note(_summary_line(report, output_path))
+
+
+def _extract_live(sources: list[Source], opts: AudioOptions, diag: Diagnostics, target: str, to_stdout: bool,
+                  inputs: list[str], log_name: str) -> AudioReport:
+    if to_stdout:
+        with output.stdout_sink() as out:
+            return extract_live(sources, opts, diag, out=out, out_name="<stdout>", log_name=log_name)
+    if opts.split:
+        raise UsageError("--split is not supported for GPT-Live / Translation logs (no responses or turns); use --side")
+    _check_target(target)
+    with atomic_output(target, inputs=inputs) as fp:
+        if fp.isatty():
+            raise UsageError(f"{target}: refusing to write binary audio to a terminal")
+        return extract_live(sources, opts, diag, out=fp, out_name=target, log_name=log_name)
 
 
 def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, encoding: str | None, rate: int | None) -> AudioOptions:
@@ -240,4 +259,6 @@ def _summary_line(report: AudioReport, target: str) -> str:
         line += "; placed by timestamps" if report.timestamps else "; placed by VAD offsets (no timestamps)"
     if f.encoding != PCM16 and opts.keep_encoding:
         line += "; G.711 kept as recorded"
+    for note in report.notes:
+        line += f"; {note}"
     return line

@@ -13,7 +13,9 @@ from rtlog import output, selection
 from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import NothingFound, Stopped, UsageError
 from rtlog.io.reader import expand_sources
+from rtlog.protocol import live
 from rtlog.protocol.events import Event
+from rtlog.protocol.formats import DEFAULT_FORMAT
 from rtlog.protocol.objects import Item
 from rtlog.protocol.realtime import CLIENT, SERVER
 from rtlog.units import fmt_int
@@ -61,7 +63,8 @@ def filter_command(
         "field never matches, not even != (use --invert). "
         "E.g. response.status=cancelled, 'response.usage.total_tokens>1000'.")] = None,
     since: Annotated[str | None, typer.Option("--since", metavar="WHEN", show_default=False,
-        help="From this point on: an offset from the log's first timestamp (90s, 2m30s), an ISO time "
+        help="From this point on: an offset from the log's first timestamp (90s, 2m30s, or as rtlog prints "
+        "it: +0:15.002), an ISO time "
         "(2025-06-01T10:00:05Z; no zone: UTC), a time of day (10:00:05: on the date of the log's first "
         "timestamp, UTC), or line:N.")] = None,
     until: Annotated[str | None, typer.Option("--until", metavar="WHEN", show_default=False,
@@ -211,13 +214,21 @@ class PrettyView:
         self._source: str | None = None
         self._sessions = SessionTracker()
         self._origin: float | None = None
+        self._live_fmt: Any = None  # a GPT-Live session's stated audio format
 
     def observe(self, ev: Event) -> None:
         if ev.source != self._source:
             self._source = ev.source
             self._sessions = self._new_sessions()
             self._origin = None
+            self._live_fmt = None
         self._sessions.feed(ev)
+        if ev.type in ("session.start", "session.started", "session.created"):
+            from rtlog.protocol.formats import parse_audio_format
+
+            sess = ev.data.get("session")
+            audio = sess.get("audio") if type(sess) is dict else None
+            self._live_fmt = parse_audio_format(audio.get("format")) if type(audio) is dict else None
         if self._origin is None and ev.timestamp is not None:
             self._origin = ev.timestamp
 
@@ -269,6 +280,16 @@ class PrettyView:
         d = ev.data
         if ev.is_audio:
             return self._audio(ev)
+        if kind in live.NESTING_TYPES:  # GPT-Live: the backend's event inside, in its own words
+            inner = live.nested_event(d)
+            t = inner.get("type") if inner is not None else None
+            if inner is None or type(t) is not str:
+                return []
+            return [(t, "bold"), *self._gist(Event(ev.source, ev.line_no, b"", t, t, ev.direction, ev.timestamp, inner))]
+        if kind in ("session.usage.updated", "session.closed") and type(d.get("usage")) is dict:
+            sec = d["usage"].get("seconds")
+            said = [str(d["reason"])] if type(d.get("reason")) is str else []
+            return [*said, f"usage {sec:g} s" if type(sec) in (int, float) else "usage ?"]
         if kind == "error" or kind.endswith(".failed"):
             err = ev.error
             if err is not None:
@@ -298,7 +319,11 @@ class PrettyView:
             return [("no audio", "red")]
         if info.problem == "invalid":
             return [("invalid base64", "red")]
-        fmt = self._sessions.input_format if ev.direction == CLIENT else self._sessions.output_format(ev.response_id)
+        if ev.type in live.AUDIO_PAYLOAD_KEY:  # GPT-Live / Translation: sideband mirrors are 24 kHz PCM16
+            mirror = "start_ms" in ev.data or (ev.type == live.INPUT_APPEND and ev.direction == SERVER)
+            fmt = self._live_fmt if self._live_fmt is not None and not mirror else DEFAULT_FORMAT
+        else:
+            fmt = self._sessions.input_format if ev.direction == CLIENT else self._sessions.output_format(ev.response_id)
         pieces: list[Any] = [f"{fmt_int(info.nbytes)} B · {fmt.seconds(info.nbytes) * 1000:,.0f} ms"]
         if info.problem == "placeholder":
             pieces.append(("(trimmed)", "dim"))
@@ -314,7 +339,7 @@ class PrettyView:
                 r.status, ""
             )
             pieces.append((r.status + (f" ({r.status_reason})" if r.status_reason else ""), style))
-        if r.usage is not None and ev.kind == "response.done":
+        if r.usage is not None and ev.kind in ("response.done", "response.completed"):
             u = r.usage
             pieces.append(f"tokens {fmt_int(u.input_tokens)} in / {fmt_int(u.output_tokens)} out")
         return pieces

@@ -31,6 +31,11 @@ def summary_command(
             help="JSON price table that overrides or extends the built-in one (USD per 1M tokens).",
         ),
     ] = None,  # fmt: skip
+    model: Annotated[
+        str | None,
+        typer.Option("--model", metavar="NAME",
+                     help="The model to price sessions that do not name one (a filtered or cut log)."),
+    ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 when the log has errors, failed transcriptions, bad lines or warnings.")
     ] = False,
@@ -40,6 +45,13 @@ def summary_command(
                      help="Processes: one per file for several files, parts of one big file otherwise (0 = one per free CPU)."),
     ] = 0,
     strict: Strict = False,
+    unanswered_after: Annotated[
+        float, typer.Option("--unanswered-after", metavar="SECONDS", min=0,
+                            help="A user turn with no assistant output within this many seconds is unanswered.")
+    ] = 5.0,  # fmt: skip
+    audio_quality: Annotated[
+        bool, typer.Option("--audio-quality", help="Also decode the audio: levels, clipping, silences (slower).")
+    ] = False,
 ) -> None:
     """What a session was, how it went, what it cost, how fast it was, where it went wrong.
 
@@ -52,11 +64,17 @@ def summary_command(
     from rtlog.metrics.summary import combine
 
     prices = load_prices(pricing)
+    if model is not None:
+        if not model.strip():
+            raise UsageError("--model needs a model name")
+        if prices.family(model) is None and prices.minute_rate(model) is None:
+            raise UsageError(f"--model {model}: no price for this model (add it with --pricing FILE)")
+        prices.default_model = model.strip()
     sources = expand_sources(files or [])
     summaries: list[Summary] = []
     entries: list[Any] = []  # per file, in order: its summary or {"file", "error"}
     failed = 0
-    for src, (summary, messages, error) in zip(sources, summarize_all(sources, prices, strict=strict, jobs=jobs, report=not json_)):
+    for src, (summary, messages, error) in zip(sources, summarize_all(sources, prices, strict=strict, jobs=jobs, report=not json_, quality=audio_quality)):
         for msg in messages:
             output.warning(msg)
         if summary is None:  # this file could not be read: say so, go on with the others
@@ -70,11 +88,15 @@ def summary_command(
             if not json_:
                 output.print_human(*render_failure(src.name, reason))
             continue
+        if summary.feel is not None:
+            summary.feel.unanswered_after_s = unanswered_after  # (a reading of the turns, not a new pass)
         summaries.append(summary)
         entries.append(summary)
         if not json_:
             output.print_human(*render(summary))
     total = combine(summaries) if len(sources) > 1 else None
+    if total is not None and total.feel is not None:
+        total.feel.unanswered_after_s = unanswered_after
     if json_:
         import orjson
 
@@ -123,7 +145,7 @@ def load_prices(path: str | None) -> PriceTable:
 
 
 def summarize_all(
-    sources: list[Source], prices: PriceTable, *, strict: bool, jobs: int, report: bool = False
+    sources: list[Source], prices: PriceTable, *, strict: bool, jobs: int, report: bool = False, quality: bool = False
 ) -> Iterator[tuple[Summary | None, list[str], str | None]]:
     """(summary or None, its warnings, its error or None) per source, in input order.
     Several files on several CPUs go to a process pool; stdin and single files are read here
@@ -135,7 +157,7 @@ def summarize_all(
         # one file at a time; a big one may still be cut into parts for the CPUs
         for src in sources:
             with output.Progress(src.size, f"summary {src.name}") as bar:
-                result = _summarize_one(src, prices, strict, jobs, bar.update, _load_report if report else None)
+                result = _summarize_one(src, prices, strict, jobs, bar.update, _load_report if report else None, quality)
             yield result
         return
     from concurrent.futures import ProcessPoolExecutor
@@ -144,7 +166,8 @@ def summarize_all(
     n = len(sources)
     try:
         chunk = max(1, n // (workers * 8))
-        for result in pool.map(_summarize_one, sources, [prices] * n, [strict] * n, [1] * n, chunksize=chunk):
+        for result in pool.map(_summarize_one, sources, [prices] * n, [strict] * n, [1] * n, [None] * n, [None] * n,
+                               [quality] * n, chunksize=chunk):  # fmt: skip
             yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -157,15 +180,25 @@ def _summarize_one(
     jobs: int,
     on_progress: Callable[[int], None] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    quality: bool = False,
 ) -> tuple[Summary | None, list[str], str | None]:
-    """Runs in a worker too: warnings are collected, errors returned, never raised."""
+    """Runs in a worker too: warnings are collected, errors returned, never raised.
+    `quality`: one pass that decodes the audio too (`rtlog.audio.quality`)."""
     from rtlog.io.reader import Diagnostics
     from rtlog.metrics.summary import summarize_source
 
     messages: list[str] = []
     diag = Diagnostics(strict=strict, warn=messages.append)
     try:
-        summary = summarize_source(src, diag, prices, jobs=jobs, on_progress=on_progress, meanwhile=meanwhile)
+        if quality:
+            from rtlog.audio.quality import quality_conversation
+            from rtlog.metrics.summary import summarize_conversation
+
+            conv, q = quality_conversation(src, diag)
+            summary = summarize_conversation(conv, prices)
+            summary.audio_quality = q.to_dict()
+        else:
+            summary = summarize_source(src, diag, prices, jobs=jobs, on_progress=on_progress, meanwhile=meanwhile)
         diag.finish()
     except RtlogError as exc:
         return None, messages, str(exc)
@@ -185,6 +218,8 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
     from rich.table import Table
     from rich.text import Text
 
+    from rtlog.commands.summary_feel import render_audio_quality, render_feel
+
     right: list[RenderableType] = [_audio_table(s)]
     latency = _latency_table(s)
     if latency is not None:
@@ -196,12 +231,15 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
         Text(),
         side_by_side,
         Text(),
-        _tokens_table(s),
+        _findings(s),  # what went wrong before the details (it used to sit below the events table, off-screen)
+        Text(),
+        *_live_sections(s),
+        *render_feel(s.feel),
+        *render_audio_quality(s.audio_quality),
+        *([_tokens_table(s)] if not _only_live(s) else []),
         *_cost_lines(s),
         Text(),
         _events_table(s),
-        Text(),
-        _findings(s),
         Text(),
     ]
 
@@ -241,7 +279,7 @@ def _header(s: Summary, title: str) -> Any:
         g.add_row("Session", Text("none: no session.created or session.updated in the log", style="dim"))
     for sess in s.sessions[:8]:
         name = "Session" if len(s.sessions) == 1 else f"Session {sess.index}"
-        g.add_row(name, _session_text(sess))
+        g.add_row(name, _session_text(sess, s.dialect == "mixed"))
     if len(s.sessions) > 8:
         g.add_row("", Text(f"… and {len(s.sessions) - 8} more sessions (--json lists them all)", style="dim"))
     if s.span.start is None:
@@ -288,14 +326,20 @@ def _total_grid(s: Summary, g: Any) -> Any:
     return g
 
 
-def _session_text(sess: Any) -> Any:
+def _session_text(sess: Any, mixed: bool = False) -> Any:
     from rich.text import Text
 
     t = Text()
-    if sess.id is None and sess.model is None and not sess.line_no:
-        t.append("(no session.created or session.updated in the log)\n", style="dim")
+    stated = not (sess.id is None and sess.model is None and not sess.line_no)
+    if not stated:
+        t.append("(no session.created or session.updated in the log)", style="dim")
     else:
-        t.append(f"{sess.id or '(no id)'}\n")
+        t.append(f"{sess.id or '(no id)'}")
+    # the dialect where it is news: GPT-Live / Translation, or a log that mixes dialects
+    show = sess.dialect is not None and (sess.dialect in ("live", "translation") or mixed)
+    t.append(f" · {DIALECT_NAMES.get(sess.dialect, sess.dialect)}\n" if show else "\n", style="dim")
+    if sess.dialect in ("live", "translation"):
+        return _live_session_text(sess, t)
     second = [sess.model or "(model not stated)"]
     if sess.voice:
         second.append(f"voice {sess.voice}")
@@ -303,12 +347,130 @@ def _session_text(sess: Any) -> Any:
         second.append(" + ".join(sess.modalities))
     t.append(" · ".join(second))
     t.append(f"\naudio in {sess.input_format.label()}, out {sess.output_format.label()}")
-    t.append(f"\ntranscription {sess.transcription_model or 'off'} · turn detection {sess.turn_detection or 'none'}")
+    if stated:
+        t.append(f"\ntranscription {sess.transcription_model or 'off'} · turn detection {sess.turn_detection or 'none'}")
+    else:  # nothing says what they were: not "off"
+        t.append("\ntranscription unknown · turn detection unknown", style="dim")
     if sess.tools:
         t.append("\ntools " + ", ".join(sess.tools))
     if sess.instructions and sess.instructions.strip():
         t.append("\n“" + _cut(sess.instructions.strip().splitlines()[0], 60) + "”", style="italic dim")
     return t
+
+
+DIALECT_NAMES = {"realtime-beta": "Realtime (beta)", "realtime-ga": "Realtime (GA)", "live": "GPT-Live",
+                 "translation": "Realtime Translation"}  # fmt: skip
+
+
+def _live_session_text(sess: Any, t: Any) -> Any:
+    second = [sess.model or "(model not stated)"]
+    if sess.voice:
+        second.append(f"voice {sess.voice}")
+    t.append(" · ".join(second))
+    t.append(f"\naudio in {sess.input_format.label()}, out {sess.output_format.label()}")
+    if sess.transcription_model:
+        t.append(f"\ntranscription {sess.transcription_model}")
+    if sess.tools:
+        t.append("\nbackend tools " + ", ".join(sess.tools))
+    if sess.instructions and sess.instructions.strip():
+        t.append("\n“" + _cut(sess.instructions.strip().splitlines()[0], 60) + "”", style="italic dim")
+    return t
+
+
+def _only_live(s: Summary) -> bool:
+    """Only GPT-Live / Translation sessions: no Realtime tokens to show."""
+    return bool(s.live) and not s.usage.total_tokens and not s.responses.get("total")
+
+
+def _live_sections(s: Summary) -> list[Any]:
+    """One grid per GPT-Live / Translation session: duration, cost, backend, events."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from rtlog.units import fmt_int, fmt_ms, fmt_seconds, fmt_usd
+
+    out: list[Any] = []
+    for r in s.live[:8]:
+        g = Table.grid(padding=(0, 2))
+        g.add_column(style="bold", no_wrap=True)
+        g.add_column()
+        name = DIALECT_NAMES.get(r["dialect"], r["dialect"])
+        where = f" {r['file']}" if "file" in r else ""
+        title = Text(f"{name} session {r['session']}{where}", style="bold")
+        what = [r["transport"]]
+        if r["delegation"]:
+            what.append(f"delegation {r['delegation']}" + (f" → {r['backend_model']}" if r["backend_model"] else ""))
+        if r["language"]:
+            what.append(f"into {r['language']}")
+        g.add_row("Kind", Text(" · ".join(what)))
+        sec = r["usage_seconds"]
+        if sec is None:
+            dur = Text("unknown: no usage.seconds in the log", style="yellow")
+        else:
+            dur = Text(fmt_seconds(sec))
+            if r["usage_final"]:
+                dur.append(" (final, from session.closed)", style="dim")
+            elif r["usage_estimated"]:
+                dur.append(" (estimated from the input audio bytes)", style="yellow")
+            else:
+                dur.append(f" (largest of {r['usage_updates']} snapshots: not final)", style="yellow")
+        if r["timeline_ms"]:
+            a, b = r["timeline_ms"]
+            dur.append(f" · speech {fmt_seconds(a / 1000)} → {fmt_seconds(b / 1000)}", style="dim")
+        g.add_row("Duration", dur)
+        if r["dialect"] == "live":
+            g.add_row("Closed", Text(r["close_reason"] or "closed (no reason)") if r["closed"]
+                      else Text("the log ends without session.closed: usage not final", style="yellow"))  # fmt: skip
+        c = r["cost"]
+        if c["usd"] is not None:
+            cost = Text(("≥ " if not r["usage_final"] and not r["usage_estimated"] and r["dialect"] == "live" else "") + fmt_usd(c["usd"]))
+            cost.append(f" at ${c['usd_per_minute']:g}/min ({c['priced_as']} price of {c['prices_date']})", style="dim")
+            if c["model_from_option"]:
+                cost.append(" · model from --model", style="dim")
+        else:
+            cost = Text("unknown" + ("" if c["priced_as"] else ": no duration price for this model"), style="yellow")
+        g.add_row("Cost", cost)
+        b = r["backend"]
+        if b["responses"]:
+            u = b["usage"] or {}
+            bt = Text(f"{fmt_int(b['responses'])} response{'s' if b['responses'] != 1 else ''} · tokens in {fmt_int(u.get('input_tokens', 0))} "
+                      f"(cached {fmt_int(u.get('cached_tokens', 0))}) · out {fmt_int(u.get('output_tokens', 0))} "
+                      f"(reasoning {fmt_int(u.get('reasoning_tokens', 0))})")  # fmt: skip
+            bt.append(f" · {fmt_usd(b['cost_usd'])}" if b["cost_usd"] is not None else " · billed on top, not priced here", style="dim")
+            g.add_row("Backend", bt)
+        if r["delegations"] or r["tool_calls"]:
+            calls = {}
+            for call in r["tool_calls"]:
+                calls[call["name"] or "(unnamed)"] = calls.get(call["name"] or "(unnamed)", 0) + 1
+            names = ", ".join(f"{k} ×{v}" if v > 1 else k for k, v in calls.items())
+            g.add_row("Delegations", Text(f"{fmt_int(r['delegations'])}" + (f" ({', '.join(r['delegation_targets'])})" if r["delegation_targets"] else "")
+                                          + f" · tool calls {len(r['tool_calls'])}" + (f": {names}" if names else "")))  # fmt: skip
+        ev = [f"errors {r['errors']}"]
+        if r["info"]:
+            codes = sorted({i["code"] or "?" for i in r["info"]})
+            ev.append(f"info {len(r['info'])} ({', '.join(codes)})")
+        if r["dtmf_events"]:
+            ev.append(f"DTMF {r['dtmf_events']}")
+        for k, n in r["telephony"].items():
+            ev.append(f"{k.removeprefix('transport.')} {n}")
+        if r["mutes"]:
+            ev.append(f"mutes {r['mutes']}")
+        if r["interruptions"]:
+            ev.append(f"interruptions {r['interruptions']}")
+        g.add_row("Events", Text(" · ".join(ev)))
+        out_a = r["audio"]["output"]
+        if out_a["gaps"]:
+            g.add_row("Output gaps", Text(f"{out_a['gaps']} between timed output ranges ({fmt_seconds(out_a['gap_seconds'])} without audio)"))
+        if not r["audio"]["input"]["chunks"] and not out_a["chunks"]:
+            g.add_row("Audio", Text("none in the log (WebRTC data channel, or a sideband from before audio was mirrored)", style="dim"))
+        lat = r["latency_ms"]
+        if lat:
+            g.add_row("Latency", Text(f"{lat['count']} turn{'s' if lat['count'] != 1 else ''} · p50 {fmt_ms(lat['p50'])} · "
+                                      f"max {fmt_ms(lat['max'])}  (user stops → assistant starts)"))  # fmt: skip
+        out += [title, g, Text()]
+    if len(s.live) > 8:
+        out += [Text(f"… and {len(s.live) - 8} more GPT-Live / Translation sessions (--json lists them all)", style="dim"), Text()]
+    return out
 
 
 def _clock(ts: float | None, start: float | None = None, *, whole: bool = False) -> str:
@@ -338,7 +500,8 @@ def _conversation_table(s: Summary) -> Any:
     t = _table("Conversation", ("", "left"), ("", "right"))
     t.add_row("user turns", fmt_int(s.user_turns))
     r = s.responses
-    t.add_row("responses", fmt_int(r.get("total", 0)))
+    if not _only_live(s):  # (GPT-Live has no Realtime responses: its backend's are in its own section)
+        t.add_row("responses", fmt_int(r.get("total", 0)))
     for k in ("completed", "cancelled", "incomplete", "failed", "other", "unfinished"):
         if r.get(k):
             t.add_row(f"  {k}" if k != "unfinished" else "  no response.done", fmt_int(r[k]), style="yellow" if k in ("failed", "unfinished") else None)
@@ -359,7 +522,7 @@ def _audio_table(s: Summary) -> Any:
     none = "not in log"
     t.add_row("user input", fmt_seconds(a_in.seconds) if a_in.chunks else none, fmt_bytes(a_in.nbytes) if a_in.chunks else "")
     t.add_row("assistant", fmt_seconds(a_out.seconds) if a_out.chunks else none, fmt_bytes(a_out.nbytes) if a_out.chunks else "")
-    if a_out.chunks:
+    if a_out.chunks and not _only_live(s):  # (GPT-Live has no truncations: what was heard is not in the log)
         t.add_row("  heard", fmt_seconds(s.output_heard_seconds), "")
     if (a_in.cut_by_recorder or a_out.cut_by_recorder or a_in.placeholders or a_out.placeholders) and (a_in.chunks or a_out.chunks):
         t.caption = "not the real length: see checks"
@@ -387,21 +550,25 @@ def _cost_lines(s: Summary) -> list[Any]:
 
     from rtlog.units import fmt_usd
 
-    families = sorted({c["priced_as"] for c in s.cost.sessions if c["priced_as"]})
+    families = sorted({c["priced_as"] for c in s.cost.sessions if c["priced_as"] and c.get("billing") != "duration"})
+    by_minute = sorted({f"{r['cost']['priced_as']} ${r['cost']['usd_per_minute']:g}/min of {r['cost']['prices_date']}"
+                        for r in s.live if r["cost"]["priced_as"]})  # fmt: skip
     line = Text.assemble(("Cost ", "bold"))
     if s.cost.usd is None:
         line.append("unknown", style="yellow")
     else:
         at_least = "≥ " if s.cost.is_lower_bound else ""
         line.append(at_least + fmt_usd(s.cost.usd), style="bold")
-        if s.cost.is_lower_bound:
-            n = s.cost.responses_without_usage
+        n = s.cost.responses_without_usage
+        if s.cost.is_lower_bound and n:
             line.append(f" ({n} response{'' if n == 1 else 's'} without usage)", style="yellow")
         if s.cost.per_minute is not None:
             line.append(f" · {at_least}{fmt_usd(s.cost.per_minute)} per minute")
         if families:
             line.append(f"  ({', '.join(families)} prices of {s.cost.prices_date})", style="dim")
-        elif not s.usage.total_tokens and not s.cost.is_lower_bound:
+        if by_minute:
+            line.append(f"  ({', '.join(by_minute)})", style="dim")
+        elif not s.usage.total_tokens and not s.cost.is_lower_bound and not by_minute:
             line.append("  (no tokens used)", style="dim")
     return [line, *(Text(n, style="dim") for n in s.cost.notes)]
 
@@ -429,16 +596,25 @@ def _latency_table(s: Summary) -> Any:
     return t
 
 
+#: event types the report lists (the most frequent first); the rest are one row
+EVENT_TYPES_SHOWN = 12
+
+
 def _events_table(s: Summary) -> Any:
     from rtlog.units import fmt_int
 
     rows = sorted(s.event_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    types = len(rows)
+    more = len(rows) - EVENT_TYPES_SHOWN
+    if more > 1:  # the most frequent types; --json has them all
+        hidden = sum(n for _, n in rows[EVENT_TYPES_SHOWN:])
+        rows = rows[:EVENT_TYPES_SHOWN] + [(f"… {more} more types (--json lists them all)", hidden)]
     width = output.console().width
     pairs = width >= 110 and len(rows) > 8
     cols: list[tuple[str, str]] = [("type", "left"), ("count", "right")]
     if pairs:
         cols += [("type", "left"), ("count", "right")]
-    title = f"Events by type ({len(rows)} type{'' if len(rows) == 1 else 's'})"
+    title = f"Events by type ({types} type{'' if types == 1 else 's'})"
     t = _table(title, *cols, min_width=len(title))
     if pairs:
         half = (len(rows) + 1) // 2

@@ -8,7 +8,9 @@ in its own module and sees the events it needs —
 - `turns.TurnTracker`: user turns and the responses each triggered;
 - `ledger.Ledger`: responses, usage, tool calls, errors;
 - `items.ItemAssembler`: the items, their text and their order;
-- `stats.LogStats`: event counts, the clock and the audio payloads of each side.
+- `stats.LogStats`: event counts, the clock and the audio payloads of each side;
+- `live.LiveTracker`: the dialect of every session, and GPT-Live / Translation sessions,
+  whose events it takes before any Realtime rule sees them (their names collide).
 
 Audio chunks (~95 % of a log's bytes) contribute sizes and times only. The reader's fast
 path (`fast_lines`) takes runs of audio lines from their digests, without an Event, and
@@ -30,14 +32,21 @@ from collections.abc import Callable, Iterable, Sequence
 
 from rtlog.conversation.items import ItemAssembler, _Error, _Item
 from rtlog.conversation.ledger import Ledger
+from rtlog.conversation.live import LiveTracker
 from rtlog.conversation.model import AssistantAudio, Conversation, ErrorNote, Item, Recording
+from rtlog.conversation.moments import MomentTracker
 from rtlog.conversation.session import SESSION_KINDS, SessionTracker
 from rtlog.conversation.stats import LogStats, audio_payload
 from rtlog.conversation.timeline import Timeline
 from rtlog.conversation.turns import TurnTracker
 from rtlog.io.entries import DigestedLine
 from rtlog.protocol.events import Event
+from rtlog.protocol.formats import DEFAULT_FORMAT
+from rtlog.protocol.live import INPUT_AUDIO_TYPES as LIVE_INPUT_AUDIO
+from rtlog.protocol.live import OUTPUT_AUDIO_TYPES
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
+
+LIVE_AUDIO = LIVE_INPUT_AUDIO | OUTPUT_AUDIO_TYPES
 
 #: what happens in a resumed session once its replayed history is over
 REPLAY_ENDS = frozenset({
@@ -68,7 +77,9 @@ class Fold:
         self.ledger = Ledger(self.sessions)
         self.items = ItemAssembler(self.sessions)
         self.stats = LogStats()
-        self._handlers = (self.turns.handlers(), self.ledger.handlers(), self.items.handlers())
+        self.moments = MomentTracker(lambda: self.sessions.current.index)
+        self.live = LiveTracker(self.sessions, self.ledger)
+        self._handlers = (self.turns.handlers(), self.ledger.handlers(), self.items.handlers(), self.moments.handlers())
         self._routes: dict[str, tuple[Callable[[Event], None], ...]] = {}
         stats = self.stats  # what `fast_lines` works on (the objects stay, their contents change)
         self._fast = (stats, stats.clock, self.ledger.formats, self.ledger.responses, stats.audio_in, stats.audio_out,
@@ -82,6 +93,9 @@ class Fold:
         kind = ev.kind
         if kind == OUTPUT_AUDIO_DELTA or kind == INPUT_AUDIO_APPEND:
             self.feed_audio(ev)
+            return True
+        if self.live.takes(ev):
+            self._feed_live(ev)
             return True
         if self._recording:
             self.stats.add(ev)
@@ -124,6 +138,27 @@ class Fold:
         if counting:
             self.stats.audio_in.add(size, problem, self.sessions.input_format, ev.line_no)
         return self.timeline.user_audio(ev, nbytes)
+
+    def _feed_live(self, ev: Event) -> None:
+        """A GPT-Live or Translation event: counted, its time on the timeline, then the
+        Live rules (audio: its decoded size, through the normal path)."""
+        if self._recording:
+            self.stats.add(ev)
+        else:
+            self.stats.first_time(ev.timestamp)
+        if ev.kind != "session.created":
+            self.timeline.feed(ev)
+        if ev.kind in LIVE_AUDIO:
+            size, problem = audio_payload(ev)
+            valid = problem is None or problem == "placeholder"
+            self.live.audio(ev, size, valid)
+            if self._recording:
+                s = self.live.session
+                side = self.stats.audio_in if ev.kind in LIVE_INPUT_AUDIO else self.stats.audio_out
+                fmt = (s.input_format if side is self.stats.audio_in else s.output_format) if s is not None else DEFAULT_FORMAT
+                side.add(size, problem, fmt, ev.line_no)
+            return
+        self.live.feed(ev)
 
     def _route(self, kind: str) -> tuple[Callable[[Event], None], ...]:
         """The rules an event of this kind goes to, in order: sessions first (a new session
@@ -229,6 +264,11 @@ class Fold:
             repeated_done=ledger.repeated_done, repeated_done_line=ledger.repeated_done_line,
         )  # fmt: skip
         cuts = self.timeline.cuts.items()
+        tl = self.timeline
+        for iid in tl.user_spans:  # every user turn's speech, committed or not (the metrics of how it felt)
+            sp = tl.span(iid)
+            if sp is not None:
+                self.moments.moments.speech[iid] = (sp.start, sp.end)
         audio = self._assistant_audio()
         conv = Conversation(
             source=self.source,
@@ -246,7 +286,9 @@ class Fold:
             assistant_audio=audio,
             t0=self.timeline.t0,
             cleared_responses=ledger.cleared,
+            moments=self.moments.moments,
             notes=self.timeline.notes[self._notes_from :],
+            live=self.live.live,
         )
         conv.by_response_id = {r.id: r for r in conv.responses if r.id is not None}
         return conv
@@ -254,7 +296,8 @@ class Fold:
     def _assistant_audio(self) -> list[AssistantAudio]:
         out = []
         for a in self.timeline.items.values():
-            out.append(AssistantAudio(a.item_id, a.response_id, a.start, a.seconds, a.heard_seconds, a.nbytes, a.heard_nbytes, a.cut_ms))
+            out.append(AssistantAudio(a.item_id, a.response_id, a.start, a.seconds, a.heard_seconds, a.nbytes, a.heard_nbytes, a.cut_ms,
+                                      a.first_at, a.last_at, a.stalls, a.stall_seconds, a.ahead_max, a.untimed, a.guessed))  # fmt: skip
         return out
 
     def _items(self) -> list[Item | ErrorNote]:
@@ -263,6 +306,9 @@ class Fold:
         out: list[Item | ErrorNote] = []
         asm, tl = self.items, self.timeline
         t0 = tl.t0
+        live = self.live.finish(t0, tl.file_base)
+        if live:
+            tl.extend_to(self.live.end)
         for order in asm.sessions():
             for x in order:
                 if isinstance(x, _Error):
@@ -270,6 +316,10 @@ class Fold:
                     out.append(ErrorNote(x.session, x.line, x.error, x.text, x.ts, start))
                 elif not x.vad_only:  # a false start: speech detected, never committed
                     out.append(self._item(x, t0))
+        if live:  # GPT-Live / Translation sessions' items, each session's in its place
+            for items in live.values():
+                out.extend(items)
+            out.sort(key=lambda x: x.session)
         return out
 
     def _item(self, it: _Item, t0: float | None) -> Item:

@@ -427,9 +427,10 @@ class ItemAssembler:
         # speech that is never committed (cleared, or the log ends) is no user turn, as in TurnTracker
         iid = _str(ev.data.get("item_id"))
         prev = self._items.get(iid) if iid is not None else None
+        vad_only = prev is None or prev.vad_only  # (read before `_get`, which clears it)
         it = self._user_item(ev)
         if it is not None:
-            it.vad_only = prev is None or prev.vad_only
+            it.vad_only = vad_only
 
     def _committed(self, ev: Event) -> None:
         it = self._user_item(ev)

@@ -13,6 +13,7 @@ from typing import BinaryIO
 from rtlog.conversation.fold import Fold
 from rtlog.conversation.model import Conversation
 from rtlog.io.reader import Diagnostics, Source, expand_sources, read_events
+from rtlog.protocol.events import Event
 
 
 def conversation_of(
@@ -25,12 +26,21 @@ def conversation_of(
     jobs: int = 1,
     meanwhile: Callable[[], None] | None = None,
     recording: bool = True,
+    on_event: Callable[[Event], None] | None = None,
 ) -> tuple[Conversation, Fold]:
     """The conversation of one source (and its fold, to place a next file after it).
     `jobs`: processes for one big plain file (0 = one per free CPU; see `rtlog.io.parts`);
-    `meanwhile`: see `read_events`."""
+    `meanwhile`: see `read_events`; `on_event`: sees every Event before the fold does (the
+    audio lines the fast path takes are not Events, so it does not see those)."""
     f = Fold(src.name, after=after, recording=recording)
     feed = f.feed
+    if on_event is not None:
+        fold_feed, tap = f.feed, on_event
+
+        def feed(ev: Event) -> None:
+            tap(ev)
+            fold_feed(ev)
+
     before = diag.by_source.get(src.name, 0)
     for ev in read_events(src, diag, stdin=stdin, on_progress=on_progress, fast_path=f.fast_lines, jobs=jobs, meanwhile=meanwhile):
         feed(ev)

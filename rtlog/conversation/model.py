@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.conversation.ledger import Response, ToolCall
+from rtlog.conversation.live_model import LiveSession
+from rtlog.conversation.moments import Moments
 from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import Clock, SideAudio
 from rtlog.conversation.turns import Turn
@@ -49,6 +51,14 @@ class AssistantAudio:
     nbytes: int
     heard_nbytes: int
     cut_ms: int | None
+    # delivery, as the timeline measured it (`timeline.ItemAudio`; timeline seconds)
+    first_at: float | None = None  # arrival of its first timed delta
+    last_at: float | None = None  # of its last
+    stalls: int = 0
+    stall_seconds: float = 0.0
+    ahead_max: float = 0.0
+    untimed: int = 0
+    guessed: bool = False  # placed for want of a time (its start is no time to measure by)
 
     @property
     def end(self) -> float:
@@ -84,6 +94,7 @@ class Item:
     end: float | None = None
     audio_seconds: float | None = None  # generated audio (assistant items)
     replayed: bool = False  # history a resumed session's server replayed: said before, not in this session
+    interrupted: bool = False  # GPT-Live: assistant speech the user talked over (barge-in)
 
 
 @dataclass(slots=True, eq=False)
@@ -137,7 +148,9 @@ class Conversation:
     assistant_audio: list[AssistantAudio]
     t0: float | None  # epoch seconds of timeline position 0 (None: no timestamps)
     cleared_responses: set[str] = field(default_factory=set)  # responses whose playback the client cleared
+    moments: Moments = field(default_factory=Moments)  # when each step happened (`moments.py`)
     notes: list[str] = field(default_factory=list)  # what the fold could not place as the log says
+    live: list[LiveSession] = field(default_factory=list)  # the GPT-Live and Translation sessions (`conversation.live`)
     by_response_id: dict[str, Response] = field(default_factory=dict, repr=False)
 
     @property

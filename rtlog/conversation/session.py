@@ -34,9 +34,14 @@ class SessionConfig:
     output_format: AudioFormat = DEFAULT_FORMAT
     transcription_model: str | None = None
     turn_detection: str | None = None
-    turn_detection_settings: dict[str, Any] = field(default_factory=dict)  # as stated (threshold, silence_duration_ms, …)
     tools: list[str] = field(default_factory=list)
     started_at: float | None = None
+    # the settings as stated, for views that compare them (`rtlog diff`): each tool's
+    # definition by name, and the turn-detection and transcription objects (None: off)
+    tool_specs: dict[str, Any] = field(default_factory=dict)
+    turn_detection_config: dict[str, Any] | None = None
+    transcription_config: dict[str, Any] | None = None
+    dialect: str | None = None  # realtime-beta | realtime-ga | live | translation (`protocol.live`); None: unknown
 
     def apply(self, session: dict[str, Any]) -> None:
         """Merge a session object (beta flat or GA nested; full or partial)."""
@@ -72,19 +77,23 @@ class SessionConfig:
         tr = a_in.get("transcription", s.get("input_audio_transcription", ...))
         if tr is not ...:
             self.transcription_model = _str(_dict(tr).get("model")) if tr else None
+            self.transcription_config = _dict(tr) if tr else None
         td = a_in.get("turn_detection", s.get("turn_detection", ...))
         if td is not ...:
             self.turn_detection = _str(_dict(td).get("type")) if td else None
-            self.turn_detection_settings = dict(td) if type(td) is dict else {}
+            self.turn_detection_config = _dict(td) if td else None
         tools = s.get("tools")
         if type(tools) is list:
             names = []
+            specs: dict[str, Any] = {}
             for t in tools:
                 t = _dict(t)
                 name = _str(t.get("name")) or _str(_dict(t.get("function")).get("name")) or _str(t.get("server_label"))
                 if name:
                     names.append(name)
+                    specs[name] = t
             self.tools = names
+            self.tool_specs = specs
 
 
 #: the events `SessionTracker.feed` looks at

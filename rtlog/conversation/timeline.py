@@ -78,6 +78,10 @@ _SNAP = SNAP_MS / 1000
 #: a VAD offset this far past the input audio appended before it shows a log that starts
 #: mid-session (less may be a recorder that logs the client's appends a little late)
 MID_SESSION_MS = 500
+#: an assistant delta arriving this much after its audio should have started playing is a
+#: stall (the listener hears a gap); less is the clock's rounding
+STALL_MS = 20
+_STALL = STALL_MS / 1000
 
 def decoded_size(ev: Event) -> int:
     """Decoded bytes of an audio event's payload, for placement: `Event.audio_info()`
@@ -103,6 +107,15 @@ class ItemAudio:
     #: placed where the audio placed before it ends, for want of anything better: a log with
     #: timestamps whose deltas carry none (stereo output needs a place; a transcript shows none)
     guessed: bool = False
+    # delivery (`assistant_audio_of`): each timed delta played as soon as it arrives and what
+    # came before it has played; a delta that arrives after that is a stall the listener hears
+    first_at: float | None = None  # arrival of its first timed delta (timeline seconds)
+    last_at: float | None = None  # arrival of its last timed delta
+    play_end: float = 0.0  # where that playback ends so far
+    stalls: int = 0
+    stall_seconds: float = 0.0
+    ahead_max: float = 0.0  # the most audio received ahead of playback (what the client buffers)
+    untimed: int = 0  # deltas without a timestamp in a log with timestamps
 
     @property
     def seconds(self) -> float:
@@ -230,6 +243,16 @@ class Timeline:
         text-only log with timestamps has no audio to place)."""
         return max(self._user_cursor, self._asst_cursor, self._latest, self._placed, self._file_base)
 
+    @property
+    def file_base(self) -> float:
+        """Where the current file starts on the timeline."""
+        return self._file_base
+
+    def extend_to(self, t: float) -> None:
+        """Something placed outside these rules (a GPT-Live session's speech) reaches `t`:
+        the next file starts after it."""
+        self._placed = max(self._placed, t)
+
     def new_file(self, sessions: SessionTracker | None = None) -> float:
         """Start the next input file: its own conversation, placed from `end` on (an epoch
         per file, like the one per session). Its timestamps (if any) are measured from its
@@ -335,6 +358,23 @@ class Timeline:
         end = item.start + total / bps if item.cut_ms is None else item.end
         if end > self._asst_cursor:
             self._asst_cursor = end
+        t0 = self.t0
+        if ts is not None and t0 is not None:  # delivery (see ItemAudio)
+            a = ts - t0
+            pe = item.play_end
+            if a > pe + _STALL:
+                item.stalls += 1
+                item.stall_seconds += a - pe
+                pe = a
+            pe += nbytes / bps
+            item.play_end = pe
+            if pe - a > item.ahead_max:
+                item.ahead_max = pe - a
+            if item.first_at is None:
+                item.first_at = a
+            item.last_at = a
+        elif t0 is not None:
+            item.untimed += 1
         return item.start + offset / bps
 
     def _new_item(self, iid: str | None, rid: str | None, ts: float | None) -> ItemAudio:
@@ -358,6 +398,8 @@ class Timeline:
         # (a truncation may come before the item's audio: it is cut from its first chunk)
         item = ItemAudio(iid, rid, start, fmt.bytes_per_second, fmt.bytes_per_sample,
                         cut_ms=self.cuts.cut_ms(iid), guessed=guessed)
+        # the next item of a response plays after the one before it has (delivery)
+        item.play_end = max(start, cur.play_end) if cur is not None and rid is not None and cur.response_id == rid else start
         if iid is None:
             self._anon += 1
             iid = f"<no item id {self._anon}>"

@@ -248,6 +248,6 @@ _TD = {"threshold": (float, int), "silence_duration_ms": (int,), "prefix_padding
 def _turn_detection(s: SessionConfig) -> dict[str, Any]:
     out = {}
     for key, types in _TD.items():
-        v = s.turn_detection_settings.get(key)
+        v = (s.turn_detection_config or {}).get(key)
         out[f"turn_detection_{key}"] = v if type(v) in types else None
     return out

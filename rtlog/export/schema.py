@@ -258,7 +258,9 @@ def flatten_summary(obj: dict[str, Any]) -> dict[str, Any]:
                 walk(f"{prefix}.{k}" if prefix else k, v)
         elif isinstance(value, list):
             out[column_name(prefix)] = len(value)
-        else:
+        elif value is not None or prefix in SUMMARY_TYPES:
+            # (an undeclared null is left out: it may be an object elsewhere, whose leaves
+            # are the columns; a file without it has nulls there)
             out[column_name(prefix)] = value
 
     walk("", obj)

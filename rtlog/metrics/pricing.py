@@ -12,13 +12,21 @@ via the "quick comparison" on the gpt-realtime-2.1-mini page). The 2024-10-01 pr
 snapshot had its own, higher audio prices (OpenAI community forum, thread 1060242).
 Input transcription (whisper-1, gpt-4o-transcribe, …) is billed separately and is not
 priced here.
+
+Duration-priced models (`MinuteRate`, `BUILTIN_MINUTE_RATES`): GPT-Live (`gpt-live-1`,
+`gpt-live-1.1`: $0.05 a minute active, billed per second, not rounded up; `gpt-live-1.1`
+adds $0.02 a minute standby for WebRTC sessions configured for it), Realtime Translation
+(`gpt-realtime-translate`) and the transcription models (`gpt-realtime-whisper`,
+`gpt-live-transcribe`), each with the date and page it was read from
+(../shared/docs/gpt-live.md §9, §15). A price file gives them as `{"usd_per_minute": N}`.
+`PriceTable.default_model` (`summary --model NAME`) prices sessions that name no model.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from rtlog.protocol.objects import Usage
@@ -56,6 +64,26 @@ BUILTIN_RATES: dict[str, Rates] = {
     "gpt-4o-mini-realtime-preview": Rates(0.60, 0.30, 10.00, 0.30, 2.40, 20.00),
 }
 
+@dataclass(frozen=True, slots=True)
+class MinuteRate:
+    """USD per minute of session (or audio), billed per second; dated and sourced."""
+
+    usd_per_minute: float
+    date: str
+    source: str
+    standby_usd_per_minute: float | None = None
+
+
+_MODEL_PAGE = "https://developers.openai.com/api/docs/models/"
+BUILTIN_MINUTE_RATES: dict[str, MinuteRate] = {
+    "gpt-live-1": MinuteRate(0.05, "2026-11-29", _MODEL_PAGE + "gpt-live-1"),
+    "gpt-live-1.1": MinuteRate(0.05, "2026-11-29", _MODEL_PAGE + "gpt-live-1.1", standby_usd_per_minute=0.02),
+    "gpt-realtime-translate": MinuteRate(0.034, "2026-11-29", _MODEL_PAGE + "gpt-realtime-translate"),
+    "gpt-live-transcribe": MinuteRate(0.017, "2026-11-29", _MODEL_PAGE + "gpt-live-transcribe"),
+    "gpt-realtime-whisper": MinuteRate(0.017, "2026-11-29", _MODEL_PAGE + "gpt-realtime-whisper"),
+}
+MINUTE_FIELDS = ("usd_per_minute", "standby_usd_per_minute")
+
 _DATE_SUFFIX = re.compile(r"\d{4}-\d{2}-\d{2}\b")
 
 
@@ -65,6 +93,13 @@ class PriceTable:
     date: str = PRICES_DATE
     source: str = PRICES_SOURCE
     aliases: dict[str, str] | None = None
+    per_minute: dict[str, MinuteRate] = field(default_factory=lambda: dict(BUILTIN_MINUTE_RATES))
+    default_model: str | None = None  # prices sessions that name no model (`summary --model`)
+
+    def minute_rate(self, model: str | None) -> tuple[str, MinuteRate] | None:
+        """The duration price of a model (matched as `family` matches), or None."""
+        fam = PriceTable(self.per_minute, aliases=self.aliases).family(model)  # type: ignore[arg-type]
+        return None if fam is None or fam not in self.per_minute else (fam, self.per_minute[fam])
 
     def family(self, model: str | None) -> str | None:
         """The table entry for a model name, or None.
@@ -78,7 +113,7 @@ class PriceTable:
             return None
         name = model.strip().lower().rsplit("/", 1)[-1]
         aliases = self.aliases or {}
-        if name in aliases:
+        if name in aliases and aliases[name] in self.rates:
             return aliases[name]
         if name in self.rates:
             return name
@@ -124,6 +159,7 @@ def parse_price_file(obj: Any, base: PriceTable | None = None) -> PriceTable:
     if type(models) is not dict:
         raise PriceFileError("\"models\" must be an object of model name → rates")
     rates = dict(table.rates)
+    per_minute = dict(table.per_minute)
     aliases = dict(table.aliases or {})
     pending_aliases: dict[str, str] = {}
     for name, value in models.items():
@@ -135,6 +171,9 @@ def parse_price_file(obj: Any, base: PriceTable | None = None) -> PriceTable:
             continue
         if type(value) is not dict:
             raise PriceFileError(f"{name}: expected an object of rates or the name of another model")
+        if "usd_per_minute" in value or key in per_minute and set(value) <= set(MINUTE_FIELDS):
+            per_minute[key] = _minute_rate(name, value, per_minute.get(key), obj)
+            continue
         bad = set(value) - set(RATE_FIELDS)
         if bad:
             raise PriceFileError(f"{name}: unknown rate {sorted(bad)[0]!r} (known: {', '.join(RATE_FIELDS)})")
@@ -150,7 +189,7 @@ def parse_price_file(obj: Any, base: PriceTable | None = None) -> PriceTable:
                 raise PriceFileError(f"{name}: a new model needs {', '.join(missing)}")
             rates[key] = Rates(**given)
     for key, target in pending_aliases.items():
-        fam = PriceTable(rates).family(target)
+        fam = PriceTable(rates).family(target) or PriceTable(per_minute).family(target)  # type: ignore[arg-type]
         if fam is None:
             raise PriceFileError(f"{key}: alias of {target!r}, which has no price")
         aliases[key] = fam
@@ -158,7 +197,24 @@ def parse_price_file(obj: Any, base: PriceTable | None = None) -> PriceTable:
     source = obj.get("source", table.source)
     if type(date) is not str or type(source) is not str:
         raise PriceFileError("\"date\" and \"source\" must be strings")
-    return PriceTable(rates, date, source, aliases or None)
+    return PriceTable(rates, date, source, aliases or None, per_minute)
+
+
+def _minute_rate(name: str, value: dict[str, Any], known: MinuteRate | None, obj: dict[str, Any]) -> MinuteRate:
+    """A price file's duration price: `usd_per_minute` (and `standby_usd_per_minute`)."""
+    bad = set(value) - set(MINUTE_FIELDS)
+    if bad:
+        raise PriceFileError(f"{name}: unknown key {sorted(bad)[0]!r} for a duration price (known: {', '.join(MINUTE_FIELDS)})")
+    for k, v in value.items():
+        if v is None and k == "standby_usd_per_minute":
+            continue
+        if type(v) not in (int, float) or not math.isfinite(v) or v < 0:
+            raise PriceFileError(f"{name}: {k} must be a number ≥ 0 (USD per minute), not {v!r}")
+    date = obj.get("date") if type(obj.get("date")) is str else known.date if known else PRICES_DATE
+    source = obj.get("source") if type(obj.get("source")) is str else "price file"
+    usd = value.get("usd_per_minute", known.usd_per_minute if known else 0.0)
+    standby = value.get("standby_usd_per_minute", known.standby_usd_per_minute if known else None)
+    return MinuteRate(float(usd), date, source, None if standby is None else float(standby))
 
 
 @dataclass(slots=True)

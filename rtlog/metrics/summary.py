@@ -23,7 +23,10 @@ from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import SideAudio
 from rtlog.conversation.turns import Turn
 from rtlog.io.reader import Diagnostics, Source
+from rtlog.metrics.live import live_report, live_warnings
 from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
+from rtlog.metrics.turntaking import Feel, turn_taking
+from rtlog.metrics.turntaking import combine as combine_feel
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import PCM16
 from rtlog.protocol.objects import Usage
@@ -99,6 +102,10 @@ class Summary:
     warnings: list[str] = field(default_factory=list)
     cost: Cost = field(default_factory=Cost)
     files: int = 1
+    feel: Feel | None = None  # turn-taking, latency steps, delivery, VAD (`turntaking.py`)
+    audio_quality: dict[str, Any] | None = None  # `rtlog.audio.quality` (summary --audio-quality), as JSON
+    dialect: str | None = None  # realtime-beta | realtime-ga | live | translation | mixed (None: unknown)
+    live: list[dict[str, Any]] = field(default_factory=list)  # GPT-Live / Translation sessions (`metrics.live`)
 
     @property
     def latency_measurable(self) -> bool:
@@ -122,6 +129,7 @@ class Summary:
         return {
             **head,
             "source": self.source,
+            "dialect": self.dialect,
             "lines": self.lines,
             "events": self.events,
             "malformed": self.malformed,
@@ -157,6 +165,9 @@ class Summary:
             "transcription_failures": self.transcription_failures,
             "unknown_event_types": dict(sorted(self.unknown_types.items())),
             "warnings": self.warnings,
+            "turn_taking": None if self.feel is None else self.feel.to_dict(),
+            "audio_quality": self.audio_quality,
+            "live": self.live,
         }
 
 
@@ -204,9 +215,22 @@ def summarize_conversation(conv: Conversation, prices: PriceTable | None = None)
     s.errors = conv.errors
     s.transcription_failures = conv.transcription_failures
     s.unknown_types = rec.unknown_types
-    _cost(conv, s, prices or builtin_table())
-    s.warnings = _warnings(conv, s, negative)
+    prices = prices or builtin_table()
+    s.dialect = dialect_of(conv)
+    s.live = live_report(conv, prices, latency_stats)
+    s.user_turns += sum(r["user_turns"] for r in s.live)
+    s.interruptions += sum(r["interruptions"] for r in s.live)
+    _cost(conv, s, prices)
+    s.warnings = _warnings(conv, s, negative) + live_warnings(s.live)
+    s.feel = turn_taking(conv)
     return s
+
+
+def dialect_of(conv: Conversation) -> str | None:
+    """The log's dialect: its sessions' one dialect, "mixed" when they differ, None when
+    nothing in the log tells."""
+    found = {sess.dialect for sess in conv.sessions if sess.dialect}
+    return found.pop() if len(found) == 1 else ("mixed" if found else None)
 
 
 def _responses(conv: Conversation) -> tuple[dict[str, int], int]:
@@ -265,8 +289,10 @@ def _latencies(conv: Conversation, s: Summary) -> int:
 
 
 def turn_latency_ms(conv: Conversation, turn: Turn) -> float | None:
-    """One turn's latency (ms, negative when the audio came first), or None when the log
-    cannot tell (the caller checks that the clock is fine enough)."""
+    """One turn's latency in ms, from the end of user speech to the first assistant audio
+    (else text) of the responses it triggered; None where the log cannot tell. Negative
+    (clock skew) is returned as it is: `summarize_conversation` counts it as a warning.
+    The caller checks the clock (`_latencies`: none without sub-second timestamps)."""
     end = turn.end_of_speech_at
     if end is None:
         return None
@@ -296,8 +322,30 @@ def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
             with_usage[r.done_session] = with_usage.get(r.done_session, 0) + 1
     total = 0.0
     known = True
+    live = {r["session"]: r for r in s.live}
     for sess, usage in zip(s.sessions, s.session_usage):
-        fam = prices.family(sess.model)
+        lr = live.get(sess.index)
+        if lr is not None:  # GPT-Live / Translation: priced by duration (`metrics.live`)
+            c = lr["cost"]
+            s.cost.sessions.append({"session": sess.index, "model": sess.model, "priced_as": c["priced_as"], "usd": c["usd"],
+                                    "billing": "duration", "seconds": lr["usage_seconds"], "usd_per_minute": c["usd_per_minute"]})  # fmt: skip
+            if c["usd"] is None:
+                known = False
+                what = (f"no duration price for {sess.model or prices.default_model!r}" if c["priced_as"] is None
+                        else "no usage.seconds in the log (duration unknown)")  # fmt: skip
+                note = f"session {sess.index}: {what}: cost unknown" + (" (name the model with --model NAME)" if not sess.model and not prices.default_model else "")
+                s.cost.notes.append(note)
+            else:
+                total += c["usd"]
+                if lr["dialect"] == "live" and not lr["usage_final"]:
+                    s.cost.is_lower_bound = True
+                    s.cost.notes.append(f"session {sess.index}: usage not final (no session.closed): the cost is a lower bound")
+                if lr["backend"]["usage"] and lr["backend"]["cost_usd"] is None:
+                    s.cost.notes.append(f"session {sess.index}: backend ({lr['backend_model'] or 'unnamed model'}) tokens are billed on top and not priced here")
+                elif lr["backend"]["cost_usd"] is not None:
+                    total += lr["backend"]["cost_usd"]
+            continue
+        fam = prices.family(sess.model or prices.default_model)
         row: dict[str, Any] = {"session": sess.index, "model": sess.model, "priced_as": fam, "usd": None}
         if not with_usage.get(sess.index) and missing.get(sess.index):
             known = False  # responses, none with usage
@@ -322,7 +370,7 @@ def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
         s.cost.notes.append("input transcription is billed separately and not included")
     s.cost.usd = total if known else None
     s.cost.responses_without_usage = sum(missing.values())
-    s.cost.is_lower_bound = s.cost.usd is not None and s.cost.responses_without_usage > 0
+    s.cost.is_lower_bound = s.cost.usd is not None and (s.cost.responses_without_usage > 0 or s.cost.is_lower_bound)
     seconds = s.span.seconds
     if s.cost.usd is not None and seconds and seconds > 0:
         s.cost.per_minute = s.cost.usd / (seconds / 60)
@@ -441,6 +489,9 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         t.warnings.extend(f"{name}: {w}" for w in s.warnings)
         t.cost.sessions.extend({**c, "file": name} for c in s.cost.sessions)
         t.cost.notes.extend(n for n in s.cost.notes if n not in t.cost.notes)
+        t.live.extend({**r, "file": name} for r in s.live)
+        if s.dialect is not None:
+            t.dialect = s.dialect if t.dialect in (None, s.dialect) else "mixed"
         costs.append(s.cost.usd)
     t.span.total = sum(spans) if spans else None
     t.span.files = len(spans)
@@ -448,6 +499,8 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
     t.output_heard_seconds = sum(heard) if heard else None
     t.cost.usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
     t.cost.per_minute = timed_cost / (timed_seconds / 60) if timed_seconds > 0 and t.cost.usd is not None else None
+    feels = [s.feel for s in summaries if s.feel is not None]
+    t.feel = combine_feel(feels, source) if feels else None
     return t
 
 
@@ -509,6 +562,7 @@ def _session_json(s: SessionConfig) -> dict[str, Any]:
         "tools": s.tools,
         "instructions": s.instructions,
         "started_at": _iso(s.started_at) if s.started_at is not None else None,
+        "dialect": s.dialect,
     }
 
 

@@ -29,6 +29,7 @@ import orjson
 from rtlog.protocol.objects import ErrorInfo, Item, Response, Usage, _int, _list, _str
 from rtlog.protocol.payload import SPLICE_MIN, AudioPayload, _inspect_span, cut_audio_payload, inspect_b64
 from rtlog.protocol.realtime import (
+    AMBIGUOUS_TYPES,
     AUDIO_PAYLOAD_KEY,
     CLIENT,
     CLIENT_TYPES,
@@ -267,7 +268,8 @@ def _from_object(obj: dict[str, Any], line: bytes, source: str, line_no: int) ->
         # a bare event (the common case): no envelope lookups
         ts = obj.get("timestamp")
         return Event(
-            source, line_no, line, t, KIND_ALIASES.get(t, t), CLIENT if t in CLIENT_TYPES else SERVER,
+            source, line_no, line, t, KIND_ALIASES.get(t, t),
+            CLIENT if t in CLIENT_TYPES else UNKNOWN if t in AMBIGUOUS_TYPES else SERVER,
             None if ts is None else parse_timestamp(ts), obj,
         )  # fmt: skip
     event, etype = _find_payload(obj)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rtlog.protocol import live
+
 # --- event type vocabulary ------------------------------------------------------------
 
 #: beta / Azure-preview / Voice Live / Qwen names → canonical GA names
@@ -119,12 +121,18 @@ SERVER_TYPES = frozenset(
     }
 )
 
-KNOWN_TYPES = CLIENT_TYPES | SERVER_TYPES
+# GPT-Live and Realtime Translation (`rtlog.protocol.live`): their own names, and the one
+# type sent both ways (its side is decided per log: `live.AppendSide`)
+CLIENT_TYPES = CLIENT_TYPES | live.LIVE_CLIENT_TYPES | live.TRANSLATION_CLIENT_TYPES
+SERVER_TYPES = SERVER_TYPES | live.LIVE_SERVER_TYPES | live.TRANSLATION_SERVER_TYPES
+AMBIGUOUS_TYPES = frozenset({live.INPUT_APPEND})
+
+KNOWN_TYPES = CLIENT_TYPES | SERVER_TYPES | AMBIGUOUS_TYPES
 
 OUTPUT_AUDIO_DELTA = "response.output_audio.delta"
 INPUT_AUDIO_APPEND = "input_audio_buffer.append"
 #: canonical kind → the key that holds its base64 audio
-AUDIO_PAYLOAD_KEY: dict[str, str] = {OUTPUT_AUDIO_DELTA: "delta", INPUT_AUDIO_APPEND: "audio"}
+AUDIO_PAYLOAD_KEY: dict[str, str] = {OUTPUT_AUDIO_DELTA: "delta", INPUT_AUDIO_APPEND: "audio", **live.AUDIO_PAYLOAD_KEY}
 
 CLIENT, SERVER, UNKNOWN = "client", "server", "unknown"
 

@@ -103,6 +103,8 @@ def _parse_time_text(s: str) -> float | None:
             return None
         h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3))
         frac = float("0." + m.group(4)) if m.group(4) else 0.0
+        if h > 23 or mi > 59 or sec > 59:
+            return None  # not a time of day (10:00:99, 25:00:00); recorders write 23:59:58 PM too
         if m.group(5):
             h = h % 12 + (12 if m.group(5).lower() == "pm" else 0)
         return h * 3600 + mi * 60 + sec + frac

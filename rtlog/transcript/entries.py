@@ -11,7 +11,10 @@ and times are the timeline's, so the transcript, summary and extract-audio agree
 - a truncated item is interrupted, and its text is split where the user stopped hearing
   it, in proportion to `audio_end_ms` over the item's audio duration, at the nearest word
   gap (`split_heard`);
-- a user message without text says why: not transcribed, or an idle timeout.
+- a user message without text says why: not transcribed, or an idle timeout;
+- GPT-Live / Translation speech comes as segments the fold joined from fragments
+  (`conversation.live`); an assistant segment the user spoke into is interrupted
+  ("barge-in"), backend function calls are the assistant's.
 """
 
 from __future__ import annotations
@@ -139,6 +142,9 @@ def entry_of(conv: Conversation, it: Item) -> Entry | None:
         elif rstatus in (None, "in_progress") and it.status in (None, "in_progress"):
             e.note = "unfinished: the log ends before the response does"
     e.start, e.end, e.audio_seconds = it.start, it.end, it.audio_seconds
+    if it.interrupted:  # GPT-Live: the user spoke over it (the text is what was generated)
+        e.interrupted = True
+        e.reason = e.reason or "barge-in"
     if it.cut_ms is not None:
         e.interrupted = True
         e.audio_end_ms = it.cut_ms

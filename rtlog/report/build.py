@@ -1,0 +1,230 @@
+"""One report run: a log → its page (and the call's WAV beside it, or inside it); several
+logs → one page each and the fleet index.
+
+Owns the order of the work and where files go: one pass over the log folds the
+conversation (`conversation_of`) while `raw.RawLog` keeps its events; the summary is
+`summarize_conversation` of that same conversation; with audio, `rtlog.audio` writes the
+stereo call (user left, assistant right, on the conversation's timeline, cut where the user
+stopped hearing) — beside the page (`link`) or to a temporary file that the page then
+inlines (`embed`) — and `peaks` reads it back one column at a time. Every file is written
+through `rtlog.io.outfile.atomic_output`. Stdin (or a FIFO) is copied to a temporary file
+first when audio is wanted, since the audio pass reads the log again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from rtlog.audio.extract import extract_audio
+from rtlog.audio.options import BOTH, AudioOptions
+from rtlog.audio.prescan import prescan
+from rtlog.conversation.load import conversation_of
+from rtlog.errors import InputError, NothingFound, OutputError
+from rtlog.io.outfile import atomic_output, refuse_inputs
+from rtlog.io.reader import Diagnostics, Source
+from rtlog.metrics.pricing import PriceTable
+from rtlog.metrics.summary import Summary, combine, summarize_conversation
+from rtlog.report.html import write_page
+from rtlog.report.index import write_index
+from rtlog.report.page import build_page
+from rtlog.report.peaks import wav_peaks
+from rtlog.report.raw import RawLog
+
+AUDIO_MODES = ("none", "link", "embed")
+_SUFFIXES = (".gz", ".bz2", ".xz", ".jsonl", ".ndjson", ".json", ".log")
+
+
+@dataclass(slots=True)
+class Written:
+    """What one report run wrote."""
+
+    source: str
+    page: str
+    page_bytes: int = 0
+    wav: str | None = None  # the linked WAV
+    audio_bytes: int = 0  # the WAV's size (linked or embedded)
+    audio_note: str | None = None  # why the page plays no audio
+    summary: Summary | None = None
+    summary_json: dict[str, Any] = field(default_factory=dict)
+
+
+def stem(name: str) -> str:
+    """`logs/call.jsonl.gz` → `call`."""
+    base = os.path.basename(name) or "stdin"
+    changed = True
+    while changed:
+        changed = False
+        for suf in _SUFFIXES:
+            if base.lower().endswith(suf) and len(base) > len(suf):
+                base, changed = base[: -len(suf)], True
+    return base
+
+
+def _rereadable(src: Source) -> bool:
+    if src.path is None:
+        return False
+    try:
+        return stat.S_ISREG(os.stat(src.path).st_mode)
+    except OSError:
+        return True  # (opening it reports the problem)
+
+
+@contextlib.contextmanager
+def _readable_twice(src: Source) -> Iterator[Source]:
+    if _rereadable(src):
+        yield src
+        return
+    with tempfile.TemporaryDirectory(prefix="rtlog-report-") as tmp:
+        copy = os.path.join(tmp, "input")
+        try:
+            with open(copy, "wb") as out:
+                if src.path is None:
+                    shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+                else:
+                    with open(src.path, "rb") as fp:
+                        shutil.copyfileobj(fp, out, 1 << 20)
+        except OSError as exc:
+            raise InputError(f"{src.name}: cannot copy it to a temporary file (the audio pass reads it again): {exc.strerror or exc}") from None
+        yield Source(src.name, copy)
+
+
+def report_one(
+    src: Source,
+    diag: Diagnostics,
+    prices: PriceTable,
+    *,
+    out: str,
+    audio: str = "link",
+    title: str | None = None,
+    inputs: list[str] = (),  # type: ignore[assignment]
+    jobs: int = 0,
+    on_progress: Callable[[int], None] | None = None,
+) -> Written:
+    """Write the report of one log to `out` (and, with `audio="link"`, the WAV beside it:
+    `out` with `.wav` for `.html`). `jobs`: processes for one big plain file, as summary's
+    (0 = one per CPU; the raw events still arrive in order)."""
+    if audio not in AUDIO_MODES:
+        raise ValueError(audio)
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):  # said before the work, and of the page rather than the WAV beside it
+        raise OutputError(f"{out}: cannot write: directory does not exist")
+    refuse_inputs(out, inputs)
+    if audio == "link":
+        refuse_inputs(wav_beside(out), inputs)
+    with contextlib.ExitStack() as stack:
+        if audio != "none":
+            src = stack.enter_context(_readable_twice(src))
+        raw = RawLog()
+        conv, _ = conversation_of(src, diag, on_event=raw, jobs=jobs, on_progress=on_progress)
+        summary = summarize_conversation(conv, prices)
+        done = Written(src.name, out, summary=summary)
+        embed: IO[bytes] | None = None
+        peaks = None
+        if audio != "none":
+            if not summary.audio_in.chunks and not summary.audio_out.chunks:
+                sideband = conv.recording is not None and conv.recording.audio_evidence
+                done.audio_note = ("No audio in this log (a WebRTC/SIP sideband or a recorder that drops audio): nothing to play."
+                                   if sideband else "No audio in this log: nothing to play.")  # fmt: skip
+            else:
+                wav = wav_beside(out) if audio == "link" else None
+                quiet = Diagnostics(warn=lambda _m: None)  # the first pass reported the bad lines
+                opts = AudioOptions(side=BOTH)
+                try:
+                    facts = prescan([src])
+                    if wav is not None:
+                        with atomic_output(wav, inputs=inputs) as fp:
+                            extract_audio(None, opts, quiet, sources=[src], facts=facts, out=fp, out_name=wav, log_name=src.name)
+                        done.wav = wav
+                        done.audio_bytes = os.path.getsize(wav)
+                        with open(wav, "rb") as fp:
+                            peaks = wav_peaks(fp)
+                    else:
+                        embed = stack.enter_context(tempfile.TemporaryFile(prefix="rtlog-report-"))
+                        extract_audio(None, opts, quiet, sources=[src], facts=facts, out=embed, out_name="(embedded audio)", log_name=src.name)
+                        done.audio_bytes = embed.tell()
+                        embed.seek(0)
+                        peaks = wav_peaks(embed)  # type: ignore[arg-type]
+                        embed.seek(0)
+                except NothingFound as exc:
+                    done.audio_note = f"No audio to play: {exc}"
+                    embed = None
+        page = build_page(
+            conv, summary, raw, prices, title=title or os.path.basename(src.name) or src.name, peaks=peaks,
+            audio=audio if (done.wav or embed is not None) else "none",
+            audio_src=os.path.basename(done.wav) if done.wav else None, audio_note=done.audio_note,
+        )  # fmt: skip
+        with atomic_output(out, inputs=inputs) as fp:
+            write_page(page, fp, embed)
+            done.page_bytes = fp.tell()
+        done.summary_json = page.summary
+    return done
+
+
+def wav_beside(page: str) -> str:
+    """The linked WAV's path: the page's, with `.wav` for its extension."""
+    wav = os.path.splitext(page)[0] + ".wav"
+    return wav if wav != page else page + ".wav"
+
+
+def unique_pages(sources: list[Source]) -> list[str]:
+    """A page name per source, `<stem>.html`, numbered where two logs share a stem."""
+    seen: dict[str, int] = {}
+    out = []
+    for src in sources:
+        base = stem(src.name)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        out.append(f"{base}.html" if n == 0 else f"{base}-{n + 1}.html")
+    return out
+
+
+def report_many(
+    sources: list[Source],
+    make_diag: Callable[[], Diagnostics],
+    prices: PriceTable,
+    *,
+    directory: str,
+    audio: str = "link",
+    inputs: list[str] = (),  # type: ignore[assignment]
+    title: str | None = None,
+    on_file: Callable[[Source, Written | None, str | None], None] | None = None,
+) -> tuple[list[Written], list[tuple[str, str]], str]:
+    """One page per log in `directory`, then `index.html`; a log that cannot be read is
+    listed in the index with its error and the others still get their pages. Returns
+    (pages written, (log, error) for the failed ones, the index's path)."""
+    written: list[Written] = []
+    failed: list[tuple[str, str]] = []
+    rows: list[dict[str, Any]] = []
+    summaries: list[Summary] = []
+    for src, name in zip(sources, unique_pages(sources)):
+        diag = make_diag()
+        try:
+            w = report_one(src, diag, prices, out=os.path.join(directory, name), audio=audio, inputs=inputs)
+            diag.finish()
+        except OutputError:
+            raise  # the pages cannot be written: no point going on
+        except InputError as exc:
+            failed.append((src.name, str(exc)))
+            rows.append({"file": src.name, "error": str(exc)})
+            if on_file is not None:
+                on_file(src, None, str(exc))
+            continue
+        written.append(w)
+        rows.append({"file": src.name, "href": name, "summary": w.summary_json})
+        if w.summary is not None:
+            summaries.append(w.summary)
+        if on_file is not None:
+            on_file(src, w, None)
+    index = os.path.join(directory, "index.html")
+    with atomic_output(index, inputs=inputs) as fp:
+        total = combine(summaries).as_json() if summaries else None
+        write_index(rows, fp, title or f"rtlog report: {len(sources)} logs", total)
+    return written, failed, index
