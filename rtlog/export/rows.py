@@ -41,10 +41,15 @@ def iso(ts: float | None) -> str | None:
         return None
 
 
-def dialect_of(event_counts: dict[str, int]) -> str | None:
+def dialect_of(sessions: list[SessionConfig], event_counts: dict[str, int]) -> str | None:
+    """The sessions' dialects (`SessionConfig.dialect`), comma-separated in order; without
+    one, the Realtime event names tell beta from GA."""
+    named = list(dict.fromkeys(s.dialect for s in sessions if s.dialect))
+    if named:
+        return ",".join(named)
     beta = any(t in _BETA for t in event_counts)
     ga = any(t in _GA for t in event_counts)
-    return "mixed" if beta and ga else "beta" if beta else "ga" if ga else None
+    return "realtime-beta,realtime-ga" if beta and ga else "realtime-beta" if beta else "realtime-ga" if ga else None
 
 
 def provider_of(model: str | None) -> str | None:
@@ -79,7 +84,7 @@ def file_rows(
     model_of = {s.index: s.model for s in sessions}
     first_model = sessions[0].model if sessions else None
     obj = summary.as_json()
-    files_row = {**meta, "dialect": dialect_of(summary.event_counts), "provider": provider_of(first_model),
+    files_row = {**meta, "dialect": dialect_of(sessions, summary.event_counts), "provider": provider_of(first_model),
                  "model": first_model, **flatten_summary(obj)}  # fmt: skip
     for k in ("span_start", "span_end"):  # a time of day (the log has no date) is no timestamp: unknown
         if not (isinstance(files_row.get(k), str) and len(files_row[k]) > 10 and files_row[k][4] == "-"):
@@ -229,7 +234,7 @@ def _split_audio_bytes(counts: list[dict[str, Any]]) -> None:
 def _session(f: str, s: SessionConfig, with_text: bool) -> dict[str, Any]:
     ins = s.instructions
     return {
-        "file": f, "session": s.index, "line": s.line_no, "session_id": s.id, "model": s.model,
+        "file": f, "session": s.index, "line": s.line_no, "session_id": s.id, "dialect": s.dialect, "model": s.model,
         "provider": provider_of(s.model), "voice": s.voice, "modalities": ",".join(s.modalities) or None,
         "input_audio_format": s.input_format.encoding, "input_sample_rate": s.input_format.rate,
         "output_audio_format": s.output_format.encoding, "output_sample_rate": s.output_format.rate,

@@ -52,7 +52,7 @@ file VARCHAR the log file, as given (a path or URL)
 file_size BIGINT its size in bytes when exported
 file_mtime_ns BIGINT its modification time (ns since the epoch) when exported
 rtlog_version VARCHAR the rtlog that exported it
-dialect VARCHAR event names: ga, beta, mixed, or null (none that tell)
+dialect VARCHAR realtime-beta, realtime-ga, live, translation: the sessions', comma-separated (null: none that tell)
 provider VARCHAR the model's maker from its name: openai, xai, qwen, … (null: cannot tell; an Azure deployment named like an OpenAI model says openai)
 model VARCHAR the first session's model (sessions has each)
 """)
@@ -108,6 +108,7 @@ file VARCHAR the log file
 session BIGINT 1-based index within its file (a reconnect starts the next)
 line BIGINT where it starts
 session_id VARCHAR as the server names it
+dialect VARCHAR realtime-beta, realtime-ga, live or translation (null: cannot tell)
 model VARCHAR the model
 provider VARCHAR see files.provider
 voice VARCHAR the voice
