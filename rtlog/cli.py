@@ -7,7 +7,6 @@ and its exit code; a closed stdout pipe ends quietly with 141; Ctrl-C with 130.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import signal
@@ -25,7 +24,7 @@ except ImportError:  # pragma: no cover - older typer
     from click.exceptions import Abort  # type: ignore[no-redef]
 
 from rtlog import __version__, output
-from rtlog.errors import ExitCode, RtlogError
+from rtlog.errors import ExitCode, NothingFound, RtlogError
 
 #: name → (module, function, hidden). A command's module is imported only when that
 #: command runs (or for --help): start-up time is a large part of a run on a small log.
@@ -37,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "extract-audio": ("rtlog.commands.extract_audio", "extract_audio_command", False),
     "report": ("rtlog.commands.report", "report_command", False),
     "diff": ("rtlog.commands.diff", "diff_command", False),
+    "redact": ("rtlog.commands.redact", "redact_command", False),
     "export": ("rtlog.commands.export", "export_command", False),
     "query": ("rtlog.commands.query", "query_command", False),
     "help": ("rtlog.commands.help", "help_command", False),
@@ -64,6 +64,10 @@ class RtlogGroup(TyperGroup):
         try:
             with output.stdout_sink():  # the final flush, inside the boundary
                 return super().invoke(ctx)
+        except NothingFound as exc:  # not an error (exit 1, as grep's): a plain note
+            if str(exc):
+                output.note(str(exc))
+            raise typer.Exit(int(exc.exit_code)) from None
         except RtlogError as exc:
             if str(exc):
                 output.error(str(exc))
@@ -175,16 +179,13 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-#: The cyclic garbage collector's first threshold (Python's default: 700). A run allocates
-#: millions of small objects that are not cycles (events, digests, tuples) and freed as it
-#: goes; at 700 the collector walks the young ones ~100 times a second for nothing (~12 ms
-#: of a 1-hour log's summary). Garbage cycles, if any, wait for 50,000 allocations instead.
-GC_THRESHOLD = 50_000
 
 
 def main() -> None:
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    """The CLI (the `rtlog` script enters through `rtlog.__main__`, which installs the
+    signal handling and the garbage collector's threshold before this module's imports)."""
     signal.signal(signal.SIGTERM, _terminate)
+    output.guard_standard_streams()
     try:
         app(prog_name="rtlog")
     except KeyboardInterrupt:  # outside a command (e.g. while parsing options)

@@ -9,6 +9,12 @@ Three channels:
   `rtlog: error: …`, and `progress()` shows a bar for long runs when stderr is a terminal.
 
 A closed pipe (`| head`) ends the run quietly with exit 141 (`PipeClosed`).
+
+A log is untrusted input, so safety is the default here, not each command's job: both
+consoles read no rich markup (`[link=…]` in a log is text), every diagnostic is one line
+with terminal controls shown as U+FFFD (`escape.terminal`), whatever rich renders has them
+dropped as a last guard, and text written through `stdout_sink()` to a terminal has them
+as JSON `\\uXXXX` escapes (the same JSON value; files and pipes get the exact bytes).
 """
 
 from __future__ import annotations
@@ -19,11 +25,41 @@ import sys
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
+from rtlog import escape
 from rtlog.errors import OutputError, PipeClosed
 from rtlog.io.outfile import describe_os_error
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+#: the standard streams that were closed when rtlog started (`2>&-`, `>&-`, `<&-`)
+CLOSED: set[str] = set()
+
+
+def guard_standard_streams() -> None:
+    """Call first thing: a closed standard descriptor gets /dev/null, so no file rtlog
+    opens takes its number (a WAV opened as fd 1 would receive the report), and is noted
+    in `CLOSED`: diagnostics with stderr closed are dropped (never written into stdout),
+    writing to a closed stdout is one `<stdout>: closed` error, reading a closed stdin
+    one `<stdin>: closed` error."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            CLOSED.add(name)
+            with contextlib.suppress(OSError):
+                held = os.open(os.devnull, os.O_RDWR)
+                if held != fd:
+                    os.dup2(held, fd)
+                    os.close(held)
+        else:
+            if getattr(sys, name) is None:  # (open, but Python saw it closed)
+                CLOSED.add(name)
+
+
+def _stdout_closed() -> OutputError:
+    return OutputError("<stdout>: closed: nothing can be written (redirect it to a file or a pipe)")
+
 
 # rich is imported on first use: a run that writes only bytes (filter's JSONL, --json,
 # audio) and no diagnostics never pays for it (~30 ms of start-up)
@@ -32,6 +68,8 @@ _consoles: dict[str, Console] = {}
 
 def console() -> Console:
     """The human-output console on stdout (created lazily, so tests can swap stdout)."""
+    if sys.stdout is None:
+        raise _stdout_closed()
     c = _consoles.get("out")
     if c is None or c.file is not sys.stdout:
         from rich.console import Console
@@ -41,17 +79,19 @@ def console() -> Console:
                 # rich's default exits 1 here; let print_human turn it into PipeClosed (141)
                 raise BrokenPipeError
 
-        # (no emoji codes: `:smile:` in a log is text, and looking for them costs ~7 % of a report)
-        c = _StdoutConsole(file=sys.stdout, highlight=False, emoji=False)
+        # (no emoji codes: `:smile:` in a log is text, and looking for them costs ~7 % of a report;
+        # no markup: a plain string from a log, in a table cell too, is never read as markup)
+        c = _StdoutConsole(file=sys.stdout, highlight=False, emoji=False, markup=False)
         c.push_render_hook(_control_free_hook())
         _consoles["out"] = c
     return c
 
 
-#: control characters (C0 but tab and newline, DEL, C1): rich gives them no width and
-#: passes them through, so an escape sequence in a log (an id, a model, an error message)
-#: would restyle, retitle or clear the terminal, a carriage return overwrite the line
-_CONTROL = dict.fromkeys([c for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)])
+#: control characters (`escape.UNSAFE`: C0 but tab and newline, DEL, C1, bidi controls):
+#: rich gives them no width and passes them through, so an escape sequence in a log (an id,
+#: a model, an error message) would restyle, retitle or clear the terminal, a carriage
+#: return overwrite the line. Dropped after layout (they had no width there).
+_CONTROL = dict.fromkeys(escape.UNSAFE)
 
 
 def _control_free_hook() -> Any:
@@ -82,10 +122,13 @@ def _control_free_hook() -> Any:
 
 def err_console() -> Console:
     c = _consoles.get("err")
-    if c is None or c.file is not sys.stderr:
+    if c is None or (c.file is not sys.stderr and sys.stderr is not None):
         from rich.console import Console
 
-        c = Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False)
+        # stderr closed: diagnostics go nowhere (rich would send them to stdout, into the JSONL)
+        err = sys.stderr if sys.stderr is not None else open(os.devnull, "w")  # noqa: SIM115 - for the whole run
+        c = Console(file=err, highlight=False, soft_wrap=True, emoji=False, markup=False)
+        c.push_render_hook(_control_free_hook())
         _consoles["err"] = c
     return c
 
@@ -93,7 +136,8 @@ def err_console() -> Console:
 def _diag(label: str, style: str, msg: str) -> None:
     from rich.text import Text
 
-    err_console().print(Text.assemble(("rtlog: ", "bold"), (label, style), ": ", msg), soft_wrap=True)
+    # (messages quote logs: an id, a type, an error message; one line, controls visible)
+    err_console().print(Text.assemble(("rtlog: ", "bold"), (label, style), ": ", escape.terminal(msg, one_line=True)), soft_wrap=True)
 
 
 def error(msg: str) -> None:
@@ -108,7 +152,7 @@ def note(msg: str) -> None:
     """An informational line on stderr (what was written, where)."""
     from rich.text import Text
 
-    err_console().print(Text.assemble(("rtlog: ", "bold"), msg), soft_wrap=True)
+    err_console().print(Text.assemble(("rtlog: ", "bold"), escape.terminal(msg, one_line=True)), soft_wrap=True)
 
 
 def stdout_is_terminal() -> bool:
@@ -125,7 +169,22 @@ def stderr_is_terminal() -> bool:
         return False
 
 
+class _ClosedStdout:
+    """stdout when it was closed: the first write is one clear error."""
+
+    def write(self, data: bytes) -> int:
+        raise _stdout_closed()
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def binary_stdout() -> IO[bytes]:
+    if sys.stdout is None:
+        return _ClosedStdout()  # type: ignore[return-value]
     out = getattr(sys.stdout, "buffer", None)
     return out if out is not None else sys.stdout  # type: ignore[return-value]
 
@@ -140,10 +199,40 @@ def silence_stdout() -> None:
         pass
 
 
+class TerminalSafe:
+    """A binary stdout that is a terminal: text written through it has every character
+    of `escape.UNSAFE` as a JSON `\\uXXXX` escape (`escape.json_terminal`), so JSON keeps
+    its value and nothing reaches the terminal that it would act on. A UTF-8 sequence cut
+    at the end of a write waits for the next one."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self._tail = b""
+
+    def write(self, chunk: bytes) -> int:
+        data = self._tail + bytes(chunk)
+        cut = escape.PARTIAL_TAIL.search(data)
+        self._tail = data[cut.start() :] if cut else b""
+        self.raw.write(escape.json_terminal(data[: cut.start()] if cut else data))
+        return len(chunk)
+
+    def flush(self) -> None:
+        if self._tail:
+            tail, self._tail = self._tail, b""
+            self.raw.write(tail)
+        self.raw.flush()
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, … of the real stdout
+        return getattr(self.raw, name)
+
+
 @contextlib.contextmanager
 def stdout_sink() -> Iterator[IO[bytes]]:
-    """Binary stdout for machine output; flushed inside, so a closed pipe is caught here."""
+    """Binary stdout for machine output; flushed inside, so a closed pipe is caught here.
+    On a terminal it is `TerminalSafe` (bytes elsewhere are kept exactly)."""
     out = binary_stdout()
+    if stdout_is_terminal():
+        out = TerminalSafe(out)  # type: ignore[assignment]
     try:
         yield out
         out.flush()

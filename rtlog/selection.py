@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
@@ -25,7 +25,7 @@ import orjson
 from rtlog.conversation.live import LiveTurnCounter
 from rtlog.conversation.turns import TurnTracker
 from rtlog.errors import InputError, UsageError
-from rtlog.io.reader import BOM, READ_ERRORS, Diagnostics, LineParser, Source, open_source, read_events
+from rtlog.io.reader import BOM, MAX_LINE_BYTES, READ_ERRORS, Diagnostics, LineParser, Source, open_source, read_events
 from rtlog.protocol import live
 from rtlog.protocol.events import PAYLOAD_KEYS, BadLine, Event, parse_line
 from rtlog.protocol.payload import inspect_b64
@@ -685,16 +685,24 @@ def _scan_blocks(fp: BinaryIO, scan: _Scanner, limit: int | None) -> Iterator[Ev
     (which must end at a line start)."""
     read = fp.read1  # type: ignore[attr-defined]  # what is there: works mid-pipe
     pending: list[bytes] = []  # the start of a line longer than what was read
+    held = 0  # its size
+    carry = b""  # what follows a line skipped for its length
     while limit is None or limit > 0:
-        buf = read(BLOCK if limit is None else min(BLOCK, limit))
+        buf = carry or read(BLOCK if limit is None else min(BLOCK, limit))
         if not buf:
             break
-        if limit is not None:
+        if limit is not None and not carry:
             limit -= len(buf)
+        carry = b""
         end = buf.rfind(b"\n") + 1
         if end == 0:
             pending.append(buf)
+            held += len(buf)
+            if limit is None and held > MAX_LINE_BYTES:  # the reader's line limit, in bounded memory
+                carry = yield from _skip_long_line(read, scan, held)
+                pending, held = [], 0
             continue
+        held = 0
         start = 0
         if pending:  # finish the long line alone rather than copy the block onto it
             start = buf.find(b"\n") + 1
@@ -704,8 +712,26 @@ def _scan_blocks(fp: BinaryIO, scan: _Scanner, limit: int | None) -> Iterator[Ev
         yield from scan.block(buf, start, end)
         if end < len(buf):
             pending.append(buf[end:])
+            held = len(buf) - end
     if pending:
         yield from scan.block(b"".join(pending), 0, None)
+
+
+def _skip_long_line(read: Callable[[int], bytes], scan: _Scanner, held: int) -> Generator[Event, None, bytes]:
+    """Read past the rest of a line over `MAX_LINE_BYTES`, report it (counted as a blank
+    line); returns what was read after its newline."""
+    size = held
+    while True:
+        buf = read(BLOCK)
+        nl = buf.find(b"\n")
+        if nl >= 0 or not buf:
+            size += nl + 1 if nl >= 0 else 0
+            break
+        size += len(buf)
+    if isinstance(scan.lines, LineParser):
+        scan.lines.too_long(scan.line_no + 1, size)
+    yield from scan.block(b"\n", 0, None)
+    return buf[nl + 1 :] if nl >= 0 else b""
 
 
 def _scan_by_parts(fp: BinaryIO, scan: _Scanner, scans: PartScans) -> Iterator[Event]:

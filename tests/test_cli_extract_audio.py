@@ -92,7 +92,7 @@ def test_webrtc_sideband_has_no_audio(tmp_path: Path) -> None:
     src = corpus_file("test_openai_ws_sideband__test_webrtc_sideband_audio_turn")
     out = tmp_path / "x.wav"
     run_cli("extract-audio", src, "-o", out, exit_code=1, stderr=(
-        f"rtlog: error: {src}: no assistant audio (no response.output_audio.delta or response.audio.delta events; "
+        f"rtlog: {src}: no assistant audio (no response.output_audio.delta or response.audio.delta events; "
         "WebRTC and SIP sessions carry audio outside the event log)\n"))  # fmt: skip
     assert list(tmp_path.iterdir()) == []  # no empty WAV, no temporary file
 
@@ -102,7 +102,7 @@ def test_audio_cut_by_the_recorder_is_reported_not_written(tmp_path: Path) -> No
     src = corpus_file("test_openai_ws__test_text_in_audio_out_turn.jsonl")
     out = tmp_path / "x.wav"
     run_cli("extract-audio", src, "-o", out, exit_code=1, stderr=(
-        f"rtlog: error: {src}: no real assistant audio: the recorder cut every chunk to 33 bytes "
+        f"rtlog: {src}: no real assistant audio: the recorder cut every chunk to 33 bytes "
         "(an odd size for PCM16), so the log does not hold it\n"))  # fmt: skip
     assert not out.exists()
 

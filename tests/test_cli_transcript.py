@@ -189,14 +189,14 @@ def test_bad_line_is_warned_about_and_skipped(tmp_path) -> None:
 def test_nothing_to_show_exits_1(tmp_path) -> None:
     log = write_log(tmp_path / "x.jsonl", [{"type": "session.created", "session": {"id": "s"}}])
     run_cli("transcript", log, exit_code=1,
-            stderr=f"rtlog: error: no conversation found in {log}: no messages, transcriptions or function calls\n")  # fmt: skip
+            stderr=f"rtlog: no conversation found in {log}: no messages, transcriptions or function calls\n")  # fmt: skip
     run_cli("transcript", log, log, exit_code=1,
-            stderr="rtlog: error: no conversation found in any of the 2 files: no messages, transcriptions or function calls\n")  # fmt: skip
+            stderr="rtlog: no conversation found in any of the 2 files: no messages, transcriptions or function calls\n")  # fmt: skip
     text_only = write_log(tmp_path / "y.jsonl", [
         {"type": "conversation.item.added", "item": {"id": "m1", "type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hello"}]}},
     ])  # fmt: skip
     run_cli("transcript", text_only, "--format", "srt", exit_code=1,
-            stderr="rtlog: error: no turn has a known time: the log has neither timestamps nor audio to place them\n")  # fmt: skip
+            stderr="rtlog: no turn has a known time: the log has neither timestamps nor audio to place them\n")  # fmt: skip
 
 
 def test_missing_file_is_an_error() -> None:

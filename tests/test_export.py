@@ -84,8 +84,9 @@ def check_agrees(out: Path, summaries: dict, *, every_audio_has_its_response: bo
         assert sum(r["status"] is None for r in mine["responses"]) == s["responses"]["unfinished"]
         assert sum(r["has_usage"] is False and r["status"] is not None for r in mine["responses"]) == s["responses_without_usage"]
         if s["cost_usd"] is not None and not s["cost_is_lower_bound"]:
-            assert math.isclose(sum(r["cost_usd"] for r in mine["sessions"]), s["cost_usd"], abs_tol=2e-6)
-            assert math.isclose(sum(r["cost_usd"] or 0 for r in mine["responses"]), s["cost_usd"], abs_tol=1e-5)
+            tokens = s["cost_usd"] - (s["cost"].get("transcription_usd") or 0)  # input transcription: the file's only
+            assert math.isclose(sum(r["cost_usd"] for r in mine["sessions"]), tokens, abs_tol=2e-6)
+            assert math.isclose(sum(r["cost_usd"] or 0 for r in mine["responses"]), tokens, abs_tol=1e-5)
         lat = [r["latency_ms"] for r in mine["turns"] if r["latency_ms"] is not None]
         if s["latency_ms"] is None:
             assert lat == []

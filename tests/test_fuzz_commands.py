@@ -353,7 +353,7 @@ def test_nasty_inputs(name: str) -> None:
     if name in ("empty file", "blank lines only"):  # an empty log, not an error: nothing in it
         assert orjson.loads(runs["summary-json"].stdout)["events"] == 0
         r = runs["transcript"]
-        assert (r.exit_code, r.stderr) == (1, f"rtlog: error: no conversation found in {r.log}: no messages, transcriptions or function calls\n")
+        assert (r.exit_code, r.stderr) == (1, f"rtlog: no conversation found in {r.log}: no messages, transcriptions or function calls\n")
     if name == "huge audio line":
         assert len(wav_data(runs["extract-audio"].files["out.wav"])) == 3_000_000
 
@@ -514,3 +514,59 @@ def _unnamed(args: list[str], out: bytes) -> object:
         d.pop("source", None)
         d.pop("file", None)
     return obj
+
+
+# --- a log is untrusted: hostile strings and numbers in real sessions (issue 21) ------------
+
+#: pieces of tests/hostile_strings.HOSTILE, and numbers no log can mean
+HOSTILE_PIECES = [
+    "\x1b]0;PWNED\x07", "\x1b]52;c;cHduZWQ=\x07", "\x1b]8;;https://evil.example/\x1b\\x\x1b]8;;\x1b\\", "\x1bc\x1b[2J",
+    "\x9b1m\x9d0;t\x9c\x85", "\u202egpj.exe\u2066x\u2069", "\r\x08", "[link=https://evil.example/]a[/link]", "[/x]",
+    "\n# h\n", "<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "```", "\n\n99\n00:00:00,000 --> 00:09:00,000\n",
+    "{\\an8}<b>", "[a](javascript:alert(1))",
+]  # fmt: skip
+HOSTILE_NUMBERS = [2**64, 1.7e308, -1.7e308, 1e300, -5, "[trimmed: 2000000000 bytes]", {"type": "audio/pcm", "rate": 5e9}]
+MARKUP_COMMANDS = {**COMMANDS, "transcript-markdown": ["transcript", "--format", "markdown", "--errors"],
+                   "transcript-vtt": ["transcript", "--format", "vtt"]}  # fmt: skip
+
+
+@st.composite
+def hostile_sessions(draw: st.DrawFn) -> bytes:
+    """A real-shaped session with string fields carrying hostile pieces (appended to the
+    value, so ids still link) and some numbers set to values no log can mean."""
+    pool = templates()
+    lines = list(pool[draw(st.integers(0, len(pool) - 1))][:80])
+    for _ in range(draw(st.integers(1, 12))):
+        i = draw(st.integers(0, len(lines) - 1))
+        obj = json.loads(lines[i])
+        paths = [p for p in _paths(obj) if p[-1] != "type"]
+        if not paths:
+            continue
+        path = paths[draw(st.integers(0, len(paths) - 1))]
+        old: object = obj
+        for k in path:
+            old = old[k]  # type: ignore[index]
+        new = (old + draw(st.sampled_from(HOSTILE_PIECES))) if isinstance(old, str) else draw(st.sampled_from(HOSTILE_NUMBERS))
+        _set(obj, path, new)
+        lines[i] = dumps(obj, ascii_only=draw(st.booleans()))
+    return b"\n".join(lines) + b"\n"
+
+
+@examples(25)
+@given(hostile_sessions())
+def test_hostile_strings_and_numbers_in_real_sessions(data: bytes) -> None:
+    """Every command (markdown and vtt too) with the usual checks, plus: no control
+    sequence in any human output or diagnostic (hostile.run), the markdown renders to
+    no element the log made, the vtt holds no tag but its own."""
+    import re
+
+    from markdown_it import MarkdownIt
+
+    runs = run_all(data, MARKUP_COMMANDS)
+    md = runs["transcript-markdown"]
+    if md.exit_code == 0:
+        tags = set(re.findall(r"<([a-z0-9]+)", MarkdownIt("commonmark").render(md.stdout.decode())))
+        assert tags <= {"h1", "h2", "p", "strong", "em", "br", "code"}, (tags, md.stdout[-3000:])
+    vtt = runs["transcript-vtt"]
+    if vtt.exit_code == 0:
+        assert set(re.findall(rb"<[^>]*>", vtt.stdout)) <= {b"<v User>", b"<v Assistant>"}

@@ -251,7 +251,7 @@ def test_extract_audio_refuses_what_live_has_not(tmp_path: Path) -> None:
 def test_extract_audio_of_a_live_log_on_stdin(tmp_path: Path) -> None:
     path, truth = live_log(tmp_path)
     res = run_cli("extract-audio", "-", "-o", tmp_path / "x.wav", input=path.read_bytes(), exit_code=1, stderr=None)
-    assert res.stderr == ("rtlog: error: <stdin>: a GPT-Live / Translation log from a pipe is read as Realtime here: "
+    assert res.stderr == ("rtlog: <stdin>: a GPT-Live / Translation log from a pipe is read as Realtime here: "
                           "give it as a file (or use --side both, which copies a pipe to a file first)\n")  # fmt: skip
     run_cli("extract-audio", "-", "--side", "both", "-o", tmp_path / "b.wav", input=path.read_bytes(), stderr=None)
     rate, ch, data = _wav(tmp_path / "b.wav")

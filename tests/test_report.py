@@ -316,3 +316,19 @@ def test_a_one_hour_log_gives_a_page_under_1_mb(tmp_path: Path) -> None:
     _check_numbers(tmp_path / "hour.html", summary)
     text = "".join(parse_page(tmp_path / "hour.html").text)
     assert f"--turn {summary['user_turns']}" in text  # the turns past the raw events' budget say how to see theirs
+
+
+def test_control_and_bidi_characters_of_a_log_are_not_in_the_page(tmp_path: Path) -> None:
+    """A bidi override in a log's text would reorder what the page shows (issue 21's
+    review: '\\u202egpj.exe' reads as 'exe.jpg'); escape sequences have no business in HTML.
+    Outside the data block (ASCII, escaped as JSON) neither appears raw."""
+    trick = "invoice\u202egpj.exe \x1b]0;owned\x07 done"
+    lines = []
+    for raw in (EXAMPLES / "ga_session.jsonl").read_bytes().splitlines():
+        lines.append(raw.replace(b"You are a friendly travel assistant", orjson.dumps(trick)[1:-1]))
+    log = tmp_path / "bidi.jsonl"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    html = _report(log, tmp_path / "b.html", "--audio", "none").read_text(encoding="utf-8")
+    outside = re.sub(r'<script type="application/json" id="rtlog-data">.*?</script>', "", html, flags=re.S)
+    assert "invoice\ufffdgpj.exe \ufffd]0;owned\ufffd done" in outside
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f]", outside)

@@ -22,7 +22,9 @@ Rules chosen here (documented in the README; the screening and conversion rules 
 `screen` and `convert`):
 - a placeholder (`[trimmed: N bytes]`) becomes silence of the stated length, so the
   timing of everything after it stays right; a side made only of placeholders has no
-  audio (exit 1);
+  audio (exit 1); a placeholder that claims more than `MAX_PLACEHOLDER_SECONDS` of audio
+  (100 bytes of log must not become a 2 GB WAV) is skipped with a warning, like invalid
+  base64;
 - a stereo mix runs at the higher of the two rates.
 """
 
@@ -45,6 +47,7 @@ from rtlog.audio.wav import MAX_DATA_BYTES, WavWriter
 from rtlog.conversation.fold import Fold
 from rtlog.conversation.model import Conversation
 from rtlog.conversation.session import SESSION_KINDS
+from rtlog.conversation.stats import MAX_PLACEHOLDER_SECONDS
 from rtlog.conversation.timeline import SNAP_MS
 from rtlog.conversation.turns import Turn
 from rtlog.errors import InputError, NothingFound, UsageError
@@ -53,6 +56,7 @@ from rtlog.io.reader import Diagnostics, Source, read_events
 from rtlog.protocol.digest import AudioDigest, audio_digest
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import PCM16, AudioFormat
+from rtlog.protocol.item_audio import ITEM_CREATE, item_audio_appends
 from rtlog.protocol.live import LIVE_ONLY
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
 
@@ -76,9 +80,18 @@ _INF = float("inf")
 _MAX_GAP_BYTES = MAX_DATA_BYTES
 
 
+#: the most bytes of an id in a split file's name (a name may have 255 bytes: `001_turn12_`,
+#: the item's id, `.wav`)
+NAME_BYTES = 80
+
+
 def _safe_name(s: str) -> str:
+    """An id as part of a file name: letters, digits, `-_.`, the rest `_`; at most
+    `NAME_BYTES` bytes of UTF-8 (80 CJK characters are 240 bytes: 'File name too long')."""
     out = "".join(c if c.isalnum() or c in "-_." else "_" for c in s)
-    return out[:80] or "_"
+    if len(out) * 4 > NAME_BYTES:
+        out = out.encode()[:NAME_BYTES].decode("utf-8", "ignore")
+    return out or "_"
 
 
 def _id_name(prefix: str, id_: Any) -> str:
@@ -416,6 +429,12 @@ class Extraction:
                 elif placing:
                     self.fold.feed_audio(ev)
             else:
+                if kind == ITEM_CREATE:  # user audio sent in an item: as appended audio
+                    for part in item_audio_appends(ev):
+                        if want_user:
+                            audio(part, USER)
+                        elif placing:
+                            self.fold.feed_audio(part)
                 if not placing:
                     if kind in SESSION_KINDS:  # mono output places nothing: of the fold's rules it needs the formats
                         self.fold.sessions.feed(ev)
@@ -605,6 +624,11 @@ class Extraction:
 
     def _undecodable(self, ev: Event, side: str, st: SideStats, fmt: AudioFormat, exc: Exception) -> bytes | None:
         info = ev.audio_info()
+        if info is not None and info.problem == "placeholder" and info.nbytes > MAX_PLACEHOLDER_SECONDS * fmt.bytes_per_second:
+            st.invalid += 1
+            self.diag.bad_line(ev.source, ev.line_no, f"a placeholder that claims {info.nbytes:,} bytes ({info.nbytes / fmt.bytes_per_second:,.0f} s "
+                               f"of audio; one chunk is at most {MAX_PLACEHOLDER_SECONDS} s): {side} chunk skipped")  # fmt: skip
+            return None
         if info is not None and info.problem == "placeholder":
             st.placeholders += 1
             st.placeholder_bytes += info.nbytes
@@ -868,6 +892,7 @@ class Extraction:
         if self._placing:
             report.timestamps = self.timeline.t0 is not None
             report.warnings.extend(self.timeline.notes)
+        report.warnings.extend(self.fold.sessions.notes)  # stated audio formats rtlog cannot read
         if self.writer is not None:
             assert self.file is not None
             self.writer.finish()

@@ -7,7 +7,19 @@ from typing import Annotated
 import typer
 
 from rtlog import output
+from rtlog.errors import InputError
+from rtlog.io.outfile import refuse_stdout_input
 from rtlog.io.reader import Diagnostics
+
+
+def _inputs_not_stdout(files: list[str] | None) -> list[str] | None:
+    # every command that takes `Files` refuses a stdout redirected into one of its inputs,
+    # and a closed stdin as its input
+    if "stdin" in output.CLOSED and (not files or "-" in files):
+        raise InputError("<stdin>: closed: give a log FILE, or pipe a log in")
+    refuse_stdout_input(files or ["-"])
+    return files
+
 
 Files = Annotated[
     list[str] | None,
@@ -15,6 +27,7 @@ Files = Annotated[
         metavar="FILE...",
         help="Log files (JSONL; .gz/.bz2/.xz), directories of logs, or '-' for stdin (the default).",
         show_default=False,
+        callback=_inputs_not_stdout,
     ),
 ]
 Strict = Annotated[bool, typer.Option("--strict", help="Stop at the first bad line (exit 2) instead of warning and skipping it.")]

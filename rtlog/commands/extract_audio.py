@@ -9,7 +9,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Annotated
+from typing import Annotated
 
 import orjson
 import typer
@@ -23,7 +23,7 @@ from rtlog.audio.prescan import LogFacts, prescan
 from rtlog.audio.report import AudioReport
 from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import InputError, OutputError, UsageError
-from rtlog.io.outfile import atomic_output, describe_os_error
+from rtlog.io.outfile import atomic_directory, atomic_output
 from rtlog.io.reader import Diagnostics, Source, expand_sources
 from rtlog.protocol.formats import PCM16, parse_audio_format
 from rtlog.units import fmt_int, fmt_seconds
@@ -210,26 +210,15 @@ def _extract_split(
     inputs: list[str],
     log_name: str,
 ) -> AudioReport:
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise OutputError(f"{directory}: exists and is not a directory (--split writes a directory of files)")
-    made: list[bool] = []
-
-    def open_file(name: str) -> contextlib.AbstractContextManager[IO[bytes]]:
-        if not made:
-            try:
-                os.makedirs(directory, exist_ok=True)
-            except OSError as exc:
-                raise OutputError(describe_os_error(directory, exc)) from None
-            made.append(True)
-        return atomic_output(os.path.join(directory, name), inputs=inputs)
-
-    report = extract_audio(None, opts, diag, sources=sources, facts=facts, open_file=open_file, log_name=log_name)
-    index = {
-        "sources": inputs,
-        **{k: v for k, v in report.as_dict().items() if k != "warnings"},
-    }
-    with atomic_output(os.path.join(directory, INDEX_NAME), inputs=inputs) as fp:
-        fp.write(orjson.dumps(index, option=orjson.OPT_INDENT_2) + b"\n")
+    # all the files and index.json appear together, or none does (a failure, Ctrl-C)
+    with atomic_directory(directory, inputs=inputs) as open_file:
+        report = extract_audio(None, opts, diag, sources=sources, facts=facts, open_file=open_file, log_name=log_name)
+        index = {
+            "sources": inputs,
+            **{k: v for k, v in report.as_dict().items() if k != "warnings"},
+        }
+        with open_file(INDEX_NAME) as fp:
+            fp.write(orjson.dumps(index, option=orjson.OPT_INDENT_2) + b"\n")
     return report
 
 

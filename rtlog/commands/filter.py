@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
-from rtlog import output, selection
+from rtlog import escape, output, selection
 from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import NothingFound, Stopped, UsageError
 from rtlog.io.reader import expand_sources
@@ -148,9 +148,9 @@ _FAMILY_STYLES = (
 #: longer ones lose their middle (see `fit_type`); narrow terminals get a narrower column
 TYPE_WIDTH = 38
 NARROW_TYPE_WIDTH = 30
-#: control characters (C0, DEL, C1) from a log: shown as U+FFFD, never sent to the terminal
+#: control characters (C0, DEL, C1, bidi) from a log: shown as U+FFFD, never sent to the terminal
 #: (an escape sequence would restyle or retitle it; a line break would split the event's line)
-_CONTROL = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], "\ufffd")
+_CONTROL = dict.fromkeys([*escape.UNSAFE, 0x09, 0x0A, 0x2028, 0x2029], escape.REPLACEMENT)
 #: events whose gist is the audio position they state
 _AT_MS = frozenset({
     "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",

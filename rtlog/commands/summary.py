@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rtlog import output
+from rtlog import escape, output
 from rtlog.commands.common import Files, Strict
 from rtlog.errors import ExitCode, InputError, RtlogError, UsageError
 
@@ -227,7 +227,7 @@ def render(s: Summary, title: str | None = None) -> list[RenderableType]:
     side_by_side = Table.grid(padding=(0, 6))  # a grid measures its cells once; rich's Columns, several times
     side_by_side.add_row(_conversation_table(s), Group(*right))
     return [
-        _header(s, title or fit_name(s.source or "<stdin>", output.console().width - 8)),
+        _header(s, _one(title or fit_name(s.source or "<stdin>", output.console().width - 8))),
         Text(),
         side_by_side,
         Text(),
@@ -248,7 +248,7 @@ def render_failure(name: str, error: str) -> list[RenderableType]:
     """The report of a file that could not be read (the others are reported as usual)."""
     from rich.text import Text
 
-    return [Text(fit_name(name, output.console().width), style="bold"), Text.assemble(("not summarized: ", "bold red"), error), Text()]
+    return [Text(_one(fit_name(name, output.console().width)), style="bold"), Text.assemble(("not summarized: ", "bold red"), _one(error)), Text()]
 
 
 def _table(title: str, *columns: tuple[str, str], min_width: int | None = None) -> Any:
@@ -313,7 +313,7 @@ def _total_grid(s: Summary, g: Any) -> Any:
     names = ", ".join(f"{m} ×{n}" for m, n in sorted(models.items(), key=lambda kv: (-kv[1], kv[0]))[:4])
     more = f", {len(models) - 4} more models" if len(models) > 4 else ""
     g.add_row("Files", Text(fmt_int(s.files)))
-    g.add_row("Sessions", Text(f"{fmt_int(len(s.sessions))}" + (f": {names}{more}" if names else "")))
+    g.add_row("Sessions", Text(f"{fmt_int(len(s.sessions))}" + (f": {_one(names)}{more}" if names else "")))
     if s.span.files:
         g.add_row("Time", Text(f"{fmt_seconds(s.span.seconds)} in {s.span.files} timestamped file{'s' if s.span.files != 1 else ''}"))
     else:
@@ -334,7 +334,7 @@ def _session_text(sess: Any, mixed: bool = False) -> Any:
     if not stated:
         t.append("(no session.created or session.updated in the log)", style="dim")
     else:
-        t.append(f"{sess.id or '(no id)'}")
+        t.append(_one(sess.id or "(no id)"))
     # the dialect where it is news: GPT-Live / Translation, or a log that mixes dialects
     show = sess.dialect is not None and (sess.dialect in ("live", "translation") or mixed)
     t.append(f" · {DIALECT_NAMES.get(sess.dialect, sess.dialect)}\n" if show else "\n", style="dim")
@@ -344,17 +344,17 @@ def _session_text(sess: Any, mixed: bool = False) -> Any:
     if sess.voice:
         second.append(f"voice {sess.voice}")
     if sess.modalities:
-        second.append(" + ".join(sess.modalities))
-    t.append(" · ".join(second))
+        second.append(" + ".join(map(str, sess.modalities)))
+    t.append(_one(" · ".join(second)))
     t.append(f"\naudio in {sess.input_format.label()}, out {sess.output_format.label()}")
     if stated:
-        t.append(f"\ntranscription {sess.transcription_model or 'off'} · turn detection {sess.turn_detection or 'none'}")
+        t.append("\n" + _one(f"transcription {sess.transcription_model or 'off'} · turn detection {sess.turn_detection or 'none'}"))
     else:  # nothing says what they were: not "off"
         t.append("\ntranscription unknown · turn detection unknown", style="dim")
     if sess.tools:
-        t.append("\ntools " + ", ".join(sess.tools))
+        t.append("\ntools " + _one(", ".join(map(str, sess.tools))))
     if sess.instructions and sess.instructions.strip():
-        t.append("\n“" + _cut(sess.instructions.strip().splitlines()[0], 60) + "”", style="italic dim")
+        t.append("\n“" + _one(_cut(sess.instructions.strip().splitlines()[0], 60)) + "”", style="italic dim")
     return t
 
 
@@ -366,14 +366,14 @@ def _live_session_text(sess: Any, t: Any) -> Any:
     second = [sess.model or "(model not stated)"]
     if sess.voice:
         second.append(f"voice {sess.voice}")
-    t.append(" · ".join(second))
+    t.append(_one(" · ".join(second)))
     t.append(f"\naudio in {sess.input_format.label()}, out {sess.output_format.label()}")
     if sess.transcription_model:
-        t.append(f"\ntranscription {sess.transcription_model}")
+        t.append("\ntranscription " + _one(sess.transcription_model))
     if sess.tools:
-        t.append("\nbackend tools " + ", ".join(sess.tools))
+        t.append("\nbackend tools " + _one(", ".join(map(str, sess.tools))))
     if sess.instructions and sess.instructions.strip():
-        t.append("\n“" + _cut(sess.instructions.strip().splitlines()[0], 60) + "”", style="italic dim")
+        t.append("\n“" + _one(_cut(sess.instructions.strip().splitlines()[0], 60)) + "”", style="italic dim")
     return t
 
 
@@ -508,9 +508,15 @@ def _conversation_table(s: Summary) -> Any:
     t.add_row("interruptions", fmt_int(s.interruptions))
     t.add_row("function calls", fmt_int(sum(s.function_calls.values())))
     for name, n in sorted(s.function_calls.items(), key=lambda kv: (-kv[1], kv[0]))[:6]:
-        t.add_row(f"  {_cut(name, 22)}", fmt_int(n))
+        t.add_row(f"  {_one(_cut(name, 22))}", fmt_int(n))
     if len(s.function_calls) > 6:
         t.add_row(f"  … {len(s.function_calls) - 6} more", "")
+    if s.mcp_calls or s.mcp_failures:
+        t.add_row("MCP calls", fmt_int(sum(s.mcp_calls.values())))
+        for name, n in sorted(s.mcp_calls.items(), key=lambda kv: (-kv[1], kv[0]))[:4]:
+            t.add_row(f"  {_cut(name, 22)}", fmt_int(n))
+    if s.commentary_items:
+        t.add_row("preambles", fmt_int(s.commentary_items))
     return t
 
 
@@ -537,8 +543,21 @@ def _tokens_table(s: Summary) -> Any:
 
     u = s.usage
     t = _table("Tokens and cost", ("", "left"), ("input", "right"), ("cached", "right"), ("output", "right"), ("total", "right"))
-    t.add_row("text", fmt_int(u.input_text_tokens), fmt_int(u.cached_text_tokens), fmt_int(u.output_text_tokens), "")
-    t.add_row("audio", fmt_int(u.input_audio_tokens), fmt_int(u.cached_audio_tokens), fmt_int(u.output_audio_tokens), "")
+    # a usage that does not split its tokens into text and audio (a relay, xAI) shows a dash,
+    # not 0 (issue 13): the log does not say
+    unsplit_in = u.input_tokens and not (u.input_text_tokens or u.input_audio_tokens or u.input_image_tokens)
+    unsplit_cached = u.cached_tokens and not (u.cached_text_tokens or u.cached_audio_tokens)
+    unsplit_out = u.output_tokens and not (u.output_text_tokens or u.output_audio_tokens)
+
+    def cell(n: int, unsplit: Any) -> str:
+        return "–" if unsplit else fmt_int(n)
+
+    t.add_row("text", cell(u.input_text_tokens, unsplit_in), cell(u.cached_text_tokens, unsplit_cached),
+              cell(u.output_text_tokens, unsplit_out), "")  # fmt: skip
+    if u.reasoning_tokens:  # part of the output text tokens (billed once, as text): shown, never added
+        t.add_row("  reasoning", "", "", fmt_int(u.reasoning_tokens), "", style="dim")
+    t.add_row("audio", cell(u.input_audio_tokens, unsplit_in), cell(u.cached_audio_tokens, unsplit_cached),
+              cell(u.output_audio_tokens, unsplit_out), "")  # fmt: skip
     if u.input_image_tokens:
         t.add_row("image", fmt_int(u.input_image_tokens), "", "", "")
     t.add_row("all", fmt_int(u.input_tokens), fmt_int(u.cached_tokens), fmt_int(u.output_tokens), fmt_int(u.total_tokens), style="bold")
@@ -565,12 +584,12 @@ def _cost_lines(s: Summary) -> list[Any]:
         if s.cost.per_minute is not None:
             line.append(f" · {at_least}{fmt_usd(s.cost.per_minute)} per minute")
         if families:
-            line.append(f"  ({', '.join(families)} prices of {s.cost.prices_date})", style="dim")
+            line.append(_one(f"  ({', '.join(families)} prices of {s.cost.prices_date})"), style="dim")
         if by_minute:
             line.append(f"  ({', '.join(by_minute)})", style="dim")
         elif not s.usage.total_tokens and not s.cost.is_lower_bound and not by_minute:
             line.append("  (no tokens used)", style="dim")
-    return [line, *(Text(n, style="dim") for n in s.cost.notes)]
+    return [line, *(Text(_one(n), style="dim") for n in s.cost.notes)]
 
 
 def _latency_table(s: Summary) -> Any:
@@ -593,6 +612,14 @@ def _latency_table(s: Summary) -> Any:
     t.add_row("p50", fmt_ms(st["p50"]))
     t.add_row("p90", fmt_ms(st["p90"]))
     t.add_row("max", fmt_ms(st["max"]))
+    if s.answer_latencies_ms is not None:  # gpt-realtime-2: a preamble may come first
+        ans = latency_stats(s.answer_latencies_ms)
+        if ans["count"]:
+            t.add_row(Text("to the answer", style="bold"), "")
+            t.add_row("  p50", fmt_ms(ans["p50"]))
+            t.add_row("  p90", fmt_ms(ans["p90"]))
+        else:
+            t.add_row(Text("to the answer: no turn", style="dim"), "")
     return t
 
 
@@ -620,10 +647,10 @@ def _events_table(s: Summary) -> Any:
         half = (len(rows) + 1) // 2
         for i in range(half):
             right = rows[half + i] if half + i < len(rows) else ("", "")
-            t.add_row(rows[i][0], fmt_int(rows[i][1]), right[0], fmt_int(right[1]) if right[1] != "" else "")
+            t.add_row(_one(rows[i][0]), fmt_int(rows[i][1]), _one(right[0]), fmt_int(right[1]) if right[1] != "" else "")
     else:
         for name, n in rows:
-            t.add_row(name, fmt_int(n))
+            t.add_row(_one(name), fmt_int(n))
     return t
 
 
@@ -636,27 +663,39 @@ def _findings(s: Summary) -> Any:
     for e in s.errors[:20]:
         what = " · ".join(x for x in (e["type"], e["code"]) if x) or "error"
         line = f"line {e['line']}" if "file" not in e else f"{e['file']}:{e['line']}"
-        t.add_row(Text("error", style="bold red"), Text(f"{line}: {what}" + (f": {e['message']}" if e["message"] else "")))
+        t.add_row(Text("error", style="bold red"), Text(_one(f"{line}: {what}" + (f": {e['message']}" if e["message"] else ""))))
         shown += 1
     if len(s.errors) > 20:
         t.add_row(Text("error", style="bold red"), Text(f"… and {len(s.errors) - 20} more (--json lists them all)"))
     for f in s.transcription_failures[:10]:
         what = " · ".join(x for x in (f["type"], f["code"]) if x)
         t.add_row(Text("failed", style="red"),
-                  Text(f"line {f['line']}: transcription of {f['item_id']}" + "".join(f": {x}" for x in (what, f["message"]) if x)))
+                  Text(_one(f"line {f['line']}: transcription of {f['item_id']}" + "".join(f": {x}" for x in (what, f["message"]) if x))))
         shown += 1
     if len(s.transcription_failures) > 10:
         t.add_row(Text("failed", style="red"), Text(f"… and {len(s.transcription_failures) - 10} more transcriptions failed"))
+    for f in s.mcp_failures[:10]:
+        what = "listing the tools of" if f["kind"] == "list_tools" else f"MCP call {f['tool'] or '?'} on"
+        err = f["error"] or {}
+        why = " · ".join(x for x in (err.get("type"), err.get("code")) if x)
+        detail = "".join(f": {x}" for x in (why, err.get("message")) if x) or ": no details in the log"
+        where = f"line {f['line']}" if "file" not in f else f"{f['file']}:{f['line']}"
+        t.add_row(Text("failed", style="red"), Text(f"{where}: {what} {f['server'] or '?'}{detail}"))
+        shown += 1
+    if len(s.mcp_failures) > 10:
+        t.add_row(Text("failed", style="red"), Text(f"… and {len(s.mcp_failures) - 10} more MCP failures"))
     if s.malformed:
         t.add_row(Text("bad lines", style="yellow"), Text(f"{s.malformed} line{'' if s.malformed == 1 else 's'} skipped (see the warnings on stderr)"))
         shown += 1
     for w in s.warnings[:20]:
-        t.add_row(Text("warning", style="yellow"), Text(w))
+        t.add_row(Text("warning", style="yellow"), Text(_one(w)))
         shown += 1
     if len(s.warnings) > 20:
         t.add_row(Text("warning", style="yellow"), Text(f"… and {len(s.warnings) - 20} more (--json lists them all)"))
     if not shown:
         t.add_row(Text("ok", style="green"), Text("no errors, no failed transcriptions, no bad lines, no warnings"))
+    for n in s.notices[:10]:
+        t.add_row(Text("note", style="dim"), Text(n, style="dim"))
     return t
 
 
@@ -672,6 +711,11 @@ def fit_name(name: str, width: int) -> str:
         return head[:keep] + "…/" + base
     keep = width - 1
     return base[: keep - keep // 2] + "…" + base[len(base) - keep // 2 :]
+
+
+def _one(text: str) -> str:
+    """A string from a log (an id, a model, a type, a message) as one inert line of the report."""
+    return escape.terminal(text, one_line=True)
 
 
 def _cut(text: str, n: int) -> str:

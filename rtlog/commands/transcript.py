@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from rtlog import output
+from rtlog import escape, output
 from rtlog.commands.common import Files, Strict, diagnostics
 from rtlog.errors import NothingFound
 
@@ -132,6 +132,10 @@ def remark(e: Entry) -> str | None:
     """The bracketed note after an entry's text: interruption, failure, or why it is empty."""
     if e.type == "error":
         return None
+    if e.type in ("mcp_call", "mcp_list_tools") and e.error is not None:
+        err = e.error
+        detail = _error_line(e) if (err.get("code") or err.get("type") or err.get("message")) else "no details in the log"
+        return f"[failed: {detail}]"
     if e.audio_end_ms is not None:
         at = f"{e.audio_end_ms / 1000:.1f} s"
         if e.audio_seconds:
@@ -151,7 +155,7 @@ def remark(e: Entry) -> str | None:
             return "[audio, not transcribed]"
         if e.text is None and e.type == "message":
             return f"[{e.note}]"
-    if e.type == "message" and e.text is None:
+    if e.type == "message" and e.text is None and not e.images:
         return "[no text]"
     return None
 
@@ -169,6 +173,20 @@ def body_parts(e: Entry) -> tuple[str, str | None]:
         return clean(f"→ {e.name or '?'}({e.arguments or ''})"), None
     if e.type == "function_call_output":
         return clean(f"← {e.output if e.output is not None else ''}"), None
+    if e.type == "mcp_call":
+        back = f" ← {e.output}" if e.output is not None else ""
+        return clean(f"→ {e.server or '?'}: {e.name or '?'}({e.arguments or ''}){back}"), None
+    if e.type == "dtmf":
+        return clean("[keys: " + " ".join(e.keys or []) + "]"), None
+    said, unheard = _said(e)
+    if e.images:  # what the user sent besides text: `[image]`, `[image ×3]`
+        said = ("[image]" if e.images == 1 else f"[image ×{e.images}]") + (" " + said if said else "")
+    if e.phase == "commentary":  # a gpt-realtime-2 preamble, before the answer
+        said = "[preamble] " + said
+    return said, unheard
+
+
+def _said(e: Entry) -> tuple[str, str | None]:
     if e.heard_text is not None and e.unheard_text is not None:
         return clean(e.heard_text.strip()), clean(e.unheard_text.strip())
     return clean((e.text or "").strip()), None
@@ -194,6 +212,7 @@ def print_text(transcripts: list[Transcript], *, headed: bool = False) -> None:
     to rich as they are: rich's own wrapping costs more than reading the log. `headed`:
     each transcript under a heading with its file's name."""
     from rich.rule import Rule
+    from rich.text import Text
 
     console = output.console()
     on_terminal = console.is_terminal
@@ -201,19 +220,13 @@ def print_text(transcripts: list[Transcript], *, headed: bool = False) -> None:
     renderables: list[object] = []
     for t in transcripts:
         if headed:
-            renderables.append(Rule(f"[b]{_escape(clean(t.source or '-'))}[/b]", style="bold", align="left"))
+            renderables.append(Rule(Text(clean(t.source or "-", one_line=True), style="bold"), style="bold", align="left"))
         renderables += _text_renderables(t, width)
     output.print_human(*renderables, soft_wrap=not on_terminal)
 
 
 def _load_text_output() -> None:
     output.load_human_output("rich.cells", "rich.markup", "rich.rule", "rich.segment", "rich.style")
-
-
-def _escape(s: str) -> str:
-    from rich.markup import escape
-
-    return escape(s)
 
 
 def _text_renderables(t: Transcript, width: int) -> list[object]:
@@ -240,7 +253,7 @@ def _text_renderables(t: Transcript, width: int) -> list[object]:
                     renderables.append(Prewrapped(runs))
                     runs = []
                     put = runs.append
-                renderables.append(Rule(session_title(sessions.get(e.session), e.session), style="dim"))
+                renderables.append(Rule(clean(session_title(sessions.get(e.session), e.session), one_line=True), style="dim"))
         if timed:
             put((clocks[i].rjust(clock_w), "dim"))
             put(("  ", None))
@@ -278,12 +291,9 @@ class Prewrapped:
             yield Segment(text, st)  # type: ignore[arg-type]
 
 
-_CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), 127], None) | {9: " "}
-
-
-def clean(s: str) -> str:
-    """Text from a log without control characters (no escape sequence reaches the terminal)."""
-    return s.translate(_CONTROL) if not s.isprintable() else s
+def clean(s: str, *, one_line: bool = False) -> str:
+    """Text from a log with nothing a terminal would act on (`escape.terminal`; tabs as spaces)."""
+    return escape.terminal(s, one_line=one_line).replace("\t", " ") if not s.isprintable() else s
 
 
 Piece = tuple[str, "str | None", bool]  # text, style, keep on one line if it fits
@@ -296,7 +306,7 @@ def entry_pieces(e: Entry) -> list[Piece]:
         return [(said, "red", False)]
     pieces: list[Piece] = []
     if said:
-        pieces.append((said, "italic" if e.type in ("function_call", "function_call_output") else None, False))
+        pieces.append((said, "italic" if e.type in ("function_call", "function_call_output", "mcp_call") else None, False))
     if unheard is not None:
         pieces += [(MARK, "bold red", True), (unheard, "dim", False)]
     note = remark(e)
@@ -379,45 +389,31 @@ def _fit(word: str, cells: int) -> int:
 
 # --- markdown -------------------------------------------------------------------------------
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
-
-
-def _md(s: str) -> str:
-    s = s.translate(_MD_SPECIAL)
-    return "\\" + s if s[:1] in ("#", "-", "+", ">") else s
-
-
-def _code(s: str) -> str:
-    fence = "``" if "`" in s else "`"
-    pad = " " if fence == "``" else ""
-    return f"{fence}{pad}{s}{pad}{fence}"
-
-
 def render_markdown(t: Transcript, heading: str | None = None) -> str:
     """`heading`: a file name put above the conversation (several inputs)."""
     several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
     sessions = _sessions_by_index(t)
-    lines: list[str] = [f"# {_md(clean(heading))}", ""] if heading is not None else []
+    lines: list[str] = [f"# {escape.markdown_heading(heading)}", ""] if heading is not None else []
     current = None
     for e in t.entries:
         if e.session != current:
             current = e.session
             if several:
-                lines += [f"## {_md(session_title(sessions.get(e.session), e.session))}", ""]
+                lines += [f"## {escape.markdown_heading(session_title(sessions.get(e.session), e.session))}", ""]
         when = f" ({fmt_clock(e.start)})" if e.start is not None else ""
         head = f"**{label(e)}**{when}:"
         said, unheard = body_parts(e)
         if e.type in ("function_call", "function_call_output"):
-            body = said[:2] + _code(said[2:])
+            body = said[:2] + escape.markdown_code(said[2:])
         elif e.type == "error":
-            body = _md(said)
+            body = escape.markdown(said)
         else:
-            body = _md(said)
+            body = escape.markdown(said)
             if unheard is not None:
-                body += f" {MARK} {_md(unheard)}"
+                body += f" {MARK} {escape.markdown(unheard)}"
         note = remark(e)
         if note:  # our own brackets stay literal; what is inside may come from the log
-            body = (body + " " if body else "") + f"*[{_md(note[1:-1])}]*"
+            body = (body + " " if body else "") + f"*[{escape.markdown_heading(note[1:-1])}]*"
         lines += [f"{head} {body}".rstrip(), ""]
     return "\n".join(lines)
 
@@ -508,20 +504,12 @@ def _stamp(s: float, sep: str) -> str:
 def render_srt(cues: list[tuple[float, float, str, str]]) -> str:
     out = []
     for n, (start, end, who, text) in enumerate(cues, 1):
-        out.append(f"{n}\n{_stamp(start, ',')} --> {_stamp(end, ',')}\n{who}: {_one_block(text)}\n")
+        out.append(f"{n}\n{_stamp(start, ',')} --> {_stamp(end, ',')}\n{who}: {escape.srt(text)}\n")
     return "\n".join(out)
 
 
 def render_vtt(cues: list[tuple[float, float, str, str]]) -> str:
     out = ["WEBVTT\n"]
     for start, end, who, text in cues:
-        safe = _one_block(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        out.append(f"{_stamp(start, '.')} --> {_stamp(end, '.')}\n<v {who}>{safe}\n")
+        out.append(f"{_stamp(start, '.')} --> {_stamp(end, '.')}\n<v {who}>{escape.vtt(text)}\n")
     return "\n".join(out)
-
-
-def _one_block(text: str) -> str:
-    """Cue text without blank lines (a blank line ends a cue) and without `-->`."""
-    lines = [ln.strip() for ln in text.replace("-->", "→").splitlines()]
-    return "\n".join(ln for ln in lines if ln)
-

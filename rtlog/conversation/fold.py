@@ -36,12 +36,13 @@ from rtlog.conversation.live import LiveTracker
 from rtlog.conversation.model import AssistantAudio, Conversation, ErrorNote, Item, Recording
 from rtlog.conversation.moments import MomentTracker
 from rtlog.conversation.session import SESSION_KINDS, SessionTracker
-from rtlog.conversation.stats import LogStats, audio_payload
+from rtlog.conversation.stats import IMPLAUSIBLE, MAX_PLACEHOLDER_SECONDS, LogStats, audio_payload
 from rtlog.conversation.timeline import Timeline
 from rtlog.conversation.turns import TurnTracker
 from rtlog.io.entries import DigestedLine
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import DEFAULT_FORMAT
+from rtlog.protocol.item_audio import ITEM_CREATE, item_audio_appends
 from rtlog.protocol.live import INPUT_AUDIO_TYPES as LIVE_INPUT_AUDIO
 from rtlog.protocol.live import OUTPUT_AUDIO_TYPES
 from rtlog.protocol.realtime import INPUT_AUDIO_APPEND, OUTPUT_AUDIO_DELTA
@@ -72,6 +73,9 @@ class Fold:
         else:
             self.timeline = after.timeline
             self.timeline.new_file(self.sessions)
+        if after is not None:
+            self.sessions.notes = after.sessions.notes  # (one list for chained files, as the timeline's notes)
+        self._session_notes_from = len(self.sessions.notes)
         self._notes_from = len(self.timeline.notes)  # (the timeline's notes of earlier files are theirs)
         self.turns = TurnTracker()
         self.ledger = Ledger(self.sessions)
@@ -126,17 +130,20 @@ class Fold:
             self.stats.add_audio(ev)
         else:
             self.stats.first_time(ev.timestamp)
+        assistant = ev.kind == OUTPUT_AUDIO_DELTA
+        fmt = self.ledger.output_audio(ev) if assistant else self.sessions.input_format
         if nbytes is None or counting:
             size, problem = audio_payload(ev) if payload is None else payload
+            if problem == "placeholder" and size > MAX_PLACEHOLDER_SECONDS * fmt.bytes_per_second:
+                problem, size = IMPLAUSIBLE, 0  # not believed: no time, no silence (as extract-audio skips it)
             if nbytes is None:
                 nbytes = size
-        if ev.kind == OUTPUT_AUDIO_DELTA:
-            fmt = self.ledger.output_audio(ev)
+        if assistant:
             if counting:
                 self.stats.audio_out.add(size, problem, fmt, ev.line_no)
             return self.timeline.assistant_audio(ev, nbytes)
         if counting:
-            self.stats.audio_in.add(size, problem, self.sessions.input_format, ev.line_no)
+            self.stats.audio_in.add(size, problem, fmt, ev.line_no)
         return self.timeline.user_audio(ev, nbytes)
 
     def _feed_live(self, ev: Event) -> None:
@@ -169,11 +176,23 @@ class Fold:
         if kind in SESSION_KINDS:
             route.append(self.sessions.feed)
         route.append(self.timeline.feed)
+        if kind == ITEM_CREATE and self._recording:
+            route.append(self._item_audio)
         for handlers in self._handlers:
             h = handlers.get(kind)
             if h is not None:
                 route.append(h)
         return tuple(route)
+
+    def _item_audio(self, ev: Event) -> None:
+        """User audio sent in a `conversation.item.create` (`input_audio` content parts):
+        counted as user input and placed on the timeline as appended audio is. (extract-audio,
+        which folds without recording, gives these parts to `feed_audio` itself, with the
+        audio it writes.)"""
+        for part in item_audio_appends(ev):
+            size, problem = audio_payload(part)
+            self.stats.audio_in.add(size, problem, self.sessions.input_format, ev.line_no)
+            self.timeline.user_audio(part, size)
 
     # -- the fast path: audio lines from their digests -------------------------------------------
 
@@ -262,6 +281,7 @@ class Fold:
             audio_in=stats.audio_in, audio_out=stats.audio_out, audio_evidence=stats.audio_evidence,
             copies=stats.copies, first_copy=stats.first_copy,
             repeated_done=ledger.repeated_done, repeated_done_line=ledger.repeated_done_line,
+            implausible_usage=ledger.implausible,
         )  # fmt: skip
         cuts = self.timeline.cuts.items()
         tl = self.timeline
@@ -287,7 +307,8 @@ class Fold:
             t0=self.timeline.t0,
             cleared_responses=ledger.cleared,
             moments=self.moments.moments,
-            notes=self.timeline.notes[self._notes_from :],
+            service_warnings=ledger.service_warnings,
+            notes=self.timeline.notes[self._notes_from :] + self.sessions.notes[self._session_notes_from :],
             live=self.live.live,
         )
         conv.by_response_id = {r.id: r for r in conv.responses if r.id is not None}
@@ -336,6 +357,7 @@ class Fold:
             it.session, it.line, it.kind, it.role, it.item_id, it.response_id, it.status, it.text, name, it.call_id,
             it.args.text if it.args else None, output, it.client, it.speech, it.idle,
             cut, it.tr_error, it.first_ts, it.last_ts, replayed=it.replayed,
+            server=it.server, error=it.error, phase=it.phase, images=it.images, keys=it.keys,
         )  # fmt: skip
         tl = self.timeline
         user = it.role == "user" and it.kind == "message"

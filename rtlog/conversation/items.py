@@ -87,6 +87,11 @@ class _Item:
     tr_error: ErrorInfo | None = None
     first_ts: float | None = None
     last_ts: float | None = None
+    server: str | None = None  # an MCP item's server
+    error: ErrorInfo | None = None  # a failed MCP call or tool listing
+    phase: str | None = None  # gpt-realtime-2: commentary (a preamble) or final_answer
+    images: int = 0  # images the user sent (content parts, or Qwen's image buffer appends in a row)
+    keys: list[str] | None = None  # DTMF keypresses in a row
 
     def part(self, index: int | None) -> _Part:
         i = index or 0
@@ -113,11 +118,22 @@ class _Item:
             self.args.set_final(item.arguments)
         if item.output is not None:
             self.output = item.output
+        if item.server_label:
+            self.server = item.server_label
+        if item.error is not None:
+            self.error = item.error
+        if item.phase:
+            self.phase = item.phase
+        images = 0
         for i, p in enumerate(item.content):
             if p.type == "input_audio":
                 self.speech = True
+            elif p.type == "input_image":
+                images += 1
             if p.text is not None:
                 self.part(i).set_final(p.text)
+        if images:
+            self.images = max(self.images, images)  # (the server's echo states them again)
 
     @property
     def text(self) -> str | None:
@@ -466,6 +482,68 @@ class ItemAssembler:
         if it is not None:
             it.tr_error = ev.error or ErrorInfo(None, None, "no details", None, None)
 
+    # -- MCP, images and keypresses -------------------------------------------------------------
+
+    def _mcp_args_delta(self, ev: Event) -> None:
+        it = self._mcp_item(ev)
+        delta = ev.data.get("delta")
+        if it is not None and type(delta) is str:
+            if it.args is None:
+                it.args = _Part()
+            it.args.deltas.append(delta)
+
+    def _mcp_args_done(self, ev: Event) -> None:
+        it = self._mcp_item(ev)
+        if it is not None:
+            if it.args is None:
+                it.args = _Part()
+            it.args.set_final(_str(ev.data.get("arguments")))
+
+    def _mcp_failed(self, ev: Event) -> None:
+        """`response.mcp_call.failed`, `mcp_list_tools.failed`: the item failed (its error,
+        when the log states one, comes with the item itself)."""
+        kind = "mcp_list_tools" if ev.kind == "mcp_list_tools.failed" else "mcp_call"
+        it = self._mcp_item(ev, kind)
+        if it is not None:
+            it.status = "failed"
+            if it.error is None:
+                it.error = ErrorInfo(None, None, None, None, None)
+
+    def _mcp_item(self, ev: Event, kind: str = "mcp_call") -> _Item | None:
+        iid = _str(ev.data.get("item_id"))
+        if iid is None:
+            return None
+        it = self._get(ev, iid, kind, "assistant")
+        if it.kind == "message":
+            it.kind = kind
+        if it.response_id is None:
+            it.response_id = _str(ev.data.get("response_id"))
+        return it
+
+    def _image_append(self, ev: Event) -> None:
+        """Qwen's `input_image_buffer.append`: images sent in a row are one entry."""
+        last = self._order[-1] if self._order else None
+        if isinstance(last, _Item) and last.kind == "input_image":
+            last.images += 1
+            if ev.timestamp is not None:
+                last.last_ts = ev.timestamp
+            return
+        it = self._new(ev, "input_image", "user", None)
+        it.images = 1
+
+    def _dtmf(self, ev: Event) -> None:
+        """`input_audio_buffer.dtmf_event_received`: keys pressed in a row are one entry."""
+        key = ev.data.get("event")
+        key = key if type(key) is str else str(key) if type(key) is int else "?"
+        last = self._order[-1] if self._order else None
+        if isinstance(last, _Item) and last.kind == "dtmf" and last.keys is not None:
+            last.keys.append(key)
+            if ev.timestamp is not None:
+                last.last_ts = ev.timestamp
+            return
+        it = self._new(ev, "dtmf", "user", None)
+        it.keys = [key]
+
     def _error_event(self, ev: Event) -> None:
         err = ev.error
         self._add_error(ev, err, error_text(err))
@@ -524,6 +602,12 @@ _HANDLERS = {
     "conversation.item.input_audio_transcription.segment": ItemAssembler._transcription_segment,
     "conversation.item.input_audio_transcription.failed": ItemAssembler._transcription_failed,
     "error": ItemAssembler._error_event,
+    "response.mcp_call_arguments.delta": ItemAssembler._mcp_args_delta,
+    "response.mcp_call_arguments.done": ItemAssembler._mcp_args_done,
+    "response.mcp_call.failed": ItemAssembler._mcp_failed,
+    "mcp_list_tools.failed": ItemAssembler._mcp_failed,
+    "input_image_buffer.append": ItemAssembler._image_append,
+    "input_audio_buffer.dtmf_event_received": ItemAssembler._dtmf,
 }
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from rtlog.conversation.session import SessionTracker
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import AudioFormat
-from rtlog.protocol.objects import Usage, _dict, _str
+from rtlog.protocol.objects import ErrorInfo, Usage, _dict, _str, usage_problem
 
 
 @dataclass(slots=True)
@@ -70,10 +70,12 @@ class Ledger:
         self.formats: dict[str | None, AudioFormat] = {}  # response → its output format (from its first audio)
         self.repeated_done = 0  # response.done events for a response that already had one
         self.repeated_done_line = 0
+        self.implausible: list[tuple[int, str]] = []  # (line, what): usages not counted (`usage_problem`)
         self.cleared: set[str] = set()  # responses whose playback output_audio_buffer.cleared cut
         self.calls: dict[str, ToolCall] = {}
         self.outputs: set[str] = set()
         self.errors: list[dict[str, Any]] = []
+        self.service_warnings: list[dict[str, Any]] = []  # Voice Live `warning` events (non-fatal)
         self.transcription_failures: list[dict[str, Any]] = []
         self.transcription_usage: dict[str, dict[str, Any]] = {}
         self.truncations: dict[str, tuple[int | None, int]] = {}  # item → (audio_end_ms, line) as first reported
@@ -86,6 +88,7 @@ class Ledger:
             "conversation.item.truncated": self._truncation,
             "output_audio_buffer.cleared": self._audio_cleared,
             "error": self._error,
+            "warning": self._service_warning,
             "conversation.item.input_audio_transcription.failed": self._transcription_failed,
             "conversation.item.input_audio_transcription.completed": self._transcription_completed,
             "response.output_item.added": self._item,
@@ -132,6 +135,8 @@ class Ledger:
         resp = ev.response
         if resp is None:
             return
+        if resp.usage_problem is not None:
+            self.implausible.append((ev.line_no, resp.usage_problem))
         status = resp.status or "other"
         err = None
         if resp.status == "failed":
@@ -214,6 +219,13 @@ class Ledger:
             {"line": ev.line_no, "type": err.type if err else None, "code": err.code if err else None, "message": err.message if err else None}
         )
 
+    def _service_warning(self, ev: Event) -> None:
+        """Azure Voice Live's `warning` event: `{"warning": {"code"?, "message", "param"?}}`."""
+        w = ErrorInfo.from_obj(ev.data.get("warning"))
+        self.service_warnings.append(
+            {"line": ev.line_no, "code": w.code if w else None, "message": w.message if w else None, "param": w.param if w else None}
+        )
+
     def _transcription_failed(self, ev: Event) -> None:
         err = ev.error
         self.transcription_failures.append(
@@ -223,7 +235,10 @@ class Ledger:
 
     def _transcription_completed(self, ev: Event) -> None:
         usage = ev.data.get("usage")
-        if type(usage) is dict and usage:
+        problem = usage_problem(usage)
+        if problem is not None:
+            self.implausible.append((ev.line_no, problem))
+        elif type(usage) is dict and usage:
             self.transcription_usage[ev.item_id or f"line {ev.line_no}"] = usage
 
     def _truncation(self, ev: Event) -> None:

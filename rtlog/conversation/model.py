@@ -95,6 +95,11 @@ class Item:
     audio_seconds: float | None = None  # generated audio (assistant items)
     replayed: bool = False  # history a resumed session's server replayed: said before, not in this session
     interrupted: bool = False  # GPT-Live: assistant speech the user talked over (barge-in)
+    server: str | None = None  # an MCP call's (or tool listing's) server
+    error: ErrorInfo | None = None  # a failed MCP call or tool listing (its error, or one without details)
+    phase: str | None = None  # gpt-realtime-2 assistant items: commentary (a preamble) or final_answer
+    images: int = 0  # images the user sent (an image content part; Qwen image buffer appends in a row)
+    keys: list[str] | None = None  # DTMF keys pressed in a row (kind `dtmf`)
 
 
 @dataclass(slots=True, eq=False)
@@ -127,6 +132,7 @@ class Recording:
     first_copy: tuple[int, int] | None = None  # (line, the line it repeats)
     repeated_done: int = 0  # response.done events for a response that already had one
     repeated_done_line: int = 0
+    implausible_usage: list[tuple[int, str]] = field(default_factory=list)  # (line, what): usages not counted
 
 
 @dataclass(slots=True)
@@ -151,6 +157,7 @@ class Conversation:
     moments: Moments = field(default_factory=Moments)  # when each step happened (`moments.py`)
     notes: list[str] = field(default_factory=list)  # what the fold could not place as the log says
     live: list[LiveSession] = field(default_factory=list)  # the GPT-Live and Translation sessions (`conversation.live`)
+    service_warnings: list[dict[str, Any]] = field(default_factory=list)  # the service's own `warning` events (Voice Live)
     by_response_id: dict[str, Response] = field(default_factory=dict, repr=False)
 
     @property

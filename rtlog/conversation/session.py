@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtlog.protocol.events import Event
-from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat, parse_audio_format
+from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat, parse_audio_format, unknown_format
 from rtlog.protocol.objects import _dict, _str
 
 
@@ -42,8 +42,10 @@ class SessionConfig:
     turn_detection_config: dict[str, Any] | None = None
     transcription_config: dict[str, Any] | None = None
     dialect: str | None = None  # realtime-beta | realtime-ga | live | translation (`protocol.live`); None: unknown
+    #: (line, what) of sample rates not believed (`formats.MIN_RATE`–`MAX_RATE`), for a warning
+    ignored_rates: list[tuple[int, str]] = field(default_factory=list)
 
-    def apply(self, session: dict[str, Any]) -> None:
+    def apply(self, session: dict[str, Any], line_no: int = 0) -> None:
         """Merge a session object (beta flat or GA nested; full or partial)."""
         s = session
         if _str(s.get("id")):
@@ -70,10 +72,10 @@ class SessionConfig:
             s.get("input_audio_format"), in_rate_hint, default_rate=in_default
         )
         if fmt:
-            self.input_format = fmt
+            self.input_format = self._believed(fmt, self.input_format, "input", line_no)
         fmt = parse_audio_format(a_out.get("format")) or parse_audio_format(s.get("output_audio_format"))
         if fmt:
-            self.output_format = fmt
+            self.output_format = self._believed(fmt, self.output_format, "output", line_no)
         tr = a_in.get("transcription", s.get("input_audio_transcription", ...))
         if tr is not ...:
             self.transcription_model = _str(_dict(tr).get("model")) if tr else None
@@ -96,6 +98,15 @@ class SessionConfig:
             self.tool_specs = specs
 
 
+    def _believed(self, fmt: AudioFormat, before: AudioFormat, side: str, line_no: int) -> AudioFormat:
+        """`fmt`, unless its rate is implausible: then the format stated before (or the
+        default), and a note of it."""
+        if fmt.ignored_rate is None:
+            return fmt
+        self.ignored_rates.append((line_no or self.line_no, f"{side} sample rate {fmt.ignored_rate!r} Hz"))
+        return before if before.stated else fmt
+
+
 #: the events `SessionTracker.feed` looks at
 SESSION_KINDS = frozenset({"session.created", "session.updated", "session.update", "response.create", "response.created"})
 
@@ -107,6 +118,25 @@ class SessionTracker:
         self.sessions: list[SessionConfig] = []
         self._response_formats: dict[str, AudioFormat] = {}
         self._pending_format: AudioFormat | None = None
+        #: "FILE:LINE: what" for each stated audio format rtlog cannot read (each (side,
+        #: format) once; the fold puts them in `Conversation.notes`, which every view reports)
+        self.notes: list[str] = []
+        self._unknown_seen: set[tuple[str, str]] = set()
+
+    def _check_formats(self, ev: Event, obj: dict[str, Any]) -> None:
+        """Say so when a session or response states an audio format rtlog cannot read: its
+        audio is then taken as what was in force before (PCM16 at 24 kHz by default), a
+        guess, never silently."""
+        audio = _dict(obj.get("audio"))
+        for side, values in (("input", (_dict(audio.get("input")).get("format"), obj.get("input_audio_format"))),
+                             ("output", (_dict(audio.get("output")).get("format"), obj.get("output_audio_format")))):  # fmt: skip
+            for v in values:
+                text = unknown_format(v)
+                if text is not None and (side, text) not in self._unknown_seen:
+                    self._unknown_seen.add((side, text))
+                    fmt = self.current.input_format if side == "input" else self.current.output_format
+                    self.notes.append(f"{ev.source}:{ev.line_no}: {side} audio format {text!r} is not one rtlog knows: "
+                                      f"its audio is taken as {fmt.label().removesuffix(' (assumed)')}, which may be wrong")  # fmt: skip
 
     @property
     def current(self) -> SessionConfig:
@@ -123,22 +153,33 @@ class SessionTracker:
                 cur = self.current
                 cur.line_no = ev.line_no
                 cur.started_at = ev.timestamp
-            self.current.apply(_dict(ev.data.get("session")))
+            self.current.apply(_dict(ev.data.get("session")), ev.line_no)
+            self._check_formats(ev, _dict(ev.data.get("session")))
             self._response_formats.clear()
         elif kind in ("session.updated", "session.update"):
-            self.current.apply(_dict(ev.data.get("session")))
+            self.current.apply(_dict(ev.data.get("session")), ev.line_no)
+            self._check_formats(ev, _dict(ev.data.get("session")))
         elif kind == "response.create":
             resp = _dict(ev.data.get("response"))
+            self._check_formats(ev, resp)
             out = _dict(_dict(resp.get("audio")).get("output"))
-            self._pending_format = parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format"))
+            self._pending_format = self._override(parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format")), ev)
         elif kind == "response.created":
             resp = _dict(ev.data.get("response"))
+            self._check_formats(ev, resp)
             rid = _str(resp.get("id"))
             out = _dict(_dict(resp.get("audio")).get("output"))
-            fmt = parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format")) or self._pending_format
+            fmt = self._override(parse_audio_format(out.get("format")) or parse_audio_format(resp.get("output_audio_format")), ev) or self._pending_format
             self._pending_format = None
             if rid and fmt:
                 self._response_formats[rid] = fmt
+
+    def _override(self, fmt: AudioFormat | None, ev: Event) -> AudioFormat | None:
+        """A response's format override, unless its rate is implausible (then none, noted)."""
+        if fmt is not None and fmt.ignored_rate is not None:
+            self.current.ignored_rates.append((ev.line_no, f"response output sample rate {fmt.ignored_rate!r} Hz"))
+            return None
+        return fmt
 
     def output_format(self, response_id: str | None = None) -> AudioFormat:
         """The output audio format for a response (its override, else the session's)."""

@@ -31,6 +31,13 @@ from rtlog.protocol.realtime import (
 )
 
 #: server event ids remembered to notice an event logged twice (~150 bytes each)
+#: the most audio one recorder placeholder (`[trimmed: N bytes]`) is believed to stand
+#: for: one chunk is a delta (~0.1 s) or an append (a few seconds). A larger claim (100
+#: bytes of log saying 2 GB) is counted as `IMPLAUSIBLE`, given no time, and extract-audio
+#: writes no silence for it, so summary, transcript and the WAV still agree
+MAX_PLACEHOLDER_SECONDS = 60
+IMPLAUSIBLE = "implausible"
+
 RECENT_EVENTS = 1024
 #: timestamps the clock's resolution is judged on (enough to see any fraction of a second)
 RESOLUTION_SAMPLES = 2048
@@ -58,6 +65,8 @@ class SideAudio:
     invalid_line: int = 0
     placeholders: int = 0
     placeholder_line: int = 0
+    implausible: int = 0  # placeholders that claim more than MAX_PLACEHOLDER_SECONDS: not counted
+    implausible_line: int = 0
     missing: int = 0
     missing_line: int = 0
     by_format: dict[AudioFormat, int] = field(default_factory=dict)
@@ -74,6 +83,10 @@ class SideAudio:
             if problem == "missing":
                 self.missing += 1
                 self.missing_line = self.missing_line or line_no
+                return
+            if problem == IMPLAUSIBLE:
+                self.implausible += 1
+                self.implausible_line = self.implausible_line or line_no
                 return
             self.placeholders += 1
             self.placeholder_line = self.placeholder_line or line_no
@@ -110,7 +123,7 @@ class SideAudio:
             if self.first_len < 0:
                 self.first_len = other.first_len
             self.same_len = self.same_len and other.same_len and other.first_len == self.first_len
-        for k in ("chunks", "nbytes", "seconds", "odd", "invalid", "placeholders", "missing"):
+        for k in ("chunks", "nbytes", "seconds", "odd", "invalid", "placeholders", "implausible", "missing"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         for f, n in other.by_format.items():
             self.by_format[f] = self.by_format.get(f, 0) + n

@@ -72,7 +72,7 @@ SUMMARY_TYPES: dict[str, str] = {
     "transcription_usage.output_tokens": "BIGINT", "transcription_usage.total_tokens": "BIGINT",
     "cost_usd": "DOUBLE", "cost_per_minute_usd": "DOUBLE", "cost_is_lower_bound": "BOOLEAN",
     "cost_responses_without_usage": "BIGINT", "cost.prices_date": "VARCHAR", "cost.prices_source": "VARCHAR",
-    "cost.notes": "BIGINT",
+    "cost.notes": "BIGINT", "cost.transcription_usd": "DOUBLE",
     "audio_seconds.input": "DOUBLE", "audio_seconds.output": "DOUBLE", "audio_seconds.output_heard": "DOUBLE",
     "audio_bytes.input": "BIGINT", "audio_bytes.output": "BIGINT",
     "audio_chunks.input": "BIGINT", "audio_chunks.output": "BIGINT",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import errno
 import gzip
 import io
 import lzma
@@ -79,6 +80,35 @@ class Diagnostics:
 
 #: what a failing read raises (I/O errors, a truncated or corrupt compressed stream)
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
+#: the longest line read, in bytes (`RTLOG_MAX_LINE_BYTES` sets it): a longer line is
+#: skipped with a warning, read in bounded memory (one 4 GiB line in a 4 MB .gz took 4.3 GB)
+MAX_LINE_BYTES = int(os.environ.get("RTLOG_MAX_LINE_BYTES") or 0) or 64 << 20
+_SKIP_BLOCK = 1 << 20
+
+
+def bounded_lines(fp: BinaryIO, too_long: Callable[[int, int], None], limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """The lines of `fp`, none over `limit` bytes: a longer one is read past in blocks,
+    reported as `too_long(line_no, size)` and given as a blank line (numbering holds)."""
+    readline = fp.readline
+    n = 0
+    while True:
+        line = readline(limit)
+        if not line:
+            return
+        n += 1
+        if len(line) == limit and line[-1:] != b"\n":
+            size = len(line)
+            while True:  # the rest of the line, a block at a time
+                rest = readline(_SKIP_BLOCK)
+                size += len(rest)
+                if not rest or rest[-1:] == b"\n":
+                    break
+            if size > len(line):
+                too_long(n, size)
+                line = b"\n"
+        yield line
+
+
 INCOMPLETE_LAST_LINE = "incomplete last line, no newline at the end (log still being written?): "
 
 
@@ -95,6 +125,7 @@ class LineParser:
         self.follow = follow
         self.good = 0
         self.cut_last_line = False
+        self.failed = ""  # why the read failed, if it did
         self._bad_before = diag.by_source.get(name, 0)
 
     def parse(self, line: bytes, line_no: int) -> Event | None:
@@ -116,8 +147,13 @@ class LineParser:
             reason = INCOMPLETE_LAST_LINE + reason
         self.diag.bad_line(self.name, line_no, reason)
 
+    def too_long(self, line_no: int, size: int) -> None:
+        self.diag.bad_line(self.name, line_no, f"a line of {size:,} bytes, over the limit of {MAX_LINE_BYTES:,} "
+                           "(RTLOG_MAX_LINE_BYTES): skipped")  # fmt: skip
+
     def read_failed(self, line_no: int, exc: BaseException) -> None:
-        self.diag.bad_line(self.name, line_no, f"cannot read further: {_read_error(exc)}")
+        self.failed = _read_error(exc)
+        self.diag.bad_line(self.name, line_no, f"cannot read further: {self.failed}")
 
     def finish(self, lines: int | None = None) -> None:
         """The end of the source (`lines`: how many were read)."""
@@ -125,6 +161,8 @@ class LineParser:
             self.diag.lines[self.name] = lines
         bad = self.diag.by_source.get(self.name, 0) - self._bad_before
         if self.good == 0 and bad > (1 if self.cut_last_line else 0):
+            if self.failed:  # what could be read was garbage, then the read failed: say that
+                raise InputError(f"{self.name}: cannot read: {self.failed}")
             raise InputError(f"{self.name}: no events found: not a JSONL event log?")
 
 
@@ -166,8 +204,26 @@ def expand_sources(paths: Sequence[str]) -> list[Source]:
         elif os.path.exists(p):
             sources.append(Source(p, p))
         else:
-            raise InputError(f"{p}: no such file or directory")
+            raise InputError(f"{p}: {_missing(p)}")
     return sources
+
+
+def _missing(p: str) -> str:
+    """Why `p` cannot be read, as it is (a symlink loop or a closed folder is not 'no such file')."""
+    try:
+        os.stat(p)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "too many levels of symbolic links (a symlink loop)"
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return "permission denied (on a folder of its path)"
+        if exc.errno == errno.ENOTDIR:
+            return "not a directory (a file is used as a folder in its path)"
+        if exc.errno != errno.ENOENT:
+            return f"cannot open: {exc.strerror or exc}"
+        if os.path.islink(p):
+            return f"a symbolic link to nothing (it points to {os.readlink(p)!r})"
+    return "no such file or directory"
 
 
 def _decompressed(fp: BinaryIO, name: str) -> BinaryIO:
@@ -236,7 +292,9 @@ def _checked(fp: BinaryIO, name: str) -> BinaryIO:
     if b"\x00" in head and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         # (a log that starts like JSON keeps going: a stray NUL is one bad line)
         raise InputError(f"{name}: binary data, not a JSONL event log")
-    return fp
+    from rtlog.io import arrays  # a session saved as one JSON array: read as JSONL, element by element
+
+    return arrays.array_lines(fp) if arrays.looks_like_array(head) else fp
 
 
 def _read_error(exc: BaseException) -> str:
@@ -244,6 +302,8 @@ def _read_error(exc: BaseException) -> str:
         return "compressed data ends early"
     if isinstance(exc, gzip.BadGzipFile | zlib.error | lzma.LZMAError):
         return f"corrupt compressed data ({exc})"
+    if isinstance(exc, OSError) and exc.errno is None and str(exc) == "Invalid data stream":  # bz2's only message
+        return "corrupt compressed data (bzip2: invalid data stream)"
     return getattr(exc, "strerror", None) or str(exc)
 
 
@@ -305,8 +365,10 @@ def _events(
 ) -> Iterator[Event]:
     name = src.name
     digest_of = digest or audio_digest
-    lines = _follow_lines(fp, src) if follow else fp
     lp = LineParser(name, diag, follow=follow)
+    if follow and isinstance(fp, gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile):
+        raise InputError(f"{name}: --follow reads a plain log as it grows; this one is compressed")
+    lines = _follow_lines(fp, src) if follow else bounded_lines(fp, lp.too_long)
     line_no = 0
     # digested audio lines waiting for the fast path, as `DigestedLine`s (the line itself as
     # the third item), and the number of the line before the first; following a growing
@@ -472,34 +534,65 @@ def _position(fp: BinaryIO) -> int:
 
 
 def _follow_lines(fp: BinaryIO, src: Source, poll: float = 0.2) -> Iterator[bytes]:
-    """Lines of a file that keeps growing, like `tail -f`; a partial last line is held
-    back until its newline arrives. Ends only when the caller stops (Ctrl-C)."""
+    """Lines of a file that keeps growing, like `tail -F`; a partial last line is held
+    back until its newline arrives. A file renamed away and replaced (log rotation) is
+    read to its end, then the new file from its start; a file truncated in place is read
+    again from its start; a file that disappears is waited for. Ends only when the caller
+    stops (Ctrl-C)."""
     pending = b""
-    while True:
-        chunk = fp.readline()
-        if chunk:
-            if chunk.endswith(b"\n"):
-                yield pending + chunk
-                pending = b""
-            else:
-                pending += chunk
-            continue
-        if src.path is None:
-            if pending:
-                yield pending
-            return  # stdin at EOF: nothing more can come
-        if _was_truncated(fp, src.path):
-            fp.seek(0)
-            pending = b""
-            continue
-        time.sleep(poll)
-
-
-def _was_truncated(fp: BinaryIO, path: str) -> bool:
+    current = fp
+    reopened: BinaryIO | None = None  # the file opened after a rotation (closed here)
     try:
-        return os.stat(path).st_size < fp.tell()
+        while True:
+            chunk = current.readline()
+            if chunk:
+                if chunk.endswith(b"\n"):
+                    yield pending + chunk
+                    pending = b""
+                else:
+                    pending += chunk
+                continue
+            if src.path is None:
+                if pending:
+                    yield pending
+                return  # stdin at EOF: nothing more can come
+            change = _file_change(current, src.path)
+            if change == "truncated":
+                current.seek(0)
+                pending = b""
+                continue
+            if change == "rotated":
+                try:
+                    new = open(src.path, "rb")  # noqa: SIM115 - closed below
+                except OSError:
+                    time.sleep(poll)  # (renamed away, the new one not there yet)
+                    continue
+                if pending:  # the old file's last line, never finished
+                    yield pending
+                    pending = b""
+                if reopened is not None:
+                    reopened.close()
+                current = reopened = new  # type: ignore[assignment]
+                continue
+            time.sleep(poll)
+    finally:
+        if reopened is not None:
+            reopened.close()
+
+
+def _file_change(fp: BinaryIO, path: str) -> str | None:
+    """'rotated' when `path` is now another file than the one open, 'truncated' when it
+    is shorter than what was read, else None (also while `path` is missing)."""
+    try:
+        now, mine = os.stat(path), os.fstat(fp.fileno())
     except (OSError, ValueError):
-        return False
+        return None
+    if (now.st_dev, now.st_ino) != (mine.st_dev, mine.st_ino):
+        return "rotated"
+    try:
+        return "truncated" if now.st_size < fp.tell() else None
+    except (OSError, ValueError):
+        return None
 
 
 def iter_events(

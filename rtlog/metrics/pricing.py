@@ -10,8 +10,11 @@ https://developers.openai.com/api/docs/models/<model> (gpt-realtime via the mode
 comparison page and the gpt-realtime-1.5 page, which lists the same rates; gpt-realtime-mini
 via the "quick comparison" on the gpt-realtime-2.1-mini page). The 2024-10-01 preview
 snapshot had its own, higher audio prices (OpenAI community forum, thread 1060242).
-Input transcription (whisper-1, gpt-4o-transcribe, …) is billed separately and is not
-priced here.
+Every token rate's date and source are in `RATE_SOURCES` (the README's "Built-in prices" table
+lists the same, and a test holds the two together). Input-transcription models priced by
+the token (gpt-4o-transcribe, gpt-4o-mini-transcribe) are in the table too: the cost of a
+log's transcription usage is added when its session names such a model; whisper-1 (billed by
+the minute) has no price here.
 
 Duration-priced models (`MinuteRate`, `BUILTIN_MINUTE_RATES`): GPT-Live (`gpt-live-1`,
 `gpt-live-1.1`: $0.05 a minute active, billed per second, not rounded up; `gpt-live-1.1`
@@ -62,6 +65,25 @@ BUILTIN_RATES: dict[str, Rates] = {
     "gpt-4o-realtime-preview": Rates(5.00, 2.50, 40.00, 2.50, 20.00, 80.00),
     "gpt-4o-realtime-preview-2024-10-01": Rates(5.00, 2.50, 100.00, 20.00, 20.00, 200.00),
     "gpt-4o-mini-realtime-preview": Rates(0.60, 0.30, 10.00, 0.30, 2.40, 20.00),
+    # input transcription: one input rate (the model pages list no cache price and no audio out)
+    "gpt-4o-transcribe": Rates(2.50, 2.50, 2.50, 2.50, 10.00, 0.00),
+    "gpt-4o-mini-transcribe": Rates(1.25, 1.25, 1.25, 1.25, 5.00, 0.00),
+}
+
+_MODELS = "https://developers.openai.com/api/docs/models/"
+#: where each built-in rate comes from: model → (the date it was looked up, the source)
+RATE_SOURCES: dict[str, tuple[str, str]] = {
+    "gpt-realtime": ("2026-11-23", _MODELS + "gpt-realtime"),
+    "gpt-realtime-mini": ("2026-11-23", _MODELS + "gpt-realtime-2.1-mini"),
+    "gpt-realtime-1.5": ("2026-11-23", _MODELS + "gpt-realtime-1.5"),
+    "gpt-realtime-2": ("2026-11-23", _MODELS + "gpt-realtime-2"),
+    "gpt-realtime-2.1": ("2026-11-23", _MODELS + "gpt-realtime-2.1"),
+    "gpt-realtime-2.1-mini": ("2026-11-23", _MODELS + "gpt-realtime-2.1-mini"),
+    "gpt-4o-realtime-preview": ("2026-11-23", _MODELS + "gpt-4o-realtime-preview"),
+    "gpt-4o-realtime-preview-2024-10-01": ("2026-11-23", "https://community.openai.com/t/1060242"),
+    "gpt-4o-mini-realtime-preview": ("2026-11-23", _MODELS + "gpt-4o-mini-realtime-preview"),
+    "gpt-4o-transcribe": ("2026-12-04", _MODELS + "gpt-4o-transcribe"),
+    "gpt-4o-mini-transcribe": ("2026-12-04", _MODELS + "compare?model=gpt-4o-mini-transcribe"),
 }
 
 @dataclass(frozen=True, slots=True)

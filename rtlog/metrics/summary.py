@@ -20,7 +20,7 @@ from rtlog.conversation.fold import fold
 from rtlog.conversation.load import conversation_of
 from rtlog.conversation.model import Conversation
 from rtlog.conversation.session import SessionConfig
-from rtlog.conversation.stats import SideAudio
+from rtlog.conversation.stats import MAX_PLACEHOLDER_SECONDS, SideAudio
 from rtlog.conversation.turns import Turn
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.metrics.live import live_report, live_warnings
@@ -28,9 +28,10 @@ from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.metrics.turntaking import Feel, turn_taking
 from rtlog.metrics.turntaking import combine as combine_feel
 from rtlog.protocol.events import Event
-from rtlog.protocol.formats import PCM16
+from rtlog.protocol.formats import MAX_RATE, MIN_RATE, PCM16
 from rtlog.protocol.objects import Usage
 from rtlog.protocol.realtime import CLIENT, SERVER, UNKNOWN
+from rtlog.units import fmt_usd
 
 RESPONSE_STATUSES = ("completed", "cancelled", "incomplete", "failed")
 
@@ -69,6 +70,7 @@ class Cost:
     notes: list[str] = field(default_factory=list)
     prices_date: str = ""
     prices_source: str = ""
+    transcription_usd: float | None = None  # input transcription by the token, when its model has a price (in usd)
 
 
 @dataclass(slots=True)
@@ -100,6 +102,11 @@ class Summary:
     transcription_failures: list[dict[str, Any]] = field(default_factory=list)
     unknown_types: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # informational: no finding (`--check` passes)
+    mcp_calls: dict[str, int] = field(default_factory=dict)  # "server/tool" → calls
+    mcp_failures: list[dict[str, Any]] = field(default_factory=list)  # failed MCP calls and tool listings
+    commentary_items: int = 0  # gpt-realtime-2 preambles (assistant items of phase commentary)
+    answer_latencies_ms: list[float] | None = None  # to the first final_answer audio; None: no phases in the log
     cost: Cost = field(default_factory=Cost)
     files: int = 1
     feel: Feel | None = None  # turn-taking, latency steps, delivery, VAD (`turntaking.py`)
@@ -115,7 +122,7 @@ class Summary:
     @property
     def has_findings(self) -> bool:
         """Errors, failed transcriptions, bad lines or warnings: what `--check` fails on."""
-        return bool(self.errors or self.transcription_failures or self.malformed or self.warnings)
+        return bool(self.errors or self.transcription_failures or self.malformed or self.warnings or self.mcp_failures)
 
     def as_json(self) -> dict[str, Any]:
         """The stable `--json` object (documented in the README)."""
@@ -149,7 +156,8 @@ class Summary:
             "cost_per_minute_usd": _r6(self.cost.per_minute),
             "cost_is_lower_bound": self.cost.is_lower_bound,
             "cost_responses_without_usage": self.cost.responses_without_usage,
-            "cost": {"prices_date": self.cost.prices_date, "prices_source": self.cost.prices_source, "sessions": self.cost.sessions, "notes": self.cost.notes},
+            "cost": {"prices_date": self.cost.prices_date, "prices_source": self.cost.prices_source, "sessions": self.cost.sessions,
+                     "transcription_usd": _r6(self.cost.transcription_usd), "notes": self.cost.notes},
             "audio_seconds": {
                 "input": _r3(self.audio_in.seconds) if self.audio_in.chunks else None,
                 "output": _r3(self.audio_out.seconds) if self.audio_out.chunks else None,
@@ -161,6 +169,11 @@ class Summary:
             },
             "audio_chunks": {"input": self.audio_in.chunks, "output": self.audio_out.chunks},
             "latency_ms": latency_stats(self.latencies_ms) if self.latency_measurable else None,
+            "answer_latency_ms": latency_stats(self.answer_latencies_ms)
+            if self.latency_measurable and self.answer_latencies_ms is not None else None,
+            "commentary_items": self.commentary_items,
+            "mcp_calls": dict(sorted(self.mcp_calls.items())),
+            "mcp_failures": self.mcp_failures,
             "errors": self.errors,
             "transcription_failures": self.transcription_failures,
             "unknown_event_types": dict(sorted(self.unknown_types.items())),
@@ -168,6 +181,7 @@ class Summary:
             "turn_taking": None if self.feel is None else self.feel.to_dict(),
             "audio_quality": self.audio_quality,
             "live": self.live,
+            "notices": self.notices,
         }
 
 
@@ -212,6 +226,7 @@ def summarize_conversation(conv: Conversation, prices: PriceTable | None = None)
     s.interruptions = len(conv.truncations)
     s.output_heard_seconds = heard_seconds(conv)
     negative = _latencies(conv, s)
+    _phases_and_mcp(conv, s)
     s.errors = conv.errors
     s.transcription_failures = conv.transcription_failures
     s.unknown_types = rec.unknown_types
@@ -305,6 +320,45 @@ def turn_latency_ms(conv: Conversation, turn: Turn) -> float | None:
     return (min(firsts) - end) * 1000
 
 
+def _phases_and_mcp(conv: Conversation, s: Summary) -> None:
+    """gpt-realtime-2 phases (preambles counted; latency to the first audio of a
+    `final_answer` item, beside latency to any first audio) and MCP calls and failures."""
+    answers: set[str] = set()
+    phased = False
+    for it in conv.messages:
+        if it.phase is not None and it.role in (None, "assistant"):
+            phased = True
+            if it.phase == "commentary":
+                s.commentary_items += 1
+            elif it.phase == "final_answer" and it.id is not None:
+                answers.add(it.id)
+        if it.kind == "mcp_call":
+            key = f"{it.server or '?'}/{it.name or '?'}"
+            s.mcp_calls[key] = s.mcp_calls.get(key, 0) + 1
+        if it.kind in ("mcp_call", "mcp_list_tools") and it.error is not None:
+            e = it.error
+            err = None if not (e.type or e.code or e.message) else {"type": e.type, "code": e.code, "message": e.message}
+            s.mcp_failures.append({"line": it.line, "kind": "call" if it.kind == "mcp_call" else "list_tools",
+                                   "server": it.server, "tool": it.name, "item_id": it.id, "error": err})  # fmt: skip
+    if not phased:
+        return
+    s.answer_latencies_ms = []
+    clock = conv.recording.clock
+    if clock.first is None or clock.coarse:
+        return
+    first_answer: dict[str, float] = {}  # response → the receive time of its first answer audio
+    t0 = conv.t0 or 0.0  # (an item's first_at is its first timed delta's arrival on the timeline)
+    for a in conv.assistant_audio:
+        if a.item_id in answers and a.first_at is not None and a.response_id is not None:
+            t = first_answer.get(a.response_id)
+            first_answer[a.response_id] = t0 + a.first_at if t is None else min(t, t0 + a.first_at)
+    for turn in conv.turns:
+        end = turn.end_of_speech_at
+        firsts = [first_answer[rid] for rid in turn.response_ids if rid in first_answer]
+        if end is not None and firsts and min(firsts) >= end:
+            s.answer_latencies_ms.append((min(firsts) - end) * 1000)
+
+
 def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
     """The cost of the tokens in the log. A response without usage (none in its
     response.done, or no response.done at all) has an unknown cost: when no response
@@ -367,13 +421,43 @@ def _cost(conv: Conversation, s: Summary, prices: PriceTable) -> None:
             s.cost.notes.extend(n for n in c.notes if n not in s.cost.notes)
         s.cost.sessions.append(row)
     if s.transcription_usage:
-        s.cost.notes.append("input transcription is billed separately and not included")
+        tr = _transcription_cost(conv, s, prices)
+        if tr is not None:
+            total += tr
+        else:
+            s.cost.notes.append("input transcription is billed separately and not included")
     s.cost.usd = total if known else None
     s.cost.responses_without_usage = sum(missing.values())
     s.cost.is_lower_bound = s.cost.usd is not None and (s.cost.responses_without_usage > 0 or s.cost.is_lower_bound)
     seconds = s.span.seconds
     if s.cost.usd is not None and seconds and seconds > 0:
         s.cost.per_minute = s.cost.usd / (seconds / 60)
+
+
+def _transcription_cost(conv: Conversation, s: Summary, prices: PriceTable) -> float | None:
+    """The cost of the log's input-transcription usage, when it is counted in tokens and the
+    sessions name one transcription model that has a token price; None otherwise (the
+    caller says it is not included). Usage counted in seconds is not token-priced."""
+    usages = list(conv.transcription_usage.values())
+    models = {sess.transcription_model for sess in s.sessions if sess.transcription_model}
+    if len(models) != 1 or any(u.get("type") == "duration" or "seconds" in u for u in usages):
+        return None
+    model = models.pop()
+    fam = prices.family(model)
+    if fam is None:
+        return None
+    total = Usage()
+    for u in usages:
+        one = Usage.from_obj(u)
+        if one is not None:
+            if not (one.output_text_tokens or one.output_audio_tokens):
+                one.output_text_tokens = one.output_tokens  # a transcription's output is text
+            total.add(one)
+    c = usage_cost(total, prices.rates[fam])
+    s.cost.transcription_usd = c.usd
+    s.cost.notes.append(f"input transcription ({model}, {total.total_tokens:,} tokens) included: {fmt_usd(c.usd)}")
+    s.cost.notes.extend(n for n in c.notes if n not in s.cost.notes)
+    return c.usd
 
 
 def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[str]:
@@ -399,11 +483,21 @@ def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[s
             f"just before, event_id and all (first at line {line}, a copy of line {original}): events logged twice "
             f"(by a relay or recorder?) are counted twice here"
         )
+    for sess in conv.sessions:
+        for line, what in sess.ignored_rates[:5]:
+            w.append(f"line {line}: implausible {what} (rtlog reads {MIN_RATE // 1000}–{MAX_RATE // 1000} kHz): not used")
+    for line, what in rec.implausible_usage[:5]:
+        w.append(f"line {line}: implausible token count ({what}): this usage is not counted")
+    if len(rec.implausible_usage) > 5:
+        w.append(f"… and {len(rec.implausible_usage) - 5} more usages with implausible token counts, not counted")
     if s.responses_without_usage:
         w.append(f"{_n(s.responses_without_usage, 'response.done')} without usage: token totals and cost cover the others only")
     for side, a in (("user input", s.audio_in), ("assistant", s.audio_out)):
         if a.invalid:
             w.append(f"{_n(a.invalid, side + ' audio chunk')} with invalid base64, not counted (first at line {a.invalid_line})")
+        if a.implausible:
+            w.append(f"{_n(a.implausible, side + ' audio placeholder')} claiming more than {MAX_PLACEHOLDER_SECONDS} s of audio, "
+                     f"not counted (first at line {a.implausible_line})")  # fmt: skip
         if a.missing:
             w.append(f"{_n(a.missing, side + ' audio event')} without a payload (first at line {a.missing_line})")
         if a.placeholders:
@@ -415,8 +509,8 @@ def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[s
             w.append(f"{side} audio cut by the recorder: every chunk is {a.first_len} bytes, so its seconds are not real")
         elif a.odd and PCM16 in {f.encoding for f in a.by_format}:
             w.append(f"{_n(a.odd, side + ' audio chunk')} with an odd byte count (not whole 16-bit samples)")
-    if not s.audio_in.chunks and not s.audio_out.chunks and rec.audio_evidence:
-        w.append("no audio in this log (WebRTC/SIP sideband, or a recorder that drops audio): audio seconds unknown")
+    if not s.audio_in.chunks and not s.audio_out.chunks and rec.audio_evidence:  # a fact about the transport, no finding
+        s.notices.append("no audio in this log (WebRTC/SIP sideband, or a recorder that drops audio): audio seconds unknown")
     if s.audio_out.chunks:
         with_audio = {a.item_id for a in conv.assistant_audio if a.nbytes}
         for item, (ms, line) in conv.truncations.items():
@@ -428,6 +522,11 @@ def _warnings(conv: Conversation, s: Summary, negative_latencies: int) -> list[s
         w.append(f"{_n(negative_latencies, 'turn')} with assistant audio before the end of user speech (clock skew?)")
     if rec.clock.coarse and conv.turns:
         w.append("timestamps are whole seconds: latency not measured (it needs sub-second timestamps)")
+    for sw in conv.service_warnings[:10]:  # the service says something was off (Voice Live `warning`)
+        what = ": ".join(x for x in (sw["code"], sw["message"]) if x) or "no details"
+        w.append(f"the service warned (line {sw['line']}): {what}" + (f" (param {sw['param']})" if sw["param"] else ""))
+    if len(conv.service_warnings) > 10:
+        w.append(f"… and {len(conv.service_warnings) - 10} more service warnings")
     if s.unknown_types:
         names = ", ".join(f"{t} ×{n}" for t, n in sorted(s.unknown_types.items())[:5])
         more = f" and {len(s.unknown_types) - 5} more" if len(s.unknown_types) > 5 else ""
@@ -487,6 +586,15 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         t.errors.extend({**e, "file": name} for e in s.errors)
         t.transcription_failures.extend({**f, "file": name} for f in s.transcription_failures)
         t.warnings.extend(f"{name}: {w}" for w in s.warnings)
+        t.notices.extend(f"{name}: {n}" for n in s.notices)
+        t.mcp_failures.extend({**f, "file": name} for f in s.mcp_failures)
+        for k, v in s.mcp_calls.items():
+            t.mcp_calls[k] = t.mcp_calls.get(k, 0) + v
+        t.commentary_items += s.commentary_items
+        if s.cost.transcription_usd is not None:
+            t.cost.transcription_usd = (t.cost.transcription_usd or 0.0) + s.cost.transcription_usd
+        if s.answer_latencies_ms is not None:
+            t.answer_latencies_ms = (t.answer_latencies_ms or []) + s.answer_latencies_ms
         t.cost.sessions.extend({**c, "file": name} for c in s.cost.sessions)
         t.cost.notes.extend(n for n in s.cost.notes if n not in t.cost.notes)
         t.live.extend({**r, "file": name} for r in s.live)

@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from rtlog.protocol.objects import ErrorInfo, Item, Response, Usage, _int, _list, _str
+from rtlog.protocol.objects import ErrorInfo, Item, Response, Usage, _int, _list, _str, usage_problem
 from rtlog.protocol.payload import SPLICE_MIN, AudioPayload, _inspect_span, cut_audio_payload, inspect_b64
 from rtlog.protocol.realtime import (
     AMBIGUOUS_TYPES,
@@ -159,9 +159,10 @@ class Event:
         if type(resp) is not dict:
             return None
         r = Response.from_obj(resp)
-        if r.usage is None:
+        if r.usage is None and r.usage_problem is None:
             # xAI: `response.usage` is {} and the real numbers sit at the event's top level
-            r.usage = Usage.from_obj(self.data.get("usage"))
+            r.usage_problem = usage_problem(self.data.get("usage"))
+            r.usage = Usage.from_obj(self.data.get("usage")) if r.usage_problem is None else None
         if r.id is None:
             r.id = _str(self.data.get("response_id"))
         return r

@@ -35,6 +35,9 @@ class Item:
     arguments: str | None
     output: str | None
     content: list[ContentPart]
+    server_label: str | None = None  # an MCP item's server
+    error: ErrorInfo | None = None  # a failed MCP call's or tool listing's error
+    phase: str | None = None  # gpt-realtime-2: `commentary` (a preamble) or `final_answer`
 
     @classmethod
     def from_obj(cls, obj: Any) -> Item | None:
@@ -61,6 +64,9 @@ class Item:
             _str(obj.get("arguments")),
             output,
             parts,
+            _str(obj.get("server_label")),
+            ErrorInfo.from_obj(obj.get("error")) if obj.get("error") else None,
+            _str(obj.get("phase")),
         )
 
     @property
@@ -68,6 +74,29 @@ class Item:
         """All text of the item's content parts joined, or None if none has text."""
         texts = [p.text for p in self.content if p.text is not None]
         return "".join(texts) if texts else None
+
+
+#: the most tokens one usage may count: far above any realtime model's context (a
+#: response's input is at most ~10^6). A larger or negative count is a corrupt or hostile
+#: log, not a bill: such a usage is not counted (see `usage_problem`)
+MAX_TOKENS = 10**9
+
+
+def usage_problem(obj: Any) -> str | None:
+    """What makes a usage object implausible (`input_tokens = -5`, `total_tokens =
+    1e+300`: negative, not finite or over `MAX_TOKENS`), or None. Counts of the wrong
+    type are ignored as elsewhere, not called implausible."""
+    if type(obj) is not dict:
+        return None
+    todo: list[tuple[str, Any]] = [("", obj)]
+    while todo:  # the usage and its *_details objects (a few levels at most)
+        prefix, d = todo.pop()
+        for k, v in d.items():
+            if type(v) is dict and prefix.count(".") < 3:
+                todo.append((f"{prefix}{k}.", v))
+            elif (type(v) is int or type(v) is float) and k.endswith("tokens") and not (0 <= v <= MAX_TOKENS):
+                return f"{prefix}{k} = {v!r}" if type(v) is int and abs(v) < 10**30 else f"{prefix}{k} = {v:.3g}"
+    return None
 
 
 @dataclass(slots=True)
@@ -138,6 +167,7 @@ class Response:
     usage: Usage | None
     audio_format: Any  # raw format value stated for this response's output audio, if any
     conversation_id: str | None
+    usage_problem: str | None = None  # an implausible usage (then `usage` is None): see `usage_problem()`
 
     @classmethod
     def from_obj(cls, obj: dict[str, Any]) -> Response:
@@ -148,14 +178,16 @@ class Response:
         audio = _dict(_dict(obj.get("audio")).get("output"))
         fmt = audio.get("format") if audio else obj.get("output_audio_format")
         items = [i for i in (Item.from_obj(o) for o in _list(obj.get("output"))) if i is not None]
+        problem = usage_problem(obj.get("usage"))
         return cls(
             _str(obj.get("id")),
             _str(obj.get("status")),
             reason,
             items,
-            Usage.from_obj(obj.get("usage")),
+            Usage.from_obj(obj.get("usage")) if problem is None else None,
             fmt,
             _str(obj.get("conversation_id")),
+            problem,
         )
 
 

@@ -50,6 +50,15 @@ CLIENT_TYPES = frozenset(
         "session.avatar.connect",
         "session.close",
         "session.input_audio_buffer.append",
+        # Azure Voice Live's own client events (azure-rest-api-specs VoiceLive/events.tsp)
+        "input_audio.turn.start",
+        "input_audio.turn.append",
+        "input_audio.turn.end",
+        "input_audio.turn.cancel",
+        "input_audio.clear",
+        "mcp_approval_response",
+        "rtc.call.sdp.create",
+        "byom_credential.update",
     }
 )
 
@@ -118,6 +127,24 @@ SERVER_TYPES = frozenset(
         "response.audio_timestamp.delta",
         "response.audio_timestamp.done",
         "session.output_audio.delta",
+        # Azure Voice Live's own server events (azure-rest-api-specs VoiceLive/events.tsp, the
+        # @azure/ai-voicelive ServerEvent union; the animation events are above)
+        "warning",
+        "session.avatar.connecting",
+        "session.avatar.switch_to_speaking",
+        "session.avatar.switch_to_idle",
+        "response.video.delta",
+        "response.web_search_call.searching",
+        "response.web_search_call.in_progress",
+        "response.web_search_call.completed",
+        "response.file_search_call.searching",
+        "response.file_search_call.in_progress",
+        "response.file_search_call.completed",
+        "response.audio_transcript.annotation.added",
+        "response.invocation.delta",
+        "rtc.call.sdp.created",
+        "rtc.call.error",
+        "byom_credential.updated",
     }
 )
 

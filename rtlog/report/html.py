@@ -22,6 +22,7 @@ from html import escape
 from typing import IO, Any
 
 from rtlog import __version__
+from rtlog.escape import terminal
 from rtlog.report.assets import CSS, JS
 from rtlog.report.page import Check, Page, ToolRow, TurnRow
 from rtlog.transcript.entries import Entry
@@ -42,14 +43,16 @@ CSP = (
 
 
 def esc(x: Any) -> str:
-    """Any value as HTML text or a quoted attribute's value."""
-    return escape("" if x is None else str(x), quote=True)
+    """Any value as HTML text or a quoted attribute's value; control and bidi characters
+    from the log shown as U+FFFD (`escape.terminal`: a bidi override would reorder what the
+    page shows, `\u202egpj.exe` as `exe.jpg`)."""
+    return escape("" if x is None else terminal(str(x)), quote=True)
 
 
 def esc_text(x: Any) -> str:
     """Any value as HTML text (element content, never an attribute): `<`, `>`, `&` escaped,
-    quotes left as they are (a raw event's JSON is mostly quotes)."""
-    return escape("" if x is None else str(x), quote=False)
+    quotes left as they are (a raw event's JSON is mostly quotes); controls as in `esc`."""
+    return escape("" if x is None else terminal(str(x)), quote=False)
 
 
 def json_for_script(obj: Any) -> str:

@@ -3,8 +3,12 @@
 Owns the presentation rules of `rtlog transcript` over the conversation model (the
 reassembly itself — deltas, final values, order, echoes — is `rtlog.conversation.items`,
 and times are the timeline's, so the transcript, summary and extract-audio agree):
-- roles: developer → system; a function call is the assistant's, its output the tool's;
-  MCP items and the like are not part of the spoken conversation;
+- roles: developer → system; a function call is the assistant's, its output the tool's; an
+  MCP call is the assistant's, with its server, arguments and output or error in one entry;
+  a failed MCP tool listing is a system entry; other MCP items and the like are not shown;
+- what the user sent that is not speech or text: images (`[image]`, Qwen's image buffer
+  appends in a row as one entry) and DTMF keypresses in a row (`[keys: 1 2 3]`);
+- gpt-realtime-2 preambles (assistant items of phase `commentary`) keep their phase;
 - an assistant item of a cancelled response, or whose playback the client cleared, is
   interrupted (with the response's reason); a response that ended incomplete or failed
   gives its reason; one without a `response.done` is "unfinished";
@@ -60,6 +64,10 @@ class Entry:
     note: str | None = None  # e.g. "not transcribed", "unfinished"
     line: int = 0
     file: str | None = None  # the input it comes from (several files: one conversation each)
+    server: str | None = None  # an MCP call's server
+    phase: str | None = None  # gpt-realtime-2: commentary (a preamble) or final_answer
+    images: int = 0  # images the user sent with this entry (shown as `[image]`)
+    keys: list[str] | None = None  # DTMF keys pressed (a `dtmf` entry, shown as `[keys: 1 2 3]`)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,7 +77,8 @@ class Entry:
             "start": _round(self.start), "end": _round(self.end),
             "name": self.name, "call_id": self.call_id, "arguments": self.arguments, "output": self.output,
             "error": self.error, "audio_seconds": _round(self.audio_seconds), "audio_end_ms": self.audio_end_ms,
-            "reason": self.reason, "note": self.note, "line": self.line,
+            "reason": self.reason, "note": self.note, "line": self.line, "server": self.server, "phase": self.phase,
+            "images": self.images, "keys": self.keys,
         }  # fmt: skip
 
 
@@ -126,8 +135,22 @@ def entry_of(conv: Conversation, it: Item) -> Entry | None:
         e.call_id, e.output, e.name = it.call_id, it.output, it.name
     elif kind == "message":
         e.text = it.text
+        e.images = it.images  # an image the user sent, with or without text
+        e.phase = it.phase
+    elif kind == "mcp_call":
+        e.role = "assistant"
+        e.name, e.server, e.arguments, e.output = it.name, it.server, it.arguments, it.output
+        e.error = error_dict(it.error)
+    elif kind == "mcp_list_tools" and it.error is not None:
+        e.role = "system"
+        e.server, e.error = it.server, error_dict(it.error)
+        e.text = f"listing the tools of MCP server {it.server or '?'} failed"
+    elif kind == "input_image":
+        e.role, e.images = "user", it.images
+    elif kind == "dtmf":
+        e.role, e.keys = "user", list(it.keys or [])
     else:
-        return None  # mcp items and the like are not part of the spoken conversation
+        return None  # other MCP items and the like are not part of the spoken conversation
     r = conv.response(it.response_id)
     rstatus = (r.status or r.created_status) if r is not None else None
     reason = r.reason if r is not None else None
