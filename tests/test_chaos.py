@@ -315,7 +315,7 @@ def test_a_truncation_beyond_the_audio_or_negative(tmp_path: Path, ms: int, hear
         assert wav_data(out.read_bytes()) == pcm(2400)[:heard_bytes]
     else:
         r = run_cli("extract-audio", path, "--heard", "-o", out, exit_code=1, stderr=None)
-        assert r.stderr.startswith(f"rtlog: error: {path}: ") and not out.exists()
+        assert r.stderr.startswith(f"rtlog: {path}: ") and not out.exists()
 
 
 # --- events out of order --------------------------------------------------------------------------
