@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "report": ("rtlog.commands.report", "report_command", False),
     "diff": ("rtlog.commands.diff", "diff_command", False),
     "redact": ("rtlog.commands.redact", "redact_command", False),
+    "export": ("rtlog.commands.export", "export_command", False),
+    "query": ("rtlog.commands.query", "query_command", False),
     "help": ("rtlog.commands.help", "help_command", False),
 }
 _CONTEXT = {"help_option_names": ["-h", "--help"]}

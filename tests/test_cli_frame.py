@@ -77,7 +77,7 @@ def test_an_internal_error_is_one_line_not_a_traceback(monkeypatch: pytest.Monke
         (["summary", "-j", "x"], "summary: invalid value for '--jobs' / '-j': 'x' is not a whole number (see 'rtlog summary -h')"),
         (["transcript", "--format", "jsn"],
          "transcript: invalid value for '--format': 'jsn' is not one of 'text', 'markdown', 'json', 'srt', 'vtt' (see 'rtlog transcript -h')"),
-        (["help", "nope"], "help: no such command: nope (the commands: summary, filter, transcript, extract-audio, report, diff, redact, help)"),
+        (["help", "nope"], "help: no such command: nope (the commands: summary, filter, transcript, extract-audio, report, diff, redact, export, query, help)"),
     ],
 )
 def test_a_usage_error_is_one_line_with_a_hint_and_exit_2(args: list[str], line: str) -> None:

@@ -22,6 +22,7 @@ ALLOWED = {
     "report": {"io", "protocol", "conversation", "metrics", "transcript", "audio"},
     "diff": {"io", "protocol", "conversation", "metrics", "transcript"},
     "redact": {"io", "protocol", "conversation", "audio"},
+    "export": {"io", "protocol", "conversation", "metrics"},
 }
 LEAVES = {"errors", "units", "escape", "records", "__init__"}  # imported from anywhere (they import nothing of rtlog's stages)
 CORE = set(ALLOWED)

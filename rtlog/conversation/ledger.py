@@ -47,6 +47,8 @@ class Response:
     first_audio_at: float | None = None  # the timestamp of its first audio delta
     first_text_at: float | None = None  # of its first text or transcript delta
     error: dict[str, Any] | None = None  # status_details.error of a failed response
+    created_at: float | None = None  # the timestamp of its response.created
+    done_at: float | None = None  # of its first response.done
 
 
 @record(slots=True)
@@ -126,7 +128,8 @@ class Ledger:
         rid = ev.response_id
         if rid is not None and rid not in self.responses:
             resp = ev.response
-            self.responses[rid] = Response(rid, ev.line_no, self.sessions.current.index, created_status=resp.status if resp else None)
+            self.responses[rid] = Response(rid, ev.line_no, self.sessions.current.index, created_status=resp.status if resp else None,
+                                           created_at=ev.timestamp)  # fmt: skip
 
     def _response_done(self, ev: Event) -> None:
         resp = ev.response
@@ -143,7 +146,7 @@ class Ledger:
         if resp.id is None:
             index = self.sessions.current.index
             r = Response(None, ev.line_no, index, status, reason=resp.status_reason, usage=resp.usage, done_line=ev.line_no,
-                         done_session=index, error=err)  # fmt: skip
+                         done_session=index, error=err, done_at=ev.timestamp)  # fmt: skip
             self.anonymous.append(r)
             return
         r = self.responses.get(resp.id)
@@ -156,6 +159,7 @@ class Ledger:
                 r.usage = resp.usage  # the first had none: this one's usage counts instead
         else:
             r.done_line = ev.line_no
+            r.done_at = ev.timestamp
             r.done_session = self.sessions.current.index
             r.usage = resp.usage
         r.status, r.reason = status, resp.status_reason
