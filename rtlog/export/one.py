@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from rtlog.errors import RtlogError, UsageError
 from rtlog.metrics.pricing import PriceTable
+from rtlog.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Input:
     """One log to export: `name` is its `file` column, `path` a local path or a URL."""
 

@@ -14,16 +14,16 @@ import datetime as _dt
 import decimal
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from rtlog.errors import UsageError
 from rtlog.export.writers import EXTENSION, connect, duckdb_module
+from rtlog.records import record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Result:
     columns: list[str]
     types: list[str]

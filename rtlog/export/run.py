@@ -29,7 +29,7 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import orjson
@@ -39,13 +39,14 @@ from rtlog.export.one import Input, export_one, is_url, ordered_window
 from rtlog.export.schema import SCHEMA_VERSION, TABLES, Column, schema_json
 from rtlog.export.writers import FORMATS, StagedTable, write_table
 from rtlog.metrics.pricing import PriceTable
+from rtlog.records import record
 
 MANIFEST = "manifest.json"
 SCHEMA = "schema.json"
 TRACES = "traces.jsonl"  # --format otlp-json: one OTLP/JSON ExportTraceServiceRequest a line (a file's sessions)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ExportResult:
     """What a run did (for the command's report)."""
 

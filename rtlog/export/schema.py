@@ -15,14 +15,15 @@ TIMESTAMP is ISO 8601 UTC text, and null (empty in CSV) is unknown — never 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from rtlog.records import record
 
 #: bumped when a column changes meaning or type (a re-run into an older export re-exports all)
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Column:
     name: str
     type: str  # BIGINT | DOUBLE | VARCHAR | BOOLEAN | TIMESTAMP
