@@ -347,6 +347,7 @@ class Selector:
         until: str | None = None,
         turns: Sequence[int] = (),
         invert: bool = False,
+        ignore_case: bool = False,
     ) -> None:
         self.invert = invert
         self.types = TypeGlobs(types) if types else None
@@ -373,9 +374,10 @@ class Selector:
         for w in wheres:
             preds.append(Where.parse(w))
         if greps:
+            flags = "(?i)" if ignore_case else ""
             for g in greps:
                 _regex(g, f"--grep {g!r}")  # each on its own first, to name a bad one
-            rx = _regex("|".join(f"(?:{g})" for g in greps), "--grep")
+            rx = _regex(flags + "|".join(f"(?:{g})" for g in greps), "--grep")
             preds.append(lambda ev: _grep(rx, ev))
         self._preds = preds
         self._needles = self._find_needles(items, responses, calls)
@@ -907,13 +909,19 @@ def select(
         selector.finish()
 
 
-def write_lines(events: Iterable[Event], out: IO[bytes], *, strip: bool = False, flush_each: bool = False) -> int:
-    """Write each event's line as recorded (or with audio stripped), newline-terminated;
-    return how many were written. `flush_each` makes the output line-buffered."""
+def write_lines(
+    events: Iterable[Event], out: IO[bytes], *, strip: bool = False, flush_each: bool = False,
+    prefix: Callable[[Event], bytes] | None = None,
+) -> int:  # fmt: skip
+    """Write each event's line as recorded (or with audio stripped), newline-terminated,
+    after `prefix(event)` if given (grep -H's `FILE:`); return how many were written.
+    `flush_each` makes the output line-buffered."""
     n = 0
     write = out.write
     for ev in events:
         line = strip_audio(ev) if strip else ev.raw
+        if prefix is not None:
+            write(prefix(ev))
         write(line)
         if not line.endswith(b"\n"):
             write(b"\n")

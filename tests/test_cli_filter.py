@@ -391,3 +391,32 @@ def test_follow_a_log_being_written_then_ctrl_c(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=20) == 130
     assert proc.stderr.read() == b""  # type: ignore[union-attr]
+
+
+# --- grep habits (issue 19) -------------------------------------------------------------------
+
+
+def test_count_over_several_files_is_per_file_as_grep() -> None:
+    out = run_cli("filter", EXAMPLES, "-c", "-t", "response.done").stdout
+    assert out == "".join(f"{EXAMPLES / n}:{k}\n" for n, k in
+                          (("beta_session.jsonl", 5), ("ga_session.jsonl", 5), ("ulaw_session.jsonl", 2)))  # fmt: skip
+    assert run_cli("filter", EXAMPLES / "ga_session.jsonl", "-c", "-t", "response.done").stdout == "5\n"  # one file: the number
+
+
+def test_files_with_matches_and_quiet() -> None:
+    beta, ga, ulaw = (str(EXAMPLES / n) for n in ("beta_session.jsonl", "ga_session.jsonl", "ulaw_session.jsonl"))
+    assert run_cli("filter", EXAMPLES, "-l", "-t", "error").stdout == f"{beta}\n{ga}\n"
+    assert run_cli("filter", EXAMPLES, "-l", "-t", "no.such.type", exit_code=1).stdout == ""
+    for args, code in ((["-t", "error"], 0), (["-t", "no.such.type"], 1)):
+        r = run_cli("filter", beta, ga, ulaw, "-q", *args, exit_code=code)
+        assert r.stdout == "" and r.stderr == ""
+
+
+def test_ignore_case_and_with_filename() -> None:
+    ga = EXAMPLES / "ga_session.jsonl"
+    assert run_cli("filter", ga, "-e", "PARIS", "-c", exit_code=1).stdout == "0\n"
+    n = int(run_cli("filter", ga, "-e", "Paris", "-c").stdout)
+    assert n == 18 and run_cli("filter", ga, "-e", "PARIS", "-i", "-c").stdout == "18\n"
+    lines = run_cli("filter", ga, "-t", "error", "-H").stdout.splitlines()
+    raw = run_cli("filter", ga, "-t", "error").stdout.splitlines()
+    assert lines == [f"{ga}:{line}" for line in raw] and len(raw) == 1

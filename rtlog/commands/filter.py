@@ -74,7 +74,15 @@ def filter_command(
     invert: Annotated[bool, typer.Option("--invert", "-v", help="Select the events that do not match.")] = False,
     max_count: Annotated[int | None, typer.Option("--max-count", "-m", metavar="N", min=0, show_default=False,
         help="Stop after N matches.")] = None,
-    count: Annotated[bool, typer.Option("--count", "-c", help="Print only the number of matches.")] = False,
+    count: Annotated[bool, typer.Option("--count", "-c",
+        help="Print only the number of matches (FILE:N for each file when there are several, as grep).")] = False,
+    ignore_case: Annotated[bool, typer.Option("--ignore-case", "-i", help="--grep regexes ignore case.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+        help="Print nothing; exit 0 at the first match, 1 if there is none.")] = False,
+    files_with_matches: Annotated[bool, typer.Option("--files-with-matches", "-l",
+        help="Print the name of each file with a match (reading it stops at its first).")] = False,
+    with_filename: Annotated[bool, typer.Option("--with-filename", "-H",
+        help="Start each JSONL line with its file's name and a colon, as grep -H (the rest is the line as recorded).")] = False,
     follow: Annotated[bool, typer.Option("--follow", "-f",
         help="Keep reading a log that is still being written, like tail -f (Ctrl-C to stop).")] = False,
     fmt: Annotated[Format, typer.Option("--format",
@@ -96,12 +104,15 @@ def filter_command(
     selector = selection.Selector(
         types=types or (), exclude_types=exclude_types or (), directions=[s.value for s in sides or ()],
         items=items or (), responses=responses or (), calls=calls or (), greps=greps or (),
-        wheres=wheres or (), since=since, until=until, turns=turns or (), invert=invert,
+        wheres=wheres or (), since=since, until=until, turns=turns or (), invert=invert, ignore_case=ignore_case,
     )  # fmt: skip
     sources = expand_sources(files or [])
     if follow and len(sources) != 1:
         raise UsageError("--follow reads one log; give one file (or '-')")
     diag = diagnostics(strict)
+    if quiet or files_with_matches or (count and len(sources) > 1):
+        _per_file(sources, selector, diag, quiet=quiet, names=files_with_matches, max_count=max_count, jobs=jobs)
+        return
     terminal = output.stdout_is_terminal()
     pretty = not count and (fmt is Format.pretty or (fmt is Format.auto and terminal and not strip_audio))
     view = PrettyView(output.console().width, show_source=len(sources) > 1) if pretty else None
@@ -120,13 +131,41 @@ def filter_command(
                 n += 1
         else:
             with output.stdout_sink() as out:
-                n = selection.write_lines(events, out, strip=strip_audio, flush_each=line_buffered or follow or terminal)
+                if with_filename:
+                    n = selection.write_lines(events, out, strip=strip_audio, flush_each=line_buffered or follow or terminal,
+                                              prefix=lambda ev: ev.source.encode("utf-8", "surrogateescape") + b":")  # fmt: skip
+                else:
+                    n = selection.write_lines(events, out, strip=strip_audio, flush_each=line_buffered or follow or terminal)
     except KeyboardInterrupt:
         if follow:
             raise Stopped("") from None  # Ctrl-C is how --follow ends
         raise
     diag.finish()
     if n == 0:
+        raise NothingFound("")
+
+
+def _per_file(sources: list[Any], selector: selection.Selector, diag: Any, *, quiet: bool, names: bool,
+              max_count: int | None, jobs: int) -> None:
+    """-q, -l, and -c over several files, as grep: each file on its own (-m counts per file),
+    each file's line written when it is done."""
+    found = 0
+    with output.stdout_sink() as out:
+        for src in sources:
+            limit = 1 if quiet or names else max_count
+            n = sum(1 for _ in selection.select([src], selector, diag, max_count=limit, jobs=jobs))
+            found += n
+            if quiet:
+                if n:
+                    break  # the answer is known
+                continue
+            if names and not n:
+                continue
+            name = src.name.encode("utf-8", "surrogateescape")
+            out.write(name + b"\n" if names else name + f":{n}\n".encode())
+            out.flush()
+    diag.finish()
+    if not found:
         raise NothingFound("")
 
 
