@@ -523,3 +523,20 @@ def test_compressed_log_with_heard(tmp_path: Path) -> None:
     out = tmp_path / "h.raw"
     run_cli("extract-audio", gz, "--heard", "--raw", "-o", out, stderr=None)
     assert len(out.read_bytes()) == truth("beta_session")["audio"]["output_heard_bytes"]
+
+
+def test_split_into_a_wav_name_and_heard_on_the_user_side_are_said(tmp_path: Path) -> None:
+    """Issue 19: `--split turn -o out.wav` made a directory called out.wav; `--side user
+    --heard` ignored --heard silently."""
+    ga = EXAMPLES / "ga_session.jsonl"
+    out = tmp_path / "out.wav"
+    run_cli("extract-audio", ga, "--split", "turn", "-o", out, exit_code=2,
+            stderr=f"rtlog: error: --split writes a directory of files and index.json: -o {out} names a file "
+                   f"(give a directory, e.g. -o {tmp_path / 'out'}/)\n")  # fmt: skip
+    assert not out.exists()
+    user = tmp_path / "user.wav"
+    r = run_cli("extract-audio", ga, "--side", "user", "--heard", "-o", user, stderr=None)
+    assert r.stderr.splitlines()[0] == "rtlog: warning: --heard cuts the assistant's audio where it was interrupted: with --side user it changes nothing"
+    plain = tmp_path / "plain.wav"
+    run_cli("extract-audio", ga, "--side", "user", "-o", plain, stderr=None)
+    assert user.read_bytes() == plain.read_bytes()

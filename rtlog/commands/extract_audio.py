@@ -83,6 +83,10 @@ def extract_audio_command(
     to_stdout = output_path == "-"
     if to_stdout and split:
         raise UsageError("--split writes several files: give a directory with -o, not '-'")
+    if split and output_path.lower().endswith((".wav", ".pcm", ".raw")) and not os.path.isdir(output_path):
+        raise UsageError(f"--split writes a directory of files and index.json: -o {output_path} names a file (give a directory, e.g. -o {os.path.splitext(output_path)[0]}/)")
+    if heard and side == "user":
+        output.warning("--heard cuts the assistant's audio where it was interrupted: with --side user it changes nothing")
     if to_stdout and json_report:
         raise UsageError("--json writes its report to stdout, which -o - uses for the audio: give -o FILE")
     if to_stdout and output.stdout_is_terminal():
