@@ -964,7 +964,7 @@ class Extraction:
                     "(an odd size for PCM16), so the log does not hold it")  # fmt: skip
         if st.placeholders and not st.decoded_bytes:
             return f"no real {st.side} audio: all {st.placeholders} chunks are recorder placeholders ({st.placeholder_text!r})"
-        return f"no usable {st.side} audio ({st.events} audio events, {st.invalid} with invalid base64)"
+        return f"no usable {st.side} audio ({st.events} audio event{'s' if st.events != 1 else ''}, {st.invalid} with invalid base64)"
 
     def _warnings(self) -> list[str]:
         out = []

@@ -237,7 +237,7 @@ def _summary_line(report: AudioReport, target: str) -> str:
     f = report.files[0]
     kind = f"{_format_label(f.encoding, f.rate, f.channels)}" + (", raw (no header)" if opts.raw else "")
     chunks = report.chunks
-    what = f"{chunks} chunk{'s' if chunks != 1 else ''} ({fmt_int(report.nbytes)} bytes)"
+    what = f"{fmt_int(chunks)} chunk{'s' if chunks != 1 else ''} ({fmt_int(report.nbytes)} bytes)"
     if opts.split:
         n = len(report.files)
         head = f"wrote {n} file{'s' if n != 1 else ''} to {target.rstrip('/')}/ with {INDEX_NAME}"
