@@ -275,3 +275,12 @@ def test_json_written_entry_by_entry_is_the_whole_list_dumped(items: list[dict])
     out = io.BytesIO()
     write_json_list(iter(items), out)
     assert out.getvalue() == orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def test_a_cue_too_short_to_read_lasts_as_long_as_its_text() -> None:
+    """Issue 19: the recorder cut every audio chunk of this real log to 33 bytes, so the
+    reply's audio lasts 3 ms; its subtitle lasts as long as 'Hi there!' takes to say
+    (at least 1 s) instead."""
+    log = corpus_file("test_openai_ws__test_text_in_audio_out_turn")
+    srt = run_cli("transcript", log, "--format", "srt", stderr=None).stdout
+    assert "2\n00:00:00,000 --> 00:00:01,000\nAssistant: Hi there!\n" in srt

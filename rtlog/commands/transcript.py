@@ -425,6 +425,9 @@ def render_markdown(t: Transcript, heading: str | None = None) -> str:
 CHARS_PER_SECOND = 15
 #: the shortest estimated cue
 MIN_CUE_SECONDS = 1.0
+#: a timed cue shorter than this cannot be read (6 ms: the audio of a recorder that cut every
+#: chunk); it lasts as long as its text takes to say instead, up to the next cue
+UNREADABLE_SECONDS = 0.2
 
 
 class Untimed:
@@ -479,12 +482,13 @@ def subtitle_cues(t: Transcript, untimed: Untimed | None = None, *, after: float
             start = prev_end
             if untimed is not None:
                 untimed.starts += 1
-        if end is None:
+        if end is None or end - start < UNREADABLE_SECONDS:
+            timed_end = end
             end = start + max(MIN_CUE_SECONDS, len(text) / CHARS_PER_SECOND)
             nxt = next_start[k]
             if nxt is not None and start < nxt < end:
-                end = nxt
-            if untimed is not None and e.start is not None:
+                end = max(nxt, timed_end or start)
+            if untimed is not None and e.start is not None and timed_end is None:
                 untimed.ends += 1
         end = max(end, start)
         prev_end = end
