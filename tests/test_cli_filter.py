@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import EXAMPLES, REPO, corpus_files, needs_corpus, run_cli, write_log
+from conftest import EXAMPLES, REPO, corpus_files, needs_corpus, run_cli, run_rtlog, write_log
 
 from rtlog.protocol.events import parse_line
 from rtlog.protocol.realtime import KIND_ALIASES
@@ -420,3 +420,12 @@ def test_ignore_case_and_with_filename() -> None:
     lines = run_cli("filter", ga, "-t", "error", "-H").stdout.splitlines()
     raw = run_cli("filter", ga, "-t", "error").stdout.splitlines()
     assert lines == [f"{ga}:{line}" for line in raw] and len(raw) == 1
+
+
+def test_the_pretty_line_of_a_session_event_says_what_that_event_carries() -> None:
+    """Issue 19: session.update (which names no model here) showed the model of the
+    session.created before it; a grep view describes each line's own event."""
+    out = run_rtlog("filter", GA, "-t", "session.*", "--format", "pretty", env={"COLUMNS": "120"}).stdout.decode()
+    created, update, updated = out.splitlines()
+    assert "session.update " in update and "voice marin" in update and "gpt-realtime" not in update
+    assert "gpt-realtime-2025-08-28 voice marin PCM16 24 kHz" in created and "gpt-realtime-2025-08-28" in updated

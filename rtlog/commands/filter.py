@@ -339,8 +339,7 @@ class PrettyView:
             ms = d.get("audio_start_ms", d.get("audio_end_ms"))
             return [f"at {fmt_int(ms)} ms"] if type(ms) is int else []
         if kind.startswith("session.") and type(d.get("session")) is dict:
-            s = self._sessions.current
-            return [p for p in (s.model, s.voice and f"voice {s.voice}", s.output_format.label()) if p]
+            return self._session_gist(d["session"])
         item = ev.item
         if item is not None:
             return _item_gist(item)
@@ -351,6 +350,18 @@ class PrettyView:
             env = ev.envelope
             return [str(env[k]) for k in ("code", "reason") if k in env and env[k] not in (None, "")]
         return []
+
+    def _session_gist(self, sess: dict[str, Any]) -> list[Any]:
+        """What this session event itself says (a `session.update` that sets only the voice
+        shows the voice, never a model an earlier event named): read on a fresh config."""
+        from rtlog.conversation.session import SessionConfig
+
+        own = SessionConfig(0, 0)
+        own.apply(sess)
+        audio = sess.get("audio")
+        out_stated = "output_audio_format" in sess or (type(audio) is dict and type(audio.get("output")) is dict
+                                                       and "format" in audio["output"])  # fmt: skip
+        return [p for p in (own.model, own.voice and f"voice {own.voice}", out_stated and own.output_format.label()) if p]
 
     def _audio(self, ev: Event) -> list[Any]:
         info = ev.audio_info()
