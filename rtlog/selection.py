@@ -890,22 +890,29 @@ def select(
     needles = selector.needles if observe is None and not follow and not diag.strict else None
     last_line = None if selector.invert else selector.until_line
     n = 0
+    sources = list(sources)
     for src in sources:
         selector.start(src.name)
         if needles:
             events = prefiltered_events(src, diag, needles, stdin=stdin, jobs=jobs)
         else:
             events = read_events(src, diag, follow=follow, stdin=stdin)
-        for ev in events:
-            if observe is not None:
-                observe(ev)
-            if selector(ev):
-                yield ev
-                n += 1
-                if max_count is not None and n >= max_count:
-                    return
-            if last_line is not None and ev.line_no >= last_line:
-                break
+        try:
+            for ev in events:
+                if observe is not None:
+                    observe(ev)
+                if selector(ev):
+                    yield ev
+                    n += 1
+                    if max_count is not None and n >= max_count:
+                        return
+                if last_line is not None and ev.line_no >= last_line:
+                    break
+        except InputError as exc:
+            if len(sources) == 1 or not str(exc).startswith(f"{src.name}: "):
+                raise  # (one input: its error is the run's; another error is not about this input)
+            diag.source_failed(str(exc))  # said, and the other inputs still read
+            continue
         selector.finish()
 
 

@@ -35,4 +35,4 @@ Strict = Annotated[bool, typer.Option("--strict", help="Stop at the first bad li
 
 def diagnostics(strict: bool) -> Diagnostics:
     """The bad-line policy, reporting through `rtlog: warning: FILE:LINE: reason` on stderr."""
-    return Diagnostics(strict=strict, warn=output.warning)
+    return Diagnostics(strict=strict, warn=output.warning, error=output.error)

@@ -11,7 +11,7 @@ import typer
 
 from rtlog import escape, output, selection
 from rtlog.commands.common import Files, Strict, diagnostics
-from rtlog.errors import NothingFound, Stopped, UsageError
+from rtlog.errors import InputError, NothingFound, Stopped, UsageError
 from rtlog.io.reader import expand_sources
 from rtlog.protocol import live
 from rtlog.protocol.events import Event
@@ -141,6 +141,8 @@ def filter_command(
             raise Stopped("") from None  # Ctrl-C is how --follow ends
         raise
     diag.finish()
+    if diag.failed:  # an input that could not be read (said when its turn came): exit 2
+        raise InputError("")
     if n == 0:
         raise NothingFound("")
 
@@ -153,7 +155,13 @@ def _per_file(sources: list[Any], selector: selection.Selector, diag: Any, *, qu
     with output.stdout_sink() as out:
         for src in sources:
             limit = 1 if quiet or names else max_count
-            n = sum(1 for _ in selection.select([src], selector, diag, max_count=limit, jobs=jobs))
+            try:
+                n = sum(1 for _ in selection.select([src], selector, diag, max_count=limit, jobs=jobs))
+            except InputError as exc:
+                if len(sources) == 1:
+                    raise
+                diag.source_failed(str(exc))  # the other inputs are still counted
+                continue
             found += n
             if quiet:
                 if n:
@@ -165,6 +173,8 @@ def _per_file(sources: list[Any], selector: selection.Selector, diag: Any, *, qu
             out.write(name + b"\n" if names else name + f":{n}\n".encode())
             out.flush()
     diag.finish()
+    if diag.failed:
+        raise InputError("")
     if not found:
         raise NothingFound("")
 

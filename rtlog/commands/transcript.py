@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator
-from typing import IO, TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from rtlog import escape, output
 from rtlog.commands.common import Files, Strict, diagnostics
-from rtlog.errors import NothingFound
+from rtlog.errors import InputError, NothingFound
 
 if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
     from rtlog.conversation.session import SessionConfig
@@ -59,6 +59,15 @@ def transcript_command(
     meanwhile = _load_text_output if format_ is Format.text else None
     found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs, meanwhile=meanwhile))
     diag.finish()
+    if found or not diag.failed:
+        _show(found, format_)
+    if diag.failed:  # an input that could not be read (said when its turn came): exit 2, the others shown
+        raise InputError("")
+
+
+
+def _show(found: list[Any], format_: Format) -> None:
+    """Write the transcripts of the inputs that could be read, in the format asked for."""
     for t in found:
         for note in t.notes:  # a log that starts mid-session, VAD offsets that restart: times are placed anyway
             output.warning(note)
@@ -88,7 +97,6 @@ def transcript_command(
         data = (render_srt(cues) if format_ is Format.srt else render_vtt(cues)).encode()
     with output.stdout_sink() as out:
         out.write(data)
-
 
 def write_json_list(items: Iterable[object], out: IO[bytes]) -> None:
     """Write `orjson.dumps(list(items), option=OPT_INDENT_2)` and a newline, byte for byte,

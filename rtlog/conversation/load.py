@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from rtlog.conversation.fold import Fold
 from rtlog.conversation.model import Conversation
+from rtlog.errors import InputError
 from rtlog.io.reader import Diagnostics, Source, expand_sources, read_events
 from rtlog.protocol.events import Event
 
@@ -64,8 +65,16 @@ def conversations(
             once.pop()()
 
     previous: Fold | None = None
+    sources = list(sources)
     for src in sources:
-        conv, previous = conversation_of(src, diag, after=previous, jobs=jobs, meanwhile=first_time, recording=recording)
+        try:
+            conv, fold_ = conversation_of(src, diag, after=previous, jobs=jobs, meanwhile=first_time, recording=recording)
+        except InputError as exc:
+            if len(sources) == 1 or not str(exc).startswith(f"{src.name}: "):
+                raise
+            diag.source_failed(str(exc))  # one unreadable input never loses the others
+            continue
+        previous = fold_
         yield conv
 
 

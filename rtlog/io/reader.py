@@ -45,14 +45,28 @@ class Diagnostics:
     as `FILE:LINE: reason`. With `strict`, the first bad line raises InputError (exit 2).
     """
 
-    def __init__(self, *, strict: bool = False, warn: Callable[[str], None] | None = None, limit: int = 20) -> None:
+    def __init__(
+        self, *, strict: bool = False, warn: Callable[[str], None] | None = None, limit: int = 20,
+        error: Callable[[str], None] | None = None,
+    ) -> None:  # fmt: skip
         self.strict = strict
         self.warn = warn or (lambda msg: None)
+        self.error = error or self.warn  # an input that cannot be read, among several
+        self.failed: list[str] = []  # those inputs' messages
         self.limit = limit
         self.bad_lines = 0
         self.shown = 0
         self.by_source: dict[str, int] = {}
         self.lines: dict[str, int] = {}  # source → lines read (blank and bad ones too)
+
+    def source_failed(self, msg: str) -> None:
+        """One of several inputs cannot be read (`msg`: `FILE: why`): said at once through
+        `error`, the others still read; the run then ends with exit 2 (`failed`). With
+        strict, the first one stops the run."""
+        if self.strict:
+            raise InputError(msg)
+        self.failed.append(msg)
+        self.error(msg)
 
     def bad_line(self, source: str, line_no: int, reason: str) -> None:
         self.bad_lines += 1
@@ -172,6 +186,7 @@ class Source:
 
     name: str
     path: str | None
+    problem: str | None = None  # why it cannot be read, known before opening it (one of several inputs)
 
     @property
     def size(self) -> int | None:
@@ -203,6 +218,8 @@ def expand_sources(paths: Sequence[str]) -> list[Source]:
             sources.extend(Source(os.path.join(p, n), os.path.join(p, n)) for n in names)
         elif os.path.exists(p):
             sources.append(Source(p, p))
+        elif len(paths) > 1:  # one missing input never loses the others: it fails when its turn comes
+            sources.append(Source(p, p, _missing(p)))
         else:
             raise InputError(f"{p}: {_missing(p)}")
     return sources
@@ -245,6 +262,8 @@ def _decompressed(fp: BinaryIO, name: str) -> BinaryIO:
 @contextlib.contextmanager
 def open_source(src: Source, stdin: BinaryIO | None = None) -> Iterator[BinaryIO]:
     """Open a source for binary line reading (decompressing as needed). stdin is never closed."""
+    if src.problem is not None:
+        raise InputError(f"{src.name}: {src.problem}")
     if src.path is None:
         if stdin is None:
             stdin = _stdin_with_big_buffer()
