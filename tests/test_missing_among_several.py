@@ -40,3 +40,13 @@ def test_one_missing_input_alone_is_the_error_it_always_was(tmp_path: Path) -> N
     for cmd in ("summary", "filter", "transcript"):
         r = run_cli(cmd, missing, exit_code=2, stderr=f"rtlog: error: {missing}: no such file or directory\n")
         assert r.stdout == ""
+
+
+def test_a_folder_without_logs_names_what_a_log_is_and_what_is_there(tmp_path: Path) -> None:
+    (tmp_path / "call.json").write_bytes(b"[]")
+    (tmp_path / "relay.log").write_bytes(b"")
+    (tmp_path / "day1").mkdir()
+    run_cli("summary", tmp_path, exit_code=2, stderr=(
+        f"rtlog: error: {tmp_path}: no logs in this directory (a log is named *.jsonl, *.jsonl.gz, *.jsonl.bz2, "
+        "*.jsonl.xz, *.ndjson, *.ndjson.gz); it has .json, .log files: give them as files to read them as logs; "
+        "1 subfolder: a folder is read one level deep (give the subfolders)\n"))  # fmt: skip

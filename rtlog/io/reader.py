@@ -214,7 +214,7 @@ def expand_sources(paths: Sequence[str]) -> list[Source]:
             except OSError as exc:
                 raise InputError(f"{p}: cannot list directory: {exc.strerror}") from None
             if not names:
-                raise InputError(f"{p}: no *.jsonl or *.jsonl.gz logs in this directory")
+                raise InputError(f"{p}: {_no_logs_here(p)}")
             sources.extend(Source(os.path.join(p, n), os.path.join(p, n)) for n in names)
         elif os.path.exists(p):
             sources.append(Source(p, p))
@@ -223,6 +223,24 @@ def expand_sources(paths: Sequence[str]) -> list[Source]:
         else:
             raise InputError(f"{p}: {_missing(p)}")
     return sources
+
+
+def _no_logs_here(folder: str) -> str:
+    """Why a folder gives no logs: the names rtlog takes, and what is there instead (a
+    session saved as .json, a recorder's .log, logs in subfolders) with how to read it."""
+    accepted = ", ".join(f"*{x}" for x in LOG_SUFFIXES)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        entries = []
+    others = sorted({os.path.splitext(e.name)[1] for e in entries if e.is_file() and os.path.splitext(e.name)[1]})
+    subfolders = sum(1 for e in entries if e.is_dir() and not e.name.startswith("."))
+    hint = []
+    if others:
+        hint.append(f"it has {', '.join(others[:6])} files: give them as files to read them as logs")
+    if subfolders:
+        hint.append(f"{subfolders} subfolder{'s' if subfolders != 1 else ''}: a folder is read one level deep (give the subfolders)")
+    return f"no logs in this directory (a log is named {accepted})" + (f"; {'; '.join(hint)}" if hint else "")
 
 
 def _missing(p: str) -> str:
