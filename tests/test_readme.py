@@ -20,3 +20,16 @@ def test_python_api_example_runs() -> None:
     assert '  8.09s  assistant get_weather({"city":"Paris"}) -> {"city":"Paris","condition":"sunny","temperature_c":22}' in lines
     assert " 13.61s  assistant It opened in eighteen eighty nine. It is about three [heard up to 1418 ms]" in lines
     assert lines[-1] == "resp_DCuK8Gk3pcHRwmirenRx7 completed 365"
+
+
+def test_every_summary_json_key_is_documented() -> None:
+    """Issue 19: `source` was missing from the documented --json keys. Every top-level key
+    of `summary --json` (of a Realtime example and of a folder's totals) is in the README."""
+    import orjson
+    from conftest import EXAMPLES, run_cli
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    one = orjson.loads(run_cli("summary", EXAMPLES / "ga_session.jsonl", "--json").stdout)
+    many = orjson.loads(run_cli("summary", EXAMPLES, "--json").stdout)
+    keys = set(one) | set(many) | set(many["total"])
+    assert sorted(k for k in keys if f"`{k}`" not in text and f"`{k}:" not in text and f"\"{k}\"" not in text) == []
