@@ -290,11 +290,11 @@ class Progress:
         # (the cheap check first: a run whose stderr is a file or a pipe never imports rich for this)
         if not total or total < self.MIN_BYTES or not stderr_is_terminal() or not err_console().is_terminal:
             return
-        from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
         from rich.progress import Progress as RichProgress
 
-        self._bar = RichProgress(
-            "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+        self._bar = RichProgress(  # (the consoles read no markup: the description is plain text, a file's name)
+            TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
             console=err_console(), transient=True,
         )  # fmt: skip
         self._task = self._bar.add_task(description, total=total)

@@ -123,3 +123,23 @@ def test_piped_human_output_has_no_padding_after_a_line(args: list[object]) -> N
     assert p.returncode == 0, p.stderr
     padded = [line for line in p.stdout.split(b"\n") if line.endswith(b" ")]
     assert padded == []
+
+
+def test_the_progress_bar_shows_its_description_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The consoles read no markup (a log's text is never markup), so the bar's column must
+    not be markup either: it showed '[progress.description]transcript 3 files'."""
+    import io
+
+    from rich.console import Console
+
+    from rtlog import output
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100, markup=False)
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(output, "err_console", lambda: console)
+    with output.Progress(200 * 1024 * 1024, "transcript [b]3 files[/b]") as bar:
+        bar.update(100 * 1024 * 1024)
+        bar._bar.refresh()
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.getvalue())
+    assert "transcript [b]3 files[/b]" in text and "[progress.description]" not in text
