@@ -261,3 +261,19 @@ def test_a_fold_without_its_recording_is_the_same_conversation() -> None:
     assert [(m.id, m.text, m.start, m.end) for m in lean.messages] == [(m.id, m.text, m.start, m.end) for m in full.messages]
     with pytest.raises(ValueError, match="fold the log with Fold"):
         summarize_conversation(lean)
+
+
+def test_progress_over_several_sources_counts_on(tmp_path) -> None:
+    """The bytes `conversations` reports go on from one file to the next (a progress bar over
+    a folder), never back, and end at the total size."""
+    from conftest import EXAMPLES
+
+    from rtlog.conversation.load import conversations
+    from rtlog.io.reader import Diagnostics, expand_sources
+
+    sources = expand_sources([str(EXAMPLES / "ga_session.jsonl"), str(EXAMPLES / "beta_session.jsonl")])
+    seen: list[int] = []
+    convs = list(conversations(sources, Diagnostics(), jobs=1, on_progress=seen.append))
+    assert len(convs) == 2 and seen == sorted(seen)
+    assert seen[-1] == sum(s.size for s in sources)
+    assert any(x > sources[0].size for x in seen)

@@ -57,7 +57,10 @@ def transcript_command(
     diag = diagnostics(strict)
     sources = expand_sources(files or [])
     meanwhile = _load_text_output if format_ is Format.text else None
-    found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs, meanwhile=meanwhile))
+    total = sum(src.size or 0 for src in sources) or None
+    name = sources[0].name if len(sources) == 1 else f"{len(sources)} files"
+    with output.Progress(total, f"transcript {name}") as bar:  # (on a terminal, for a big input)
+        found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs, meanwhile=meanwhile, on_progress=bar.update))
     diag.finish()
     if found or not diag.failed:
         _show(found, format_)

@@ -55,9 +55,11 @@ def conversations(
     jobs: int = 0,
     meanwhile: Callable[[], None] | None = None,
     recording: bool = True,
+    on_progress: Callable[[int], None] | None = None,
 ) -> Iterator[Conversation]:
     """One conversation per source, in order, each placed on the timeline after the one
-    before (`meanwhile`: called at most once, see `read_events`; `recording`: see `Fold`)."""
+    before (`meanwhile`: called at most once, see `read_events`; `recording`: see `Fold`;
+    `on_progress`: bytes read so far over all the sources, for a progress bar)."""
     once = [meanwhile] if meanwhile is not None else []
 
     def first_time() -> None:
@@ -66,9 +68,13 @@ def conversations(
 
     previous: Fold | None = None
     sources = list(sources)
+    done = 0  # bytes of the sources before this one
     for src in sources:
+        progress = None if on_progress is None else (lambda n, base=done: on_progress(base + n))
+        done += src.size or 0
         try:
-            conv, fold_ = conversation_of(src, diag, after=previous, jobs=jobs, meanwhile=first_time, recording=recording)
+            conv, fold_ = conversation_of(src, diag, after=previous, jobs=jobs, meanwhile=first_time, recording=recording,
+                                          on_progress=progress)  # fmt: skip
         except InputError as exc:
             if len(sources) == 1 or not str(exc).startswith(f"{src.name}: "):
                 raise

@@ -250,8 +250,11 @@ def transcribe_sources(
     errors: bool = False,
     jobs: int = 0,
     meanwhile: Callable[[], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> Iterator[Transcript]:
     """One transcript per source, each its own conversation on one timeline that starts
-    where the previous file ends (see `conversation.load.conversations`)."""
-    for conv in conversations(sources, diag, jobs=jobs, meanwhile=meanwhile, recording=False):  # (it reads no counts)
+    where the previous file ends (see `conversation.load.conversations`; `on_progress`:
+    bytes read over all the sources)."""
+    for conv in conversations(sources, diag, jobs=jobs, meanwhile=meanwhile, recording=False,  # (it reads no counts)
+                              on_progress=on_progress):  # fmt: skip
         yield transcript_of(conv, errors=errors, source=conv.source)
