@@ -461,14 +461,25 @@ class Extraction:
 
     # -- reading: the side not extracted takes the fold's fast path ---------------------------------
 
-    def read(self, sources: Sequence[Source], diag: Diagnostics) -> Iterator[Event]:
+    def read(
+        self, sources: Sequence[Source], diag: Diagnostics, on_progress: Callable[[int], None] | None = None
+    ) -> Iterator[Event]:
         """The events of `sources`, in order. With one side extracted, the other side's
         audio lines are taken from their digests by the fold's fast path (`Fold.fast_lines`,
-        as summary takes them): no Event is built and nothing here looks at them."""
+        as summary takes them): no Event is built and nothing here looks at them.
+        `on_progress`: bytes read so far over all the sources (a progress bar)."""
         side = self.opts.side
+        bases, done = [], 0
+        for src in sources:
+            bases.append(done)
+            done += src.size or 0
+
+        def progress(k: int) -> Callable[[int], None] | None:
+            return None if on_progress is None else (lambda n: on_progress(bases[k] + n))
+
         if side == BOTH:
-            for src in sources:
-                yield from read_events(src, diag)
+            for k, src in enumerate(sources):
+                yield from read_events(src, diag, on_progress=progress(k))
             return
         other = _SIDE_TYPES[USER if side == ASSISTANT else ASSISTANT]
         needle = _SIDE_NEEDLE[side]
@@ -478,13 +489,13 @@ class Extraction:
                 return None  # extracted: an Event (its digest would be wasted)
             return audio_digest(line)
 
-        for src in sources:
+        for k, src in enumerate(sources):
             name = src.name
 
             def fast_path(entries: Sequence[DigestedLine], j: int, line0: int, name: str = name) -> int:
                 return self._fast_other(name, other, entries, j, line0)
 
-            yield from read_events(src, diag, fast_path=fast_path, digest=digest)
+            yield from read_events(src, diag, fast_path=fast_path, digest=digest, on_progress=progress(k))
 
     def _fast_other(self, source: str, other: frozenset[str], entries: Sequence[DigestedLine], j: int, line0: int) -> int:
         """A `FastPath`: the run of the other side's audio lines from entries[j] goes to the
@@ -1067,6 +1078,7 @@ def extract_audio(
     out_name: str = "output",
     open_file: OpenFile | None = None,
     log_name: str = "the log",
+    on_progress: Callable[[int], None] | None = None,
 ) -> AudioReport:
     """Extract the audio of `events` (or, when None, of `sources`, read here: see
     `Extraction.read`) into `out` (one WAV or raw stream) or, with `opts.split`, into files
@@ -1074,7 +1086,7 @@ def extract_audio(
     to write; nothing is written then."""
     x = Extraction(opts, diag, facts, out=out, out_name=out_name, open_file=open_file, log_name=log_name)
     try:
-        x.run(events if events is not None else x.read(sources, diag))
+        x.run(events if events is not None else x.read(sources, diag, on_progress))
         return x.finish()
     except BaseException as exc:
         x.abort(exc)

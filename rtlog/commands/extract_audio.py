@@ -9,7 +9,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -107,16 +107,17 @@ def extract_audio_command(
         elif split:
             report = _extract_split(sources, opts, diag, facts, output_path, paths, log_name)
         elif to_stdout:
-            with output.stdout_sink() as out:
+            with output.stdout_sink() as out, _progress(sources, log_name) as bar:
                 report = extract_audio(None, opts, diag, sources=sources, facts=facts, out=out, out_name="<stdout>",
-                                       log_name=log_name)  # fmt: skip
+                                       log_name=log_name, on_progress=bar.update)  # fmt: skip
         else:
             _check_target(output_path)
             with atomic_output(output_path, inputs=paths) as fp:
                 if fp.isatty():  # a device such as /dev/tty is written directly
                     raise UsageError(f"{output_path}: refusing to write binary audio to a terminal")
-                report = extract_audio(None, opts, diag, sources=sources, facts=facts, out=fp, out_name=output_path,
-                                       log_name=log_name)  # fmt: skip
+                with _progress(sources, log_name) as bar:
+                    report = extract_audio(None, opts, diag, sources=sources, facts=facts, out=fp, out_name=output_path,
+                                           log_name=log_name, on_progress=bar.update)  # fmt: skip
     diag.finish()
     for w in report.warnings:
         output.warning(w)
@@ -215,8 +216,9 @@ def _extract_split(
     log_name: str,
 ) -> AudioReport:
     # all the files and index.json appear together, or none does (a failure, Ctrl-C)
-    with atomic_directory(directory, inputs=inputs) as open_file:
-        report = extract_audio(None, opts, diag, sources=sources, facts=facts, open_file=open_file, log_name=log_name)
+    with atomic_directory(directory, inputs=inputs) as open_file, _progress(sources, log_name) as bar:
+        report = extract_audio(None, opts, diag, sources=sources, facts=facts, open_file=open_file, log_name=log_name,
+                               on_progress=bar.update)  # fmt: skip
         index = {
             "sources": inputs,
             **{k: v for k, v in report.as_dict().items() if k != "warnings"},
@@ -255,3 +257,8 @@ def _summary_line(report: AudioReport, target: str) -> str:
     for note in report.notes:
         line += f"; {note}"
     return line
+
+
+def _progress(sources: list[Any], log_name: str) -> output.Progress:
+    """A bar on stderr while the audio is extracted (on a terminal, for 64 MB and more)."""
+    return output.Progress(sum(src.size or 0 for src in sources) or None, f"extract-audio {log_name}")
