@@ -128,7 +128,13 @@ def usage_line(exc: click_errors.ClickException) -> str:
         msg = f"no such command: {wrong}"
         close = _close(wrong, [n for n, (_, _, hidden) in COMMANDS.items() if not hidden])
     else:
-        msg = exc.format_message().rstrip(".").replace("is not a valid int range", "is not a whole number")
+        msg = exc.format_message().rstrip(".")
+        for theirs, ours in (("is not a valid int range", "is not a whole number"), ("is not a valid integer range", "is not a whole number"),
+                             ("is not a valid int", "is not a whole number"), ("is not a valid integer", "is not a whole number"),
+                             ("is not a valid float range", "is not a number"), ("is not a valid float", "is not a number")):  # fmt: skip
+            if theirs in msg:
+                msg = msg.replace(theirs, ours)
+                break
         msg = msg[:1].lower() + msg[1:]
         close = None
     hint = f"did you mean {close}? " if close else ""

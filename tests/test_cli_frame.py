@@ -143,3 +143,15 @@ def test_the_progress_bar_shows_its_description_as_text(monkeypatch: pytest.Monk
         bar._bar.refresh()
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.getvalue())
     assert "transcript [b]3 files[/b]" in text and "[progress.description]" not in text
+
+
+def test_help_metavars_read_as_words_and_ranges_are_checked() -> None:
+    """Issue 19: `--jobs <int range> [x>=0]` read like internals. Numbers are N or SECONDS;
+    a negative one is refused in one line."""
+    for cmd in ("summary", "filter", "transcript", "diff", "export"):
+        out = run_rtlog(cmd, "--help", env={"COLUMNS": "100"}).stdout.decode()
+        assert "int range" not in out and "x>=0" not in out, cmd
+    r = run_cli("summary", "-j", "-1", "x.jsonl", exit_code=2, stderr=None)
+    assert r.stderr == "rtlog: error: summary: invalid value for '--jobs' / '-j': -1 is below 0 (0 or more) (see 'rtlog summary -h')\n"
+    r = run_cli("filter", "x.jsonl", "--turn", "-2", exit_code=2, stderr=None)
+    assert r.stderr == "rtlog: error: filter: invalid value for '--turn': -2 is below 0 (0 or more) (see 'rtlog filter -h')\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -36,3 +36,13 @@ Strict = Annotated[bool, typer.Option("--strict", help="Stop at the first bad li
 def diagnostics(strict: bool) -> Diagnostics:
     """The bad-line policy, reporting through `rtlog: warning: FILE:LINE: reason` on stderr."""
     return Diagnostics(strict=strict, warn=output.warning, error=output.error)
+
+
+def non_negative(value: Any) -> Any:
+    """A typer callback: a number (or each of a repeated option's) must be 0 or more. Used
+    instead of `min=0`, which typer's help shows as a metavar of internals (`<int range>
+    [x>=0]`)."""
+    for v in value if isinstance(value, list) else [value]:
+        if v is not None and v < 0:
+            raise typer.BadParameter(f"{v} is below 0 (0 or more)")
+    return value

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rtlog import output
-from rtlog.commands.common import Strict
+from rtlog.commands.common import Strict, non_negative
 from rtlog.diff.metrics import fmt_value
 from rtlog.errors import ExitCode
 
@@ -38,7 +38,7 @@ def diff_command(
     pricing: Annotated[
         str | None, typer.Option("--pricing", metavar="FILE", help="JSON price table that overrides or extends the built-in one.")
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, show_default=False, help="Processes: one per file of two folders, parts of a big log otherwise (0 = one per CPU).")] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False, help="Processes: one per file of two folders, parts of a big log otherwise (0 = one per CPU).")] = 0,
     strict: Strict = False,
 ) -> None:
     """What changed between two sessions, or two folders of sessions, and a gate for CI.

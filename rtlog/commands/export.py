@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from rtlog import output
-from rtlog.commands.common import Strict
+from rtlog.commands.common import Strict, non_negative
 from rtlog.errors import ExitCode
 
 
@@ -34,7 +34,7 @@ def export_command(
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="Export afresh: read every log again; the tables hold these logs only.")] = False,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=0, show_default=False, help="Processes, one file each (0 = one per CPU).")
+        int, typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False, help="Processes, one file each (0 = one per CPU).")
     ] = 0,
     scheduler: Annotated[
         str | None,

@@ -10,7 +10,7 @@ import orjson
 import typer
 
 from rtlog import escape, output, selection
-from rtlog.commands.common import Files, Strict, diagnostics
+from rtlog.commands.common import Files, Strict, diagnostics, non_negative
 from rtlog.errors import InputError, NothingFound, Stopped, UsageError
 from rtlog.io.reader import expand_sources
 from rtlog.protocol import live
@@ -69,10 +69,10 @@ def filter_command(
         "timestamp, UTC), or line:N.")] = None,
     until: Annotated[str | None, typer.Option("--until", metavar="WHEN", show_default=False,
         help="Up to this point (inclusive); same forms as --since.")] = None,
-    turns: Annotated[list[int] | None, typer.Option("--turn", metavar="N", min=0, show_default=False,
+    turns: Annotated[list[int] | None, typer.Option("--turn", metavar="N", callback=non_negative, show_default=False,
         help="The events of user turn N and of the responses it triggered (0: before the first turn).")] = None,
     invert: Annotated[bool, typer.Option("--invert", "-v", help="Select the events that do not match.")] = False,
-    max_count: Annotated[int | None, typer.Option("--max-count", "-m", metavar="N", min=0, show_default=False,
+    max_count: Annotated[int | None, typer.Option("--max-count", "-m", metavar="N", callback=non_negative, show_default=False,
         help="Stop after N matches.")] = None,
     count: Annotated[bool, typer.Option("--count", "-c",
         help="Print only the number of matches (FILE:N for each file when there are several, as grep).")] = False,
@@ -93,7 +93,7 @@ def filter_command(
         "'\\[trimmed: 4800 bytes]' (implies jsonl).")] = False,
     line_buffered: Annotated[bool, typer.Option("--line-buffered",
         help="Flush after every line (automatic on a terminal and with --follow).")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, show_default=False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False,
         help="Processes that search one big file for the type or id (0 = one per free CPU; 1 = this one only).")] = 0,
     strict: Strict = False,
 ) -> None:  # fmt: skip

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from rtlog import escape, output
-from rtlog.commands.common import Files, Strict, diagnostics
+from rtlog.commands.common import Files, Strict, diagnostics, non_negative
 from rtlog.errors import InputError, NothingFound
 
 if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
@@ -36,7 +36,7 @@ def transcript_command(
     errors: Annotated[bool, typer.Option("--errors", help="Show error events where they occurred.")] = False,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", min=0, show_default=False,
+        typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False,
                      help="Processes that read one big file (0 = one per free CPU; 1 = this one only)."),
     ] = 0,
     strict: Strict = False,
