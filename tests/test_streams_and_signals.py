@@ -102,3 +102,29 @@ def test_a_signal_during_the_start_up_imports_is_an_interruption(sig: str) -> No
         timeout=60,
     )
     assert (p.returncode, p.stdout, p.stderr) == (130, b"", b"rtlog: error: interrupted\n")
+
+
+def test_ctrl_c_on_a_folder_stops_the_workers_at_once(tmp_path: Path) -> None:
+    """Issue 19: Ctrl-C on a run over several files waited for the files the workers were
+    on (7 s on big logs). Here the workers are stuck on FIFOs nobody writes: the run must
+    still end at once, with exit 130, and leave no worker behind."""
+    import signal
+    import time
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for name in ("a.jsonl", "b.jsonl", "c.jsonl"):
+        os.mkfifo(folder / name)
+    p = subprocess.Popen([sys.executable, "-m", "rtlog", "summary", str(folder), "-j", "2", "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    time.sleep(2.0)  # the workers are started and blocked opening their FIFOs
+    p.send_signal(signal.SIGINT)
+    start = time.monotonic()
+    try:
+        code = p.wait(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert time.monotonic() - start < 5
+    assert code == 130
+    assert p.stderr.read().decode().splitlines()[-1] == "rtlog: error: interrupted"  # type: ignore[union-attr]

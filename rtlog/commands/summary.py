@@ -160,17 +160,14 @@ def summarize_all(
                 result = _summarize_one(src, prices, strict, jobs, bar.update, _load_report if report else None, quality)
             yield result
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from rtlog.io.parts import process_pool
 
-    pool = ProcessPoolExecutor(max_workers=workers)
     n = len(sources)
-    try:
+    with process_pool(workers) as pool:  # (Ctrl-C stops the workers at once)
         chunk = max(1, n // (workers * 8))
         for result in pool.map(_summarize_one, sources, [prices] * n, [strict] * n, [1] * n, [None] * n, [None] * n,
                                [quality] * n, chunksize=chunk):  # fmt: skip
             yield result
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _summarize_one(

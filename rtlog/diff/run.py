@@ -88,9 +88,9 @@ def _summaries(sources: list[Source], prices: PriceTable, strict: bool, jobs: in
     n = len(sources)
     if workers < 2:
         return [_summarize_one(s, prices, strict) for s in sources]
-    from concurrent.futures import ProcessPoolExecutor
+    from rtlog.io.parts import process_pool
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:  # (Ctrl-C stops the workers at once)
         chunk = max(1, n // (workers * 8))
         return list(pool.map(_summarize_one, sources, [prices] * n, [strict] * n, chunksize=chunk))
 

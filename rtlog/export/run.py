@@ -406,7 +406,7 @@ def _results(todo: list[Input], prices: PriceTable, with_text: bool, strict: boo
             yield export_one(inp, prices, with_text, strict, otlp, jobs, preload)
             preload = None
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from rtlog.io.parts import process_pool
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:  # (Ctrl-C stops the workers at once)
         yield from ordered_window(lambda inp: pool.submit(export_one, inp, prices, with_text, strict, otlp), todo, workers * 4)

@@ -33,8 +33,8 @@ import os
 import signal
 import stat
 import time
-from collections.abc import Callable
-from typing import BinaryIO
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
 
 from rtlog.io.entries import (
     DigestedLine,  # (filter's entries carry whether the line is a candidate instead of a digest)
@@ -368,3 +368,26 @@ def _next_line(fd: int, at: int, size: int) -> int:
             return at + i + 1
         at += len(chunk)
     return size
+
+
+@contextlib.contextmanager
+def process_pool(workers: int) -> Iterator[Any]:
+    """A `ProcessPoolExecutor` for one file per task that, when the run stops early (Ctrl-C,
+    SIGTERM, an error, a reader that went away), kills its workers at once instead of
+    waiting for the files they are on (a run over big files took 7 s to stop). The workers
+    only read (a killed export worker's staged rows are the next run's to clean up)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers)
+    done = False
+    try:
+        yield pool
+        done = True
+    finally:
+        if done:
+            pool.shutdown(wait=True)
+        else:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):
+                    proc.kill()  # (SIGTERM is a KeyboardInterrupt in rtlog, which the pool's workers catch)
+            pool.shutdown(wait=False, cancel_futures=True)
