@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import stat
-import sys
-import tempfile
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import orjson
@@ -22,9 +17,10 @@ from rtlog.audio.options import ASSISTANT, BOTH, SIDES, SPLITS, AudioOptions
 from rtlog.audio.prescan import LogFacts, prescan
 from rtlog.audio.report import AudioReport
 from rtlog.commands.common import Files, Strict, diagnostics
-from rtlog.errors import InputError, OutputError, UsageError
+from rtlog.errors import OutputError, UsageError
 from rtlog.io.outfile import atomic_directory, atomic_output
 from rtlog.io.reader import Diagnostics, Source, expand_sources
+from rtlog.io.spool import readable_twice
 from rtlog.protocol.formats import PCM16, parse_audio_format
 from rtlog.units import fmt_int, fmt_seconds
 
@@ -98,7 +94,7 @@ def extract_audio_command(
     with contextlib.ExitStack() as stack:
         facts: LogFacts | None = None
         if opts.needs_prescan:
-            sources = stack.enter_context(_spooled(sources))
+            sources = stack.enter_context(readable_twice(sources))
         live = is_live_log(sources)  # GPT-Live / Translation: their own pass (`rtlog.audio.live`)
         if opts.needs_prescan and not live:
             facts = prescan(sources)
@@ -159,46 +155,6 @@ def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, e
             raise UsageError(f"--encoding must be pcm16, g711_ulaw or g711_alaw (got {encoding!r})")
         enc = fmt.encoding
     return AudioOptions(side=side, heard=heard, split=split, encoding=enc, rate=rate, keep_encoding=keep, raw=raw)
-
-
-def _rereadable(src: Source) -> bool:
-    """A regular file can be read twice; stdin, a FIFO, `<(…)` or a device cannot."""
-    if src.path is None:
-        return False
-    try:
-        return stat.S_ISREG(os.stat(src.path).st_mode)
-    except OSError:
-        return True  # (opening it reports the problem)
-
-
-@contextlib.contextmanager
-def _spooled(sources: list[Source]) -> Iterator[list[Source]]:
-    """The sources, with those that cannot be read twice copied to temporary files (as
-    they are, still compressed): cutting at truncations and the stereo mix read the log
-    twice. Messages keep the names the user gave."""
-    if all(_rereadable(s) for s in sources):
-        yield sources
-        return
-    with tempfile.TemporaryDirectory(prefix="rtlog-") as tmp:
-        spooled: list[Source] = []
-        for i, src in enumerate(sources):
-            if _rereadable(src):
-                spooled.append(src)
-                continue
-            copy = os.path.join(tmp, f"input-{i}")
-            try:
-                with open(copy, "wb") as out:
-                    if src.path is None:
-                        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
-                    else:
-                        with open(src.path, "rb") as fp:
-                            shutil.copyfileobj(fp, out, 1 << 20)
-            except OSError as exc:
-                raise InputError(
-                    f"{src.name}: cannot copy it to a temporary file (it must be read twice): {exc.strerror or exc}"
-                ) from None
-            spooled.append(Source(src.name, copy))
-        yield spooled
 
 
 def _check_target(path: str) -> None:

@@ -5,10 +5,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
-import shutil
-import stat
-import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from typing import IO, Annotated
@@ -18,9 +14,10 @@ import typer
 
 from rtlog import output
 from rtlog.commands.common import Strict, diagnostics
-from rtlog.errors import InputError, NothingFound, OutputError, UsageError
+from rtlog.errors import NothingFound, OutputError, UsageError
 from rtlog.io.outfile import atomic_output
-from rtlog.io.reader import Source, expand_sources
+from rtlog.io.reader import expand_sources
+from rtlog.io.spool import readable_twice
 from rtlog.redact import KEEPABLE, Policy, check_source, needs_first_pass, redact_source
 from rtlog.redact.record import AUDIO_DROP, AUDIO_SILENCE
 from rtlog.units import fmt_int
@@ -75,7 +72,7 @@ def redact_command(
     src = sources[0]
     with contextlib.ExitStack() as stack:
         if needs_first_pass(policy):
-            src = stack.enter_context(_rereadable(src))
+            (src,) = stack.enter_context(readable_twice([src]))
         if output_path == "-":
             with output.stdout_sink() as out:
                 stats = redact_source(src, out, policy, diag)
@@ -129,41 +126,13 @@ def _maybe_gzip(fp: IO[bytes], path: str) -> Iterator[IO[bytes]]:
         yield gz  # type: ignore[misc]
 
 
-@contextlib.contextmanager
-def _rereadable(src: Source) -> Iterator[Source]:
-    """The source, copied to a temporary file if it cannot be read twice (stdin, a FIFO):
-    with text kept, the first pass reassembles deltas."""
-    if src.path is not None:
-        try:
-            if stat.S_ISREG(os.stat(src.path).st_mode):
-                yield src
-                return
-        except OSError:
-            yield src  # (opening it reports the problem)
-            return
-    with tempfile.TemporaryDirectory(prefix="rtlog-") as tmp:
-        copy = os.path.join(tmp, "input")
-        try:
-            with open(copy, "wb") as out:
-                if src.path is None:
-                    shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
-                else:
-                    with open(src.path, "rb") as fp:
-                        shutil.copyfileobj(fp, out, 1 << 20)
-        except OSError as exc:
-            raise InputError(
-                f"{src.name}: cannot copy it to a temporary file (it must be read twice): {exc.strerror or exc}"
-            ) from None
-        yield Source(src.name, copy)
-
-
 def _check(files: list[str], keep: frozenset[str], strict: bool, json_out: bool) -> None:
     sources = expand_sources(files)
     diag = diagnostics(strict)
     results = []
     with contextlib.ExitStack() as stack:
         for src in sources:
-            src = stack.enter_context(_rereadable(src))
+            (src,) = stack.enter_context(readable_twice([src]))
             results.append(check_source(src, keep, diag))
     diag.finish()
     total = sum(len(r.findings) for r in results)

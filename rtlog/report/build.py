@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import stat
-import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import field
 from typing import IO, Any
 
@@ -30,6 +27,7 @@ from rtlog.conversation.load import conversation_of
 from rtlog.errors import InputError, NothingFound, OutputError
 from rtlog.io.outfile import atomic_output, refuse_inputs
 from rtlog.io.reader import Diagnostics, Source
+from rtlog.io.spool import readable_twice
 from rtlog.metrics.pricing import PriceTable
 from rtlog.metrics.summary import Summary, combine, summarize_conversation
 from rtlog.records import record
@@ -69,34 +67,6 @@ def stem(name: str) -> str:
     return base
 
 
-def _rereadable(src: Source) -> bool:
-    if src.path is None:
-        return False
-    try:
-        return stat.S_ISREG(os.stat(src.path).st_mode)
-    except OSError:
-        return True  # (opening it reports the problem)
-
-
-@contextlib.contextmanager
-def _readable_twice(src: Source) -> Iterator[Source]:
-    if _rereadable(src):
-        yield src
-        return
-    with tempfile.TemporaryDirectory(prefix="rtlog-report-") as tmp:
-        copy = os.path.join(tmp, "input")
-        try:
-            with open(copy, "wb") as out:
-                if src.path is None:
-                    shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
-                else:
-                    with open(src.path, "rb") as fp:
-                        shutil.copyfileobj(fp, out, 1 << 20)
-        except OSError as exc:
-            raise InputError(f"{src.name}: cannot copy it to a temporary file (the audio pass reads it again): {exc.strerror or exc}") from None
-        yield Source(src.name, copy)
-
-
 def report_one(
     src: Source,
     diag: Diagnostics,
@@ -122,7 +92,7 @@ def report_one(
         refuse_inputs(wav_beside(out), inputs)
     with contextlib.ExitStack() as stack:
         if audio != "none":
-            src = stack.enter_context(_readable_twice(src))
+            (src,) = stack.enter_context(readable_twice([src]))
         raw = RawLog()
         conv, _ = conversation_of(src, diag, on_event=raw, jobs=jobs, on_progress=on_progress)
         summary = summarize_conversation(conv, prices)
