@@ -324,3 +324,22 @@ def test_without_a_load_average_every_usable_cpu_counts(monkeypatch: pytest.Monk
     monkeypatch.setattr(parts, "usable_cpus", lambda: 3)
     monkeypatch.setattr(parts.os, "getloadavg", no_load)
     assert parts.free_cpus() == 3
+
+
+def test_a_pool_left_early_kills_and_reaps_its_workers() -> None:
+    """process_pool on an early exit (Ctrl-C, an error, a generator closed unfinished) kills
+    its workers and waits for them: none is left holding what it inherited (an export's
+    folder lock made the next export say 'another rtlog export is writing here')."""
+    import multiprocessing
+    import time
+
+    from rtlog.io.parts import process_pool
+
+    start = time.monotonic()
+    with pytest.raises(RuntimeError), process_pool(2) as pool:
+        pool.submit(time.sleep, 30)
+        pool.submit(time.sleep, 30)
+        time.sleep(0.5)
+        raise RuntimeError("stop")
+    assert time.monotonic() - start < 10
+    assert multiprocessing.active_children() == []

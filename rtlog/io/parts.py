@@ -390,4 +390,5 @@ def process_pool(workers: int) -> Iterator[Any]:
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
                 with contextlib.suppress(Exception):
                     proc.kill()  # (SIGTERM is a KeyboardInterrupt in rtlog, which the pool's workers catch)
-            pool.shutdown(wait=False, cancel_futures=True)
+            # and reaped: a killed worker still holds what it inherited (export's folder lock)
+            pool.shutdown(wait=True, cancel_futures=True)
