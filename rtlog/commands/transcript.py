@@ -4,7 +4,8 @@ of the entries `rtlog.transcript.entries` reassembles."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -87,17 +88,23 @@ def _show(found: list[Any], format_: Format) -> None:
             write_json_list((e.as_dict() for t in transcripts for e in t.entries), out)
         return
     if format_ is Format.markdown:
-        data = "\n".join(render_markdown(t, heading=t.source if headed else None) for t in transcripts).encode()
-    else:
-        if not any(e.start is not None for t in transcripts for e in t.entries):
-            raise NothingFound("no turn has a known time: the log has neither timestamps nor audio to place them")
-        cues: list[tuple[float, float, str, str]] = []
-        untimed = Untimed()
-        for t in transcripts:  # files follow each other on the timeline
-            cues += subtitle_cues(t, untimed, after=max((c[1] for c in cues), default=0.0))
-        if untimed.starts or untimed.ends:
-            output.warning(untimed.message())
-        data = (render_srt(cues) if format_ is Format.srt else render_vtt(cues)).encode()
+        with output.stdout_sink() as out:  # (as `"\n".join(render_markdown(t) for t in transcripts)`, a line at a time)
+            for k, t in enumerate(transcripts):
+                for n, line in enumerate(markdown_lines(t, heading=t.source if headed else None)):
+                    if k or n:
+                        out.write(b"\n")
+                    for at in range(0, len(line), _WRITE):  # (a long line encoded a slice at a time)
+                        out.write(line[at : at + _WRITE].encode())
+        return
+    if not any(e.start is not None for t in transcripts for e in t.entries):
+        raise NothingFound("no turn has a known time: the log has neither timestamps nor audio to place them")
+    cues: list[tuple[float, float, str, str]] = []
+    untimed = Untimed()
+    for t in transcripts:  # files follow each other on the timeline
+        cues += subtitle_cues(t, untimed, after=max((c[1] for c in cues), default=0.0))
+    if untimed.starts or untimed.ends:
+        output.warning(untimed.message())
+    data = (render_srt(cues) if format_ is Format.srt else render_vtt(cues)).encode()
     with output.stdout_sink() as out:
         out.write(data)
 
@@ -227,13 +234,164 @@ def print_text(transcripts: list[Transcript], *, headed: bool = False) -> None:
 
     console = output.console()
     on_terminal = console.is_terminal
-    width = console.width if on_terminal else 1 << 30
+    if not on_terminal:
+        _print_plain(transcripts, headed=headed)
+        return
+    width = console.width
     renderables: list[object] = []
     for t in transcripts:
         if headed:
             renderables.append(Rule(Text(clean(t.source or "-", one_line=True), style="bold"), style="bold", align="left"))
         renderables += _text_renderables(t, width)
     output.print_human(*renderables, soft_wrap=not on_terminal)
+
+
+def _print_plain(transcripts: list[Transcript], *, headed: bool = False) -> None:
+    """`print_text` to a file or a pipe: one line per turn (and per line break in its
+    text), its words one space apart, written as they are laid out: the same bytes as
+    `Prewrapped` printed through rich (`output.print_human`), in memory bounded by a few
+    times the longest text rather than ~30 times it (a 50 MB reply took 1.7 GB as words,
+    runs and rich's copies of them)."""
+    from rich.rule import Rule
+    from rich.text import Text
+
+    with output.human_stdout() as out:
+        w = _PlainLines(out.write)
+        for t in transcripts:
+            if headed:
+                output.print_human(Rule(Text(clean(t.source or "-", one_line=True), style="bold"), style="bold", align="left"),
+                                   soft_wrap=True)  # fmt: skip
+            timed = any(e.start is not None for e in t.entries)
+            clocks = [fmt_clock(e.start) for e in t.entries] if timed else []
+            clock_w = max(map(len, clocks), default=0)
+            label_w = max(len(label(e)) for e in t.entries)
+            indent = (clock_w + 2 if timed else 0) + label_w + 2
+            several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
+            sessions = _sessions_by_index(t)
+            current = None
+            for i, e in enumerate(t.entries):
+                if e.session != current:
+                    current = e.session
+                    if several:
+                        output.print_human(Rule(clean(session_title(sessions.get(e.session), e.session), one_line=True), style="dim"),
+                                           soft_wrap=True)  # fmt: skip
+                if timed:
+                    w.text(clocks[i].rjust(clock_w) + "  ")
+                name = label(e)
+                w.text(name + " " * (label_w - len(name) + 2))
+                _write_unwrapped(entry_pieces(e), w, " " * indent)
+                w.end()
+
+
+class _PlainLines:
+    """Text written as `output.print_human` writes a renderable to a file or a pipe: every
+    line without its trailing spaces, a line break wherever `str.splitlines` sees one."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self._write = write
+        self._spaces = ""  # trailing spaces not written yet (dropped at the end of the line)
+
+    def text(self, s: str) -> None:
+        """Add `s` to the current line (it may hold line breaks)."""
+        if _LINE_BREAK.search(s) is None:
+            self._text(s)
+            return
+        at = 0
+        for m in _LINE_BREAK.finditer(s):
+            self._text(s[at : m.start()])
+            self.end()
+            at = m.end()
+        self._text(s[at:])
+
+    def _text(self, s: str) -> None:
+        body = s.rstrip(" ")
+        if not body:
+            self._spaces += s
+            return
+        if self._spaces:
+            self._write(self._spaces)
+        n = len(body)
+        if n <= _WRITE:
+            self._write(body)
+        else:  # (in slices: the stream encodes what it is given as one more copy)
+            for k in range(0, n, _WRITE):
+                self._write(body[k : k + _WRITE])
+        self._spaces = s[n:]
+
+    def end(self) -> None:
+        self._spaces = ""
+        self._write("\n")
+
+
+#: what `str.splitlines` breaks a line at (each is whitespace, so only text kept whole has them)
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_WRITE = 1 << 20  # characters written at a time
+_WINDOW = 1 << 16  # characters of a paragraph split into words at a time
+_PLAIN_WIDTH = 1 << 30  # the width `wrap_styled` lays a line out in off a terminal (never reached)
+
+
+def _write_unwrapped(pieces: list[Piece], w: _PlainLines, pad: str) -> None:
+    """`wrap_styled(pieces, _PLAIN_WIDTH)` written through `w` as it is laid out, lines
+    after the first starting with `pad`: the words of each paragraph one space apart, a
+    piece kept together as it is; a paragraph is split into words a window at a time, so
+    a long text is never held as a list of its words."""
+    if sum(len(p[0]) for p in pieces) * 2 + len(pad) >= _PLAIN_WIDTH // 2:  # (could reach the width: lay it out)
+        for n, line in enumerate(wrap_styled(pieces, _PLAIN_WIDTH)):
+            if n:
+                w.end()
+                w.text(pad)
+            for run, _ in line:
+                w.text(run)
+        return
+    started = False  # `wrap_styled`'s `col > 0`: a word on the line (of some width) so far
+    breaks = 0  # line breaks not written yet: a last line without a word is no line
+
+    def word(s: str) -> None:
+        nonlocal breaks
+        while breaks:
+            w.end()
+            w.text(pad)
+            breaks -= 1
+        w.text(s)
+
+    for text, _, keep in pieces:
+        if keep and "\n" not in text:  # together (it fits)
+            word(" " + text if started else text)
+            started = started or _cells(text) > 0
+            continue
+        at, n = 0, len(text)
+        while True:  # each paragraph (`text.split("\n")`), without copying it out
+            nl = text.find("\n", at)
+            end = n if nl < 0 else nl
+            i = at
+            while i < end:  # a window at a time, cut after whitespace (so the next starts with a word)
+                j = i + _WINDOW
+                if j < end:
+                    m = _GAP.search(text, j, end)
+                    j = m.end() if m is not None else end
+                else:
+                    j = end
+                words = text[i:j].split()
+                i = j
+                k = 0
+                while not started and k < len(words):  # words no cell wide join the next without a space
+                    word(words[k])
+                    started = _cells(words[k]) > 0
+                    k += 1
+                if k < len(words):
+                    word(" ")
+                    w.text(" ".join(words[k:]) if k else " ".join(words))
+            if nl < 0:
+                break
+            breaks += 1
+            started = False
+            at = nl + 1
+    for _ in range(breaks - 1):  # (the empty lines before the last)
+        w.end()
+        w.text(pad)
+
+
+_GAP = re.compile(r"\s+")
 
 
 def _load_text_output() -> None:
@@ -322,6 +480,7 @@ def entry_pieces(e: Entry) -> list[Piece]:
         pieces += [(MARK, "bold red", True), (unheard, "dim", False)]
     note = remark(e)
     if note:
+        note = clean(note)  # (a reason or an error message from the log)
         pieces.append((note, "red" if "failed" in note else "dim italic", True))
     return pieces
 
@@ -402,15 +561,23 @@ def _fit(word: str, cells: int) -> int:
 
 def render_markdown(t: Transcript, heading: str | None = None) -> str:
     """`heading`: a file name put above the conversation (several inputs)."""
+    return "\n".join(markdown_lines(t, heading))
+
+
+def markdown_lines(t: Transcript, heading: str | None = None) -> Iterator[str]:
+    """`render_markdown`'s lines, one at a time (a long transcript is written as it is made)."""
     several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
     sessions = _sessions_by_index(t)
-    lines: list[str] = [f"# {escape.markdown_heading(heading)}", ""] if heading is not None else []
+    if heading is not None:
+        yield f"# {escape.markdown_heading(heading)}"
+        yield ""
     current = None
     for e in t.entries:
         if e.session != current:
             current = e.session
             if several:
-                lines += [f"## {escape.markdown_heading(session_title(sessions.get(e.session), e.session))}", ""]
+                yield f"## {escape.markdown_heading(session_title(sessions.get(e.session), e.session))}"
+                yield ""
         when = f" ({fmt_clock(e.start)})" if e.start is not None else ""
         head = f"**{label(e)}**{when}:"
         said, unheard = body_parts(e)
@@ -423,10 +590,13 @@ def render_markdown(t: Transcript, heading: str | None = None) -> str:
             if unheard is not None:
                 body += f" {MARK} {escape.markdown(unheard)}"
         note = remark(e)
+        said = unheard = None  # (a long text is not held more times than needed while its line is written)
         if note:  # our own brackets stay literal; what is inside may come from the log
             body = (body + " " if body else "") + f"*[{escape.markdown_heading(note[1:-1])}]*"
-        lines += [f"{head} {body}".rstrip(), ""]
-    return "\n".join(lines)
+        line = f"{head} {body}".rstrip()
+        body = ""
+        yield line
+        yield ""
 
 
 # --- subtitles --------------------------------------------------------------------------------
