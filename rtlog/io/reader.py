@@ -508,6 +508,9 @@ def _events_by_parts(
                 line_no = line0 + entry[0]  # lines before this one (a failing read is reported at the next)
                 line = entry[2]
                 if type(line) is int:  # a long line, or audio the consumer declined: read back by offset
+                    if line > MAX_LINE_BYTES:  # (never digested: passed over, as `bounded_lines` does)
+                        lp.too_long(line_no + 1, line)
+                        continue
                     line = os.pread(fd, entry[2], entry[1])
                     if len(line) != entry[2]:
                         raise InputError(SHRUNK.format(name))
@@ -538,12 +541,28 @@ def _lines_between(
     on_progress: Callable[[int], None] | None,
 ) -> Generator[Event, None, tuple[int, int]]:
     """The events of the lines that start in [start, end) of a plain file (`fp` is at
-    `start`); returns the number of the last line read and the offset after it."""
+    `start`); returns the number of the last line read and the offset after it. A line
+    over `MAX_LINE_BYTES` is read past and reported, as `bounded_lines` does."""
     pos = start
-    for line in fp:
-        if pos >= end:
+    readline = fp.readline
+    limit = MAX_LINE_BYTES
+    while pos < end:
+        line = readline(limit)
+        if not line:
             break
-        pos += len(line)
+        n = len(line)
+        if n == limit and line[-1:] != b"\n":
+            while True:  # the rest of the line, a block at a time
+                rest = readline(_SKIP_BLOCK)
+                n += len(rest)
+                if not rest or rest[-1:] == b"\n":
+                    break
+            if n > limit:
+                pos += n
+                line_no += 1
+                lp.too_long(line_no, n)
+                continue
+        pos += n
         line_no += 1
         if line_no == 1 and line.startswith(BOM):
             line = line[3:]
