@@ -59,11 +59,13 @@ def _warning(name: str, line_no: int, size: int, limit: int) -> bytes:
 
 
 @pytest.mark.skipif(not os.path.exists("/usr/bin/time"), reason="needs GNU /usr/bin/time for the peak memory")
-@pytest.mark.parametrize("args", [["summary", "--json"], ["transcript", "--format", "json"]], ids=" ".join)
+@pytest.mark.parametrize("args", [["summary", "--json"], ["transcript", "--format", "json"], ["filter", "-t", "response.*"]],
+                         ids=" ".join)  # fmt: skip
 def test_a_line_over_the_limit_with_parts_is_the_single_pass_s(tmp_path: Path, args: list[str]) -> None:
     """Three 48 MiB lines under a 1 MiB limit: in the main process's first part, in a later
     part, and last without a newline; -j 2 and -j 3 (the file is over 64 MiB: parts) say
-    and give what -j 1 says and gives, each process in well under the line's size."""
+    and give what -j 1 says and gives, each process in well under the line's size (filter
+    -t: its prefilter's workers leave such a part to the main process)."""
     log, numbers = _sparse_log(tmp_path / "log.jsonl", [0.1, 0.7], last=True)
     assert log.stat().st_size > parts.SPLIT_MIN_BYTES
     limit = 1 << 20
@@ -129,3 +131,13 @@ def test_a_part_read_a_block_at_a_time_is_the_part_read_whole(
         read[-1] -= 1
     assert [e[1] for e in whole.entries] == [sum(read[:k]) for k in range(len(read))]
     assert [e[2] if type(e[2]) is int else None for e in whole.entries] == [n if n > limit else None for n in read]
+
+
+@given(st.lists(st.integers(0, 40), max_size=12), st.integers(1, 30), st.booleans())
+def test_a_long_line_is_found_in_a_part(sizes: list[int], limit: int, newline_at_end: bool) -> None:
+    from rtlog.selection import _has_long_line
+
+    lines = [b"a" * n + b"\n" for n in sizes]
+    if lines and not newline_at_end:
+        lines[-1] = lines[-1][:-1]
+    assert _has_long_line(b"".join(lines), limit) == any(len(x) > limit for x in lines)

@@ -65,8 +65,9 @@ class PartDigest:
     good: int = 0  # lines a worker found well-formed and of no interest (filter's prefilter)
 
 
-#: what is done with a part ahead of its turn: (file descriptor, start, end) → its digest
-Digest = Callable[[int, int, int], "PartDigest"]
+#: what is done with a part ahead of its turn: (file descriptor, start, end) → its digest,
+#: or None: the part is left to the main process to read in its turn
+Digest = Callable[[int, int, int], "PartDigest | None"]
 
 
 def read_part(fd: int, start: int, end: int) -> bytes:
@@ -188,7 +189,7 @@ class PartScans:
         self.ends = [*starts[1:], _TO_THE_END]  # the last part: to the end of the file
         self.digest = digest
         self.children: list[tuple[int, int]] = []
-        self._made: dict[int, PartDigest] = {}  # parts this process digested ahead
+        self._made: dict[int, PartDigest | None] = {}  # parts this process digested ahead (None: to read in turn)
         self._broken: set[int] = set()
         self._digest_time = 0.0  # this process's latest time to digest a part (0: none yet)
         self.claims = mmap.mmap(-1, len(starts))  # shared with the workers: 0, a worker's number, or _MAIN
@@ -325,7 +326,9 @@ class PartScans:
         try:
             part = pickle.loads(data)
         except Exception:  # noqa: BLE001 - a worker's garbage: the caller reads the part itself
-            part = None
+            part = False
+        if part is None:
+            return None  # the worker left this part to the caller (see `Digest`)
         if type(part) is not PartDigest:
             self._broken.add(w)
             return None
