@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 from hostile_strings import HOSTILE, raw_controls
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rtlog import output
@@ -286,3 +286,37 @@ def test_a_long_word_is_wrapped_in_linear_time() -> None:
         lines = cmd.wrap_styled([(word, None, False)], 80)
         assert time.perf_counter() - t0 < 1.5
         assert "".join(run[0] for line in lines for run in line) == word
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(entries, min_size=1, max_size=4), texts, st.booleans(), st.sampled_from([1, 2, 5]))
+def test_a_terminal_gets_the_same_bytes_a_chunk_at_a_time(
+    monkeypatch: pytest.MonkeyPatch, es: list[Entry], source: str, headed: bool, chunk: int
+) -> None:
+    """On a terminal (colours, 40 columns) the turns are printed a chunk of runs at a time,
+    cut at line ends: the bytes rich wrote when it was given each session's runs whole."""
+    from rich.rule import Rule
+    from rich.text import Text
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "40")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    ts = [Transcript(es, [], None, source=source)]
+
+    def whole() -> None:
+        width = output.console().width
+        renderables: list[object] = []
+        for t in ts:
+            if headed:
+                renderables.append(Rule(Text(cmd.clean(t.source or "-", one_line=True), style="bold"), style="bold", align="left"))
+            renderables += cmd._text_renderables(t, width)
+        output.print_human(*renderables)
+
+    old = _captured(whole)
+    assert "\x1b[" in old or not old.strip()  # (coloured: a terminal)
+    real = cmd._CHUNK_RUNS
+    cmd._CHUNK_RUNS = chunk
+    try:
+        assert _captured(lambda: cmd.print_text(ts, headed=headed)) == old
+    finally:
+        cmd._CHUNK_RUNS = real

@@ -238,12 +238,11 @@ def print_text(transcripts: list[Transcript], *, headed: bool = False) -> None:
         _print_plain(transcripts, headed=headed)
         return
     width = console.width
-    renderables: list[object] = []
     for t in transcripts:
         if headed:
-            renderables.append(Rule(Text(clean(t.source or "-", one_line=True), style="bold"), style="bold", align="left"))
-        renderables += _text_renderables(t, width)
-    output.print_human(*renderables, soft_wrap=not on_terminal)
+            output.print_human(Rule(Text(clean(t.source or "-", one_line=True), style="bold"), style="bold", align="left"))
+        for r in _text_chunks(t, width, _CHUNK_RUNS):  # (printed as made: rich holds one chunk's segments at a time)
+            output.print_human(r)
 
 
 def _print_plain(transcripts: list[Transcript], *, headed: bool = False) -> None:
@@ -399,6 +398,17 @@ def _load_text_output() -> None:
 
 
 def _text_renderables(t: Transcript, width: int) -> list[object]:
+    return list(_text_chunks(t, width))
+
+
+#: runs in one `Prewrapped` printed to a terminal at most (a long reply is several, cut at line ends)
+_CHUNK_RUNS = 4096
+
+
+def _text_chunks(t: Transcript, width: int, chunk: int | None = None) -> Iterator[object]:
+    """The transcript as rich renderables, made as they are asked for: a `Rule` for each
+    session (several), and `Prewrapped` runs, at most `chunk` runs each (cut at the end of
+    a line) if given, else one per session."""
     from rich.rule import Rule
 
     timed = any(e.start is not None for e in t.entries)
@@ -409,7 +419,6 @@ def _text_renderables(t: Transcript, width: int) -> list[object]:
     text_w = max(width - indent, 24)
     several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
     sessions = _sessions_by_index(t)
-    renderables: list[object] = []
     runs: list[tuple[str, str | None]] = []
     put = runs.append
     current = None
@@ -419,24 +428,27 @@ def _text_renderables(t: Transcript, width: int) -> list[object]:
             current = e.session
             if several:
                 if runs:
-                    renderables.append(Prewrapped(runs))
+                    yield Prewrapped(runs)
                     runs = []
                     put = runs.append
-                renderables.append(Rule(clean(session_title(sessions.get(e.session), e.session), one_line=True), style="dim"))
+                yield Rule(clean(session_title(sessions.get(e.session), e.session), one_line=True), style="dim")
         if timed:
             put((clocks[i].rjust(clock_w), "dim"))
             put(("  ", None))
         name = label(e)
         put((name, STYLES.get(name, "bold")))
         put((" " * (label_w - len(name) + 2), None))
-        for n, line in enumerate(wrap_styled(entry_pieces(e), text_w)):
+        for n, line in enumerate(_wrap_lines(entry_pieces(e), text_w)):
             if n:
+                if chunk is not None and len(runs) >= chunk:
+                    yield Prewrapped(runs)
+                    runs = []
+                    put = runs.append
                 put((pad, None))
             runs.extend(line)
         put(("\n", None))
     if runs:
-        renderables.append(Prewrapped(runs))
-    return renderables
+        yield Prewrapped(runs)
 
 
 class Prewrapped:
@@ -490,33 +502,39 @@ def wrap_styled(pieces: list[Piece], width: int) -> list[list[tuple[str, str | N
     `width` cells, each line as (text, style) runs; the space between two words takes the
     style of the word after it, a word longer than a line is cut, a piece marked keep
     stays on one line when it fits, and line breaks in the text are kept."""
-    lines: list[list[tuple[str, str | None]]] = []
+    return list(_wrap_lines(pieces, width))
+
+
+def _wrap_lines(pieces: list[Piece], width: int) -> Iterator[list[tuple[str, str | None]]]:
+    """`wrap_styled`'s lines, one at a time (a long reply is never held as all its lines)."""
+    lines = 0
     words: list[str] = []  # the current line's runs, as words with the style of each
     styles: list[str | None] = []
     col = 0
 
-    def end_line() -> None:
-        nonlocal col
+    def end_line() -> list[tuple[str, str | None]]:
+        nonlocal col, lines
         runs: list[tuple[str, str | None]] = []
         start = 0
         for i in range(1, len(words) + 1):  # one join per run of words in one style (+= is quadratic)
             if i == len(words) or styles[i] != styles[start]:
                 runs.append(("".join(words[start:i]), styles[start]))
                 start = i
-        lines.append(runs)
+        lines += 1
         words.clear()
         styles.clear()
         col = 0
+        return runs
 
     for text, style, keep in pieces:
         together = keep and "\n" not in text and _cells(text) <= width
         for k, para in enumerate([text] if together else text.split("\n")):
             if k:
-                end_line()
+                yield end_line()
             for word in [para] if together else _words(para):
                 w = _cells(word)
                 if col and col + 1 + w > width:
-                    end_line()
+                    yield end_line()
                 if w > width and "\u200d" not in word and "\ufe0f" not in word:
                     # a word longer than a line (a URL, JSON without spaces), cut a line at a
                     # time without copying what is left each time (a 4 MB word took 9 s):
@@ -527,7 +545,7 @@ def wrap_styled(pieces: list[Piece], width: int) -> list[list[tuple[str, str | N
                         piece = word[at : at + cut]
                         words.append((" " if col else "") + piece)
                         styles.append(style)
-                        end_line()
+                        yield end_line()
                         at += cut
                         w -= _cells(piece)
                     word = word[at:]
@@ -535,15 +553,14 @@ def wrap_styled(pieces: list[Piece], width: int) -> list[list[tuple[str, str | N
                     cut = _fit(word, width - col - (1 if col else 0))
                     words.append((" " if col else "") + word[:cut])
                     styles.append(style)
-                    end_line()
+                    yield end_line()
                     word = word[cut:]
                     w = _cells(word)
                 words.append((" " if col else "") + word)
                 styles.append(style)
                 col += w + (1 if col else 0)
     if words or not lines:
-        end_line()
-    return lines
+        yield end_line()
 
 
 def _words(text: str) -> Iterator[str]:
