@@ -8,7 +8,10 @@ check and the JSON around the payload); any other line (~5% of the bytes) travel
 unless it is long. The main process hands the digests to the consumer's fast path and
 parses the other lines as usual, reading back by offset (`os.pread`) only long lines and
 the audio lines the consumer declines. So the events, their order, their line numbers
-and the bad-line reports are exactly a single pass's.
+and the bad-line reports are exactly a single pass's. A line over the reader's limit
+(`RTLOG_MAX_LINE_BYTES`) is given by its length alone and reported by the main process
+with the single pass's warning; a part made long by such a line is read a block at a
+time, so no process holds it (filter's workers leave such a part to the main process).
 
 Who does which part is decided as the run goes, so no split has to be tuned to the log
 or the machine: every process claims parts in order (a lock on byte k of a shared file
