@@ -16,7 +16,7 @@ from conftest import generated_log
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtlog.io import parts, reader
+from rtlog.io import entries, parts
 
 HOLE = 48 << 20  # a 48 MiB line
 
@@ -116,15 +116,15 @@ def test_a_part_read_a_block_at_a_time_is_the_part_read_whole(
     lines = [b'{"type":"x","d":"' + b"a" * n + b'"}\n' for n in sizes]
     data = b"".join(lines)
     path.write_bytes(data if newline_at_end else data[:-1])
-    real = reader.MAX_LINE_BYTES, parts._BLOCK
-    reader.MAX_LINE_BYTES, parts._BLOCK = limit, block
+    real = entries.MAX_LINE_BYTES, parts._BLOCK
+    entries.MAX_LINE_BYTES, parts._BLOCK = limit, block
     try:
         with open(path, "rb") as f:
             fd = f.fileno()
             whole = parts.digest_part(fd, 0, parts._TO_THE_END)  # (a small part: read whole)
             long = parts._digest_long_part(fd, 0, parts._TO_THE_END, limit)
     finally:
-        reader.MAX_LINE_BYTES, parts._BLOCK = real
+        entries.MAX_LINE_BYTES, parts._BLOCK = real
     assert long == whole
     read = [len(x) for x in lines]
     if not newline_at_end:

@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
-from rtlog.io import reader
+from rtlog.io import entries as _entries
 from rtlog.io.entries import (
     DigestedLine,  # (filter's entries carry whether the line is a candidate instead of a digest)
 )
@@ -95,10 +95,10 @@ def digest_part(fd: int, start: int, end: int) -> PartDigest:
     """The lines that start in [start, end) of a file, digested (see the module doc).
     The part is read as one bytes object and cut into lines by `io.BytesIO` (C), each
     digested as the single-process reader digests it (`events.audio_digest`). A line over
-    the reader's limit (`reader.MAX_LINE_BYTES`) is given by its length alone, never
+    the reader's limit (`entries.MAX_LINE_BYTES`) is given by its length alone, never
     digested; a part that holds one far longer than a part is read a block at a time
     (`_digest_long_part`), so a worker's memory is bounded as the single pass's is."""
-    limit = reader.MAX_LINE_BYTES
+    limit = _entries.MAX_LINE_BYTES
     if _span(fd, start, end) > SPLIT_PART_BYTES + limit:
         return _digest_long_part(fd, start, end, limit)
     data = read_part(fd, start, end)

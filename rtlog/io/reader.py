@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 from rtlog.errors import InputError
-from rtlog.io.entries import DigestedLine, FastPath
+from rtlog.io.entries import MAX_LINE_BYTES, DigestedLine, FastPath
 from rtlog.protocol.digest import AudioDigest, audio_digest
 from rtlog.protocol.events import BadLine, Event, parse_line
 from rtlog.records import record
@@ -94,9 +94,7 @@ class Diagnostics:
 
 #: what a failing read raises (I/O errors, a truncated or corrupt compressed stream)
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
-#: the longest line read, in bytes (`RTLOG_MAX_LINE_BYTES` sets it): a longer line is
-#: skipped with a warning, read in bounded memory (one 4 GiB line in a 4 MB .gz took 4.3 GB)
-MAX_LINE_BYTES = int(os.environ.get("RTLOG_MAX_LINE_BYTES") or 0) or 64 << 20
+#: the longest line read: `entries.MAX_LINE_BYTES` (there, so that `parts` reads it too)
 _SKIP_BLOCK = 1 << 20
 
 
