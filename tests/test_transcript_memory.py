@@ -36,11 +36,18 @@ def _delta(text: str) -> bytes:
                          "delta": text}) + b"\n"  # fmt: skip
 
 
-def _log(path: Path, deltas: list[bytes]) -> Path:
+def _log(path: Path, deltas: list[bytes], *, timed: bool = False) -> Path:
+    """The log of one reply; `timed`: each event in a recorder's envelope with its time
+    (what subtitles need)."""
     with open(path, "wb") as f:
         f.writelines(orjson.dumps(x) + b"\n" for x in HEAD)
         f.writelines(deltas)
         f.write(orjson.dumps(DONE) + b"\n")
+    if timed:
+        lines = path.read_bytes().splitlines()
+        with open(path, "wb") as f:
+            for k, line in enumerate(lines):
+                f.write(b'{"time":"2026-11-20T10:00:%02d.000Z","source":"server","event":' % min(k, 59) + line + b"}\n")
     return path
 
 
@@ -85,6 +92,22 @@ def test_transcript_memory_is_a_small_multiple_of_its_text(tmp_path: Path, shape
     else:
         assert p.stdout == b"**Assistant**: " + text.strip().encode() + b"\n"
     ratio = (peak_kb - base_kb) * 1024 / kept
+    assert ratio < BOUND, f"{ratio:.1f} times the text ({peak_kb - base_kb} kB over {base_kb} kB)"
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/time"), reason="needs GNU /usr/bin/time for the peak memory")
+@pytest.mark.parametrize("fmt", ["srt", "vtt"])
+def test_subtitles_memory_is_a_small_multiple_of_their_text(tmp_path: Path, fmt: str) -> None:
+    """A 12 MB cue: written a piece at a time (the document was joined, then encoded)."""
+    text = "word " * 2_400_000
+    log = _log(tmp_path / "log.jsonl", [_delta(text)], timed=True)
+    tiny = _log(tmp_path / "tiny.jsonl", [_delta("word ")], timed=True)
+    _, base_kb = _peak_kb(["transcript", "--format", fmt, tiny.name], tmp_path)
+    p, peak_kb = _peak_kb(["transcript", "--format", fmt, log.name], tmp_path)
+    assert (p.returncode, p.stderr) == (0, b"")
+    head = b"1\n00:00:02,000 --> 00:00:03,000\nAssistant: " if fmt == "srt" else b"WEBVTT\n\n00:00:02.000 --> 00:00:03.000\n<v Assistant>"
+    assert p.stdout == head + text.strip().encode() + b"\n"
+    ratio = (peak_kb - base_kb) * 1024 / len(text.strip())
     assert ratio < BOUND, f"{ratio:.1f} times the text ({peak_kb - base_kb} kB over {base_kb} kB)"
 
 

@@ -104,9 +104,10 @@ def _show(found: list[Any], format_: Format) -> None:
         cues += subtitle_cues(t, untimed, after=max((c[1] for c in cues), default=0.0))
     if untimed.starts or untimed.ends:
         output.warning(untimed.message())
-    data = (render_srt(cues) if format_ is Format.srt else render_vtt(cues)).encode()
-    with output.stdout_sink() as out:
-        out.write(data)
+    with output.stdout_sink() as out:  # (a piece at a time: a long text is not copied into one document)
+        for piece in srt_pieces(cues) if format_ is Format.srt else vtt_pieces(cues):
+            for at in range(0, len(piece), _WRITE):
+                out.write(piece[at : at + _WRITE].encode())
 
 def write_json_list(items: Iterable[object], out: IO[bytes]) -> None:
     """Write `orjson.dumps(list(items), option=OPT_INDENT_2)` and a newline, byte for byte,
@@ -736,14 +737,26 @@ def _stamp(s: float, sep: str) -> str:
 
 
 def render_srt(cues: list[tuple[float, float, str, str]]) -> str:
-    out = []
+    return "".join(srt_pieces(cues))
+
+
+def srt_pieces(cues: list[tuple[float, float, str, str]]) -> Iterator[str]:
+    """`render_srt`'s text in pieces (a long cue's text is written, not copied into a document)."""
     for n, (start, end, who, text) in enumerate(cues, 1):
-        out.append(f"{n}\n{_stamp(start, ',')} --> {_stamp(end, ',')}\n{who}: {escape.srt(text)}\n")
-    return "\n".join(out)
+        head = f"{n}\n{_stamp(start, ',')} --> {_stamp(end, ',')}\n{who}: "
+        yield head if n == 1 else "\n" + head
+        yield escape.srt(text)
+        yield "\n"
 
 
 def render_vtt(cues: list[tuple[float, float, str, str]]) -> str:
-    out = ["WEBVTT\n"]
+    return "".join(vtt_pieces(cues))
+
+
+def vtt_pieces(cues: list[tuple[float, float, str, str]]) -> Iterator[str]:
+    """`render_vtt`'s text in pieces."""
+    yield "WEBVTT\n"
     for start, end, who, text in cues:
-        out.append(f"{_stamp(start, '.')} --> {_stamp(end, '.')}\n<v {who}>{escape.vtt(text)}\n")
-    return "\n".join(out)
+        yield f"\n{_stamp(start, '.')} --> {_stamp(end, '.')}\n<v {who}>"
+        yield escape.vtt(text)
+        yield "\n"
