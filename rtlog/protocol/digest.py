@@ -31,6 +31,9 @@ _DIGEST_KEYS = {"response.audio.delta": "delta", OUTPUT_AUDIO_DELTA: "delta", IN
 _DELTA_PREFIXES = (b'{"type":"response.audio.delta"', b'{"type": "response.audio.delta"',
                    b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"')
 _APPEND_PREFIXES = (b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"')
+#: the known types a digest is never made for, as their first key names them (a text delta's
+#: `"delta":` is not searched and judged; "error" may be an envelope's, as `_from_object` says)
+_OTHER_TYPES = frozenset(t.encode() for t in KNOWN_TYPES if t not in _DIGEST_KEYS and t != "error")
 _DIGEST_SIDES = {"response.audio.delta": SERVER, OUTPUT_AUDIO_DELTA: SERVER, INPUT_AUDIO_APPEND: CLIENT}
 
 
@@ -55,6 +58,9 @@ def audio_digest(line: bytes) -> AudioDigest | None:
         key, needle = "audio", b'"audio"'
         i = line.find(b'"audio":', 30, DIGEST_HEAD)
     else:
+        if line.startswith(b'{"type":"'):  # a bare event of another type, by its first key: no digest
+            if line[9 : line.find(b'"', 9, 96)] in _OTHER_TYPES:  # (None is always right: the Event decides)
+                return None
         i = line.find(b'"delta":', 0, DIGEST_HEAD)
         if i >= 0:
             key, needle = "delta", b'"delta"'

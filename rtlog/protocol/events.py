@@ -75,6 +75,8 @@ class Event:
     #: where the base64 audio payload sits in `raw` when it was cut out before parsing
     #: (`data[key]` is then ""), else None
     payload_span: tuple[int, int] | None = field(default=None, repr=False)
+    #: `response`, once made (several rules read a `response.done`; its output is long)
+    _response: Any = field(default=False, init=False, repr=False, compare=False)
 
     # -- ids -------------------------------------------------------------------------
     @property
@@ -156,6 +158,14 @@ class Event:
 
     @property
     def response(self) -> Response | None:
+        """The event's `response` object, typed (made once: the same object each time, to
+        read, not to change)."""
+        r = self._response
+        if r is False:
+            r = self._response = self._make_response()
+        return r
+
+    def _make_response(self) -> Response | None:
         resp = self.data.get("response")
         if type(resp) is not dict:
             return None
