@@ -255,3 +255,23 @@ def test_settings_a_log_never_states_are_unknown_not_off(tmp_path: Path) -> None
     assert "transcription unknown · turn detection unknown" in out and "transcription off" not in out
     out = run_cli("summary", str(EXAMPLES / "ga_session.jsonl")).stdout
     assert "transcription whisper-1 · turn detection server_vad" in out
+
+
+# --- the same error again and again is one row, with where it came ---------------------------------
+
+
+def test_repeated_errors_are_one_row_with_their_lines(tmp_path: Path) -> None:
+    def err(code: str, msg: str) -> dict[str, Any]:
+        return {"type": "error", "error": {"type": "invalid_request_error", "code": code, "message": msg}}
+
+    late = ("response_cancel_not_active", "Cancellation failed: no active response found")
+    log = write_log(tmp_path / "s.jsonl", [session(), err(*late), audio("r1"), err("bad_item", "No such item"), err(*late),
+                                           err(*late), err(*late), err(*late)])  # fmt: skip
+    out = run_cli("summary", log).stdout
+    rows = out[out.index("Errors and checks"):].split("\n\n")[0].splitlines()[1:]
+    assert rows == [
+        "error   5 × invalid_request_error · response_cancel_not_active: Cancellation",
+        "        failed: no active response found (lines 2, 5, 6, … 8)",
+        "error   line 4: invalid_request_error · bad_item: No such item",
+    ]
+    assert len(both(log)["errors"]) == 6  # --json keeps every one
