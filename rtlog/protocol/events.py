@@ -75,7 +75,8 @@ class Event:
     #: where the base64 audio payload sits in `raw` when it was cut out before parsing
     #: (`data[key]` is then ""), else None
     payload_span: tuple[int, int] | None = field(default=None, repr=False)
-    #: `response`, once made (several rules read a `response.done`; its output is long)
+    #: `item` and `response`, once made (several rules read the same item or response.done)
+    _item: Any = field(default=False, init=False, repr=False, compare=False)
     _response: Any = field(default=False, init=False, repr=False, compare=False)
 
     # -- ids -------------------------------------------------------------------------
@@ -154,7 +155,12 @@ class Event:
     # -- typed views -------------------------------------------------------------------
     @property
     def item(self) -> Item | None:
-        return Item.from_obj(self.data.get("item"))
+        """The event's `item` object, typed (made once: the same object each time, to read,
+        not to change)."""
+        it = self._item
+        if it is False:
+            it = self._item = Item.from_obj(self.data.get("item"))
+        return it
 
     @property
     def response(self) -> Response | None:
