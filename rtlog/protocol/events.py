@@ -288,8 +288,8 @@ def _from_object(obj: dict[str, Any], line: bytes, source: str, line_no: int) ->
         return Event(
             source, line_no, line, t, KIND_ALIASES.get(t, t),
             CLIENT if t in CLIENT_TYPES else UNKNOWN if t in AMBIGUOUS_TYPES else SERVER,
-            None if ts is None else parse_timestamp(ts), obj,
-        )  # fmt: skip
+            ts if ts is None or (type(ts) is float and 0.0 <= ts < 1e11) else parse_timestamp(ts), obj,
+        )  # fmt: skip  (epoch seconds as a float are themselves, as parse_timestamp says)
     event, etype = _find_payload(obj)
     if event is None:
         if type(t) is str and t:
