@@ -27,11 +27,13 @@ DIGEST_HEAD = 1024
 #: the audio types a digest is made for: the key of their payload, the side that sends them
 _DIGEST_KEYS = {"response.audio.delta": "delta", OUTPUT_AUDIO_DELTA: "delta", INPUT_AUDIO_APPEND: "audio"}
 # bare lines start with their type, as recorders write them: compact (orjson, JS) or
-# Python's json.dumps
+# Python's json.dumps; an audio line's payload key is then known, and a line of another
+# known type has no digest ("error" may be an envelope's, as `_from_object` says: searched)
+_DELTA_PREFIXES = (b'{"type":"response.audio.delta"', b'{"type": "response.audio.delta"',
+                   b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"')
+_APPEND_PREFIXES = (b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"')
 _TYPE_FIRST = (b'{"type":"', b'{"type": "')
-#: a bare line's type (its first key) → the key of its payload; None for the known types a
-#: digest is never made for ("error" may be an envelope's, as `_from_object` says: searched)
-_BARE_KEYS: dict[bytes, str | None] = {t.encode(): _DIGEST_KEYS.get(t) for t in KNOWN_TYPES if t != "error"}
+_OTHER_TYPES = frozenset(t.encode() for t in KNOWN_TYPES if t not in _DIGEST_KEYS and t != "error")
 _DIGEST_SIDES = {"response.audio.delta": SERVER, OUTPUT_AUDIO_DELTA: SERVER, INPUT_AUDIO_APPEND: CLIENT}
 
 
@@ -49,17 +51,17 @@ def audio_digest(line: bytes) -> AudioDigest | None:
     is judged as JSON exactly as `parse_line` would judge it. A bare event (a known type at
     the top, as `events._from_object` decides) is read straight from that object; an
     envelope goes through `_from_object`, so its direction and time follow the same rules."""
-    if line.startswith(_TYPE_FIRST):  # bare, type first (the common case): the type tells the key
-        q = 9 if line[8] == 34 else 10  # (compact, or Python's json.dumps: `{"type": "`)
-        key = _BARE_KEYS.get(line[q : line.find(b'"', q, q + 80)], "")
-        if key is None:
-            return None  # a bare event of another known type: no digest (None is always right)
+    if line.startswith(_DELTA_PREFIXES):  # bare, type first (the common case): the key is known
+        key, needle = "delta", b'"delta"'
+        i = line.find(b'"delta":', 30, DIGEST_HEAD)
+    elif line.startswith(_APPEND_PREFIXES):
+        key, needle = "audio", b'"audio"'
+        i = line.find(b'"audio":', 30, DIGEST_HEAD)
     else:
-        key = ""
-    if key:
-        needle = b'"delta"' if key == "delta" else b'"audio"'
-        i = line.find(b'"delta":' if key == "delta" else b'"audio":', 30, DIGEST_HEAD)
-    else:
+        if line.startswith(_TYPE_FIRST):  # a bare event of another known type: no digest
+            q = 9 if line[8] == 34 else 10  # (compact, or Python's json.dumps: `{"type": "`)
+            if line[q : line.find(b'"', q, q + 80)] in _OTHER_TYPES:
+                return None  # (None is always right: the Event decides)
         i = line.find(b'"delta":', 0, DIGEST_HEAD)
         if i >= 0:
             key, needle = "delta", b'"delta"'
