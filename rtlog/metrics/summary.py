@@ -23,7 +23,6 @@ from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import MAX_PLACEHOLDER_SECONDS, SideAudio
 from rtlog.conversation.turns import Turn
 from rtlog.io.reader import Diagnostics, Source
-from rtlog.metrics.live import live_report, live_warnings
 from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.metrics.turntaking import Feel, turn_taking
 from rtlog.metrics.turntaking import combine as combine_feel
@@ -233,11 +232,16 @@ def summarize_conversation(conv: Conversation, prices: PriceTable | None = None)
     s.unknown_types = rec.unknown_types
     prices = prices or builtin_table()
     s.dialect = dialect_of(conv)
-    s.live = live_report(conv, prices, latency_stats)
-    s.user_turns += sum(r["user_turns"] for r in s.live)
-    s.interruptions += sum(r["interruptions"] for r in s.live)
+    live_w: list[str] = []
+    if conv.live:  # (the Live rules are imported for a log that has a Live session)
+        from rtlog.metrics.live import live_report, live_warnings
+
+        s.live = live_report(conv, prices, latency_stats)
+        s.user_turns += sum(r["user_turns"] for r in s.live)
+        s.interruptions += sum(r["interruptions"] for r in s.live)
+        live_w = live_warnings(s.live)
     _cost(conv, s, prices)
-    s.warnings = _warnings(conv, s, negative) + live_warnings(s.live)
+    s.warnings = _warnings(conv, s, negative) + live_w
     s.feel = turn_taking(conv)
     return s
 
