@@ -576,8 +576,11 @@ def _cost_lines(s: Summary) -> list[Any]:
         at_least = "≥ " if s.cost.is_lower_bound else ""
         line.append(at_least + fmt_usd(s.cost.usd), style="bold")
         n = s.cost.responses_without_usage
-        if s.cost.is_lower_bound and n:
-            line.append(f" ({n} response{'' if n == 1 else 's'} without usage)", style="yellow")
+        missing = [f"{n} response{'' if n == 1 else 's'} without usage"] if s.cost.is_lower_bound and n else []
+        if f := len(s.cost.files_without_cost):
+            missing.append(f"{f} file{'' if f == 1 else 's'} without a cost")
+        if missing:
+            line.append(f" ({', '.join(missing)})", style="yellow")
         if s.cost.per_minute is not None:
             line.append(f" · {at_least}{fmt_usd(s.cost.per_minute)} per minute")
         if families:
