@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
@@ -65,6 +66,30 @@ def _stdout_closed() -> OutputError:
 # audio) and no diagnostics never pays for it (~30 ms of start-up)
 _consoles: dict[str, Console] = {}
 
+#: `--color`: "auto" (colour on a terminal; NO_COLOR / FORCE_COLOR honoured), "always"
+#: (even piped, NO_COLOR overridden: the user asked), "never"
+COLOR_MODES = ("auto", "always", "never")
+_color = {"mode": "auto"}
+
+
+def set_color(mode: str) -> None:
+    """Choose when human output on stdout is coloured (`--color`); diagnostics on stderr
+    keep colouring only on a terminal."""
+    if mode not in COLOR_MODES:
+        raise ValueError(mode)
+    if mode != _color["mode"]:
+        _color["mode"] = mode
+        _consoles.pop("out", None)
+
+
+def _color_options() -> dict[str, Any]:
+    mode = _color["mode"]
+    if mode == "always":  # (an explicit colour system colours whatever the file is)
+        return {"color_system": "standard", "no_color": False}
+    if mode == "never":
+        return {"color_system": None}
+    return {}
+
 
 def console() -> Console:
     """The human-output console on stdout (created lazily, so tests can swap stdout)."""
@@ -81,7 +106,7 @@ def console() -> Console:
 
         # (no emoji codes: `:smile:` in a log is text, and looking for them costs ~7 % of a report;
         # no markup: a plain string from a log, in a table cell too, is never read as markup)
-        c = _StdoutConsole(file=sys.stdout, highlight=False, emoji=False, markup=False)
+        c = _StdoutConsole(file=sys.stdout, highlight=False, emoji=False, markup=False, **_color_options())
         c.push_render_hook(_control_free_hook())
         _consoles["out"] = c
     return c
@@ -256,6 +281,10 @@ def load_human_output(*modules: str) -> None:
         importlib.import_module(m)
 
 
+#: spaces at the end of a line, before the style resets that may close it (`--color=always`)
+_TRAILING_SPACES = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$")
+
+
 def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
     """Print rich renderables to stdout (human output), flushing inside the pipe guard.
     `soft_wrap`: lines longer than the console are neither wrapped nor cropped."""
@@ -268,7 +297,7 @@ def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
             for r in renderables:
                 with c.capture() as cap:
                     c.print(r, soft_wrap=soft_wrap)
-                c.file.write("".join(line.rstrip(" ") + "\n" for line in cap.get().splitlines()))
+                c.file.write("".join(_TRAILING_SPACES.sub(r"\1", line) + "\n" for line in cap.get().splitlines()))
         c.file.flush()
     except BrokenPipeError:
         silence_stdout()

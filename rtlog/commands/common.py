@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -31,6 +32,22 @@ Files = Annotated[
     ),
 ]
 Strict = Annotated[bool, typer.Option("--strict", help="Stop at the first bad line (exit 2) instead of warning and skipping it.")]
+
+
+class ColorMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+def _set_color(value: ColorMode | None) -> ColorMode | None:
+    output.set_color(value.value if value is not None else "auto")
+    return value
+
+
+Color = Annotated[ColorMode, typer.Option("--color", "--colour", callback=_set_color, show_default=False,
+    help="When to colour: auto (on a terminal, unless NO_COLOR is set; the default), always (piped too, "
+    "e.g. into less -R), never.")]  # fmt: skip
 
 
 def diagnostics(strict: bool) -> Diagnostics:

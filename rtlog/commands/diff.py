@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rtlog import output
-from rtlog.commands.common import Strict, non_negative
+from rtlog.commands.common import Color, ColorMode, Strict, non_negative
 from rtlog.diff.metrics import fmt_value
 from rtlog.errors import ExitCode
 
@@ -40,6 +40,7 @@ def diff_command(
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False, help="Processes: one per file of two folders, parts of a big log otherwise (0 = one per CPU).")] = 0,
     strict: Strict = False,
+    color: Color = ColorMode.auto,
 ) -> None:
     """What changed between two sessions, or two folders of sessions, and a gate for CI.
 

@@ -10,7 +10,7 @@ import orjson
 import typer
 
 from rtlog import escape, output, selection
-from rtlog.commands.common import Files, Strict, diagnostics, non_negative
+from rtlog.commands.common import Color, ColorMode, Files, Strict, diagnostics, non_negative
 from rtlog.errors import InputError, NothingFound, Stopped, UsageError
 from rtlog.io.reader import expand_sources
 from rtlog.protocol import live
@@ -96,6 +96,7 @@ def filter_command(
     jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False,
         help="Processes that search one big file for the type or id (0 = one per free CPU; 1 = this one only).")] = 0,
     strict: Strict = False,
+    color: Color = ColorMode.auto,
 ) -> None:  # fmt: skip
     """Select events and write them out (grep for realtime logs). Exit 0 if something matched, 1 if not.
 
@@ -193,10 +194,12 @@ _FAMILY_STYLES = (
     ("ping", "dim"),
     ("<", "yellow"),
 )
-#: the type column: fits the usual names (`response.output_audio_transcript.delta` is 38);
-#: longer ones lose their middle (see `fit_type`); narrow terminals get a narrower column
-TYPE_WIDTH = 38
-NARROW_TYPE_WIDTH = 30
+#: the type column takes this share of the terminal's width, within these bounds: 40 at 100
+#: columns fits the usual names (`response.output_audio_transcript.delta` is 38), 53 at 133 and
+#: more fits the longest (`conversation.item.input_audio_transcription.completed`); longer
+#: names lose their middle (see `fit_type`)
+TYPE_SHARE = 0.4
+MIN_TYPE_WIDTH, MAX_TYPE_WIDTH = 16, 53
 #: control characters (C0, DEL, C1, bidi) from a log: shown as U+FFFD, never sent to the terminal
 #: (an escape sequence would restyle or retitle it; a line break would split the event's line)
 _CONTROL = dict.fromkeys([*escape.UNSAFE, 0x09, 0x0A, 0x2028, 0x2029], escape.REPLACEMENT)
@@ -220,16 +223,17 @@ def short_id(i: str) -> str:
 
 
 def type_column(width: int) -> int:
-    """The type column's width on a terminal `width` columns wide."""
-    return TYPE_WIDTH if width >= 100 else NARROW_TYPE_WIDTH if width >= 72 else 24
+    """The type column's width on a terminal `width` columns wide (a share of it, so a wide
+    terminal shows whole names and a narrow one keeps room for the gist)."""
+    return min(MAX_TYPE_WIDTH, max(MIN_TYPE_WIDTH, round(width * TYPE_SHARE)))
 
 
 def fit_type(name: str, width: int) -> str:
-    """`name` padded to `width`, or with its middle replaced by `…` to fit it
+    """`name` as it is if it fits in `width`, or with its middle replaced by `…` to fit it
     (`conversation.item.input_audio_transcription.delta` → `conversation.item.i…ranscription.delta`
     at 38): both ends stay, as they tell the family and the step."""
     if len(name) <= width:
-        return name.ljust(width)
+        return name
     tail = (width - 1) // 2
     return f"{name[: width - 1 - tail]}…{name[len(name) - tail :]}"
 
@@ -294,7 +298,9 @@ class PrettyView:
         t.append(" ")
         t.append(*arrow)
         t.append(" ")
-        t.append(fit_type(ev.type, self.type_width), type_style(ev.kind))
+        name = fit_type(ev.type, self.type_width)
+        t.append(name, type_style(ev.kind))
+        t.append(" " * (self.type_width - len(name)))  # (the padding unstyled: `--color=always` colours the name only)
         ids = self._ids(ev)
         if ids:
             t.append(" ")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rtlog import escape, output
-from rtlog.commands.common import Files, Strict, non_negative
+from rtlog.commands.common import Color, ColorMode, Files, Strict, non_negative
 from rtlog.errors import ExitCode, InputError, RtlogError, UsageError
 
 if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
@@ -45,6 +45,7 @@ def summary_command(
                      help="Processes: one per file for several files, parts of one big file otherwise (0 = one per free CPU)."),
     ] = 0,
     strict: Strict = False,
+    color: Color = ColorMode.auto,
     unanswered_after: Annotated[
         float, typer.Option("--unanswered-after", metavar="SECONDS", callback=non_negative,
                             help="A user turn with no assistant output within this many seconds is unanswered.")

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from rtlog import escape, output
-from rtlog.commands.common import Files, Strict, diagnostics, non_negative
+from rtlog.commands.common import Color, ColorMode, Files, Strict, diagnostics, non_negative
 from rtlog.errors import InputError, NothingFound
 
 if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
@@ -40,6 +40,7 @@ def transcript_command(
                      help="Processes that read one big file (0 = one per free CPU; 1 = this one only)."),
     ] = 0,
     strict: Strict = False,
+    color: Color = ColorMode.auto,
 ) -> None:
     """Rebuild the conversation: who said what, in order, with function calls and interruptions.
 

@@ -1,0 +1,107 @@
+"""Issue #19's command-line points: --color, the pretty view's type column, -A/-B/-C context,
+folders read recursively, the pager for long reports, help at 60/80 columns, transcript --heard."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, run_cli
+
+GA = EXAMPLES / "ga_session.jsonl"
+BETA = EXAMPLES / "beta_session.jsonl"
+ESC = b"\x1b["
+
+
+def on_terminal(*args: str, env: dict[str, str] | None = None, columns: int = 100, timeout: float = 30) -> bytes:
+    """Run rtlog as a subprocess whose stdout is a real terminal (a pty); what it wrote there."""
+    e = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "PAGER", "PYTHONUNBUFFERED")}
+    e.update({"COLUMNS": str(columns), "LINES": "40", "TERM": "xterm"}, **(env or {}))
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "rtlog", *args], stdin=subprocess.DEVNULL, stdout=slave,
+                            stderr=subprocess.PIPE, env=e)  # fmt: skip
+    os.close(slave)
+    out = b""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the other end closed (Linux: EIO)
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=10)
+    os.close(master)
+    return out.replace(b"\r\n", b"\n")
+
+
+# --- --color ------------------------------------------------------------------------------------
+
+
+def test_color_always_colours_piped_output_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("NO_COLOR", "1")  # always is what the user asked for: it wins over NO_COLOR
+    out = run_cli("filter", GA, "--format", "pretty", "--color=always", "-t", "response.done", "-m", "1").stdout_bytes
+    assert out == (
+        b"\x1b[2m  132\x1b[0m \x1b[2m+0:03.968\x1b[0m \x1b[1;33m\xe2\x86\x90\x1b[0m \x1b[32mresponse.done\x1b[0m"
+        + b" " * 28  # the type column is 40 wide at 100 columns; its padding is not coloured
+        + b"\x1b[2m\xe2\x80\xa6QV2oj5\x1b[0m \x1b[32mcompleted\x1b[0m tokens 158 in / 62 out\n"
+    )
+    out = run_cli("transcript", GA, "--color", "always").stdout_bytes
+    assert out.startswith(b"\x1b[2m0:00.5\x1b[0m  \x1b[1;36mUser\x1b[0m       Hi there, can you hear me?\n")
+
+
+@pytest.mark.parametrize("command", ["summary", "filter", "transcript"])
+def test_color_never_and_piped_auto_write_no_escape(monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    extra = ["--format", "pretty"] if command == "filter" else []
+    assert ESC not in run_cli(command, GA, *extra, "--color=never").stdout_bytes
+    monkeypatch.delenv("FORCE_COLOR")
+    assert ESC not in run_cli(command, GA, *extra).stdout_bytes  # auto, piped
+    assert ESC in run_cli(command, GA, *extra, "--colour=always").stdout_bytes
+
+
+def test_color_auto_on_a_terminal_and_no_color() -> None:
+    coloured = on_terminal("transcript", str(GA))
+    assert coloured.startswith(b"\x1b[2m0:00.5\x1b[0m  \x1b[1;36mUser\x1b[0m")
+    plain = on_terminal("transcript", str(GA), env={"NO_COLOR": "1"})  # no colour; bold and dim stay
+    assert plain.startswith(b"\x1b[2m0:00.5\x1b[0m  \x1b[1mUser\x1b[0m       Hi there, can you hear me?\n")
+    assert not re.search(rb"\x1b\[[0-9;]*\b[34][0-9]m", plain)
+    assert ESC not in on_terminal("transcript", str(GA), "--color=never")
+
+
+def test_color_bad_value_is_one_usage_line() -> None:
+    r = run_cli("filter", GA, "--color=sometimes", exit_code=2, stderr=None)
+    assert r.stderr.startswith("rtlog: error: filter: invalid value for '--color' / '--colour': ")
+    assert r.stderr.count("\n") == 1
+
+
+# --- the pretty view's type column --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("columns", "width"), [(40, 16), (60, 24), (80, 32), (100, 40), (120, 48), (200, 53)])
+def test_type_column_follows_the_terminal_width(columns: int, width: int) -> None:
+    from rtlog.commands.filter import PrettyView
+
+    assert PrettyView(columns).type_width == width
+
+
+def test_pretty_view_shows_whole_long_names_when_wide_and_no_trailing_padding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    out = run_cli("filter", GA, "--format", "pretty", "-t", "conversation.item.input_audio_transcription.completed").stdout
+    lines = out.splitlines()
+    assert lines and all(" conversation.item.input_audio_transcription.completed " in x for x in lines)
+    out = run_cli("filter", GA, "--format", "pretty", "-t", "input_audio_buffer.committed").stdout
+    assert out and all(not x.endswith(" ") for x in out.splitlines())
