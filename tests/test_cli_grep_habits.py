@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import subprocess
 import sys
 import time
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 GA = EXAMPLES / "ga_session.jsonl"
 BETA = EXAMPLES / "beta_session.jsonl"
@@ -105,3 +108,81 @@ def test_pretty_view_shows_whole_long_names_when_wide_and_no_trailing_padding(mo
     assert lines and all(" conversation.item.input_audio_transcription.completed " in x for x in lines)
     out = run_cli("filter", GA, "--format", "pretty", "-t", "input_audio_buffer.committed").stdout
     assert out and all(not x.endswith(" ") for x in out.splitlines())
+
+
+# --- -A/-B/-C context events ------------------------------------------------------------------------
+
+GNU_GREP = shutil.which("grep")
+
+
+def _gnu_grep() -> bool:
+    if GNU_GREP is None:
+        return False
+    return b"GNU grep" in subprocess.run([GNU_GREP, "--version"], capture_output=True).stdout
+
+
+needs_gnu_grep = pytest.mark.skipif(not _gnu_grep(), reason="GNU grep is the reference for the context rules")
+
+
+def _toy_log(path: Path, kinds: list[bool]) -> Path:
+    """One event per line: type `hit` (selected by -t hit) or `other`, each with its index."""
+    path.write_bytes(b"".join(b'{"type":"%s","n":%d}\n' % (b"hit" if k else b"other", i) for i, k in enumerate(kinds)))
+    return path
+
+
+@needs_gnu_grep
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    a=st.lists(st.booleans(), min_size=0, max_size=14),
+    b=st.lists(st.booleans(), min_size=1, max_size=8),
+    before=st.integers(0, 3), after=st.integers(0, 3), m=st.one_of(st.none(), st.integers(1, 4)),
+    invert=st.booleans(),
+)  # fmt: skip
+def test_context_is_grep_s_for_every_log_and_option(tmp_path: Path, a: list[bool], b: list[bool], before: int,
+                                                    after: int, m: int | None, invert: bool) -> None:  # fmt: skip
+    """JSONL with context is `grep -n -A -B` (with -H over two files: `grep -H -n`), byte for byte:
+    the same groups, the same `--`, matches with ':' and context with '-', -m's trailing context."""
+    one, two = _toy_log(tmp_path / "one.jsonl", a), _toy_log(tmp_path / "two.jsonl", b)
+    ctx = ["-A", str(after), "-B", str(before)] if before or after else []  # (-C 0 is no context: plain lines)
+    opts = [*ctx, *(["-m", str(m)] if m else []), *(["-v"] if invert else [])]
+    for files, h in (([one], []), ([one, two], ["-H"])):
+        want = subprocess.run([GNU_GREP, *(["-n"] if ctx else []), *h, *opts, "-F", '"type":"hit"', *map(str, files)],
+                              capture_output=True, env={"LC_ALL": "C"}).stdout  # fmt: skip
+        if m and len(files) > 1:  # grep's -m counts per file, rtlog's over the run: compare one file only
+            continue
+        r = run_cli("filter", *files, "-t", "hit", *h, *opts, exit_code=0 if want else 1)
+        assert r.stdout_bytes == want
+
+
+def test_context_in_the_pretty_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run_cli("filter", GA, "--format", "pretty", "-t", "response.done", "-B", "1", "-A", "1", "-m", "2").stdout
+    assert out.splitlines() == [
+        "  131- +0:03.966 ← response.output_item.done        …QV2oj5 …Y31BSn assistant c…",
+        "  132: +0:03.968 ← response.done                    …QV2oj5 completed tokens 15…",
+        "  133- +0:03.969 ← rate_limits.updated",
+        "--",
+        "  222- +0:08.185 ← response.output_item.done        …dQnLSe …y1B7r1 …P4zWI5 fun…",
+        "  223: +0:08.187 ← response.done                    …dQnLSe completed tokens 21…",
+        "  224- +0:08.188 ← rate_limits.updated",
+    ]
+
+
+def test_context_with_time_bounds_where_stdin_and_counting_options() -> None:
+    lines = GA.read_bytes().splitlines(keepends=True)
+    # --since/--until and --where select the matches; their neighbours are shown whatever they are
+    r = run_cli("filter", "-", "--since", "3.968s", "--until", "3.968s", "--where", "response.status=completed", "-C", "1",
+                input=GA.read_bytes())  # fmt: skip
+    assert r.stdout_bytes == b"131-" + lines[130] + b"132:" + lines[131] + b"133-" + lines[132]
+    # -c, -l and -q count matches; context means nothing there (as grep: ignored)
+    assert run_cli("filter", GA, "-t", "response.done", "-C", "3", "-c").stdout == "5\n"
+    assert run_cli("filter", GA, BETA, "-t", "response.done", "-C", "3", "-c").stdout == f"{GA}:5\n{BETA}:5\n"
+    assert run_cli("filter", GA, BETA, "-t", "response.done", "-A", "2", "-l").stdout == f"{GA}\n{BETA}\n"
+    assert run_cli("filter", GA, "-t", "response.done", "-B", "2", "-q").stdout == ""
+
+
+def test_context_lines_keep_their_bytes_with_strip_audio() -> None:
+    out = run_cli("filter", GA, "-t", "response.output_audio.done", "-B", "1", "-m", "1", "--strip-audio").stdout_bytes
+    first, second = out.splitlines()
+    assert first.startswith(b"126-") and b'"delta":"[trimmed: ' in first
+    assert second.startswith(b"127:") and b'"type":"response.output_audio.done"' in second

@@ -83,6 +83,14 @@ def filter_command(
         help="Print the name of each file with a match (reading it stops at its first).")] = False,
     with_filename: Annotated[bool, typer.Option("--with-filename", "-H",
         help="Start each JSONL line with its file's name and a colon, as grep -H (the rest is the line as recorded).")] = False,
+    after_context: Annotated[int | None, typer.Option("--after-context", "-A", metavar="N", callback=non_negative, show_default=False,
+        help="Also show N events after each match (as grep; see --context).")] = None,
+    before_context: Annotated[int | None, typer.Option("--before-context", "-B", metavar="N", callback=non_negative, show_default=False,
+        help="Also show N events before each match (see --context).")] = None,
+    context: Annotated[int | None, typer.Option("--context", "-C", metavar="N", callback=non_negative, show_default=False,
+        help="Also show N events before and after each match, as grep: '--' between groups that do not touch. "
+        "JSONL lines then start with their line number and ':' for a match, '-' for context "
+        "(with -H: FILE:N: and FILE-N-). Ignored with -c, -l and -q.")] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f",
         help="Keep reading a log that is still being written, like tail -f (Ctrl-C to stop).")] = False,
     fmt: Annotated[Format, typer.Option("--format",
@@ -114,6 +122,8 @@ def filter_command(
     if quiet or files_with_matches or (count and len(sources) > 1):
         _per_file(sources, selector, diag, quiet=quiet, names=files_with_matches, max_count=max_count, jobs=jobs)
         return
+    before = before_context if before_context is not None else context or 0
+    after = after_context if after_context is not None else context or 0
     terminal = output.stdout_is_terminal()
     pretty = not count and (fmt is Format.pretty or (fmt is Format.auto and terminal and not strip_audio))
     view = PrettyView(output.console().width, show_source=len(sources) > 1) if pretty else None
@@ -121,7 +131,11 @@ def filter_command(
         sources, selector, diag, follow=follow, max_count=max_count, observe=view.observe if view else None, jobs=jobs
     )
     try:
-        if count:
+        if (before or after) and not count:
+            n = _with_context(sources, selector, diag, view, before=before, after=after, follow=follow,
+                              max_count=max_count, jobs=jobs, with_filename=with_filename, strip=strip_audio,
+                              flush_each=line_buffered or follow or terminal)  # fmt: skip
+        elif count:
             n = sum(1 for _ in events)
             with output.stdout_sink() as out:
                 out.write(f"{n}\n".encode())
@@ -146,6 +160,36 @@ def filter_command(
         raise InputError("")
     if n == 0:
         raise NothingFound("")
+
+
+def _with_context(sources: list[Any], selector: selection.Selector, diag: Any, view: PrettyView | None, *,
+                  before: int, after: int, follow: bool, max_count: int | None, jobs: int, with_filename: bool,
+                  strip: bool, flush_each: bool) -> int:  # fmt: skip
+    """-A/-B/-C: the matches and the events around them, told apart as grep -n does."""
+    kw: dict[str, Any] = {"before": before, "after": after, "follow": follow, "max_count": max_count, "jobs": jobs}
+    if view is not None:
+        def show_pretty(kind: str, ev: Event | None) -> None:
+            if ev is None:
+                output.print_human(Text("--", "dim"))
+            else:
+                output.print_human(view.line(ev, mark=":" if kind == selection.MATCH else "-"))
+
+        from rich.text import Text
+
+        return selection.select_with_context(sources, selector, diag, show_pretty, observe=view.observe, **kw)
+    with output.stdout_sink() as out:
+        def show_line(kind: str, ev: Event | None) -> None:
+            if ev is None:
+                out.write(b"--\n")
+            else:
+                sep = b":" if kind == selection.MATCH else b"-"
+                name = ev.source.encode("utf-8", "surrogateescape") + sep if with_filename else b""
+                line = selection.strip_audio(ev) if strip else ev.raw
+                out.write(b"%s%d%s%s" % (name, ev.line_no, sep, line) + (b"" if line.endswith(b"\n") else b"\n"))
+            if flush_each:
+                out.flush()
+
+        return selection.select_with_context(sources, selector, diag, show_line, **kw)
 
 
 def _per_file(sources: list[Any], selector: selection.Selector, diag: Any, *, quiet: bool, names: bool,
@@ -285,12 +329,13 @@ class PrettyView:
         if self._origin is None and ev.timestamp is not None:
             self._origin = ev.timestamp
 
-    def line(self, ev: Event) -> Text:
+    def line(self, ev: Event, mark: str | None = None) -> Text:
+        """The event's line; `mark` (':' a match, '-' context, as grep -n) follows the line number."""
         from rich.text import Text
 
         t = Text(no_wrap=True, overflow="ellipsis")
         loc = f"{os.path.basename(ev.source)}:{ev.line_no}" if self.show_source else f"{ev.line_no:>5}"
-        t.append(loc, "dim")
+        t.append(loc + (mark or ""), "dim")
         if self._origin is not None:
             t.append(" ")
             t.append(f"{fmt_offset(ev.timestamp - self._origin):>9}" if ev.timestamp is not None else " " * 9, "dim")
