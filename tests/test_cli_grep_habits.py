@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from conftest import EXAMPLES, run_cli
 from hypothesis import HealthCheck, given, settings
@@ -186,3 +187,50 @@ def test_context_lines_keep_their_bytes_with_strip_audio() -> None:
     first, second = out.splitlines()
     assert first.startswith(b"126-") and b'"delta":"[trimmed: ' in first
     assert second.startswith(b"127:") and b'"type":"response.output_audio.done"' in second
+
+
+# --- folders ----------------------------------------------------------------------------------------
+
+
+def _fleet(root: Path) -> dict[str, Path]:
+    """A folder tree: logs at several depths, a JSON-array session, and files that are not logs."""
+    (root / "2026" / "11" / "20").mkdir(parents=True)
+    (root / ".cache").mkdir()
+    (root / "b.jsonl").write_bytes(GA.read_bytes())
+    (root / "2026" / "a.ndjson").write_bytes(BETA.read_bytes())
+    (root / "2026" / "11" / "20" / "deep.jsonl").write_bytes(GA.read_bytes())
+    events = [orjson.loads(x).get("event") or orjson.loads(x) for x in BETA.read_bytes().splitlines()]
+    (root / "2026" / "11" / "saved.json").write_bytes(orjson.dumps(events, option=orjson.OPT_INDENT_2))
+    (root / "2026" / "11" / "config.json").write_bytes(b'{"model": "x"}')  # a .json that is not a session
+    (root / "relay.log").write_bytes(b"10:00 started\n")  # a recorder's text log
+    (root / ".cache" / "hidden.jsonl").write_bytes(b"not read\n")
+    return {
+        "files": [root / "2026" / "11" / "20" / "deep.jsonl", root / "2026" / "11" / "saved.json",  # type: ignore[dict-item]
+                  root / "2026" / "a.ndjson", root / "b.jsonl"],  # fmt: skip
+    }
+
+
+@pytest.mark.parametrize("command", ["filter", "summary", "transcript"])
+def test_a_folder_is_read_with_its_subfolders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    """Every log at any depth, in path order; .json only when it holds an array of events;
+    no .log, nothing in hidden folders; the same files for every command (one expansion)."""
+    monkeypatch.setenv("COLUMNS", "300")
+    want = [str(p) for p in _fleet(tmp_path)["files"]]  # type: ignore[union-attr]
+    if command == "filter":
+        out = run_cli("filter", tmp_path, "-t", "session.created", "-c").stdout
+        assert out == "".join(f"{f}:1\n" for f in want)
+    elif command == "summary":
+        import json
+
+        doc = json.loads(run_cli("summary", tmp_path, "--json").stdout)
+        assert [f["source"] for f in doc["files"]] == want
+    else:
+        out = run_cli("transcript", tmp_path).stdout
+        assert re.findall(r"^(\S+) ─+$", out, re.M) == want  # each file's title rule
+
+
+def test_the_folder_expansion_is_the_one_every_command_shares(tmp_path: Path) -> None:
+    from rtlog.io.reader import expand_sources
+
+    want = _fleet(tmp_path)["files"]
+    assert [s.name for s in expand_sources([str(tmp_path)])] == [str(p) for p in want]  # type: ignore[union-attr]
