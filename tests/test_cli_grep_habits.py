@@ -234,3 +234,39 @@ def test_the_folder_expansion_is_the_one_every_command_shares(tmp_path: Path) ->
 
     want = _fleet(tmp_path)["files"]
     assert [s.name for s in expand_sources([str(tmp_path)])] == [str(p) for p in want]  # type: ignore[union-attr]
+
+
+# --- transcript --heard -------------------------------------------------------------------------
+
+
+def test_heard_is_the_spoken_turns_cut_where_the_audio_was() -> None:
+    """The truth file knows what was heard of the interrupted reply; no tool lines, no notes."""
+    import json
+
+    truth = json.loads(GA.with_suffix(".truth.json").read_text())["transcript"]
+    want = [(t["role"].title(), t.get("heard_text") or t["text"]) for t in truth if "text" in t]
+    assert any(t.get("heard_text") for t in truth)  # (the log has a truncation whose heard part is known)
+    out = run_cli("transcript", GA, "--heard").stdout
+    got = [tuple(re.split(r"\s{2,}", line, maxsplit=2)[1:]) for line in out.splitlines()]
+    assert got == want
+    full = run_cli("transcript", GA).stdout
+    assert "[interrupted at 1.4 s of 2.1 s]" in full and "‖" in full and "get_weather" in full
+    assert "[" not in out and "‖" not in out and "→" not in out and "←" not in out
+
+
+def test_heard_subtitles_end_where_the_audio_was_cut() -> None:
+    srt = run_cli("transcript", GA, "--heard", "--format", "srt").stdout
+    assert "6\n00:00:13,612 --> 00:00:15,030\nAssistant: It opened in eighteen eighty nine.\n" in srt
+    assert "It is about three" not in srt and "interrupted" not in srt
+    vtt = run_cli("transcript", GA, "--heard", "--format", "vtt").stdout
+    assert "00:00:13.612 --> 00:00:15.030\n<v Assistant>It opened in eighteen eighty nine.\n" in vtt
+    assert vtt.count("-->") == 8  # the 8 spoken turns, nothing for the tool call
+
+
+def test_heard_when_the_cut_cannot_be_placed_says_so(tmp_path: Path) -> None:
+    no_audio = tmp_path / "no_audio.jsonl"
+    no_audio.write_bytes(run_cli("filter", GA, "-x", "response.output_audio.delta").stdout_bytes)
+    r = run_cli("transcript", no_audio, "--heard", stderr=None)
+    assert "It opened in eighteen eighty nine. It is about three\n" in r.stdout
+    assert r.stderr == ("rtlog: warning: 1 interrupted reply whose audio is not in the log: where it was cut is unknown, "
+                        "so the whole text is shown\n")  # fmt: skip

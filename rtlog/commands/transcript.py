@@ -34,6 +34,9 @@ def transcript_command(
         typer.Option("--format", help="text (default; colour on a terminal), markdown, json, srt or vtt subtitles."),
     ] = Format.text,
     errors: Annotated[bool, typer.Option("--errors", help="Show error events where they occurred.")] = False,
+    heard: Annotated[bool, typer.Option("--heard",
+        help="Only what was heard: the spoken turns, each reply cut where the user interrupted its audio; "
+        "no tool lines, no notes. With --format srt or vtt: subtitles of the call as heard.")] = False,
     jobs: Annotated[
         int,
         typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False,
@@ -63,6 +66,10 @@ def transcript_command(
     with output.Progress(total, f"transcript {name}") as bar:  # (on a terminal, for a big input)
         found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs, meanwhile=meanwhile, on_progress=bar.update))
     diag.finish()
+    if heard:
+        from rtlog.transcript.heard import heard_only
+
+        found = [heard_only(t) for t in found]
     if found or not diag.failed:
         _show(found, format_)
     if diag.failed:  # an input that could not be read (said when its turn came): exit 2, the others shown
