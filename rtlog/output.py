@@ -307,6 +307,75 @@ def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
         raise OutputError(describe_os_error("<stdout>", exc)) from None
 
 
+def pager_command() -> str | None:
+    """The pager for long human output: `$RTLOG_PAGER`, else `$PAGER`, else `less` (when it is
+    installed); None when it is set empty or to `cat` (no paging)."""
+    import shlex
+    import shutil
+
+    cmd = os.environ.get("RTLOG_PAGER", os.environ.get("PAGER"))
+    if cmd is None:
+        return "less" if shutil.which("less") else None
+    cmd = cmd.strip()
+    if not cmd or cmd == "cat":
+        return None
+    try:
+        program = shlex.split(cmd)[0]
+    except (ValueError, IndexError):
+        return None
+    return cmd if shutil.which(program) else None  # (a pager that is not there: print as usual)
+
+
+@contextlib.contextmanager
+def paged(enabled: bool = True) -> Iterator[None]:
+    """Human output printed inside goes through the pager when stdout is a terminal and it
+    does not fit on one screen (`less -FRX` unless $LESS says otherwise, as git does);
+    printed as usual otherwise (piped, `--no-pager`, short, no pager installed). The output is
+    held until the block ends (a report is the conversation's size, not the log's)."""
+    cmd = pager_command() if enabled and stdout_is_terminal() else None
+    c = console() if cmd is not None else None
+    if c is None or cmd is None or not c.is_terminal:
+        yield
+        return
+    cap = c.capture()
+    cap.__enter__()
+    try:
+        yield
+    finally:
+        cap.__exit__(None, None, None)
+        _page(cap.get(), cmd, c.height)
+
+
+def _page(text: str, cmd: str, height: int) -> None:
+    import signal
+    import subprocess
+
+    data = text.encode(getattr(sys.stdout, "encoding", None) or "utf-8", "replace")
+    if text.count("\n") < height:  # fits on the screen: no pager
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            silence_stdout()
+            raise PipeClosed("") from None
+        return
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")  # quit if one screen, colours as they are, no screen clearing
+    sys.stdout.flush()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the pager while it runs
+    try:
+        proc = subprocess.Popen(cmd, shell=True, stdin=subprocess.PIPE, env=env)  # noqa: S602 - the user's own $PAGER
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(data)
+            proc.stdin.close()
+        except BrokenPipeError:  # the pager was quit before reading it all
+            pass
+        proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 class Progress:
     """A byte-progress bar on stderr for long runs; does nothing unless stderr is a
     terminal and the total is large enough to be worth showing."""

@@ -270,3 +270,31 @@ def test_heard_when_the_cut_cannot_be_placed_says_so(tmp_path: Path) -> None:
     assert "It opened in eighteen eighty nine. It is about three\n" in r.stdout
     assert r.stderr == ("rtlog: warning: 1 interrupted reply whose audio is not in the log: where it was cut is unknown, "
                         "so the whole text is shown\n")  # fmt: skip
+
+
+# --- the pager for a long summary ----------------------------------------------------------------
+
+
+def test_a_long_summary_on_a_terminal_goes_through_the_pager(tmp_path: Path) -> None:
+    paged = tmp_path / "paged.txt"
+    env = {"PAGER": f"printf '%s\\n' \"$LESS\" > {tmp_path}/less.txt; cat > {paged}"}
+    shown = on_terminal("summary", str(GA), env=env)  # 40 lines: the report is longer
+    direct = on_terminal("summary", str(GA), "--no-pager", env=env)
+    assert shown == b""  # all of it went to the pager
+    assert paged.read_bytes() == direct  # the same bytes, colours included (less -R shows them)
+    assert direct.count(b"\n") > 40 and ESC in direct
+    assert (tmp_path / "less.txt").read_text() == "FRX\n"  # $LESS unset: quit if one screen, raw colours, no clearing
+    paged.unlink()
+    on_terminal("summary", str(GA), env={**env, "LESS": "-R"})
+    assert (tmp_path / "less.txt").read_text() == "-R\n"  # the user's own $LESS is kept
+
+
+def test_no_pager_when_it_fits_piped_or_not_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paged = tmp_path / "paged.txt"
+    env = {"PAGER": f"cat > {paged}", "LINES": "500"}
+    assert b"Session" in on_terminal("summary", str(GA), env=env)  # one screen: printed as it is
+    assert b"Session" in on_terminal("summary", str(GA), env={"PAGER": "no-such-pager-here -x"})
+    assert b"Session" in on_terminal("summary", str(GA), env={"PAGER": ""})
+    monkeypatch.setenv("PAGER", f"cat > {paged}")
+    assert "Session" in run_cli("summary", GA).stdout  # piped
+    assert not paged.exists()

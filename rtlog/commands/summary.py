@@ -53,6 +53,9 @@ def summary_command(
     audio_quality: Annotated[
         bool, typer.Option("--audio-quality", help="Also decode the audio: levels, clipping, silences (slower).")
     ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print a report longer than the terminal as it is, not through $PAGER (less -FRX).")
+    ] = False,
 ) -> None:
     """What a session was, how it went, what it cost, how fast it was, where it went wrong.
 
@@ -62,7 +65,6 @@ def summary_command(
     Example: rtlog summary session.jsonl --json | jq .cost_usd
     """
     from rtlog.io.reader import expand_sources
-    from rtlog.metrics.summary import combine
 
     prices = load_prices(pricing)
     if model is not None:
@@ -72,6 +74,16 @@ def summary_command(
             raise UsageError(f"--model {model}: no price for this model (add it with --pricing FILE)")
         prices.default_model = model.strip()
     sources = expand_sources(files or [])
+    with output.paged(enabled=not json_ and not no_pager):  # (a long report on a terminal: through the pager)
+        _report(sources, prices, json_=json_, check=check, jobs=jobs, strict=strict, unanswered_after=unanswered_after,
+                audio_quality=audio_quality)  # fmt: skip
+
+
+def _report(sources: list[Any], prices: PriceTable, *, json_: bool, check: bool, jobs: int, strict: bool,
+            unanswered_after: float, audio_quality: bool) -> None:  # fmt: skip
+    """The reports (or the JSON) of `sources`, then the totals; exits as summary does."""
+    from rtlog.metrics.summary import combine
+
     summaries: list[Summary] = []
     entries: list[Any] = []  # per file, in order: its summary or {"file", "error"}
     failed = 0
