@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import EXAMPLES, run_cli
+from conftest import EXAMPLES, run_cli, run_rtlog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -298,3 +298,69 @@ def test_no_pager_when_it_fits_piped_or_not_installed(tmp_path: Path, monkeypatc
     monkeypatch.setenv("PAGER", f"cat > {paged}")
     assert "Session" in run_cli("summary", GA).stdout  # piped
     assert not paged.exists()
+
+
+# --- help at 60 and 80 columns ----------------------------------------------------------------------
+
+
+def _commands() -> list[str]:
+    from rtlog.cli import COMMANDS
+
+    return [name for name, (_, _, hidden) in COMMANDS.items() if not hidden]
+
+
+def _examples(command: str) -> list[str]:
+    """The example lines of a command's docstring (its `\\b` Examples block), as written."""
+    import importlib
+    import inspect
+
+    from rtlog.cli import COMMANDS
+
+    module, function, _ = COMMANDS[command]
+    doc = inspect.cleandoc(getattr(importlib.import_module(module), function).__doc__ or "")
+    if "Examples:" not in doc:
+        return []
+    block = doc.split("Examples:", 1)[1].split("\n\n", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+@pytest.mark.parametrize("command", ["", *_commands()])
+def test_help_fits_the_terminal_with_whole_examples_and_no_markup(columns: int, command: str) -> None:
+    # (a real process: CliRunner forces click's help width to 80)
+    r = run_rtlog(*([command] if command else []), "--help", env={"COLUMNS": str(columns)})
+    assert r.returncode == 0 and r.stderr == b""
+    text = r.stdout.decode()
+    lines = text.splitlines()
+    assert len(lines) > 5
+    too_long = [line for line in lines if len(line) > columns]
+    assert too_long == []
+    assert [line for line in lines if line != line.rstrip()] == []  # no padding
+    for code in ("\x1b[", "\x08", "[bold", "[dim", "[/", "\\[", "<int", "<str>", "x>=", "x<=", "INTEGER", "TEXT"):
+        assert code not in text, code
+    if not command:  # each command's first sentence whole (click cut them at 45 characters with '...')
+        assert not [line for line in lines if line.endswith("...") and not line.endswith("[ARGS]...")]
+        assert "  transcript     Rebuild the conversation: who said what, in order, with" in lines or columns == 60
+    examples = _examples(command) if command else []
+    if command not in ("", "help"):
+        assert examples, f"{command}: no Examples block"
+    stripped = [line.strip() for line in lines]
+    for k, example in enumerate(examples):  # every example line whole, on its own line, in order
+        assert example.strip() in stripped, example
+        if k:
+            assert stripped.index(example.strip()) == stripped.index(examples[k - 1].strip()) + 1
+    for example in examples:
+        assert len(example) + 2 <= 58, f"{command}: an example longer than a 60-column help can show: {example!r}"
+
+
+def test_help_at_60_columns_puts_the_help_under_the_option() -> None:
+    lines = run_rtlog("filter", "--help", env={"COLUMNS": "60"}).stdout.decode().splitlines()
+    k = lines.index("  -t, --type GLOB")
+    assert lines[k + 1 : k + 5] == [
+        "        Event type glob (repeatable: any of them). Matches",
+        "        the recorded name or any alias of it, so",
+        "        'response.output_audio.delta' also selects beta",
+        "        'response.audio.delta'.",
+    ]
+    at80 = run_rtlog("filter", "-h", env={"COLUMNS": "80"}).stdout.decode()
+    assert "  -t, --type GLOB                 Event type glob (repeatable: any of them).\n" in at80

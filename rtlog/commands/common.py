@@ -63,3 +63,16 @@ def non_negative(value: Any) -> Any:
         if v is not None and v < 0:
             raise typer.BadParameter(f"{v} is below 0 (0 or more)")
     return value
+
+
+def between(low: int, high: int | None = None) -> Any:
+    """A typer callback: a number (or none) from `low` to `high`, said in words on error; for
+    options whose help states the range itself (typer's `min=`/`max=` show `[x>=2]`)."""
+
+    def check(value: Any) -> Any:
+        if value is not None and (value < low or (high is not None and value > high)):
+            span = f"{low} or more" if high is None else f"{low} to {high}"
+            raise typer.BadParameter(f"{value} is out of range ({span})")
+        return value
+
+    return check

@@ -98,7 +98,7 @@ def filter_command(
         "auto: pretty on a terminal, jsonl otherwise.")] = Format.auto,
     strip_audio: Annotated[bool, typer.Option("--strip-audio",
         help="Write the lines with each base64 audio payload replaced by a marker of its size, "
-        "'\\[trimmed: 4800 bytes]' (implies jsonl).")] = False,
+        "'[trimmed: 4800 bytes]' (implies jsonl).")] = False,
     line_buffered: Annotated[bool, typer.Option("--line-buffered",
         help="Flush after every line (automatic on a terminal and with --follow).")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False,
@@ -108,7 +108,13 @@ def filter_command(
 ) -> None:  # fmt: skip
     """Select events and write them out (grep for realtime logs). Exit 0 if something matched, 1 if not.
 
-    Example: rtlog filter session.jsonl -t 'response.*' | rtlog filter - --response resp_123 | rtlog summary -
+    \b
+    Examples:
+      rtlog filter s.jsonl -t 'response.*' -C 2
+      rtlog filter s.jsonl -t error --format pretty
+      rtlog filter s.jsonl -t 'response.*' \\
+        | rtlog filter - --response resp_123 \\
+        | rtlog summary -
     """
     selector = selection.Selector(
         types=types or (), exclude_types=exclude_types or (), directions=[s.value for s in sides or ()],

@@ -25,9 +25,13 @@ def query_command(
     ] = None,
     color: Color = ColorMode.auto,
 ) -> None:
-    """SQL over the tables `rtlog export` wrote, with DuckDB (needs rtlog\\[duckdb]).
+    """SQL over the tables `rtlog export` wrote, with DuckDB (needs rtlog[duckdb]).
 
-    Example: rtlog query fleet/ "SELECT model, count(*), sum(cost_usd) FROM files GROUP BY model"
+    \b
+    Examples:
+      rtlog query fleet/ \\
+        "SELECT model, count(*), sum(cost_usd)
+         FROM files GROUP BY model"
     """
     from rtlog.export.query import open_export, run_query
 

@@ -62,7 +62,11 @@ def summary_command(
     Sessions, time span, events, turns and responses, audio seconds, tokens and cost,
     latency, errors and checks. Several files or a directory: one report each, then totals.
 
-    Example: rtlog summary session.jsonl --json | jq .cost_usd
+    \b
+    Examples:
+      rtlog summary session.jsonl
+      rtlog summary session.jsonl --json | jq .cost_usd
+      rtlog summary logs/ --json | jq .total.cost_usd
     """
     from rtlog.io.reader import expand_sources
 

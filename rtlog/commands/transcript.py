@@ -53,7 +53,11 @@ def transcript_command(
     subtitles line up with that WAV. Several files (or a directory): each file is its own
     conversation under its own heading, placed on the timeline after the file before it.
 
-    Example: rtlog transcript session.jsonl --format srt > session.srt
+    \b
+    Examples:
+      rtlog transcript session.jsonl
+      rtlog transcript session.jsonl --heard --format srt
+      rtlog transcript session.jsonl --format srt > s.srt
     """
     from rtlog.io.reader import expand_sources
     from rtlog.transcript.entries import transcribe_sources
