@@ -60,7 +60,7 @@ def test_color_always_colours_piped_output_exactly(monkeypatch: pytest.MonkeyPat
     out = run_cli("filter", GA, "--format", "pretty", "--color=always", "-t", "response.done", "-m", "1").stdout_bytes
     assert out == (
         b"\x1b[2m  132\x1b[0m \x1b[2m+0:03.968\x1b[0m \x1b[1;33m\xe2\x86\x90\x1b[0m \x1b[32mresponse.done\x1b[0m"
-        + b" " * 28  # the type column is 40 wide at 100 columns; its padding is not coloured
+        + b" " * 26  # the type column is 38 wide at 100 columns (25 of padding, not coloured), then a space
         + b"\x1b[2m\xe2\x80\xa6QV2oj5\x1b[0m \x1b[32mcompleted\x1b[0m tokens 158 in / 62 out\n"
     )
     out = run_cli("transcript", GA, "--color", "always").stdout_bytes
@@ -95,7 +95,7 @@ def test_color_bad_value_is_one_usage_line() -> None:
 # --- the pretty view's type column --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("columns", "width"), [(40, 16), (60, 24), (80, 32), (100, 40), (120, 48), (200, 53)])
+@pytest.mark.parametrize(("columns", "width"), [(40, 18), (50, 21), (60, 24), (80, 30), (100, 38), (120, 46), (137, 53), (200, 53)])
 def test_type_column_follows_the_terminal_width(columns: int, width: int) -> None:
     from rtlog.commands.filter import PrettyView
 
@@ -159,12 +159,12 @@ def test_context_in_the_pretty_view(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     out = run_cli("filter", GA, "--format", "pretty", "-t", "response.done", "-B", "1", "-A", "1", "-m", "2").stdout
     assert out.splitlines() == [
-        "  131- +0:03.966 ← response.output_item.done        …QV2oj5 …Y31BSn assistant c…",
-        "  132: +0:03.968 ← response.done                    …QV2oj5 completed tokens 15…",
+        "  131- +0:03.966 ← response.output_item.done      …QV2oj5 …Y31BSn assistant com…",
+        "  132: +0:03.968 ← response.done                  …QV2oj5 completed tokens 158 …",
         "  133- +0:03.969 ← rate_limits.updated",
         "--",
-        "  222- +0:08.185 ← response.output_item.done        …dQnLSe …y1B7r1 …P4zWI5 fun…",
-        "  223: +0:08.187 ← response.done                    …dQnLSe completed tokens 21…",
+        "  222- +0:08.185 ← response.output_item.done      …dQnLSe …y1B7r1 …P4zWI5 funct…",
+        "  223: +0:08.187 ← response.done                  …dQnLSe completed tokens 211 …",
         "  224- +0:08.188 ← rate_limits.updated",
     ]
 

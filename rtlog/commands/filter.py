@@ -244,11 +244,10 @@ _FAMILY_STYLES = (
     ("ping", "dim"),
     ("<", "yellow"),
 )
-#: the type column takes this share of the terminal's width, within these bounds: 40 at 100
-#: columns fits the usual names (`response.output_audio_transcript.delta` is 38), 53 at 133 and
-#: more fits the longest (`conversation.item.input_audio_transcription.completed`); longer
-#: names lose their middle (see `fit_type`)
-TYPE_SHARE = 0.4
+#: the type column grows with the terminal: 24 at 60 columns, 30 at 80, 38 at 100 (the usual
+#: names: `response.output_audio_transcript.delta` is 38), 53 from 138 (the longest,
+#: `conversation.item.input_audio_transcription.completed`); longer names lose their middle
+#: (see `fit_type`)
 MIN_TYPE_WIDTH, MAX_TYPE_WIDTH = 16, 53
 #: control characters (C0, DEL, C1, bidi) from a log: shown as U+FFFD, never sent to the terminal
 #: (an escape sequence would restyle or retitle it; a line break would split the event's line)
@@ -275,7 +274,8 @@ def short_id(i: str) -> str:
 def type_column(width: int) -> int:
     """The type column's width on a terminal `width` columns wide (a share of it, so a wide
     terminal shows whole names and a narrow one keeps room for the gist)."""
-    return min(MAX_TYPE_WIDTH, max(MIN_TYPE_WIDTH, round(width * TYPE_SHARE)))
+    grown = width * 0.3 + 6 if width < 80 else width * 0.4 - 2  # (narrow: more of it left for the gist)
+    return min(MAX_TYPE_WIDTH, max(MIN_TYPE_WIDTH, round(grown)))
 
 
 def fit_type(name: str, width: int) -> str:
