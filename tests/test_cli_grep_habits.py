@@ -364,3 +364,15 @@ def test_help_at_60_columns_puts_the_help_under_the_option() -> None:
     ]
     at80 = run_rtlog("filter", "-h", env={"COLUMNS": "80"}).stdout.decode()
     assert "  -t, --type GLOB                 Event type glob (repeatable: any of them).\n" in at80
+
+
+def test_a_log_deep_in_an_input_folder_is_never_an_output(tmp_path: Path) -> None:
+    from rtlog.errors import OutputError
+    from rtlog.io.outfile import refuse_inputs
+
+    deep = _fleet(tmp_path)["files"][0]  # type: ignore[index]
+    with pytest.raises(OutputError, match="refusing to overwrite an input file"):
+        refuse_inputs(str(deep), [str(tmp_path)])
+    r = run_cli("extract-audio", tmp_path, "-o", deep, exit_code=2, stderr=None)
+    assert r.stderr.endswith(f"rtlog: error: {deep}: refusing to overwrite an input file\n")
+    assert deep.read_bytes() == GA.read_bytes()
