@@ -282,7 +282,13 @@ def load_human_output(*modules: str) -> None:
 
 
 #: spaces at the end of a line, before the style resets that may close it (`--color=always`)
-_TRAILING_SPACES = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$")
+_TRAILING_SPACES = re.compile(r"(?: |\x1b\[[0-9;]*m)+$")
+
+
+def without_padding(line: str) -> str:
+    """`line` without the spaces rich pads it with, coloured or not (piped output): the
+    style codes among them are kept, the spaces dropped."""
+    return _TRAILING_SPACES.sub(lambda m: m.group().replace(" ", ""), line)
 
 
 def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
@@ -297,7 +303,7 @@ def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
             for r in renderables:
                 with c.capture() as cap:
                     c.print(r, soft_wrap=soft_wrap)
-                c.file.write("".join(_TRAILING_SPACES.sub(r"\1", line) + "\n" for line in cap.get().splitlines()))
+                c.file.write("".join(without_padding(line) + "\n" for line in cap.get().splitlines()))
         c.file.flush()
     except BrokenPipeError:
         silence_stdout()

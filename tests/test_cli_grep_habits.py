@@ -77,6 +77,17 @@ def test_color_never_and_piped_auto_write_no_escape(monkeypatch: pytest.MonkeyPa
     assert ESC in run_cli(command, GA, *extra, "--colour=always").stdout_bytes
 
 
+@pytest.mark.parametrize("args", [["summary", GA], ["transcript", GA], ["filter", GA, "--format", "pretty"],
+                                  ["diff", GA, BETA]])  # fmt: skip
+def test_color_always_piped_has_no_trailing_padding(args: list[object]) -> None:
+    """Coloured or not, piped human output ends its lines with the text (the style codes after
+    the padding stay, the spaces go): `diff` and `grep -x` still work."""
+    r = run_cli(*args, "--color=always", exit_code=1 if args[0] == "diff" else 0)  # type: ignore[arg-type] # (diff: they differ)
+    out = r.stdout
+    assert "\x1b[" in out
+    assert [line for line in out.splitlines() if re.search(r" (?:\x1b\[[0-9;]*m)*$", line)] == []
+
+
 def test_color_auto_on_a_terminal_and_no_color() -> None:
     coloured = on_terminal("transcript", str(GA))
     assert coloured.startswith(b"\x1b[2m0:00.5\x1b[0m  \x1b[1;36mUser\x1b[0m")

@@ -97,7 +97,7 @@ def show(renderables: list[RenderableType]) -> None:
     with c.capture() as cap:
         for r in renderables:
             c.print(r)
-    text = "\n".join(line.rstrip(" ") for line in cap.get().split("\n"))
+    text = "\n".join(output.without_padding(line) for line in cap.get().split("\n"))
     with output.stdout_sink() as out:
         out.write(text.encode("utf-8", "surrogateescape"))
 
