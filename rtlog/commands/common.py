@@ -26,7 +26,7 @@ Files = Annotated[
     list[str] | None,
     typer.Argument(
         metavar="FILE...",
-        help="Log files (JSONL; .gz/.bz2/.xz), directories of logs, or '-' for stdin (the default).",
+        help="Log files (JSONL; .gz/.bz2/.xz), folders of logs (their subfolders too), or '-' for stdin (the default).",
         show_default=False,
         callback=_inputs_not_stdout,
     ),
