@@ -593,8 +593,11 @@ def _cost_lines(s: Summary) -> list[Any]:
         at_least = "≥ " if s.cost.is_lower_bound else ""
         line.append(at_least + fmt_usd(s.cost.usd), style="bold")
         n = s.cost.responses_without_usage
-        if s.cost.is_lower_bound and n:
-            line.append(f" ({n} response{'' if n == 1 else 's'} without usage)", style="yellow")
+        missing = [f"{n} response{'' if n == 1 else 's'} without usage"] if s.cost.is_lower_bound and n else []
+        if f := len(s.cost.files_without_cost):
+            missing.append(f"{f} file{'' if f == 1 else 's'} without a cost")
+        if missing:
+            line.append(f" ({', '.join(missing)})", style="yellow")
         if s.cost.per_minute is not None:
             line.append(f" · {at_least}{fmt_usd(s.cost.per_minute)} per minute")
         if families:
@@ -674,13 +677,20 @@ def _findings(s: Summary) -> Any:
     t = _table("Errors and checks", ("", "left"), ("", "left"))
     t.columns[0].no_wrap = True
     shown = 0
-    for e in s.errors[:20]:
-        what = " · ".join(x for x in (e["type"], e["code"]) if x) or "error"
-        line = f"line {e['line']}" if "file" not in e else f"{e['file']}:{e['line']}"
-        t.add_row(Text("error", style="bold red"), Text(_one(f"{line}: {what}" + (f": {e['message']}" if e["message"] else ""))))
+    groups = _error_groups(s.errors)
+    for what, wheres in groups[:20]:
+        if len(wheres) == 1:
+            text = f"{wheres[0]}: {what}"
+        else:  # the same error again and again (a client that cancels too late): once, with where
+            if all(w.startswith("line ") for w in wheres):
+                wheres = ["lines " + wheres[0][5:]] + [w[5:] for w in wheres[1:]]
+            places = ", ".join(wheres[:3]) + (f", … {wheres[-1]}" if len(wheres) > 4 else "".join(f", {w}" for w in wheres[3:]))
+            text = f"{len(wheres)} × {what} ({places})"
+        t.add_row(Text("error", style="bold red"), Text(_one(text)))
         shown += 1
-    if len(s.errors) > 20:
-        t.add_row(Text("error", style="bold red"), Text(f"… and {len(s.errors) - 20} more (--json lists them all)"))
+    if len(groups) > 20:
+        more = sum(len(w) for _, w in groups[20:])
+        t.add_row(Text("error", style="bold red"), Text(f"… and {more} more (--json lists them all)"))
     for f in s.transcription_failures[:10]:
         what = " · ".join(x for x in (f["type"], f["code"]) if x)
         t.add_row(Text("failed", style="red"),
@@ -711,6 +721,19 @@ def _findings(s: Summary) -> Any:
     for n in s.notices[:10]:
         t.add_row(Text("note", style="dim"), Text(n, style="dim"))
     return t
+
+
+def _error_groups(errors: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """The error events, the same error (type, code and message) once, in the order each
+    first came, with where each time was ("line N", or "FILE:N" over several files)."""
+    groups: dict[str, list[str]] = {}
+    for e in errors:
+        what = " · ".join(x for x in (e["type"], e["code"]) if x) or "error"
+        if e["message"]:
+            what += f": {e['message']}"
+        where = f"line {e['line']}" if "file" not in e else f"{e['file']}:{e['line']}"
+        groups.setdefault(what, []).append(where)
+    return list(groups.items())
 
 
 def fit_name(name: str, width: int) -> str:

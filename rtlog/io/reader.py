@@ -102,7 +102,8 @@ _SKIP_BLOCK = 1 << 20
 
 def bounded_lines(fp: BinaryIO, too_long: Callable[[int, int], None], limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
     """The lines of `fp`, none over `limit` bytes: a longer one is read past in blocks,
-    reported as `too_long(line_no, size)` and given as a blank line (numbering holds)."""
+    reported as `too_long(line_no, size)` and given as a blank line (numbering holds).
+    (`_events` runs the same loop inline: a generator's switch costs per line.)"""
     readline = fp.readline
     n = 0
     while True:
@@ -110,17 +111,27 @@ def bounded_lines(fp: BinaryIO, too_long: Callable[[int, int], None], limit: int
         if not line:
             return
         n += 1
-        if len(line) == limit and line[-1:] != b"\n":
-            size = len(line)
-            while True:  # the rest of the line, a block at a time
-                rest = readline(_SKIP_BLOCK)
-                size += len(rest)
-                if not rest or rest[-1:] == b"\n":
-                    break
-            if size > len(line):
-                too_long(n, size)
-                line = b"\n"
+        if len(line) == limit and line[-1] != 10:
+            line = past_long_line(readline, line, n, too_long)
         yield line
+
+
+def past_long_line(readline: Callable[[int], bytes], head: bytes, line_no: int,
+                   too_long: Callable[[int, int], None]) -> bytes:
+    """A line `readline(limit)` cut at the limit (`head`, without its newline): the rest
+    read past a block at a time and reported as `too_long(line_no, size)`; returns the
+    line to read instead — a blank one (numbering holds), or `head` itself when the rest
+    was nothing (a last line of exactly the limit, without a newline)."""
+    size = len(head)
+    while True:  # the rest of the line, a block at a time
+        rest = readline(_SKIP_BLOCK)
+        size += len(rest)
+        if not rest or rest[-1] == 10:
+            break
+    if size > len(head):
+        too_long(line_no, size)
+        return b"\n"
+    return head
 
 
 INCOMPLETE_LAST_LINE = "incomplete last line, no newline at the end (log still being written?): "
@@ -441,7 +452,16 @@ def _events(
     lp = LineParser(name, diag, follow=follow)
     if follow and isinstance(fp, gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile):
         raise InputError(f"{name}: --follow reads a plain log as it grows; this one is compressed")
-    lines = _follow_lines(fp, src) if follow else bounded_lines(fp, lp.too_long)
+    if follow:
+        following = _follow_lines(fp, src)
+
+        def readline(_limit: int) -> bytes:
+            return next(following, b"")
+
+        cap = -1  # (a followed line is held whole until its newline comes)
+    else:
+        readline, cap = fp.readline, MAX_LINE_BYTES
+    too_long = lp.too_long
     line_no = 0
     # digested audio lines waiting for the fast path, as `DigestedLine`s (the line itself as
     # the third item), and the number of the line before the first; following a growing
@@ -468,8 +488,13 @@ def _events(
             on_progress(_position(fp))
 
     try:
-        for line in lines:
+        while True:  # (`bounded_lines`, inline)
+            line = readline(cap)
+            if not line:
+                break
             line_no += 1
+            if len(line) == cap and line[-1] != 10:
+                line = past_long_line(readline, line, line_no, too_long)
             if line_no == 1 and line.startswith(BOM):
                 line = line[3:]
             if fast_path is not None:
