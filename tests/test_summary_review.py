@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from orjson import loads as orjson_loads
 from conftest import EXAMPLES, run_cli, write_log
+from orjson import loads as orjson_loads
 
 from rtlog.commands.summary import fit_name
 from rtlog.io.reader import Diagnostics, expand_sources, iter_events

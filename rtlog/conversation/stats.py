@@ -13,8 +13,8 @@ Memory: counters, and the ids of the last `RECENT_EVENTS` server events (at most
 from __future__ import annotations
 
 import math
-from itertools import islice
 from dataclasses import field
+from itertools import islice
 from typing import Any
 
 from rtlog.protocol.audio_checks import recorder_cut
