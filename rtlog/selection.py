@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import field
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
@@ -936,3 +937,103 @@ def write_lines(
             out.flush()
         n += 1
     return n
+
+
+# --- context events (-A/-B/-C) -------------------------------------------------------------
+
+#: what `select_with_context` shows: a selected event, an event around one, or a break
+#: between groups that are not next to each other (grep's `--`)
+MATCH, CONTEXT, BREAK = "match", "context", "break"
+
+
+class _Enough(Exception):
+    """The last match's trailing context is out after `max_count`: stop reading."""
+
+
+def select_with_context(
+    sources: Iterable[Source],
+    selector: Selector,
+    diag: Diagnostics,
+    show: Callable[[str, Event | None], None],
+    *,
+    before: int = 0,
+    after: int = 0,
+    follow: bool = False,
+    stdin: BinaryIO | None = None,
+    observe: Callable[[Event], None] | None = None,
+    max_count: int | None = None,
+    jobs: int = 0,
+) -> int:
+    """`select`, with up to `before` events before each selected one and `after` events
+    after it, as grep -B/-A: `show(MATCH, ev)`, `show(CONTEXT, ev)` in log order, and
+    `show(BREAK, None)` between groups that do not touch (or come from different files);
+    an event is shown once, overlapping groups join. Context never crosses from one file
+    into the next. After `max_count` matches the last one's trailing context is still
+    shown (as grep -m), then reading stops. Returns the number of matches.
+
+    Memory is bounded by `before` + `after` events: an event that is not selected is known
+    to be so when the next one is read (`select` yields only selected ones), and is shown or
+    held at once."""
+    if max_count is not None and max_count <= 0:
+        return 0
+    held: deque[tuple[Event, int]] = deque(maxlen=before or 1)
+    st: dict[str, Any] = {"prev": None, "after_left": 0, "source": None, "last": None, "matches": 0, "draining": False}
+    seq = [0, -2]  # events read so far; the sequence number of the last one shown
+
+    def emit(kind: str, ev: Event, n: int) -> None:
+        if seq[1] >= 0 and (n != seq[1] + 1 or ev.source != st["last"]):
+            show(BREAK, None)
+        seq[1] = n
+        st["last"] = ev.source
+        show(kind, ev)
+
+    def same_source(ev: Event) -> None:
+        if ev.source != st["source"]:
+            st["source"] = ev.source
+            held.clear()
+            st["after_left"] = 0
+
+    def not_selected(ev: Event, n: int) -> None:
+        same_source(ev)
+        if st["after_left"] > 0:
+            emit(CONTEXT, ev, n)
+            st["after_left"] -= 1
+            if st["draining"] and st["after_left"] == 0:
+                raise _Enough
+        elif before:
+            held.append((ev, n))
+
+    def seen(ev: Event) -> None:
+        prev = st["prev"]
+        if prev is not None:  # not yielded by `select` before this one was read: not selected
+            st["prev"] = None
+            not_selected(*prev)
+        if observe is not None:
+            observe(ev)
+        st["prev"] = (ev, seq[0])
+        seq[0] += 1
+
+    try:
+        for ev in select(sources, selector, diag, follow=follow, stdin=stdin, observe=seen, jobs=jobs):
+            _, n = st["prev"]
+            st["prev"] = None
+            if st["draining"]:  # past max_count: a match is only trailing context now
+                not_selected(ev, n)
+                continue
+            same_source(ev)
+            for h, hn in held:
+                emit(CONTEXT, h, hn)
+            held.clear()
+            emit(MATCH, ev, n)
+            st["matches"] += 1
+            st["after_left"] = after
+            if max_count is not None and st["matches"] >= max_count:
+                if not after:
+                    break
+                st["draining"] = True
+        else:
+            if st["prev"] is not None:  # the last event read, not selected
+                not_selected(*st["prev"])
+    except _Enough:
+        pass
+    return int(st["matches"])

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rtlog import escape, output
-from rtlog.commands.common import Files, Strict, non_negative
+from rtlog.commands.common import Color, ColorMode, Files, Strict, non_negative
 from rtlog.errors import ExitCode, InputError, RtlogError, UsageError
 
 if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
@@ -45,6 +45,7 @@ def summary_command(
                      help="Processes: one per file for several files, parts of one big file otherwise (0 = one per free CPU)."),
     ] = 0,
     strict: Strict = False,
+    color: Color = ColorMode.auto,
     unanswered_after: Annotated[
         float, typer.Option("--unanswered-after", metavar="SECONDS", callback=non_negative,
                             help="A user turn with no assistant output within this many seconds is unanswered.")
@@ -52,16 +53,22 @@ def summary_command(
     audio_quality: Annotated[
         bool, typer.Option("--audio-quality", help="Also decode the audio: levels, clipping, silences (slower).")
     ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print a report longer than the terminal as it is, not through $PAGER (less -FRX).")
+    ] = False,
 ) -> None:
     """What a session was, how it went, what it cost, how fast it was, where it went wrong.
 
     Sessions, time span, events, turns and responses, audio seconds, tokens and cost,
     latency, errors and checks. Several files or a directory: one report each, then totals.
 
-    Example: rtlog summary session.jsonl --json | jq .cost_usd
+    \b
+    Examples:
+      rtlog summary session.jsonl
+      rtlog summary session.jsonl --json | jq .cost_usd
+      rtlog summary logs/ --json | jq .total.cost_usd
     """
     from rtlog.io.reader import expand_sources
-    from rtlog.metrics.summary import combine
 
     prices = load_prices(pricing)
     if model is not None:
@@ -71,6 +78,16 @@ def summary_command(
             raise UsageError(f"--model {model}: no price for this model (add it with --pricing FILE)")
         prices.default_model = model.strip()
     sources = expand_sources(files or [])
+    with output.paged(enabled=not json_ and not no_pager):  # (a long report on a terminal: through the pager)
+        _report(sources, prices, json_=json_, check=check, jobs=jobs, strict=strict, unanswered_after=unanswered_after,
+                audio_quality=audio_quality)  # fmt: skip
+
+
+def _report(sources: list[Any], prices: PriceTable, *, json_: bool, check: bool, jobs: int, strict: bool,
+            unanswered_after: float, audio_quality: bool) -> None:  # fmt: skip
+    """The reports (or the JSON) of `sources`, then the totals; exits as summary does."""
+    from rtlog.metrics.summary import combine
+
     summaries: list[Summary] = []
     entries: list[Any] = []  # per file, in order: its summary or {"file", "error"}
     failed = 0
