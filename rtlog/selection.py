@@ -656,7 +656,8 @@ def prefiltered_events(
     report where the lines to parse are, this process reads them back, in order.
 
     Bad lines: a skipped line is only checked by its first and last bytes (`{` … `}`, which
-    costs nothing); a line that does not look like a JSON object is parsed, so truncated
+    costs nothing); a line that does not look like a JSON object, and a last line without
+    its newline (a log cut while being written), are parsed, so truncated
     lines, log text and blank lines get exactly the warnings a full read gives. A line that
     looks like an object but is malformed inside, or is valid JSON but not an event, is not
     reported when it cannot match; a full read (any run without a prefilter) reports it.
@@ -839,8 +840,8 @@ class _Scanner:
             body = buf[:-1] if buf.endswith(b"\n") else buf
             if body.endswith(b"\r"):
                 body = body[:-1]  # (one CR, as the block loop below allows)
-            if body[:1] == b"{" and body[-1:] == b"}":
-                self.lines.good += 1
+            if body[:1] == b"{" and body[-1:] == b"}" and buf[-1:] == b"\n":
+                self.lines.good += 1  # (a last line without its newline is parsed: cut off, it is reported)
             else:
                 self._parse(buf, 0, len(buf), False)
             return []
