@@ -14,6 +14,7 @@ predicates (time offsets, turns) are per source: each file is its own log.
 from __future__ import annotations
 
 import fnmatch
+import io
 import os
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -726,7 +727,7 @@ def _scan_blocks(fp: BinaryIO, scan: _Scanner, limit: int | None) -> Iterator[Ev
             held += filled
             have = 0
             if limit is None and held > MAX_LINE_BYTES:  # the reader's line limit, in bounded memory
-                carry = yield from _skip_long_line(fp.read1, scan, held)  # type: ignore[attr-defined]
+                carry = yield from _skip_long_line(lambda k: _read(readinto, k), scan, held)
                 pending, held = [], 0
             continue
         start = 0
@@ -744,8 +745,37 @@ def _scan_blocks(fp: BinaryIO, scan: _Scanner, limit: int | None) -> Iterator[Ev
         yield from scan.block(b"".join([*pending, bytes(view[:have])]), 0, None)
 
 
+def _read(readinto: Callable[[memoryview], int], k: int) -> bytes:
+    """Up to `k` bytes through `readinto` (a long line's rest: the rare path)."""
+    buf = bytearray(k)
+    return bytes(buf[: readinto(memoryview(buf))])
+
+
 def _readinto(fp: BinaryIO) -> Callable[[memoryview], int]:
-    """`fp.readinto1`, or the same made of `read1` (a reader without it)."""
+    """A `readinto` for `_scan_blocks`: on a plain file, the file's own (what the
+    BufferedReader holds first), since its `readinto1` of less than its buffer reads into
+    that buffer and copies again (16 % more instructions on a 1-hour log); else
+    `fp.readinto1`, or the same made of `read1` (a reader without it)."""
+    raw = getattr(fp, "raw", None)
+    if type(fp) is io.BufferedReader and type(raw) is io.FileIO:
+        try:
+            held = raw.tell() - fp.tell()
+        except OSError:  # (a pipe)
+            held = -1
+        if held >= 0:
+            head = [fp.read(held)] if held else []
+
+            def from_file(view: memoryview) -> int:
+                if not head:
+                    return raw.readinto(view)  # type: ignore[no-any-return]
+                data = head.pop()
+                n = min(len(data), len(view))
+                view[:n] = data[:n]
+                if n < len(data):
+                    head.append(data[n:])
+                return n
+
+            return from_file
     readinto1 = getattr(fp, "readinto1", None)
     if readinto1 is not None:
         return readinto1  # type: ignore[no-any-return]

@@ -193,3 +193,21 @@ def test_a_cut_last_line_is_reported_even_when_it_ends_in_a_brace(tmp_path: Path
     assert got == _full(path, {"types": ["response.done"]})
     assert got[1] == [f"{path}:2: incomplete last line, no newline at the end (log still being written?): "
                       "invalid JSON: unexpected end of data (column 47)"]  # fmt: skip
+
+
+def test_a_line_over_the_limit_is_skipped_and_reading_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line over RTLOG_MAX_LINE_BYTES is read past in bounded memory, reported, and the
+    lines after it (in the same read as its end, and after) are searched as usual."""
+    import rtlog.io.reader as reader
+
+    hit = orjson.dumps({"type": "response.done", "response": {"id": "r"}})
+    huge = orjson.dumps({"type": "input_audio_buffer.append", "audio": "A" * 5000})
+    path = tmp_path / "huge.jsonl"
+    path.write_bytes(b"\n".join([hit, huge, hit, huge, hit]) + b"\n")
+    monkeypatch.setattr(selection, "BLOCK", 256)
+    monkeypatch.setattr(selection, "MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr(reader, "MAX_LINE_BYTES", 1000)
+    got, warnings = _prefiltered(path, {"types": ["response.done"]})
+    assert [n for n, _ in got] == [1, 3, 5] and all(raw == hit + b"\n" for _, raw in got)
+    assert warnings == [f"{path}:{n}: a line of {len(huge) + 1:,} bytes, over the limit of 1,000 (RTLOG_MAX_LINE_BYTES): skipped"
+                        for n in (2, 4)]  # fmt: skip
