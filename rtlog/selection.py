@@ -693,7 +693,7 @@ def _scan_blocks(fp: BinaryIO, scan: _Scanner, limit: int | None) -> Iterator[Ev
     """The candidate events of the lines read from `fp`: to its end, or `limit` bytes on
     (which must end at a line start).
 
-    One buffer of `BLOCK` bytes is read into again and again (`readinto1`: what is there,
+    One buffer of `BLOCK` bytes is read into again and again (`_readinto`: what is there,
     so it works mid-pipe): a new bytes object per read costs the kernel fresh pages to
     fill, which made reading cost as much as searching. The unfinished line at the end of
     a read moves to the buffer's start; a line longer than the buffer is gathered apart."""
