@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from rtlog.audio import g711
-from rtlog.audio.convert import Converter, FormatChange, decode_b64
+from rtlog.audio.convert import ENCODING_NAMES, Converter, FormatChange, decode_b64
 from rtlog.audio.mix import StereoMixer
 from rtlog.audio.options import ASSISTANT, BOTH, USER, AudioOptions
 from rtlog.audio.prescan import LogFacts
@@ -139,6 +139,11 @@ class Extraction:
         self.conv: dict[str, Converter] = {}
         self._eff: dict[AudioFormat, AudioFormat] = {}
         self._fmt_cache: dict[str, tuple[AudioFormat, AudioFormat]] = {}
+        self._contradicted: set[tuple[str, str, int]] = set()  # (file, stated format) already warned about
+        self._rate_at: dict[str, dict[int, tuple[str, int]]] = {}  # side → rate → where it first came
+        # each input file as it ends: (name, placed by timestamps?, stereo chunks that overlapped)
+        self._files_done: list[tuple[str, bool, int]] = []
+        self._overlaps_before = 0  # overlaps counted in the files before the current one
         for side in (ASSISTANT, USER):
             if (side == ASSISTANT and self.want_asst) or (side == USER and self.want_user):
                 st = self.stats[side] = self.report.sides[side] = SideStats(side)
@@ -192,6 +197,28 @@ class Extraction:
                 rate = fmt.rate
             eff = self._eff[fmt] = fmt if (enc, rate) == (fmt.encoding, fmt.rate) else AudioFormat(enc, rate, True)
         return eff
+
+    def _contradicts(self, source: str, stated: AudioFormat, eff: AudioFormat) -> None:
+        """Warn (once per file and stated format) that `--rate` / `--encoding` contradict the
+        format the log states; the override is still obeyed (the user may know better)."""
+        key = (source, stated.encoding, stated.rate)
+        if key in self._contradicted:
+            return
+        self._contradicted.add(key)
+        o = self.opts
+        flags = []
+        if o.encoding and o.encoding != stated.encoding:
+            flags.append(("--encoding", o.encoding))
+        if o.rate and o.rate != stated.rate:
+            flags.append(("--rate", str(o.rate)))
+        if not flags:  # (an --encoding that changes the implied rate only)
+            flags.append(("--encoding", o.encoding or eff.encoding))
+        given = " ".join(f"{f} {v}" for f, v in flags)
+        names = " and ".join(f for f, _ in flags)
+        self.report.warnings.append(
+            f"{source}: {given} contradicts the log's {stated.encoding} at {stated.rate} Hz; decoded as "
+            f"{ENCODING_NAMES[eff.encoding]} at {eff.rate} Hz as asked (leave {names} out to use the log's)"
+        )
 
     def _out_encoding(self, fmt: AudioFormat) -> str:
         return fmt.encoding if self.opts.keep_encoding else PCM16
@@ -542,6 +569,7 @@ class Extraction:
         (`Timeline.new_file`), never interleaved with the previous file."""
         for screen in self.screens.values():
             screen.new_file()
+        self._file_done()
         base = self.timeline.end  # where the chained fold's timeline starts the file
         self._turn_base = len(self._turns)
         if self.files is not None:
@@ -557,6 +585,14 @@ class Extraction:
         self._stereo_key = [_NEW_FILE, _NEW_FILE]  # the next chunk of each channel starts a stream
         if self.mixer is not None:
             self._advance()
+
+    def _file_done(self) -> None:
+        """The current input file ends: remember how it was placed, for the messages."""
+        if self._source is None:
+            return
+        total = self.mixer.left.overlaps + self.mixer.right.overlaps if self.mixer is not None else 0
+        self._files_done.append((self._source, self.timeline.t0 is not None, total - self._overlaps_before))
+        self._overlaps_before = total
 
     def _audio(self, ev: Event, side: str) -> None:
         st = self.stats[side]
@@ -581,6 +617,9 @@ class Extraction:
             self._fmt_cache[side] = (raw_fmt, fmt)
             if fmt not in st.formats:
                 st.formats.append(fmt)
+                self._rate_at.setdefault(side, {}).setdefault(fmt.rate, (ev.source, ev.line_no))
+            if raw_fmt.stated and (fmt.encoding, fmt.rate) != (raw_fmt.encoding, raw_fmt.rate):
+                self._contradicts(ev.source, raw_fmt, fmt)
         chunk: bytes | None
         real = True
         if b64 is None:
@@ -897,11 +936,13 @@ class Extraction:
             self.segmenter.finish()
         if self.user_seg is not None:
             self.user_seg.finish()
+        self._file_done()
         self._check_found()
         report = self.report
         report.warnings.extend(self._warnings())
         if self._placing:
-            report.timestamps = self.timeline.t0 is not None
+            report.placement = [(name, timed) for name, timed, _ in self._files_done]
+            report.timestamps = all(timed for _, timed in report.placement) if report.placement else self.timeline.t0 is not None
             report.warnings.extend(self.timeline.notes)
         report.warnings.extend(self.fold.sessions.notes)  # stated audio formats rtlog cannot read
         if self.writer is not None:
@@ -961,6 +1002,8 @@ class Extraction:
     def _where(self, st: SideStats | None = None) -> str:
         if st is not None and st.source:
             return st.source
+        if st is not None and len(self._files_done) > 1:
+            return self._log_name  # (no file has this side's audio: not the first file's fault)
         srcs = [s.source for s in self.stats.values() if s.source]
         return srcs[0] if srcs else self._first_source or self._log_name
 
@@ -999,21 +1042,24 @@ class Extraction:
                     f"{src}:{line}: {st.side} audio ended with an odd byte (PCM16 samples are 2 bytes): dropped"
                     + (f" ({st.odd_dropped} times)" if st.odd_dropped > 1 else "")
                 )
-            rates = sorted({f.rate for f in st.formats})
-            if len(rates) > 1:
+            at = self._rate_at.get(st.side, {})
+            if len(at) > 1:
                 conv = self.conv.get(st.side)
                 to = f"{conv.rate / 1000:g} kHz" if conv is not None else "one rate"
-                out.append(f"{self._where(st)}: {st.side} audio comes at several rates "
-                           f"({', '.join(f'{r / 1000:g} kHz' for r in rates)}): converted to {to}")  # fmt: skip
+                (r0, (src0, line0)), *later = at.items()  # (in the order they came)
+                then = ", ".join(f"{r / 1000:g} kHz from {src}:{line}" for r, (src, line) in later)
+                out.append(f"{src0}:{line0}: {st.side} audio comes at several rates ({r0 / 1000:g} kHz, then {then}): "
+                           f"converted to {to}")  # fmt: skip
         if self.opts.side == BOTH:
             for side, other in ((USER, ASSISTANT), (ASSISTANT, USER)):
                 st = self.stats[side]
                 if not st.chunks and self.stats[other].chunks:
                     channel = "left" if side == USER else "right"
                     out.append(f"{self._where(st)}: {self._nothing_reason(st)}: the {channel} channel is silent")
-            if self.mixer is not None and (self.mixer.left.overlaps or self.mixer.right.overlaps):
-                out.append(f"{self._where()}: {self.mixer.left.overlaps + self.mixer.right.overlaps} chunks would have "
-                           "overlapped audio already placed on their channel: played right after it instead")  # fmt: skip
+            for name, _, overlaps in self._files_done:
+                if overlaps:
+                    out.append(f"{name}: {overlaps} chunk{'s' if overlaps != 1 else ''} would have overlapped audio "
+                               "already placed on their channel: played right after it instead")  # fmt: skip
         return out
 
     def _fill_transcripts(self) -> None:

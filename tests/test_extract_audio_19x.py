@@ -1,0 +1,169 @@
+"""extract-audio: the points of issues #19 and #21 left after the first round — messages over
+several files, overrides that contradict the log, `--raw` into a `.wav`, `-n/--no-clobber`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import wave
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, run_cli, run_rtlog, write_log
+
+GA = EXAMPLES / "ga_session.jsonl"
+BETA = EXAMPLES / "beta_session.jsonl"
+
+
+def b64(b: bytes) -> str:
+    return base64.b64encode(b).decode()
+
+
+def pcm(path: Path) -> tuple[int, bytes]:
+    with wave.open(str(path)) as w:
+        return w.getframerate(), w.readframes(w.getnframes())
+
+
+def rate_log(path: Path, rate: int, n: int = 4) -> Path:
+    """A small GA log whose output format states `rate`, with `n` 0.01 s assistant chunks."""
+    recs: list = [{"type": "session.created", "session": {"id": "s", "model": "gpt-realtime",
+                   "audio": {"output": {"format": {"type": "audio/pcm", "rate": rate}}}}}]  # fmt: skip
+    recs += [{"type": "response.output_audio.delta", "response_id": "r", "item_id": "i", "delta": b64(b"\x01\x00" * (rate // 100))}
+             for _ in range(n)]  # fmt: skip
+    recs.append({"type": "response.done", "response": {"id": "r", "status": "completed"}})
+    return write_log(path, recs)
+
+
+# --- #19: several files: each message names its own file; which files were placed how -----------------
+
+
+def test_placement_line_says_which_files_were_placed_how(tmp_path: Path) -> None:
+    out = tmp_path / "two.wav"
+    head = "rtlog: wrote {}: 37.8 s, 24 kHz PCM16 stereo (left: user, right: assistant), 868 chunks (3,628,320 bytes); " \
+           "2 interrupted items cut where playback stopped (1.32 s not heard); "  # fmt: skip
+    run_cli("extract-audio", GA, BETA, "--side", "both", "-o", out, stderr=head.format(out) + (
+        f"placed by timestamps ({GA}) and by VAD offsets ({BETA}: no timestamps)\n"))  # fmt: skip
+    r = run_cli("extract-audio", BETA, GA, "--side", "both", "--json", "-o", out, stderr="")
+    rep = json.loads(r.stdout)
+    assert rep["placed_by"] == "mixed"
+    assert rep["placed_by_file"] == [{"file": str(BETA), "placed_by": "vad_offsets"}, {"file": str(GA), "placed_by": "timestamps"}]
+    # all files alike: one word, as for one file
+    assert run_cli("extract-audio", GA, GA, "--side", "both", "-o", out, stderr=None).stderr.endswith("; placed by timestamps\n")
+    r = run_cli("extract-audio", BETA, BETA, "--side", "both", "--json", "-o", out)
+    assert json.loads(r.stdout)["placed_by"] == "vad_offsets"
+
+
+def test_rate_change_is_warned_where_each_rate_came(tmp_path: Path) -> None:
+    a = rate_log(tmp_path / "a.jsonl", 24000)
+    b = rate_log(tmp_path / "b.jsonl", 16000)
+    out = tmp_path / "ab.wav"
+    r = run_cli("extract-audio", a, b, "-o", out, stderr=None)
+    assert r.stderr.splitlines()[0] == (
+        f"rtlog: warning: {a}:2: assistant audio comes at several rates (24 kHz, then 16 kHz from {b}:2): converted to 24 kHz")
+    r = run_cli("extract-audio", b, a, "-o", out, stderr=None)
+    assert r.stderr.splitlines()[0] == (
+        f"rtlog: warning: {b}:2: assistant audio comes at several rates (16 kHz, then 24 kHz from {a}:2): converted to 16 kHz")
+
+
+def test_silent_channel_over_several_files_names_no_single_file(tmp_path: Path) -> None:
+    a = rate_log(tmp_path / "a.jsonl", 24000)
+    b = rate_log(tmp_path / "b.jsonl", 24000)
+    r = run_cli("extract-audio", a, b, "--side", "both", "-o", tmp_path / "x.wav", stderr=None)
+    assert r.stderr.splitlines()[0].startswith(f"rtlog: warning: {a} (and 1 more): no user audio (")
+    r = run_cli("extract-audio", a, "--side", "both", "-o", tmp_path / "x.wav", stderr=None)
+    assert r.stderr.splitlines()[0].startswith(f"rtlog: warning: {a}: no user audio (")
+
+
+# --- #19: --rate / --encoding that contradict the log: warned, still obeyed -------------------------------
+
+
+def test_rate_that_contradicts_the_log_is_warned_and_obeyed(tmp_path: Path) -> None:
+    out = tmp_path / "a.wav"
+    run_cli("extract-audio", GA, "--rate", "16000", "-o", out, stderr=(
+        f"rtlog: warning: {GA}: --rate 16000 contradicts the log's pcm16 at 24000 Hz; decoded as PCM16 at 16000 Hz "
+        "as asked (leave --rate out to use the log's)\n"
+        f"rtlog: wrote {out}: 12.6 s, 16 kHz PCM16 mono, 134 chunks (403,248 bytes)\n"))  # fmt: skip
+    rate, data = pcm(out)
+    assert rate == 16000 and len(data) == 403_248  # the same samples, at the rate asked for
+    # the rate the log states: nothing to say
+    run_cli("extract-audio", GA, "--rate", "24000", "-o", out, stderr=f"rtlog: wrote {out}: 8.40 s, 24 kHz PCM16 mono, 134 chunks (403,248 bytes)\n")
+
+
+def test_encoding_that_contradicts_the_log_is_warned_and_obeyed(tmp_path: Path) -> None:
+    out = tmp_path / "a.wav"
+    ulaw = EXAMPLES / "ulaw_session.jsonl"
+    r = run_cli("extract-audio", ulaw, "--encoding", "g711_alaw", "-o", out, stderr=None)
+    assert r.stderr.splitlines() == [
+        f"rtlog: warning: {ulaw}: --encoding g711_alaw contradicts the log's g711_ulaw at 8000 Hz; decoded as G.711 A-law "
+        "at 8000 Hz as asked (leave --encoding out to use the log's)",
+        f"rtlog: wrote {out}: 4.59 s, 8 kHz PCM16 mono, 74 chunks (73,472 bytes)",
+    ]
+    r = run_cli("extract-audio", BETA, "--side", "both", "--encoding", "g711_alaw", "--rate", "16000", "--json", "-o", out, stderr=None)
+    said = (f"{BETA}: --encoding g711_alaw --rate 16000 contradicts the log's pcm16 at 24000 Hz; decoded as G.711 A-law at "
+            "16000 Hz as asked (leave --encoding and --rate out to use the log's)")  # fmt: skip
+    assert json.loads(r.stdout)["warnings"] == [said]  # (once, for both sides)
+    assert r.stderr == f"rtlog: warning: {said}\n"
+    # a log that states no format: the override fills in, silently
+    log = write_log(tmp_path / "bare.jsonl", [{"type": "response.output_audio.delta", "response_id": "r", "item_id": "i",
+                                               "delta": b64(b"\x01\x00" * 80)}])  # fmt: skip
+    run_cli("extract-audio", log, "--rate", "16000", "-o", out, stderr=f"rtlog: wrote {out}: 0.01 s, 16 kHz PCM16 mono, 1 chunk (160 bytes)\n")
+
+
+# --- #19: --raw into a .wav name ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["x.wav", "X.WAV", "x.wave"])
+def test_raw_into_a_wav_name_is_refused(tmp_path: Path, name: str) -> None:
+    out = tmp_path / name
+    stem = str(out)[: str(out).rfind(".")]
+    run_cli("extract-audio", GA, "--raw", "-o", out, exit_code=2, stderr=(
+        f"rtlog: error: --raw writes headerless samples, not a WAV: -o {out} would be a .wav no player reads "
+        f"(give it another name, e.g. -o {stem}.pcm, or leave --raw out)\n"))  # fmt: skip
+    assert not out.exists()
+    run_cli("extract-audio", GA, "--raw", "-o", tmp_path / "x.pcm", stderr=None)
+    assert (tmp_path / "x.pcm").stat().st_size == 403_248
+
+
+# --- #19: -n/--no-clobber --------------------------------------------------------------------------------------
+
+
+def test_no_clobber_refuses_an_existing_output_before_reading(tmp_path: Path) -> None:
+    out = tmp_path / "a.wav"
+    out.write_bytes(b"mine")
+    missing = tmp_path / "missing.jsonl"  # (refused before any input is opened)
+    for args in (["extract-audio", missing, "-n", "-o", out], ["extract-audio", GA, "--no-clobber", "--side", "both", "-o", out],
+                 ["redact", GA, "-n", "-o", out]):  # fmt: skip
+        r = run_rtlog(*args)
+        assert (r.returncode, r.stderr.decode()) == (2, f"rtlog: error: {out}: exists; not overwritten (-n/--no-clobber)\n")
+        assert out.read_bytes() == b"mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.wav"]  # no temporary file left
+    new = tmp_path / "b.wav"
+    run_cli("extract-audio", GA, "-n", "-o", new, stderr=None)
+    assert pcm(new)[1][:4] and len(pcm(new)[1]) == 403_248
+    run_cli("redact", GA, "-n", "-o", tmp_path / "r.jsonl", stderr=None)
+
+
+def test_no_clobber_split_moves_nothing_when_one_file_exists(tmp_path: Path) -> None:
+    d = tmp_path / "replies"
+    run_cli("extract-audio", GA, "--split", "response", "-o", d, stderr=None)
+    names = sorted(p.name for p in d.iterdir())
+    first = d / names[0]
+    first.write_bytes(b"mine")
+    (d / "index.json").unlink()
+    run_cli("extract-audio", GA, "-n", "--split", "response", "-o", d, exit_code=2,
+            stderr=f"rtlog: error: {d}/{names[0]}: exists; not overwritten (-n/--no-clobber)\n")  # fmt: skip
+    assert first.read_bytes() == b"mine" and not (d / "index.json").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["replies"]  # the staging directory is gone
+
+
+def test_no_clobber_holds_against_a_file_made_during_the_run(tmp_path: Path) -> None:
+    from rtlog.errors import OutputError
+    from rtlog.io.outfile import atomic_output
+
+    out = tmp_path / "a.wav"
+    with pytest.raises(OutputError, match=r"exists; not overwritten"):
+        with atomic_output(str(out), no_clobber=True) as fp:
+            fp.write(b"new")
+            out.write_bytes(b"theirs")  # another process got there first
+    assert out.read_bytes() == b"theirs"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.wav"]
