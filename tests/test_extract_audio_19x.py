@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import wave
 from pathlib import Path
 
@@ -167,3 +168,43 @@ def test_no_clobber_holds_against_a_file_made_during_the_run(tmp_path: Path) -> 
             out.write_bytes(b"theirs")  # another process got there first
     assert out.read_bytes() == b"theirs"
     assert [p.name for p in tmp_path.iterdir()] == ["a.wav"]
+
+
+# --- #21: a placeholder's silence is streamed, not allocated ---------------------------------------------
+
+
+def _placeholder_log(path: Path, claim_seconds: int, count: int = 3) -> Path:
+    """PCM16 at 192 kHz (the highest rate rtlog believes), `count` placeholders each claiming
+    `claim_seconds` of audio between real chunks, with user audio for the stereo mix."""
+    rate = 192_000
+    recs: list = [{"type": "session.created", "session": {"id": "s", "model": "gpt-realtime", "audio": {
+        "input": {"format": {"type": "audio/pcm", "rate": rate}}, "output": {"format": {"type": "audio/pcm", "rate": rate}}}}}]  # fmt: skip
+    recs.append({"type": "input_audio_buffer.append", "audio": b64(b"\x05\x00" * 1920)})
+    for _ in range(count):
+        recs.append({"type": "response.output_audio.delta", "response_id": "r", "item_id": "i", "delta": b64(b"\x01\x00" * 1920)})
+        recs.append({"type": "response.output_audio.delta", "response_id": "r", "item_id": "i",
+                     "delta": f"[trimmed: {claim_seconds * rate * 2} bytes]"})  # fmt: skip
+    recs.append({"type": "response.done", "response": {"id": "r", "status": "completed"}})
+    return write_log(path, recs)
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/time"), reason="needs /usr/bin/time for the peak memory")
+@pytest.mark.parametrize("side", ["assistant", "both"])
+def test_placeholder_silence_is_streamed_in_bounded_memory(tmp_path: Path, side: str) -> None:
+    """Three placeholders claiming 59 s each at 192 kHz (21.7 MB of silence each) cost no more
+    memory than three claiming 1 s; the WAV holds every byte of the silence."""
+    from test_resource_bounds import measured
+
+    peaks = {}
+    for secs in (1, 59):
+        log = _placeholder_log(tmp_path / f"p{secs}.jsonl", secs)
+        out = tmp_path / f"p{secs}.wav"
+        p, peaks[secs] = measured(["extract-audio", log, "--side", side, "-o", out], tmp_path)
+        assert p.returncode == 0, p.stderr
+        assert f"3 assistant audio chunks are recorder placeholders ('[trimmed: {secs * 384000} bytes]'), written as " \
+               f"{3 * secs:.2f} s of silence" in p.stderr.decode()  # fmt: skip
+        with wave.open(str(out)) as w:
+            assert w.getnframes() == 3 * (1920 + secs * 192_000)
+            w.setpos(1920 + 1000)
+            assert w.readframes(4) == bytes(4 * 2 * w.getnchannels())
+    assert peaks[59] - peaks[1] < 6_000, peaks  # kB: the silence is never held (22 MB each before)

@@ -21,11 +21,12 @@ both`) needs `prescan` first.
 Rules chosen here (documented in the README; the screening and conversion rules are in
 `screen` and `convert`):
 - a placeholder (`[trimmed: N bytes]`) becomes silence of the stated length, so the
-  timing of everything after it stays right; a side made only of placeholders has no
+  timing of everything after it stays right (streamed in blocks, never allocated whole); a side made only of placeholders has no
   audio (exit 1); a placeholder that claims more than `MAX_PLACEHOLDER_SECONDS` of audio
   (100 bytes of log must not become a 2 GB WAV) is skipped with a warning, like invalid
   base64;
-- a stereo mix runs at the higher of the two rates.
+- a stereo mix runs at the higher of the two rates (or `--out-rate`); rates are converted
+  by `rtlog.audio.resample` (band-limited).
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ OpenFile = Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]
 _INF = float("inf")
 #: silence the stereo mix writes in one stretch at most: what a WAV file holds
 _MAX_GAP_BYTES = MAX_DATA_BYTES
+#: a placeholder's silence is written in blocks of this many bytes
+_SILENCE_BLOCK = 1 << 16
 
 
 #: the most bytes of an id in a split file's name (a name may have 255 bytes: `001_turn12_`,
@@ -139,6 +142,8 @@ class Extraction:
         self.conv: dict[str, Converter] = {}
         self._eff: dict[AudioFormat, AudioFormat] = {}
         self._fmt_cache: dict[str, tuple[AudioFormat, AudioFormat]] = {}
+        self._count = 1  # what a chunk emitted adds to the counts (0: more of a placeholder's silence)
+        self._silence: dict[str, bytes] = {}  # a block of silence per encoding
         self._contradicted: set[tuple[str, str, int]] = set()  # (file, stated format) already warned about
         self._rate_at: dict[str, dict[int, tuple[str, int]]] = {}  # side → rate → where it first came
         # each input file as it ends: (name, placed by timestamps?, stereo chunks that overlapped)
@@ -233,7 +238,7 @@ class Extraction:
                 f"{fin.label()} in and {fout.label()} out (leave --keep-encoding out to mix them as PCM16)"
             )
         enc = fin.encoding if self.opts.keep_encoding else PCM16
-        self._rate = max(fin.rate, fout.rate)
+        self._rate = self.opts.out_rate or max(fin.rate, fout.rate)
         width = 2 if enc == PCM16 else 1
         silence = g711.SILENCE_BYTE.get(enc, 0)
         snap = self._rate * _SNAP_MS // 1000
@@ -271,13 +276,14 @@ class Extraction:
                     tail = conv.tail()  # the end of the previous item
                     if tail:
                         self.mixer.place(channel, lane.end, tail)
+                owed = conv.pending  # (rate conversion lags: the output starts that much before the chunk)
                 out = conv.convert(key, fmt, data)
                 start = place[0]
-                frame = round(start * self._rate) if start is not None else max(lane.end, self.mixer.pos)
+                frame = round(start * self._rate) - owed if start is not None else max(lane.end, self.mixer.pos)
                 self.mixer.place(channel, frame, out)
                 if channel:
                     self._asst_open = True
-                self.stats[side].chunks += 1
+                self.stats[side].chunks += self._count
 
             return emit_stereo
         if opts.split is None:
@@ -288,7 +294,7 @@ class Extraction:
                     conv = self._start_mono(side, fmt)
                 out = conv.convert(key, fmt, data)
                 self._write_single(out)
-                self.stats[side].chunks += 1
+                self.stats[side].chunks += self._count
 
             return emit_mono
         if side == ASSISTANT:
@@ -296,7 +302,7 @@ class Extraction:
         return self._emit_user_split
 
     def _start_mono(self, side: str, fmt: AudioFormat) -> Converter:
-        conv = self.conv[side] = Converter(self._out_encoding(fmt), fmt.rate, self.opts.keep_encoding)
+        conv = self.conv[side] = Converter(self._out_encoding(fmt), self.opts.out_rate or fmt.rate, self.opts.keep_encoding)
         if self.writer is not None:
             assert self.file is not None
             self.writer.begin(conv.encoding, conv.rate, 1)
@@ -313,12 +319,12 @@ class Extraction:
         out = conv.convert(key, fmt, data)
         store.write(out)
         entry = store.entry
-        entry.chunks += 1
+        entry.chunks += self._count
         if type(key) is str and key not in entry.item_ids:
             entry.item_ids.append(key)
         if rid is not None and rid not in entry.response_ids:
             entry.response_ids.append(rid)
-        self.stats[ASSISTANT].chunks += 1
+        self.stats[ASSISTANT].chunks += self._count
 
     def _open_assistant(self, label: Any, key: Any, rid: str | None, start: float | None, ts: float | None, conv: Converter) -> FileStore:
         assert self.files is not None
@@ -356,8 +362,8 @@ class Extraction:
         seg.write(conv.convert(key, fmt, data))
         store = seg.store
         if store is not None and store.entry is not None:
-            store.entry.chunks += 1
-        self.stats[USER].chunks += 1
+            store.entry.chunks += self._count
+        self.stats[USER].chunks += self._count
 
     # -- stores for segmenters ----------------------------------------------------------------
 
@@ -622,6 +628,7 @@ class Extraction:
                 self._contradicts(ev.source, raw_fmt, fmt)
         chunk: bytes | None
         real = True
+        silence = 0  # bytes of silence a placeholder stands for (streamed in blocks, never allocated)
         if b64 is None:
             st.invalid += 1
             self.diag.bad_line(ev.source, ev.line_no, f"{side} audio event without a base64 payload: skipped")
@@ -630,10 +637,11 @@ class Extraction:
             try:
                 chunk = decode_b64(b64)
             except (binascii.Error, ValueError) as exc:
-                chunk = self._undecodable(ev, side, st, fmt, exc)
+                silence = self._undecodable(ev, side, st, fmt, exc)
+                chunk = b"" if silence else None
                 real = False
         # placed by the size written (in the source format's time: --rate/--encoding)
-        n = len(chunk) if chunk is not None else 0
+        n = len(chunk) + silence if chunk is not None else 0
         if fmt is not raw_fmt:
             n = round(n / fmt.bytes_per_second * raw_fmt.bytes_per_second)
         # (a chunk that decoded is its own payload size: the fold need not inspect it again)
@@ -653,11 +661,36 @@ class Extraction:
         if real:
             st.decoded_bytes += len(chunk)
         try:
-            self.screens[side].push(key, fmt, chunk, place, ev, real)
+            if silence:
+                self._push_silence(side, key, fmt, silence, place, ev)
+            else:
+                self.screens[side].push(key, fmt, chunk, place, ev, real)
         except FormatChange as exc:
             raise InputError(f"{ev.source}:{ev.line_no}: {exc}") from None
         if self.mixer is not None:
             self._advance()
+
+    def _push_silence(self, side: str, key: Any, fmt: AudioFormat, nbytes: int, place: Any, ev: Event) -> None:
+        """A placeholder's silence, in blocks of `_SILENCE_BLOCK` bytes (one chunk in the
+        counts): memory does not grow with what it claims."""
+        block = self._silence.get(fmt.encoding)
+        if block is None:
+            block = self._silence[fmt.encoding] = bytes([g711.SILENCE_BYTE.get(fmt.encoding, 0)]) * _SILENCE_BLOCK
+        screen = self.screens[side]
+        off = 0
+        try:
+            while off < nbytes:
+                k = min(_SILENCE_BLOCK, nbytes - off)
+                at = place
+                if off and place is not None and place[0] is not None:
+                    at = (place[0] + off / fmt.bytes_per_second, *place[1:])
+                screen.push(key, fmt, block if k == _SILENCE_BLOCK else block[:k], at, ev, False)
+                self._count = 0  # (the blocks after the first are the same chunk)
+                off += k
+                if self.mixer is not None:
+                    self._advance()
+        finally:
+            self._count = 1
 
     def _check_gap(self, ev: Event, start: float, fmt: AudioFormat) -> None:
         """Refuse a chunk the stereo timeline puts so far past the audio before it that the
@@ -672,13 +705,15 @@ class Extraction:
             raise InputError(f"{ev.source}:{ev.line_no}: the timestamps jump {ahead} ahead: the stereo mix would need more "
                              "silence than a WAV file holds; extract one side at a time (--side assistant, --side user)")  # fmt: skip
 
-    def _undecodable(self, ev: Event, side: str, st: SideStats, fmt: AudioFormat, exc: Exception) -> bytes | None:
+    def _undecodable(self, ev: Event, side: str, st: SideStats, fmt: AudioFormat, exc: Exception) -> int:
+        """A chunk that is not base64: the bytes of silence a placeholder stands for, or 0
+        (skipped, warned with its line)."""
         info = ev.audio_info()
         if info is not None and info.problem == "placeholder" and info.nbytes > MAX_PLACEHOLDER_SECONDS * fmt.bytes_per_second:
             st.invalid += 1
             self.diag.bad_line(ev.source, ev.line_no, f"a placeholder that claims {info.nbytes:,} bytes ({info.nbytes / fmt.bytes_per_second:,.0f} s "
                                f"of audio; one chunk is at most {MAX_PLACEHOLDER_SECONDS} s): {side} chunk skipped")  # fmt: skip
-            return None
+            return 0
         if info is not None and info.problem == "placeholder":
             st.placeholders += 1
             st.placeholder_bytes += info.nbytes
@@ -687,12 +722,11 @@ class Extraction:
                 st.first_placeholder = (ev.source, ev.line_no)
                 b64 = ev.audio_b64()
                 st.placeholder_text = b64 if type(b64) is str else bytes(b64 or b"").decode("utf-8", "replace")
-            n = info.nbytes - info.nbytes % fmt.bytes_per_sample
-            return bytes([g711.SILENCE_BYTE.get(fmt.encoding, 0)]) * n
+            return info.nbytes - info.nbytes % fmt.bytes_per_sample
         st.invalid += 1
         reason = str(exc).rstrip(".") or type(exc).__name__
         self.diag.bad_line(ev.source, ev.line_no, f"invalid base64 audio ({reason.lower()}): {side} chunk skipped")
-        return None
+        return 0
 
     def _advance(self) -> None:
         """Write the stereo mix up to where neither channel can still receive audio:
@@ -827,6 +861,10 @@ class Extraction:
     def _assistant_item_over(self, ev: Event) -> None:
         self._asst_open = False
         if self.mixer is not None:
+            conv = self.conv.get(ASSISTANT)
+            tail = conv.tail() if conv is not None else b""  # (rate conversion's lag: before the mix moves on)
+            if tail:
+                self.mixer.place(1, self.mixer.right.end, tail)
             self._advance()
 
     def _text_marker(self, ev: Event) -> None:

@@ -64,6 +64,11 @@ def extract_audio_command(
     rate: Annotated[
         int | None, typer.Option("--rate", metavar="HZ", help="The audio's sample rate, if the log doesn't say or says wrong.", min=1000, max=384000)
     ] = None,
+    out_rate: Annotated[
+        int | None,
+        typer.Option("--out-rate", metavar="HZ", help="Resample the output to HZ (band-limited: windowed sinc), e.g. 16000 or 48000.",
+                     min=8000, max=192000),
+    ] = None,
     json_report: Annotated[bool, typer.Option("--json", help="Report what was written as JSON on stdout.")] = False,
     no_clobber: Annotated[
         bool, typer.Option("--no-clobber", "-n", help="Refuse to overwrite an existing output (exit 2), before reading anything.")
@@ -76,7 +81,7 @@ def extract_audio_command(
     rtlog extract-audio session.jsonl --side both -o call.wav;
     rtlog extract-audio session.jsonl -o - --raw | sox -t raw -r 24000 -e signed -b 16 -c 1 - out.flac
     """
-    opts = _options(side, heard, split, raw, keep_encoding, encoding, rate)
+    opts = _options(side, heard, split, raw, keep_encoding, encoding, rate, out_rate)
     if not output_path:
         raise UsageError("extract-audio: -o/--output is required (a .wav file, '-' for stdout, or a directory with --split)")
     to_stdout = output_path == "-"
@@ -134,6 +139,8 @@ def extract_audio_command(
 
 def _extract_live(sources: list[Source], opts: AudioOptions, diag: Diagnostics, target: str, to_stdout: bool,
                   inputs: list[str], log_name: str, no_clobber: bool = False) -> AudioReport:
+    if opts.out_rate is not None:
+        raise UsageError("--out-rate is not supported for GPT-Live / Translation logs yet (resample the WAV with sox)")
     if to_stdout:
         with output.stdout_sink() as out:
             return extract_live(sources, opts, diag, out=out, out_name="<stdout>", log_name=log_name)
@@ -146,7 +153,8 @@ def _extract_live(sources: list[Source], opts: AudioOptions, diag: Diagnostics, 
         return extract_live(sources, opts, diag, out=fp, out_name=target, log_name=log_name)
 
 
-def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, encoding: str | None, rate: int | None) -> AudioOptions:
+def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, encoding: str | None, rate: int | None,
+             out_rate: int | None = None) -> AudioOptions:  # fmt: skip
     side = side.lower()
     if side not in SIDES:
         raise UsageError(f"--side must be one of {', '.join(SIDES)} (got {side!r})")
@@ -162,7 +170,9 @@ def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, e
         if fmt is None:
             raise UsageError(f"--encoding must be pcm16, g711_ulaw or g711_alaw (got {encoding!r})")
         enc = fmt.encoding
-    return AudioOptions(side=side, heard=heard, split=split, encoding=enc, rate=rate, keep_encoding=keep, raw=raw)
+    if out_rate is not None and keep:
+        raise UsageError("--out-rate converts PCM16: it cannot go with --keep-encoding (G.711 kept as recorded)")
+    return AudioOptions(side=side, heard=heard, split=split, encoding=enc, rate=rate, keep_encoding=keep, raw=raw, out_rate=out_rate)
 
 
 def _check_target(path: str) -> None:

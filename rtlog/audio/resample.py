@@ -1,0 +1,156 @@
+"""Band-limited sample-rate conversion of a PCM16 stream: a polyphase windowed-sinc filter.
+
+Owns `SincResampler` (and its filter design, `design`). Linear interpolation, what rtlog
+used before, leaves images: 8 kHz G.711 brought to 24 kHz by it keeps copies of the speech
+at 8 kHz ± f, audible as a metallic hiss. Here every output sample is the input convolved
+with a Kaiser-windowed sinc whose cutoff is the lower of the two Nyquist frequencies (images
+and aliases ≥ 60 dB down for tones up to 0.42 × the lower rate: `tests/test_resample.py`).
+
+The rates are reduced to L/M (up by L, down by M); the filter is cut into L phases of K
+taps (K = 2 × 16 zero crossings, × M/L when the rate goes down, so the transition band stays
+as narrow relative to the output). Output sample n sits at input position n·M/L; it needs
+K/2 input samples past that position, so a stream's output lags its input by K/2 input
+samples until `flush` (which pads with silence: a stream starts and ends in silence).
+`pending` says how many output frames are owed at a given point, so a caller that places
+chunks by time can place the output where it belongs.
+
+Pure Python over `array` and lists in blocks (no numpy): one `sum(map(mul, taps, window))`
+per output sample, ~1 µs each with K = 32 (figures in bench/results-resample.md). Memory:
+the chunk being converted plus K samples of history.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from math import ceil, gcd, pi, sin, sqrt
+from operator import mul
+
+_BIG_ENDIAN = sys.byteorder == "big"
+
+#: zero crossings of the sinc on each side (at the lower rate): the filter's length
+ZERO_CROSSINGS = 16
+#: Kaiser window's β: stopband ~80 dB below the passband
+KAISER_BETA = 7.86
+
+
+def _i0(x: float) -> float:
+    """The modified Bessel function of the first kind, order 0 (power series)."""
+    total = term = 1.0
+    k = 1
+    half = x / 2
+    while term > 1e-12 * total:
+        term *= (half / k) ** 2
+        total += term
+        k += 1
+    return total
+
+
+def design(up: int, down: int) -> tuple[list[list[float]], int]:
+    """The polyphase filter for a conversion by up/down (reduced): `up` phases of K taps
+    each, and K. Phase p holds the taps that make output position i·up + p (in units of
+    1/up input samples) from input samples i - K/2 + 1 … i + K/2, in that order; each
+    phase sums to 1 (DC passes unchanged, whatever the phase)."""
+    ratio = max(1.0, down / up)
+    half = ceil(ZERO_CROSSINGS * ratio)  # input samples on each side
+    k = 2 * half
+    fc = 0.5 / ratio  # cutoff, cycles per input sample
+    span = half * up  # the window's half-length, in 1/up input samples
+    norm = _i0(KAISER_BETA)
+    phases = []
+    for p in range(up):
+        taps = []
+        for j in range(k):
+            d = (p + (half - 1 - j) * up) / up  # distance from the output position, input samples
+            x = 2 * fc * d
+            s = 2 * fc * (sin(pi * x) / (pi * x) if x else 1.0)
+            r = d * up / span
+            w = _i0(KAISER_BETA * sqrt(1 - r * r)) / norm if abs(r) < 1 else 0.0
+            taps.append(s * w)
+        total = sum(taps)
+        phases.append([t / total for t in taps])
+    return phases, k
+
+
+_DESIGNS: dict[tuple[int, int], tuple[list[list[float]], int]] = {}
+
+
+class SincResampler:
+    """`src` → `dst` Hz over a stream of PCM16 chunks (native-endian in the WAV sense:
+    little-endian bytes). `process` returns what can be computed so far; `flush` the rest
+    (the end of the stream, padded with silence); after `flush` it starts a new stream."""
+
+    def __init__(self, src: int, dst: int) -> None:
+        g = gcd(src, dst)
+        self.up = dst // g  # L
+        self.down = src // g  # M
+        key = (self.up, self.down)
+        if key not in _DESIGNS:
+            _DESIGNS[key] = design(*key)
+        self._phases, self._k = _DESIGNS[key]
+        self._reset()
+
+    def _reset(self) -> None:
+        half = self._k // 2
+        self._buf: list[int] = [0] * (half - 1)  # history; buf[0] is input sample `_base`
+        self._base = -(half - 1)
+        self._n_in = 0  # input samples taken
+        self._n_out = 0  # output samples made
+
+    @property
+    def pending(self) -> int:
+        """Output samples owed for the input taken so far (made when more input or
+        `flush` comes): where the next output sample sits, behind the input's end."""
+        return -(-self._n_in * self.up // self.down) - self._n_out
+
+    def process(self, data: bytes) -> bytes:
+        x = array("h", data)
+        if _BIG_ENDIAN:
+            x.byteswap()
+        self._buf.extend(x)
+        self._n_in += len(x)
+        return self._run(self._n_in - 1 - self._k // 2)
+
+    def flush(self) -> bytes:
+        """The output still owed (the stream's end, padded with silence); then a new stream."""
+        if self._n_in == 0:
+            self._reset()
+            return b""
+        self._buf.extend([0] * (self._k // 2))
+        out = self._run(self._n_in - 1)
+        self._reset()
+        return out
+
+    def _run(self, last: int) -> bytes:
+        """Make the output samples that sit at input `last` or before (their windows end
+        at `last + K/2`, which the buffer holds)."""
+        up, down, k = self.up, self.down, self._k
+        half = k // 2
+        phases = self._phases
+        buf, base = self._buf, self._base
+        n = self._n_out
+        # output n sits at input i = n·M // L, phase n·M % L; its window is i-K/2+1 … i+K/2
+        stop = -(-(last + 1) * up // down)  # the outputs with i <= last: n·M < (last + 1)·L
+        out = array("h", bytes(2 * max(stop - n, 0)))
+        o = 0
+        t = n * down
+        lo, hi = -32768, 32767
+        while n < stop:
+            i, p = divmod(t, up)
+            s = i - half + 1 - base
+            y = sum(map(mul, phases[p], buf[s : s + k]))
+            v = int(y + 0.5) if y >= 0 else -int(0.5 - y)
+            out[o] = lo if v < lo else hi if v > hi else v
+            o += 1
+            n += 1
+            t += down
+        self._n_out = n
+        # keep the history the next output needs
+        first = (n * down) // up - half + 1
+        drop = first - base
+        if drop > 0:
+            del buf[:drop]
+            self._base = first
+        if _BIG_ENDIAN:
+            out.byteswap()
+        return out.tobytes()
