@@ -116,7 +116,10 @@ class Extraction:
         out_name: str = "output",
         open_file: OpenFile | None = None,
         log_name: str = "the log",
+        expect: int | None = 0,
     ) -> None:
+        """`expect`: the most audio bytes the output may get, if known (None: unknown; the
+        WAV then reserves room for an RF64 header from the start: `rtlog.audio.wav`)."""
         if opts.split is not None and open_file is None:
             raise UsageError("--split needs a directory to write to")
         self.opts = opts
@@ -159,7 +162,7 @@ class Extraction:
         self.file: OutputFile | None = None
         if split is None:
             assert out is not None
-            self.writer = WavWriter(out, raw=opts.raw)
+            self.writer = WavWriter(out, raw=opts.raw, expect=expect)
             self.file = OutputFile(out_name, side=opts.side, channels=2 if self.stereo else 1)
         self.files = FileSet(open_file, opts.raw) if split and open_file is not None else None
         self.mixer: StereoMixer | None = None
@@ -986,6 +989,8 @@ class Extraction:
         if self.writer is not None:
             assert self.file is not None
             self.writer.finish()
+            if self.writer.rf64:
+                report.notes.append("RF64 (a WAV over 4 GiB, EBU TECH 3306: sox and ffmpeg read it)")
             self.file.chunks = sum(st.chunks for st in self.stats.values())
             report.files.append(self.file)
         if self.files is not None:
@@ -1151,6 +1156,25 @@ class Extraction:
                 e.transcript = join(k, items)
 
 
+#: compressed logs: how many times their size the text may be (base64 audio compresses little)
+_COMPRESSED = (".gz", ".bz2", ".xz")
+
+
+def audio_bound(sources: Sequence[Source], opts: AudioOptions) -> int | None:
+    """What can be known before the pass: the most audio bytes the logs can give (None if a
+    size is unknown). Base64 is 4 bytes for 3; G.711 doubles when decoded, the stereo mix
+    has two channels, `--out-rate` multiplies by at most its ratio to 8 kHz. Silence (gaps,
+    placeholders) is not bounded by the size: the WAV then grows its header at the end."""
+    total = 0
+    for src in sources:
+        size = src.size
+        if size is None:
+            return None
+        total += size * (8 if src.name.endswith(_COMPRESSED) else 1)
+    factor = 0.75 * 2 * (2 if opts.side == BOTH else 1) * max(1.0, (opts.out_rate or 0) / 8000)
+    return int(total * factor)
+
+
 def extract_audio(
     events: Iterable[Event] | None,
     opts: AudioOptions,
@@ -1168,7 +1192,8 @@ def extract_audio(
     `Extraction.read`) into `out` (one WAV or raw stream) or, with `opts.split`, into files
     opened through `open_file(name)`. Raises NothingFound (exit 1) when there is no audio
     to write; nothing is written then."""
-    x = Extraction(opts, diag, facts, out=out, out_name=out_name, open_file=open_file, log_name=log_name)
+    expect = audio_bound(sources, opts) if events is None else 0
+    x = Extraction(opts, diag, facts, out=out, out_name=out_name, open_file=open_file, log_name=log_name, expect=expect)
     try:
         x.run(events if events is not None else x.read(sources, diag, on_progress))
         return x.finish()
