@@ -7,10 +7,11 @@
 1. The resampler alone: 10 s of a speech-band signal through `SincResampler` in 20 ms chunks,
    for the conversions rtlog meets (8 kHz G.711 into a 24 kHz mix, 16 kHz, 24 kHz to telephony
    rates, to 44.1 / 48 kHz): µs per output sample and how many times faster than real time
-   (best of 3).
+   (best of 3), with numpy (the `audio` extra) and in pure Python.
 2. extract-audio end to end on a generated session (`gen_session.py`, --minutes of it):
    the assistant side as it is, then with `--out-rate 16000` and `--out-rate 48000`, and the
-   stereo mix with `--out-rate 48000` (wall time, best of 3, one process each).
+   stereo mix with `--out-rate 48000` (wall time, best of 3, one process each), with numpy
+   and without (`RTLOG_NO_NUMPY=1`).
 """
 
 from __future__ import annotations
@@ -40,13 +41,13 @@ def signal(rate: int, seconds: float) -> bytes:
     return x.tobytes()
 
 
-def bench_pair(src: int, dst: int, seconds: float = 10.0) -> tuple[float, float]:
+def bench_pair(src: int, dst: int, seconds: float = 10.0, fast: bool = True) -> tuple[float, float]:
     data = signal(src, seconds)
     step = src // 50 * 2  # 20 ms chunks
     best = math.inf
     n = 0
     for _ in range(3):
-        r = SincResampler(src, dst)
+        r = SincResampler(src, dst, fast=fast)
         t = time.perf_counter()
         n = sum(len(r.process(data[i : i + step])) for i in range(0, len(data), step)) + len(r.flush())
         best = min(best, time.perf_counter() - t)
@@ -54,11 +55,12 @@ def bench_pair(src: int, dst: int, seconds: float = 10.0) -> tuple[float, float]
     return best / samples * 1e6, seconds / best
 
 
-def run_cli(args: list[str]) -> float:
+def run_cli(args: list[str], pure: bool = False) -> float:
+    env = {**os.environ, "RTLOG_NO_NUMPY": "1"} if pure else {k: v for k, v in os.environ.items() if k != "RTLOG_NO_NUMPY"}
     best = math.inf
     for _ in range(3):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "rtlog", *args], check=True, capture_output=True, cwd=ROOT)
+        subprocess.run([sys.executable, "-m", "rtlog", *args], check=True, capture_output=True, cwd=ROOT, env=env)
         best = min(best, time.perf_counter() - t)
     return best
 
@@ -75,11 +77,13 @@ def main() -> int:
              f"- machine: {info['nproc']} CPUs, {info['cpu']}; {info['platform']}", f"- python: {info['python']}",
              "- shared host (other jobs running): figures are best of 3", "",
              "## The resampler alone (10 s of audio in 20 ms chunks, best of 3)", "",
-             "| conversion | taps per output sample | µs per output sample | × real time |", "|---|---|---|---|"]  # fmt: skip
+             "| conversion | taps per output sample | numpy: µs per output sample · × real time | pure Python: µs · × real time |",
+             "|---|---|---|---|"]  # fmt: skip
     for src, dst in PAIRS:
         us, speed = bench_pair(src, dst)
+        us0, speed0 = bench_pair(src, dst, fast=False)
         r = SincResampler(src, dst)
-        lines.append(f"| {src / 1000:g} → {dst / 1000:g} kHz | {r._k} | {us:.2f} | {speed:.0f}× |")
+        lines.append(f"| {src / 1000:g} → {dst / 1000:g} kHz | {r._k} | {us:.2f} · {speed:.0f}× | {us0:.2f} · {speed0:.0f}× |")
         print(lines[-1], file=sys.stderr)
     import gen_session
 
@@ -89,8 +93,8 @@ def main() -> int:
         out = os.path.join(d, "o.wav")
         size = os.path.getsize(log)
         lines += ["", f"## extract-audio on a generated {a.minutes:g}-minute session ({size / 1e6:.0f} MB; best of 3)", "",
-                  "| command | wall s | vs. as it is |", "|---|---|---|"]  # fmt: skip
-        base = None
+                  "| command | numpy: wall s · vs. as it is | pure Python: wall s · vs. as it is |", "|---|---|---|"]  # fmt: skip
+        base = 1.0
         for label, args in (
             ("assistant, 24 kHz as it is", []),
             ("assistant, --out-rate 16000", ["--out-rate", "16000"]),
@@ -101,7 +105,10 @@ def main() -> int:
             t = run_cli(["extract-audio", log, *args, "-o", out])
             if not args or args == ["--side", "both"]:
                 base = t
-            lines.append(f"| {label} | {t:.2f} | {t / base:.1f}× |" if base else f"| {label} | {t:.2f} | |")
+                lines.append(f"| {label} | {t:.2f} · 1.0× | (the same) |")
+            else:
+                t0 = run_cli(["extract-audio", log, *args, "-o", out], pure=True)
+                lines.append(f"| {label} | {t:.2f} · {t / base:.1f}× | {t0:.2f} · {t0 / base:.1f}× |")
             print(lines[-1], file=sys.stderr)
     lines.append("")
     text = "\n".join(lines)

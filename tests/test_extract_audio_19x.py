@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import wave
+from array import array
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,18 @@ def test_placeholder_silence_is_streamed_in_bounded_memory(tmp_path: Path, side:
             w.setpos(1920 + 1000)
             assert w.readframes(4) == bytes(4 * 2 * w.getnchannels())
     assert peaks[59] - peaks[1] < 6_000, peaks  # kB: the silence is never held (22 MB each before)
+
+
+def test_a_lane_far_ahead_keeps_one_span_per_run_of_audio() -> None:
+    """A channel that runs far ahead spills to a file; a run of contiguous chunks there is one
+    queued span, not one per chunk (the queue grew with the log before: #21, --side both)."""
+    from rtlog.audio.mix import Lane
+
+    lane = Lane(2, 0, spill=1000)
+    for k in range(500):
+        lane.place(100 * k, bytes([k % 251, 0]) * 100, 0)
+    assert len(lane.pieces) <= 6 and lane.queued == 100_000
+    out = array("h", bytes(2 * 2 * 50_000))
+    lane.fill(out, 0, 50_000)
+    assert bytes(out[0::2]) == b"".join(bytes([k % 251, 0]) * 100 for k in range(500))
+    lane.close()
