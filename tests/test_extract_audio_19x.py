@@ -224,3 +224,18 @@ def test_a_lane_far_ahead_keeps_one_span_per_run_of_audio() -> None:
     lane.fill(out, 0, 50_000)
     assert bytes(out[0::2]) == b"".join(bytes([k % 251, 0]) * 100 for k in range(500))
     lane.close()
+
+
+def test_report_no_clobber_refuses_any_file_it_would_write(tmp_path: Path) -> None:
+    page, wav = tmp_path / "a.html", tmp_path / "a.wav"
+    wav.write_bytes(b"mine")  # the WAV beside the page is one of its outputs too
+    run_cli("report", GA, "-n", "-o", page, exit_code=2, stderr=f"rtlog: error: {wav}: exists; not overwritten (-n/--no-clobber)\n")
+    assert not page.exists() and wav.read_bytes() == b"mine"
+    run_cli("report", GA, "-n", "--audio", "none", "-o", page, stderr=None)  # (no WAV written: none refused)
+    assert page.exists()
+    d = tmp_path / "pages"
+    d.mkdir()
+    (d / "index.html").write_bytes(b"mine")
+    run_cli("report", GA, BETA, "-n", "-o", d, exit_code=2,
+            stderr=f"rtlog: error: {d}/index.html: exists; not overwritten (-n/--no-clobber)\n")  # fmt: skip
+    assert sorted(p.name for p in d.iterdir()) == ["index.html"]  # refused before any page was made
