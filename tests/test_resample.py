@@ -248,3 +248,21 @@ def test_stereo_mix_of_8k_user_and_24k_assistant_has_no_images(tmp_path: Path) -
 def test_out_rate_refusals(tmp_path: Path) -> None:
     run_cli("extract-audio", EXAMPLES / "ulaw_session.jsonl", "--keep-encoding", "--out-rate", "16000", "-o", tmp_path / "a.wav",
             exit_code=2, stderr="rtlog: error: --out-rate converts PCM16: it cannot go with --keep-encoding (G.711 kept as recorded)\n")  # fmt: skip
+    for bad in ("4000", "200000"):
+        run_cli("extract-audio", EXAMPLES / "ga_session.jsonl", "--out-rate", bad, "-o", tmp_path / "a.wav", exit_code=2,
+                stderr=f"rtlog: error: --out-rate must be 8000-192000 Hz (got {bad})\n")  # fmt: skip
+    assert not (tmp_path / "a.wav").exists()
+
+
+def test_out_rate_split_files_each_hold_their_own_audio(tmp_path: Path) -> None:
+    """Each response file is its own stream: what the filter still holds at a response's end
+    goes into that file (not the next one's start, nor lost at the end)."""
+    log = EXAMPLES / "ga_session.jsonl"
+    run_cli("extract-audio", log, "--split", "response", "-o", tmp_path / "a", stderr=None)
+    run_cli("extract-audio", log, "--split", "response", "--out-rate", "16000", "-o", tmp_path / "b", stderr=None)
+    names = sorted(p.name for p in (tmp_path / "a").glob("*.wav"))
+    assert len(names) == 4 and names == sorted(p.name for p in (tmp_path / "b").glob("*.wav"))
+    for name in names:
+        rate, _, at24 = frames(tmp_path / "a" / name)
+        r = SincResampler(24000, 16000)
+        assert frames(tmp_path / "b" / name) == (16000, 1, r.process(at24) + r.flush())

@@ -145,6 +145,7 @@ class Extraction:
         self.conv: dict[str, Converter] = {}
         self._eff: dict[AudioFormat, AudioFormat] = {}
         self._fmt_cache: dict[str, tuple[AudioFormat, AudioFormat]] = {}
+        self._asst_label: Any = _NEW_FILE  # split: the label of the assistant file written last
         self._count = 1  # what a chunk emitted adds to the counts (0: more of a placeholder's silence)
         self._silence: dict[str, bytes] = {}  # a block of silence per encoding
         self._contradicted: set[tuple[str, str, int]] = set()  # (file, stated format) already warned about
@@ -315,6 +316,9 @@ class Extraction:
     def _emit_assistant_split(self, key: Any, fmt: AudioFormat, data: bytes, place: Any) -> None:
         assert self.files is not None
         start, label, ts, rid = place
+        if label != self._asst_label:
+            self._flush_assistant_split()  # (what rate conversion holds belongs to the previous file)
+            self._asst_label = label
         store = self.files.stores.get(("a", label))
         conv = self.conv.get(ASSISTANT) or self._start_mono(ASSISTANT, fmt)
         if store is None:
@@ -328,6 +332,17 @@ class Extraction:
         if rid is not None and rid not in entry.response_ids:
             entry.response_ids.append(rid)
         self.stats[ASSISTANT].chunks += self._count
+
+    def _flush_assistant_split(self) -> None:
+        """Split: the assistant samples rate conversion still holds go to the file they
+        belong to (before it closes, or before another one starts)."""
+        conv = self.conv.get(ASSISTANT)
+        if conv is None or not conv.pending or self.files is None:
+            return
+        tail = conv.tail()
+        store = self.files.stores.get(("a", self._asst_label))
+        if store is not None and tail:
+            store.write(tail)
 
     def _open_assistant(self, label: Any, key: Any, rid: str | None, start: float | None, ts: float | None, conv: Converter) -> FileStore:
         assert self.files is not None
@@ -803,6 +818,7 @@ class Extraction:
 
     def _release_assistant(self, ev: Event) -> None:
         self.screens[ASSISTANT].release()
+        self._flush_assistant_split()
         if self.files is not None and self.opts.split == "item":
             self.files.close(("a", ev.item_id))
 
@@ -811,6 +827,7 @@ class Extraction:
 
     def _response_done(self, ev: Event) -> None:
         self.screens[ASSISTANT].release()
+        self._flush_assistant_split()
         files = self.files
         if files is None:
             return
@@ -848,6 +865,7 @@ class Extraction:
             self._pending_commit_turn = None
 
     def _item_done(self, ev: Event) -> None:
+        self._flush_assistant_split()
         if self.files is not None:
             self.files.close(("a", ev.item_id))
 
@@ -1027,6 +1045,10 @@ class Extraction:
                 self._write_single(tail)
             elif side == USER and self.user_seg is not None:
                 self.user_seg.write(tail)
+            elif side == ASSISTANT and self.files is not None:
+                store = self.files.stores.get(("a", self._asst_label))
+                if store is not None:
+                    store.write(tail)
 
     def _check_found(self) -> None:
         written = (self.file.nbytes if self.file is not None else 0) + sum(

@@ -21,7 +21,7 @@ from rtlog.errors import OutputError, UsageError
 from rtlog.io.outfile import atomic_directory, atomic_output, refuse_existing
 from rtlog.io.reader import Diagnostics, Source, expand_sources
 from rtlog.io.spool import readable_twice
-from rtlog.protocol.formats import PCM16, parse_audio_format
+from rtlog.protocol.formats import MAX_RATE, MIN_RATE, PCM16, parse_audio_format
 from rtlog.units import fmt_int, fmt_seconds
 
 INDEX_NAME = "index.json"
@@ -66,8 +66,7 @@ def extract_audio_command(
     ] = None,
     out_rate: Annotated[
         int | None,
-        typer.Option("--out-rate", metavar="HZ", help="Resample the output to HZ (band-limited: windowed sinc), e.g. 16000 or 48000.",
-                     min=8000, max=192000),
+        typer.Option("--out-rate", metavar="HZ", help="Resample the output to HZ, 8000-192000 (band-limited), e.g. 16000 or 48000."),
     ] = None,
     json_report: Annotated[bool, typer.Option("--json", help="Report what was written as JSON on stdout.")] = False,
     no_clobber: Annotated[
@@ -170,6 +169,8 @@ def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, e
         if fmt is None:
             raise UsageError(f"--encoding must be pcm16, g711_ulaw or g711_alaw (got {encoding!r})")
         enc = fmt.encoding
+    if out_rate is not None and not MIN_RATE <= out_rate <= MAX_RATE:
+        raise UsageError(f"--out-rate must be {MIN_RATE}-{MAX_RATE} Hz (got {out_rate})")
     if out_rate is not None and keep:
         raise UsageError("--out-rate converts PCM16: it cannot go with --keep-encoding (G.711 kept as recorded)")
     return AudioOptions(side=side, heard=heard, split=split, encoding=enc, rate=rate, keep_encoding=keep, raw=raw, out_rate=out_rate)
