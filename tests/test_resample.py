@@ -266,3 +266,38 @@ def test_out_rate_split_files_each_hold_their_own_audio(tmp_path: Path) -> None:
         rate, _, at24 = frames(tmp_path / "a" / name)
         r = SincResampler(24000, 16000)
         assert frames(tmp_path / "b" / name) == (16000, 1, r.process(at24) + r.flush())
+
+
+@pytest.mark.parametrize("side", ["assistant", "both"])
+def test_out_rate_on_a_gpt_live_log(tmp_path: Path, side: str) -> None:
+    """GPT-Live logs are extracted by their own pass, written as one stream: resampled on the
+    way (each channel of the stereo mix on its own), the same as resampling its WAV."""
+    import io
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from gen_live import generate_live
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    buf = io.BytesIO()
+    generate_live(buf)
+    log = tmp_path / "live.jsonl"
+    log.write_bytes(buf.getvalue())
+    ref, out = tmp_path / "ref.wav", tmp_path / "out.wav"
+    run_cli("extract-audio", log, "--side", side, "-o", ref, stderr=None)
+    r = run_cli("extract-audio", log, "--side", side, "--out-rate", "16000", "-o", out, stderr=None)
+    rate, ch, data = frames(ref)
+    assert rate == 24000 and ch == (2 if side == "both" else 1)
+    x = array("h", data)
+    want = []
+    for c in range(ch):
+        rs = SincResampler(24000, 16000)
+        want.append(array("h", rs.process(x[c::ch].tobytes()) + rs.flush()))
+    got = array("h", frames(out)[2])
+    assert frames(out)[:2] == (16000, ch)
+    for c in range(ch):
+        assert got[c::ch] == want[c]
+    assert " 16 kHz PCM16 " in r.stderr

@@ -218,3 +218,66 @@ class SincResampler:
             self._buf = self._buf[drop:]
             self._base = first
         return b"".join(parts)
+
+
+class ResampledWriter:
+    """A `rtlog.audio.wav.WavWriter` (or anything with begin/write/finish/close/nbytes)
+    whose PCM16 audio, mono or interleaved stereo, is resampled to `rate` on the way: for
+    an extraction that writes its output as one stream (GPT-Live's), `--out-rate`."""
+
+    def __init__(self, writer: Any, rate: int) -> None:
+        self.writer = writer
+        self.rate = rate
+        self.channels = 1
+        self._rs: list[SincResampler] = []
+        self._carry = b""
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.writer.nbytes)
+
+    @property
+    def rf64(self) -> bool:
+        return bool(self.writer.rf64)
+
+    def begin(self, encoding: str, rate: int, channels: int) -> None:
+        self.channels = channels
+        if rate != self.rate:
+            self._rs = [SincResampler(rate, self.rate) for _ in range(channels)]
+        self.writer.begin(encoding, self.rate, channels)
+
+    def write(self, data: bytes) -> None:
+        if not self._rs:
+            self.writer.write(data)
+            return
+        frame = 2 * self.channels
+        data = self._carry + bytes(data)
+        n = len(data) - len(data) % frame
+        self._carry = data[n:]
+        self._emit([rs.process(part) for rs, part in zip(self._rs, self._split(data[:n]))])
+
+    def _split(self, data: bytes) -> list[bytes]:
+        if self.channels == 1:
+            return [data]
+        left, right = bytearray(len(data) // 2), bytearray(len(data) // 2)
+        left[0::2], left[1::2], right[0::2], right[1::2] = data[0::4], data[1::4], data[2::4], data[3::4]
+        return [bytes(left), bytes(right)]
+
+    def _emit(self, parts: list[bytes]) -> None:
+        if self.channels == 1:
+            out = parts[0]
+        else:
+            a, b = parts  # (the same input count through the same filter: the same length)
+            buf = bytearray(2 * len(a))
+            buf[0::4], buf[1::4], buf[2::4], buf[3::4] = a[0::2], a[1::2], b[0::2], b[1::2]
+            out = bytes(buf)
+        if out:
+            self.writer.write(out)
+
+    def finish(self) -> None:
+        if self._rs:
+            self._emit([rs.flush() for rs in self._rs])
+        self.writer.finish()
+
+    def close(self) -> None:
+        self.writer.close()

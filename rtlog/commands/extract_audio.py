@@ -138,8 +138,6 @@ def extract_audio_command(
 
 def _extract_live(sources: list[Source], opts: AudioOptions, diag: Diagnostics, target: str, to_stdout: bool,
                   inputs: list[str], log_name: str, no_clobber: bool = False) -> AudioReport:
-    if opts.out_rate is not None:
-        raise UsageError("--out-rate is not supported for GPT-Live / Translation logs yet (resample the WAV with sox)")
     if to_stdout:
         with output.stdout_sink() as out:
             return extract_live(sources, opts, diag, out=out, out_name="<stdout>", log_name=log_name)
