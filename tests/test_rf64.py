@@ -158,3 +158,21 @@ def test_what_can_be_known_up_front_reserves_the_room(tmp_path: Path) -> None:
     assert audio_bound([src], AudioOptions(out_rate=48000)) == int(size * 9)
     (stdin,) = expand_sources(["-"])
     assert audio_bound([stdin], AudioOptions()) is None  # unknown: reserve
+
+
+def test_report_peaks_skip_an_rf64_and_read_a_reserved_header() -> None:
+    """report draws its waveform with python's wave: an RF64 call (over 4 GiB) gets no
+    waveform rather than an internal error; the JUNK chunk reserved for ds64 is skipped."""
+    from rtlog.report.peaks import wav_peaks
+
+    for limit, drawn in ((1000, False), (None, True)):
+        buf = io.BytesIO()
+        w = WavWriter(buf, expect=None, limit=limit)
+        w.begin(PCM16, 24000, 2)
+        w.write(bytes(4000))
+        w.finish()
+        buf.seek(0)
+        peaks = wav_peaks(buf)
+        assert (peaks is not None) == drawn
+        if peaks is not None:
+            assert (peaks.columns, peaks.rate) == (3, 24000)
