@@ -239,3 +239,28 @@ def test_report_no_clobber_refuses_any_file_it_would_write(tmp_path: Path) -> No
     run_cli("report", GA, BETA, "-n", "-o", d, exit_code=2,
             stderr=f"rtlog: error: {d}/index.html: exists; not overwritten (-n/--no-clobber)\n")  # fmt: skip
     assert sorted(p.name for p in d.iterdir()) == ["index.html"]  # refused before any page was made
+
+
+def test_placeholder_cut_and_odd_warnings_are_each_files_own(tmp_path: Path) -> None:
+    """Two files with placeholders, chunks cut by the recorder and odd bytes: one warning per
+    file, with that file's count and its first line (not the first file's line with the total)."""
+
+    def log(path: Path, placeholders: int) -> Path:
+        recs: list = [{"type": "session.created", "session": {"id": "s", "model": "gpt-realtime"}}]
+        recs += [{"type": "response.output_audio.delta", "response_id": "r", "item_id": "i", "delta": b64(b"\x01\x00" * 100)}]
+        recs += [{"type": "response.output_audio.delta", "response_id": "r", "item_id": "i", "delta": "[trimmed: 4800 bytes]"}
+                 for _ in range(placeholders)]  # fmt: skip
+        recs += [{"type": "response.output_audio.delta", "response_id": "r", "item_id": "i", "delta": b64(b"\x02\x00\x03")},
+                 {"type": "response.done", "response": {"id": "r", "status": "completed"}}]  # fmt: skip
+        return write_log(path, recs)
+
+    a, b = log(tmp_path / "a.jsonl", 1), log(tmp_path / "b.jsonl", 3)
+    r = run_cli("extract-audio", a, b, "-o", tmp_path / "ab.wav", stderr=None)
+    assert r.stderr.splitlines()[:4] == [
+        f"rtlog: warning: {a}:3: 1 assistant audio chunk is a recorder placeholder ('[trimmed: 4800 bytes]'), written as 0.10 s of silence",
+        f"rtlog: warning: {a}:4: assistant audio ended with an odd byte (PCM16 samples are 2 bytes): dropped",
+        f"rtlog: warning: {b}:3: 3 assistant audio chunks are recorder placeholders ('[trimmed: 4800 bytes]'), written as 0.30 s of silence",
+        f"rtlog: warning: {b}:6: assistant audio ended with an odd byte (PCM16 samples are 2 bytes): dropped",
+    ]
+    rep = json.loads(run_cli("extract-audio", a, b, "--json", "-o", tmp_path / "ab.wav", stderr=None).stdout)
+    assert rep["sides"]["assistant"]["placeholder_chunks"] == 4  # (the totals stay totals)

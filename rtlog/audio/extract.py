@@ -153,6 +153,8 @@ class Extraction:
         # each input file as it ends: (name, placed by timestamps?, stereo chunks that overlapped)
         self._files_done: list[tuple[str, bool, int]] = []
         self._overlaps_before = 0  # overlaps counted in the files before the current one
+        self._marks: dict[str, tuple[int, float, int, int]] = {}  # side → its counts when the current file began
+        self._file_counts: list[tuple[Any, ...]] = []  # each file and side: what its messages say
         for side in (ASSISTANT, USER):
             if (side == ASSISTANT and self.want_asst) or (side == USER and self.want_user):
                 st = self.stats[side] = self.report.sides[side] = SideStats(side)
@@ -617,6 +619,14 @@ class Extraction:
         total = self.mixer.left.overlaps + self.mixer.right.overlaps if self.mixer is not None else 0
         self._files_done.append((self._source, self.timeline.t0 is not None, total - self._overlaps_before))
         self._overlaps_before = total
+        # each side's placeholders, cut and odd chunks of this file, named by this file's first
+        for side, st in self.stats.items():
+            was = self._marks.get(side, (0, 0.0, 0, 0))
+            self._file_counts.append((st, st.placeholders - was[0], st.placeholder_seconds - was[1], st.placeholder_text,
+                                      st.first_placeholder, st.cut_chunks - was[2], st.first_cut, st.odd_dropped - was[3],
+                                      st.first_odd))  # fmt: skip
+            self._marks[side] = (st.placeholders, st.placeholder_seconds, st.cut_chunks, st.odd_dropped)
+            st.first_placeholder = st.first_cut = st.first_odd = None  # (the next file's own)
 
     def _audio(self, ev: Event, side: str) -> None:
         st = self.stats[side]
@@ -1065,10 +1075,10 @@ class Extraction:
         raise NothingFound(f"{self._where()}: {reasons}")
 
     def _where(self, st: SideStats | None = None) -> str:
+        if len(self._files_done) > 1:
+            return self._log_name  # (what is said of a side over several files is said of them all)
         if st is not None and st.source:
             return st.source
-        if st is not None and len(self._files_done) > 1:
-            return self._log_name  # (no file has this side's audio: not the first file's fault)
         srcs = [s.source for s in self.stats.values() if s.source]
         return srcs[0] if srcs else self._first_source or self._log_name
 
@@ -1087,26 +1097,27 @@ class Extraction:
 
     def _warnings(self) -> list[str]:
         out = []
-        for st in self.stats.values():
-            if st.placeholders and st.decoded_bytes:
-                src, line = st.first_placeholder or ("", 0)
+        for st, ph, ph_seconds, ph_text, ph_at, cut, cut_at, odd, odd_at in self._file_counts:  # (each file's own)
+            if ph and st.decoded_bytes:
+                src, line = ph_at or ("", 0)
                 out.append(
-                    f"{src}:{line}: {st.placeholders} {st.side} audio chunk{'s are' if st.placeholders != 1 else ' is a'} "
-                    f"recorder placeholder{'s' if st.placeholders != 1 else ''} ({st.placeholder_text!r}), "
-                    f"written as {st.placeholder_seconds:.2f} s of silence"
+                    f"{src}:{line}: {ph} {st.side} audio chunk{'s are' if ph != 1 else ' is a'} "
+                    f"recorder placeholder{'s' if ph != 1 else ''} ({ph_text!r}), "
+                    f"written as {ph_seconds:.2f} s of silence"
                 )
-            if st.cut_chunks and st.chunks:
-                src, line = st.first_cut or ("", 0)
+            if cut and st.chunks:
+                src, line = cut_at or ("", 0)
                 out.append(
-                    f"{src}:{line}: {st.cut_chunks} {st.side} audio chunks were cut by the recorder to {st.cut_size} bytes "
+                    f"{src}:{line}: {cut} {st.side} audio chunks were cut by the recorder to {st.cut_size} bytes "
                     "(odd for PCM16): not real audio, not written"
                 )
-            if st.odd_dropped:
-                src, line = st.first_odd or ("", 0)
+            if odd:
+                src, line = odd_at or ("", 0)
                 out.append(
                     f"{src}:{line}: {st.side} audio ended with an odd byte (PCM16 samples are 2 bytes): dropped"
-                    + (f" ({st.odd_dropped} times)" if st.odd_dropped > 1 else "")
+                    + (f" ({odd} times)" if odd > 1 else "")
                 )
+        for st in self.stats.values():
             at = self._rate_at.get(st.side, {})
             if len(at) > 1:
                 conv = self.conv.get(st.side)
