@@ -158,12 +158,13 @@ def test_the_stereo_mix_writes_no_silence_up_to_a_bogus_time(tmp_path: Path, bog
     before failing with a WAV, until the disk was full with --raw. The mix is what it
     is with sane times."""
     sane = write_log(tmp_path / "sane.jsonl", timed_log(1_767_225_600.4))
-    want = _stereo(sane, tmp_path / "want.wav", raw)
+    ext = ".pcm" if raw else ".wav"  # (--raw into a .wav name is refused)
+    want = _stereo(sane, tmp_path / f"want{ext}", raw)
     assert want.returncode == 0, want.stderr
     path = write_log(tmp_path / "log.jsonl", timed_log(bogus))
-    got = _stereo(path, tmp_path / "got.wav", raw)
+    got = _stereo(path, tmp_path / f"got{ext}", raw)
     assert got.returncode == 0, got.stderr
-    assert (tmp_path / "got.wav").read_bytes() == (tmp_path / "want.wav").read_bytes()
+    assert (tmp_path / f"got{ext}").read_bytes() == (tmp_path / f"want{ext}").read_bytes()
 
 
 @pytest.mark.parametrize("bogus", JUMPS, ids=str)
@@ -174,7 +175,7 @@ def test_the_stereo_mix_refuses_audio_placed_past_what_a_wav_holds(tmp_path: Pat
     records = timed_log(1_767_225_600.4)
     records.insert(2, {"type": "input_audio_buffer.append", "audio": b64(pcm(240)), "timestamp": bogus})
     path = write_log(tmp_path / "log.jsonl", records)
-    p = _stereo(path, tmp_path / "call.wav", raw)
+    p = _stereo(path, tmp_path / ("call.pcm" if raw else "call.wav"), raw)
     assert p.returncode == 2, (p.returncode, p.stderr)
     err = p.stderr.decode()
     assert err.startswith(f"rtlog: error: {path}:3: the timestamps jump "), err
@@ -280,7 +281,7 @@ def test_a_format_change_mid_session(tmp_path: Path) -> None:
     out = assistant_pcm(runs)
     assert out[:480] == pcm(240) and out[480:] == bytes(480)  # μ-law 0xFF is silence; 80 samples at 8 kHz → 240 at 24 kHz
     assert warnings(runs["extract-audio"], runs["extract-audio"].log) == [
-        "rtlog: warning: LOG: assistant audio comes at several rates (8 kHz, 24 kHz): converted to 24 kHz"]
+        "rtlog: warning: LOG:3: assistant audio comes at several rates (24 kHz, then 8 kHz from LOG:7): converted to 24 kHz"]
     summary = orjson.loads(runs["summary-json"].stdout)
     assert summary["audio_seconds"]["output"] == 0.02 and summary["audio_bytes"]["output"] == 480 + 80
 

@@ -129,7 +129,7 @@ def _chunked_log(tmp_path: Path, pcm: bytes, size: int) -> Path:
 def test_real_audio_rechunked_to_an_odd_size_is_written(tmp_path: Path) -> None:
     pcm = bytes(range(256)) * 187 + bytes(58)  # 48,010 bytes: 10 chunks of 4,801
     src = _chunked_log(tmp_path, pcm, 4801)
-    out = tmp_path / "a.wav"
+    out = tmp_path / "a.pcm"
     r = run_cli("extract-audio", src, "-o", out, "--raw", "--json")
     rep = json.loads(r.stdout)
     assert rep["sides"]["assistant"]["cut_by_recorder_chunks"] == 0

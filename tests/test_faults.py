@@ -139,7 +139,7 @@ def test_output_file_is_dev_full(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args", [[], ["--side", "both"], ["--side", "user", "--raw"], ["--heard"]], ids=" ".join)
 def test_a_disk_that_fills_up_mid_write_leaves_nothing(full_disk: Path, args: list[str]) -> None:
-    out = full_disk / "call.wav"
+    out = full_disk / ("call.pcm" if "--raw" in args else "call.wav")
     p = rtlog("extract-audio", LOG, *args, "-o", out)
     assert (p.returncode, p.stderr.decode()) == (2, f"rtlog: error: {out}: no space left on device\n")
     assert left_behind(full_disk) == []

@@ -1,8 +1,7 @@
 """Decoding and converting chunks: base64 → bytes, source format → output format.
 
 Owns strict base64 decoding (`decode_b64`), G.711 decoding and rate conversion per stream
-(`Converter`, `Resampler`: linear interpolation, exact for integer ratios at the original
-sample positions), the names of the encodings in messages, and `FormatChange`, raised when
+(`Converter`, through `rtlog.audio.resample.SincResampler`: band-limited, no images), the names of the encodings in messages, and `FormatChange`, raised when
 the output cannot follow a change of format (`--keep-encoding`). Nothing here knows sides,
 placement or files.
 """
@@ -11,18 +10,15 @@ from __future__ import annotations
 
 import binascii
 import sys
-from array import array
-from math import gcd
 from typing import Any
 
 from pybase64 import b64decode
 
 from rtlog.audio import g711
+from rtlog.audio.resample import SincResampler
 from rtlog.protocol.formats import ALAW, PCM16, ULAW, AudioFormat
 
 ENCODING_NAMES = {PCM16: "PCM16", ULAW: "G.711 μ-law", ALAW: "G.711 A-law"}
-
-_BIG_ENDIAN = sys.byteorder == "big"
 
 
 def decode_b64(s: str | memoryview) -> bytes:
@@ -43,65 +39,6 @@ def decode_b64(s: str | memoryview) -> bytes:
     raise binascii.Error("excess padding")
 
 
-class Resampler:
-    """Linear interpolation from `src` to `dst` Hz over a stream of PCM16 chunks (state
-    carries over chunk boundaries). Output sample n sits at input position n·src/dst;
-    samples at integer positions are copied exactly."""
-
-    def __init__(self, src: int, dst: int) -> None:
-        g = gcd(src, dst)
-        self.up = dst // g  # L
-        self.down = src // g  # M
-        self._prev: int | None = None  # last input sample of the previous chunk
-        self._pos = 0  # next output position, in 1/L input samples from the buffer start
-
-    def process(self, data: bytes) -> bytes:
-        buf = array("h")
-        if self._prev is not None:
-            buf.append(self._prev)
-        x = array("h", data)
-        if _BIG_ENDIAN:
-            x.byteswap()
-        buf.extend(x)
-        n = len(buf)
-        if n == 0:
-            return b""
-        L, M = self.up, self.down
-        limit = (n - 1) * L
-        pos0 = self._pos
-        count = (limit - pos0 + M - 1) // M if pos0 < limit else 0
-        out = array("h", bytes(2 * count))
-        half = L // 2
-        for p in range(min(L, count)):
-            pp = pos0 + p * M
-            i0, f = divmod(pp, L)
-            cnt = (count - p + L - 1) // L
-            a = buf[i0 : i0 + cnt * M : M]
-            if f == 0:
-                out[p::L] = a
-            else:
-                b = buf[i0 + 1 : i0 + 1 + cnt * M : M]
-                g = L - f
-                out[p::L] = array("h", [(u * g + v * f + half) // L for u, v in zip(a, b)])
-        self._pos = pos0 + count * M - limit
-        self._prev = buf[-1]
-        if _BIG_ENDIAN:
-            out.byteswap()
-        return out.tobytes()
-
-    def flush(self) -> bytes:
-        """The output samples after the last input sample (held at its value)."""
-        if self._prev is None:
-            return b""
-        L, M = self.up, self.down
-        count = (L - self._pos + M - 1) // M if self._pos < L else 0
-        out = array("h", [self._prev]) * count
-        self._prev, self._pos = None, 0
-        if _BIG_ENDIAN:
-            out.byteswap()
-        return out.tobytes()
-
-
 class FormatChange(Exception):
     """The audio's format changes in a way the output cannot follow (message for the user)."""
 
@@ -114,7 +51,8 @@ class Converter:
         self.encoding = encoding
         self.rate = rate
         self.keep = keep
-        self._resampler: Resampler | None = None
+        self._resampler: SincResampler | None = None
+        self._from = 0  # the rate the resampler converts from
 
     def convert(self, key: Any, fmt: AudioFormat, data: bytes) -> bytes:
         if fmt.encoding != self.encoding:
@@ -131,13 +69,24 @@ class Converter:
                     "--keep-encoding cannot convert G.711 rates (leave it out)"
                 )
             rs = self._resampler
-            if rs is None or rs.down * self.rate != rs.up * fmt.rate:
-                rs = self._resampler = Resampler(fmt.rate, self.rate)
-            return rs.process(data)
+            if rs is not None and self._from == fmt.rate:
+                return rs.process(data)
+            head = rs.flush() if rs is not None else b""  # (the rate changes within the stream)
+            self._resampler, self._from = SincResampler(fmt.rate, self.rate), fmt.rate
+            return head + self._resampler.process(data)
+        if self._resampler is not None:  # back at the output rate: what the resampler held comes first
+            head, self._resampler = self._resampler.flush(), None
+            return head + data
         return data
 
+    @property
+    def pending(self) -> int:
+        """Output frames owed for the audio converted so far (rate conversion lags by half
+        its filter): the next chunk's output starts that much before the chunk."""
+        return self._resampler.pending if self._resampler is not None else 0
+
     def tail(self) -> bytes:
-        """The converted samples still held back (rate conversion lags by a sample): the
-        end of the current stream."""
+        """The converted samples still held back (rate conversion lags by half its
+        filter): the end of the current stream."""
         rs = self._resampler
         return rs.flush() if rs is not None else b""

@@ -21,11 +21,12 @@ both`) needs `prescan` first.
 Rules chosen here (documented in the README; the screening and conversion rules are in
 `screen` and `convert`):
 - a placeholder (`[trimmed: N bytes]`) becomes silence of the stated length, so the
-  timing of everything after it stays right; a side made only of placeholders has no
+  timing of everything after it stays right (streamed in blocks, never allocated whole); a side made only of placeholders has no
   audio (exit 1); a placeholder that claims more than `MAX_PLACEHOLDER_SECONDS` of audio
   (100 bytes of log must not become a 2 GB WAV) is skipped with a warning, like invalid
   base64;
-- a stereo mix runs at the higher of the two rates.
+- a stereo mix runs at the higher of the two rates (or `--out-rate`); rates are converted
+  by `rtlog.audio.resample` (band-limited).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from rtlog.audio import g711
-from rtlog.audio.convert import Converter, FormatChange, decode_b64
+from rtlog.audio.convert import ENCODING_NAMES, Converter, FormatChange, decode_b64
 from rtlog.audio.mix import StereoMixer
 from rtlog.audio.options import ASSISTANT, BOTH, USER, AudioOptions
 from rtlog.audio.prescan import LogFacts
@@ -78,6 +79,8 @@ OpenFile = Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]
 _INF = float("inf")
 #: silence the stereo mix writes in one stretch at most: what a WAV file holds
 _MAX_GAP_BYTES = MAX_DATA_BYTES
+#: a placeholder's silence is written in blocks of this many bytes
+_SILENCE_BLOCK = 1 << 16
 
 
 #: the most bytes of an id in a split file's name (a name may have 255 bytes: `001_turn12_`,
@@ -113,7 +116,10 @@ class Extraction:
         out_name: str = "output",
         open_file: OpenFile | None = None,
         log_name: str = "the log",
+        expect: int | None = 0,
     ) -> None:
+        """`expect`: the most audio bytes the output may get, if known (None: unknown; the
+        WAV then reserves room for an RF64 header from the start: `rtlog.audio.wav`)."""
         if opts.split is not None and open_file is None:
             raise UsageError("--split needs a directory to write to")
         self.opts = opts
@@ -139,6 +145,16 @@ class Extraction:
         self.conv: dict[str, Converter] = {}
         self._eff: dict[AudioFormat, AudioFormat] = {}
         self._fmt_cache: dict[str, tuple[AudioFormat, AudioFormat]] = {}
+        self._asst_label: Any = _NEW_FILE  # split: the label of the assistant file written last
+        self._count = 1  # what a chunk emitted adds to the counts (0: more of a placeholder's silence)
+        self._silence: dict[str, bytes] = {}  # a block of silence per encoding
+        self._contradicted: set[tuple[str, str, int]] = set()  # (file, stated format) already warned about
+        self._rate_at: dict[str, dict[int, tuple[str, int]]] = {}  # side → rate → where it first came
+        # each input file as it ends: (name, placed by timestamps?, stereo chunks that overlapped)
+        self._files_done: list[tuple[str, bool, int]] = []
+        self._overlaps_before = 0  # overlaps counted in the files before the current one
+        self._marks: dict[str, tuple[int, float, int, int]] = {}  # side → its counts when the current file began
+        self._file_counts: list[tuple[Any, ...]] = []  # each file and side: what its messages say
         for side in (ASSISTANT, USER):
             if (side == ASSISTANT and self.want_asst) or (side == USER and self.want_user):
                 st = self.stats[side] = self.report.sides[side] = SideStats(side)
@@ -149,7 +165,7 @@ class Extraction:
         self.file: OutputFile | None = None
         if split is None:
             assert out is not None
-            self.writer = WavWriter(out, raw=opts.raw)
+            self.writer = WavWriter(out, raw=opts.raw, expect=expect)
             self.file = OutputFile(out_name, side=opts.side, channels=2 if self.stereo else 1)
         self.files = FileSet(open_file, opts.raw) if split and open_file is not None else None
         self.mixer: StereoMixer | None = None
@@ -193,6 +209,28 @@ class Extraction:
             eff = self._eff[fmt] = fmt if (enc, rate) == (fmt.encoding, fmt.rate) else AudioFormat(enc, rate, True)
         return eff
 
+    def _contradicts(self, source: str, stated: AudioFormat, eff: AudioFormat) -> None:
+        """Warn (once per file and stated format) that `--rate` / `--encoding` contradict the
+        format the log states; the override is still obeyed (the user may know better)."""
+        key = (source, stated.encoding, stated.rate)
+        if key in self._contradicted:
+            return
+        self._contradicted.add(key)
+        o = self.opts
+        flags = []
+        if o.encoding and o.encoding != stated.encoding:
+            flags.append(("--encoding", o.encoding))
+        if o.rate and o.rate != stated.rate:
+            flags.append(("--rate", str(o.rate)))
+        if not flags:  # (an --encoding that changes the implied rate only)
+            flags.append(("--encoding", o.encoding or eff.encoding))
+        given = " ".join(f"{f} {v}" for f, v in flags)
+        names = " and ".join(f for f, _ in flags)
+        self.report.warnings.append(
+            f"{source}: {given} contradicts the log's {stated.encoding} at {stated.rate} Hz; decoded as "
+            f"{ENCODING_NAMES[eff.encoding]} at {eff.rate} Hz as asked (leave {names} out to use the log's)"
+        )
+
     def _out_encoding(self, fmt: AudioFormat) -> str:
         return fmt.encoding if self.opts.keep_encoding else PCM16
 
@@ -206,7 +244,7 @@ class Extraction:
                 f"{fin.label()} in and {fout.label()} out (leave --keep-encoding out to mix them as PCM16)"
             )
         enc = fin.encoding if self.opts.keep_encoding else PCM16
-        self._rate = max(fin.rate, fout.rate)
+        self._rate = self.opts.out_rate or max(fin.rate, fout.rate)
         width = 2 if enc == PCM16 else 1
         silence = g711.SILENCE_BYTE.get(enc, 0)
         snap = self._rate * _SNAP_MS // 1000
@@ -244,13 +282,14 @@ class Extraction:
                     tail = conv.tail()  # the end of the previous item
                     if tail:
                         self.mixer.place(channel, lane.end, tail)
+                owed = conv.pending  # (rate conversion lags: the output starts that much before the chunk)
                 out = conv.convert(key, fmt, data)
                 start = place[0]
-                frame = round(start * self._rate) if start is not None else max(lane.end, self.mixer.pos)
+                frame = round(start * self._rate) - owed if start is not None else max(lane.end, self.mixer.pos)
                 self.mixer.place(channel, frame, out)
                 if channel:
                     self._asst_open = True
-                self.stats[side].chunks += 1
+                self.stats[side].chunks += self._count
 
             return emit_stereo
         if opts.split is None:
@@ -261,7 +300,7 @@ class Extraction:
                     conv = self._start_mono(side, fmt)
                 out = conv.convert(key, fmt, data)
                 self._write_single(out)
-                self.stats[side].chunks += 1
+                self.stats[side].chunks += self._count
 
             return emit_mono
         if side == ASSISTANT:
@@ -269,7 +308,7 @@ class Extraction:
         return self._emit_user_split
 
     def _start_mono(self, side: str, fmt: AudioFormat) -> Converter:
-        conv = self.conv[side] = Converter(self._out_encoding(fmt), fmt.rate, self.opts.keep_encoding)
+        conv = self.conv[side] = Converter(self._out_encoding(fmt), self.opts.out_rate or fmt.rate, self.opts.keep_encoding)
         if self.writer is not None:
             assert self.file is not None
             self.writer.begin(conv.encoding, conv.rate, 1)
@@ -279,6 +318,9 @@ class Extraction:
     def _emit_assistant_split(self, key: Any, fmt: AudioFormat, data: bytes, place: Any) -> None:
         assert self.files is not None
         start, label, ts, rid = place
+        if label != self._asst_label:
+            self._flush_assistant_split()  # (what rate conversion holds belongs to the previous file)
+            self._asst_label = label
         store = self.files.stores.get(("a", label))
         conv = self.conv.get(ASSISTANT) or self._start_mono(ASSISTANT, fmt)
         if store is None:
@@ -286,12 +328,23 @@ class Extraction:
         out = conv.convert(key, fmt, data)
         store.write(out)
         entry = store.entry
-        entry.chunks += 1
+        entry.chunks += self._count
         if type(key) is str and key not in entry.item_ids:
             entry.item_ids.append(key)
         if rid is not None and rid not in entry.response_ids:
             entry.response_ids.append(rid)
-        self.stats[ASSISTANT].chunks += 1
+        self.stats[ASSISTANT].chunks += self._count
+
+    def _flush_assistant_split(self) -> None:
+        """Split: the assistant samples rate conversion still holds go to the file they
+        belong to (before it closes, or before another one starts)."""
+        conv = self.conv.get(ASSISTANT)
+        if conv is None or not conv.pending or self.files is None:
+            return
+        tail = conv.tail()
+        store = self.files.stores.get(("a", self._asst_label))
+        if store is not None and tail:
+            store.write(tail)
 
     def _open_assistant(self, label: Any, key: Any, rid: str | None, start: float | None, ts: float | None, conv: Converter) -> FileStore:
         assert self.files is not None
@@ -329,8 +382,8 @@ class Extraction:
         seg.write(conv.convert(key, fmt, data))
         store = seg.store
         if store is not None and store.entry is not None:
-            store.entry.chunks += 1
-        self.stats[USER].chunks += 1
+            store.entry.chunks += self._count
+        self.stats[USER].chunks += self._count
 
     # -- stores for segmenters ----------------------------------------------------------------
 
@@ -542,6 +595,7 @@ class Extraction:
         (`Timeline.new_file`), never interleaved with the previous file."""
         for screen in self.screens.values():
             screen.new_file()
+        self._file_done()
         base = self.timeline.end  # where the chained fold's timeline starts the file
         self._turn_base = len(self._turns)
         if self.files is not None:
@@ -557,6 +611,22 @@ class Extraction:
         self._stereo_key = [_NEW_FILE, _NEW_FILE]  # the next chunk of each channel starts a stream
         if self.mixer is not None:
             self._advance()
+
+    def _file_done(self) -> None:
+        """The current input file ends: remember how it was placed, for the messages."""
+        if self._source is None:
+            return
+        total = self.mixer.left.overlaps + self.mixer.right.overlaps if self.mixer is not None else 0
+        self._files_done.append((self._source, self.timeline.t0 is not None, total - self._overlaps_before))
+        self._overlaps_before = total
+        # each side's placeholders, cut and odd chunks of this file, named by this file's first
+        for side, st in self.stats.items():
+            was = self._marks.get(side, (0, 0.0, 0, 0))
+            self._file_counts.append((st, st.placeholders - was[0], st.placeholder_seconds - was[1], st.placeholder_text,
+                                      st.first_placeholder, st.cut_chunks - was[2], st.first_cut, st.odd_dropped - was[3],
+                                      st.first_odd))  # fmt: skip
+            self._marks[side] = (st.placeholders, st.placeholder_seconds, st.cut_chunks, st.odd_dropped)
+            st.first_placeholder = st.first_cut = st.first_odd = None  # (the next file's own)
 
     def _audio(self, ev: Event, side: str) -> None:
         st = self.stats[side]
@@ -581,8 +651,12 @@ class Extraction:
             self._fmt_cache[side] = (raw_fmt, fmt)
             if fmt not in st.formats:
                 st.formats.append(fmt)
+                self._rate_at.setdefault(side, {}).setdefault(fmt.rate, (ev.source, ev.line_no))
+            if raw_fmt.stated and (fmt.encoding, fmt.rate) != (raw_fmt.encoding, raw_fmt.rate):
+                self._contradicts(ev.source, raw_fmt, fmt)
         chunk: bytes | None
         real = True
+        silence = 0  # bytes of silence a placeholder stands for (streamed in blocks, never allocated)
         if b64 is None:
             st.invalid += 1
             self.diag.bad_line(ev.source, ev.line_no, f"{side} audio event without a base64 payload: skipped")
@@ -591,10 +665,11 @@ class Extraction:
             try:
                 chunk = decode_b64(b64)
             except (binascii.Error, ValueError) as exc:
-                chunk = self._undecodable(ev, side, st, fmt, exc)
+                silence = self._undecodable(ev, side, st, fmt, exc)
+                chunk = b"" if silence else None
                 real = False
         # placed by the size written (in the source format's time: --rate/--encoding)
-        n = len(chunk) if chunk is not None else 0
+        n = len(chunk) + silence if chunk is not None else 0
         if fmt is not raw_fmt:
             n = round(n / fmt.bytes_per_second * raw_fmt.bytes_per_second)
         # (a chunk that decoded is its own payload size: the fold need not inspect it again)
@@ -614,11 +689,36 @@ class Extraction:
         if real:
             st.decoded_bytes += len(chunk)
         try:
-            self.screens[side].push(key, fmt, chunk, place, ev, real)
+            if silence:
+                self._push_silence(side, key, fmt, silence, place, ev)
+            else:
+                self.screens[side].push(key, fmt, chunk, place, ev, real)
         except FormatChange as exc:
             raise InputError(f"{ev.source}:{ev.line_no}: {exc}") from None
         if self.mixer is not None:
             self._advance()
+
+    def _push_silence(self, side: str, key: Any, fmt: AudioFormat, nbytes: int, place: Any, ev: Event) -> None:
+        """A placeholder's silence, in blocks of `_SILENCE_BLOCK` bytes (one chunk in the
+        counts): memory does not grow with what it claims."""
+        block = self._silence.get(fmt.encoding)
+        if block is None:
+            block = self._silence[fmt.encoding] = bytes([g711.SILENCE_BYTE.get(fmt.encoding, 0)]) * _SILENCE_BLOCK
+        screen = self.screens[side]
+        off = 0
+        try:
+            while off < nbytes:
+                k = min(_SILENCE_BLOCK, nbytes - off)
+                at = place
+                if off and place is not None and place[0] is not None:
+                    at = (place[0] + off / fmt.bytes_per_second, *place[1:])
+                screen.push(key, fmt, block if k == _SILENCE_BLOCK else block[:k], at, ev, False)
+                self._count = 0  # (the blocks after the first are the same chunk)
+                off += k
+                if self.mixer is not None:
+                    self._advance()
+        finally:
+            self._count = 1
 
     def _check_gap(self, ev: Event, start: float, fmt: AudioFormat) -> None:
         """Refuse a chunk the stereo timeline puts so far past the audio before it that the
@@ -633,13 +733,15 @@ class Extraction:
             raise InputError(f"{ev.source}:{ev.line_no}: the timestamps jump {ahead} ahead: the stereo mix would need more "
                              "silence than a WAV file holds; extract one side at a time (--side assistant, --side user)")  # fmt: skip
 
-    def _undecodable(self, ev: Event, side: str, st: SideStats, fmt: AudioFormat, exc: Exception) -> bytes | None:
+    def _undecodable(self, ev: Event, side: str, st: SideStats, fmt: AudioFormat, exc: Exception) -> int:
+        """A chunk that is not base64: the bytes of silence a placeholder stands for, or 0
+        (skipped, warned with its line)."""
         info = ev.audio_info()
         if info is not None and info.problem == "placeholder" and info.nbytes > MAX_PLACEHOLDER_SECONDS * fmt.bytes_per_second:
             st.invalid += 1
             self.diag.bad_line(ev.source, ev.line_no, f"a placeholder that claims {info.nbytes:,} bytes ({info.nbytes / fmt.bytes_per_second:,.0f} s "
                                f"of audio; one chunk is at most {MAX_PLACEHOLDER_SECONDS} s): {side} chunk skipped")  # fmt: skip
-            return None
+            return 0
         if info is not None and info.problem == "placeholder":
             st.placeholders += 1
             st.placeholder_bytes += info.nbytes
@@ -648,12 +750,11 @@ class Extraction:
                 st.first_placeholder = (ev.source, ev.line_no)
                 b64 = ev.audio_b64()
                 st.placeholder_text = b64 if type(b64) is str else bytes(b64 or b"").decode("utf-8", "replace")
-            n = info.nbytes - info.nbytes % fmt.bytes_per_sample
-            return bytes([g711.SILENCE_BYTE.get(fmt.encoding, 0)]) * n
+            return info.nbytes - info.nbytes % fmt.bytes_per_sample
         st.invalid += 1
         reason = str(exc).rstrip(".") or type(exc).__name__
         self.diag.bad_line(ev.source, ev.line_no, f"invalid base64 audio ({reason.lower()}): {side} chunk skipped")
-        return None
+        return 0
 
     def _advance(self) -> None:
         """Write the stereo mix up to where neither channel can still receive audio:
@@ -727,6 +828,7 @@ class Extraction:
 
     def _release_assistant(self, ev: Event) -> None:
         self.screens[ASSISTANT].release()
+        self._flush_assistant_split()
         if self.files is not None and self.opts.split == "item":
             self.files.close(("a", ev.item_id))
 
@@ -735,6 +837,7 @@ class Extraction:
 
     def _response_done(self, ev: Event) -> None:
         self.screens[ASSISTANT].release()
+        self._flush_assistant_split()
         files = self.files
         if files is None:
             return
@@ -772,6 +875,7 @@ class Extraction:
             self._pending_commit_turn = None
 
     def _item_done(self, ev: Event) -> None:
+        self._flush_assistant_split()
         if self.files is not None:
             self.files.close(("a", ev.item_id))
 
@@ -788,6 +892,10 @@ class Extraction:
     def _assistant_item_over(self, ev: Event) -> None:
         self._asst_open = False
         if self.mixer is not None:
+            conv = self.conv.get(ASSISTANT)
+            tail = conv.tail() if conv is not None else b""  # (rate conversion's lag: before the mix moves on)
+            if tail:
+                self.mixer.place(1, self.mixer.right.end, tail)
             self._advance()
 
     def _text_marker(self, ev: Event) -> None:
@@ -897,16 +1005,20 @@ class Extraction:
             self.segmenter.finish()
         if self.user_seg is not None:
             self.user_seg.finish()
+        self._file_done()
         self._check_found()
         report = self.report
         report.warnings.extend(self._warnings())
         if self._placing:
-            report.timestamps = self.timeline.t0 is not None
+            report.placement = [(name, timed) for name, timed, _ in self._files_done]
+            report.timestamps = all(timed for _, timed in report.placement) if report.placement else self.timeline.t0 is not None
             report.warnings.extend(self.timeline.notes)
         report.warnings.extend(self.fold.sessions.notes)  # stated audio formats rtlog cannot read
         if self.writer is not None:
             assert self.file is not None
             self.writer.finish()
+            if self.writer.rf64:
+                report.notes.append("RF64 (a WAV over 4 GiB, EBU TECH 3306: sox and ffmpeg read it)")
             self.file.chunks = sum(st.chunks for st in self.stats.values())
             report.files.append(self.file)
         if self.files is not None:
@@ -943,6 +1055,10 @@ class Extraction:
                 self._write_single(tail)
             elif side == USER and self.user_seg is not None:
                 self.user_seg.write(tail)
+            elif side == ASSISTANT and self.files is not None:
+                store = self.files.stores.get(("a", self._asst_label))
+                if store is not None:
+                    store.write(tail)
 
     def _check_found(self) -> None:
         written = (self.file.nbytes if self.file is not None else 0) + sum(
@@ -959,6 +1075,8 @@ class Extraction:
         raise NothingFound(f"{self._where()}: {reasons}")
 
     def _where(self, st: SideStats | None = None) -> str:
+        if len(self._files_done) > 1:
+            return self._log_name  # (what is said of a side over several files is said of them all)
         if st is not None and st.source:
             return st.source
         srcs = [s.source for s in self.stats.values() if s.source]
@@ -979,41 +1097,45 @@ class Extraction:
 
     def _warnings(self) -> list[str]:
         out = []
-        for st in self.stats.values():
-            if st.placeholders and st.decoded_bytes:
-                src, line = st.first_placeholder or ("", 0)
+        for st, ph, ph_seconds, ph_text, ph_at, cut, cut_at, odd, odd_at in self._file_counts:  # (each file's own)
+            if ph and st.decoded_bytes:
+                src, line = ph_at or ("", 0)
                 out.append(
-                    f"{src}:{line}: {st.placeholders} {st.side} audio chunk{'s are' if st.placeholders != 1 else ' is a'} "
-                    f"recorder placeholder{'s' if st.placeholders != 1 else ''} ({st.placeholder_text!r}), "
-                    f"written as {st.placeholder_seconds:.2f} s of silence"
+                    f"{src}:{line}: {ph} {st.side} audio chunk{'s are' if ph != 1 else ' is a'} "
+                    f"recorder placeholder{'s' if ph != 1 else ''} ({ph_text!r}), "
+                    f"written as {ph_seconds:.2f} s of silence"
                 )
-            if st.cut_chunks and st.chunks:
-                src, line = st.first_cut or ("", 0)
+            if cut and st.chunks:
+                src, line = cut_at or ("", 0)
                 out.append(
-                    f"{src}:{line}: {st.cut_chunks} {st.side} audio chunks were cut by the recorder to {st.cut_size} bytes "
+                    f"{src}:{line}: {cut} {st.side} audio chunks were cut by the recorder to {st.cut_size} bytes "
                     "(odd for PCM16): not real audio, not written"
                 )
-            if st.odd_dropped:
-                src, line = st.first_odd or ("", 0)
+            if odd:
+                src, line = odd_at or ("", 0)
                 out.append(
                     f"{src}:{line}: {st.side} audio ended with an odd byte (PCM16 samples are 2 bytes): dropped"
-                    + (f" ({st.odd_dropped} times)" if st.odd_dropped > 1 else "")
+                    + (f" ({odd} times)" if odd > 1 else "")
                 )
-            rates = sorted({f.rate for f in st.formats})
-            if len(rates) > 1:
+        for st in self.stats.values():
+            at = self._rate_at.get(st.side, {})
+            if len(at) > 1:
                 conv = self.conv.get(st.side)
                 to = f"{conv.rate / 1000:g} kHz" if conv is not None else "one rate"
-                out.append(f"{self._where(st)}: {st.side} audio comes at several rates "
-                           f"({', '.join(f'{r / 1000:g} kHz' for r in rates)}): converted to {to}")  # fmt: skip
+                (r0, (src0, line0)), *later = at.items()  # (in the order they came)
+                then = ", ".join(f"{r / 1000:g} kHz from {src}:{line}" for r, (src, line) in later)
+                out.append(f"{src0}:{line0}: {st.side} audio comes at several rates ({r0 / 1000:g} kHz, then {then}): "
+                           f"converted to {to}")  # fmt: skip
         if self.opts.side == BOTH:
             for side, other in ((USER, ASSISTANT), (ASSISTANT, USER)):
                 st = self.stats[side]
                 if not st.chunks and self.stats[other].chunks:
                     channel = "left" if side == USER else "right"
                     out.append(f"{self._where(st)}: {self._nothing_reason(st)}: the {channel} channel is silent")
-            if self.mixer is not None and (self.mixer.left.overlaps or self.mixer.right.overlaps):
-                out.append(f"{self._where()}: {self.mixer.left.overlaps + self.mixer.right.overlaps} chunks would have "
-                           "overlapped audio already placed on their channel: played right after it instead")  # fmt: skip
+            for name, _, overlaps in self._files_done:
+                if overlaps:
+                    out.append(f"{name}: {overlaps} chunk{'s' if overlaps != 1 else ''} would have overlapped audio "
+                               "already placed on their channel: played right after it instead")  # fmt: skip
         return out
 
     def _fill_transcripts(self) -> None:
@@ -1067,6 +1189,25 @@ class Extraction:
                 e.transcript = join(k, items)
 
 
+#: compressed logs: how many times their size the text may be (base64 audio compresses little)
+_COMPRESSED = (".gz", ".bz2", ".xz")
+
+
+def audio_bound(sources: Sequence[Source], opts: AudioOptions) -> int | None:
+    """What can be known before the pass: the most audio bytes the logs can give (None if a
+    size is unknown). Base64 is 4 bytes for 3; G.711 doubles when decoded, the stereo mix
+    has two channels, `--out-rate` multiplies by at most its ratio to 8 kHz. Silence (gaps,
+    placeholders) is not bounded by the size: the WAV then grows its header at the end."""
+    total = 0
+    for src in sources:
+        size = src.size
+        if size is None:
+            return None
+        total += size * (8 if src.name.endswith(_COMPRESSED) else 1)
+    factor = 0.75 * 2 * (2 if opts.side == BOTH else 1) * max(1.0, (opts.out_rate or 0) / 8000)
+    return int(total * factor)
+
+
 def extract_audio(
     events: Iterable[Event] | None,
     opts: AudioOptions,
@@ -1084,7 +1225,8 @@ def extract_audio(
     `Extraction.read`) into `out` (one WAV or raw stream) or, with `opts.split`, into files
     opened through `open_file(name)`. Raises NothingFound (exit 1) when there is no audio
     to write; nothing is written then."""
-    x = Extraction(opts, diag, facts, out=out, out_name=out_name, open_file=open_file, log_name=log_name)
+    expect = audio_bound(sources, opts) if events is None else 0
+    x = Extraction(opts, diag, facts, out=out, out_name=out_name, open_file=open_file, log_name=log_name, expect=expect)
     try:
         x.run(events if events is not None else x.read(sources, diag, on_progress))
         return x.finish()

@@ -26,12 +26,13 @@ from __future__ import annotations
 import binascii
 import os
 from collections.abc import Iterable, Sequence
-from typing import IO
+from typing import IO, Any
 
 from rtlog.audio import g711
 from rtlog.audio.convert import decode_b64
 from rtlog.audio.options import ASSISTANT, BOTH, USER, AudioOptions
 from rtlog.audio.report import AudioReport, OutputFile, SideStats
+from rtlog.audio.resample import ResampledWriter
 from rtlog.audio.wav import WavWriter
 from rtlog.conversation.fold import Fold
 from rtlog.conversation.live_model import LiveSession
@@ -115,7 +116,9 @@ class LiveExtraction:
         self.opts = opts
         self.diag = diag
         self.log_name = log_name
-        self.writer = WavWriter(out, raw=opts.raw)
+        self.writer: Any = WavWriter(out, raw=opts.raw)
+        if opts.out_rate:  # --out-rate: the output resampled as it is written
+            self.writer = ResampledWriter(self.writer, opts.out_rate)
         self.file = OutputFile(out_name, side=opts.side)
         self.report = AudioReport(opts)
         self.stats = {s: SideStats(s) for s in ((USER, ASSISTANT) if opts.side == BOTH else (opts.side,))}
@@ -206,7 +209,8 @@ class LiveExtraction:
         if self._fmt is None:
             self._fmt = fmt
             self.writer.begin(self._out_encoding(), fmt.rate, 2 if self.opts.side == BOTH else 1)
-            self.file.encoding, self.file.rate, self.file.channels = self._out_encoding(), fmt.rate, 2 if self.opts.side == BOTH else 1
+            self.file.encoding, self.file.rate, self.file.channels = (self._out_encoding(), self.opts.out_rate or fmt.rate,
+                                                                      2 if self.opts.side == BOTH else 1)  # fmt: skip
         if fmt not in st.formats:
             st.formats.append(fmt)
         if fmt.encoding != PCM16 and self._out_encoding() == PCM16:

@@ -52,7 +52,13 @@ class Lane:
         self.end = frame + len(data) // self.width
         self.queued += len(data)
         if self.queued > self.spill:
-            self.pieces.append(self._to_file(data))
+            span = self._to_file(data)
+            last = self.pieces[-1] if self.pieces else None
+            if type(last) is tuple and last[0] + last[1] == span[0]:
+                self.pieces[-1] = (last[0], last[1] + span[1])  # (one span for a run of audio: the queue stays short)
+                self._spilled -= 1
+            else:
+                self.pieces.append(span)
         else:
             self.pieces.append(data)
 

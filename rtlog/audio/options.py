@@ -21,6 +21,7 @@ class AudioOptions:
     split: str | None = None
     encoding: str | None = None  # override of the source encoding (canonical name)
     rate: int | None = None  # override of the source rate
+    out_rate: int | None = None  # the output's rate (band-limited conversion), else the source's
     keep_encoding: bool = False
     raw: bool = False
 

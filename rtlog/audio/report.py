@@ -109,8 +109,17 @@ class AudioReport:
     files: list[OutputFile] = field(default_factory=list)
     sides: dict[str, SideStats] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    timestamps: bool | None = None  # stereo/split: placed by timestamps (else by VAD offsets)
+    timestamps: bool | None = None  # stereo/split: placed by timestamps (else by VAD offsets); all files
+    placement: list[tuple[str, bool]] = field(default_factory=list)  # each input file: placed by timestamps?
     notes: list[str] = field(default_factory=list)  # how the audio was placed, when the summary line should say (GPT-Live)
+
+    @property
+    def placed_by(self) -> str | None:
+        """timestamps, vad_offsets, mixed (some files each way), or None (nothing placed)."""
+        if self.timestamps is None:
+            return None
+        kinds = {timed for _, timed in self.placement} or {self.timestamps}
+        return "mixed" if len(kinds) > 1 else "timestamps" if self.timestamps else "vad_offsets"
 
     @property
     def nbytes(self) -> int:
@@ -129,7 +138,9 @@ class AudioReport:
         return {
             "format": "raw" if o.raw else "wav",
             "side": o.side, "heard": o.heard, "split": o.split, "keep_encoding": o.keep_encoding,
-            "placed_by": None if self.timestamps is None else "timestamps" if self.timestamps else "vad_offsets",
+            "placed_by": self.placed_by,
+            "placed_by_file": [{"file": name, "placed_by": "timestamps" if timed else "vad_offsets"}
+                               for name, timed in self.placement],
             "files": [f.as_dict() for f in self.files],
             "seconds": round(self.seconds, 3), "bytes": self.nbytes, "chunks": self.chunks,
             "sides": {k: v.as_dict() for k, v in self.sides.items()},

@@ -51,6 +51,8 @@ class SideScreen:
             if self.cut_size is not None:
                 if len(data) == self.cut_size:
                     self.stats.cut_chunks += 1
+                    if self.stats.first_cut is None:  # (the first of a file after the first)
+                        self.stats.first_cut = (ev.source, ev.line_no)
                     return
             elif not self._decided:
                 # held back only while every chunk so far has one short odd length (a

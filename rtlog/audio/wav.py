@@ -10,6 +10,15 @@ sizes right without holding the audio in memory:
   to an anonymous temporary file and copied out behind a correct header at the end
   (the stdlib `wave` module fails on pipes: it seeks back to patch).
 With `raw`, no header at all: the bytes pass straight through.
+
+Over 4 GiB: RF64 (EBU TECH 3306): `RF64` instead of `RIFF`, the RIFF and data sizes set to
+0xFFFFFFFF and the real ones (64-bit) in a `ds64` chunk, the first after `WAVE`. As sox and
+ffmpeg do, a file that may pass the limit gets a 36-byte `JUNK` chunk there from the start
+(what `ds64` replaces when the sizes are patched); one that passes it unexpectedly (a
+stereo mix's silence, placeholders) has its audio moved 36 bytes on, in blocks, when it is
+finished. Below the limit the file is a plain WAV (with the `JUNK` chunk if one was
+reserved, which every reader skips). `limit` (the RIFF size that still fits, 2³² − 1) can
+be lowered to test this with megabytes.
 """
 
 from __future__ import annotations
@@ -26,25 +35,41 @@ from rtlog.io.outfile import describe_os_error
 from rtlog.protocol.formats import ALAW, PCM16, ULAW
 
 FORMAT_TAGS = {PCM16: 1, ALAW: 6, ULAW: 7}
-#: RIFF sizes are 32-bit: the data chunk must leave room for the rest of the header
+#: RIFF sizes are 32-bit: the data chunk must leave room for the rest of the header (the
+#: stereo mix's sanity bound on silence; a WAV itself goes on as RF64)
 MAX_DATA_BYTES = 0xFFFFFFFF - 64
+#: the largest RIFF size a plain WAV holds; past it, RF64
+RIFF_LIMIT = 0xFFFFFFFF
+#: the JUNK chunk reserved for ds64 (8 + 28 bytes: RIFF size, data size, sample count, table length)
+JUNK_BYTES = 36
 _BLOCK = 1 << 20
 
 
-def header(encoding: str, rate: int, channels: int, data_bytes: int) -> bytes:
-    """The RIFF header that precedes `data_bytes` of audio (without the pad byte)."""
+def header(encoding: str, rate: int, channels: int, data_bytes: int, *, junk: bool = False, limit: int = RIFF_LIMIT) -> bytes:
+    """The header that precedes `data_bytes` of audio (without the pad byte): RIFF, with a
+    36-byte JUNK chunk after `WAVE` if `junk`; RF64 with its ds64 chunk there instead when
+    the RIFF size would pass `limit` (the same length as with the JUNK chunk)."""
     width = 2 if encoding == PCM16 else 1
     block_align = channels * width
     tag = FORMAT_TAGS[encoding]
     padded = data_bytes + (data_bytes & 1)
+    samples = data_bytes // block_align
     if encoding == PCM16:
         fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * block_align, block_align, 8 * width)
         extra = b""
     else:
         fmt = struct.pack("<HHIIHHH", tag, channels, rate, rate * block_align, block_align, 8 * width, 0)
-        extra = b"fact" + struct.pack("<II", 4, data_bytes // block_align)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + extra + b"data" + struct.pack("<I", data_bytes)
-    return b"RIFF" + struct.pack("<I", len(body) + padded) + body
+        extra = b"fact" + struct.pack("<II", 4, min(samples, 0xFFFFFFFF))
+    tail = b"fmt " + struct.pack("<I", len(fmt)) + fmt + extra + b"data"
+    riff_size = 4 + JUNK_BYTES * junk + len(tail) + 4 + padded
+    if riff_size > limit:  # RF64: the real sizes in ds64, where the JUNK chunk was
+        riff_size = 4 + JUNK_BYTES + len(tail) + 4 + padded
+        ds64 = b"ds64" + struct.pack("<IQQQI", 28, riff_size, data_bytes, samples, 0)
+        if extra:
+            tail = tail.replace(extra, b"fact" + struct.pack("<II", 4, 0xFFFFFFFF))
+        return b"RF64" + struct.pack("<I", 0xFFFFFFFF) + b"WAVE" + ds64 + tail + struct.pack("<I", 0xFFFFFFFF)
+    reserve = b"JUNK" + struct.pack("<I", JUNK_BYTES - 8) + bytes(JUNK_BYTES - 8) if junk else b""
+    return b"RIFF" + struct.pack("<I", riff_size) + b"WAVE" + reserve + tail + struct.pack("<I", data_bytes)
 
 
 def header_size(encoding: str) -> int:
@@ -82,9 +107,14 @@ class WavWriter:
     first `write`; `finish` completes the file. Nothing is written to `fp` before
     `begin`, so an extraction that finds no audio leaves `fp` untouched."""
 
-    def __init__(self, fp: IO[bytes], *, raw: bool = False) -> None:
+    def __init__(self, fp: IO[bytes], *, raw: bool = False, expect: int | None = 0, limit: int | None = None) -> None:
+        """`expect`: how many bytes of audio may come at most, if known (None: unknown);
+        when it may pass `limit`, a JUNK chunk is reserved for RF64's ds64 from the start."""
         self.fp = fp
         self.raw = raw
+        self.limit = RIFF_LIMIT if limit is None else limit
+        self._junk = expect is None or expect + 128 > self.limit  # (the header's own bytes)
+        self.rf64 = False  # finished as RF64
         self.encoding: str | None = None
         self.rate = 0
         self.channels = 0
@@ -112,7 +142,7 @@ class WavWriter:
             return
         if _patchable(self.fp):
             self._header_at = self.fp.tell()
-            self.fp.write(header(encoding, rate, channels, 0))
+            self.fp.write(header(encoding, rate, channels, 0, junk=self._junk, limit=self.limit))
             self._data_start = self.fp.tell()
         else:
             try:
@@ -124,8 +154,6 @@ class WavWriter:
 
     def write(self, data: bytes) -> None:
         n = self.nbytes + len(data)
-        if n > MAX_DATA_BYTES and not self.raw:
-            raise OutputError("the audio is larger than a WAV file can hold (4 GiB); use --raw or --split")
         try:
             self._data.write(data)
         except OSError as exc:
@@ -166,7 +194,9 @@ class WavWriter:
                 self._spool.flush()
             except OSError as exc:
                 raise _spool_error(exc) from None
-            fp.write(header(self.encoding, self.rate, self.channels, self.nbytes))
+            head = header(self.encoding, self.rate, self.channels, self.nbytes, limit=self.limit)
+            self.rf64 = head.startswith(b"RF64")
+            fp.write(head)
             self._spool.seek(0)
             while True:
                 block = self._spool.read(_BLOCK)
@@ -177,12 +207,32 @@ class WavWriter:
             if self.nbytes & 1:
                 fp.write(b"\x00")
             return
+        head = header(self.encoding, self.rate, self.channels, self.nbytes, junk=self._junk, limit=self.limit)
+        self.rf64 = head.startswith(b"RF64")
+        if self.rf64 and not self._junk:  # past the limit unexpectedly: make room for ds64
+            self._shift(JUNK_BYTES)
         if self.nbytes & 1:
             fp.write(b"\x00")
         end = fp.tell()
         fp.seek(self._header_at)
-        fp.write(header(self.encoding, self.rate, self.channels, self.nbytes))
+        fp.write(head)
         fp.seek(end)
+
+    def _shift(self, by: int) -> None:
+        """Move the audio `by` bytes on (from the end back, in blocks), for a header that
+        grew; leaves the file position at the audio's new end."""
+        fp = self.fp
+        start, end = self._data_start, self._data_start + self.nbytes
+        pos = end
+        while pos > start:
+            n = min(_BLOCK, pos - start)
+            pos -= n
+            fp.seek(pos)
+            block = fp.read(n)
+            fp.seek(pos + by)
+            fp.write(block)
+        self._data_start += by
+        fp.seek(end + by)
 
     def close(self) -> None:
         """Drop the spool (if any); does not close `fp`."""

@@ -16,12 +16,12 @@ from rtlog.audio.live import extract_live, is_live_log
 from rtlog.audio.options import ASSISTANT, BOTH, SIDES, SPLITS, AudioOptions
 from rtlog.audio.prescan import LogFacts, prescan
 from rtlog.audio.report import AudioReport
-from rtlog.commands.common import Files, Strict, diagnostics
+from rtlog.commands.common import Files, Strict, between, diagnostics
 from rtlog.errors import OutputError, UsageError
-from rtlog.io.outfile import atomic_directory, atomic_output
+from rtlog.io.outfile import atomic_directory, atomic_output, refuse_existing
 from rtlog.io.reader import Diagnostics, Source, expand_sources
 from rtlog.io.spool import readable_twice
-from rtlog.protocol.formats import PCM16, parse_audio_format
+from rtlog.protocol.formats import MAX_RATE, MIN_RATE, PCM16, parse_audio_format
 from rtlog.units import fmt_int, fmt_seconds
 
 INDEX_NAME = "index.json"
@@ -62,18 +62,28 @@ def extract_audio_command(
         typer.Option("--encoding", metavar="ENC", help="The audio's encoding, if the log doesn't say or says wrong: pcm16, g711_ulaw, g711_alaw."),
     ] = None,
     rate: Annotated[
-        int | None, typer.Option("--rate", metavar="HZ", help="The audio's sample rate, if the log doesn't say or says wrong.", min=1000, max=384000)
+        int | None, typer.Option("--rate", metavar="HZ", help="The audio's sample rate (1000 to 384000), if the log doesn't say or says wrong.", callback=between(1000, 384000))
+    ] = None,
+    out_rate: Annotated[
+        int | None,
+        typer.Option("--out-rate", metavar="HZ", help="Resample the output to HZ, 8000-192000 (band-limited), e.g. 16000 or 48000."),
     ] = None,
     json_report: Annotated[bool, typer.Option("--json", help="Report what was written as JSON on stdout.")] = False,
+    no_clobber: Annotated[
+        bool, typer.Option("--no-clobber", "-n", help="Refuse to overwrite an existing output (exit 2), before reading anything.")
+    ] = False,
     strict: Strict = False,
 ) -> None:
     """Decode the base64 audio of a session log into a playable WAV.
 
-    Example: rtlog extract-audio session.jsonl -o reply.wav;
-    rtlog extract-audio session.jsonl --side both -o call.wav;
-    rtlog extract-audio session.jsonl -o - --raw | sox -t raw -r 24000 -e signed -b 16 -c 1 - out.flac
+    \b
+    Examples:
+      rtlog extract-audio s.jsonl -o reply.wav
+      rtlog extract-audio s.jsonl --side both -o call.wav
+      rtlog extract-audio s.jsonl -o - --raw \\
+        | sox -t raw -r 24000 -e signed -b 16 -c 1 - o.flac
     """
-    opts = _options(side, heard, split, raw, keep_encoding, encoding, rate)
+    opts = _options(side, heard, split, raw, keep_encoding, encoding, rate, out_rate)
     if not output_path:
         raise UsageError("extract-audio: -o/--output is required (a .wav file, '-' for stdout, or a directory with --split)")
     to_stdout = output_path == "-"
@@ -81,12 +91,17 @@ def extract_audio_command(
         raise UsageError("--split writes several files: give a directory with -o, not '-'")
     if split and output_path.lower().endswith((".wav", ".pcm", ".raw")) and not os.path.isdir(output_path):
         raise UsageError(f"--split writes a directory of files and index.json: -o {output_path} names a file (give a directory, e.g. -o {os.path.splitext(output_path)[0]}/)")
+    if raw and not split and output_path.lower().endswith((".wav", ".wave")):
+        raise UsageError(f"--raw writes headerless samples, not a WAV: -o {output_path} would be a .wav no player reads "
+                         f"(give it another name, e.g. -o {os.path.splitext(output_path)[0]}.pcm, or leave --raw out)")
     if heard and side == "user":
         output.warning("--heard cuts the assistant's audio where it was interrupted: with --side user it changes nothing")
     if to_stdout and json_report:
         raise UsageError("--json writes its report to stdout, which -o - uses for the audio: give -o FILE")
     if to_stdout and output.stdout_is_terminal():
         raise UsageError("refusing to write binary audio to a terminal; use -o FILE or a pipe")
+    if no_clobber and not to_stdout and not split:
+        refuse_existing(output_path)
     paths = list(files or ["-"])
     sources = expand_sources(paths)
     log_name = sources[0].name if len(sources) == 1 else f"{sources[0].name} (and {len(sources) - 1} more)"
@@ -99,16 +114,16 @@ def extract_audio_command(
         if opts.needs_prescan and not live:
             facts = prescan(sources)
         if live:
-            report = _extract_live(sources, opts, diag, output_path, to_stdout, paths, log_name)
+            report = _extract_live(sources, opts, diag, output_path, to_stdout, paths, log_name, no_clobber)
         elif split:
-            report = _extract_split(sources, opts, diag, facts, output_path, paths, log_name)
+            report = _extract_split(sources, opts, diag, facts, output_path, paths, log_name, no_clobber)
         elif to_stdout:
             with output.stdout_sink() as out, _progress(sources, log_name) as bar:
                 report = extract_audio(None, opts, diag, sources=sources, facts=facts, out=out, out_name="<stdout>",
                                        log_name=log_name, on_progress=bar.update)  # fmt: skip
         else:
             _check_target(output_path)
-            with atomic_output(output_path, inputs=paths) as fp:
+            with atomic_output(output_path, inputs=paths, no_clobber=no_clobber) as fp:
                 if fp.isatty():  # a device such as /dev/tty is written directly
                     raise UsageError(f"{output_path}: refusing to write binary audio to a terminal")
                 with _progress(sources, log_name) as bar:
@@ -125,20 +140,21 @@ def extract_audio_command(
 
 
 def _extract_live(sources: list[Source], opts: AudioOptions, diag: Diagnostics, target: str, to_stdout: bool,
-                  inputs: list[str], log_name: str) -> AudioReport:
+                  inputs: list[str], log_name: str, no_clobber: bool = False) -> AudioReport:
     if to_stdout:
         with output.stdout_sink() as out:
             return extract_live(sources, opts, diag, out=out, out_name="<stdout>", log_name=log_name)
     if opts.split:
         raise UsageError("--split is not supported for GPT-Live / Translation logs (no responses or turns); use --side")
     _check_target(target)
-    with atomic_output(target, inputs=inputs) as fp:
+    with atomic_output(target, inputs=inputs, no_clobber=no_clobber) as fp:
         if fp.isatty():
             raise UsageError(f"{target}: refusing to write binary audio to a terminal")
         return extract_live(sources, opts, diag, out=fp, out_name=target, log_name=log_name)
 
 
-def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, encoding: str | None, rate: int | None) -> AudioOptions:
+def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, encoding: str | None, rate: int | None,
+             out_rate: int | None = None) -> AudioOptions:  # fmt: skip
     side = side.lower()
     if side not in SIDES:
         raise UsageError(f"--side must be one of {', '.join(SIDES)} (got {side!r})")
@@ -154,7 +170,11 @@ def _options(side: str, heard: bool, split: str | None, raw: bool, keep: bool, e
         if fmt is None:
             raise UsageError(f"--encoding must be pcm16, g711_ulaw or g711_alaw (got {encoding!r})")
         enc = fmt.encoding
-    return AudioOptions(side=side, heard=heard, split=split, encoding=enc, rate=rate, keep_encoding=keep, raw=raw)
+    if out_rate is not None and not MIN_RATE <= out_rate <= MAX_RATE:
+        raise UsageError(f"--out-rate must be {MIN_RATE}-{MAX_RATE} Hz (got {out_rate})")
+    if out_rate is not None and keep:
+        raise UsageError("--out-rate converts PCM16: it cannot go with --keep-encoding (G.711 kept as recorded)")
+    return AudioOptions(side=side, heard=heard, split=split, encoding=enc, rate=rate, keep_encoding=keep, raw=raw, out_rate=out_rate)
 
 
 def _check_target(path: str) -> None:
@@ -170,9 +190,10 @@ def _extract_split(
     directory: str,
     inputs: list[str],
     log_name: str,
+    no_clobber: bool = False,
 ) -> AudioReport:
     # all the files and index.json appear together, or none does (a failure, Ctrl-C)
-    with atomic_directory(directory, inputs=inputs) as open_file, _progress(sources, log_name) as bar:
+    with atomic_directory(directory, inputs=inputs, no_clobber=no_clobber) as open_file, _progress(sources, log_name) as bar:
         report = extract_audio(None, opts, diag, sources=sources, facts=facts, open_file=open_file, log_name=log_name,
                                on_progress=bar.update)  # fmt: skip
         index = {
@@ -207,12 +228,25 @@ def _summary_line(report: AudioReport, target: str) -> str:
         line += (f"; {a.truncated_items} interrupted item{'s' if a.truncated_items != 1 else ''} cut where playback "
                  f"stopped ({fmt_seconds(a.heard_dropped_seconds)} not heard)")  # fmt: skip
     if opts.side == BOTH and report.timestamps is not None:
-        line += "; placed by timestamps" if report.timestamps else "; placed by VAD offsets (no timestamps)"
+        line += "; " + _placement(report)
     if f.encoding != PCM16 and opts.keep_encoding:
         line += "; G.711 kept as recorded"
     for note in report.notes:
         line += f"; {note}"
     return line
+
+
+def _placement(report: AudioReport) -> str:
+    """`placed by timestamps`, or by VAD offsets, or which files were placed how."""
+    by = report.placed_by
+    if by != "mixed":
+        return "placed by timestamps" if by == "timestamps" else "placed by VAD offsets (no timestamps)"
+
+    def files(timed: bool) -> str:
+        names = [name for name, t in report.placement if t == timed]
+        return ", ".join(names) if len(names) <= 3 else f"{len(names)} files"
+
+    return f"placed by timestamps ({files(True)}) and by VAD offsets ({files(False)}: no timestamps)"
 
 
 def _progress(sources: list[Any], log_name: str) -> output.Progress:

@@ -15,7 +15,7 @@ import typer
 from rtlog import output
 from rtlog.commands.common import Strict, diagnostics
 from rtlog.errors import NothingFound, OutputError, UsageError
-from rtlog.io.outfile import atomic_output
+from rtlog.io.outfile import atomic_output, refuse_existing
 from rtlog.io.reader import expand_sources
 from rtlog.io.spool import readable_twice
 from rtlog.redact import KEEPABLE, Policy, check_source, needs_first_pass, redact_source
@@ -35,18 +35,23 @@ def redact_command(
         "replaced. Secrets, keypad digits and SIP headers are always redacted.")] = None,
     audio: Annotated[str, typer.Option("--audio", metavar="silence|drop",
         help="silence: audio becomes silence of the same length (durations unchanged); "
-        "drop: '\\[trimmed: N bytes]' placeholders.")] = AUDIO_SILENCE,
+        "drop: '[trimmed: N bytes]' placeholders.")] = AUDIO_SILENCE,
     salt: Annotated[str | None, typer.Option("--pseudonymize", metavar="SALT", show_default=False,
         help="Replace ids (items, responses, calls, events, sessions) by pseudonyms made with SALT: "
         "the same id gets the same pseudonym, so joins across the log survive.")] = None,
     check: Annotated[bool, typer.Option("--check",
         help="Scan the logs instead: list (line, path, kind) of what still looks sensitive; exit 1 if anything does.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="With --check: the findings as one JSON object.")] = False,
+    no_clobber: Annotated[bool, typer.Option("--no-clobber", "-n",
+        help="Refuse to overwrite an existing output (exit 2), before reading anything.")] = False,
     strict: Strict = False,
 ) -> None:  # fmt: skip
     """Make a log safe to share: text, audio, secrets and keypad digits redacted, everything else as recorded.
 
-    Example: rtlog redact call.jsonl -o call.redacted.jsonl && rtlog redact --check call.redacted.jsonl
+    \b
+    Examples:
+      rtlog redact call.jsonl -o call.redacted.jsonl
+      rtlog redact --check call.redacted.jsonl
     """
     kept = _keep(keep)
     if audio not in (AUDIO_SILENCE, AUDIO_DROP):
@@ -67,6 +72,8 @@ def redact_command(
         raise UsageError(f"{files[0] if files else '-'}: a directory; redact takes one log")  # type: ignore[index]
     if salt == "":
         raise UsageError("--pseudonymize needs a SALT (a secret of yours: anyone with it can test guesses of ids)")
+    if no_clobber and output_path != "-":
+        refuse_existing(output_path)
     policy = Policy(keep=kept, audio=audio, salt=None if salt is None else salt.encode())
     diag = diagnostics(strict)
     src = sources[0]
@@ -79,7 +86,7 @@ def redact_command(
         else:
             if os.path.isdir(output_path):
                 raise OutputError(f"{output_path}: is a directory")
-            with atomic_output(output_path, inputs=[p for p in (files or []) if p != "-"]) as fp:
+            with atomic_output(output_path, inputs=[p for p in (files or []) if p != "-"], no_clobber=no_clobber) as fp:
                 with _maybe_gzip(fp, output_path) as out:
                     stats = redact_source(src, out, policy, diag)
     diag.finish()

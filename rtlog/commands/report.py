@@ -39,6 +39,9 @@ def report_command(
         str | None,
         typer.Option("--pricing", metavar="FILE", help="JSON price table that overrides or extends the built-in one (as summary's)."),
     ] = None,
+    no_clobber: Annotated[
+        bool, typer.Option("--no-clobber", "-n", help="Refuse to overwrite an existing page, WAV or index.html (exit 2), before reading anything.")
+    ] = False,
     strict: Strict = False,
 ) -> None:
     """The whole call on one self-contained HTML page: header, timeline, turns, checks.
@@ -46,7 +49,10 @@ def report_command(
     The numbers are summary's; the page needs no network and plays the call's audio.
     Several files or a directory: one page each plus an index.html sorted worst first.
 
-    Example: rtlog report session.jsonl -o call.html; rtlog report logs/ -o reports/
+    \b
+    Examples:
+      rtlog report session.jsonl -o call.html
+      rtlog report logs/ -o reports/
     """
     from rtlog.commands.summary import load_prices
     from rtlog.io.reader import expand_sources
@@ -67,7 +73,8 @@ def report_command(
             output_path = stem(src.name) + ".html"
         diag = diagnostics(strict)
         with output.Progress(src.size, f"report {src.name}") as bar:
-            w = report_one(src, diag, prices, out=output_path, audio=audio, title=title, inputs=paths, on_progress=bar.update)
+            w = report_one(src, diag, prices, out=output_path, audio=audio, title=title, inputs=paths, on_progress=bar.update,
+                           no_clobber=no_clobber)  # fmt: skip
         diag.finish()
         what = f"wrote {w.page} ({fmt_bytes(w.page_bytes)})"
         if w.wav:
@@ -94,7 +101,8 @@ def report_command(
             output.error(error)
 
     written, failed, index = report_many(
-        sources, lambda: diagnostics(strict), prices, directory=output_path, audio=audio, inputs=paths, title=title, on_file=each
+        sources, lambda: diagnostics(strict), prices, directory=output_path, audio=audio, inputs=paths, title=title, on_file=each,
+        no_clobber=no_clobber,
     )
     more = f"; {len(failed)} log{'s' if len(failed) != 1 else ''} could not be read" if failed else ""
     output.note(f"wrote {len(written)} page{'s' if len(written) != 1 else ''} and {index}{more}")

@@ -20,7 +20,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
-from rtlog.errors import OutputError
+from rtlog.errors import InputError, OutputError
 
 
 def same_file(a: str, b: str) -> bool:
@@ -37,7 +37,7 @@ def _identity(st: os.stat_result) -> tuple[int, int]:
 def input_files(inputs: Iterable[str]) -> dict[tuple[int, int], str]:
     """(device, inode) → name of every file the inputs read: files (through links),
     the logs of a folder, and stdin when it is a regular file (`< f.jsonl`)."""
-    from rtlog.io.reader import LOG_SUFFIXES  # (here: the reader and its parsers are not needed to write)
+    from rtlog.io.reader import folder_logs  # (here: the reader and its parsers are not needed to write)
 
     found: dict[tuple[int, int], str] = {}
     for p in inputs:
@@ -48,14 +48,13 @@ def input_files(inputs: Iterable[str]) -> dict[tuple[int, int], str]:
                     found[_identity(st)] = "<stdin>"
                 continue
             st = os.stat(p)
-            if stat.S_ISDIR(st.st_mode):
-                for n in os.listdir(p):
-                    if n.endswith(LOG_SUFFIXES):
-                        with contextlib.suppress(OSError):
-                            found[_identity(os.stat(os.path.join(p, n)))] = os.path.join(p, n)
+            if stat.S_ISDIR(st.st_mode):  # the logs the folder gives, at any depth (as the reader expands it)
+                for src in folder_logs(p):
+                    with contextlib.suppress(OSError):
+                        found[_identity(os.stat(src.name))] = src.name
             else:
                 found[_identity(st)] = p
-        except OSError:
+        except (OSError, InputError):
             continue  # (reading it will say what is wrong)
     return found
 
@@ -85,6 +84,34 @@ def refuse_stdout_input(inputs: Iterable[str]) -> None:
             raise OutputError(f"<stdout>: refusing to write into an input file: it is {name}")
 
 
+def refuse_existing(target: str) -> None:
+    """`-n/--no-clobber`: raise OutputError (exit 2) if `target` exists (whatever it is),
+    before any work is done. `atomic_output(no_clobber=True)` checks again when it puts the
+    file in place, atomically (a file made meanwhile is not replaced either)."""
+    if os.path.lexists(target):
+        raise OutputError(_clobber_message(target))
+
+
+def _clobber_message(target: str) -> str:
+    return f"{target}: exists; not overwritten (-n/--no-clobber)"
+
+
+def _place_new(tmp: str, target: str) -> None:
+    """Rename `tmp` to `target` only if `target` does not exist: a hard link fails with
+    EEXIST atomically (a file system without hard links: checked, then renamed)."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise OutputError(_clobber_message(target)) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        refuse_existing(target)
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
+
+
 def describe_os_error(path: str, exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return f"{path}: no space left on device"
@@ -96,10 +123,13 @@ def describe_os_error(path: str, exc: OSError) -> str:
 
 
 @contextlib.contextmanager
-def atomic_output(target: str, inputs: Iterable[str] = ()) -> Iterator[IO[bytes]]:
+def atomic_output(target: str, inputs: Iterable[str] = (), *, no_clobber: bool = False) -> Iterator[IO[bytes]]:
     """A binary file to write `target` through. Renamed into place only if the block
-    ends without an exception; otherwise the temporary file is removed."""
+    ends without an exception; otherwise the temporary file is removed. `no_clobber`:
+    an existing `target` is refused (before, and again atomically when put in place)."""
     refuse_inputs(target, inputs)
+    if no_clobber:
+        refuse_existing(target)
     try:
         st = os.stat(target)
     except OSError:
@@ -139,7 +169,10 @@ def atomic_output(target: str, inputs: Iterable[str] = ()) -> Iterator[IO[bytes]
             with contextlib.suppress(OSError):
                 os.chmod(tmp, 0o666 & ~umask)
         try:
-            os.replace(tmp, target)
+            if no_clobber:
+                _place_new(tmp, target)
+            else:
+                os.replace(tmp, target)
         except OSError as exc:
             raise OutputError(describe_os_error(target, exc)) from None
         ok = True
@@ -263,13 +296,16 @@ def _open_files_limit() -> int:
 
 
 @contextlib.contextmanager
-def atomic_directory(directory: str, inputs: Iterable[str] = ()) -> Iterator[Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]]:
+def atomic_directory(
+    directory: str, inputs: Iterable[str] = (), *, no_clobber: bool = False
+) -> Iterator[Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]]:
     """`open_file(name)` for the files of one output directory: they are written to a
     staging directory and appear in `directory` together when the block ends without an
     exception, or not at all (a failure, Ctrl-C, SIGTERM: the staging directory is
     removed). A new directory appears by one rename; into an existing one the files are
     renamed one by one with SIGINT and SIGTERM held off. A file that would replace an
-    input is refused."""
+    input is refused; with `no_clobber`, so is one that would replace any file (then none
+    is moved)."""
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise OutputError(f"{directory}: exists and is not a directory (--split writes a directory of files)")
     existed = os.path.isdir(directory)
@@ -304,6 +340,8 @@ def atomic_directory(directory: str, inputs: Iterable[str] = ()) -> Iterator[Cal
         yield open_file
         for name in names:
             refuse_inputs(os.path.join(directory, name), inputs)
+            if no_clobber:
+                refuse_existing(os.path.join(directory, name))
         _commit(stage, directory, names, existed)
     finally:
         for f in list(pool.open):

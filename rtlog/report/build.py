@@ -25,7 +25,7 @@ from rtlog.audio.options import BOTH, AudioOptions
 from rtlog.audio.prescan import prescan
 from rtlog.conversation.load import conversation_of
 from rtlog.errors import InputError, NothingFound, OutputError
-from rtlog.io.outfile import atomic_output, refuse_inputs
+from rtlog.io.outfile import atomic_output, refuse_existing, refuse_inputs
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.io.spool import readable_twice
 from rtlog.metrics.pricing import PriceTable
@@ -78,10 +78,12 @@ def report_one(
     inputs: list[str] = (),  # type: ignore[assignment]
     jobs: int = 0,
     on_progress: Callable[[int], None] | None = None,
+    no_clobber: bool = False,
 ) -> Written:
     """Write the report of one log to `out` (and, with `audio="link"`, the WAV beside it:
     `out` with `.wav` for `.html`). `jobs`: processes for one big plain file, as summary's
-    (0 = one per CPU; the raw events still arrive in order)."""
+    (0 = one per CPU; the raw events still arrive in order). `no_clobber`: an existing page
+    or WAV is refused, before the work."""
     if audio not in AUDIO_MODES:
         raise ValueError(audio)
     folder = os.path.dirname(os.path.abspath(out))
@@ -90,6 +92,10 @@ def report_one(
     refuse_inputs(out, inputs)
     if audio == "link":
         refuse_inputs(wav_beside(out), inputs)
+    if no_clobber:
+        refuse_existing(out)
+        if audio == "link":
+            refuse_existing(wav_beside(out))
     with contextlib.ExitStack() as stack:
         if audio != "none":
             (src,) = stack.enter_context(readable_twice([src]))
@@ -111,7 +117,7 @@ def report_one(
                 try:
                     facts = prescan([src])
                     if wav is not None:
-                        with atomic_output(wav, inputs=inputs) as fp:
+                        with atomic_output(wav, inputs=inputs, no_clobber=no_clobber) as fp:
                             extract_audio(None, opts, quiet, sources=[src], facts=facts, out=fp, out_name=wav, log_name=src.name)
                         done.wav = wav
                         done.audio_bytes = os.path.getsize(wav)
@@ -132,7 +138,7 @@ def report_one(
             audio=audio if (done.wav or embed is not None) else "none",
             audio_src=os.path.basename(done.wav) if done.wav else None, audio_note=done.audio_note,
         )  # fmt: skip
-        with atomic_output(out, inputs=inputs) as fp:
+        with atomic_output(out, inputs=inputs, no_clobber=no_clobber) as fp:
             write_page(page, fp, embed)
             done.page_bytes = fp.tell()
         done.summary_json = page.summary
@@ -167,10 +173,18 @@ def report_many(
     inputs: list[str] = (),  # type: ignore[assignment]
     title: str | None = None,
     on_file: Callable[[Source, Written | None, str | None], None] | None = None,
+    no_clobber: bool = False,
 ) -> tuple[list[Written], list[tuple[str, str]], str]:
     """One page per log in `directory`, then `index.html`; a log that cannot be read is
     listed in the index with its error and the others still get their pages. Returns
-    (pages written, (log, error) for the failed ones, the index's path)."""
+    (pages written, (log, error) for the failed ones, the index's path). `no_clobber`: if
+    any of the files it would write exists, nothing is done."""
+    index = os.path.join(directory, "index.html")
+    if no_clobber:
+        for name in [*unique_pages(sources), "index.html"]:
+            refuse_existing(os.path.join(directory, name))
+            if audio == "link" and name != "index.html":
+                refuse_existing(wav_beside(os.path.join(directory, name)))
     written: list[Written] = []
     failed: list[tuple[str, str]] = []
     rows: list[dict[str, Any]] = []
@@ -178,7 +192,7 @@ def report_many(
     for src, name in zip(sources, unique_pages(sources)):
         diag = make_diag()
         try:
-            w = report_one(src, diag, prices, out=os.path.join(directory, name), audio=audio, inputs=inputs)
+            w = report_one(src, diag, prices, out=os.path.join(directory, name), audio=audio, inputs=inputs, no_clobber=no_clobber)
             diag.finish()
         except OutputError:
             raise  # the pages cannot be written: no point going on
@@ -194,8 +208,7 @@ def report_many(
             summaries.append(w.summary)
         if on_file is not None:
             on_file(src, w, None)
-    index = os.path.join(directory, "index.html")
-    with atomic_output(index, inputs=inputs) as fp:
+    with atomic_output(index, inputs=inputs, no_clobber=no_clobber) as fp:
         total = combine(summaries).as_json() if summaries else None
         write_index(rows, fp, title or f"rtlog report: {len(sources)} logs", total)
     return written, failed, index

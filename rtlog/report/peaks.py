@@ -68,8 +68,13 @@ def _byte(v: int, up: bool) -> int:
 
 def wav_peaks(fp: IO[bytes], *, max_columns: int = MAX_COLUMNS, per_second: int = COLUMNS_PER_SECOND) -> Peaks | None:
     """Peaks of a stereo (or mono: both lanes the same) PCM16 WAV; None for an empty one
-    or another format (G.711 kept as recorded is not drawn)."""
-    with wave.open(fp, "rb") as w:
+    or another format (G.711 kept as recorded is not drawn; an RF64 file, a call's WAV over
+    4 GiB, which python's `wave` does not read)."""
+    try:
+        w = wave.open(fp, "rb")
+    except (wave.Error, EOFError):
+        return None
+    with w:
         if w.getsampwidth() != 2 or w.getnchannels() not in (1, 2):
             return None
         frames, rate, channels = w.getnframes(), w.getframerate(), w.getnchannels()
