@@ -38,6 +38,7 @@ def terminal(s: str, *, one_line: bool = False) -> str:
 
 #: escaped wherever they are: emphasis, code, links and images, raw HTML, entities, tables
 _MD_INLINE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|&~"})
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>|&~]")
 #: what opens a block at the start of a line: headings, quotes, lists, fences, setext and
 #: thematic breaks (`=`, `-`, `+`); an ordered list's `1.` / `1)`
 _MD_LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+(?=[.)]))")
@@ -49,7 +50,10 @@ def markdown(s: str) -> str:
     break a hard break, blank lines dropped (a blank line would end the paragraph, and
     what follows could be a heading or an HTML block), and a line that would start a
     block (`#`, `>`, `-`, `1.`…) escaped at its start. Terminal controls are replaced."""
-    lines = [ln.strip() for ln in terminal(s).translate(_MD_INLINE).replace("\r", "").split("\n")]
+    s = terminal(s)
+    if _MD_SPECIAL.search(s) is not None:  # (translate copies even when it changes nothing: a long text)
+        s = s.translate(_MD_INLINE)
+    lines = [ln.strip() for ln in s.replace("\r", "").split("\n")]
     return "\\\n".join(_MD_LINE_START.sub(_escape_start, ln) for ln in lines if ln)
 
 

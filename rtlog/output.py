@@ -281,6 +281,22 @@ def load_human_output(*modules: str) -> None:
         importlib.import_module(m)
 
 
+@contextlib.contextmanager
+def human_stdout() -> Iterator[IO[str]]:
+    """stdout for human text written as it is made (not through rich: a transcript piped
+    to a file, see `commands.transcript`), flushed inside the same guard as `print_human`."""
+    out = console().file
+    try:
+        yield out
+        out.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        raise PipeClosed("") from None
+    except OSError as exc:
+        silence_stdout()
+        raise OutputError(describe_os_error("<stdout>", exc)) from None
+
+
 #: spaces at the end of a line, before the style resets that may close it (`--color=always`)
 _TRAILING_SPACES = re.compile(r"(?: |\x1b\[[0-9;]*m)+$")
 

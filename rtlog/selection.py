@@ -706,7 +706,7 @@ def _scan_blocks(fp: BinaryIO, scan: _Scanner, limit: int | None) -> Iterator[Ev
     pending: list[bytes] = []  # the start of a line longer than the buffer
     held = 0  # its size
     carry = b""  # what follows a line skipped for its length
-    while limit is None or limit > 0:
+    while carry or limit is None or limit > 0:
         if carry:
             n = len(carry)
             buf[:n] = carry
@@ -727,8 +727,8 @@ def _scan_blocks(fp: BinaryIO, scan: _Scanner, limit: int | None) -> Iterator[Ev
             pending.append(bytes(buf))
             held += filled
             have = 0
-            if limit is None and held > MAX_LINE_BYTES:  # the reader's line limit, in bounded memory
-                carry = yield from _skip_long_line(lambda k: _read(readinto, k), scan, held)
+            if held > MAX_LINE_BYTES:  # the reader's line limit, in bounded memory (to a part's end at most)
+                carry, limit = yield from _skip_long_line(lambda k: _read(readinto, k), scan, held, limit)
                 pending, held = [], 0
             continue
         start = 0
@@ -790,12 +790,19 @@ def _readinto(fp: BinaryIO) -> Callable[[memoryview], int]:
     return readinto
 
 
-def _skip_long_line(read: Callable[[int], bytes], scan: _Scanner, held: int) -> Generator[Event, None, bytes]:
-    """Read past the rest of a line over `MAX_LINE_BYTES`, report it (counted as a blank
-    line); returns what was read after its newline."""
+def _skip_long_line(
+    read: Callable[[int], bytes], scan: _Scanner, held: int, limit: int | None
+) -> Generator[Event, None, tuple[bytes, int | None]]:
+    """Read past the rest of a line over `MAX_LINE_BYTES` (no further than `limit` bytes,
+    if given: a part's end), report it (counted as a blank line); returns what was read
+    after its newline, and what is left of `limit`."""
     size = held
     while True:
-        buf = read(BLOCK)
+        if limit is None:
+            buf = read(BLOCK)
+        else:
+            buf = read(min(BLOCK, limit)) if limit > 0 else b""
+            limit -= len(buf)
         nl = buf.find(b"\n")
         if nl >= 0 or not buf:
             size += nl + 1 if nl >= 0 else 0
@@ -804,7 +811,7 @@ def _skip_long_line(read: Callable[[int], bytes], scan: _Scanner, held: int) -> 
     if isinstance(scan.lines, LineParser):
         scan.lines.too_long(scan.line_no + 1, size)
     yield from scan.block(b"\n", 0, None)
-    return buf[nl + 1 :] if nl >= 0 else b""
+    return (buf[nl + 1 :] if nl >= 0 else b""), limit
 
 
 def _scan_by_parts(fp: BinaryIO, scan: _Scanner, scans: PartScans) -> Iterator[Event]:
@@ -837,14 +844,20 @@ def _scan_by_parts(fp: BinaryIO, scan: _Scanner, scans: PartScans) -> Iterator[E
         scan.lines.good += part.good
 
 
-def _scan_part(fd: int, start: int, end: int, needles: Sequence[bytes]) -> PartDigest:
+def _scan_part(fd: int, start: int, end: int, needles: Sequence[bytes]) -> PartDigest | None:
     """A worker's search of the lines that start in [start, end) of a file: where the
-    lines to parse are (as `_Scanner` would parse them), and how many were skipped."""
+    lines to parse are (as `_Scanner` would parse them), and how many were skipped. None
+    for a part with a line over `MAX_LINE_BYTES` in it: the main process reads that one
+    (`_scan_blocks`, which skips the line in bounded memory, as a single pass does)."""
     from rtlog.io import parts
 
-    rec = _Recorder(needles)
+    if parts._span(fd, start, end) > parts.SPLIT_PART_BYTES + MAX_LINE_BYTES:
+        return None  # (not read at all: one 4 GiB line makes one 4 GiB part)
     data = parts.read_part(fd, start, end)
     n = len(data)
+    if n > MAX_LINE_BYTES and _has_long_line(data, MAX_LINE_BYTES):
+        return None
+    rec = _Recorder(needles)
     whole = data.rfind(b"\n") + 1
     rec.base = start
     rec.block(data, 0, whole)
@@ -852,6 +865,17 @@ def _scan_part(fd: int, start: int, end: int, needles: Sequence[bytes]) -> PartD
         rec.base = start + whole
         rec.block(data[whole:], 0, None)
     return parts.PartDigest(rec.line_no, start + n, rec.entries, rec.lines.good)
+
+
+def _has_long_line(data: bytes, limit: int) -> bool:
+    """Whether a line of `data` (newline included) is over `limit` bytes."""
+    at, n = 0, len(data)
+    while n - at > limit:
+        nl = data.find(b"\n", at, at + limit)
+        if nl < 0:
+            return True
+        at = nl + 1
+    return False
 
 
 class _Scanner:

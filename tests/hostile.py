@@ -18,6 +18,7 @@ import os
 import shutil
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import orjson
 from hostile_strings import raw_controls
@@ -28,6 +29,7 @@ from rtlog.io.arrays import looks_like_array
 from rtlog.protocol.events import BadLine, Event, parse_line
 
 BOM = b"\xef\xbb\xbf"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WARN_LIMIT = 20  # Diagnostics shows the first 20 bad lines, then a count
 #: warnings of `rtlog.conversation.timeline` (Timeline.notes): how a good line's VAD offsets were read
 PLACEMENT_NOTES = (": the log starts mid-session: ", ": VAD offsets restart at each turn (")
@@ -50,6 +52,19 @@ COMMANDS: dict[str, list[str]] = {
     "extract-audio-split": ["extract-audio", "--split", "item", "-o", "{dir}"],
     "report": ["report", "--audio", "embed", "-o", "{out}"],  # (the page, with the audio inside, at {out})
 }
+#: the other commands and formats, for a longer campaign (`RTLOG_FUZZ_ALL=1`: in COMMANDS too)
+CAMPAIGN: dict[str, list[str]] = {
+    "transcript-markdown": ["transcript", "--format", "markdown", "--errors"],
+    "transcript-vtt": ["transcript", "--format", "vtt"],
+    "export-jsonl": ["export", "--format", "jsonl", "--with-text", "-o", "{dir}"],
+    "export-csv": ["export", "--format", "csv", "-o", "{dir}"],
+    "diff": ["diff", "--json", str(EXAMPLES / "ga_session.jsonl")],
+    "diff-text": ["diff", str(EXAMPLES / "ga_session.jsonl")],
+    "redact": ["redact", "-o", "{out}"],
+    "redact-check": ["redact", "--check", "--json"],
+}
+if os.environ.get("RTLOG_FUZZ_ALL"):
+    COMMANDS.update(CAMPAIGN)
 
 
 @dataclass
@@ -219,7 +234,11 @@ def check_outcome(name: str, args: list[str], r: Run, v: Verdict, workdir: str) 
     if v.refused is not None:
         assert r.exit_code == 2, (args, r.exit_code, r.stderr)
         assert r.errors == [f"rtlog: error: {v.refused}"], (args, r.stderr)
-        assert not os.path.exists(r.out), args
+        if name.startswith("export"):  # the folder is a store: the refusal is its export_errors row
+            why = v.refused.split(": ", 1)[1]
+            assert any(n.startswith("export_errors.") and why.encode() in b for n, b in r.files.items()), (args, r.files)
+        else:
+            assert not os.path.exists(r.out), args
         return
     warned = r.warned_lines(v.name)
     shown = v.bad[:WARN_LIMIT]

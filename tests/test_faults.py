@@ -278,6 +278,18 @@ def _half_fed(args: list[object], tmp_path: Path, stdout: object = subprocess.DE
     return p, tmp_path
 
 
+def _has_open(pid: int, path: Path) -> bool:
+    """Whether process `pid` has `path` open (a descriptor closed while looked at is not:
+    listing /proc/PID/fd and then resolving one it closed meanwhile raised)."""
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == str(path):
+                return True
+        except OSError:
+            pass
+    return False
+
+
 def _wait_for(cond, what: str, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
     end = time.monotonic() + timeout
     while not cond():
@@ -512,8 +524,7 @@ def test_every_command_on_a_file_truncated_while_it_is_read(tmp_path: Path, long
     shutil.copy(long_log, log)
     out = tmp_path / "out.wav"
     p = popen(*[str(out) if a == "OUT" else a for a in args], log, stdout=subprocess.PIPE)
-    _wait_for(lambda: any(os.path.realpath(f"/proc/{p.pid}/fd/{fd}") == str(log) for fd in os.listdir(f"/proc/{p.pid}/fd")),
-              "the log to be opened")  # fmt: skip
+    _wait_for(lambda: _has_open(p.pid, log), "the log to be opened")
     p.send_signal(signal.SIGSTOP)
     os.truncate(log, log.stat().st_size // 3)
     p.send_signal(signal.SIGCONT)

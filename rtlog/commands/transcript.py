@@ -4,7 +4,8 @@ of the entries `rtlog.transcript.entries` reassembles."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -99,19 +100,26 @@ def _show(found: list[Any], format_: Format) -> None:
             write_json_list((e.as_dict() for t in transcripts for e in t.entries), out)
         return
     if format_ is Format.markdown:
-        data = "\n".join(render_markdown(t, heading=t.source if headed else None) for t in transcripts).encode()
-    else:
-        if not any(e.start is not None for t in transcripts for e in t.entries):
-            raise NothingFound("no turn has a known time: the log has neither timestamps nor audio to place them")
-        cues: list[tuple[float, float, str, str]] = []
-        untimed = Untimed()
-        for t in transcripts:  # files follow each other on the timeline
-            cues += subtitle_cues(t, untimed, after=max((c[1] for c in cues), default=0.0))
-        if untimed.starts or untimed.ends:
-            output.warning(untimed.message())
-        data = (render_srt(cues) if format_ is Format.srt else render_vtt(cues)).encode()
-    with output.stdout_sink() as out:
-        out.write(data)
+        with output.stdout_sink() as out:  # (as `"\n".join(render_markdown(t) for t in transcripts)`, a line at a time)
+            for k, t in enumerate(transcripts):
+                for n, line in enumerate(markdown_lines(t, heading=t.source if headed else None)):
+                    if k or n:
+                        out.write(b"\n")
+                    for at in range(0, len(line), _WRITE):  # (a long line encoded a slice at a time)
+                        out.write(line[at : at + _WRITE].encode())
+        return
+    if not any(e.start is not None for t in transcripts for e in t.entries):
+        raise NothingFound("no turn has a known time: the log has neither timestamps nor audio to place them")
+    cues: list[tuple[float, float, str, str]] = []
+    untimed = Untimed()
+    for t in transcripts:  # files follow each other on the timeline
+        cues += subtitle_cues(t, untimed, after=max((c[1] for c in cues), default=0.0))
+    if untimed.starts or untimed.ends:
+        output.warning(untimed.message())
+    with output.stdout_sink() as out:  # (a piece at a time: a long text is not copied into one document)
+        for piece in srt_pieces(cues) if format_ is Format.srt else vtt_pieces(cues):
+            for at in range(0, len(piece), _WRITE):
+                out.write(piece[at : at + _WRITE].encode())
 
 def write_json_list(items: Iterable[object], out: IO[bytes]) -> None:
     """Write `orjson.dumps(list(items), option=OPT_INDENT_2)` and a newline, byte for byte,
@@ -239,13 +247,166 @@ def print_text(transcripts: list[Transcript], *, headed: bool = False) -> None:
 
     console = output.console()
     on_terminal = console.is_terminal
+    if not on_terminal and console.color_system is None:  # plain text (not `--color=always`): written as laid out
+        _print_plain(transcripts, headed=headed)
+        return
     width = console.width if on_terminal else 1 << 30
-    renderables: list[object] = []
     for t in transcripts:
         if headed:
-            renderables.append(Rule(Text(clean(t.source or "-", one_line=True), style="bold"), style="bold", align="left"))
-        renderables += _text_renderables(t, width)
-    output.print_human(*renderables, soft_wrap=not on_terminal)
+            output.print_human(Rule(Text(clean(t.source or "-", one_line=True), style="bold"), style="bold", align="left"),
+                               soft_wrap=not on_terminal)  # fmt: skip
+        # (printed as made: rich holds one chunk's segments at a time; piped, each renderable's
+        # lines are stripped of their padding, so a chunk there is a whole session)
+        for r in _text_chunks(t, width, _CHUNK_RUNS if on_terminal else None):
+            output.print_human(r, soft_wrap=not on_terminal)
+
+
+def _print_plain(transcripts: list[Transcript], *, headed: bool = False) -> None:
+    """`print_text` to a file or a pipe: one line per turn (and per line break in its
+    text), its words one space apart, written as they are laid out: the same bytes as
+    `Prewrapped` printed through rich (`output.print_human`), in memory bounded by a few
+    times the longest text rather than ~30 times it (a 50 MB reply took 1.7 GB as words,
+    runs and rich's copies of them)."""
+    from rich.rule import Rule
+    from rich.text import Text
+
+    with output.human_stdout() as out:
+        w = _PlainLines(out.write)
+        for t in transcripts:
+            if headed:
+                output.print_human(Rule(Text(clean(t.source or "-", one_line=True), style="bold"), style="bold", align="left"),
+                                   soft_wrap=True)  # fmt: skip
+            timed = any(e.start is not None for e in t.entries)
+            clocks = [fmt_clock(e.start) for e in t.entries] if timed else []
+            clock_w = max(map(len, clocks), default=0)
+            label_w = max(len(label(e)) for e in t.entries)
+            indent = (clock_w + 2 if timed else 0) + label_w + 2
+            several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
+            sessions = _sessions_by_index(t)
+            current = None
+            for i, e in enumerate(t.entries):
+                if e.session != current:
+                    current = e.session
+                    if several:
+                        output.print_human(Rule(clean(session_title(sessions.get(e.session), e.session), one_line=True), style="dim"),
+                                           soft_wrap=True)  # fmt: skip
+                if timed:
+                    w.text(clocks[i].rjust(clock_w) + "  ")
+                name = label(e)
+                w.text(name + " " * (label_w - len(name) + 2))
+                _write_unwrapped(entry_pieces(e), w, " " * indent)
+                w.end()
+
+
+class _PlainLines:
+    """Text written as `output.print_human` writes a renderable to a file or a pipe: every
+    line without its trailing spaces, a line break wherever `str.splitlines` sees one."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self._write = write
+        self._spaces = ""  # trailing spaces not written yet (dropped at the end of the line)
+
+    def text(self, s: str) -> None:
+        """Add `s` to the current line (it may hold line breaks)."""
+        if _LINE_BREAK.search(s) is None:
+            self._text(s)
+            return
+        at = 0
+        for m in _LINE_BREAK.finditer(s):
+            self._text(s[at : m.start()])
+            self.end()
+            at = m.end()
+        self._text(s[at:])
+
+    def _text(self, s: str) -> None:
+        body = s.rstrip(" ")
+        if not body:
+            self._spaces += s
+            return
+        if self._spaces:
+            self._write(self._spaces)
+        n = len(body)
+        if n <= _WRITE:
+            self._write(body)
+        else:  # (in slices: the stream encodes what it is given as one more copy)
+            for k in range(0, n, _WRITE):
+                self._write(body[k : k + _WRITE])
+        self._spaces = s[n:]
+
+    def end(self) -> None:
+        self._spaces = ""
+        self._write("\n")
+
+
+#: what `str.splitlines` breaks a line at (each is whitespace, so only text kept whole has them)
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_WRITE = 1 << 20  # characters written at a time
+_WINDOW = 1 << 16  # characters of a paragraph split into words at a time
+_PLAIN_WIDTH = 1 << 30  # the width `wrap_styled` lays a line out in off a terminal (never reached)
+
+
+def _write_unwrapped(pieces: list[Piece], w: _PlainLines, pad: str) -> None:
+    """`wrap_styled(pieces, _PLAIN_WIDTH)` written through `w` as it is laid out, lines
+    after the first starting with `pad`: the words of each paragraph one space apart, a
+    piece kept together as it is; a paragraph is split into words a window at a time, so
+    a long text is never held as a list of its words."""
+    if sum(len(p[0]) for p in pieces) * 2 + len(pad) >= _PLAIN_WIDTH // 2:  # (could reach the width: lay it out)
+        for n, line in enumerate(wrap_styled(pieces, _PLAIN_WIDTH)):
+            if n:
+                w.end()
+                w.text(pad)
+            for run, _ in line:
+                w.text(run)
+        return
+    started = False  # `wrap_styled`'s `col > 0`: a word on the line (of some width) so far
+    breaks = 0  # line breaks not written yet: a last line without a word is no line
+
+    def word(s: str) -> None:
+        nonlocal breaks
+        while breaks:
+            w.end()
+            w.text(pad)
+            breaks -= 1
+        w.text(s)
+
+    for text, _, keep in pieces:
+        if keep and "\n" not in text:  # together (it fits)
+            word(" " + text if started else text)
+            started = started or _cells(text) > 0
+            continue
+        at, n = 0, len(text)
+        while True:  # each paragraph (`text.split("\n")`), without copying it out
+            nl = text.find("\n", at)
+            end = n if nl < 0 else nl
+            i = at
+            while i < end:  # a window at a time, cut after whitespace (so the next starts with a word)
+                j = i + _WINDOW
+                if j < end:
+                    m = _GAP.search(text, j, end)
+                    j = m.end() if m is not None else end
+                else:
+                    j = end
+                words = text[i:j].split()
+                i = j
+                k = 0
+                while not started and k < len(words):  # words no cell wide join the next without a space
+                    word(words[k])
+                    started = _cells(words[k]) > 0
+                    k += 1
+                if k < len(words):
+                    word(" ")
+                    w.text(" ".join(words[k:]) if k else " ".join(words))
+            if nl < 0:
+                break
+            breaks += 1
+            started = False
+            at = nl + 1
+    for _ in range(breaks - 1):  # (the empty lines before the last)
+        w.end()
+        w.text(pad)
+
+
+_GAP = re.compile(r"\s+")
 
 
 def _load_text_output() -> None:
@@ -253,6 +414,17 @@ def _load_text_output() -> None:
 
 
 def _text_renderables(t: Transcript, width: int) -> list[object]:
+    return list(_text_chunks(t, width))
+
+
+#: runs in one `Prewrapped` printed to a terminal at most (a long reply is several, cut at line ends)
+_CHUNK_RUNS = 4096
+
+
+def _text_chunks(t: Transcript, width: int, chunk: int | None = None) -> Iterator[object]:
+    """The transcript as rich renderables, made as they are asked for: a `Rule` for each
+    session (several), and `Prewrapped` runs, at most `chunk` runs each (cut at the end of
+    a line) if given, else one per session."""
     from rich.rule import Rule
 
     timed = any(e.start is not None for e in t.entries)
@@ -263,7 +435,6 @@ def _text_renderables(t: Transcript, width: int) -> list[object]:
     text_w = max(width - indent, 24)
     several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
     sessions = _sessions_by_index(t)
-    renderables: list[object] = []
     runs: list[tuple[str, str | None]] = []
     put = runs.append
     current = None
@@ -273,24 +444,27 @@ def _text_renderables(t: Transcript, width: int) -> list[object]:
             current = e.session
             if several:
                 if runs:
-                    renderables.append(Prewrapped(runs))
+                    yield Prewrapped(runs)
                     runs = []
                     put = runs.append
-                renderables.append(Rule(clean(session_title(sessions.get(e.session), e.session), one_line=True), style="dim"))
+                yield Rule(clean(session_title(sessions.get(e.session), e.session), one_line=True), style="dim")
         if timed:
             put((clocks[i].rjust(clock_w), "dim"))
             put(("  ", None))
         name = label(e)
         put((name, STYLES.get(name, "bold")))
         put((" " * (label_w - len(name) + 2), None))
-        for n, line in enumerate(wrap_styled(entry_pieces(e), text_w)):
+        for n, line in enumerate(_wrap_lines(entry_pieces(e), text_w)):
             if n:
+                if chunk is not None and len(runs) >= chunk:
+                    yield Prewrapped(runs)
+                    runs = []
+                    put = runs.append
                 put((pad, None))
             runs.extend(line)
         put(("\n", None))
     if runs:
-        renderables.append(Prewrapped(runs))
-    return renderables
+        yield Prewrapped(runs)
 
 
 class Prewrapped:
@@ -334,6 +508,7 @@ def entry_pieces(e: Entry) -> list[Piece]:
         pieces += [(MARK, "bold red", True), (unheard, "dim", False)]
     note = remark(e)
     if note:
+        note = clean(note)  # (a reason or an error message from the log)
         pieces.append((note, "red" if "failed" in note else "dim italic", True))
     return pieces
 
@@ -343,46 +518,83 @@ def wrap_styled(pieces: list[Piece], width: int) -> list[list[tuple[str, str | N
     `width` cells, each line as (text, style) runs; the space between two words takes the
     style of the word after it, a word longer than a line is cut, a piece marked keep
     stays on one line when it fits, and line breaks in the text are kept."""
-    lines: list[list[tuple[str, str | None]]] = []
+    return list(_wrap_lines(pieces, width))
+
+
+def _wrap_lines(pieces: list[Piece], width: int) -> Iterator[list[tuple[str, str | None]]]:
+    """`wrap_styled`'s lines, one at a time (a long reply is never held as all its lines)."""
+    lines = 0
     words: list[str] = []  # the current line's runs, as words with the style of each
     styles: list[str | None] = []
     col = 0
 
-    def end_line() -> None:
-        nonlocal col
+    def end_line() -> list[tuple[str, str | None]]:
+        nonlocal col, lines
         runs: list[tuple[str, str | None]] = []
         start = 0
         for i in range(1, len(words) + 1):  # one join per run of words in one style (+= is quadratic)
             if i == len(words) or styles[i] != styles[start]:
                 runs.append(("".join(words[start:i]), styles[start]))
                 start = i
-        lines.append(runs)
+        lines += 1
         words.clear()
         styles.clear()
         col = 0
+        return runs
 
     for text, style, keep in pieces:
         together = keep and "\n" not in text and _cells(text) <= width
         for k, para in enumerate([text] if together else text.split("\n")):
             if k:
-                end_line()
-            for word in [para] if together else para.split():
+                yield end_line()
+            for word in [para] if together else _words(para):
                 w = _cells(word)
                 if col and col + 1 + w > width:
-                    end_line()
-                while w > width:  # a word longer than a line (a URL, JSON without spaces)
+                    yield end_line()
+                if w > width and "\u200d" not in word and "\ufe0f" not in word:
+                    # a word longer than a line (a URL, JSON without spaces), cut a line at a
+                    # time without copying what is left each time (a 4 MB word took 9 s):
+                    # without joiners a word's cells are the sum of its pieces'
+                    at = 0
+                    while w > width:
+                        cut = _fit(word[at : at + width], width - col - (1 if col else 0))
+                        piece = word[at : at + cut]
+                        words.append((" " if col else "") + piece)
+                        styles.append(style)
+                        yield end_line()
+                        at += cut
+                        w -= _cells(piece)
+                    word = word[at:]
+                while w > width:  # (the same, with joiners: measured anew each time)
                     cut = _fit(word, width - col - (1 if col else 0))
                     words.append((" " if col else "") + word[:cut])
                     styles.append(style)
-                    end_line()
+                    yield end_line()
                     word = word[cut:]
                     w = _cells(word)
                 words.append((" " if col else "") + word)
                 styles.append(style)
                 col += w + (1 if col else 0)
     if words or not lines:
-        end_line()
-    return lines
+        yield end_line()
+
+
+def _words(text: str) -> Iterator[str]:
+    """`text.split()`, a window at a time: a long text is never held as a list of its words."""
+    n = len(text)
+    if n <= _WINDOW:
+        yield from text.split()
+        return
+    i = 0
+    while i < n:
+        j = i + _WINDOW
+        if j < n:
+            m = _GAP.search(text, j)
+            j = m.end() if m is not None else n
+        else:
+            j = n
+        yield from text[i:j].split()
+        i = j
 
 
 def _cells(s: str) -> int:
@@ -414,15 +626,23 @@ def _fit(word: str, cells: int) -> int:
 
 def render_markdown(t: Transcript, heading: str | None = None) -> str:
     """`heading`: a file name put above the conversation (several inputs)."""
+    return "\n".join(markdown_lines(t, heading))
+
+
+def markdown_lines(t: Transcript, heading: str | None = None) -> Iterator[str]:
+    """`render_markdown`'s lines, one at a time (a long transcript is written as it is made)."""
     several = len({e.session for e in t.entries}) > 1 or len(t.sessions) > 1
     sessions = _sessions_by_index(t)
-    lines: list[str] = [f"# {escape.markdown_heading(heading)}", ""] if heading is not None else []
+    if heading is not None:
+        yield f"# {escape.markdown_heading(heading)}"
+        yield ""
     current = None
     for e in t.entries:
         if e.session != current:
             current = e.session
             if several:
-                lines += [f"## {escape.markdown_heading(session_title(sessions.get(e.session), e.session))}", ""]
+                yield f"## {escape.markdown_heading(session_title(sessions.get(e.session), e.session))}"
+                yield ""
         when = f" ({fmt_clock(e.start)})" if e.start is not None else ""
         head = f"**{label(e)}**{when}:"
         said, unheard = body_parts(e)
@@ -435,10 +655,13 @@ def render_markdown(t: Transcript, heading: str | None = None) -> str:
             if unheard is not None:
                 body += f" {MARK} {escape.markdown(unheard)}"
         note = remark(e)
+        said = unheard = None  # (a long text is not held more times than needed while its line is written)
         if note:  # our own brackets stay literal; what is inside may come from the log
             body = (body + " " if body else "") + f"*[{escape.markdown_heading(note[1:-1])}]*"
-        lines += [f"{head} {body}".rstrip(), ""]
-    return "\n".join(lines)
+        line = f"{head} {body}".rstrip()
+        body = ""
+        yield line
+        yield ""
 
 
 # --- subtitles --------------------------------------------------------------------------------
@@ -529,14 +752,26 @@ def _stamp(s: float, sep: str) -> str:
 
 
 def render_srt(cues: list[tuple[float, float, str, str]]) -> str:
-    out = []
+    return "".join(srt_pieces(cues))
+
+
+def srt_pieces(cues: list[tuple[float, float, str, str]]) -> Iterator[str]:
+    """`render_srt`'s text in pieces (a long cue's text is written, not copied into a document)."""
     for n, (start, end, who, text) in enumerate(cues, 1):
-        out.append(f"{n}\n{_stamp(start, ',')} --> {_stamp(end, ',')}\n{who}: {escape.srt(text)}\n")
-    return "\n".join(out)
+        head = f"{n}\n{_stamp(start, ',')} --> {_stamp(end, ',')}\n{who}: "
+        yield head if n == 1 else "\n" + head
+        yield escape.srt(text)
+        yield "\n"
 
 
 def render_vtt(cues: list[tuple[float, float, str, str]]) -> str:
-    out = ["WEBVTT\n"]
+    return "".join(vtt_pieces(cues))
+
+
+def vtt_pieces(cues: list[tuple[float, float, str, str]]) -> Iterator[str]:
+    """`render_vtt`'s text in pieces."""
+    yield "WEBVTT\n"
     for start, end, who, text in cues:
-        out.append(f"{_stamp(start, '.')} --> {_stamp(end, '.')}\n<v {who}>{escape.vtt(text)}\n")
-    return "\n".join(out)
+        yield f"\n{_stamp(start, '.')} --> {_stamp(end, '.')}\n<v {who}>"
+        yield escape.vtt(text)
+        yield "\n"

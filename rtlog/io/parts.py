@@ -8,7 +8,10 @@ check and the JSON around the payload); any other line (~5% of the bytes) travel
 unless it is long. The main process hands the digests to the consumer's fast path and
 parses the other lines as usual, reading back by offset (`os.pread`) only long lines and
 the audio lines the consumer declines. So the events, their order, their line numbers
-and the bad-line reports are exactly a single pass's.
+and the bad-line reports are exactly a single pass's. A line over the reader's limit
+(`RTLOG_MAX_LINE_BYTES`) is given by its length alone and reported by the main process
+with the single pass's warning; a part made long by such a line is read a block at a
+time, so no process holds it (filter's workers leave such a part to the main process).
 
 Who does which part is decided as the run goes, so no split has to be tuned to the log
 or the machine: every process claims parts in order (a lock on byte k of a shared file
@@ -36,6 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
+from rtlog.io import entries as _entries
 from rtlog.io.entries import (
     DigestedLine,  # (filter's entries carry whether the line is a candidate instead of a digest)
 )
@@ -64,8 +68,9 @@ class PartDigest:
     good: int = 0  # lines a worker found well-formed and of no interest (filter's prefilter)
 
 
-#: what is done with a part ahead of its turn: (file descriptor, start, end) → its digest
-Digest = Callable[[int, int, int], "PartDigest"]
+#: what is done with a part ahead of its turn: (file descriptor, start, end) → its digest,
+#: or None: the part is left to the main process to read in its turn
+Digest = Callable[[int, int, int], "PartDigest | None"]
 
 
 def read_part(fd: int, start: int, end: int) -> bytes:
@@ -89,7 +94,13 @@ def read_part(fd: int, start: int, end: int) -> bytes:
 def digest_part(fd: int, start: int, end: int) -> PartDigest:
     """The lines that start in [start, end) of a file, digested (see the module doc).
     The part is read as one bytes object and cut into lines by `io.BytesIO` (C), each
-    digested as the single-process reader digests it (`events.audio_digest`)."""
+    digested as the single-process reader digests it (`events.audio_digest`). A line over
+    the reader's limit (`entries.MAX_LINE_BYTES`) is given by its length alone, never
+    digested; a part that holds one far longer than a part is read a block at a time
+    (`_digest_long_part`), so a worker's memory is bounded as the single pass's is."""
+    limit = _entries.MAX_LINE_BYTES
+    if _span(fd, start, end) > SPLIT_PART_BYTES + limit:
+        return _digest_long_part(fd, start, end, limit)
     data = read_part(fd, start, end)
     entries: list[DigestedLine] = []
     add = entries.append
@@ -97,13 +108,73 @@ def digest_part(fd: int, start: int, end: int) -> PartDigest:
     i = -1
     for i, line in enumerate(io.BytesIO(data)):  # (BytesIO shares `data`, no copy)
         n = len(line)
-        info = audio_digest(line)
+        info = audio_digest(line) if n <= limit else None
         if info is None:  # the line itself travels with the digest (one pread less for the main process)
-            add((i, pos, line if n <= SHIPPED_LINE_BYTES else n))
+            add((i, pos, line if n <= SHIPPED_LINE_BYTES and n <= limit else n))
         else:
             add((i, pos, n, info))
         pos += n
     return PartDigest(i + 1, start + len(data), entries)
+
+
+def _span(fd: int, start: int, end: int) -> int:
+    """The size of the part [start, end) (to the file's end if `end` is past it)."""
+    return end - start if end < _TO_THE_END else max(os.fstat(fd).st_size - start, 0)
+
+
+_BLOCK = 1 << 20  # bytes read at a time from a part with an over-long line
+
+
+def _digest_long_part(fd: int, start: int, end: int, limit: int) -> PartDigest:
+    """`digest_part` for a part with a line over `limit` in it (one 4 GiB line makes one
+    4 GiB part): read a block at a time, a line over the limit counted and passed over,
+    never held."""
+    stop = start + _span(fd, start, end)
+    entries: list[DigestedLine] = []
+    add = entries.append
+    pos = at = start
+    i = 0
+    held: list[bytes] = []  # the current line so far (while it is within the limit)
+    size = 0  # its length so far
+
+    def line_done(tail: bytes) -> None:
+        nonlocal pos, i, held, size
+        n = size + len(tail)
+        if n > limit:
+            add((i, pos, n))  # (the main process reports it, as the single pass does)
+        else:
+            line = b"".join([*held, tail]) if held else tail
+            info = audio_digest(line)
+            if info is None:
+                add((i, pos, line if n <= SHIPPED_LINE_BYTES else n))
+            else:
+                add((i, pos, n, info))
+        pos += n
+        i += 1
+        held, size = [], 0
+
+    while at < stop:
+        block = os.pread(fd, min(_BLOCK, stop - at), at)
+        if not block:
+            break
+        at += len(block)
+        k = 0
+        while True:
+            nl = block.find(b"\n", k)
+            if nl < 0:
+                rest = block[k:]
+                if rest:
+                    size += len(rest)
+                    if size <= limit:
+                        held.append(rest)
+                    else:
+                        held = []
+                break
+            line_done(block[k : nl + 1])
+            k = nl + 1
+    if size:  # the file's last line, without its newline
+        line_done(b"")
+    return PartDigest(i, pos, entries)
 
 
 class PartScans:
@@ -121,7 +192,7 @@ class PartScans:
         self.ends = [*starts[1:], _TO_THE_END]  # the last part: to the end of the file
         self.digest = digest
         self.children: list[tuple[int, int]] = []
-        self._made: dict[int, PartDigest] = {}  # parts this process digested ahead
+        self._made: dict[int, PartDigest | None] = {}  # parts this process digested ahead (None: to read in turn)
         self._broken: set[int] = set()
         self._digest_time = 0.0  # this process's latest time to digest a part (0: none yet)
         self.claims = mmap.mmap(-1, len(starts))  # shared with the workers: 0, a worker's number, or _MAIN
@@ -258,7 +329,9 @@ class PartScans:
         try:
             part = pickle.loads(data)
         except Exception:  # noqa: BLE001 - a worker's garbage: the caller reads the part itself
-            part = None
+            part = False
+        if part is None:
+            return None  # the worker left this part to the caller (see `Digest`)
         if type(part) is not PartDigest:
             self._broken.add(w)
             return None

@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 from rtlog.errors import InputError
-from rtlog.io.entries import DigestedLine, FastPath
+from rtlog.io.entries import MAX_LINE_BYTES, DigestedLine, FastPath
 from rtlog.protocol.digest import AudioDigest, audio_digest
 from rtlog.protocol.events import BadLine, Event, parse_line
 from rtlog.records import record
@@ -94,9 +94,7 @@ class Diagnostics:
 
 #: what a failing read raises (I/O errors, a truncated or corrupt compressed stream)
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
-#: the longest line read, in bytes (`RTLOG_MAX_LINE_BYTES` sets it): a longer line is
-#: skipped with a warning, read in bounded memory (one 4 GiB line in a 4 MB .gz took 4.3 GB)
-MAX_LINE_BYTES = int(os.environ.get("RTLOG_MAX_LINE_BYTES") or 0) or 64 << 20
+#: the longest line read: `entries.MAX_LINE_BYTES` (there, so that `parts` reads it too)
 _SKIP_BLOCK = 1 << 20
 
 
@@ -569,6 +567,9 @@ def _events_by_parts(
                 line_no = line0 + entry[0]  # lines before this one (a failing read is reported at the next)
                 line = entry[2]
                 if type(line) is int:  # a long line, or audio the consumer declined: read back by offset
+                    if line > MAX_LINE_BYTES:  # (never digested: passed over, as `bounded_lines` does)
+                        lp.too_long(line_no + 1, line)
+                        continue
                     line = os.pread(fd, entry[2], entry[1])
                     if len(line) != entry[2]:
                         raise InputError(SHRUNK.format(name))
@@ -599,12 +600,28 @@ def _lines_between(
     on_progress: Callable[[int], None] | None,
 ) -> Generator[Event, None, tuple[int, int]]:
     """The events of the lines that start in [start, end) of a plain file (`fp` is at
-    `start`); returns the number of the last line read and the offset after it."""
+    `start`); returns the number of the last line read and the offset after it. A line
+    over `MAX_LINE_BYTES` is read past and reported, as `bounded_lines` does."""
     pos = start
-    for line in fp:
-        if pos >= end:
+    readline = fp.readline
+    limit = MAX_LINE_BYTES
+    while pos < end:
+        line = readline(limit)
+        if not line:
             break
-        pos += len(line)
+        n = len(line)
+        if n == limit and line[-1:] != b"\n":
+            while True:  # the rest of the line, a block at a time
+                rest = readline(_SKIP_BLOCK)
+                n += len(rest)
+                if not rest or rest[-1:] == b"\n":
+                    break
+            if n > limit:
+                pos += n
+                line_no += 1
+                lp.too_long(line_no, n)
+                continue
+        pos += n
         line_no += 1
         if line_no == 1 and line.startswith(BOM):
             line = line[3:]

@@ -39,9 +39,10 @@ class RedactStats:
     rewritten: int = 0
 
 
-def _lines(src: Source, lp: LineParser, fp: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+def _lines(src: Source, lp: LineParser, fp: IO[bytes], *, judge: bool = True) -> Iterator[tuple[int, bytes]]:
     """(number, line) of every line (a BOM cut off the first: the caller puts it back); a read
-    that fails is reported where it stopped."""
+    that fails is reported where it stopped. `judge`: at the end, a log of nothing but bad
+    lines is refused (`LineParser.finish`), which only a pass that parses every line can say."""
     n = 0
     try:
         for line in fp:
@@ -49,7 +50,8 @@ def _lines(src: Source, lp: LineParser, fp: IO[bytes]) -> Iterator[tuple[int, by
             yield n, line[3:] if n == 1 and line.startswith(BOM) else line
     except READ_ERRORS as exc:
         lp.read_failed(n + 1, exc)
-    lp.finish(n)
+    if judge:
+        lp.finish(n)
 
 
 def needs_first_pass(policy: Policy) -> bool:
@@ -64,7 +66,9 @@ def delta_edits(src: Source, categories: frozenset[str] | None) -> tuple[dict[in
     lp = LineParser(src.name, quiet)
     asm = Assembler()
     with open_source(src) as fp:
-        for n, line in _lines(src, lp, fp):
+        # (it parses only lines with a delta: it cannot judge the log; a bad delta line and
+        # good lines without one made it 'no events found: not a JSONL event log?')
+        for n, line in _lines(src, lp, fp, judge=False):
             if b"delta" not in line or line.startswith(_BARE_AUDIO):  # cheap: no parse
                 continue
             ev = lp.parse(line, n)
