@@ -110,16 +110,17 @@ def bounded_lines(fp: BinaryIO, too_long: Callable[[int, int], None], limit: int
             return
         n += 1
         if len(line) == limit and line[-1] != 10:
-            line = past_long_line(readline, line, n, too_long)
+            line = past_long_line(readline, line, n, too_long)[0]
         yield line
 
 
 def past_long_line(readline: Callable[[int], bytes], head: bytes, line_no: int,
-                   too_long: Callable[[int, int], None]) -> bytes:
+                   too_long: Callable[[int, int], None]) -> tuple[bytes, int]:
     """A line `readline(limit)` cut at the limit (`head`, without its newline): the rest
     read past a block at a time and reported as `too_long(line_no, size)`; returns the
     line to read instead — a blank one (numbering holds), or `head` itself when the rest
-    was nothing (a last line of exactly the limit, without a newline)."""
+    was nothing (a last line of exactly the limit, without a newline) — and the bytes the
+    whole line took."""
     size = len(head)
     while True:  # the rest of the line, a block at a time
         rest = readline(_SKIP_BLOCK)
@@ -128,8 +129,8 @@ def past_long_line(readline: Callable[[int], bytes], head: bytes, line_no: int,
             break
     if size > len(head):
         too_long(line_no, size)
-        return b"\n"
-    return head
+        return b"\n", size
+    return head, size
 
 
 INCOMPLETE_LAST_LINE = "incomplete last line, no newline at the end (log still being written?): "
@@ -492,7 +493,7 @@ def _events(
                 break
             line_no += 1
             if len(line) == cap and line[-1] != 10:
-                line = past_long_line(readline, line, line_no, too_long)
+                line = past_long_line(readline, line, line_no, too_long)[0]
             if line_no == 1 and line.startswith(BOM):
                 line = line[3:]
             if fast_path is not None:
@@ -610,19 +611,13 @@ def _lines_between(
         if not line:
             break
         n = len(line)
-        if n == limit and line[-1:] != b"\n":
-            while True:  # the rest of the line, a block at a time
-                rest = readline(_SKIP_BLOCK)
-                n += len(rest)
-                if not rest or rest[-1:] == b"\n":
-                    break
+        line_no += 1
+        if n == limit and line[-1] != 10:
+            line, n = past_long_line(readline, line, line_no, lp.too_long)
             if n > limit:
                 pos += n
-                line_no += 1
-                lp.too_long(line_no, n)
                 continue
         pos += n
-        line_no += 1
         if line_no == 1 and line.startswith(BOM):
             line = line[3:]
         info = audio_digest(line)
