@@ -107,7 +107,7 @@ def test_page_loads_clean_with_turns_and_a_waveform(browser, pages) -> None:  # 
         assert o.page.locator("#tl-info").text_content().startswith("zoom 2×")
         o.page.evaluate("document.getElementById('tl-scroll').scrollLeft = 10000")
         # scrolled to the end (the scroll handler runs after this call returns: wait for it, 5 s at most)
-        o.page.wait_for_function("document.getElementById('tl-info').textContent.endsWith('– 0:19.1 of 0:19.1')", timeout=5000)
+        _until(o.page, "document.getElementById('tl-info').textContent.endsWith('– 0:19.1 of 0:19.1')", timeout=5)
         o.page.click("button[data-zoom='fit']")
         assert o.page.evaluate("document.getElementById('tl-spacer').offsetWidth") == width
         assert o.console == []
