@@ -201,13 +201,6 @@ def export(
     or `distributed.Client`; `full`: export afresh (every input read, the earlier rows dropped)."""
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
-    if fmt == "parquet":
-        import importlib.util
-
-        if importlib.util.find_spec("duckdb") is None:  # fail now, not after reading every file (and do not
-            from rtlog.export.writers import duckdb_module  # import it here: the workers forked later would map it)
-
-            duckdb_module()
     try:
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
@@ -240,7 +233,7 @@ def export(
             staged = {t: StagedTable(t, os.path.join(stage, f"{t}.jsonl")) for t in names}
             new_done: dict[str, Any] = {}
             attempted: set[str] = set()
-            results = _results(todo, prices, with_text, strict, fmt == "otlp-json", jobs, scheduler, fmt == "parquet")
+            results = _results(todo, prices, with_text, strict, fmt == "otlp-json", jobs, scheduler)
             for inp, result in zip(todo, results):
                 attempted.add(inp.name)
                 if result["error"] is not None:
@@ -316,11 +309,6 @@ def _commit(out_dir: str, staged: dict[str, StagedTable], fmt: str, with_text: b
         res.new_rows["traces"] = staged["traces"].rows
     else:
         old_schema = {} if fresh else _old_columns(out_dir)
-        con = None
-        if fmt == "parquet":
-            from rtlog.export.writers import connect
-
-            con = connect()
         for name in TABLES:
             table = staged.get(name) or StagedTable(name, os.path.join(os.path.dirname(staged["files"].path), f"{name}.jsonl"))
             table.close()
@@ -328,10 +316,8 @@ def _commit(out_dir: str, staged: dict[str, StagedTable], fmt: str, with_text: b
             known = {c.name for c in cols}
             cols += [c for c in old_schema.get(name, []) if c.name not in known]  # undeclared columns of earlier runs
             columns[name] = cols
-            res.rows[name] = write_table(out_dir, table, fmt, cols, attempted, con, fresh=fresh)
+            res.rows[name] = write_table(out_dir, table, fmt, cols, attempted, fresh=fresh)
             res.new_rows[name] = table.rows
-        if con is not None:
-            con.close()
     from rtlog.io.outfile import atomic_output
 
     schema = schema_json(columns, fmt, with_text)
@@ -387,9 +373,8 @@ def _trace_file(request: dict[str, Any]) -> str | None:
 
 
 def _results(todo: list[Input], prices: PriceTable, with_text: bool, strict: bool, otlp: bool, jobs: int,
-             scheduler: Any, parquet: bool = False) -> Iterator[dict[str, Any]]:  # fmt: skip
-    """Each file's result, in input order, a few files ahead at most. (`parquet`: DuckDB is
-    made ready while the workers read a big file's parts: ~0.15 s that would come at the end.)"""
+             scheduler: Any) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """Each file's result, in input order, a few files ahead at most."""
     if scheduler is not None:
         from rtlog.export.fleet import dask_results
 
@@ -399,12 +384,8 @@ def _results(todo: list[Input], prices: PriceTable, with_text: bool, strict: boo
 
     workers = min(jobs or usable_cpus(), len(todo))
     if workers < 2:  # one file (or one CPU): a big file is read in parts by the CPUs instead
-        from rtlog.export.writers import preconnect
-
-        preload = preconnect if parquet else None
         for inp in todo:
-            yield export_one(inp, prices, with_text, strict, otlp, jobs, preload)
-            preload = None
+            yield export_one(inp, prices, with_text, strict, otlp, jobs)
         return
     from rtlog.io.parts import process_pool
 
