@@ -36,6 +36,8 @@ _UTF8, _TIMESTAMP_MICROS, _INT_64 = 0, 10, 18
 _OPTIONAL = 1
 _PHYSICAL = {"BOOLEAN": _BOOLEAN, "BIGINT": _INT64, "DOUBLE": _DOUBLE, "VARCHAR": _BYTE_ARRAY, "TIMESTAMP": _INT64}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: the Python type a column's values already have when nothing needs converting
+_FAST: dict[str, type] = {"BOOLEAN": bool, "BIGINT": int, "DOUBLE": float, "VARCHAR": str, "TIMESTAMP": int}
 
 
 class Unsupported(Exception):
@@ -221,15 +223,15 @@ def _bits(flags: list[bool] | list[int]) -> bytes:
     return bytes(out)
 
 
-def _levels(defined: list[int]) -> bytes:
+def _levels(vals: list[Any], present: int) -> bytes:
     """Definition levels (0 null, 1 a value), RLE/bit-packed hybrid with its 4-byte length."""
-    n = len(defined)
-    if all(defined):
+    n = len(vals)
+    if present == n:
         body = _varint(n << 1) + b"\x01"  # one run of 1s
-    elif not any(defined):
+    elif not present:
         body = _varint(n << 1) + b"\x00"
     else:
-        body = _varint((((n + 7) // 8) << 1) | 1) + _bits(defined)
+        body = _varint((((n + 7) // 8) << 1) | 1) + _bits([v is not None for v in vals])
     return struct.pack("<i", len(body)) + body
 
 
@@ -283,6 +285,7 @@ class ParquetWriter:
         self.fp = fp
         self.columns = columns
         self.names = [n for n, _ in columns]
+        self.paths = [b"\x19\x18" + _value("binary", n) for n in self.names]  # path_in_schema: a list of one name
         self.pending: list[list[Any]] = [[] for _ in columns]
         self.pending_rows = 0
         self.pending_bytes = 0
@@ -308,26 +311,35 @@ class ParquetWriter:
             return
         chunks = []
         total = 0
-        for (name, kind), raw in zip(self.columns, self.pending):
-            vals = [_as(kind, v) for v in raw]
-            defined = [0 if v is None else 1 for v in vals]
+        # the Thrift of a page header and a column chunk, spelled out (the generic `_struct`
+        # cost more than the pages themselves for an export's small tables)
+        page_tail = b"\x2c\x15" + _varint(_zigzag(n)) + b"\x15\x00\x15\x06\x15\x06\x00\x00"  # data page: n values, PLAIN, RLE levels
+        for (_, kind), raw, path in zip(self.columns, self.pending, self.paths):
+            fast = _FAST[kind]
+            vals = [v if v is None or type(v) is fast else _as(kind, v) for v in raw]
             present = [v for v in vals if v is not None]
-            page = _levels(defined) + _plain(kind, present)
+            try:
+                values = _plain(kind, present)
+            except (struct.error, OverflowError):  # an int beyond int64: unknown
+                vals = [_as(kind, v) for v in raw]
+                present = [v for v in vals if v is not None]
+                values = _plain(kind, present)
+            page = _levels(vals, len(present)) + values
             packed = _gzip(page)
-            header = _struct([(1, "i32", 0), (2, "i32", len(page)), (3, "i32", len(packed)),
-                              (5, "struct", [(1, "i32", n), (2, "i32", _PLAIN), (3, "i32", _RLE), (4, "i32", _RLE)])])  # fmt: skip
+            header = b"\x15\x00\x15" + _varint(_zigzag(len(page))) + b"\x15" + _varint(_zigzag(len(packed))) + page_tail
             start = self.offset
             self.fp.write(header)
             self.fp.write(packed)
-            self.offset += len(header) + len(packed)
-            nulls = n - len(present)
-            stats = [(3, "i64", nulls)]
-            meta = [(1, "i32", _PHYSICAL[kind]), (2, ("list", "i32"), [_PLAIN, _RLE]), (3, ("list", "binary"), [name]),
-                    (4, "i32", _GZIP), (5, "i64", n), (6, "i64", len(header) + len(page)),
-                    (7, "i64", len(header) + len(packed)), (9, "i64", start), (12, "struct", stats)]  # fmt: skip
-            chunks.append([(2, "i64", start), (3, "struct", meta)])
-            total += len(header) + len(page)
-        self.groups.append(_struct([(1, ("list", "struct"), chunks), (2, "i64", total), (3, "i64", n)]))
+            size, stored = len(header) + len(page), len(header) + len(packed)
+            self.offset += stored
+            meta = (b"\x15" + _varint(_zigzag(_PHYSICAL[kind])) + b"\x19\x25\x00\x06" + path + b"\x15" + _varint(_zigzag(_GZIP))
+                    + b"\x16" + _varint(_zigzag(n)) + b"\x16" + _varint(_zigzag(size)) + b"\x16" + _varint(_zigzag(stored))
+                    + b"\x26" + _varint(_zigzag(start)) + b"\x3c\x36" + _varint(_zigzag(n - len(present))) + b"\x00\x00")  # fmt: skip
+            chunks.append(b"\x26" + _varint(_zigzag(start)) + b"\x1c" + meta + b"\x00")
+            total += size
+        count = len(chunks)
+        head = bytes([(count << 4) | 12]) if count < 15 else bytes([0xF0 | 12]) + _varint(count)
+        self.groups.append(b"\x19" + head + b"".join(chunks) + b"\x16" + _varint(_zigzag(total)) + b"\x16" + _varint(_zigzag(n)) + b"\x00")
         self.rows += n
         self.pending = [[] for _ in self.columns]
         self.pending_rows = self.pending_bytes = 0

@@ -216,6 +216,8 @@ def _live_rows(f: str, conv: Conversation, summary: Summary, prices: PriceTable,
     segment, numbered after the Realtime turns) and `responses` (each assistant segment, the
     `turn` it follows; each delegated backend response with its usage): the counts and the
     latencies are the summary's (`metrics.live`), row by row."""
+    if not conv.live:
+        return
     from rtlog.metrics.live import _as_text, segment_latencies
 
     turn = len(turn_rows)

@@ -380,9 +380,11 @@ def _results(todo: list[Input], prices: PriceTable, with_text: bool, strict: boo
 
         yield from dask_results(todo, prices, with_text, strict, otlp, scheduler)
         return
-    from rtlog.io.parts import usable_cpus
+    from rtlog.io.parts import free_cpus
 
-    workers = min(jobs or usable_cpus(), len(todo))
+    # -j 0: one process per *free* CPU, as summary (workers that only wait for a busy CPU cost
+    # their start-up and the hand-over of their rows for nothing)
+    workers = min(jobs or free_cpus(), len(todo))
     if workers < 2:  # one file (or one CPU): a big file is read in parts by the CPUs instead
         for inp in todo:
             yield export_one(inp, prices, with_text, strict, otlp, jobs)

@@ -42,9 +42,10 @@ class StagedTable:
         self.extra: dict[str, set[type]] = {}  # undeclared columns → the types of their values
 
     def add(self, row: dict[str, Any]) -> None:
-        for k, v in row.items():
-            if k not in self.declared:
-                self.extra.setdefault(k, set()).add(type(v))
+        if not self.declared.keys() >= row.keys():  # (the usual row: one set comparison)
+            for k, v in row.items():
+                if k not in self.declared:
+                    self.extra.setdefault(k, set()).add(type(v))
         self.fp.write(orjson.dumps(row) + b"\n")
         self.rows += 1
 
