@@ -232,3 +232,31 @@ def test_a_parquet_export_never_imports_duckdb_or_pyarrow(tmp_path: Path, logs: 
     assert r.returncode == 0, r.stderr
     assert r.stderr.endswith("[]"), r.stderr
     assert orjson.loads((tmp_path / "out" / "schema.json").read_bytes())["format"] == "parquet"
+
+
+def test_memory_is_one_row_group_whatever_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table many times a row group's size is written holding one row group (tracemalloc's
+    peak), and every row is in the file."""
+    import tracemalloc
+
+    monkeypatch.setattr(parquet, "ROW_GROUP_BYTES", 256 * 1024)  # (in one row group: a 12.5 MB peak)
+    cols = [(f"c{i}", "BIGINT" if i % 3 else "VARCHAR") for i in range(30)]
+    row_json = orjson.dumps({f"c{i}": (i * 1000 if i % 3 else f"value {i} of a row") for i in range(30)})
+    n = 8_000  # ~3.6 MB of JSON, ~14 MB as Python objects held at once (one row group of 1 MB: ~4)
+    tracemalloc.start()
+    try:
+        with open(tmp_path / "big.parquet", "wb") as f:
+            w = ParquetWriter(f, cols)
+            for k in range(n):
+                row = orjson.loads(row_json)
+                row["c1"] = k
+                w.add(row, len(row_json))
+            assert w.close() == n
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024, peak
+    con = duckdb.connect()
+    assert con.execute(
+        f"SELECT count(*), sum(c1), count(DISTINCT c2) FROM read_parquet('{tmp_path / 'big.parquet'}')"
+    ).fetchone() == (n, n * (n - 1) // 2, 1)
