@@ -242,7 +242,7 @@ def test_memory_is_one_row_group_whatever_the_table(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(parquet, "ROW_GROUP_BYTES", 256 * 1024)  # (in one row group: a 12.5 MB peak)
     cols = [(f"c{i}", "BIGINT" if i % 3 else "VARCHAR") for i in range(30)]
     row_json = orjson.dumps({f"c{i}": (i * 1000 if i % 3 else f"value {i} of a row") for i in range(30)})
-    n = 8_000  # ~3.6 MB of JSON, ~14 MB as Python objects held at once (one row group of 1 MB: ~4)
+    n = 8_000  # ~3.6 MB of JSON: several row groups
     tracemalloc.start()
     try:
         with open(tmp_path / "big.parquet", "wb") as f:

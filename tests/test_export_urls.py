@@ -2,7 +2,7 @@
 on localhost, spoken to by s3fs over HTTP exactly as AWS would be (the S3 API, listing,
 LastModified, ranged reads) — give the same tables as the same logs read from disk; a re-run
 reads only new objects; an object that is gone by the time it is read is a row of
-`export_errors`, never a lost batch; rtlog's processes and a Dask cluster read the URLs alike.
+`export_errors`, never a lost batch; rtlog's processes and a Dask cluster (`--runslow`) read the URLs alike.
 Not tested here: AWS itself (credentials, regions, IAM) and `gs://` (gcsfs: the same fsspec
 calls, another package)."""
 
@@ -148,6 +148,7 @@ def test_a_missing_object_is_one_line_and_a_vanished_one_a_row_of_export_errors(
     assert len((tmp_path / "out" / "files.jsonl").read_bytes().splitlines()) == 3
 
 
+@pytest.mark.slow  # a LocalCluster's start: 10-20 s on a shared host (rtlog's own processes are tested above)
 def test_dask_workers_read_s3_urls_themselves(tmp_path: Path, s3: dict[str, str], local: Path) -> None:
     from distributed import LocalCluster
 
