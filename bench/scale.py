@@ -18,7 +18,8 @@ every case runs once as its own process with its output in a temporary file. Mea
 - a cheap check that nothing was lost: event, `response.done` and audio byte counts against
   the generator's truth.
 
-Goal: peak RSS < 80 MB for every command at every size, time linear in the size.
+Goal (issue 20): peak RSS < 64 MB for every command at every size, the fleet commands (report,
+export, diff, redact) included; time linear in the size.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ sys.path.insert(0, HERE)
 import gen_session  # noqa: E402
 from run import gnu_time, machine_info, prewarm  # noqa: E402 - the benchmark's own helpers
 
-RSS_GOAL_MB = 80
+RSS_GOAL_MB = 64
 #: bytes per minute of a generated beta session without envelope (measured once, below)
 _CALIBRATE_MINUTES = 5.0
 
@@ -166,6 +167,36 @@ def _check_both_raw(truth: dict, stdout: str, out: str, code: int) -> str:
     return "" if size > 0 and size % 4 == 0 else f"raw stereo output of {size} bytes"
 
 
+def _check_report(truth: dict, stdout: str, out: str, code: int) -> str:
+    with open(out, "rb") as f:
+        page = f.read()
+    return "" if page.startswith(b"<!DOCTYPE html>") and page.rstrip().endswith(b"</html>") else "not a whole HTML page"
+
+
+def _check_export(truth: dict, stdout: str, out: str, code: int) -> str:
+    import orjson
+
+    with open(os.path.join(out, "turns.jsonl"), "rb") as f:
+        turns = sum(1 for _ in f)
+    with open(os.path.join(out, "sessions.jsonl"), "rb") as f:
+        row = orjson.loads(f.readline())
+    want = truth["event_counts"].get("response.done", 0)
+    got = row.get("responses")
+    return "" if turns and got == want else f"export: {turns} turn rows, {got} responses, truth {want}"
+
+
+def _check_diff(truth: dict, stdout: str, out: str, code: int) -> str:
+    return "" if code == 0 else f"diff of a log with itself exited {code}"
+
+
+def _check_redact(truth: dict, stdout: str, out: str, code: int) -> str:
+    n = 0
+    with open(out, "rb") as f:
+        for _ in f:
+            n += 1
+    return "" if n == truth["events"] else f"redact wrote {n} lines, truth has {truth['events']} events"
+
+
 CASES = [
     Case("summary", lambda log, out: ["summary", log], _check_none),
     Case("summary-j1", lambda log, out: ["summary", "-j", "1", log], _check_none),
@@ -182,6 +213,10 @@ CASES = [
          ok_codes=(0, 2), out_suffix=".wav"),
     Case("extract-audio-both-raw", lambda log, out: ["extract-audio", log, "--side", "both", "--raw", "-o", out],
          _check_both_raw, out_suffix=".pcm"),
+    Case("report", lambda log, out: ["report", log, "-o", out], _check_report, out_suffix=".html"),
+    Case("export-jsonl", lambda log, out: ["export", log, "-o", out, "--format", "jsonl"], _check_export, out_suffix=".d"),
+    Case("diff", lambda log, out: ["diff", log, log], _check_diff),
+    Case("redact", lambda log, out: ["redact", log, "-o", out], _check_redact, out_suffix=".jsonl"),
 ]
 
 
@@ -391,12 +426,14 @@ def _run_size_into(gb: float, cases: list[Case], python: str, bpm: float, timeou
                 r.problem = case.check(truth, so, out, r.exit_code)
                 if r.exit_code != 0:
                     r.notes.append(f"exit {r.exit_code}: {r.stderr_tail}")
-            r.out_bytes = os.path.getsize(out) if os.path.exists(out) else os.path.getsize(so)
+            r.out_bytes = os.path.getsize(out) if os.path.isfile(out) else os.path.getsize(so)
             log(f"  {case.name:24} {r.seconds:7.2f} s  {r.rss_kb / 1024:6.1f} MB (tree {r.tree_kb / 1024:6.1f} MB)"
                 f"  exit {r.exit_code}  {r.problem or 'ok'}")
             runs.append(r)
             for p in (out, so, se):
-                if os.path.exists(p):
+                if os.path.isdir(p):  # (export's folder of tables)
+                    shutil.rmtree(p)
+                elif os.path.exists(p):
                     os.unlink(p)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)

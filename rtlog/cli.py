@@ -18,9 +18,13 @@ from typer.core import TyperGroup
 
 try:  # typer vendors click since 0.2x (and keeps Abort and Exit itself); before, click is its own package
     from typer._click import exceptions as click_errors  # type: ignore[import-not-found]
+    from typer._click import formatting as click_formatting  # type: ignore[import-not-found]
+    from typer._click.core import Context as ClickContext  # type: ignore[import-not-found]
     from typer.exceptions import Abort  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older typer
+    from click import Context as ClickContext  # type: ignore[assignment]
     from click import exceptions as click_errors  # type: ignore[no-redef]
+    from click import formatting as click_formatting  # type: ignore[no-redef]
     from click.exceptions import Abort  # type: ignore[no-redef]
 
 from rtlog import __version__, output
@@ -42,18 +46,58 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "help": ("rtlog.commands.help", "help_command", False),
 }
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
+#: click's "no arguments: here is the help" (a usage error whose message is the help)
+_NO_ARGS: type = getattr(click_errors, "NoArgsIsHelpError", type(None))
+
+
+class HelpFormatter(click_formatting.HelpFormatter):  # type: ignore[misc]
+    """click's plain help (rich's panels cut words with '…' and metavars in half at 60
+    columns), with each option's help under its name when the terminal is narrow, so the
+    text keeps most of the width instead of a 20-column strip beside a 30-column one."""
+
+    NARROW = 76  # (click's width: the terminal's, at most 80, minus 2)
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        if self.width >= self.NARROW:
+            return super().write_dl(rows, col_max, col_spacing)  # type: ignore[no-any-return]
+        indent = self.current_indent + 6
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}\n")
+            if second:
+                text = click_formatting.wrap_text(second, max(self.width - indent, 20), preserve_paragraphs=True)
+                self.write("".join(f"{'':>{indent}}{line}\n" for line in text.splitlines()))
+        return None
+
+
+class Context(ClickContext):  # type: ignore[misc]
+    formatter_class = HelpFormatter
+
+
+def _short_help(text: str | None) -> str | None:
+    """A command's line in `rtlog -h`: its first sentence whole (click cuts it at 45
+    characters with '...')."""
+    if not text:
+        return None
+    first = text.strip().split("\n\n")[0].replace("\n", " ")
+    cut = first.find(". ")
+    return first if cut < 0 else first[: cut + 1]
 
 
 def load_command(name: str) -> Any:
     """Build the click command for `name` from its typer function."""
     module, function, hidden = COMMANDS[name]
-    sub = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, context_settings=_CONTEXT)
+    sub = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, context_settings=_CONTEXT, rich_markup_mode=None)
     sub.command(name, hidden=hidden)(getattr(importlib.import_module(module), function))
-    return typer.main.get_command(sub)
+    cmd = typer.main.get_command(sub)
+    cmd.context_class = Context
+    cmd.short_help = _short_help(cmd.help)
+    return cmd
 
 
 class RtlogGroup(TyperGroup):
     """Loads subcommands on demand and runs them inside the one error boundary."""
+
+    context_class = Context
 
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
@@ -95,7 +139,7 @@ class RtlogGroup(TyperGroup):
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except click_errors.ClickException as exc:
-            if not exc.format_message():  # `rtlog` alone: the help is the answer (click prints it)
+            if isinstance(exc, _NO_ARGS) or not exc.format_message():  # `rtlog` alone: the help is the answer
                 exc.show()
             else:
                 output.error(usage_line(exc))
@@ -157,6 +201,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
     context_settings=_CONTEXT,
     help="Inspect recorded realtime voice session logs (OpenAI Realtime API and compatibles).\n\n"
     "Reads JSONL event logs (bare events or recorder envelopes, beta or GA event names; "

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
@@ -65,6 +66,30 @@ def _stdout_closed() -> OutputError:
 # audio) and no diagnostics never pays for it (~30 ms of start-up)
 _consoles: dict[str, Console] = {}
 
+#: `--color`: "auto" (colour on a terminal; NO_COLOR / FORCE_COLOR honoured), "always"
+#: (even piped, NO_COLOR overridden: the user asked), "never"
+COLOR_MODES = ("auto", "always", "never")
+_color = {"mode": "auto"}
+
+
+def set_color(mode: str) -> None:
+    """Choose when human output on stdout is coloured (`--color`); diagnostics on stderr
+    keep colouring only on a terminal."""
+    if mode not in COLOR_MODES:
+        raise ValueError(mode)
+    if mode != _color["mode"]:
+        _color["mode"] = mode
+        _consoles.pop("out", None)
+
+
+def _color_options() -> dict[str, Any]:
+    mode = _color["mode"]
+    if mode == "always":  # (an explicit colour system colours whatever the file is)
+        return {"color_system": "standard", "no_color": False}
+    if mode == "never":
+        return {"color_system": None}
+    return {}
+
 
 def console() -> Console:
     """The human-output console on stdout (created lazily, so tests can swap stdout)."""
@@ -81,7 +106,7 @@ def console() -> Console:
 
         # (no emoji codes: `:smile:` in a log is text, and looking for them costs ~7 % of a report;
         # no markup: a plain string from a log, in a table cell too, is never read as markup)
-        c = _StdoutConsole(file=sys.stdout, highlight=False, emoji=False, markup=False)
+        c = _StdoutConsole(file=sys.stdout, highlight=False, emoji=False, markup=False, **_color_options())
         c.push_render_hook(_control_free_hook())
         _consoles["out"] = c
     return c
@@ -271,6 +296,16 @@ def load_human_output(*modules: str) -> None:
         importlib.import_module(m)
 
 
+#: spaces at the end of a line, before the style resets that may close it (`--color=always`)
+_TRAILING_SPACES = re.compile(r"(?: |\x1b\[[0-9;]*m)+$")
+
+
+def without_padding(line: str) -> str:
+    """`line` without the spaces rich pads it with, coloured or not (piped output): the
+    style codes among them are kept, the spaces dropped."""
+    return _TRAILING_SPACES.sub(lambda m: m.group().replace(" ", ""), line)
+
+
 def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
     """Print rich renderables to stdout (human output), flushing inside the pipe guard.
     `soft_wrap`: lines longer than the console are neither wrapped nor cropped."""
@@ -283,7 +318,7 @@ def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
             for r in renderables:
                 with c.capture() as cap:
                     c.print(r, soft_wrap=soft_wrap)
-                c.file.write("".join(line.rstrip(" ") + "\n" for line in cap.get().splitlines()))
+                c.file.write("".join(without_padding(line) + "\n" for line in cap.get().splitlines()))
         c.file.flush()
     except BrokenPipeError:
         silence_stdout()
@@ -291,6 +326,75 @@ def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
     except OSError as exc:
         silence_stdout()
         raise OutputError(describe_os_error("<stdout>", exc)) from None
+
+
+def pager_command() -> str | None:
+    """The pager for long human output: `$RTLOG_PAGER`, else `$PAGER`, else `less` (when it is
+    installed); None when it is set empty or to `cat` (no paging)."""
+    import shlex
+    import shutil
+
+    cmd = os.environ.get("RTLOG_PAGER", os.environ.get("PAGER"))
+    if cmd is None:
+        return "less" if shutil.which("less") else None
+    cmd = cmd.strip()
+    if not cmd or cmd == "cat":
+        return None
+    try:
+        program = shlex.split(cmd)[0]
+    except (ValueError, IndexError):
+        return None
+    return cmd if shutil.which(program) else None  # (a pager that is not there: print as usual)
+
+
+@contextlib.contextmanager
+def paged(enabled: bool = True) -> Iterator[None]:
+    """Human output printed inside goes through the pager when stdout is a terminal and it
+    does not fit on one screen (`less -FRX` unless $LESS says otherwise, as git does);
+    printed as usual otherwise (piped, `--no-pager`, short, no pager installed). The output is
+    held until the block ends (a report is the conversation's size, not the log's)."""
+    cmd = pager_command() if enabled and stdout_is_terminal() else None
+    c = console() if cmd is not None else None
+    if c is None or cmd is None or not c.is_terminal:
+        yield
+        return
+    cap = c.capture()
+    cap.__enter__()
+    try:
+        yield
+    finally:
+        cap.__exit__(None, None, None)
+        _page(cap.get(), cmd, c.height)
+
+
+def _page(text: str, cmd: str, height: int) -> None:
+    import signal
+    import subprocess
+
+    data = text.encode(getattr(sys.stdout, "encoding", None) or "utf-8", "replace")
+    if text.count("\n") < height:  # fits on the screen: no pager
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            silence_stdout()
+            raise PipeClosed("") from None
+        return
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")  # quit if one screen, colours as they are, no screen clearing
+    sys.stdout.flush()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the pager while it runs
+    try:
+        proc = subprocess.Popen(cmd, shell=True, stdin=subprocess.PIPE, env=env)  # noqa: S602 - the user's own $PAGER
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(data)
+            proc.stdin.close()
+        except BrokenPipeError:  # the pager was quit before reading it all
+            pass
+        proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 class Progress:

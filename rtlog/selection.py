@@ -14,16 +14,16 @@ predicates (time offsets, turns) are per source: each file is its own log.
 from __future__ import annotations
 
 import fnmatch
+import io
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import field
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
-from rtlog.conversation.live import LiveTurnCounter
-from rtlog.conversation.turns import TurnTracker
 from rtlog.errors import InputError, UsageError
 from rtlog.io.reader import BOM, MAX_LINE_BYTES, READ_ERRORS, Diagnostics, LineParser, Source, open_source, read_events
 from rtlog.protocol import live
@@ -35,6 +35,7 @@ from rtlog.records import record
 from rtlog.units import parse_duration
 
 if TYPE_CHECKING:
+    from rtlog.conversation.turns import TurnTracker
     from rtlog.io.parts import PartDigest, PartScans
 
 # --- event type globs ----------------------------------------------------------------
@@ -47,7 +48,7 @@ for _old, _new in KIND_ALIASES.items():
 #: a literal shorter than this is not worth a prefilter (it would pass most lines)
 MIN_NEEDLE = 4
 #: characters that no JSON writer escapes, so such a text appears in the line as bytes
-_PLAIN = re.compile(r"[A-Za-z0-9_.:<>-]+")
+_PLAIN = r"[A-Za-z0-9_.:<>-]+"  # (patterns are compiled when first used, by `re`: filter starts faster)
 
 
 class TypeGlobs:
@@ -93,7 +94,7 @@ class TypeGlobs:
                 return None  # could match `<close>`, which is not in the line's bytes
             head = p.split("[", 1)[0]  # a character class hides what follows; ignore it
             literal = max(re.split(r"[*?]", head), key=len)
-            if len(literal) < MIN_NEEDLE or not _PLAIN.fullmatch(literal):
+            if len(literal) < MIN_NEEDLE or not re.fullmatch(_PLAIN, literal):
                 return None
             found.add(literal)
             for kind, others in OTHER_NAMES.items():
@@ -168,9 +169,9 @@ def _nested(d: dict[str, Any], ids_of: Callable[[dict[str, Any]], list[Any]]) ->
 # --- --where -------------------------------------------------------------------------
 
 _MISSING = object()
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
 #: PATH, then the first operator (two-character ones before their one-character prefixes), then VALUE
-_WHERE = re.compile(r"([^=~!<>]*?)\s*(!=|!~|>=|<=|==|=|~|>|<)\s*(.*?)\s*", re.S)
+_WHERE = r"(?s)([^=~!<>]*?)\s*(!=|!~|>=|<=|==|=|~|>|<)\s*(.*?)\s*"
 _ORDER = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}
 WHERE_HELP = (
     "PATH=VALUE, PATH!=VALUE, PATH~REGEX, PATH!~REGEX, PATH>N, PATH>=N, PATH<N, PATH<=N, or PATH alone "
@@ -200,7 +201,7 @@ class Where:
     @classmethod
     def parse(cls, text: str) -> Where:
         what = f"--where {text!r}"
-        m = _WHERE.fullmatch(text)
+        m = re.fullmatch(_WHERE, text)
         path_text, op, value = (m.group(1), m.group(2), m.group(3)) if m else (text, "exists", "")
         if op == "==":
             op = "="  # (as a programmer writes it: never `= "=VALUE"`)
@@ -209,7 +210,7 @@ class Where:
             raise UsageError(f"{what}: expected {WHERE_HELP}, with a dotted PATH such as response.status")
         if op in ("~", "!~"):
             return cls(path, op, value, regex=_regex(value, what))
-        number = float(value) if _NUMBER.fullmatch(value) else None
+        number = float(value) if re.fullmatch(_NUMBER, value) else None
         if op in _ORDER and number is None:
             raise UsageError(f"{what}: {op} compares numbers, and {value!r} is not a number")
         return cls(path, op, value, number)
@@ -258,14 +259,14 @@ def _regex(text: str, what: str) -> re.Pattern[str]:
 
 
 #: a bare time of day, as `--since`/`--until` take it (the same forms events.parse_timestamp reads)
-_CLOCK = re.compile(r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\s*(?:[AaPp][Mm])?")
+_CLOCK = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\s*(?:[AaPp][Mm])?"
 #: an offset as rtlog prints it: `+0:15.002`, `+1:02:03.5` (the `+` makes H:MM:SS an offset,
 #: not a time of day) or `0:13.6` (minutes and seconds)
-_PRINTED_OFFSET = re.compile(r"(\+)?(?:(\d+):)?(\d+):(\d{2}(?:\.\d+)?)")
+_PRINTED_OFFSET = r"(\+)?(?:(\d+):)?(\d+):(\d{2}(?:\.\d+)?)"
 
 
 def _printed_offset(t: str) -> float | None:
-    m = _PRINTED_OFFSET.fullmatch(t)
+    m = re.fullmatch(_PRINTED_OFFSET, t)
     if not m or (m.group(2) is not None and not m.group(1)):
         return None  # H:MM:SS without `+` is a time of day
     h, mi, sec = int(m.group(2) or 0), int(m.group(3)), float(m.group(4))
@@ -303,7 +304,7 @@ class Bound:
             return cls("offset", secs, text)
         ts = parse_timestamp(t)
         if ts is not None:
-            return cls("clock" if _CLOCK.fullmatch(t) else "time", ts, text)
+            return cls("clock" if re.fullmatch(_CLOCK, t) else "time", ts, text)
         raise UsageError(
             f"{option} {text!r}: expected an offset from the log's start (90s, 2m30s, +0:15.002), "
             "an ISO time (2025-06-01T10:00:05Z), a time of day (10:00:05) or line:N"
@@ -392,7 +393,7 @@ class Selector:
     @staticmethod
     def _id_needles(ids: Iterable[str]) -> tuple[bytes, ...] | None:
         ids = list(ids)
-        if not ids or not all(len(i) >= MIN_NEEDLE and _PLAIN.fullmatch(i) for i in ids):
+        if not ids or not all(len(i) >= MIN_NEEDLE and re.fullmatch(_PLAIN, i) for i in ids):
             return None
         return _minimal_needles(ids)
 
@@ -423,8 +424,13 @@ class Selector:
 
     def start(self, source: str) -> None:
         self._source = source
-        self._tracker = TurnTracker() if self.turns else None
-        self._live_turns = LiveTurnCounter() if self.turns else None
+        self._tracker = self._live_turns = None
+        if self.turns:  # (the conversation's modules are loaded only for --turn: filter starts faster)
+            from rtlog.conversation.live import LiveTurnCounter
+            from rtlog.conversation.turns import TurnTracker
+
+            self._tracker = TurnTracker()
+            self._live_turns = LiveTurnCounter()
         self._live_base: int | None = None  # Realtime turns before the first GPT-Live one (numbering goes on)
         self._side = live.AppendSide()
         self._origin = self._last_ts = self._since_at = self._until_at = None
@@ -637,7 +643,7 @@ def _grep(rx: re.Pattern[str], ev: Event) -> bool:
 
 # --- reading with the prefilter ---------------------------------------------------------
 
-BLOCK = 1 << 18  # measured with the reader's 1 MB buffer: 32 KiB 0.141 s, 256 KiB 0.119 s per 240 MB
+BLOCK = 1 << 20  # one buffer, read into again and again (see `_scan_blocks`)
 
 
 def prefiltered_events(
@@ -652,7 +658,8 @@ def prefiltered_events(
     report where the lines to parse are, this process reads them back, in order.
 
     Bad lines: a skipped line is only checked by its first and last bytes (`{` … `}`, which
-    costs nothing); a line that does not look like a JSON object is parsed, so truncated
+    costs nothing); a line that does not look like a JSON object, and a last line without
+    its newline (a log cut while being written), are parsed, so truncated
     lines, log text and blank lines get exactly the warnings a full read gives. A line that
     looks like an object but is malformed inside, or is valid JSON but not an event, is not
     reported when it cannot match; a full read (any run without a prefilter) reports it.
@@ -685,39 +692,102 @@ def prefiltered_events(
 
 def _scan_blocks(fp: BinaryIO, scan: _Scanner, limit: int | None) -> Iterator[Event]:
     """The candidate events of the lines read from `fp`: to its end, or `limit` bytes on
-    (which must end at a line start)."""
-    read = fp.read1  # type: ignore[attr-defined]  # what is there: works mid-pipe
-    pending: list[bytes] = []  # the start of a line longer than what was read
+    (which must end at a line start).
+
+    One buffer of `BLOCK` bytes is read into again and again (`_readinto`: what is there,
+    so it works mid-pipe): a new bytes object per read costs the kernel fresh pages to
+    fill, which made reading cost as much as searching. The unfinished line at the end of
+    a read moves to the buffer's start; a line longer than the buffer is gathered apart."""
+    readinto = _readinto(fp)
+    size = BLOCK
+    buf = bytearray(size)
+    view = memoryview(buf)
+    have = 0  # the start of an unfinished line, at buf[:have]
+    pending: list[bytes] = []  # the start of a line longer than the buffer
     held = 0  # its size
     carry = b""  # what follows a line skipped for its length
     while limit is None or limit > 0:
-        buf = carry or read(BLOCK if limit is None else min(BLOCK, limit))
-        if not buf:
-            break
-        if limit is not None and not carry:
-            limit -= len(buf)
-        carry = b""
-        end = buf.rfind(b"\n") + 1
+        if carry:
+            n = len(carry)
+            buf[:n] = carry
+            carry = b""
+        else:
+            room = size - have
+            n = readinto(view[have : have + (room if limit is None else min(room, limit))])
+            if not n:
+                break
+            if limit is not None:
+                limit -= n
+        filled = have + n
+        end = buf.rfind(b"\n", 0, filled) + 1
         if end == 0:
-            pending.append(buf)
-            held += len(buf)
+            if filled < size:  # (a pipe gave a part of a line: read on)
+                have = filled
+                continue
+            pending.append(bytes(buf))
+            held += filled
+            have = 0
             if limit is None and held > MAX_LINE_BYTES:  # the reader's line limit, in bounded memory
-                carry = yield from _skip_long_line(read, scan, held)
+                carry = yield from _skip_long_line(lambda k: _read(readinto, k), scan, held)
                 pending, held = [], 0
             continue
-        held = 0
         start = 0
-        if pending:  # finish the long line alone rather than copy the block onto it
+        if pending:  # finish the long line alone rather than copy the buffer onto it
             start = buf.find(b"\n") + 1
-            pending.append(buf[:start])
+            pending.append(bytes(view[:start]))
             yield from scan.block(b"".join(pending), 0, None)
-            pending = []
-        yield from scan.block(buf, start, end)
-        if end < len(buf):
-            pending.append(buf[end:])
-            held = len(buf) - end
-    if pending:
-        yield from scan.block(b"".join(pending), 0, None)
+            pending, held = [], 0
+        if start < end:
+            yield from scan.block(buf, start, end)  # (the events are parsed from copies: the buffer is reused)
+        have = filled - end
+        if have:
+            buf[:have] = view[end:filled]
+    if pending or have:
+        yield from scan.block(b"".join([*pending, bytes(view[:have])]), 0, None)
+
+
+def _read(readinto: Callable[[memoryview], int], k: int) -> bytes:
+    """Up to `k` bytes through `readinto` (a long line's rest: the rare path)."""
+    buf = bytearray(k)
+    return bytes(buf[: readinto(memoryview(buf))])
+
+
+def _readinto(fp: BinaryIO) -> Callable[[memoryview], int]:
+    """A `readinto` for `_scan_blocks`: on a plain file, the file's own (what the
+    BufferedReader holds first), since its `readinto1` of less than its buffer reads into
+    that buffer and copies again (16 % more instructions on a 1-hour log); else
+    `fp.readinto1`, or the same made of `read1` (a reader without it)."""
+    raw = getattr(fp, "raw", None)
+    if type(fp) is io.BufferedReader and type(raw) is io.FileIO:
+        try:
+            held = raw.tell() - fp.tell()
+        except OSError:  # (a pipe)
+            held = -1
+        if held >= 0:
+            head = [fp.read(held)] if held else []
+
+            def from_file(view: memoryview) -> int:
+                if not head:
+                    return raw.readinto(view)  # type: ignore[no-any-return]
+                data = head.pop()
+                n = min(len(data), len(view))
+                view[:n] = data[:n]
+                if n < len(data):
+                    head.append(data[n:])
+                return n
+
+            return from_file
+    readinto1 = getattr(fp, "readinto1", None)
+    if readinto1 is not None:
+        return readinto1  # type: ignore[no-any-return]
+    read1 = fp.read1  # type: ignore[attr-defined]
+
+    def readinto(view: memoryview) -> int:
+        data = read1(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    return readinto
 
 
 def _skip_long_line(read: Callable[[int], bytes], scan: _Scanner, held: int) -> Generator[Event, None, bytes]:
@@ -801,8 +871,8 @@ class _Scanner:
             body = buf[:-1] if buf.endswith(b"\n") else buf
             if body.endswith(b"\r"):
                 body = body[:-1]  # (one CR, as the block loop below allows)
-            if body[:1] == b"{" and body[-1:] == b"}":
-                self.lines.good += 1
+            if body[:1] == b"{" and body[-1:] == b"}" and buf[-1:] == b"\n":
+                self.lines.good += 1  # (a last line without its newline is parsed: cut off, it is reported)
             else:
                 self._parse(buf, 0, len(buf), False)
             return []
@@ -843,9 +913,10 @@ class _Scanner:
         self.lines.good += skipped
         return out
 
-    def _parse(self, buf: bytes, start: int, end: int, candidate: bool) -> Event | None:
+    def _parse(self, buf: bytes | bytearray, start: int, end: int, candidate: bool) -> Event | None:
         """Parse a line: a candidate for its event, any other only for its warning."""
-        return self.lines.parse(buf[start:end], self.line_no)  # type: ignore[union-attr]
+        line = bytes(memoryview(buf)[start:end]) if type(buf) is bytearray else buf[start:end]
+        return self.lines.parse(line, self.line_no)  # type: ignore[union-attr, arg-type]
 
 
 class _Count:
@@ -936,3 +1007,103 @@ def write_lines(
             out.flush()
         n += 1
     return n
+
+
+# --- context events (-A/-B/-C) -------------------------------------------------------------
+
+#: what `select_with_context` shows: a selected event, an event around one, or a break
+#: between groups that are not next to each other (grep's `--`)
+MATCH, CONTEXT, BREAK = "match", "context", "break"
+
+
+class _Enough(Exception):
+    """The last match's trailing context is out after `max_count`: stop reading."""
+
+
+def select_with_context(
+    sources: Iterable[Source],
+    selector: Selector,
+    diag: Diagnostics,
+    show: Callable[[str, Event | None], None],
+    *,
+    before: int = 0,
+    after: int = 0,
+    follow: bool = False,
+    stdin: BinaryIO | None = None,
+    observe: Callable[[Event], None] | None = None,
+    max_count: int | None = None,
+    jobs: int = 0,
+) -> int:
+    """`select`, with up to `before` events before each selected one and `after` events
+    after it, as grep -B/-A: `show(MATCH, ev)`, `show(CONTEXT, ev)` in log order, and
+    `show(BREAK, None)` between groups that do not touch (or come from different files);
+    an event is shown once, overlapping groups join. Context never crosses from one file
+    into the next. After `max_count` matches the last one's trailing context is still
+    shown (as grep -m), then reading stops. Returns the number of matches.
+
+    Memory is bounded by `before` + `after` events: an event that is not selected is known
+    to be so when the next one is read (`select` yields only selected ones), and is shown or
+    held at once."""
+    if max_count is not None and max_count <= 0:
+        return 0
+    held: deque[tuple[Event, int]] = deque(maxlen=before or 1)
+    st: dict[str, Any] = {"prev": None, "after_left": 0, "source": None, "last": None, "matches": 0, "draining": False}
+    seq = [0, -2]  # events read so far; the sequence number of the last one shown
+
+    def emit(kind: str, ev: Event, n: int) -> None:
+        if seq[1] >= 0 and (n != seq[1] + 1 or ev.source != st["last"]):
+            show(BREAK, None)
+        seq[1] = n
+        st["last"] = ev.source
+        show(kind, ev)
+
+    def same_source(ev: Event) -> None:
+        if ev.source != st["source"]:
+            st["source"] = ev.source
+            held.clear()
+            st["after_left"] = 0
+
+    def not_selected(ev: Event, n: int) -> None:
+        same_source(ev)
+        if st["after_left"] > 0:
+            emit(CONTEXT, ev, n)
+            st["after_left"] -= 1
+            if st["draining"] and st["after_left"] == 0:
+                raise _Enough
+        elif before:
+            held.append((ev, n))
+
+    def seen(ev: Event) -> None:
+        prev = st["prev"]
+        if prev is not None:  # not yielded by `select` before this one was read: not selected
+            st["prev"] = None
+            not_selected(*prev)
+        if observe is not None:
+            observe(ev)
+        st["prev"] = (ev, seq[0])
+        seq[0] += 1
+
+    try:
+        for ev in select(sources, selector, diag, follow=follow, stdin=stdin, observe=seen, jobs=jobs):
+            _, n = st["prev"]
+            st["prev"] = None
+            if st["draining"]:  # past max_count: a match is only trailing context now
+                not_selected(ev, n)
+                continue
+            same_source(ev)
+            for h, hn in held:
+                emit(CONTEXT, h, hn)
+            held.clear()
+            emit(MATCH, ev, n)
+            st["matches"] += 1
+            st["after_left"] = after
+            if max_count is not None and st["matches"] >= max_count:
+                if not after:
+                    break
+                st["draining"] = True
+        else:
+            if st["prev"] is not None:  # the last event read, not selected
+                not_selected(*st["prev"])
+    except _Enough:
+        pass
+    return int(st["matches"])

@@ -228,13 +228,13 @@ def test_strip_audio_goes_with_any_selection() -> None:
 # --- the pretty view --------------------------------------------------------------------------------
 
 
-def test_pretty_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pretty_lines(monkeypatch: pytest.MonkeyPatch) -> None:  # (at 200 columns the type column is 53 wide)
     monkeypatch.setenv("COLUMNS", "200")
     out = run_cli("filter", GA, "--format", "pretty", "-t", "error", "-t", "response.done", "-m", "3").stdout
     assert out.splitlines() == [
-        "  132 +0:03.968 ← response.done                          …QV2oj5 completed tokens 158 in / 62 out",
-        "  136 +0:04.012 ← error                                  response_cancel_not_active Cancellation failed: no active response found",
-        "  223 +0:08.187 ← response.done                          …dQnLSe completed tokens 211 in / 14 out",
+        "  132 +0:03.968 ← response.done                                         …QV2oj5 completed tokens 158 in / 62 out",
+        "  136 +0:04.012 ← error                                                 response_cancel_not_active Cancellation failed: no active response found",
+        "  223 +0:08.187 ← response.done                                         …dQnLSe completed tokens 211 in / 14 out",
     ]
 
 
@@ -242,8 +242,8 @@ def test_pretty_gists(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     out = run_cli("filter", BETA, "--format", "pretty", "-m", "12").stdout.splitlines()
     text = "\n".join(out)
-    assert "    4 → input_audio_buffer.append              3,456 B · 72 ms" in out
-    assert "   12 ← input_audio_buffer.speech_started      …cj3gMn at 120 ms" in out
+    assert "    4 → input_audio_buffer.append                             3,456 B · 72 ms" in out
+    assert "   12 ← input_audio_buffer.speech_started                     …cj3gMn at 120 ms" in out
     assert all(re.match(r"^ {0,4}\d+ [→←·] ", line) for line in out)  # no timestamps: no time column
     assert "\x1b[" not in text
 
@@ -252,16 +252,16 @@ def test_pretty_gists_of_items_calls_and_truncation(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("COLUMNS", "200")
     out = run_cli("filter", GA, "--format", "pretty", "--turn", "2", "-t", "conversation.item.done").stdout
     assert out.splitlines() == [
-        "  204 +0:07.918 ← conversation.item.done                 …Yk40J2 user completed",
-        '  221 +0:08.184 ← conversation.item.done                 …y1B7r1 …P4zWI5 function_call completed get_weather({"city":"Paris"})',
-        '  233 +0:08.364 ← conversation.item.done                 …J7fXze …P4zWI5 function_call_output '
+        "  204 +0:07.918 ← conversation.item.done                                …Yk40J2 user completed",
+        '  221 +0:08.184 ← conversation.item.done                                …y1B7r1 …P4zWI5 function_call completed get_weather({"city":"Paris"})',
+        '  233 +0:08.364 ← conversation.item.done                                …J7fXze …P4zWI5 function_call_output '
         '"{\\"city\\":\\"Paris\\",\\"condition\\":\\"sunny\\",\\"temperature_c\\":22}"',
-        '  316 +0:09.676 ← conversation.item.done                 …zNsMxa assistant completed "It is sunny and twenty two degrees in Paris."',
+        '  316 +0:09.676 ← conversation.item.done                                …zNsMxa assistant completed "It is sunny and twenty two degrees in Paris."',
     ]
     out = run_cli("filter", GA, "--format", "pretty", "-t", "conversation.item.truncate*").stdout
     assert out.splitlines() == [
-        "  471 +0:15.030 → conversation.item.truncate             …j3rRZV at 1,418 ms",
-        "  479 +0:15.070 ← conversation.item.truncated            …j3rRZV at 1,418 ms",
+        "  471 +0:15.030 → conversation.item.truncate                            …j3rRZV at 1,418 ms",
+        "  479 +0:15.070 ← conversation.item.truncated                           …j3rRZV at 1,418 ms",
     ]
 
 

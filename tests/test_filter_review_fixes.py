@@ -169,7 +169,7 @@ def test_where_grammar_is_in_the_help() -> None:
 def test_fit_type_keeps_both_ends() -> None:
     from rtlog.commands.filter import fit_type
 
-    assert fit_type("response.done", 38) == "response.done".ljust(38)
+    assert fit_type("response.done", 38) == "response.done"  # (the view pads, outside the name's style)
     assert fit_type("response.output_audio_transcript.delta", 38) == "response.output_audio_transcript.delta"
     long = fit_type("conversation.item.input_audio_transcription.delta", 38)
     assert long == "conversation.item.i…ranscription.delta"

@@ -46,7 +46,8 @@ def test_a_folder_without_logs_names_what_a_log_is_and_what_is_there(tmp_path: P
     (tmp_path / "call.json").write_bytes(b"[]")
     (tmp_path / "relay.log").write_bytes(b"")
     (tmp_path / "day1").mkdir()
+    (tmp_path / "day1" / "notes.txt").write_bytes(b"")
     run_cli("summary", tmp_path, exit_code=2, stderr=(
-        f"rtlog: error: {tmp_path}: no logs in this directory (a log is named *.jsonl, *.jsonl.gz, *.jsonl.bz2, "
-        "*.jsonl.xz, *.ndjson, *.ndjson.gz); it has .json, .log files: give them as files to read them as logs; "
-        "1 subfolder: a folder is read one level deep (give the subfolders)\n"))  # fmt: skip
+        f"rtlog: error: {tmp_path}: no logs in this directory or its subfolders (a log is named *.jsonl, *.jsonl.gz, "
+        "*.jsonl.bz2, *.jsonl.xz, *.ndjson, *.ndjson.gz, *.json (a JSON array of events)); its .json files are not "
+        "JSON arrays of events; it has .log, .txt files: give one as a file to read it as JSONL\n"))  # fmt: skip

@@ -57,7 +57,7 @@ def test_directory_expands_to_its_logs_sorted(tmp_path: Path) -> None:
 def test_missing_file_and_empty_directory_are_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"^nope\.jsonl: no such file or directory$"):
         expand_sources(["nope.jsonl"])
-    with pytest.raises(InputError, match=r": no logs in this directory \(a log is named \*\.jsonl, \*\.jsonl\.gz, .*\*\.ndjson\.gz\)$"):
+    with pytest.raises(InputError, match=r": no logs in this directory or its subfolders \(a log is named \*\.jsonl, \*\.jsonl\.gz, .*\*\.ndjson\.gz, \*\.json \(a JSON array of events\)\)$"):
         expand_sources([str(tmp_path)])
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, run_cli, write_log
+from orjson import loads as orjson_loads
 
 from rtlog.commands.summary import fit_name
 from rtlog.io.reader import Diagnostics, expand_sources, iter_events
@@ -255,3 +256,67 @@ def test_settings_a_log_never_states_are_unknown_not_off(tmp_path: Path) -> None
     assert "transcription unknown · turn detection unknown" in out and "transcription off" not in out
     out = run_cli("summary", str(EXAMPLES / "ga_session.jsonl")).stdout
     assert "transcription whisper-1 · turn detection server_vad" in out
+
+
+# --- the same error again and again is one row, with where it came ---------------------------------
+
+
+def test_repeated_errors_are_one_row_with_their_lines(tmp_path: Path) -> None:
+    def err(code: str, msg: str) -> dict[str, Any]:
+        return {"type": "error", "error": {"type": "invalid_request_error", "code": code, "message": msg}}
+
+    late = ("response_cancel_not_active", "Cancellation failed: no active response found")
+    log = write_log(tmp_path / "s.jsonl", [session(), err(*late), audio("r1"), err("bad_item", "No such item"), err(*late),
+                                           err(*late), err(*late), err(*late)])  # fmt: skip
+    out = run_cli("summary", log).stdout
+    rows = out[out.index("Errors and checks"):].split("\n\n")[0].splitlines()[1:]
+    assert rows == [
+        "error   5 × invalid_request_error · response_cancel_not_active: Cancellation",
+        "        failed: no active response found (lines 2, 5, 6, … 8)",
+        "error   line 4: invalid_request_error · bad_item: No such item",
+    ]
+    assert len(both(log)["errors"]) == 6  # --json keeps every one
+
+
+# --- #19: folder totals — one file without a cost does not hide the others' ---------------------
+
+
+def _folder(tmp_path: Path) -> Path:
+    """Two priced logs, one without any response.done (no usage) and one of an unpriced model."""
+    d = tmp_path / "calls"
+    d.mkdir()
+    for name in ("beta_session.jsonl", "ga_session.jsonl"):
+        (d / name).write_bytes((EXAMPLES / name).read_bytes())
+    ga = (EXAMPLES / "ga_session.jsonl").read_bytes().splitlines(keepends=True)
+    (d / "nousage.jsonl").write_bytes(b"".join(x for x in ga if b'"type":"response.done"' not in x))
+    (d / "unpriced.jsonl").write_bytes((EXAMPLES / "beta_session.jsonl").read_bytes().replace(b"gpt-4o-realtime-preview-2025-06-03", b"my-own-model"))
+    return d
+
+
+def test_folder_cost_is_a_lower_bound_naming_the_files_without_one(tmp_path: Path) -> None:
+    d = _folder(tmp_path)
+    one = {n: orjson_loads(run_cli("summary", d / n, "--json").stdout)["cost_usd"] for n in ("beta_session.jsonl", "ga_session.jsonl")}
+    total = orjson_loads(run_cli("summary", d, "--json").stdout)["total"]
+    assert total["cost_usd"] == pytest.approx(sum(one.values()), abs=1e-6)
+    assert total["cost_is_lower_bound"] is True
+    assert total["cost"]["files_without_cost"] == [str(d / "nousage.jsonl"), str(d / "unpriced.jsonl")]
+    assert total["cost_responses_without_usage"] == 0  # (nousage's responses are in its file, not counted twice)
+    notes = total["cost"]["notes"]
+    assert f"{d / 'nousage.jsonl'}: no response carries usage (no response.done, or one without usage): cost unknown" in notes
+    assert f"{d / 'unpriced.jsonl'}: no price for 'my-own-model': cost unknown (add it with --pricing FILE)" in notes
+    assert "input transcription is billed separately and not included" in notes  # every file's note: once, plain
+    out = run_cli("summary", d).stdout
+    assert f"Cost ≥ ${total['cost_usd']:.4f} (2 files without a cost)" in out
+
+
+def test_folder_totals_name_each_warning_s_files_once(tmp_path: Path) -> None:
+    d = tmp_path / "calls"
+    d.mkdir()
+    log = [session(), {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}}, audio("r1")]
+    for name in ("a.jsonl", "b.jsonl", "c.jsonl"):
+        write_log(d / name, log)
+    single = orjson_loads(run_cli("summary", d / "a.jsonl", "--json").stdout)["warnings"]
+    assert single  # a response without response.done
+    total = orjson_loads(run_cli("summary", d, "--json").stdout)["total"]
+    files = ", ".join(str(d / n) for n in ("a.jsonl", "b.jsonl", "c.jsonl"))
+    assert total["warnings"] == [f"{w} (3 files: {files})" for w in single]

@@ -57,7 +57,7 @@ def run_on_pty(argv: list[str], cwd: Path) -> tuple[int, str]:
     attrs[1] &= ~termios.OPOST
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PYTHONUNBUFFERED")}
-    env.update(COLUMNS="80", TERM="xterm-256color", FORCE_COLOR="1")
+    env.update(COLUMNS="80", TERM="xterm-256color", FORCE_COLOR="1", PAGER="cat")  # (what rtlog itself writes: no pager)
     p = subprocess.Popen(
         [sys.executable, "-m", "rtlog", *argv], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env, cwd=cwd
     )

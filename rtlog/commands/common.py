@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -25,12 +26,28 @@ Files = Annotated[
     list[str] | None,
     typer.Argument(
         metavar="FILE...",
-        help="Log files (JSONL; .gz/.bz2/.xz), directories of logs, or '-' for stdin (the default).",
+        help="Log files (JSONL; .gz/.bz2/.xz), folders of logs (their subfolders too), or '-' for stdin (the default).",
         show_default=False,
         callback=_inputs_not_stdout,
     ),
 ]
 Strict = Annotated[bool, typer.Option("--strict", help="Stop at the first bad line (exit 2) instead of warning and skipping it.")]
+
+
+class ColorMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+def _set_color(value: ColorMode | None) -> ColorMode | None:
+    output.set_color(value.value if value is not None else "auto")
+    return value
+
+
+Color = Annotated[ColorMode, typer.Option("--color", "--colour", callback=_set_color, show_default=False,
+    help="When to colour: auto (on a terminal, unless NO_COLOR is set; the default), always (piped too, "
+    "e.g. into less -R), never.")]  # fmt: skip
 
 
 def diagnostics(strict: bool) -> Diagnostics:
@@ -46,3 +63,16 @@ def non_negative(value: Any) -> Any:
         if v is not None and v < 0:
             raise typer.BadParameter(f"{v} is below 0 (0 or more)")
     return value
+
+
+def between(low: int, high: int | None = None) -> Any:
+    """A typer callback: a number (or none) from `low` to `high`, said in words on error; for
+    options whose help states the range itself (typer's `min=`/`max=` show `[x>=2]`)."""
+
+    def check(value: Any) -> Any:
+        if value is not None and (value < low or (high is not None and value > high)):
+            span = f"{low} or more" if high is None else f"{low} to {high}"
+            raise typer.BadParameter(f"{value} is out of range ({span})")
+        return value
+
+    return check

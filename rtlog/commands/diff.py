@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rtlog import output
-from rtlog.commands.common import Strict, non_negative
+from rtlog.commands.common import Color, ColorMode, Strict, between, non_negative
 from rtlog.diff.metrics import fmt_value
 from rtlog.errors import ExitCode
 
@@ -33,13 +33,14 @@ def diff_command(
     all_: Annotated[bool, typer.Option("--all", help="Show unchanged rows too.")] = False,
     no_text: Annotated[bool, typer.Option("--no-text", help="Instructions as hash and size, not as a text diff.")] = False,
     min_sessions: Annotated[
-        int, typer.Option("--min-sessions", min=2, metavar="N", help="Folders: the fewest sessions a side for a verdict on a change.")
+        int, typer.Option("--min-sessions", callback=between(2), metavar="N", help="Folders: the fewest sessions a side for a verdict on a change (2 or more).")
     ] = 10,
     pricing: Annotated[
         str | None, typer.Option("--pricing", metavar="FILE", help="JSON price table that overrides or extends the built-in one.")
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False, help="Processes: one per file of two folders, parts of a big log otherwise (0 = one per CPU).")] = 0,
     strict: Strict = False,
+    color: Color = ColorMode.auto,
 ) -> None:
     """What changed between two sessions, or two folders of sessions, and a gate for CI.
 
@@ -49,7 +50,11 @@ def diff_command(
 
     Exit 0: nothing differs (or no rule tripped); 1: something differs (or a rule tripped); 2: unusable input, or a rule that cannot be judged.
 
-    Example: rtlog diff baseline/ run/ --fail-on 'latency.p90>+20%,errors>0'
+    \b
+    Examples:
+      rtlog diff before.jsonl after.jsonl
+      rtlog diff baseline/ run/ \\
+        --fail-on 'latency.p90>+20%,errors>0'
     """
     from rtlog.commands.summary import load_prices
     from rtlog.diff.rules import parse_rules
@@ -92,7 +97,7 @@ def show(renderables: list[RenderableType]) -> None:
     with c.capture() as cap:
         for r in renderables:
             c.print(r)
-    text = "\n".join(line.rstrip(" ") for line in cap.get().split("\n"))
+    text = "\n".join(output.without_padding(line) for line in cap.get().split("\n"))
     with output.stdout_sink() as out:
         out.write(text.encode("utf-8", "surrogateescape"))
 

@@ -39,7 +39,7 @@ def export_command(
     scheduler: Annotated[
         str | None,
         typer.Option("--scheduler", metavar="ADDRESS",
-                     help="Run the files as tasks on a Dask cluster (tcp://host:8786; needs rtlog\\[fleet])."),
+                     help="Run the files as tasks on a Dask cluster (tcp://host:8786; needs rtlog[fleet])."),
     ] = None,  # fmt: skip
     pricing: Annotated[
         str | None, typer.Option("--pricing", metavar="FILE", help="JSON price table that overrides or extends the built-in one.")
@@ -53,7 +53,11 @@ def export_command(
     warnings, event_counts, export_errors (columns in DIR/schema.json and the README).
     Re-running over the same DIR reads only new or changed logs.
 
-    Example: rtlog export calls/ -o fleet/ && rtlog query fleet/ "SELECT model, count(*) FROM files GROUP BY 1"
+    \b
+    Examples:
+      rtlog export calls/ -o fleet/
+      rtlog query fleet/ \\
+        "SELECT model, count(*) FROM files GROUP BY 1"
     """
     from rtlog.commands.summary import load_prices
     from rtlog.export.run import export, list_inputs, parse_shard

@@ -16,7 +16,7 @@ from rtlog.audio.live import extract_live, is_live_log
 from rtlog.audio.options import ASSISTANT, BOTH, SIDES, SPLITS, AudioOptions
 from rtlog.audio.prescan import LogFacts, prescan
 from rtlog.audio.report import AudioReport
-from rtlog.commands.common import Files, Strict, diagnostics
+from rtlog.commands.common import Files, Strict, between, diagnostics
 from rtlog.errors import OutputError, UsageError
 from rtlog.io.outfile import atomic_directory, atomic_output
 from rtlog.io.reader import Diagnostics, Source, expand_sources
@@ -62,16 +62,19 @@ def extract_audio_command(
         typer.Option("--encoding", metavar="ENC", help="The audio's encoding, if the log doesn't say or says wrong: pcm16, g711_ulaw, g711_alaw."),
     ] = None,
     rate: Annotated[
-        int | None, typer.Option("--rate", metavar="HZ", help="The audio's sample rate, if the log doesn't say or says wrong.", min=1000, max=384000)
+        int | None, typer.Option("--rate", metavar="HZ", help="The audio's sample rate (1000 to 384000), if the log doesn't say or says wrong.", callback=between(1000, 384000))
     ] = None,
     json_report: Annotated[bool, typer.Option("--json", help="Report what was written as JSON on stdout.")] = False,
     strict: Strict = False,
 ) -> None:
     """Decode the base64 audio of a session log into a playable WAV.
 
-    Example: rtlog extract-audio session.jsonl -o reply.wav;
-    rtlog extract-audio session.jsonl --side both -o call.wav;
-    rtlog extract-audio session.jsonl -o - --raw | sox -t raw -r 24000 -e signed -b 16 -c 1 - out.flac
+    \b
+    Examples:
+      rtlog extract-audio s.jsonl -o reply.wav
+      rtlog extract-audio s.jsonl --side both -o call.wav
+      rtlog extract-audio s.jsonl -o - --raw \\
+        | sox -t raw -r 24000 -e signed -b 16 -c 1 - o.flac
     """
     opts = _options(side, heard, split, raw, keep_encoding, encoding, rate)
     if not output_path:

@@ -10,7 +10,7 @@ import orjson
 import typer
 
 from rtlog import escape, output, selection
-from rtlog.commands.common import Files, Strict, diagnostics, non_negative
+from rtlog.commands.common import Color, ColorMode, Files, Strict, diagnostics, non_negative
 from rtlog.errors import InputError, NothingFound, Stopped, UsageError
 from rtlog.io.reader import expand_sources
 from rtlog.protocol import live
@@ -83,6 +83,14 @@ def filter_command(
         help="Print the name of each file with a match (reading it stops at its first).")] = False,
     with_filename: Annotated[bool, typer.Option("--with-filename", "-H",
         help="Start each JSONL line with its file's name and a colon, as grep -H (the rest is the line as recorded).")] = False,
+    after_context: Annotated[int | None, typer.Option("--after-context", "-A", metavar="N", callback=non_negative, show_default=False,
+        help="Also show N events after each match (as grep; see --context).")] = None,
+    before_context: Annotated[int | None, typer.Option("--before-context", "-B", metavar="N", callback=non_negative, show_default=False,
+        help="Also show N events before each match (see --context).")] = None,
+    context: Annotated[int | None, typer.Option("--context", "-C", metavar="N", callback=non_negative, show_default=False,
+        help="Also show N events before and after each match, as grep: '--' between groups that do not touch. "
+        "JSONL lines then start with their line number and ':' for a match, '-' for context "
+        "(with -H: FILE:N: and FILE-N-). Ignored with -c, -l and -q.")] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f",
         help="Keep reading a log that is still being written, like tail -f (Ctrl-C to stop).")] = False,
     fmt: Annotated[Format, typer.Option("--format",
@@ -90,16 +98,23 @@ def filter_command(
         "auto: pretty on a terminal, jsonl otherwise.")] = Format.auto,
     strip_audio: Annotated[bool, typer.Option("--strip-audio",
         help="Write the lines with each base64 audio payload replaced by a marker of its size, "
-        "'\\[trimmed: 4800 bytes]' (implies jsonl).")] = False,
+        "'[trimmed: 4800 bytes]' (implies jsonl).")] = False,
     line_buffered: Annotated[bool, typer.Option("--line-buffered",
         help="Flush after every line (automatic on a terminal and with --follow).")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False,
         help="Processes that search one big file for the type or id (0 = one per free CPU; 1 = this one only).")] = 0,
     strict: Strict = False,
+    color: Color = ColorMode.auto,
 ) -> None:  # fmt: skip
     """Select events and write them out (grep for realtime logs). Exit 0 if something matched, 1 if not.
 
-    Example: rtlog filter session.jsonl -t 'response.*' | rtlog filter - --response resp_123 | rtlog summary -
+    \b
+    Examples:
+      rtlog filter s.jsonl -t 'response.*' -C 2
+      rtlog filter s.jsonl -t error --format pretty
+      rtlog filter s.jsonl -t 'response.*' \\
+        | rtlog filter - --response resp_123 \\
+        | rtlog summary -
     """
     selector = selection.Selector(
         types=types or (), exclude_types=exclude_types or (), directions=[s.value for s in sides or ()],
@@ -113,6 +128,8 @@ def filter_command(
     if quiet or files_with_matches or (count and len(sources) > 1):
         _per_file(sources, selector, diag, quiet=quiet, names=files_with_matches, max_count=max_count, jobs=jobs)
         return
+    before = before_context if before_context is not None else context or 0
+    after = after_context if after_context is not None else context or 0
     terminal = output.stdout_is_terminal()
     pretty = not count and (fmt is Format.pretty or (fmt is Format.auto and terminal and not strip_audio))
     view = PrettyView(output.console().width, show_source=len(sources) > 1) if pretty else None
@@ -120,7 +137,11 @@ def filter_command(
         sources, selector, diag, follow=follow, max_count=max_count, observe=view.observe if view else None, jobs=jobs
     )
     try:
-        if count:
+        if (before or after) and not count:
+            n = _with_context(sources, selector, diag, view, before=before, after=after, follow=follow,
+                              max_count=max_count, jobs=jobs, with_filename=with_filename, strip=strip_audio,
+                              flush_each=line_buffered or follow or terminal)  # fmt: skip
+        elif count:
             n = sum(1 for _ in events)
             with output.stdout_sink() as out:
                 out.write(f"{n}\n".encode())
@@ -145,6 +166,36 @@ def filter_command(
         raise InputError("")
     if n == 0:
         raise NothingFound("")
+
+
+def _with_context(sources: list[Any], selector: selection.Selector, diag: Any, view: PrettyView | None, *,
+                  before: int, after: int, follow: bool, max_count: int | None, jobs: int, with_filename: bool,
+                  strip: bool, flush_each: bool) -> int:  # fmt: skip
+    """-A/-B/-C: the matches and the events around them, told apart as grep -n does."""
+    kw: dict[str, Any] = {"before": before, "after": after, "follow": follow, "max_count": max_count, "jobs": jobs}
+    if view is not None:
+        def show_pretty(kind: str, ev: Event | None) -> None:
+            if ev is None:
+                output.print_human(Text("--", "dim"))
+            else:
+                output.print_human(view.line(ev, mark=":" if kind == selection.MATCH else "-"))
+
+        from rich.text import Text
+
+        return selection.select_with_context(sources, selector, diag, show_pretty, observe=view.observe, **kw)
+    with output.stdout_sink() as out:
+        def show_line(kind: str, ev: Event | None) -> None:
+            if ev is None:
+                out.write(b"--\n")
+            else:
+                sep = b":" if kind == selection.MATCH else b"-"
+                name = ev.source.encode("utf-8", "surrogateescape") + sep if with_filename else b""
+                line = selection.strip_audio(ev) if strip else ev.raw
+                out.write(b"%s%d%s%s" % (name, ev.line_no, sep, line) + (b"" if line.endswith(b"\n") else b"\n"))
+            if flush_each:
+                out.flush()
+
+        return selection.select_with_context(sources, selector, diag, show_line, **kw)
 
 
 def _per_file(sources: list[Any], selector: selection.Selector, diag: Any, *, quiet: bool, names: bool,
@@ -193,10 +244,11 @@ _FAMILY_STYLES = (
     ("ping", "dim"),
     ("<", "yellow"),
 )
-#: the type column: fits the usual names (`response.output_audio_transcript.delta` is 38);
-#: longer ones lose their middle (see `fit_type`); narrow terminals get a narrower column
-TYPE_WIDTH = 38
-NARROW_TYPE_WIDTH = 30
+#: the type column grows with the terminal: 24 at 60 columns, 30 at 80, 38 at 100 (the usual
+#: names: `response.output_audio_transcript.delta` is 38), 53 from 138 (the longest,
+#: `conversation.item.input_audio_transcription.completed`); longer names lose their middle
+#: (see `fit_type`)
+MIN_TYPE_WIDTH, MAX_TYPE_WIDTH = 16, 53
 #: control characters (C0, DEL, C1, bidi) from a log: shown as U+FFFD, never sent to the terminal
 #: (an escape sequence would restyle or retitle it; a line break would split the event's line)
 _CONTROL = dict.fromkeys([*escape.UNSAFE, 0x09, 0x0A, 0x2028, 0x2029], escape.REPLACEMENT)
@@ -220,16 +272,18 @@ def short_id(i: str) -> str:
 
 
 def type_column(width: int) -> int:
-    """The type column's width on a terminal `width` columns wide."""
-    return TYPE_WIDTH if width >= 100 else NARROW_TYPE_WIDTH if width >= 72 else 24
+    """The type column's width on a terminal `width` columns wide (a share of it, so a wide
+    terminal shows whole names and a narrow one keeps room for the gist)."""
+    grown = width * 0.3 + 6 if width < 80 else width * 0.4 - 2  # (narrow: more of it left for the gist)
+    return min(MAX_TYPE_WIDTH, max(MIN_TYPE_WIDTH, round(grown)))
 
 
 def fit_type(name: str, width: int) -> str:
-    """`name` padded to `width`, or with its middle replaced by `…` to fit it
+    """`name` as it is if it fits in `width`, or with its middle replaced by `…` to fit it
     (`conversation.item.input_audio_transcription.delta` → `conversation.item.i…ranscription.delta`
     at 38): both ends stay, as they tell the family and the step."""
     if len(name) <= width:
-        return name.ljust(width)
+        return name
     tail = (width - 1) // 2
     return f"{name[: width - 1 - tail]}…{name[len(name) - tail :]}"
 
@@ -281,12 +335,13 @@ class PrettyView:
         if self._origin is None and ev.timestamp is not None:
             self._origin = ev.timestamp
 
-    def line(self, ev: Event) -> Text:
+    def line(self, ev: Event, mark: str | None = None) -> Text:
+        """The event's line; `mark` (':' a match, '-' context, as grep -n) follows the line number."""
         from rich.text import Text
 
         t = Text(no_wrap=True, overflow="ellipsis")
         loc = f"{os.path.basename(ev.source)}:{ev.line_no}" if self.show_source else f"{ev.line_no:>5}"
-        t.append(loc, "dim")
+        t.append(loc + (mark or ""), "dim")
         if self._origin is not None:
             t.append(" ")
             t.append(f"{fmt_offset(ev.timestamp - self._origin):>9}" if ev.timestamp is not None else " " * 9, "dim")
@@ -294,7 +349,9 @@ class PrettyView:
         t.append(" ")
         t.append(*arrow)
         t.append(" ")
-        t.append(fit_type(ev.type, self.type_width), type_style(ev.kind))
+        name = fit_type(ev.type, self.type_width)
+        t.append(name, type_style(ev.kind))
+        t.append(" " * (self.type_width - len(name)))  # (the padding unstyled: `--color=always` colours the name only)
         ids = self._ids(ev)
         if ids:
             t.append(" ")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from rtlog import output
+from rtlog.commands.common import Color, ColorMode
 from rtlog.errors import UsageError
 
 #: rows a terminal table shows (the rest: pipe it, or --format csv)
@@ -22,10 +23,15 @@ def query_command(
         str | None,
         typer.Option("--format", metavar="FORMAT", help="table, csv, json or jsonl (default: table on a terminal, csv piped)."),
     ] = None,
+    color: Color = ColorMode.auto,
 ) -> None:
-    """SQL over the tables `rtlog export` wrote, with DuckDB (needs rtlog\\[duckdb]).
+    """SQL over the tables `rtlog export` wrote, with DuckDB (needs rtlog[duckdb]).
 
-    Example: rtlog query fleet/ "SELECT model, count(*), sum(cost_usd) FROM files GROUP BY model"
+    \b
+    Examples:
+      rtlog query fleet/ \\
+        "SELECT model, count(*), sum(cost_usd)
+         FROM files GROUP BY model"
     """
     from rtlog.export.query import open_export, run_query
 

@@ -35,7 +35,7 @@ def redact_command(
         "replaced. Secrets, keypad digits and SIP headers are always redacted.")] = None,
     audio: Annotated[str, typer.Option("--audio", metavar="silence|drop",
         help="silence: audio becomes silence of the same length (durations unchanged); "
-        "drop: '\\[trimmed: N bytes]' placeholders.")] = AUDIO_SILENCE,
+        "drop: '[trimmed: N bytes]' placeholders.")] = AUDIO_SILENCE,
     salt: Annotated[str | None, typer.Option("--pseudonymize", metavar="SALT", show_default=False,
         help="Replace ids (items, responses, calls, events, sessions) by pseudonyms made with SALT: "
         "the same id gets the same pseudonym, so joins across the log survive.")] = None,
@@ -46,7 +46,10 @@ def redact_command(
 ) -> None:  # fmt: skip
     """Make a log safe to share: text, audio, secrets and keypad digits redacted, everything else as recorded.
 
-    Example: rtlog redact call.jsonl -o call.redacted.jsonl && rtlog redact --check call.redacted.jsonl
+    \b
+    Examples:
+      rtlog redact call.jsonl -o call.redacted.jsonl
+      rtlog redact --check call.redacted.jsonl
     """
     kept = _keep(keep)
     if audio not in (AUDIO_SILENCE, AUDIO_DROP):

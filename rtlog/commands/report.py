@@ -46,7 +46,10 @@ def report_command(
     The numbers are summary's; the page needs no network and plays the call's audio.
     Several files or a directory: one page each plus an index.html sorted worst first.
 
-    Example: rtlog report session.jsonl -o call.html; rtlog report logs/ -o reports/
+    \b
+    Examples:
+      rtlog report session.jsonl -o call.html
+      rtlog report logs/ -o reports/
     """
     from rtlog.commands.summary import load_prices
     from rtlog.io.reader import expand_sources

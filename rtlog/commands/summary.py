@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rtlog import escape, output
-from rtlog.commands.common import Files, Strict, non_negative
+from rtlog.commands.common import Color, ColorMode, Files, Strict, non_negative
 from rtlog.errors import ExitCode, InputError, RtlogError, UsageError
 
 if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
@@ -45,6 +45,7 @@ def summary_command(
                      help="Processes: one per file for several files, parts of one big file otherwise (0 = one per free CPU)."),
     ] = 0,
     strict: Strict = False,
+    color: Color = ColorMode.auto,
     unanswered_after: Annotated[
         float, typer.Option("--unanswered-after", metavar="SECONDS", callback=non_negative,
                             help="A user turn with no assistant output within this many seconds is unanswered.")
@@ -52,16 +53,22 @@ def summary_command(
     audio_quality: Annotated[
         bool, typer.Option("--audio-quality", help="Also decode the audio: levels, clipping, silences (slower).")
     ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print a report longer than the terminal as it is, not through $PAGER (less -FRX).")
+    ] = False,
 ) -> None:
     """What a session was, how it went, what it cost, how fast it was, where it went wrong.
 
     Sessions, time span, events, turns and responses, audio seconds, tokens and cost,
     latency, errors and checks. Several files or a directory: one report each, then totals.
 
-    Example: rtlog summary session.jsonl --json | jq .cost_usd
+    \b
+    Examples:
+      rtlog summary session.jsonl
+      rtlog summary session.jsonl --json | jq .cost_usd
+      rtlog summary logs/ --json | jq .total.cost_usd
     """
     from rtlog.io.reader import expand_sources
-    from rtlog.metrics.summary import combine
 
     prices = load_prices(pricing)
     if model is not None:
@@ -71,6 +78,16 @@ def summary_command(
             raise UsageError(f"--model {model}: no price for this model (add it with --pricing FILE)")
         prices.default_model = model.strip()
     sources = expand_sources(files or [])
+    with output.paged(enabled=not json_ and not no_pager):  # (a long report on a terminal: through the pager)
+        _report(sources, prices, json_=json_, check=check, jobs=jobs, strict=strict, unanswered_after=unanswered_after,
+                audio_quality=audio_quality)  # fmt: skip
+
+
+def _report(sources: list[Any], prices: PriceTable, *, json_: bool, check: bool, jobs: int, strict: bool,
+            unanswered_after: float, audio_quality: bool) -> None:  # fmt: skip
+    """The reports (or the JSON) of `sources`, then the totals; exits as summary does."""
+    from rtlog.metrics.summary import combine
+
     summaries: list[Summary] = []
     entries: list[Any] = []  # per file, in order: its summary or {"file", "error"}
     failed = 0
@@ -576,8 +593,11 @@ def _cost_lines(s: Summary) -> list[Any]:
         at_least = "≥ " if s.cost.is_lower_bound else ""
         line.append(at_least + fmt_usd(s.cost.usd), style="bold")
         n = s.cost.responses_without_usage
-        if s.cost.is_lower_bound and n:
-            line.append(f" ({n} response{'' if n == 1 else 's'} without usage)", style="yellow")
+        missing = [f"{n} response{'' if n == 1 else 's'} without usage"] if s.cost.is_lower_bound and n else []
+        if f := len(s.cost.files_without_cost):
+            missing.append(f"{f} file{'' if f == 1 else 's'} without a cost")
+        if missing:
+            line.append(f" ({', '.join(missing)})", style="yellow")
         if s.cost.per_minute is not None:
             line.append(f" · {at_least}{fmt_usd(s.cost.per_minute)} per minute")
         if families:
@@ -657,13 +677,20 @@ def _findings(s: Summary) -> Any:
     t = _table("Errors and checks", ("", "left"), ("", "left"))
     t.columns[0].no_wrap = True
     shown = 0
-    for e in s.errors[:20]:
-        what = " · ".join(x for x in (e["type"], e["code"]) if x) or "error"
-        line = f"line {e['line']}" if "file" not in e else f"{e['file']}:{e['line']}"
-        t.add_row(Text("error", style="bold red"), Text(_one(f"{line}: {what}" + (f": {e['message']}" if e["message"] else ""))))
+    groups = _error_groups(s.errors)
+    for what, wheres in groups[:20]:
+        if len(wheres) == 1:
+            text = f"{wheres[0]}: {what}"
+        else:  # the same error again and again (a client that cancels too late): once, with where
+            if all(w.startswith("line ") for w in wheres):
+                wheres = ["lines " + wheres[0][5:]] + [w[5:] for w in wheres[1:]]
+            places = ", ".join(wheres[:3]) + (f", … {wheres[-1]}" if len(wheres) > 4 else "".join(f", {w}" for w in wheres[3:]))
+            text = f"{len(wheres)} × {what} ({places})"
+        t.add_row(Text("error", style="bold red"), Text(_one(text)))
         shown += 1
-    if len(s.errors) > 20:
-        t.add_row(Text("error", style="bold red"), Text(f"… and {len(s.errors) - 20} more (--json lists them all)"))
+    if len(groups) > 20:
+        more = sum(len(w) for _, w in groups[20:])
+        t.add_row(Text("error", style="bold red"), Text(f"… and {more} more (--json lists them all)"))
     for f in s.transcription_failures[:10]:
         what = " · ".join(x for x in (f["type"], f["code"]) if x)
         t.add_row(Text("failed", style="red"),
@@ -694,6 +721,19 @@ def _findings(s: Summary) -> Any:
     for n in s.notices[:10]:
         t.add_row(Text("note", style="dim"), Text(n, style="dim"))
     return t
+
+
+def _error_groups(errors: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """The error events, the same error (type, code and message) once, in the order each
+    first came, with where each time was ("line N", or "FILE:N" over several files)."""
+    groups: dict[str, list[str]] = {}
+    for e in errors:
+        what = " · ".join(x for x in (e["type"], e["code"]) if x) or "error"
+        if e["message"]:
+            what += f": {e['message']}"
+        where = f"line {e['line']}" if "file" not in e else f"{e['file']}:{e['line']}"
+        groups.setdefault(what, []).append(where)
+    return list(groups.items())
 
 
 def fit_name(name: str, width: int) -> str:

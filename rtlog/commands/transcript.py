@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from rtlog import escape, output
-from rtlog.commands.common import Files, Strict, diagnostics, non_negative
+from rtlog.commands.common import Color, ColorMode, Files, Strict, diagnostics, non_negative
 from rtlog.errors import InputError, NothingFound
 
 if TYPE_CHECKING:  # the core and rich's extras are imported when the command runs
@@ -34,12 +34,16 @@ def transcript_command(
         typer.Option("--format", help="text (default; colour on a terminal), markdown, json, srt or vtt subtitles."),
     ] = Format.text,
     errors: Annotated[bool, typer.Option("--errors", help="Show error events where they occurred.")] = False,
+    heard: Annotated[bool, typer.Option("--heard",
+        help="Only what was heard: the spoken turns, each reply cut where the user interrupted its audio; "
+        "no tool lines, no notes. With --format srt or vtt: subtitles of the call as heard.")] = False,
     jobs: Annotated[
         int,
         typer.Option("--jobs", "-j", metavar="N", callback=non_negative, show_default=False,
                      help="Processes that read one big file (0 = one per free CPU; 1 = this one only)."),
     ] = 0,
     strict: Strict = False,
+    color: Color = ColorMode.auto,
 ) -> None:
     """Rebuild the conversation: who said what, in order, with function calls and interruptions.
 
@@ -49,7 +53,11 @@ def transcript_command(
     subtitles line up with that WAV. Several files (or a directory): each file is its own
     conversation under its own heading, placed on the timeline after the file before it.
 
-    Example: rtlog transcript session.jsonl --format srt > session.srt
+    \b
+    Examples:
+      rtlog transcript session.jsonl
+      rtlog transcript session.jsonl --heard --format srt
+      rtlog transcript session.jsonl --format srt > s.srt
     """
     from rtlog.io.reader import expand_sources
     from rtlog.transcript.entries import transcribe_sources
@@ -62,6 +70,10 @@ def transcript_command(
     with output.Progress(total, f"transcript {name}") as bar:  # (on a terminal, for a big input)
         found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs, meanwhile=meanwhile, on_progress=bar.update))
     diag.finish()
+    if heard:
+        from rtlog.transcript.heard import heard_only
+
+        found = [heard_only(t) for t in found]
     if found or not diag.failed:
         _show(found, format_)
     if diag.failed:  # an input that could not be read (said when its turn came): exit 2, the others shown

@@ -212,6 +212,12 @@ class Fold:
         last_timed: DigestedLine | None = None
         m = len(entries)
         taken = j
+        # the response of the last assistant chunk: its format, and whether its first timed
+        # audio is still to come (consecutive chunks are of one response; nothing but this
+        # loop changes either until it returns)
+        last_rid: object = None
+        out_fmt = in_fmt
+        first_due = False
         while j < m:
             entry = entries[j]
             if len(entry) != 4:
@@ -221,13 +227,16 @@ class Fold:
                 a = audio_in
                 fmt = in_fmt
             else:
-                fmt = formats.get(rid)
-                if fmt is None:
-                    break  # a response's first audio: its format is fixed by `feed`
-                if ts is not None:
+                if rid != last_rid:
+                    out_fmt = formats.get(rid)
+                    if out_fmt is None:
+                        break  # a response's first audio: its format is fixed by `feed`
                     r = responses.get(rid)
-                    if r is not None and r.first_audio_at is None:
-                        break  # its first timed audio: latency needs it
+                    first_due = r is not None and r.first_audio_at is None
+                    last_rid = rid
+                if first_due and ts is not None:
+                    break  # its first timed audio: latency needs it
+                fmt = out_fmt
                 a = audio_out
             if ts is not None:
                 if not first_known:

@@ -7,14 +7,14 @@ resolution), and the audio payloads of each side (`SideAudio`: chunks, bytes by 
 invalid chunks, placeholders, odd lengths). Audio lines contribute sizes and times only:
 the fold's fast path updates these counters from a line's digest without an Event.
 
-Memory: counters, and the ids of the last `RECENT_EVENTS` server events.
+Memory: counters, and the ids of the last `RECENT_EVENTS` server events (at most twice as many).
 """
 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import field
+from itertools import islice
 from typing import Any
 
 from rtlog.protocol.audio_checks import recorder_cut
@@ -215,7 +215,7 @@ class LogStats:
         self.audio_in = SideAudio()
         self.audio_out = SideAudio()
         self.audio_evidence = False
-        self.recent_events: OrderedDict[str, tuple[int, Any]] = OrderedDict()  # event_id → (line, its line or, enveloped, its event)
+        self.recent_events: dict[str, tuple[int, Any]] = {}  # event_id → (line, its line or, enveloped, its event)
         self.copies = 0  # events that repeat one of those, event_id and all
         self.first_copy: tuple[int, int] | None = None  # (its line, the line it repeats)
         self._decimals = 0  # the decimals the timestamps of the events need (see `timestamp`)
@@ -313,10 +313,11 @@ class LogStats:
         server events count: their ids are the server's, one per event, while a client may
         give the same id to every `input_audio_buffer.commit` it sends. Audio chunks are
         not looked at: the fast path counts them without their event_id (and a log that
-        doubles its audio doubles the events around it too). Kept per id, for the last
-        `RECENT_EVENTS` ids (copies are near their original): its line number and its line
-        (inside an envelope, whose time differs, the event alone); two events are compared
-        only when their ids are the same, so an event costs a dict lookup, not a hash."""
+        doubles its audio doubles the events around it too). Kept per id, for at least the
+        last `RECENT_EVENTS` ids (copies are near their original; the oldest half goes at
+        once when there are twice as many): its line number and its line (inside an
+        envelope, whose time differs, the event alone); two events are compared only when
+        their ids are the same, so an event costs a dict lookup, not a hash."""
         recent = self.recent_events
         seen = recent.pop(eid, None)
         if seen is not None and _same_event(seen[1], ev):
@@ -326,8 +327,8 @@ class LogStats:
             recent[eid] = seen
         else:
             recent[eid] = (ev.line_no, ev.raw if ev.envelope is None else ev.data)
-        if len(recent) > RECENT_EVENTS:
-            recent.popitem(last=False)  # (O(1): a dict's first key is found past every deleted one)
+        if len(recent) > 2 * RECENT_EVENTS:  # (a dict keeps the order ids came in; one copy in C)
+            self.recent_events = dict(islice(recent.items(), RECENT_EVENTS, None))
 
     def finish(self) -> None:
         """Fold the fast path's counters in; resolve the clock and the audio sides."""

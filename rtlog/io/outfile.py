@@ -20,7 +20,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
-from rtlog.errors import OutputError
+from rtlog.errors import InputError, OutputError
 
 
 def same_file(a: str, b: str) -> bool:
@@ -37,7 +37,7 @@ def _identity(st: os.stat_result) -> tuple[int, int]:
 def input_files(inputs: Iterable[str]) -> dict[tuple[int, int], str]:
     """(device, inode) → name of every file the inputs read: files (through links),
     the logs of a folder, and stdin when it is a regular file (`< f.jsonl`)."""
-    from rtlog.io.reader import LOG_SUFFIXES  # (here: the reader and its parsers are not needed to write)
+    from rtlog.io.reader import folder_logs  # (here: the reader and its parsers are not needed to write)
 
     found: dict[tuple[int, int], str] = {}
     for p in inputs:
@@ -48,14 +48,13 @@ def input_files(inputs: Iterable[str]) -> dict[tuple[int, int], str]:
                     found[_identity(st)] = "<stdin>"
                 continue
             st = os.stat(p)
-            if stat.S_ISDIR(st.st_mode):
-                for n in os.listdir(p):
-                    if n.endswith(LOG_SUFFIXES):
-                        with contextlib.suppress(OSError):
-                            found[_identity(os.stat(os.path.join(p, n)))] = os.path.join(p, n)
+            if stat.S_ISDIR(st.st_mode):  # the logs the folder gives, at any depth (as the reader expands it)
+                for src in folder_logs(p):
+                    with contextlib.suppress(OSError):
+                        found[_identity(os.stat(src.name))] = src.name
             else:
                 found[_identity(st)] = p
-        except OSError:
+        except (OSError, InputError):
             continue  # (reading it will say what is wrong)
     return found
 

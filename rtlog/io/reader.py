@@ -102,7 +102,8 @@ _SKIP_BLOCK = 1 << 20
 
 def bounded_lines(fp: BinaryIO, too_long: Callable[[int, int], None], limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
     """The lines of `fp`, none over `limit` bytes: a longer one is read past in blocks,
-    reported as `too_long(line_no, size)` and given as a blank line (numbering holds)."""
+    reported as `too_long(line_no, size)` and given as a blank line (numbering holds).
+    (`_events` runs the same loop inline: a generator's switch costs per line.)"""
     readline = fp.readline
     n = 0
     while True:
@@ -110,17 +111,27 @@ def bounded_lines(fp: BinaryIO, too_long: Callable[[int, int], None], limit: int
         if not line:
             return
         n += 1
-        if len(line) == limit and line[-1:] != b"\n":
-            size = len(line)
-            while True:  # the rest of the line, a block at a time
-                rest = readline(_SKIP_BLOCK)
-                size += len(rest)
-                if not rest or rest[-1:] == b"\n":
-                    break
-            if size > len(line):
-                too_long(n, size)
-                line = b"\n"
+        if len(line) == limit and line[-1] != 10:
+            line = past_long_line(readline, line, n, too_long)
         yield line
+
+
+def past_long_line(readline: Callable[[int], bytes], head: bytes, line_no: int,
+                   too_long: Callable[[int, int], None]) -> bytes:
+    """A line `readline(limit)` cut at the limit (`head`, without its newline): the rest
+    read past a block at a time and reported as `too_long(line_no, size)`; returns the
+    line to read instead — a blank one (numbering holds), or `head` itself when the rest
+    was nothing (a last line of exactly the limit, without a newline)."""
+    size = len(head)
+    while True:  # the rest of the line, a block at a time
+        rest = readline(_SKIP_BLOCK)
+        size += len(rest)
+        if not rest or rest[-1] == 10:
+            break
+    if size > len(head):
+        too_long(line_no, size)
+        return b"\n"
+    return head
 
 
 INCOMPLETE_LAST_LINE = "incomplete last line, no newline at the end (log still being written?): "
@@ -199,7 +210,8 @@ class Source:
 
 
 def expand_sources(paths: Sequence[str]) -> list[Source]:
-    """Files as given, directories as their log files (sorted), `-` as stdin."""
+    """Files as given, directories as the logs in them and in their subfolders (sorted by
+    path; see `folder_logs`), `-` as stdin."""
     if not paths:
         if _stdin_is_terminal():
             raise InputError("no input: give a log FILE, or pipe a log in ('-' reads stdin)")
@@ -209,13 +221,10 @@ def expand_sources(paths: Sequence[str]) -> list[Source]:
         if p == "-":
             sources.append(Source(STDIN_NAME, None))
         elif os.path.isdir(p):
-            try:
-                names = sorted(n for n in os.listdir(p) if n.endswith(LOG_SUFFIXES))
-            except OSError as exc:
-                raise InputError(f"{p}: cannot list directory: {exc.strerror}") from None
-            if not names:
+            found = folder_logs(p)
+            if not found:
                 raise InputError(f"{p}: {_no_logs_here(p)}")
-            sources.extend(Source(os.path.join(p, n), os.path.join(p, n)) for n in names)
+            sources.extend(found)
         elif os.path.exists(p):
             sources.append(Source(p, p))
         elif len(paths) > 1:  # one missing input never loses the others: it fails when its turn comes
@@ -225,22 +234,60 @@ def expand_sources(paths: Sequence[str]) -> list[Source]:
     return sources
 
 
+#: what a file in a folder is read as a log by: its name, or (`.json`) its first bytes
+JSON_SUFFIX = ".json"
+ACCEPTED = ", ".join(f"*{x}" for x in LOG_SUFFIXES) + f", *{JSON_SUFFIX} (a JSON array of events)"
+
+
+def folder_logs(folder: str) -> list[Source]:
+    """The logs of `folder` and of its subfolders, at any depth, sorted by path: files named
+    as logs (`LOG_SUFFIXES`), and `.json` files that hold a JSON array of events (a saved
+    session; a `.json` of anything else, a config or a truth file, is left alone). Hidden
+    folders (`.git`, `.cache`) and links to folders are not entered (no loops, no surprises);
+    a `.log` is never taken from a folder (a recorder's text log is not JSONL): give it as a file.
+    A subfolder that cannot be listed is an input that fails when its turn comes (the others
+    are still read); the folder itself not listable is the error."""
+    from rtlog.io.arrays import looks_like_array
+
+    found: list[Source] = []
+
+    def unlistable(exc: OSError) -> None:
+        where = exc.filename or folder
+        if os.path.normpath(where) == os.path.normpath(folder):
+            raise InputError(f"{folder}: cannot list directory: {exc.strerror}") from None
+        found.append(Source(where, where, f"cannot list directory: {exc.strerror}"))
+
+    for top, dirs, files in os.walk(folder, onerror=unlistable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for n in files:
+            path = os.path.join(top, n)
+            if n.endswith(LOG_SUFFIXES) or (n.endswith(JSON_SUFFIX) and looks_like_array(_head(path))):
+                found.append(Source(path, path))
+    return sorted(found, key=lambda s: os.path.relpath(s.name, folder).split(os.sep))
+
+
+def _head(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(256)
+    except OSError:
+        return b""
+
+
 def _no_logs_here(folder: str) -> str:
     """Why a folder gives no logs: the names rtlog takes, and what is there instead (a
-    session saved as .json, a recorder's .log, logs in subfolders) with how to read it."""
-    accepted = ", ".join(f"*{x}" for x in LOG_SUFFIXES)
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        entries = []
-    others = sorted({os.path.splitext(e.name)[1] for e in entries if e.is_file() and os.path.splitext(e.name)[1]})
-    subfolders = sum(1 for e in entries if e.is_dir() and not e.name.startswith("."))
+    recorder's .log, a .json that is not an array of events) with how to read it."""
+    others: set[str] = set()
+    for _top, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        others.update(os.path.splitext(n)[1] for n in files if os.path.splitext(n)[1] and not n.startswith("."))
     hint = []
+    if JSON_SUFFIX in others:
+        others.discard(JSON_SUFFIX)
+        hint.append("its .json files are not JSON arrays of events")
     if others:
-        hint.append(f"it has {', '.join(others[:6])} files: give them as files to read them as logs")
-    if subfolders:
-        hint.append(f"{subfolders} subfolder{'s' if subfolders != 1 else ''}: a folder is read one level deep (give the subfolders)")
-    return f"no logs in this directory (a log is named {accepted})" + (f"; {'; '.join(hint)}" if hint else "")
+        hint.append(f"it has {', '.join(sorted(others)[:6])} files: give one as a file to read it as JSONL")
+    return f"no logs in this directory or its subfolders (a log is named {ACCEPTED})" + "".join(f"; {h}" for h in hint)
 
 
 def _missing(p: str) -> str:
@@ -405,7 +452,16 @@ def _events(
     lp = LineParser(name, diag, follow=follow)
     if follow and isinstance(fp, gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile):
         raise InputError(f"{name}: --follow reads a plain log as it grows; this one is compressed")
-    lines = _follow_lines(fp, src) if follow else bounded_lines(fp, lp.too_long)
+    if follow:
+        following = _follow_lines(fp, src)
+
+        def readline(_limit: int) -> bytes:
+            return next(following, b"")
+
+        cap = -1  # (a followed line is held whole until its newline comes)
+    else:
+        readline, cap = fp.readline, MAX_LINE_BYTES
+    too_long = lp.too_long
     line_no = 0
     # digested audio lines waiting for the fast path, as `DigestedLine`s (the line itself as
     # the third item), and the number of the line before the first; following a growing
@@ -432,8 +488,13 @@ def _events(
             on_progress(_position(fp))
 
     try:
-        for line in lines:
+        while True:  # (`bounded_lines`, inline)
+            line = readline(cap)
+            if not line:
+                break
             line_no += 1
+            if len(line) == cap and line[-1] != 10:
+                line = past_long_line(readline, line, line_no, too_long)
             if line_no == 1 and line.startswith(BOM):
                 line = line[3:]
             if fast_path is not None:

@@ -23,7 +23,6 @@ from rtlog.conversation.session import SessionConfig
 from rtlog.conversation.stats import MAX_PLACEHOLDER_SECONDS, SideAudio
 from rtlog.conversation.turns import Turn
 from rtlog.io.reader import Diagnostics, Source
-from rtlog.metrics.live import live_report, live_warnings
 from rtlog.metrics.pricing import PriceTable, builtin_table, usage_cost
 from rtlog.metrics.turntaking import Feel, turn_taking
 from rtlog.metrics.turntaking import combine as combine_feel
@@ -72,6 +71,7 @@ class Cost:
     prices_date: str = ""
     prices_source: str = ""
     transcription_usd: float | None = None  # input transcription by the token, when its model has a price (in usd)
+    files_without_cost: list[str] = field(default_factory=list)  # totals: the files whose cost is unknown (not in usd)
 
 
 @record(slots=True)
@@ -158,7 +158,8 @@ class Summary:
             "cost_is_lower_bound": self.cost.is_lower_bound,
             "cost_responses_without_usage": self.cost.responses_without_usage,
             "cost": {"prices_date": self.cost.prices_date, "prices_source": self.cost.prices_source, "sessions": self.cost.sessions,
-                     "transcription_usd": _r6(self.cost.transcription_usd), "notes": self.cost.notes},
+                     "transcription_usd": _r6(self.cost.transcription_usd), "notes": self.cost.notes,
+                     **({"files_without_cost": self.cost.files_without_cost} if self.files else {})},
             "audio_seconds": {
                 "input": _r3(self.audio_in.seconds) if self.audio_in.chunks else None,
                 "output": _r3(self.audio_out.seconds) if self.audio_out.chunks else None,
@@ -233,11 +234,16 @@ def summarize_conversation(conv: Conversation, prices: PriceTable | None = None)
     s.unknown_types = rec.unknown_types
     prices = prices or builtin_table()
     s.dialect = dialect_of(conv)
-    s.live = live_report(conv, prices, latency_stats)
-    s.user_turns += sum(r["user_turns"] for r in s.live)
-    s.interruptions += sum(r["interruptions"] for r in s.live)
+    live_w: list[str] = []
+    if conv.live:  # (the Live rules are imported for a log that has a Live session)
+        from rtlog.metrics.live import live_report, live_warnings
+
+        s.live = live_report(conv, prices, latency_stats)
+        s.user_turns += sum(r["user_turns"] for r in s.live)
+        s.interruptions += sum(r["interruptions"] for r in s.live)
+        live_w = live_warnings(s.live)
     _cost(conv, s, prices)
-    s.warnings = _warnings(conv, s, negative) + live_warnings(s.live)
+    s.warnings = _warnings(conv, s, negative) + live_w
     s.feel = turn_taking(conv)
     return s
 
@@ -543,11 +549,16 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
     """Totals over several files, in the same shape as one file's summary. Lists that
     point into files (errors, warnings, sessions, function calls without output) name the
     file; the span runs from the first start to the last end and its seconds are the sum
-    of the files' spans; the cost is unknown if any file's is."""
+    of the files' spans. The cost is the sum of the files' that have one: with a file
+    whose cost is unknown it is a lower bound naming those files (unknown only when no file
+    has a cost). A warning or cost note says which files it is about; the same one of
+    several files is one line naming them all, and a cost note every file has stays plain."""
     t = Summary(source, files=len(summaries))
     t.cost.prices_date, t.cost.prices_source = (summaries[0].cost.prices_date, summaries[0].cost.prices_source) if summaries else ("", "")
     spans = []
     costs: list[float | None] = []
+    warned: dict[str, list[str]] = {}  # a file's warning → the files that have it
+    noted: dict[str, list[str]] = {}  # the same for the cost notes
     timed_cost = timed_seconds = 0.0
     heard: list[float] = []
     for s in summaries:
@@ -571,7 +582,8 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
             for k, v in theirs.items():
                 mine[k] = mine.get(k, 0) + v  # type: ignore[index, operator]
         t.responses_without_usage += s.responses_without_usage
-        t.cost.responses_without_usage += s.cost.responses_without_usage
+        if s.cost.usd is not None:  # (a file without a cost is counted whole, in files_without_cost)
+            t.cost.responses_without_usage += s.cost.responses_without_usage
         t.cost.is_lower_bound = t.cost.is_lower_bound or s.cost.is_lower_bound
         t.span.timed_events += s.span.timed_events
         t.user_turns += s.user_turns
@@ -586,7 +598,8 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         t.calls_without_output.extend({**c, "file": name} for c in s.calls_without_output)
         t.errors.extend({**e, "file": name} for e in s.errors)
         t.transcription_failures.extend({**f, "file": name} for f in s.transcription_failures)
-        t.warnings.extend(f"{name}: {w}" for w in s.warnings)
+        for w in s.warnings:
+            warned.setdefault(w, []).append(name)
         t.notices.extend(f"{name}: {n}" for n in s.notices)
         t.mcp_failures.extend({**f, "file": name} for f in s.mcp_failures)
         for k, v in s.mcp_calls.items():
@@ -597,20 +610,37 @@ def combine(summaries: list[Summary], source: str = "total") -> Summary:
         if s.answer_latencies_ms is not None:
             t.answer_latencies_ms = (t.answer_latencies_ms or []) + s.answer_latencies_ms
         t.cost.sessions.extend({**c, "file": name} for c in s.cost.sessions)
-        t.cost.notes.extend(n for n in s.cost.notes if n not in t.cost.notes)
+        for n in s.cost.notes:
+            noted.setdefault(n, []).append(name)
         t.live.extend({**r, "file": name} for r in s.live)
         if s.dialect is not None:
             t.dialect = s.dialect if t.dialect in (None, s.dialect) else "mixed"
         costs.append(s.cost.usd)
+        if s.cost.usd is None:
+            t.cost.files_without_cost.append(name)
+    t.warnings = [_of_files(w, files) for w, files in warned.items()]
+    t.cost.notes = [n if len(files) == len(summaries) > 1 else _of_files(n, files) for n, files in noted.items()]
     t.span.total = sum(spans) if spans else None
     t.span.files = len(spans)
     t.span.covers_log = bool(spans) and len(spans) == len(summaries)
     t.output_heard_seconds = sum(heard) if heard else None
-    t.cost.usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+    known = [c for c in costs if c is not None]
+    t.cost.usd = sum(known) if known else None
+    if t.cost.files_without_cost and t.cost.usd is not None:
+        t.cost.is_lower_bound = True  # (the files without a cost are not in it)
     t.cost.per_minute = timed_cost / (timed_seconds / 60) if timed_seconds > 0 and t.cost.usd is not None else None
     feels = [s.feel for s in summaries if s.feel is not None]
     t.feel = combine_feel(feels, source) if feels else None
     return t
+
+
+def _of_files(text: str, files: list[str]) -> str:
+    """A file's warning or note in the totals: `FILE: text`, or for several files `text
+    (N files: A, B, C, …)`."""
+    if len(files) == 1:
+        return f"{files[0]}: {text}"
+    shown = ", ".join(files[:3]) + (", …" if len(files) > 3 else "")
+    return f"{text} ({len(files)} files: {shown})"
 
 
 def summarize(events: Iterable[Event], source: str = "", prices: PriceTable | None = None, malformed: int = 0) -> Summary:

@@ -26,11 +26,14 @@ DIGEST_MIN_PAYLOAD = 64  # shorter payloads (placeholders, empty chunks) take th
 DIGEST_HEAD = 1024
 #: the audio types a digest is made for: the key of their payload, the side that sends them
 _DIGEST_KEYS = {"response.audio.delta": "delta", OUTPUT_AUDIO_DELTA: "delta", INPUT_AUDIO_APPEND: "audio"}
-# bare audio lines that start with their type, as recorders write them: compact (orjson,
-# JS) or Python's json.dumps; the payload key is then known
+# bare lines start with their type, as recorders write them: compact (orjson, JS) or
+# Python's json.dumps; an audio line's payload key is then known, and a line of another
+# known type has no digest ("error" may be an envelope's, as `_from_object` says: searched)
 _DELTA_PREFIXES = (b'{"type":"response.audio.delta"', b'{"type": "response.audio.delta"',
                    b'{"type":"response.output_audio.delta"', b'{"type": "response.output_audio.delta"')
 _APPEND_PREFIXES = (b'{"type":"input_audio_buffer.append"', b'{"type": "input_audio_buffer.append"')
+_TYPE_FIRST = (b'{"type":"', b'{"type": "')
+_OTHER_TYPES = frozenset(t.encode() for t in KNOWN_TYPES if t not in _DIGEST_KEYS and t != "error")
 _DIGEST_SIDES = {"response.audio.delta": SERVER, OUTPUT_AUDIO_DELTA: SERVER, INPUT_AUDIO_APPEND: CLIENT}
 
 
@@ -55,6 +58,10 @@ def audio_digest(line: bytes) -> AudioDigest | None:
         key, needle = "audio", b'"audio"'
         i = line.find(b'"audio":', 30, DIGEST_HEAD)
     else:
+        if line.startswith(_TYPE_FIRST):  # a bare event of another known type: no digest
+            q = 9 if line[8] == 34 else 10  # (compact, or Python's json.dumps: `{"type": "`)
+            if line[q : line.find(b'"', q, q + 80)] in _OTHER_TYPES:
+                return None  # (None is always right: the Event decides)
         i = line.find(b'"delta":', 0, DIGEST_HEAD)
         if i >= 0:
             key, needle = "delta", b'"delta"'
@@ -75,7 +82,8 @@ def audio_digest(line: bytes) -> AudioDigest | None:
     if stop - start < DIGEST_MIN_PAYLOAD or line.find(needle, stop) >= 0:
         return None  # (stop < 0 too) a placeholder or an empty chunk, or a second such key
     try:  # strict base64 (`payload.b64_decoded_size`, inlined: this runs for most of a log's bytes)
-        size = len(b64decode(line[start:stop], validate=True))  # (an escape, a backslash, fails it too)
+        size = len(b64decode(line[start:stop], None, True))  # validate=True, passed by position (a keyword costs
+        # more than the decoding of a typical chunk's check); an escape, a backslash, fails it too
     except binascii.Error:
         return None
     try:

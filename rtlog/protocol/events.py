@@ -75,6 +75,9 @@ class Event:
     #: where the base64 audio payload sits in `raw` when it was cut out before parsing
     #: (`data[key]` is then ""), else None
     payload_span: tuple[int, int] | None = field(default=None, repr=False)
+    #: `item` and `response`, once made (several rules read the same item or response.done)
+    _item: Any = field(default=False, init=False, repr=False, compare=False)
+    _response: Any = field(default=False, init=False, repr=False, compare=False)
 
     # -- ids -------------------------------------------------------------------------
     @property
@@ -152,10 +155,23 @@ class Event:
     # -- typed views -------------------------------------------------------------------
     @property
     def item(self) -> Item | None:
-        return Item.from_obj(self.data.get("item"))
+        """The event's `item` object, typed (made once: the same object each time, to read,
+        not to change)."""
+        it = self._item
+        if it is False:
+            it = self._item = Item.from_obj(self.data.get("item"))
+        return it
 
     @property
     def response(self) -> Response | None:
+        """The event's `response` object, typed (made once: the same object each time, to
+        read, not to change)."""
+        r = self._response
+        if r is False:
+            r = self._response = self._make_response()
+        return r
+
+    def _make_response(self) -> Response | None:
         resp = self.data.get("response")
         if type(resp) is not dict:
             return None
@@ -272,8 +288,8 @@ def _from_object(obj: dict[str, Any], line: bytes, source: str, line_no: int) ->
         return Event(
             source, line_no, line, t, KIND_ALIASES.get(t, t),
             CLIENT if t in CLIENT_TYPES else UNKNOWN if t in AMBIGUOUS_TYPES else SERVER,
-            None if ts is None else parse_timestamp(ts), obj,
-        )  # fmt: skip
+            ts if ts is None or (type(ts) is float and 0.0 <= ts < 1e11) else parse_timestamp(ts), obj,
+        )  # fmt: skip  (epoch seconds as a float are themselves, as parse_timestamp says)
     event, etype = _find_payload(obj)
     if event is None:
         if type(t) is str and t:
