@@ -644,6 +644,43 @@ def test_a_worker_that_dies_loses_no_batch(tmp_path: Path, monkeypatch: pytest.M
     check_agrees(out, summary_json(logs))
 
 
+def test_two_bad_files_are_two_rows_of_export_errors(tmp_path: Path) -> None:
+    """(The staged export_errors was opened again for each failed file, truncating the rows
+    before it: the second failure made the run an internal error.)"""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(EXAMPLES / "ga_session.jsonl", logs / "good.jsonl")
+    (logs / "bad1.jsonl").write_bytes(b"not a log\n")
+    (logs / "bad2.jsonl").write_bytes(b"nor this\n")
+    for fmt in ("jsonl", "parquet"):
+        run_cli("export", logs, "-o", tmp_path / fmt, "--format", fmt, "-j", "1", exit_code=2, stderr=None)
+    assert [r["file"] for r in read_jsonl(tmp_path / "jsonl" / "export_errors.jsonl")] == [str(logs / "bad1.jsonl"), str(logs / "bad2.jsonl")]
+    from rtlog.export.parquet import read_rows
+
+    assert [r["file"] for r in read_rows(str(tmp_path / "parquet" / "export_errors.parquet"))] == [str(logs / "bad1.jsonl"), str(logs / "bad2.jsonl")]
+
+
+def test_a_task_of_several_files_that_dies_accounts_for_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many small files go several to a task: a task that dies is an error row for each of its
+    files (and for those the broken pool never ran), none lost, none twice."""
+    import rtlog.export.run as run
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    names = [f"{k:02d}{'b' if k == 5 else ''}.jsonl" for k in range(40)]  # 40 files, 2 workers: 2 a task
+    for name in names:
+        shutil.copy(EXAMPLES / "ga_session.jsonl", logs / name)
+    monkeypatch.setattr(run, "export_one", _dies_on_b)
+    r = run_cli("export", logs, "-o", tmp_path / "out", "--format", "jsonl", "-j", "2", "--json", exit_code=2, stderr=None)
+    failed = [e["file"] for e in read_jsonl(tmp_path / "out" / "export_errors.jsonl")]
+    done = list(orjson.loads((tmp_path / "out" / "manifest.json").read_bytes())["files"])
+    assert sorted(failed + done) == [str(logs / n) for n in names] and len(set(failed + done)) == 40
+    assert str(logs / "05b.jsonl") in failed and str(logs / "04.jsonl") in failed  # its task's other file
+    assert all(e["error"].startswith("the task failed: ") for e in read_jsonl(tmp_path / "out" / "export_errors.jsonl"))
+    assert orjson.loads(r.stdout)["failed"] == len(failed)
+    assert len(read_jsonl(tmp_path / "out" / "files.jsonl")) == len(done)
+
+
 def test_a_log_with_times_of_day_only(tmp_path: Path) -> None:
     """Times without a date: the span's length and latency are known, its start is no timestamp."""
     records = []

@@ -238,7 +238,8 @@ def export(
                 attempted.add(inp.name)
                 if result["error"] is not None:
                     res.failed += 1
-                    staged.setdefault("export_errors", StagedTable("export_errors", os.path.join(stage, "export_errors.jsonl")))
+                    if "export_errors" not in staged:  # (made once: a second StagedTable would truncate the first's file)
+                        staged["export_errors"] = StagedTable("export_errors", os.path.join(stage, "export_errors.jsonl"))
                     reason = result["error"].removeprefix(f"{inp.name}: ")  # the file is named beside it
                     staged["export_errors"].add({"file": inp.name, "error": reason})
                 else:
@@ -391,5 +392,29 @@ def _results(todo: list[Input], prices: PriceTable, with_text: bool, strict: boo
         return
     from rtlog.io.parts import process_pool
 
+    # several small files a task, as summary's pool.map: a hand-over per file cost the main
+    # process more than staging the file's rows (memory: `workers * 4` tasks of <= 16 files)
+    chunk = max(1, min(16, len(todo) // (workers * 8)))
+    batches = [_Batch(todo[i : i + chunk]) for i in range(0, len(todo), chunk)]
     with process_pool(workers) as pool:  # (Ctrl-C stops the workers at once)
-        yield from ordered_window(lambda inp: pool.submit(export_one, inp, prices, with_text, strict, otlp), todo, workers * 4)
+        submit = lambda b: pool.submit(_export_batch, b.files, prices, with_text, strict, otlp)  # noqa: E731
+        for batch, got in zip(batches, ordered_window(submit, batches, workers * 4)):
+            if isinstance(got, list):
+                yield from got
+                continue
+            what = got["error"].removeprefix(f"{batch.name}: ")  # the task died: so did each of its files
+            for inp in batch.files:
+                yield {"file": inp.name, "tables": {}, "trace": None, "warnings": [], "error": f"{inp.name}: {what}"}
+
+
+@record(slots=True)
+class _Batch:
+    files: list[Input]
+
+    @property
+    def name(self) -> str:
+        return self.files[0].name
+
+
+def _export_batch(files: list[Input], prices: PriceTable, with_text: bool, strict: bool, otlp: bool) -> list[dict[str, Any]]:
+    return [export_one(inp, prices, with_text, strict, otlp) for inp in files]
