@@ -34,6 +34,38 @@ def summary_json(*paths: Path) -> dict:
     return {f["file"]: f for f in files}
 
 
+def check_live_agrees(name: str, live: list[dict], mine: dict[str, list[dict]]) -> None:
+    """Each GPT-Live / Translation session of `summary --json`'s `live` list, against its rows:
+    user segments are turns, assistant segments and backend responses are responses."""
+    assert {r["session"] for r in mine["turns"] if r["session"] is not None} <= {lr["session"] for lr in live}
+    for lr in live:
+        n = lr["session"]
+        turns = [r for r in mine["turns"] if r["session"] == n]
+        segs = [r for r in mine["responses"] if r["session"] == n and r["kind"] == "segment"]
+        backend = [r for r in mine["responses"] if r["session"] == n and r["kind"] == "backend"]
+        assert {r["dialect"] for r in turns + segs + backend} <= {lr["dialect"]}, (name, n)
+        assert len(turns) == lr["user_turns"], (name, n)
+        assert len(segs) == lr["assistant_segments"], (name, n)
+        assert sum(r["interrupted"] for r in segs) == lr["interruptions"], (name, n)
+        assert sum(r["responses"] for r in turns) <= len(segs)  # (a segment before the first user one answers none)
+        assert sum(r["responses_cancelled"] for r in turns) <= lr["interruptions"]
+        lat = sorted(r["latency_ms"] for r in turns if r["latency_ms"] is not None)
+        if lr["latency_ms"] is None:
+            assert lat == [], (name, n)
+        else:
+            assert (len(lat), max(lat)) == (lr["latency_ms"]["count"], lr["latency_ms"]["max"]), (name, n)
+        assert len(backend) == lr["backend"]["responses"]
+        assert sum(r["status"] == "completed" for r in backend) == lr["backend"]["completed"]
+        for k in export_schema.USAGE:
+            assert sum(r[f"usage_{k}"] or 0 for r in backend) == ((lr["backend"]["usage"] or {}).get(k) or 0), (name, n, k)
+        if lr["backend"]["cost_usd"] is not None:
+            assert math.isclose(sum(r["cost_usd"] for r in backend), lr["backend"]["cost_usd"], abs_tol=2e-6)
+        [srow] = [r for r in mine["sessions"] if r["session"] == n]
+        assert (srow["usage_seconds"], srow["usage_final"], srow["cost_usd"], srow["backend_cost_usd"]) == (
+            lr["usage_seconds"], lr["usage_final"], lr["cost"]["usd"], lr["backend"]["cost_usd"])  # fmt: skip
+        assert srow["responses"] == len(segs) + len(backend)
+
+
 @pytest.fixture(scope="module")
 def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Six generated logs (GA and beta, three recorders' envelopes, one gzip)."""
@@ -68,34 +100,46 @@ def check_agrees(out: Path, summaries: dict, *, every_audio_has_its_response: bo
         mine = {t: [r for r in rows if r["file"] == name] for t, rows in tables.items()}
         assert len(mine["sessions"]) == len(s["sessions"])
         assert [r["model"] for r in mine["sessions"]] == [x["model"] for x in s["sessions"]]
+        live = s.get("live") or []
+        # Realtime responses and turns; a Live or Translation session's are checked below
+        rt = [r for r in mine["responses"] if r["kind"] == "response"]
+        rt_turns = [r for r in mine["turns"] if r["session"] is None]
+        assert {r["kind"] for r in mine["responses"]} <= {"response", "segment", "backend"}
+        assert all(r["dialect"] in ("live", "translation") for r in mine["responses"] if r["kind"] != "response")
         for k in export_schema.USAGE:  # usage: per session and per response add up to the file's
             assert sum(r[f"usage_{k}"] for r in mine["sessions"]) == s["usage"][k], (name, k)
-            assert sum(r[f"usage_{k}"] or 0 for r in mine["responses"]) == s["usage"][k], (name, k)
+            assert sum(r[f"usage_{k}"] or 0 for r in rt) == s["usage"][k], (name, k)
         assert len(mine["turns"]) == s["user_turns"]
+        assert len(rt_turns) == s["user_turns"] - sum(lr["user_turns"] for lr in live)
         per_turn = {t["turn"]: t for t in ((s.get("turn_taking") or {}).get("turns") or [])}
-        for row in mine["turns"]:  # each turn's turn-taking, as summary --json has it
+        for row in rt_turns:  # each turn's turn-taking, as summary --json has it
             want = export_schema.flatten_summary({k: v for k, v in per_turn.get(row["turn"], {}).items()
                                                   if k not in ("turn", "line", "how", "item_id")})  # fmt: skip
             for k, v in want.items():
                 assert row[f"turn_taking_{k}"] == v, (name, row["turn"], k)
-        assert len(mine["responses"]) == s["responses"]["total"]
+        assert len(rt) == s["responses"]["total"]
         for status in ("completed", "cancelled", "incomplete", "failed"):
-            assert sum(r["status"] == status for r in mine["responses"]) == s["responses"][status]
-        assert sum(r["status"] is None for r in mine["responses"]) == s["responses"]["unfinished"]
-        assert sum(r["has_usage"] is False and r["status"] is not None for r in mine["responses"]) == s["responses_without_usage"]
+            assert sum(r["status"] == status for r in rt) == s["responses"][status]
+        assert sum(r["status"] is None for r in rt) == s["responses"]["unfinished"]
+        assert sum(r["has_usage"] is False and r["status"] is not None for r in rt) == s["responses_without_usage"]
+        live_usd = sum((lr["cost"]["usd"] or 0) + (lr["backend"]["cost_usd"] or 0) for lr in live)
         if s["cost_usd"] is not None and not s["cost_is_lower_bound"]:
             tokens = s["cost_usd"] - (s["cost"].get("transcription_usd") or 0)  # input transcription: the file's only
-            assert math.isclose(sum(r["cost_usd"] for r in mine["sessions"]), tokens, abs_tol=2e-6)
-            assert math.isclose(sum(r["cost_usd"] or 0 for r in mine["responses"]), tokens, abs_tol=1e-5)
-        lat = [r["latency_ms"] for r in mine["turns"] if r["latency_ms"] is not None]
+            backend = sum(r["backend_cost_usd"] or 0 for r in mine["sessions"])
+            assert math.isclose(sum(r["cost_usd"] for r in mine["sessions"]) + backend, tokens, abs_tol=2e-6)
+            assert math.isclose(sum(r["cost_usd"] or 0 for r in rt), tokens - live_usd, abs_tol=1e-5)
+        lat = [r["latency_ms"] for r in rt_turns if r["latency_ms"] is not None]
         if s["latency_ms"] is None:
             assert lat == []
         else:
             assert len(lat) == s["latency_ms"]["count"]
             if lat:
                 assert max(lat) == s["latency_ms"]["max"]
+        check_live_agrees(name, live, mine)
         out_s = s["audio_seconds"]["output"]
-        if out_s is not None and every_audio_has_its_response:
+        if out_s is not None and live:  # a Live session's audio is not a segment's: the Realtime responses' at most
+            assert sum(r["audio_seconds"] or 0 for r in rt) <= out_s + 2e-3, name
+        elif out_s is not None and every_audio_has_its_response:
             assert math.isclose(sum(r["audio_seconds"] or 0 for r in mine["responses"]), out_s, abs_tol=2e-3), name
             assert math.isclose(sum(r["heard_seconds"] or 0 for r in mine["responses"]), s["audio_seconds"]["output_heard"], abs_tol=2e-3)
         elif out_s is not None:
@@ -148,6 +192,68 @@ def test_the_tables_agree_with_summary_on_the_real_corpus(tmp_path: Path, flavou
     res = export(list_inputs([str(p) for p in paths]), str(tmp_path / "out"), builtin_table(), fmt="jsonl", jobs=1)
     assert res.failed == 0 and res.exported == len(paths)
     check_agrees(tmp_path / "out", summary_json(*paths))
+
+
+def _live_logs(d: Path) -> dict[str, dict]:
+    """Generated GPT-Live logs (primary and sideband, closed or not, enveloped) and a Translation
+    log, with their truth, by path."""
+    import io
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from gen_live import generate_live, generate_translation
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    truths = {}
+    for name, kw in (("primary", {}), ("sideband", {"transport": "sideband", "seed": 2}),
+                     ("open", {"closed": False, "envelope": "time-source", "seed": 3}), ("translation", None)):  # fmt: skip
+        buf = io.BytesIO()
+        truth = generate_translation(buf) if kw is None else generate_live(buf, **kw)
+        (d / f"{name}.jsonl").write_bytes(buf.getvalue())
+        truths[str(d / f"{name}.jsonl")] = truth
+    return truths
+
+
+def test_live_sessions_are_turns_and_responses_that_agree_with_summary(tmp_path: Path) -> None:
+    """A GPT-Live or Translation session's user segments are `turns` rows, its assistant segments
+    and backend responses `responses` rows (told apart by `dialect` and `kind`), and they add up
+    to `summary --json`'s `live` objects; the text and timeline are the generator's."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    truths = _live_logs(logs)
+    shutil.copy(EXAMPLES / "ga_session.jsonl", logs / "ga_session.jsonl")  # a Realtime call among them
+    run_cli("export", logs, "-o", tmp_path / "out", "--format", "jsonl", "--with-text", "-j", "1", stderr=None)
+    summaries = summary_json(logs)
+    check_agrees(tmp_path / "out", summaries)
+    turns = read_jsonl(tmp_path / "out" / "turns.jsonl")
+    responses = read_jsonl(tmp_path / "out" / "responses.jsonl")
+    for path, truth in truths.items():
+        users = [r for r in turns if r["file"] == path]
+        said = [r for r in responses if r["file"] == path and r["kind"] == "segment"]
+        assert [r["text"] for r in users] == truth["user_text"] and [r["text"] for r in said] == truth["assistant_text"]
+        assert [r["turn"] for r in users] == list(range(1, len(users) + 1))
+        assert {r["dialect"] for r in users + said} == {truth.get("dialect", "live")}
+        if "segments" not in truth:
+            continue  # Translation: no timeline in the truth
+        segs = truth["segments"]
+        assert [(r["text"], r["speech_started_ms"], r["speech_stopped_ms"]) for r in users] == [
+            (g["text"], g["start_ms"], g["end_ms"]) for g in segs if g["role"] == "user"]  # fmt: skip
+        assert [(r["text"], r["start_ms"], r["end_ms"], r["interrupted"]) for r in said] == [
+            (g["text"], g["start_ms"], g["end_ms"], g["interrupted"]) for g in segs if g["role"] == "assistant"]  # fmt: skip
+    primary = str(logs / "primary.jsonl")
+    backend = [r for r in responses if r["file"] == primary and r["kind"] == "backend"]
+    truth = truths[primary]
+    assert len(backend) == truth["backend_responses"]
+    assert sum(r["usage_input_tokens"] for r in backend) == truth["backend_tokens"]["input_tokens"]
+    [srow] = [r for r in read_jsonl(tmp_path / "out" / "sessions.jsonl") if r["file"] == primary]
+    assert (srow["usage_seconds"], srow["usage_final"], srow["backend_model"]) == (truth["usage_seconds"], True, truth["backend_model"])
+    assert srow["cost_usd"] == pytest.approx(truth["cost_usd"], abs=1e-6)
+    # the Realtime call's rows say so
+    ga = [r for r in turns if r["file"] == str(logs / "ga_session.jsonl")]
+    assert ga and {(r["dialect"], r["session"]) for r in ga} == {("realtime-ga", None)}
 
 
 def test_parquet_and_csv_hold_the_same_rows_as_jsonl(tmp_path: Path, generated_dir: Path) -> None:
@@ -536,6 +642,43 @@ def test_a_worker_that_dies_loses_no_batch(tmp_path: Path, monkeypatch: pytest.M
     run_cli("export", logs, "-o", out, "--format", "jsonl", "-j", "2", stderr=None)  # the next run does the rest
     assert read_jsonl(out / "export_errors.jsonl") == []
     check_agrees(out, summary_json(logs))
+
+
+def test_two_bad_files_are_two_rows_of_export_errors(tmp_path: Path) -> None:
+    """(The staged export_errors was opened again for each failed file, truncating the rows
+    before it: the second failure made the run an internal error.)"""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(EXAMPLES / "ga_session.jsonl", logs / "good.jsonl")
+    (logs / "bad1.jsonl").write_bytes(b"not a log\n")
+    (logs / "bad2.jsonl").write_bytes(b"nor this\n")
+    for fmt in ("jsonl", "parquet"):
+        run_cli("export", logs, "-o", tmp_path / fmt, "--format", fmt, "-j", "1", exit_code=2, stderr=None)
+    assert [r["file"] for r in read_jsonl(tmp_path / "jsonl" / "export_errors.jsonl")] == [str(logs / "bad1.jsonl"), str(logs / "bad2.jsonl")]
+    from rtlog.export.parquet import read_rows
+
+    assert [r["file"] for r in read_rows(str(tmp_path / "parquet" / "export_errors.parquet"))] == [str(logs / "bad1.jsonl"), str(logs / "bad2.jsonl")]
+
+
+def test_a_task_of_several_files_that_dies_accounts_for_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many small files go several to a task: a task that dies is an error row for each of its
+    files (and for those the broken pool never ran), none lost, none twice."""
+    import rtlog.export.run as run
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    names = [f"{k:02d}{'b' if k == 5 else ''}.jsonl" for k in range(40)]  # 40 files, 2 workers: 2 a task
+    for name in names:
+        shutil.copy(EXAMPLES / "ga_session.jsonl", logs / name)
+    monkeypatch.setattr(run, "export_one", _dies_on_b)
+    r = run_cli("export", logs, "-o", tmp_path / "out", "--format", "jsonl", "-j", "2", "--json", exit_code=2, stderr=None)
+    failed = [e["file"] for e in read_jsonl(tmp_path / "out" / "export_errors.jsonl")]
+    done = list(orjson.loads((tmp_path / "out" / "manifest.json").read_bytes())["files"])
+    assert sorted(failed + done) == [str(logs / n) for n in names] and len(set(failed + done)) == 40
+    assert str(logs / "05b.jsonl") in failed and str(logs / "04.jsonl") in failed  # its task's other file
+    assert all(e["error"].startswith("the task failed: ") for e in read_jsonl(tmp_path / "out" / "export_errors.jsonl"))
+    assert orjson.loads(r.stdout)["failed"] == len(failed)
+    assert len(read_jsonl(tmp_path / "out" / "files.jsonl")) == len(done)
 
 
 def test_a_log_with_times_of_day_only(tmp_path: Path) -> None:

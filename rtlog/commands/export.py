@@ -21,7 +21,7 @@ def export_command(
     *,
     out_dir: Annotated[str, typer.Option("--output", "-o", metavar="DIR", help="The folder of tables (made if needed).")],
     fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="parquet (needs rtlog[duckdb]), csv, jsonl, or otlp-json (traces).")
+        str, typer.Option("--format", metavar="FORMAT", help="parquet, csv, jsonl, or otlp-json (traces).")
     ] = "parquet",
     with_text: Annotated[
         bool, typer.Option("--with-text", help="Also export what was said, instructions and tool arguments/outputs.")

@@ -87,6 +87,19 @@ def _fsspec_open(url: str) -> Any:
     return fsspec.open(url, "rb")
 
 
+class _Refused:
+    """A task the scheduler would not take, as a future that failed."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def result(self) -> Any:
+        raise self.exc
+
+    def cancel(self) -> bool:
+        return False
+
+
 def ordered_window(submit: Callable[[Input], Any], todo: Iterable[Input], window: int) -> Iterator[dict[str, Any]]:
     """Submit tasks `window` ahead and yield their results in order (memory: `window` results).
     A task that dies (a worker killed, out of memory, lost with its machine) is that file's
@@ -104,7 +117,11 @@ def ordered_window(submit: Callable[[Input], Any], todo: Iterable[Input], window
 
     try:
         for inp in todo:
-            pending.append((inp, submit(inp)))
+            try:
+                fut = submit(inp)
+            except Exception as exc:  # noqa: BLE001 - a pool broken by a dead worker takes no task: each is that file's error
+                fut = _Refused(exc)
+            pending.append((inp, fut))
             if len(pending) >= window:
                 yield result(*pending.popleft())
         while pending:

@@ -114,10 +114,11 @@ def file_rows(
             calls.setdefault(it.call_id, it)
         elif it.kind == "function_call_output" and it.call_id:
             outputs.setdefault(it.call_id, it)
+    live_kinds = {s.dialect for s in sessions if s.dialect in ("live", "translation")}
+    dialect_of_session = {s.index: s.dialect for s in sessions}
+    rt_dialect = dialect_of([s for s in sessions if s.dialect not in live_kinds], summary.event_counts) if conv.turns or conv.responses else None
     responses = []
-    per_session: dict[int, int] = {}
     for r in conv.responses:
-        per_session[r.session] = per_session.get(r.session, 0) + 1
         sec = audio.get(r.id) if r.id is not None else None
         err = r.error or {}
         responses.append({
@@ -130,15 +131,8 @@ def file_rows(
             "cost_usd": _cost(r.usage, model_of.get(r.done_session), prices),
             "error_code": err.get("code"), "error_message": err.get("message"),
             "text": "\n".join(text_of.get(r.id, [])) or None if with_text and r.id else None,
+            "dialect": dialect_of_session.get(r.session) or rt_dialect, "kind": "response",
         })  # fmt: skip
-
-    # sessions: config, usage and cost as the summary prices them
-    cost_rows = {c["session"]: c for c in summary.cost.sessions}
-    session_rows = []
-    for s, u in zip(sessions, summary.session_usage):
-        c = cost_rows.get(s.index, {})
-        session_rows.append({**_session(f, s, with_text), "responses": per_session.get(s.index, 0), **_usage(u),
-                             "cost_usd": c.get("usd"), "priced_as": c.get("priced_as")})  # fmt: skip
 
     # turns
     by_item = {it.id: it for it in items if it.id}
@@ -156,8 +150,26 @@ def file_rows(
             "responses_cancelled": sum(1 for rid in t.response_ids if status.get(rid) == "cancelled"),
             "latency_ms": round(ms, 1) if ms is not None and ms >= 0 else None,
             "text": (user.text if user is not None else None) if with_text else None,
+            "dialect": rt_dialect, "session": None,
         })  # fmt: skip
     _per_turn_metrics(obj, turn_rows)
+    _live_rows(f, conv, summary, prices, with_text, turn_rows, responses)
+
+    # sessions: config, usage and cost as the summary prices them
+    per_session: dict[int, int] = {}
+    for row in responses:
+        per_session[row["session"]] = per_session.get(row["session"], 0) + 1
+    live = {r["session"]: r for r in summary.live}
+    cost_rows = {c["session"]: c for c in summary.cost.sessions}
+    session_rows = []
+    for s, u in zip(sessions, summary.session_usage):
+        c = cost_rows.get(s.index, {})
+        lr = live.get(s.index) or {}
+        session_rows.append({**_session(f, s, with_text), "responses": per_session.get(s.index, 0), **_usage(u),
+                             "cost_usd": c.get("usd"), "priced_as": c.get("priced_as"), "transport": lr.get("transport"),
+                             "usage_seconds": lr.get("usage_seconds"), "usage_final": lr.get("usage_final"),
+                             "backend_model": lr.get("backend_model"),
+                             "backend_cost_usd": (lr.get("backend") or {}).get("cost_usd")})  # fmt: skip
 
     # tool calls
     call_rows = []
@@ -196,6 +208,59 @@ def file_rows(
         "warnings": [{"file": f, "warning": w} for w in summary.warnings],
         "event_counts": counts,
     }
+
+
+def _live_rows(f: str, conv: Conversation, summary: Summary, prices: PriceTable, with_text: bool,
+               turn_rows: list[dict[str, Any]], responses: list[dict[str, Any]]) -> None:  # fmt: skip
+    """GPT-Live and Translation sessions (`Conversation.live`) as rows of `turns` (each user
+    segment, numbered after the Realtime turns) and `responses` (each assistant segment, the
+    `turn` it follows; each delegated backend response with its usage): the counts and the
+    latencies are the summary's (`metrics.live`), row by row."""
+    if not conv.live:
+        return
+    from rtlog.metrics.live import _as_text, segment_latencies
+
+    turn = len(turn_rows)
+    for s in conv.live:
+        latency = segment_latencies(s)
+        mine: dict[int, dict[str, Any]] = {}  # this session's user turns by number
+        current: dict[str, Any] | None = None
+        for i, g in enumerate(s.segments):
+            first, last = g.fragments[0], g.fragments[-1]
+            if g.role == "user":
+                turn += 1
+                ms = latency.get(i)
+                current = mine[turn] = {
+                    "file": f, "turn": turn, "line": first.line, "how": "speech", "item_id": None,
+                    "started_at": iso(first.ts), "end_of_speech_at": iso(last.ts),
+                    "speech_started_ms": g.start_ms, "speech_stopped_ms": g.end_ms, "responses": 0, "responses_cancelled": 0,
+                    "latency_ms": round(ms, 1) if ms is not None else None, "text": g.text if with_text else None,
+                    "dialect": s.dialect, "session": s.session,
+                }  # fmt: skip
+                turn_rows.append(current)
+                continue
+            if current is not None:
+                current["responses"] += 1
+                current["responses_cancelled"] += g.interrupted
+            responses.append({
+                "file": f, "session": s.session, "response_id": None, "line": first.line,
+                "turn": current["turn"] if current is not None else None, "status": None,
+                "reason": "interrupted" if g.interrupted else None, "created_at": iso(first.ts), "done_at": iso(last.ts),
+                "first_audio_at": None, "first_text_at": iso(first.ts), "audio_seconds": None, "heard_seconds": None,
+                "interrupted": g.interrupted, "has_usage": False, **_usage(None), "cost_usd": None,
+                "error_code": None, "error_message": None, "text": g.text if with_text else None,
+                "dialect": s.dialect, "kind": "segment", "start_ms": g.start_ms, "end_ms": g.end_ms,
+            })  # fmt: skip
+        fam = prices.family(s.backend_model)
+        for b in s.backend:
+            cost = round(usage_cost(_as_text(b.usage), prices.rates[fam]).usd, 9) if b.usage is not None and fam is not None else None
+            responses.append({
+                "file": f, "session": s.session, "response_id": b.id, "line": b.line, "turn": None, "status": b.status,
+                "reason": None, "created_at": None, "done_at": None, "first_audio_at": None, "first_text_at": None,
+                "audio_seconds": None, "heard_seconds": None, "interrupted": False, "has_usage": b.usage is not None,
+                **_usage(b.usage), "cost_usd": cost, "error_code": None, "error_message": None, "text": None,
+                "dialect": s.dialect, "kind": "backend", "start_ms": None, "end_ms": None,
+            })  # fmt: skip
 
 
 #: where `summary --json` keeps per-turn metrics (turn-taking, issue 15): a list of objects

@@ -201,13 +201,6 @@ def export(
     or `distributed.Client`; `full`: export afresh (every input read, the earlier rows dropped)."""
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
-    if fmt == "parquet":
-        import importlib.util
-
-        if importlib.util.find_spec("duckdb") is None:  # fail now, not after reading every file (and do not
-            from rtlog.export.writers import duckdb_module  # import it here: the workers forked later would map it)
-
-            duckdb_module()
     try:
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
@@ -240,12 +233,13 @@ def export(
             staged = {t: StagedTable(t, os.path.join(stage, f"{t}.jsonl")) for t in names}
             new_done: dict[str, Any] = {}
             attempted: set[str] = set()
-            results = _results(todo, prices, with_text, strict, fmt == "otlp-json", jobs, scheduler, fmt == "parquet")
+            results = _results(todo, prices, with_text, strict, fmt == "otlp-json", jobs, scheduler)
             for inp, result in zip(todo, results):
                 attempted.add(inp.name)
                 if result["error"] is not None:
                     res.failed += 1
-                    staged.setdefault("export_errors", StagedTable("export_errors", os.path.join(stage, "export_errors.jsonl")))
+                    if "export_errors" not in staged:  # (made once: a second StagedTable would truncate the first's file)
+                        staged["export_errors"] = StagedTable("export_errors", os.path.join(stage, "export_errors.jsonl"))
                     reason = result["error"].removeprefix(f"{inp.name}: ")  # the file is named beside it
                     staged["export_errors"].add({"file": inp.name, "error": reason})
                 else:
@@ -316,11 +310,6 @@ def _commit(out_dir: str, staged: dict[str, StagedTable], fmt: str, with_text: b
         res.new_rows["traces"] = staged["traces"].rows
     else:
         old_schema = {} if fresh else _old_columns(out_dir)
-        con = None
-        if fmt == "parquet":
-            from rtlog.export.writers import connect
-
-            con = connect()
         for name in TABLES:
             table = staged.get(name) or StagedTable(name, os.path.join(os.path.dirname(staged["files"].path), f"{name}.jsonl"))
             table.close()
@@ -328,10 +317,8 @@ def _commit(out_dir: str, staged: dict[str, StagedTable], fmt: str, with_text: b
             known = {c.name for c in cols}
             cols += [c for c in old_schema.get(name, []) if c.name not in known]  # undeclared columns of earlier runs
             columns[name] = cols
-            res.rows[name] = write_table(out_dir, table, fmt, cols, attempted, con, fresh=fresh)
+            res.rows[name] = write_table(out_dir, table, fmt, cols, attempted, fresh=fresh)
             res.new_rows[name] = table.rows
-        if con is not None:
-            con.close()
     from rtlog.io.outfile import atomic_output
 
     schema = schema_json(columns, fmt, with_text)
@@ -387,26 +374,47 @@ def _trace_file(request: dict[str, Any]) -> str | None:
 
 
 def _results(todo: list[Input], prices: PriceTable, with_text: bool, strict: bool, otlp: bool, jobs: int,
-             scheduler: Any, parquet: bool = False) -> Iterator[dict[str, Any]]:  # fmt: skip
-    """Each file's result, in input order, a few files ahead at most. (`parquet`: DuckDB is
-    made ready while the workers read a big file's parts: ~0.15 s that would come at the end.)"""
+             scheduler: Any) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """Each file's result, in input order, a few files ahead at most."""
     if scheduler is not None:
         from rtlog.export.fleet import dask_results
 
         yield from dask_results(todo, prices, with_text, strict, otlp, scheduler)
         return
-    from rtlog.io.parts import usable_cpus
+    from rtlog.io.parts import free_cpus
 
-    workers = min(jobs or usable_cpus(), len(todo))
+    # -j 0: one process per *free* CPU, as summary (workers that only wait for a busy CPU cost
+    # their start-up and the hand-over of their rows for nothing)
+    workers = min(jobs or free_cpus(), len(todo))
     if workers < 2:  # one file (or one CPU): a big file is read in parts by the CPUs instead
-        from rtlog.export.writers import preconnect
-
-        preload = preconnect if parquet else None
         for inp in todo:
-            yield export_one(inp, prices, with_text, strict, otlp, jobs, preload)
-            preload = None
+            yield export_one(inp, prices, with_text, strict, otlp, jobs)
         return
     from rtlog.io.parts import process_pool
 
+    # several small files a task, as summary's pool.map: a hand-over per file cost the main
+    # process more than staging the file's rows (memory: `workers * 4` tasks of <= 16 files)
+    chunk = max(1, min(16, len(todo) // (workers * 8)))
+    batches = [_Batch(todo[i : i + chunk]) for i in range(0, len(todo), chunk)]
     with process_pool(workers) as pool:  # (Ctrl-C stops the workers at once)
-        yield from ordered_window(lambda inp: pool.submit(export_one, inp, prices, with_text, strict, otlp), todo, workers * 4)
+        submit = lambda b: pool.submit(_export_batch, b.files, prices, with_text, strict, otlp)  # noqa: E731
+        for batch, got in zip(batches, ordered_window(submit, batches, workers * 4)):
+            if isinstance(got, list):
+                yield from got
+                continue
+            what = got["error"].removeprefix(f"{batch.name}: ")  # the task died: so did each of its files
+            for inp in batch.files:
+                yield {"file": inp.name, "tables": {}, "trace": None, "warnings": [], "error": f"{inp.name}: {what}"}
+
+
+@record(slots=True)
+class _Batch:
+    files: list[Input]
+
+    @property
+    def name(self) -> str:
+        return self.files[0].name
+
+
+def _export_batch(files: list[Input], prices: PriceTable, with_text: bool, strict: bool, otlp: bool) -> list[dict[str, Any]]:
+    return [export_one(inp, prices, with_text, strict, otlp) for inp in files]

@@ -19,8 +19,9 @@ from typing import Any
 
 from rtlog.records import record
 
-#: bumped when a column changes meaning or type (a re-run into an older export re-exports all)
-SCHEMA_VERSION = 1
+#: bumped when a column changes meaning or type (a re-run into an older export re-exports all).
+#: 2: GPT-Live and Translation sessions' segments are rows of `turns` and `responses`
+SCHEMA_VERSION = 2
 
 
 @record(frozen=True, slots=True)
@@ -134,8 +135,13 @@ instructions VARCHAR the instructions (--with-text)
 started_at TIMESTAMP when it started (null: no timestamp, or a time of day without a date)
 responses BIGINT responses created in it
 {_USAGE_COLS}
-cost_usd DOUBLE its tokens' cost (null: unknown model or no usage)
+cost_usd DOUBLE its tokens' cost (null: unknown model or no usage); Live and Translation: its duration's cost
 priced_as VARCHAR the price-table model it was priced as
+transport VARCHAR Live and Translation: primary WebSocket, sideband, or data channel or sideband (no audio)
+usage_seconds DOUBLE Live and Translation: the session's billed duration (Translation: estimated from its input audio)
+usage_final BOOLEAN Live: the duration is session.closed's (false: the largest snapshot, a lower bound)
+backend_model VARCHAR Live: the delegated Responses backend's model
+backend_cost_usd DOUBLE Live: the backend responses' token cost, billed on top (null: none, or an unpriced model)
 """,
         text=("instructions",),
     ),
@@ -152,8 +158,10 @@ speech_started_ms BIGINT VAD position in the input audio
 speech_stopped_ms BIGINT VAD position in the input audio
 responses BIGINT responses the turn triggered
 responses_cancelled BIGINT of which cancelled (barge-in, client cancel)
-latency_ms DOUBLE end of speech → first assistant audio (else text), as summary's latency (null: cannot tell)
+latency_ms DOUBLE end of speech → first assistant audio (else text), as summary's latency (null: cannot tell); Live: end of the user segment → start of the assistant segment answering it
 text VARCHAR what the user said or typed (--with-text)
+dialect VARCHAR its session's dialect: realtime-beta, realtime-ga, live or translation
+session BIGINT Live and Translation: the session (null for Realtime turns, which may span a reconnect)
 """,
         text=("text",),
     ),
@@ -179,6 +187,10 @@ cost_usd DOUBLE its tokens' cost at its session's model price (null: unknown)
 error_code VARCHAR a failed response's error code
 error_message VARCHAR a failed response's error message
 text VARCHAR what it said (text or audio transcript; --with-text)
+dialect VARCHAR its session's dialect: realtime-beta, realtime-ga, live or translation
+kind VARCHAR response (a Realtime response), segment (a Live or Translation assistant transcript segment: no id, status or usage), or backend (a Live session's delegated Responses backend response: its tokens are billed on top, not in files.usage_*)
+start_ms BIGINT segment: where it starts on its session's timeline (ms)
+end_ms BIGINT segment: where it ends on its session's timeline (ms)
 """,
         text=("text",),
     ),

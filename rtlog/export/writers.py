@@ -4,10 +4,11 @@ format, merged with the rows of an earlier export that this run does not replace
 Owns: the staging of rows one at a time (memory: one row; the columns are the declared ones
 plus any undeclared summary leaf, typed from its values — `schema.infer_type`), and the
 final files: JSONL (one object a line, every column in schema order, null for unknown), CSV
-(a header line; empty for null; `true`/`false`; ISO 8601 times) and Parquet, which DuckDB
-writes from the staged JSONL with the declared types (no pyarrow: DuckDB is needed for
-`rtlog query` anyway, and it streams the conversion instead of holding the table). Each
-final file is written beside its target and renamed into place (`atomic_output`).
+(a header line; empty for null; `true`/`false`; ISO 8601 times) and Parquet, written from
+the staged JSONL with the declared types by rtlog's own `parquet.ParquetWriter` (a row group
+in memory at a time; no DuckDB or pyarrow on the export path: importing either cost more
+than the whole write). Each final file is written beside its target and renamed into place
+(`atomic_output`).
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ class StagedTable:
         self.extra: dict[str, set[type]] = {}  # undeclared columns → the types of their values
 
     def add(self, row: dict[str, Any]) -> None:
-        for k, v in row.items():
-            if k not in self.declared:
-                self.extra.setdefault(k, set()).add(type(v))
+        if not self.declared.keys() >= row.keys():  # (the usual row: one set comparison)
+            for k, v in row.items():
+                if k not in self.declared:
+                    self.extra.setdefault(k, set()).add(type(v))
         self.fp.write(orjson.dumps(row) + b"\n")
         self.rows += 1
 
@@ -60,6 +62,12 @@ class StagedTable:
             for line in f:
                 yield orjson.loads(line)
 
+    def read_sized(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(its staged size in bytes, the row)"""
+        with open(self.path, "rb") as f:
+            for line in f:
+                yield len(line), orjson.loads(line)
+
 
 def old_table_path(out_dir: str, table: str, fmt: str) -> str | None:
     p = os.path.join(out_dir, f"{table}.{EXTENSION[fmt]}")
@@ -67,15 +75,14 @@ def old_table_path(out_dir: str, table: str, fmt: str) -> str | None:
 
 
 def write_table(
-    out_dir: str, staged: StagedTable, fmt: str, columns: list[Column], replaced: set[str], con: Any = None, *, fresh: bool = False
+    out_dir: str, staged: StagedTable, fmt: str, columns: list[Column], replaced: set[str], *, fresh: bool = False
 ) -> int:
     """Write `DIR/<table>.<ext>`: the earlier export's rows of files not in `replaced`, then
-    the staged rows (`fresh`: the staged rows only). Returns the rows written. `con`: a DuckDB
-    connection for Parquet (one for all the tables of a run: opening one costs ~50 ms)."""
+    the staged rows (`fresh`: the staged rows only). Returns the rows written."""
     target = os.path.join(out_dir, f"{staged.name}.{EXTENSION[fmt]}")
     old = None if fresh else old_table_path(out_dir, staged.name, fmt)
     if fmt == "parquet":
-        return _write_parquet(con or connect(), target, old, staged, columns, replaced)
+        return _write_parquet(target, old, staged, columns, replaced)
     names = [c.name for c in columns]
     with atomic_output(target) as out:
         if fmt == "jsonl":
@@ -137,61 +144,57 @@ def duckdb_module() -> Any:
     try:
         import duckdb
     except ImportError:
-        raise UsageError("Parquet and `rtlog query` need DuckDB: pip install 'rtlog[duckdb]'") from None
+        raise UsageError("`rtlog query` needs DuckDB: pip install 'rtlog[duckdb]'") from None
     return duckdb
 
 
-_ready: list[Any] = []  # a connection made ahead (`preconnect`), taken by the next `connect`
-
-
-def preconnect() -> None:
-    """Import DuckDB and open the connection the tables will be written with, ahead of time
-    (while a big file's workers read it: ~0.15 s that would otherwise come at the end)."""
-    if not _ready:
-        _ready.append(connect())
-
-
 def connect() -> Any:
-    """An in-memory DuckDB with a bounded memory (it spills to disk beyond that)."""
-    if _ready:
-        return _ready.pop()
-    duckdb = duckdb_module()
-    # one thread: the tables are written one after the other while the CPUs are idle, and
-    # each thread costs DuckDB memory of its own
-    return duckdb.connect(":memory:", config={"memory_limit": "256MB", "threads": 1})
+    """An in-memory DuckDB with a bounded memory (it spills to disk beyond that), one thread."""
+    return duckdb_module().connect(":memory:", config={"memory_limit": "256MB", "threads": 1})
 
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
+def _write_parquet(target: str, old: str | None, staged: StagedTable, columns: list[Column], replaced: set[str]) -> int:
+    """The old table's rows of files not in `replaced`, then the staged rows, through one
+    `ParquetWriter` (a row group in memory at a time)."""
+    from rtlog.export.parquet import ParquetWriter
+
+    with atomic_output(target) as out:
+        w = ParquetWriter(out, [(c.name, c.type) for c in columns])
+        if old is not None:
+            for row in _old_parquet_rows(old, replaced):
+                w.add(row)
+        for size, row in staged.read_sized():
+            w.add(row, size)
+        return w.close()
 
 
-def _write_parquet(con: Any, target: str, old: str | None, staged: StagedTable, columns: list[Column], replaced: set[str]) -> int:
-    """One streaming COPY: DuckDB reads the old Parquet and the staged JSONL as it writes."""
-    duckdb = duckdb_module()
-    names = ", ".join(f'"{c.name}"' for c in columns)
-    parts = []
-    if old is not None:
-        con.execute("CREATE OR REPLACE TEMP TABLE replaced (file VARCHAR)")
-        if replaced:
-            con.executemany("INSERT INTO replaced VALUES (?)", [[f] for f in sorted(replaced)])
-        parts.append(f"SELECT * FROM read_parquet({_sql_str(old)}) WHERE file NOT IN (SELECT file FROM replaced)")
-    if staged.rows:
-        spec = "{" + ", ".join(f"{_sql_str(c.name)}: {_sql_str(c.type)}" for c in columns) + "}"
-        parts.append(f"SELECT * FROM read_json({_sql_str(staged.path)}, format='newline_delimited', columns={spec})")
-    # the declared columns, typed, even when no part has rows (an empty table keeps its schema)
-    empty = "SELECT " + ", ".join(f'NULL::{c.type} AS "{c.name}"' for c in columns) + " WHERE false"
-    union = " UNION ALL BY NAME ".join([empty, *parts])
-    tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.part")
+def _old_parquet_rows(path: str, replaced: set[str]) -> Iterator[dict[str, Any]]:
+    """The rows of an earlier export's Parquet table, less those of `replaced` files. A table
+    an older rtlog wrote (with DuckDB) is read with DuckDB, once: it is rewritten by ours."""
+    from rtlog.export.parquet import Unsupported, read_rows, timestamp_micros
+
     try:
-        row = con.execute(f"COPY (SELECT {names} FROM ({union})) TO {_sql_str(tmp)} (FORMAT parquet, COMPRESSION zstd)").fetchone()
-        n = row[0] if row else 0
-        os.replace(tmp, target)
+        rows = read_rows(path)
+    except Unsupported:
+        rows = None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if rows is not None:
+        for row in rows:
+            if row.get("file") not in replaced:
+                yield row
+        return
+    duckdb = duckdb_module()
+    try:
+        con = connect()
+        cur = con.execute("SELECT * FROM read_parquet(?)", [path])
+        names = [d[0] for d in cur.description]
+        while batch := cur.fetchmany(2048):
+            for values in batch:
+                row = {k: (timestamp_micros(v) if hasattr(v, "tzinfo") else v) for k, v in zip(names, values)}
+                if row.get("file") not in replaced:
+                    yield row
+        con.close()
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise OutputError(f"{target}: cannot write: {first}") from None
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return int(n)
+        raise OutputError(f"{path}: cannot read the earlier table: {first}") from None

@@ -130,7 +130,14 @@ def _as_text(u: Usage) -> Usage:
 
 def _latencies(s: LiveSession) -> list[float]:
     """From the end of each user segment to the start of the next assistant segment (ms)."""
-    values: list[float] = []
+    return list(segment_latencies(s).values())
+
+
+def segment_latencies(s: LiveSession) -> dict[int, float]:
+    """User segment (its index in `s.segments`) → ms from its end to the start of the
+    assistant segment that answers it: the next one starting after it, with no other user
+    segment starting in between (else it has none)."""
+    values: dict[int, float] = {}
     segs = s.segments
     for i, u in enumerate(segs):
         if u.role != "user" or u.end_ms is None:
@@ -139,7 +146,7 @@ def _latencies(s: LiveSession) -> list[float]:
         if nxt is not None:
             later_user = any(g.role == "user" and g.start_ms is not None and u.end_ms < g.start_ms < nxt.start_ms for g in segs[i + 1 :])  # type: ignore[operator]
             if not later_user:
-                values.append(float(nxt.start_ms - u.end_ms))  # type: ignore[operator]
+                values[i] = float(nxt.start_ms - u.end_ms)  # type: ignore[operator]
     return values
 
 
