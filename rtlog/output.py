@@ -273,13 +273,22 @@ def stdout_sink() -> Iterator[IO[bytes]]:
     out = binary_stdout()
     if stdout_is_terminal():
         out = TerminalSafe(out)  # type: ignore[assignment]
-    try:
+    with _stdout_guard():
         yield out
         out.flush()
+
+
+@contextlib.contextmanager
+def _stdout_guard() -> Iterator[None]:
+    """What a write to stdout may meet, for every way of writing it: a reader that went
+    away (`PipeClosed`, said by nobody) or a failed write (disk full, I/O error: one line,
+    `OutputError`); either way what cannot be written is dropped."""
+    try:
+        yield
     except BrokenPipeError:
         silence_stdout()
         raise PipeClosed("") from None
-    except OSError as exc:  # disk full, I/O error: say so, and drop what cannot be written
+    except OSError as exc:
         silence_stdout()
         raise OutputError(describe_os_error("<stdout>", exc)) from None
 
@@ -301,15 +310,9 @@ def human_stdout() -> Iterator[IO[str]]:
     """stdout for human text written as it is made (not through rich: a transcript piped
     to a file, see `commands.transcript`), flushed inside the same guard as `print_human`."""
     out = console().file
-    try:
+    with _stdout_guard():
         yield out
         out.flush()
-    except BrokenPipeError:
-        silence_stdout()
-        raise PipeClosed("") from None
-    except OSError as exc:
-        silence_stdout()
-        raise OutputError(describe_os_error("<stdout>", exc)) from None
 
 
 #: spaces at the end of a line, before the style resets that may close it (`--color=always`)
@@ -326,7 +329,7 @@ def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
     """Print rich renderables to stdout (human output), flushing inside the pipe guard.
     `soft_wrap`: lines longer than the console are neither wrapped nor cropped."""
     c = console()
-    try:
+    with _stdout_guard():
         if c.is_terminal:
             for r in renderables:
                 c.print(r, soft_wrap=soft_wrap)
@@ -336,12 +339,6 @@ def print_human(*renderables: Any, soft_wrap: bool = False) -> None:
                     c.print(r, soft_wrap=soft_wrap)
                 c.file.write("".join(without_padding(line) + "\n" for line in cap.get().splitlines()))
         c.file.flush()
-    except BrokenPipeError:
-        silence_stdout()
-        raise PipeClosed("") from None
-    except OSError as exc:
-        silence_stdout()
-        raise OutputError(describe_os_error("<stdout>", exc)) from None
 
 
 def pager_command() -> str | None:
