@@ -98,22 +98,6 @@ READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 _SKIP_BLOCK = 1 << 20
 
 
-def bounded_lines(fp: BinaryIO, too_long: Callable[[int, int], None], limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
-    """The lines of `fp`, none over `limit` bytes: a longer one is read past in blocks,
-    reported as `too_long(line_no, size)` and given as a blank line (numbering holds).
-    (`_events` runs the same loop inline: a generator's switch costs per line.)"""
-    readline = fp.readline
-    n = 0
-    while True:
-        line = readline(limit)
-        if not line:
-            return
-        n += 1
-        if len(line) == limit and line[-1] != 10:
-            line = past_long_line(readline, line, n, too_long)[0]
-        yield line
-
-
 def past_long_line(readline: Callable[[int], bytes], head: bytes, line_no: int,
                    too_long: Callable[[int, int], None]) -> tuple[bytes, int]:
     """A line `readline(limit)` cut at the limit (`head`, without its newline): the rest
@@ -487,7 +471,7 @@ def _events(
             on_progress(_position(fp))
 
     try:
-        while True:  # (`bounded_lines`, inline)
+        while True:  # (inline, not a generator of lines: its switch costs per line)
             line = readline(cap)
             if not line:
                 break
@@ -568,7 +552,7 @@ def _events_by_parts(
                 line_no = line0 + entry[0]  # lines before this one (a failing read is reported at the next)
                 line = entry[2]
                 if type(line) is int:  # a long line, or audio the consumer declined: read back by offset
-                    if line > MAX_LINE_BYTES:  # (never digested: passed over, as `bounded_lines` does)
+                    if line > MAX_LINE_BYTES:  # (never digested: passed over, as `past_long_line` does)
                         lp.too_long(line_no + 1, line)
                         continue
                     line = os.pread(fd, entry[2], entry[1])
@@ -602,7 +586,7 @@ def _lines_between(
 ) -> Generator[Event, None, tuple[int, int]]:
     """The events of the lines that start in [start, end) of a plain file (`fp` is at
     `start`); returns the number of the last line read and the offset after it. A line
-    over `MAX_LINE_BYTES` is read past and reported, as `bounded_lines` does."""
+    over `MAX_LINE_BYTES` is read past and reported (`past_long_line`)."""
     pos = start
     readline = fp.readline
     limit = MAX_LINE_BYTES
