@@ -129,6 +129,12 @@ class _Item:
             p = self.parts[i] = _Part()
         return p
 
+    def arguments(self) -> _Part:
+        """The call's arguments, made at their first delta or final value."""
+        if self.args is None:
+            self.args = _Part()
+        return self.args
+
     def absorb(self, item: Item) -> None:
         """Take what an item object states (final values)."""
         if item.type and self.kind == "message" and item.type != "message":
@@ -142,9 +148,7 @@ class _Item:
         if item.call_id:
             self.call_id = item.call_id
         if item.arguments is not None:
-            if self.args is None:
-                self.args = _Part()
-            self.args.set_final(item.arguments)
+            self.arguments().set_final(item.arguments)
         if item.output is not None:
             self.output = item.output
         if item.server_label:
@@ -413,17 +417,13 @@ class ItemAssembler:
         it = self._call_item(ev)
         delta = ev.data.get("delta")
         if it is not None and type(delta) is str:
-            if it.args is None:
-                it.args = _Part()
-            it.args.add(delta)
+            it.arguments().add(delta)
 
     def _args_done(self, ev: Event) -> None:
         it = self._call_item(ev)
         if it is None:
             return
-        if it.args is None:
-            it.args = _Part()
-        it.args.set_final(_str(ev.data.get("arguments")))
+        it.arguments().set_final(_str(ev.data.get("arguments")))
         name = _str(ev.data.get("name"))
         if name:
             it.name = name
@@ -517,16 +517,12 @@ class ItemAssembler:
         it = self._mcp_item(ev)
         delta = ev.data.get("delta")
         if it is not None and type(delta) is str:
-            if it.args is None:
-                it.args = _Part()
-            it.args.add(delta)
+            it.arguments().add(delta)
 
     def _mcp_args_done(self, ev: Event) -> None:
         it = self._mcp_item(ev)
         if it is not None:
-            if it.args is None:
-                it.args = _Part()
-            it.args.set_final(_str(ev.data.get("arguments")))
+            it.arguments().set_final(_str(ev.data.get("arguments")))
 
     def _mcp_failed(self, ev: Event) -> None:
         """`response.mcp_call.failed`, `mcp_list_tools.failed`: the item failed (its error,
