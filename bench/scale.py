@@ -99,20 +99,19 @@ def _check_count(truth: dict, stdout: str, out: str, code: int) -> str:
     return "" if got == str(want) else f"filter -c printed {got!r}, truth has {want} response.done"
 
 
+def _lines(path: str) -> int:
+    with open(path, "rb") as f:
+        return sum(1 for _ in f)
+
+
 def _check_filter_lines(truth: dict, stdout: str, out: str, code: int) -> str:
     want = truth["event_counts"].get("response.done", 0)
-    n = 0
-    with open(stdout, "rb") as f:
-        for _ in f:
-            n += 1
+    n = _lines(stdout)
     return "" if n == want else f"filter wrote {n} lines, truth has {want} response.done"
 
 
 def _check_strip(truth: dict, stdout: str, out: str, code: int) -> str:
-    n = 0
-    with open(stdout, "rb") as f:
-        for _ in f:
-            n += 1
+    n = _lines(stdout)
     return "" if n == truth["events"] else f"--strip-audio wrote {n} lines, truth has {truth['events']} events"
 
 
@@ -181,13 +180,14 @@ def _check_report(truth: dict, stdout: str, out: str, code: int) -> str:
 def _check_export(truth: dict, stdout: str, out: str, code: int) -> str:
     import orjson
 
-    with open(os.path.join(out, "turns.jsonl"), "rb") as f:
-        turns = sum(1 for _ in f)
+    turns = _lines(os.path.join(out, "turns.jsonl"))
     with open(os.path.join(out, "sessions.jsonl"), "rb") as f:
         row = orjson.loads(f.readline())
     want = truth["event_counts"].get("response.done", 0)
     got = row.get("responses")
-    return "" if turns and got == want else f"export: {turns} turn rows, {got} responses, truth {want}"
+    if turns != truth["user_turns"] or got != want:
+        return f"export: {turns} turn rows, {got} responses; truth {truth['user_turns']} turns, {want} responses"
+    return ""
 
 
 def _check_diff(truth: dict, stdout: str, out: str, code: int) -> str:
@@ -195,10 +195,7 @@ def _check_diff(truth: dict, stdout: str, out: str, code: int) -> str:
 
 
 def _check_redact(truth: dict, stdout: str, out: str, code: int) -> str:
-    n = 0
-    with open(out, "rb") as f:
-        for _ in f:
-            n += 1
+    n = _lines(out)
     return "" if n == truth["events"] else f"redact wrote {n} lines, truth has {truth['events']} events"
 
 
