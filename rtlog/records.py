@@ -1,22 +1,29 @@
-"""`record`: `dataclasses.dataclass` whose `__eq__` and `__repr__` are shared functions
-rather than code generated for each class.
+"""`record`: a `dataclasses.dataclass` made without dataclass's machinery on the way.
 
-Python 3.11 makes a dataclass by writing the source of its methods and compiling it, one
-`exec` each: about 3 M instructions a class with slots. rtlog defines ~90 of them, ~60 on
-the way to every `summary`, so creating them was a tenth of a run's start-up. `record`
-asks dataclass for `__init__` (and what `frozen` needs) only; equality and repr come from
-two generic functions over the compared / shown fields, with the very semantics dataclass
-gives them (the same class, then the tuples of the fields compare; `Name(a=1, b='x')`),
-and a non-frozen class with equality stays unhashable, as dataclass leaves it. An explicit
-`eq=False` or `repr=False` is kept. `fields`, `asdict`, `replace` work as on any dataclass.
+Python 3.11's `dataclass` spends ~2.5 M instructions a class on the way to its `__init__`:
+it matches every annotation string against `ClassVar`/`InitVar` patterns three times,
+writes and compiles `__init__`, `__repr__` and `__eq__`, and builds the slotted class
+again. rtlog defines ~100 records, ~55 on the way to every `summary`, so that was a
+quarter of its start-up. `record` makes the same class for the forms rtlog uses (slots or
+not, frozen or not, `eq`/`repr` off, `field(default=…, default_factory=…, init=False,
+compare=False, repr=False)`, `__post_init__`): one small `__init__` compiled per class,
+the same `__dataclass_fields__` (so `dataclasses.fields`, `replace`, `asdict` work), and
+equality, repr and a frozen class's hash from shared functions with dataclass's very
+semantics (the same class, then the tuples of the compared fields; `Name(a=1, b='x')`;
+a non-frozen class with equality is unhashable). Anything else (inheritance from a
+record, `order`, `unsafe_hash`, `InitVar`, `KW_ONLY`, `kw_only`) is handed to `dataclass`.
+`tests/test_records.py` holds both side by side.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import MISSING, Field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+_DATACLASS_ONLY = ("order", "unsafe_hash", "kw_only", "match_args", "weakref_slot", "init")
 
 
 def record(cls: type[T] | None = None, /, **kw: Any) -> Any:
@@ -27,17 +34,107 @@ def record(cls: type[T] | None = None, /, **kw: Any) -> Any:
 
 
 def _make(cls: type[T], kw: dict[str, Any]) -> type[T]:
-    if kw.get("frozen") or kw.get("order") or kw.get("unsafe_hash"):
-        return dataclasses.dataclass(cls, **kw)  # (their hash and ordering are generated: rare, keep dataclass's)
-    want_eq, want_repr = kw.pop("eq", True), kw.pop("repr", True)
-    c = dataclasses.dataclass(cls, eq=False, repr=False, **kw)
-    fs = dataclasses.fields(c)  # type: ignore[arg-type]
+    fs = None if any(k in kw for k in _DATACLASS_ONLY) else _fields(cls)
+    if fs is None:
+        return dataclasses.dataclass(cls, **kw)
+    slots, frozen = kw.get("slots", False), kw.get("frozen", False)
+    want_eq, want_repr = kw.get("eq", True), kw.get("repr", True)
+    body = dict(cls.__dict__)
+    for f in fs.values():
+        body.pop(f.name, None)
+        if not slots and f.default is not MISSING:
+            body[f.name] = f.default  # (as dataclass: the default stays a class attribute)
+    if slots:
+        body["__slots__"] = tuple(fs)
+        body.pop("__dict__", None)
+        body.pop("__weakref__", None)
+    body["__dataclass_fields__"] = fs
+    body["__dataclass_params__"] = dataclasses._DataclassParams(True, want_eq, False, False, False, frozen)  # type: ignore[attr-defined]
+    body["__match_args__"] = tuple(n for n, f in fs.items() if f.init)
+    body["__init__"] = _init_of(cls.__qualname__, fs, frozen, "__post_init__" in body)
+    compared = tuple(n for n, f in fs.items() if f.compare)
     if want_eq:
-        c.__eq__ = _eq_of(tuple(f.name for f in fs if f.compare))  # type: ignore[method-assign,assignment]
-        c.__hash__ = None  # type: ignore[assignment] # (as dataclass: mutable and equal by value, so unhashable)
+        body["__eq__"] = _eq_of(compared)
+        body["__hash__"] = (
+            _hash_of(tuple(n for n, f in fs.items() if (f.compare if f.hash is None else f.hash))) if frozen else None
+        )
     if want_repr:
-        c.__repr__ = _repr_of(tuple(f.name for f in fs if f.repr))  # type: ignore[method-assign,assignment]
-    return c
+        body["__repr__"] = _repr_of(tuple(n for n, f in fs.items() if f.repr))
+    if frozen:
+        names = frozenset(fs)
+        body["__setattr__"], body["__delattr__"] = _frozen_setattr(names), _frozen_delattr(names)
+        if slots:
+            body["__getstate__"], body["__setstate__"] = _getstate, _setstate  # (unpickling cannot setattr)
+    made = type(cls)(cls.__name__, cls.__bases__, body)
+    made.__qualname__ = cls.__qualname__
+    for fn in (made.__init__, body.get("__eq__"), body.get("__repr__")):
+        if fn is not None and hasattr(fn, "__qualname__"):
+            fn.__qualname__ = f"{cls.__qualname__}.{fn.__name__}"
+    return made
+
+
+def _fields(cls: type) -> dict[str, Field[Any]] | None:
+    """The fields of `cls` as dataclass finds them, or None when the class needs `dataclass`."""
+    if any(hasattr(b, "__dataclass_fields__") for b in cls.__mro__[1:]):
+        return None
+    fs: dict[str, Field[Any]] = {}
+    seen_default = False
+    for name, typ in cls.__dict__.get("__annotations__", {}).items():
+        t = typ if isinstance(typ, str) else getattr(typ, "__name__", "")
+        if "ClassVar" in t or "InitVar" in t or "KW_ONLY" in t:
+            return None
+        value = cls.__dict__.get(name, MISSING)
+        f = value if isinstance(value, Field) else dataclasses.field(default=value)
+        if f.kw_only is not MISSING:
+            return None
+        if f.default is not MISSING and f.default.__class__.__hash__ is None:
+            raise ValueError(f"mutable default {type(f.default)} for field {name} is not allowed: use default_factory")
+        f.name, f.type, f.kw_only = name, typ, False
+        f._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
+        if f.init:
+            has_default = f.default is not MISSING or f.default_factory is not MISSING
+            if seen_default and not has_default:
+                raise TypeError(f"non-default argument {name!r} follows default argument")
+            seen_default = seen_default or has_default
+        fs[name] = f
+    return fs
+
+
+def _init_of(qualname: str, fs: dict[str, Field[Any]], frozen: bool, post_init: bool) -> Any:
+    """`__init__(self, <fields>)` as dataclass writes it, compiled once for this class."""
+    params, body, env = [], [], {"__factory_sentinel": _FACTORY, "__setattr": object.__setattr__}
+    for n, f in fs.items():
+        if f.default_factory is not MISSING:
+            env[f"__factory_{n}"] = f.default_factory
+            value = f"__factory_{n}() if {n} is __factory_sentinel else {n}" if f.init else f"__factory_{n}()"
+            default = "__factory_sentinel"
+        elif f.default is not MISSING:
+            env[f"__default_{n}"] = f.default
+            value = n if f.init else f"__default_{n}"
+            default = f"__default_{n}"
+        else:
+            value, default = n, ""
+        if f.init:
+            params.append(f"{n}={default}" if default else n)
+        body.append(f"__setattr(self, {n!r}, {value})" if frozen else f"self.{n} = {value}")
+    if post_init:
+        body.append("self.__post_init__()")
+    names = ", ".join(env)
+    src = (f"def __create_fn__({names}):\n def __init__({', '.join(['self', *params])}):\n"
+           + "".join(f"  {line}\n" for line in body or ["pass"]) + " return __init__\n")  # fmt: skip
+    ns: dict[str, Any] = {}
+    exec(compile(src, f"<record {qualname}>", "exec"), {}, ns)  # noqa: S102 - the source is made above from field names
+    return ns["__create_fn__"](**env)
+
+
+class _Factory:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
 
 
 def _eq_of(names: tuple[str, ...]) -> Any:
@@ -49,8 +146,42 @@ def _eq_of(names: tuple[str, ...]) -> Any:
     return __eq__
 
 
+def _hash_of(names: tuple[str, ...]) -> Any:
+    def __hash__(self: Any) -> int:  # noqa: N807
+        return hash(tuple(getattr(self, n) for n in names))
+
+    return __hash__
+
+
 def _repr_of(names: tuple[str, ...]) -> Any:
     def __repr__(self: Any) -> str:  # noqa: N807
         return f"{self.__class__.__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
 
     return __repr__
+
+
+def _frozen_setattr(names: frozenset[str]) -> Any:
+    def __setattr__(self: Any, name: str, value: Any) -> None:  # noqa: N807
+        if name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)
+
+    return __setattr__
+
+
+def _frozen_delattr(names: frozenset[str]) -> Any:
+    def __delattr__(self: Any, name: str) -> None:  # noqa: N807
+        if name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        object.__delattr__(self, name)
+
+    return __delattr__
+
+
+def _getstate(self: Any) -> list[Any]:
+    return [getattr(self, n) for n in self.__dataclass_fields__]
+
+
+def _setstate(self: Any, state: list[Any]) -> None:
+    for n, v in zip(self.__dataclass_fields__, state, strict=True):
+        object.__setattr__(self, n, v)

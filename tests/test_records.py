@@ -42,3 +42,61 @@ def test_a_nan_field_is_equal_to_itself_as_in_a_tuple() -> None:
     assert (ours(nan) == ours(nan)) == (theirs(nan) == theirs(nan))
     x, tx = ours(nan), theirs(nan)
     assert (x == x) == (tx == tx)
+
+
+def _both(body: dict[str, object], **kw: object) -> tuple[type, type]:
+    return record(**kw)(type("Thing", (), dict(body))), dataclasses.dataclass(**kw)(type("Thing", (), dict(body)))
+
+
+def test_init_false_fields_factories_and_post_init_as_dataclass() -> None:
+    def post(self: object) -> None:
+        self.seen.append(self.a)  # type: ignore[attr-defined]
+
+    body = {"__annotations__": {"a": "int", "seen": "list[int]", "hidden": "int", "made": "dict[str, int]"},
+            "seen": field(default_factory=list), "hidden": field(default=7, init=False),
+            "made": field(default_factory=dict, init=False), "__post_init__": post}  # fmt: skip
+    for cls in _both(body, slots=True):
+        x = cls(3)
+        assert (x.a, x.seen, x.hidden, x.made) == (3, [3], 7, {})
+        assert cls(1).seen is not cls(1).seen  # a new list each time
+        with pytest.raises(TypeError):
+            cls(1, [], 5)  # (hidden is not a parameter)
+        assert cls.__match_args__ == ("a", "seen")
+
+
+def test_frozen_refuses_assignment_hashes_and_pickles() -> None:
+    import pickle
+
+    body = {"__annotations__": {"a": "int", "b": "str"}, "b": "x"}
+    ours, theirs = _both(body, frozen=True, slots=True)
+    x, tx = ours(1), theirs(1)
+    for obj in (x, tx):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            obj.a = 2  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            del obj.a  # type: ignore[misc]
+    assert hash(x) == hash(tx) == hash((1, "x"))
+    globals()["Thing"] = ours  # (pickle finds a class by its module and name)
+    try:
+        ours.__module__, ours.__qualname__ = __name__, "Thing"
+        y = pickle.loads(pickle.dumps(x))
+        assert y == x and y is not x
+    finally:
+        del globals()["Thing"]
+
+
+def test_bad_declarations_fail_as_dataclass_fails() -> None:
+    for body in ({"__annotations__": {"a": "int", "b": "int"}, "a": 1},  # a field without a default after one with
+                 {"__annotations__": {"a": "list[int]"}, "a": []}):  # a mutable default  # fmt: skip
+        with pytest.raises((TypeError, ValueError)) as theirs:
+            dataclasses.dataclass(slots=True)(type("Thing", (), dict(body)))
+        with pytest.raises(theirs.type):
+            record(slots=True)(type("Thing", (), dict(body)))
+
+
+def test_what_record_does_not_make_itself_is_dataclass() -> None:
+    body = {"__annotations__": {"a": "int", "n": "ClassVar[int]"}, "n": 3}
+    ours, theirs = _both(body, slots=True)
+    assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(theirs)]
+    ordered, _ = _both({"__annotations__": {"a": "int"}}, order=True)
+    assert ordered(1) < ordered(2)
