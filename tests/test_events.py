@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import orjson
@@ -352,3 +353,11 @@ def test_padding_after_a_full_group_is_invalid_everywhere() -> None:
         decode_b64("AAAA==")
     with pytest.raises(ValueError, match="Only base64 data is allowed"):
         decode_b64("AQ I=")
+
+
+def test_usage_add_sums_every_field() -> None:
+    a = Usage(*range(1, len(Usage.FIELDS) + 1))
+    b = Usage(*(10 * k for k in range(1, len(Usage.FIELDS) + 1)))
+    assert Usage.FIELDS == tuple(f.name for f in dataclasses.fields(Usage))  # (the order `from_obj` builds in)
+    a.add(b)
+    assert a.as_dict() == {f: 11 * k for k, f in enumerate(Usage.FIELDS, 1)}

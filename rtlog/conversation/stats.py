@@ -228,28 +228,39 @@ class LogStats:
 
     def add(self, ev: Event) -> None:
         self.events += 1
-        if ev.line_no > self.lines:
-            self.lines = ev.line_no
+        line = ev.line_no
+        if line > self.lines:
+            self.lines = line
         t = ev.type
         counts = self.counts
         counts[t] = counts.get(t, 0) + 1
-        self.dirs[ev.direction] += 1
+        direction = ev.direction
+        self.dirs[direction] += 1
         if t not in KNOWN_TYPES and ev.frame == "message":
             self.unknown[t] = self.unknown.get(t, 0) + 1
         ts = ev.timestamp
-        self.last_event_line = ev.line_no
+        self.last_event_line = line
         if not self.seen_event:
             self.seen_event = True
             self.first_event_timed = ts is not None
         if ts is not None:
             self.timestamp(ts)
-            self.last_ts_line = ev.line_no
-        kind = ev.kind
-        eid = ev.data.get("event_id")
-        if type(eid) is str and eid and ev.direction == SERVER and kind not in AUDIO_PAYLOAD_KEY:
-            self._note_copy(eid, ev)
-        if not self.audio_evidence and (kind in AUDIO_EVIDENCE or kind.startswith("conversation.item.input_audio_transcription.")):
-            self.audio_evidence = True
+            self.last_ts_line = line
+        if direction == SERVER:
+            eid = ev.data.get("event_id")
+            if type(eid) is str and eid and ev.kind not in AUDIO_PAYLOAD_KEY:
+                recent = self.recent_events  # (`_note_copy`; its common case, a new id, here)
+                seen = recent.pop(eid, None)
+                if seen is None:
+                    recent[eid] = (line, ev.raw if ev.envelope is None else ev.data)
+                    if len(recent) > 2 * RECENT_EVENTS:
+                        self._forget(recent)
+                else:
+                    self._note_copy(eid, ev, seen)
+        if not self.audio_evidence:
+            kind = ev.kind
+            if kind in AUDIO_EVIDENCE or kind.startswith("conversation.item.input_audio_transcription."):
+                self.audio_evidence = True
 
     def add_audio(self, ev: Event) -> None:
         """`add` for an audio chunk taken as an Event: what the fast path counts for one
@@ -307,7 +318,7 @@ class LogStats:
                 self._decimals = d
                 self.whole_seconds = False
 
-    def _note_copy(self, eid: str, ev: Event) -> None:
+    def _note_copy(self, eid: str, ev: Event, seen: tuple[int, Any]) -> None:
         """A server event logged twice (a relay or recorder that writes what it passes on
         and what it got): the event_id of one shortly before, and the same event. Only
         server events count: their ids are the server's, one per event, while a client may
@@ -317,18 +328,22 @@ class LogStats:
         last `RECENT_EVENTS` ids (copies are near their original; the oldest half goes at
         once when there are twice as many): its line number and its line (inside an
         envelope, whose time differs, the event alone); two events are compared only when
-        their ids are the same, so an event costs a dict lookup, not a hash."""
+        their ids are the same, so an event costs a dict lookup, not a hash. (`add` keeps a new id
+        itself; this takes an id seen before, with `seen`, what was kept of it.)"""
         recent = self.recent_events
-        seen = recent.pop(eid, None)
-        if seen is not None and _same_event(seen[1], ev):
+        if _same_event(seen[1], ev):
             self.copies += 1
             if self.first_copy is None:
                 self.first_copy = (ev.line_no, seen[0])
             recent[eid] = seen
         else:
             recent[eid] = (ev.line_no, ev.raw if ev.envelope is None else ev.data)
-        if len(recent) > 2 * RECENT_EVENTS:  # (a dict keeps the order ids came in; one copy in C)
-            self.recent_events = dict(islice(recent.items(), RECENT_EVENTS, None))
+        if len(recent) > 2 * RECENT_EVENTS:
+            self._forget(recent)
+
+    def _forget(self, recent: dict[str, tuple[int, Any]]) -> None:
+        """The oldest half of the ids kept goes (a dict keeps the order ids came in; one copy in C)."""
+        self.recent_events = dict(islice(recent.items(), RECENT_EVENTS, None))
 
     def finish(self) -> None:
         """Fold the fast path's counters in; resolve the clock and the audio sides."""

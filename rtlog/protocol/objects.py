@@ -130,29 +130,40 @@ class Usage:
         inp = _dict(obj.get("input_token_details")) or _dict(obj.get("input_tokens_details"))
         out = _dict(obj.get("output_token_details")) or _dict(obj.get("output_tokens_details"))
         cached_details = _dict(inp.get("cached_tokens_details"))
-        u = cls(
-            input_tokens=_count(obj.get("input_tokens")),
-            output_tokens=_count(obj.get("output_tokens")),
-            total_tokens=_count(obj.get("total_tokens")),
-            cached_tokens=_count(inp.get("cached_tokens")),
-            cached_text_tokens=_count(cached_details.get("text_tokens")),
-            cached_audio_tokens=_count(cached_details.get("audio_tokens")),
-            input_text_tokens=_count(inp.get("text_tokens")),
-            input_audio_tokens=_count(inp.get("audio_tokens")),
-            input_image_tokens=_count(inp.get("image_tokens")),
-            output_text_tokens=_count(out.get("text_tokens")),
-            output_audio_tokens=_count(out.get("audio_tokens")),
-            reasoning_tokens=_count(out.get("reasoning_tokens")),
-        )
-        if not any(getattr(u, f) for f in cls.FIELDS) and not any(k in obj for k in ("input_tokens", "output_tokens", "total_tokens")):
+        counts = (
+            _count(obj.get("input_tokens")),
+            _count(obj.get("output_tokens")),
+            _count(obj.get("total_tokens")),
+            _count(inp.get("cached_tokens")),
+            _count(cached_details.get("text_tokens")),
+            _count(cached_details.get("audio_tokens")),
+            _count(inp.get("text_tokens")),
+            _count(inp.get("audio_tokens")),
+            _count(inp.get("image_tokens")),
+            _count(out.get("text_tokens")),
+            _count(out.get("audio_tokens")),
+            _count(out.get("reasoning_tokens")),
+        )  # (in the order of the fields)
+        if not any(counts) and "input_tokens" not in obj and "output_tokens" not in obj and "total_tokens" not in obj:
             return None
+        u = cls(*counts)
         if not u.total_tokens:
             u.total_tokens = u.input_tokens + u.output_tokens
         return u
 
     def add(self, other: Usage) -> None:
-        for f in self.FIELDS:
-            setattr(self, f, getattr(self, f) + getattr(other, f))
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.total_tokens += other.total_tokens
+        self.cached_tokens += other.cached_tokens
+        self.cached_text_tokens += other.cached_text_tokens
+        self.cached_audio_tokens += other.cached_audio_tokens
+        self.input_text_tokens += other.input_text_tokens
+        self.input_audio_tokens += other.input_audio_tokens
+        self.input_image_tokens += other.input_image_tokens
+        self.output_text_tokens += other.output_text_tokens
+        self.output_audio_tokens += other.output_audio_tokens
+        self.reasoning_tokens += other.reasoning_tokens
 
     def as_dict(self) -> dict[str, int]:
         return {f: getattr(self, f) for f in self.FIELDS}
