@@ -101,7 +101,7 @@ def load(path: str, *, strict: bool = False) -> Conversation:
 
         raise InputError(f"{path}: {len(sources)} logs; load takes one file (use rtlog.load_all for a folder)")
     diag = Diagnostics(strict=strict, warn=lambda _msg: None)
-    conv, _ = conversation_of(sources[0], diag)
+    conv = conversation_of(sources[0], diag)[0]
     return conv
 
 

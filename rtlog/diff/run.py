@@ -53,8 +53,8 @@ def diff_paths(a: str, b: str, opts: Options, warn: Callable[[str], None]) -> pa
         return _cohorts(a, b, opts, prices, warn)
     diag = Diagnostics(strict=opts.strict, warn=warn)
     (sa,), (sb,) = expand_sources([a]), expand_sources([b])
-    ca, _ = conversation_of(sa, diag, jobs=opts.jobs)  # (a big plain file: read in parts by the CPUs)
-    cb, _ = conversation_of(sb, diag, jobs=opts.jobs)
+    ca = conversation_of(sa, diag, jobs=opts.jobs)[0]  # (a big plain file: read in parts by the CPUs)
+    cb = conversation_of(sb, diag, jobs=opts.jobs)[0]
     diag.finish()
     d = pair.diff_pair(ca, summarize_conversation(ca, prices), cb, summarize_conversation(cb, prices), text=opts.text)
     d.verdicts = [pair.judge(r, d) for r in opts.rules]

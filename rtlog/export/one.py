@@ -54,9 +54,9 @@ def export_one(
         if is_url(inp.path):
             fs_open = _fsspec_open(inp.path)
             with fs_open as fp:
-                conv, _ = conversation_of(Source(inp.name, None), diag, stdin=fp)
+                conv = conversation_of(Source(inp.name, None), diag, stdin=fp)[0]
         else:
-            conv, _ = conversation_of(Source(inp.name, inp.path), diag, jobs=jobs, meanwhile=meanwhile)
+            conv = conversation_of(Source(inp.name, inp.path), diag, jobs=jobs, meanwhile=meanwhile)[0]
         diag.finish()
         summary = summarize_conversation(conv, prices)
         trace = None

@@ -662,7 +662,7 @@ def summarize_source(
 
     `jobs`: processes for one big plain file (0 = one per free CPU; see `rtlog.io.parts`);
     `meanwhile`: see `read_events`."""
-    conv, _ = conversation_of(src, diag, stdin=stdin, on_progress=on_progress, jobs=jobs, meanwhile=meanwhile)
+    conv = conversation_of(src, diag, stdin=stdin, on_progress=on_progress, jobs=jobs, meanwhile=meanwhile)[0]
     return summarize_conversation(conv, prices)
 
 

@@ -100,7 +100,7 @@ def report_one(
         if audio != "none":
             (src,) = stack.enter_context(readable_twice([src]))
         raw = RawLog()
-        conv, _ = conversation_of(src, diag, on_event=raw, jobs=jobs, on_progress=on_progress)
+        conv = conversation_of(src, diag, on_event=raw, jobs=jobs, on_progress=on_progress)[0]
         summary = summarize_conversation(conv, prices)
         done = Written(src.name, out, summary=summary)
         embed: IO[bytes] | None = None
