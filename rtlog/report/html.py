@@ -377,9 +377,12 @@ def write_page(page: Page, fp: IO[bytes], embed: IO[bytes] | None = None) -> Non
                 break
             w(base64.b64encode(block))
         put("</script>")
-    put(f'<section id="turns-section" aria-labelledby="turns-h"><h2 id="turns-h">Turns</h2>'
-        f'<p class="muted small">Click a turn (or focus it and press Enter) to play it; ↑/↓ or j/k move between turns.</p>'
-        f'<ol id="turns" class="turns">{"".join(_turn(r, page, max_lat) for r in page.turns)}</ol>')  # fmt: skip
+    put('<section id="turns-section" aria-labelledby="turns-h"><h2 id="turns-h">Turns</h2>'
+        '<p class="muted small">Click a turn (or focus it and press Enter) to play it; ↑/↓ or j/k move between turns.</p>'
+        '<ol id="turns" class="turns">')  # fmt: skip
+    for r in page.turns:  # (a turn at a time: the turns of a long call are megabytes of HTML)
+        put(_turn(r, page, max_lat))
+    put("</ol>")
     if page.raw_dropped:
         put(f'<p class="muted small">{fmt_int(page.raw_dropped)} more events from line {page.raw_first_dropped} on are not '
             f'shown in the raw views (page size); <code>rtlog filter FILE --turn N</code> prints a turn\'s events.</p>')  # fmt: skip
@@ -388,8 +391,9 @@ def write_page(page: Page, fp: IO[bytes], embed: IO[bytes] | None = None) -> Non
     put('<section id="checks" aria-labelledby="checks-h"><h2 id="checks-h">Checks</h2>'
         + (f'<ul class="checks">{"".join(_check(c, lines) for c in checks)}</ul>' if checks else '<p>No errors or warnings.</p>')
         + "</section></main>")  # fmt: skip
-    put(f'<script type="application/json" id="rtlog-data">{json_for_script(_script_data(page))}</script>'
-        f"<script>{JS}</script></body></html>\n")
+    put('<script type="application/json" id="rtlog-data">')
+    put(json_for_script(_script_data(page)))
+    put(f"</script><script>{JS}</script></body></html>\n")
 
 
 def _timeline(page: Page) -> str:
