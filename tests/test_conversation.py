@@ -73,6 +73,21 @@ def test_fold_builds_turns_responses_items_and_calls() -> None:
     assert (conv.recording.events, conv.recording.lines, conv.t0) == (10, 10, None)
 
 
+def test_finish_hands_the_assembled_items_over() -> None:
+    """The fold's item state is let go at `finish` (each assembled item dropped once its
+    finished `Item` is made), so the two are never all alive at once; the items are all in
+    the conversation."""
+    from rtlog.conversation.fold import Fold
+
+    f = Fold("t")
+    for i, r in enumerate([msg("u1", "user", "hi"), msg("a1", "assistant", "hello", "u1"), msg("u2", "user", "bye", "a1")], 1):
+        f.feed(parse_line(orjson.dumps(r), "t", i))
+    assert [len(order) for order in f.items.sessions()] == [3]
+    conv = f.finish()
+    assert f.items.sessions() == [[]]
+    assert [(x.role, x.text) for x in conv.messages] == [("user", "hi"), ("assistant", "hello"), ("user", "bye")]
+
+
 def test_load_is_the_model_the_commands_read(tmp_path: Path) -> None:
     conv = rtlog.load(str(EXAMPLES / "ga_session.jsonl"))
     summary = json.loads(run_cli("summary", str(EXAMPLES / "ga_session.jsonl"), "--json").stdout)

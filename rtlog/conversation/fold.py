@@ -339,13 +339,14 @@ class Fold:
         live = self.live.finish(t0, tl.file_base)
         if live:
             tl.extend_to(self.live.end)
-        for order in asm.sessions():
-            for x in order:
+        for order in asm.take_sessions():
+            for k, x in enumerate(order):
                 if isinstance(x, _Error):
                     start = None if x.ts is None or t0 is None else x.ts - t0
                     out.append(ErrorNote(x.session, x.line, x.error, x.text, x.ts, start))
                 elif not x.vad_only:  # a false start: speech detected, never committed
                     out.append(self._item(x, t0))
+                order[k] = None  # type: ignore[call-overload]  # (its deltas go now, not after the last item is made)
         if live:  # GPT-Live / Translation sessions' items, each session's in its place
             for items in live.values():
                 out.extend(items)

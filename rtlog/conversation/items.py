@@ -235,6 +235,15 @@ class ItemAssembler:
         """Each session's items and errors, in the conversation's order."""
         return [*self._done, self._order]
 
+    def take_sessions(self) -> list[list[_Item | _Error]]:
+        """`sessions()`, handed over for good: the assembler lets go of its items, so that
+        the caller (the fold's `finish`) can drop each one once it has made the finished
+        item of it, rather than hold both for the whole conversation. Nothing is fed after.
+        (`calls` and `outputs`, which the finished items are paired by, stay.)"""
+        out = [*self._done, self._order]
+        self._done, self._order, self._items, self._pending = [], [], {}, []
+        return out
+
     # -- items ------------------------------------------------------------------------------
 
     def _new(self, ev: Event, kind: str, role: str | None, iid: str | None) -> _Item:
