@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 from pybase64 import b64decode
 
-from rtlog.protocol.events import BadLine, _from_object
-from rtlog.protocol.realtime import CLIENT, INPUT_AUDIO_APPEND, KNOWN_TYPES, OUTPUT_AUDIO_DELTA, SERVER
+from rtlog.protocol.events import unwrap
+from rtlog.protocol.realtime import CLIENT, INPUT_AUDIO_APPEND, KNOWN_TYPES, OUTPUT_AUDIO_DELTA, SERVER, infer_direction
 from rtlog.protocol.timestamps import parse_timestamp
 
 AudioDigest = tuple[str, int, Any, Any, "float | None"]
@@ -50,7 +50,8 @@ def audio_digest(line: bytes) -> AudioDigest | None:
     the line is parsed with the payload cut out (as `cut_audio_payload` does), so the line
     is judged as JSON exactly as `parse_line` would judge it. A bare event (a known type at
     the top, as `events._from_object` decides) is read straight from that object; an
-    envelope goes through `_from_object`, so its direction and time follow the same rules."""
+    envelope is read by `events.unwrap`, as `_from_object` reads it, so its direction and time
+    follow the same rules."""
     if line.startswith(_DELTA_PREFIXES):  # bare, type first (the common case): the key is known
         key, needle = "delta", b'"delta"'
         i = line.find(b'"delta":', 30, DIGEST_HEAD)
@@ -99,14 +100,13 @@ def audio_digest(line: bytes) -> AudioDigest | None:
         ts = d.get("timestamp")
         if ts is not None and not (type(ts) is float and 0.0 <= ts < 1e11):  # (epoch seconds are themselves)
             ts = parse_timestamp(ts)
-    else:
-        try:
-            ev = _from_object(d, line, "", 0)
-        except BadLine:
+    else:  # an envelope (or no event at all): read as `_from_object` reads one, without an Event
+        event, t, direction, ts = unwrap(d)
+        if event is None or _DIGEST_KEYS.get(t) != key or event.get(key) != "":
             return None
-        t, ts, d = ev.type, ev.timestamp, ev.data
-        if _DIGEST_SIDES.get(t) != ev.direction or _DIGEST_KEYS.get(t) != key or d.get(key) != "":
+        if _DIGEST_SIDES[t] != (direction or infer_direction(t)):
             return None
+        d = event
     rid, item = d.get("response_id"), d.get("item_id")
     if key == "delta" and (type(rid) is not str or type(item) is not str):
         return None  # ids elsewhere (`response.id`, `item.id`) or of another type: as an Event

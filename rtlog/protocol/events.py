@@ -290,20 +290,18 @@ def _from_object(obj: dict[str, Any], line: bytes, source: str, line_no: int) ->
             CLIENT if t in CLIENT_TYPES else UNKNOWN if t in AMBIGUOUS_TYPES else SERVER,
             ts if ts is None or (type(ts) is float and 0.0 <= ts < 1e11) else parse_timestamp(ts), obj,
         )  # fmt: skip  (epoch seconds as a float are themselves, as parse_timestamp says)
-    event, etype = _find_payload(obj)
+    event, etype, direction, ts = unwrap(obj)
     if event is None:
         if type(t) is str and t:
             return Event(source, line_no, line, t, KIND_ALIASES.get(t, t), infer_direction(t), _bare_time(obj), obj)
         frame = obj.get("kind") if type(obj.get("kind")) is str else obj.get("opcode") if type(obj.get("opcode")) is str else None
         if frame and frame.lower() not in ("message", "text"):
             ftype = f"<{frame.lower()}>"
-            return Event(source, line_no, line, ftype, ftype, _envelope_direction(obj) or UNKNOWN, _envelope_time(obj), obj, frame=frame.lower(), envelope=obj)
+            shape = _shape(obj)
+            return Event(source, line_no, line, ftype, ftype, _envelope_direction(obj, shape[2]) or UNKNOWN, _envelope_time(obj, shape[3]), obj,
+                         frame=frame.lower(), envelope=obj)  # fmt: skip
         raise BadLine("no event type")
-    direction = _envelope_direction(obj) or infer_direction(etype)
-    ts = _envelope_time(obj)
-    if ts is None:
-        ts = _bare_time(event)
-    return Event(source, line_no, line, etype, KIND_ALIASES.get(etype, etype), direction, ts, event, envelope=obj)
+    return Event(source, line_no, line, etype, KIND_ALIASES.get(etype, etype), direction or infer_direction(etype), ts, event, envelope=obj)
 
 
 #: an envelope's keys → the keys of each kind it has, in the order they are looked at:
@@ -325,10 +323,22 @@ def _shape(obj: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
     return shape
 
 
-def _find_payload(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+def unwrap(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, str, str | None, float | None]:
+    """An envelope's event, its type, the envelope's direction (None: it states none) and the
+    time (the envelope's, else the event's own `timestamp`), from one look at the envelope's
+    shape; (None, "", None, None) when there is no event inside. `_from_object` and the audio
+    digest (`rtlog.protocol.digest`) both read envelopes by it."""
+    type_keys, payload_keys, dir_keys, time_keys = _shape(obj)
+    event, etype = _find_payload(obj, type_keys, payload_keys)
+    if event is None:
+        return None, "", None, None
+    ts = _envelope_time(obj, time_keys)
+    return event, etype, _envelope_direction(obj, dir_keys), _bare_time(event) if ts is None else ts
+
+
+def _find_payload(obj: dict[str, Any], type_keys: tuple[str, ...], payload_keys: tuple[str, ...]) -> tuple[dict[str, Any] | None, str]:
     """The event inside an envelope (an object with a string `type`, or a JSON string of
     one), and its type; the envelope may name the type itself (`event_type`, `eventName`)."""
-    type_keys, payload_keys, _, _ = _shape(obj)
     named = None
     for k in type_keys:
         v = obj[k]
@@ -353,8 +363,8 @@ def _find_payload(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     return None, ""
 
 
-def _envelope_direction(obj: dict[str, Any]) -> str | None:
-    for k in _shape(obj)[2]:
+def _envelope_direction(obj: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    for k in keys:  # (the envelope's DIRECTION_KEYS, `_shape(obj)[2]`)
         v = obj[k]
         if v is not None:
             d = direction_word(v)
@@ -363,8 +373,8 @@ def _envelope_direction(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def _envelope_time(obj: dict[str, Any]) -> float | None:
-    for k in _shape(obj)[3]:
+def _envelope_time(obj: dict[str, Any], keys: tuple[str, ...]) -> float | None:
+    for k in keys:  # (the envelope's TIME_KEYS, `_shape(obj)[3]`)
         v = obj[k]
         if v is not None:
             ts = parse_timestamp(v)
