@@ -691,6 +691,12 @@ def main(argv: list[str] | None = None) -> int:
         if notes:
             md += ["Notes:", ""] + [f"- {n}".replace("\n", "\n  ") for n in notes] + [""]
         md += ["Cases:", "", desc, ""]
+        md += ["Measured by the other scripts (this file is rewritten by `run.py`; their figures live in their own files):",
+               "`filter_bench.py` → `results-filter.md` (filter against grep -F and jq, by type and id, 1 h and 1 GB),",
+               "`jobs_curve.py` → `results-jobs.md` (the -j curve), `scale.py` → `results-scale.md` (0.25–5 GB, RSS),",
+               "`instructions.py` → `results-instructions.md` (callgrind, against the build before the model),",
+               "`export_bench.py` → `results-export.md`, and `results-envelope.md`, `results-diff.md`, `results-redact.md`,",
+               "`results-report.md`, `results-resample.md`, `results-text-memory.md`.", ""]  # fmt: skip
         with open(a.results, "w", encoding="utf-8") as f:
             f.write("\n".join(md))
         print(f"\nwrote {os.path.relpath(a.results, ROOT) if a.results.startswith(ROOT) else a.results}",
