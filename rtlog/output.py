@@ -23,7 +23,7 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from rtlog import escape
@@ -435,6 +435,12 @@ class Progress:
     def update(self, done: int) -> None:
         if self._bar is not None:
             self._bar.update(self._task, completed=done)
+
+    @property
+    def callback(self) -> Callable[[int], None] | None:
+        """`update`, or None when no bar is shown: a reader given None does not ask the
+        file where it is (a `tell`, a system call, at every run of audio lines)."""
+        return self.update if self._bar is not None else None
 
     def close(self) -> None:
         if self._bar is not None:

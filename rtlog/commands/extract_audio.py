@@ -120,7 +120,7 @@ def extract_audio_command(
         elif to_stdout:
             with output.stdout_sink() as out, _progress(sources, log_name) as bar:
                 report = extract_audio(None, opts, diag, sources=sources, facts=facts, out=out, out_name="<stdout>",
-                                       log_name=log_name, on_progress=bar.update)  # fmt: skip
+                                       log_name=log_name, on_progress=bar.callback)  # fmt: skip
         else:
             _check_target(output_path)
             with atomic_output(output_path, inputs=paths, no_clobber=no_clobber) as fp:
@@ -128,7 +128,7 @@ def extract_audio_command(
                     raise UsageError(f"{output_path}: refusing to write binary audio to a terminal")
                 with _progress(sources, log_name) as bar:
                     report = extract_audio(None, opts, diag, sources=sources, facts=facts, out=fp, out_name=output_path,
-                                           log_name=log_name, on_progress=bar.update)  # fmt: skip
+                                           log_name=log_name, on_progress=bar.callback)  # fmt: skip
     diag.finish()
     for w in report.warnings:
         output.warning(w)
@@ -195,7 +195,7 @@ def _extract_split(
     # all the files and index.json appear together, or none does (a failure, Ctrl-C)
     with atomic_directory(directory, inputs=inputs, no_clobber=no_clobber) as open_file, _progress(sources, log_name) as bar:
         report = extract_audio(None, opts, diag, sources=sources, facts=facts, open_file=open_file, log_name=log_name,
-                               on_progress=bar.update)  # fmt: skip
+                               on_progress=bar.callback)  # fmt: skip
         index = {
             "sources": inputs,
             **{k: v for k, v in report.as_dict().items() if k != "warnings"},

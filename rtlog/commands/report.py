@@ -73,7 +73,7 @@ def report_command(
             output_path = stem(src.name) + ".html"
         diag = diagnostics(strict)
         with output.Progress(src.size, f"report {src.name}") as bar:
-            w = report_one(src, diag, prices, out=output_path, audio=audio, title=title, inputs=paths, on_progress=bar.update,
+            w = report_one(src, diag, prices, out=output_path, audio=audio, title=title, inputs=paths, on_progress=bar.callback,
                            no_clobber=no_clobber)  # fmt: skip
         diag.finish()
         what = f"wrote {w.page} ({fmt_bytes(w.page_bytes)})"

@@ -174,7 +174,7 @@ def summarize_all(
         # one file at a time; a big one may still be cut into parts for the CPUs
         for src in sources:
             with output.Progress(src.size, f"summary {src.name}") as bar:
-                result = _summarize_one(src, prices, strict, jobs, bar.update, _load_report if report else None, quality)
+                result = _summarize_one(src, prices, strict, jobs, bar.callback, _load_report if report else None, quality)
             yield result
         return
     from rtlog.io.parts import process_pool

@@ -69,7 +69,7 @@ def transcript_command(
     total = sum(src.size or 0 for src in sources) or None
     name = sources[0].name if len(sources) == 1 else f"{len(sources)} files"
     with output.Progress(total, f"transcript {name}") as bar:  # (on a terminal, for a big input)
-        found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs, meanwhile=meanwhile, on_progress=bar.update))
+        found = list(transcribe_sources(sources, diag, errors=errors, jobs=jobs, meanwhile=meanwhile, on_progress=bar.callback))
     diag.finish()
     if heard:
         from rtlog.transcript.heard import heard_only

@@ -452,6 +452,7 @@ def _events(
     run: list[DigestedLine] = []
     base = 0
     limit = 1 if follow else FAST_RUN
+    unreported = [0]  # audio lines taken since the last progress report
 
     def flush() -> Iterator[Event]:
         j, m = 0, len(run)
@@ -467,8 +468,11 @@ def _events(
             if ev is not None:
                 yield ev
         run.clear()
-        if on_progress is not None:
-            on_progress(_position(fp))
+        if on_progress is not None:  # every FAST_RUN audio lines (~1 MB), however runs are cut short: `tell` is a system call
+            unreported[0] += m
+            if unreported[0] >= limit:
+                unreported[0] = 0
+                on_progress(_position(fp))
 
     try:
         while True:  # (inline, not a generator of lines: its switch costs per line)
