@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rtlog.protocol.events import BadLine, parse_line
-from rtlog.protocol.objects import Usage
+from rtlog.protocol.objects import Item, Usage
 from rtlog.protocol.payload import inspect_b64
 from rtlog.protocol.timestamps import parse_timestamp
 
@@ -361,3 +361,21 @@ def test_usage_add_sums_every_field() -> None:
     assert Usage.FIELDS == tuple(f.name for f in dataclasses.fields(Usage))  # (the order `from_obj` builds in)
     a.add(b)
     assert a.as_dict() == {f: 11 * k for k, f in enumerate(Usage.FIELDS, 1)}
+
+
+def test_statuses_and_roles_are_kept_once_and_the_table_is_bounded() -> None:
+    from rtlog.protocol import objects
+
+    a = Item.from_obj(orjson.loads(b'{"id": "i1", "type": "message", "role": "assistant", "status": "completed"}'))
+    b = Item.from_obj(orjson.loads(b'{"id": "i2", "type": "message", "role": "assistant", "status": "completed"}'))
+    assert a.status == b.status == "completed" and a.status is b.status and a.role is b.role and a.type is b.type
+    assert a.id is not b.id  # (ids are not words)
+    kept = dict(objects._WORDS)
+    try:
+        for k in range(objects._WORDS_MAX + 10):
+            objects._word(f"made-up-status-{k}")
+        assert len(objects._WORDS) == objects._WORDS_MAX
+    finally:
+        objects._WORDS.clear()
+        objects._WORDS.update(kept)
+    assert objects._word("x" * 41) == "x" * 41 and objects._word(5) is None

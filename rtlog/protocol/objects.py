@@ -47,7 +47,7 @@ class Item:
         for c in _list(obj.get("content")):
             if type(c) is not dict:
                 continue
-            ctype = _str(c.get("type"))
+            ctype = _word(c.get("type"))
             transcript = _str(c.get("transcript"))
             text = _str(c.get("text"))
             parts.append(ContentPart(CONTENT_TYPE_ALIASES.get(ctype, ctype) if ctype else None, text if text is not None else transcript, transcript))
@@ -56,11 +56,11 @@ class Item:
             output = orjson.dumps(output).decode()
         return cls(
             _str(obj.get("id")),
-            _str(obj.get("type")),
-            _str(obj.get("role")),
-            _str(obj.get("status")),
+            _word(obj.get("type")),
+            _word(obj.get("role")),
+            _word(obj.get("status")),
             _str(obj.get("call_id")),
-            _str(obj.get("name")),
+            _word(obj.get("name")),
             _str(obj.get("arguments")),
             output,
             parts,
@@ -185,14 +185,14 @@ class Response:
         details = obj.get("status_details")
         reason = None
         if type(details) is dict:
-            reason = _str(details.get("reason")) or _str(details.get("type"))
+            reason = _word(details.get("reason")) or _word(details.get("type"))
         audio = _dict(_dict(obj.get("audio")).get("output"))
         fmt = audio.get("format") if audio else obj.get("output_audio_format")
         items = [i for i in (Item.from_obj(o) for o in _list(obj.get("output"))) if i is not None]
         problem = usage_problem(obj.get("usage"))
         return cls(
             _str(obj.get("id")),
-            _str(obj.get("status")),
+            _word(obj.get("status")),
             reason,
             items,
             Usage.from_obj(obj.get("usage")) if problem is None else None,
@@ -218,8 +218,8 @@ class ErrorInfo:
             return None
         code = obj.get("code")
         return cls(
-            _str(obj.get("type")),
-            str(code) if code is not None and type(code) in (str, int) else None,
+            _word(obj.get("type")),
+            _word(code) if type(code) is str else str(code) if type(code) is int else None,
             _str(obj.get("message")),
             _str(obj.get("param")),
             _str(obj.get("event_id")),
@@ -231,6 +231,25 @@ class ErrorInfo:
 
 def _str(v: Any) -> str | None:
     return v if type(v) is str else None
+
+
+#: short enumeration values seen so far (see `_word`), each kept once
+_WORDS: dict[str, str] = {}
+_WORDS_MAX = 1024
+
+
+def _word(v: Any) -> str | None:
+    """`_str` for a type, role or status: one shared string per value. A 4-hour log repeats
+    `completed` ~3,800 times and the model keeps each one (~0.6 MB of repeated values in its
+    5.7 MB); bounded, so a hostile log of made-up statuses costs nothing lasting."""
+    if type(v) is not str:
+        return None
+    w = _WORDS.get(v)
+    if w is None:
+        if len(v) > 40 or len(_WORDS) >= _WORDS_MAX:
+            return v
+        w = _WORDS[v] = v
+    return w
 
 
 def _int(v: Any) -> int | None:
