@@ -332,3 +332,19 @@ def test_control_and_bidi_characters_of_a_log_are_not_in_the_page(tmp_path: Path
     outside = re.sub(r'<script type="application/json" id="rtlog-data">.*?</script>', "", html, flags=re.S)
     assert "invoice\ufffdgpj.exe \ufffd]0;owned\ufffd done" in outside
     assert not re.search("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f]", outside)
+
+
+@pytest.mark.parametrize("audio", ["link", "embed", "none"])
+def test_progress_covers_each_pass_and_ends_at_their_total(tmp_path: Path, audio: str) -> None:
+    """The audio pass comes first (its fold is gone before the page's conversation is made);
+    the progress goes on through both passes, never back, to the log's size times the passes."""
+    from rtlog.io.reader import Diagnostics, expand_sources
+    from rtlog.metrics.pricing import builtin_table
+    from rtlog.report.build import passes, report_one
+
+    (src,) = expand_sources([str(EXAMPLES / "ga_session.jsonl")])
+    seen: list[int] = []
+    w = report_one(src, Diagnostics(), builtin_table(), out=str(tmp_path / "p.html"), audio=audio, on_progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == src.size * passes(audio)
+    assert passes(audio) == (1 if audio == "none" else 2)
+    assert (w.wav is not None) == (audio == "link") and (w.audio_bytes > 0) == (audio != "none")

@@ -56,7 +56,7 @@ def report_command(
     """
     from rtlog.commands.summary import load_prices
     from rtlog.io.reader import expand_sources
-    from rtlog.report.build import AUDIO_MODES, report_many, report_one, stem
+    from rtlog.report.build import AUDIO_MODES, passes, report_many, report_one, stem
     from rtlog.units import fmt_bytes
 
     audio = audio.lower()
@@ -72,7 +72,7 @@ def report_command(
                 raise UsageError("report: give -o FILE.html when the log comes from stdin")
             output_path = stem(src.name) + ".html"
         diag = diagnostics(strict)
-        with output.Progress(src.size, f"report {src.name}") as bar:
+        with output.Progress(src.size and src.size * passes(audio), f"report {src.name}") as bar:
             w = report_one(src, diag, prices, out=output_path, audio=audio, title=title, inputs=paths, on_progress=bar.callback,
                            no_clobber=no_clobber)  # fmt: skip
         diag.finish()

@@ -1,14 +1,16 @@
 """One report run: a log → its page (and the call's WAV beside it, or inside it); several
 logs → one page each and the fleet index.
 
-Owns the order of the work and where files go: one pass over the log folds the
-conversation (`conversation_of`) while `raw.RawLog` keeps its events; the summary is
-`summarize_conversation` of that same conversation; with audio, `rtlog.audio` writes the
+Owns the order of the work and where files go: with audio, `rtlog.audio` first writes the
 stereo call (user left, assistant right, on the conversation's timeline, cut where the user
 stopped hearing) — beside the page (`link`) or to a temporary file that the page then
-inlines (`embed`) — and `peaks` reads it back one column at a time. Every file is written
-through `rtlog.io.outfile.atomic_output`. Stdin (or a FIFO) is copied to a temporary file
-first when audio is wanted, since the audio pass reads the log again.
+inlines (`embed`) — and `peaks` reads it back one column at a time; then one pass over the
+log folds the conversation (`conversation_of`) while `raw.RawLog` keeps its events, and the
+summary is `summarize_conversation` of that same conversation. In that order the audio
+pass's own fold is gone before the page's conversation is made (the peak is the larger of
+the two, not their sum); the audio pass is quiet, and the conversation pass reports the bad
+lines. Every file is written through `rtlog.io.outfile.atomic_output`. Stdin (or a FIFO) is
+copied to a temporary file first when audio is wanted, since the log is read twice.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def report_one(
     """Write the report of one log to `out` (and, with `audio="link"`, the WAV beside it:
     `out` with `.wav` for `.html`). `jobs`: processes for one big plain file, as summary's
     (0 = one per CPU; the raw events still arrive in order). `no_clobber`: an existing page
-    or WAV is refused, before the work."""
+    or WAV is refused, before the work. `on_progress`: bytes read so far, over both passes
+    with audio (the log's size twice in all: see `passes`)."""
     if audio not in AUDIO_MODES:
         raise ValueError(audio)
     folder = os.path.dirname(os.path.abspath(out))
@@ -99,40 +102,55 @@ def report_one(
     with contextlib.ExitStack() as stack:
         if audio != "none":
             (src,) = stack.enter_context(readable_twice([src]))
-        raw = RawLog()
-        conv = conversation_of(src, diag, on_event=raw, jobs=jobs, on_progress=on_progress)[0]
-        summary = summarize_conversation(conv, prices)
-        done = Written(src.name, out, summary=summary)
+        # the audio first, then the conversation: the audio pass folds the log too (to place
+        # the audio), and done first its fold is gone before the page's conversation is made,
+        # so the peak is the larger of the two, not their sum. The audio pass is quiet: the
+        # conversation pass reports the bad lines (and the error, if the log cannot be read).
+        size = src.size or 0
+        first = None if on_progress is None or audio == "none" else on_progress
+        second = on_progress if first is None or on_progress is None else (lambda n: on_progress(size + n))
+        wav = wav_beside(out) if audio == "link" else None
         embed: IO[bytes] | None = None
         peaks = None
+        done_wav = None
+        audio_bytes = 0
+        nothing: Exception | None = None
         if audio != "none":
+            quiet = Diagnostics(warn=lambda _m: None)
+            opts = AudioOptions(side=BOTH)
+            try:
+                facts = prescan([src])
+                if wav is not None:
+                    with atomic_output(wav, inputs=inputs, no_clobber=no_clobber) as fp:
+                        extract_audio(None, opts, quiet, sources=[src], facts=facts, out=fp, out_name=wav, log_name=src.name,
+                                      on_progress=first)  # fmt: skip
+                    done_wav = wav
+                    audio_bytes = os.path.getsize(wav)
+                    with open(wav, "rb") as fp:
+                        peaks = wav_peaks(fp)
+                else:
+                    embed = stack.enter_context(tempfile.TemporaryFile(prefix="rtlog-report-"))
+                    extract_audio(None, opts, quiet, sources=[src], facts=facts, out=embed, out_name="(embedded audio)", log_name=src.name,
+                                  on_progress=first)  # fmt: skip
+                    audio_bytes = embed.tell()
+                    embed.seek(0)
+                    peaks = wav_peaks(embed)  # type: ignore[arg-type]
+                    embed.seek(0)
+            except (NothingFound, InputError) as exc:  # (a log that cannot be read: the conversation pass says so first, with its bad lines)
+                nothing, embed = exc, None
+        raw = RawLog()
+        conv = conversation_of(src, diag, on_event=raw, jobs=jobs, on_progress=second)[0]
+        summary = summarize_conversation(conv, prices)
+        if isinstance(nothing, InputError):
+            raise nothing  # (the conversation read the log, the audio pass could not: as when it came second)
+        done = Written(src.name, out, summary=summary, wav=done_wav, audio_bytes=audio_bytes)
+        if audio != "none" and nothing is not None:
             if not summary.audio_in.chunks and not summary.audio_out.chunks:
                 sideband = conv.recording is not None and conv.recording.audio_evidence
                 done.audio_note = ("No audio in this log (a WebRTC/SIP sideband or a recorder that drops audio): nothing to play."
                                    if sideband else "No audio in this log: nothing to play.")  # fmt: skip
             else:
-                wav = wav_beside(out) if audio == "link" else None
-                quiet = Diagnostics(warn=lambda _m: None)  # the first pass reported the bad lines
-                opts = AudioOptions(side=BOTH)
-                try:
-                    facts = prescan([src])
-                    if wav is not None:
-                        with atomic_output(wav, inputs=inputs, no_clobber=no_clobber) as fp:
-                            extract_audio(None, opts, quiet, sources=[src], facts=facts, out=fp, out_name=wav, log_name=src.name)
-                        done.wav = wav
-                        done.audio_bytes = os.path.getsize(wav)
-                        with open(wav, "rb") as fp:
-                            peaks = wav_peaks(fp)
-                    else:
-                        embed = stack.enter_context(tempfile.TemporaryFile(prefix="rtlog-report-"))
-                        extract_audio(None, opts, quiet, sources=[src], facts=facts, out=embed, out_name="(embedded audio)", log_name=src.name)
-                        done.audio_bytes = embed.tell()
-                        embed.seek(0)
-                        peaks = wav_peaks(embed)  # type: ignore[arg-type]
-                        embed.seek(0)
-                except NothingFound as exc:
-                    done.audio_note = f"No audio to play: {exc}"
-                    embed = None
+                done.audio_note = f"No audio to play: {nothing}"
         page = build_page(
             conv, summary, raw, prices, title=title or os.path.basename(src.name) or src.name, peaks=peaks,
             audio=audio if (done.wav or embed is not None) else "none",
@@ -143,6 +161,11 @@ def report_one(
             done.page_bytes = fp.tell()
         done.summary_json = page.summary
     return done
+
+
+def passes(audio: str) -> int:
+    """How many times `report_one` reads the log: once, and once more for the audio."""
+    return 1 if audio == "none" else 2
 
 
 def wav_beside(page: str) -> str:
