@@ -279,7 +279,19 @@ def test_bad_options_and_bad_lines(tmp_path: Path) -> None:
     assert r.stderr.splitlines()[0].startswith(f"rtlog: warning: {bad}:2: invalid JSON: ")
     assert parse_page(tmp_path / "r.html").numbers["malformed"][0] == 1
     r = run_cli("report", bad, "-o", tmp_path / "s.html", "--strict", exit_code=2, stderr=None)
-    assert not (tmp_path / "s.html").exists()
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["bad.jsonl", "r.html"]  # (no page, no WAV, no temporary file)
+
+
+def test_a_wav_that_cannot_be_written_is_said_after_the_bad_lines(tmp_path: Path) -> None:
+    """The audio pass comes first, but what it meets is said where it was when it came
+    second: after the conversation pass's warnings."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes((EXAMPLES / "ga_session.jsonl").read_bytes().replace(b"\n", b"\n{oops\n", 1))
+    (tmp_path / "r.wav").mkdir()
+    r = run_cli("report", bad, "-o", tmp_path / "r.html", exit_code=2, stderr=None)
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith(f"rtlog: warning: {bad}:2: invalid JSON: ") and lines[-1] == f"rtlog: error: {tmp_path / 'r.wav'}: is a directory"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["bad.jsonl", "r.wav"]
 
 
 def test_raw_events_elide_audio_and_link_lines(tmp_path: Path) -> None:

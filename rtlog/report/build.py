@@ -26,7 +26,7 @@ from rtlog.audio.extract import extract_audio
 from rtlog.audio.options import BOTH, AudioOptions
 from rtlog.audio.prescan import prescan
 from rtlog.conversation.load import conversation_of
-from rtlog.errors import InputError, NothingFound, OutputError
+from rtlog.errors import InputError, NothingFound, OutputError, RtlogError
 from rtlog.io.outfile import atomic_output, refuse_existing, refuse_inputs
 from rtlog.io.reader import Diagnostics, Source
 from rtlog.io.spool import readable_twice
@@ -110,24 +110,29 @@ def report_one(
         first = None if on_progress is None or audio == "none" else on_progress
         second = on_progress if first is None or on_progress is None else (lambda n: on_progress(size + n))
         wav = wav_beside(out) if audio == "link" else None
+        # the WAV is put in place with the page, when the whole report is done: a report
+        # that fails after the audio pass (a bad line under --strict) leaves no WAV behind
+        wav_stack = stack.enter_context(contextlib.ExitStack())
         embed: IO[bytes] | None = None
         peaks = None
         done_wav = None
         audio_bytes = 0
-        nothing: Exception | None = None
+        deferred: Exception | None = None  # what stopped the audio pass, said after the conversation pass
         if audio != "none":
             quiet = Diagnostics(warn=lambda _m: None)
             opts = AudioOptions(side=BOTH)
             try:
                 facts = prescan([src])
                 if wav is not None:
-                    with atomic_output(wav, inputs=inputs, no_clobber=no_clobber) as fp:
-                        extract_audio(None, opts, quiet, sources=[src], facts=facts, out=fp, out_name=wav, log_name=src.name,
-                                      on_progress=first)  # fmt: skip
-                    done_wav = wav
-                    audio_bytes = os.path.getsize(wav)
-                    with open(wav, "rb") as fp:
+                    fp = wav_stack.enter_context(atomic_output(wav, inputs=inputs, no_clobber=no_clobber))
+                    extract_audio(None, opts, quiet, sources=[src], facts=facts, out=fp, out_name=wav, log_name=src.name,
+                                  on_progress=first)  # fmt: skip
+                    fp.flush()
+                    audio_bytes = os.fstat(fp.fileno()).st_size
+                    if fp.readable() and fp.seekable():
+                        fp.seek(0)
                         peaks = wav_peaks(fp)
+                    done_wav = wav
                 else:
                     embed = stack.enter_context(tempfile.TemporaryFile(prefix="rtlog-report-"))
                     extract_audio(None, opts, quiet, sources=[src], facts=facts, out=embed, out_name="(embedded audio)", log_name=src.name,
@@ -136,13 +141,18 @@ def report_one(
                     embed.seek(0)
                     peaks = wav_peaks(embed)  # type: ignore[arg-type]
                     embed.seek(0)
-            except (NothingFound, InputError) as exc:  # (a log that cannot be read: the conversation pass says so first, with its bad lines)
-                nothing, embed = exc, None
+            except (RtlogError, OSError) as exc:
+                # the conversation pass comes all the same: it reports the bad lines (and the
+                # error, if the log cannot be read) before this is said, as when it came first
+                with contextlib.suppress(Exception):
+                    wav_stack.__exit__(type(exc), exc, exc.__traceback__)  # (the partial WAV is removed)
+                deferred, embed, done_wav, audio_bytes, peaks = exc, None, None, 0, None
         raw = RawLog()
         conv = conversation_of(src, diag, on_event=raw, jobs=jobs, on_progress=second)[0]
         summary = summarize_conversation(conv, prices)
-        if isinstance(nothing, InputError):
-            raise nothing  # (the conversation read the log, the audio pass could not: as when it came second)
+        if deferred is not None and not isinstance(deferred, NothingFound):
+            raise deferred
+        nothing = deferred
         done = Written(src.name, out, summary=summary, wav=done_wav, audio_bytes=audio_bytes)
         if audio != "none" and nothing is not None:
             if not summary.audio_in.chunks and not summary.audio_out.chunks:
