@@ -7,17 +7,22 @@ again. rtlog defines ~100 records, ~55 on the way to every `summary`, so that wa
 quarter of its start-up. `record` makes the same class for the forms rtlog uses (slots or
 not, frozen or not, `eq`/`repr` off, `field(default=…, default_factory=…, init=False,
 compare=False, repr=False)`, `__post_init__`): one small `__init__` compiled per class,
-the same `__dataclass_fields__` (so `dataclasses.fields`, `replace`, `asdict` work), and
-equality, repr and a frozen class's hash from shared functions with dataclass's very
-semantics (the same class, then the tuples of the compared fields; `Name(a=1, b='x')`;
-a non-frozen class with equality is unhashable). Anything else (inheritance from a
-record, `order`, `unsafe_hash`, `InitVar`, `KW_ONLY`, `kw_only`) is handed to `dataclass`.
-`tests/test_records.py` holds both side by side.
+the same `__dataclass_fields__` and `__dataclass_params__` (so `dataclasses.fields`,
+`replace`, `asdict`, `is_dataclass` work), and equality, repr (recursion-safe) and a frozen
+class's hash from shared functions with dataclass's very semantics (the same class, then
+the tuples of the compared fields; `Name(a=1, b='x')`; a non-frozen class with equality is
+unhashable). As with dataclass, a slotted class is made anew and any other is changed in
+place, and what the class defines itself (`__init__`, `__repr__`, `__eq__`, `__hash__`)
+is kept. Anything else (inheritance from a record, `order`, `unsafe_hash`, `InitVar`,
+`KW_ONLY`, `kw_only`) is handed to `dataclass`. Not made: the `__doc__` dataclass writes
+from the signature, and the annotations of `__init__`. `tests/test_records.py` holds both
+makers side by side.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import reprlib
 from dataclasses import MISSING, Field
 from typing import Any, TypeVar
 
@@ -39,38 +44,47 @@ def _make(cls: type[T], kw: dict[str, Any]) -> type[T]:
         return dataclasses.dataclass(cls, **kw)
     slots, frozen = kw.get("slots", False), kw.get("frozen", False)
     want_eq, want_repr = kw.get("eq", True), kw.get("repr", True)
-    body = dict(cls.__dict__)
-    for f in fs.values():
-        body.pop(f.name, None)
-        if not slots and f.default is not MISSING:
-            body[f.name] = f.default  # (as dataclass: the default stays a class attribute)
-    if slots:
-        body["__slots__"] = tuple(fs)
-        body.pop("__dict__", None)
-        body.pop("__weakref__", None)
-    body["__dataclass_fields__"] = fs
-    body["__dataclass_params__"] = dataclasses._DataclassParams(True, want_eq, False, False, False, frozen)  # type: ignore[attr-defined]
-    body["__match_args__"] = tuple(n for n, f in fs.items() if f.init)
-    body["__init__"] = _init_of(cls.__qualname__, fs, frozen, "__post_init__" in body)
-    compared = tuple(n for n, f in fs.items() if f.compare)
-    if want_eq:
-        body["__eq__"] = _eq_of(compared)
-        body["__hash__"] = (
-            _hash_of(tuple(n for n, f in fs.items() if (f.compare if f.hash is None else f.hash))) if frozen else None
-        )
-    if want_repr:
-        body["__repr__"] = _repr_of(tuple(n for n, f in fs.items() if f.repr))
+    own = cls.__dict__
+    new: dict[str, Any] = {}  # what the class gains; a method the class defines itself is kept, as dataclass keeps it
+    new["__dataclass_fields__"] = fs
+    new["__dataclass_params__"] = dataclasses._DataclassParams(True, want_repr, want_eq, False, False, frozen)  # type: ignore[attr-defined]
+    new["__match_args__"] = tuple(n for n, f in fs.items() if f.init)
+    if "__init__" not in own:
+        new["__init__"] = _init_of(cls.__qualname__, fs, frozen, hasattr(cls, "__post_init__"))
+    if want_eq and "__eq__" not in own:
+        new["__eq__"] = _eq_of(tuple(n for n, f in fs.items() if f.compare))
+    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    if want_eq and not explicit_hash:  # (dataclass's table, without unsafe_hash: frozen and equal → hashable)
+        new["__hash__"] = _hash_of(tuple(n for n, f in fs.items() if (f.compare if f.hash is None else f.hash))) if frozen else None
+    if want_repr and "__repr__" not in own:
+        new["__repr__"] = _repr_of(tuple(n for n, f in fs.items() if f.repr))
+    owner: list[type] = []  # the class made, for the frozen checks (it exists only below)
     if frozen:
         names = frozenset(fs)
-        body["__setattr__"], body["__delattr__"] = _frozen_setattr(names), _frozen_delattr(names)
+        new["__setattr__"], new["__delattr__"] = _frozen_setattr(names, owner), _frozen_delattr(names, owner)
         if slots:
-            body["__getstate__"], body["__setstate__"] = _getstate, _setstate  # (unpickling cannot setattr)
-    made = type(cls)(cls.__name__, cls.__bases__, body)
-    made.__qualname__ = cls.__qualname__
-    for fn in (made.__init__, body.get("__eq__"), body.get("__repr__")):
-        if fn is not None and hasattr(fn, "__qualname__"):
+            new["__getstate__"], new["__setstate__"] = _getstate, _setstate  # (unpickling cannot setattr)
+    if slots:  # a slotted class is made anew (as dataclass makes it), without the fields' class attributes
+        body = {k: v for k, v in own.items() if k not in fs and k not in ("__dict__", "__weakref__")}
+        body.update(new)
+        body["__slots__"] = tuple(fs)
+        made = type(cls)(cls.__name__, cls.__bases__, body)
+        made.__qualname__ = cls.__qualname__
+    else:  # the class itself, changed in place: a field's default stays a class attribute
+        made = cls
+        for f in fs.values():
+            if f.default is not MISSING:
+                setattr(made, f.name, f.default)
+            elif isinstance(own.get(f.name), Field):
+                delattr(made, f.name)
+        for k, v in new.items():
+            setattr(made, k, v)
+    owner.append(made)
+    for k in ("__init__", "__eq__", "__repr__", "__hash__"):
+        fn = new.get(k)
+        if fn is not None:
             fn.__qualname__ = f"{cls.__qualname__}.{fn.__name__}"
-    return made
+    return made  # type: ignore[return-value]
 
 
 def _fields(cls: type) -> dict[str, Field[Any]] | None:
@@ -79,11 +93,15 @@ def _fields(cls: type) -> dict[str, Field[Any]] | None:
         return None
     fs: dict[str, Field[Any]] = {}
     seen_default = False
-    for name, typ in cls.__dict__.get("__annotations__", {}).items():
-        t = typ if isinstance(typ, str) else getattr(typ, "__name__", "")
+    annotations = cls.__dict__.get("__annotations__", {})
+    for name, value in cls.__dict__.items():
+        if isinstance(value, Field) and name not in annotations:
+            raise TypeError(f"{name!r} is a field but has no type annotation")
+    for name, typ in annotations.items():
+        t = typ if isinstance(typ, str) else str(typ)
         if "ClassVar" in t or "InitVar" in t or "KW_ONLY" in t:
             return None
-        value = cls.__dict__.get(name, MISSING)
+        value = getattr(cls, name, MISSING)
         f = value if isinstance(value, Field) else dataclasses.field(default=value)
         if f.kw_only is not MISSING:
             return None
@@ -112,8 +130,10 @@ def _init_of(qualname: str, fs: dict[str, Field[Any]], frozen: bool, post_init: 
             env[f"__default_{n}"] = f.default
             value = n if f.init else f"__default_{n}"
             default = f"__default_{n}"
-        else:
+        elif f.init:
             value, default = n, ""
+        else:
+            continue  # (not a parameter, no default: not set, as dataclass leaves it)
         if f.init:
             params.append(f"{n}={default}" if default else n)
         body.append(f"__setattr(self, {n!r}, {value})" if frozen else f"self.{n} = {value}")
@@ -154,24 +174,25 @@ def _hash_of(names: tuple[str, ...]) -> Any:
 
 
 def _repr_of(names: tuple[str, ...]) -> Any:
+    @reprlib.recursive_repr()  # (a record that holds itself shows `...`, as dataclass's does)
     def __repr__(self: Any) -> str:  # noqa: N807
         return f"{self.__class__.__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
 
     return __repr__
 
 
-def _frozen_setattr(names: frozenset[str]) -> Any:
+def _frozen_setattr(names: frozenset[str], owner: list[type]) -> Any:
     def __setattr__(self: Any, name: str, value: Any) -> None:  # noqa: N807
-        if name in names:
+        if type(self) is owner[0] or name in names:  # (dataclass's rule: any name on the class itself)
             raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
         object.__setattr__(self, name, value)
 
     return __setattr__
 
 
-def _frozen_delattr(names: frozenset[str]) -> Any:
+def _frozen_delattr(names: frozenset[str], owner: list[type]) -> Any:
     def __delattr__(self: Any, name: str) -> None:  # noqa: N807
-        if name in names:
+        if type(self) is owner[0] or name in names:
             raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
         object.__delattr__(self, name)
 

@@ -100,3 +100,69 @@ def test_what_record_does_not_make_itself_is_dataclass() -> None:
     assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(theirs)]
     ordered, _ = _both({"__annotations__": {"a": "int"}}, order=True)
     assert ordered(1) < ordered(2)
+
+
+def test_what_a_class_defines_itself_is_kept_and_params_are_dataclasss() -> None:
+    def body() -> dict[str, object]:
+        return {"__annotations__": {"a": "int", "b": "int"}, "b": field(default=0, init=False),
+                "__repr__": lambda self: "mine", "__hash__": lambda self: 7}  # fmt: skip
+
+    for kw in ({}, {"slots": True}, {"frozen": True}, {"eq": False, "repr": False}):
+        ours, theirs = record(**kw)(type("Thing", (), body())), dataclasses.dataclass(**kw)(type("Thing", (), body()))
+        x, tx = ours(1), theirs(1)
+        assert (repr(x), hash(x), x.b) == (repr(tx), hash(tx), tx.b) == ("mine", 7, 0)
+        assert ours.__dataclass_params__.__repr__() == theirs.__dataclass_params__.__repr__()
+
+
+def test_init_false_without_a_default_is_not_set() -> None:
+    for kw in ({}, {"slots": True}):
+        ours, theirs = _both({"__annotations__": {"a": "int", "id": "int"}, "id": field(init=False)}, **kw)
+        x, tx = ours(1), theirs(1)
+        assert not hasattr(x, "id") and not hasattr(tx, "id")
+
+
+def test_a_class_without_slots_stays_itself() -> None:
+    import copy
+
+    class Base:
+        def hello(self) -> str:
+            return "base"
+
+        def __post_init__(self) -> None:
+            self.seen = True
+
+    class Thing(Base):
+        a: int
+        c: int = 5
+
+        def hello(self) -> str:
+            return "thing+" + super().hello()
+
+    Thing.__annotations__ = {"a": "int", "c": "int"}
+    made = record(Thing)
+    assert made is Thing
+    x = made(1)
+    assert (x.hello(), x.seen, vars(x)) == ("thing+base", True, {"a": 1, "c": 5, "seen": True})
+    assert copy.copy(x) == x and copy.deepcopy(x) == x
+
+
+def test_a_default_from_a_plain_base_counts_and_a_field_needs_a_type() -> None:
+    class Base:
+        b = 3
+
+    ours = record(type("Thing", (Base,), {"__annotations__": {"b": "int"}}))
+    theirs = dataclasses.dataclass(type("Thing", (Base,), {"__annotations__": {"b": "int"}}))
+    assert ours().b == theirs().b == 3
+    with pytest.raises(TypeError, match="is a field but has no type annotation"):
+        record(type("Thing", (), {"__annotations__": {}, "x": field(default=1)}))
+
+
+def test_a_frozen_class_refuses_any_new_attribute_and_repr_survives_recursion() -> None:
+    ours, theirs = _both({"__annotations__": {"a": "object"}}, frozen=True)
+    for obj in (ours(1), theirs(1)):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            obj.other = 2  # type: ignore[attr-defined]
+    mine, _ = _both({"__annotations__": {"a": "object"}}, slots=True)
+    loop = mine(None)
+    loop.a = loop
+    assert repr(loop) == "Thing(a=...)"
