@@ -32,7 +32,8 @@ BOM = b"\xef\xbb\xbf"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WARN_LIMIT = 20  # Diagnostics shows the first 20 bad lines, then a count
 #: warnings of `rtlog.conversation.timeline` (Timeline.notes): how a good line's VAD offsets were read
-PLACEMENT_NOTES = (": the log starts mid-session: ", ": VAD offsets restart at each turn (")
+PLACEMENT_NOTES = (": the log starts mid-session: ", ": VAD offsets restart at each turn (",
+                   " is not one rtlog knows: ")  # (a good session event stating an audio format rtlog cannot read)  # fmt: skip
 
 #: name → arguments ({out}: an output file, {dir}: an output directory)
 COMMANDS: dict[str, list[str]] = {
@@ -140,8 +141,9 @@ class Run:
 
     def warned_lines(self, name: str) -> list[int]:
         """Line numbers of `rtlog: warning: NAME:LINE: …` messages about bad lines, in order
-        (not the timeline's notes about a good VAD event: a window cut from a session starts
-        mid-session, and mutated offsets may go back)."""
+        (not the notes about a good event: a VAD event of a window cut from a session that
+        starts mid-session or whose mutated offsets go back, a session that states an audio
+        format rtlog does not know)."""
         prefix = f"rtlog: warning: {name}:"
         nums = []
         for ln in self.stderr.splitlines():
