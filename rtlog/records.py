@@ -38,8 +38,33 @@ def record(cls: type[T] | None = None, /, **kw: Any) -> Any:
     return _make(cls, kw)
 
 
+def _params(repr_: bool, eq: bool, frozen: bool, slots: bool) -> Any:
+    """The `__dataclass_params__` dataclass would make (its class is private, and its
+    arguments grew in Python 3.12: both forms are tried)."""
+    try:
+        return dataclasses._DataclassParams(  # type: ignore[attr-defined,call-arg]
+            init=True, repr=repr_, eq=eq, order=False, unsafe_hash=False, frozen=frozen,
+            match_args=True, kw_only=False, slots=slots, weakref_slot=False,
+        )  # fmt: skip
+    except TypeError:  # (Python 3.10 and 3.11)
+        return dataclasses._DataclassParams(True, repr_, eq, False, False, frozen)  # type: ignore[attr-defined]
+
+
+def _supported() -> bool:
+    """Whether this Python's dataclasses have what `record` builds on (private names: a
+    Python that changes them gets plain `dataclass`, slower to start, the same classes)."""
+    try:
+        _params(True, True, False, True)
+        return isinstance(dataclasses._FIELD, object) and hasattr(dataclasses.field(), "kw_only")  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):
+        return False
+
+
+_SUPPORTED = _supported()
+
+
 def _make(cls: type[T], kw: dict[str, Any]) -> type[T]:
-    fs = None if any(k in kw for k in _DATACLASS_ONLY) else _fields(cls)
+    fs = None if not _SUPPORTED or any(k in kw for k in _DATACLASS_ONLY) else _fields(cls)
     if fs is None:
         return dataclasses.dataclass(cls, **kw)
     slots, frozen = kw.get("slots", False), kw.get("frozen", False)
@@ -47,7 +72,7 @@ def _make(cls: type[T], kw: dict[str, Any]) -> type[T]:
     own = cls.__dict__
     new: dict[str, Any] = {}  # what the class gains; a method the class defines itself is kept, as dataclass keeps it
     new["__dataclass_fields__"] = fs
-    new["__dataclass_params__"] = dataclasses._DataclassParams(True, want_repr, want_eq, False, False, frozen)  # type: ignore[attr-defined]
+    new["__dataclass_params__"] = _params(want_repr, want_eq, frozen, slots)
     new["__match_args__"] = tuple(n for n, f in fs.items() if f.init)
     if "__init__" not in own:
         new["__init__"] = _init_of(cls.__qualname__, fs, frozen, hasattr(cls, "__post_init__"))
