@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from datetime import datetime
 
 import orjson
@@ -126,6 +127,7 @@ def test_bad_lines_have_a_clear_reason(line: bytes, reason: str) -> None:
         ("2025-11-20T10:00:00.25Z", 1763632800.25),
         ("2025-11-20T10:00:00.25", 1763632800.25),
         ("2025-11-20T11:00:00.25+01:00", 1763632800.25),
+        ("2025-11-20T10:00:00.1234567+00:00", 1763632800.123456),  # (past 6 digits: cut, as Python 3.11 does)
         ("10:41:07 PM", 22 * 3600 + 41 * 60 + 7.0),
         ("nonsense", None),
         (None, None),
@@ -290,6 +292,13 @@ def test_long_payload_problems(payload: str, problem: str | None) -> None:
         assert info.problem == problem
 
 
+#: the oracle of the next two tests, `datetime.fromisoformat`, reads fewer forms before Python
+#: 3.11 (fractions of 3 or 6 digits only); rtlog reads them alike on every version
+#: (`test_timestamps` pins the values)
+OLD_FROMISOFORMAT = pytest.mark.skipif(sys.version_info < (3, 11), reason="fromisoformat reads fewer forms before 3.11")
+
+
+@OLD_FROMISOFORMAT
 @settings(max_examples=400, deadline=None)
 @given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1)), st.integers(0, 6))
 def test_utc_times_give_what_fromisoformat_gives(dt: datetime, digits: int) -> None:
@@ -303,6 +312,7 @@ def test_utc_times_give_what_fromisoformat_gives(dt: datetime, digits: int) -> N
 
 @pytest.mark.parametrize("text", ["2025-11-20T10:00:60Z", "2025-11-20T10:00:00.Z", "2025-11-20T10:00:00,5Z", "2025-13-20T10:00:00Z",
                                   "2025-11-20T10:00:00.1234567Z", "2025-11-20 10:00:00Z", "2025-11-20T10:00:0١Z", "2025-11-20T10:00:00z"])  # fmt: skip
+@OLD_FROMISOFORMAT
 def test_other_iso_forms_take_the_full_parse(text: str) -> None:
     try:
         expected: float | None = datetime.fromisoformat(text[:-1] + "+00:00").timestamp()
@@ -351,7 +361,7 @@ def test_padding_after_a_full_group_is_invalid_everywhere() -> None:
     assert b64_decoded_size(b"AAAA==") is None
     with pytest.raises(ValueError, match="excess padding"):
         decode_b64("AAAA==")
-    with pytest.raises(ValueError, match="Only base64 data is allowed"):
+    with pytest.raises(ValueError, match="Only base64 data is allowed|Non-base64 digit found"):  # (3.11 / 3.10's words)
         decode_b64("AQ I=")
 
 

@@ -90,13 +90,19 @@ def _utc_seconds(head: str) -> int | None:
     return whole
 
 
+_FRACTION = re.compile(r"(?<=:\d\d)\.(\d+)")
+
+
 def _parse_time_text(s: str) -> float | None:
     fast = _utc_time(s)
     if fast is not None:
         return fast
     utc = s[-1:] in ("Z", "z")  # (as most recorders write their times)
+    text = s[:-1] + "+00:00" if utc else s
+    if "." in text:  # fractions of a second as 6 digits: Python 3.10 reads only 3 or 6 (3.11 cuts past 6, as here)
+        text = _FRACTION.sub(lambda m: "." + (m.group(1) + "00000")[:6], text, count=1)
     try:
-        dt = datetime.fromisoformat(s[:-1] + "+00:00" if utc else s)
+        dt = datetime.fromisoformat(text)
     except ValueError:
         m = _TIME_OF_DAY.match(s)
         if not m:
