@@ -166,3 +166,31 @@ def test_a_frozen_class_refuses_any_new_attribute_and_repr_survives_recursion() 
     loop = mine(None)
     loop.a = loop
     assert repr(loop) == "Thing(a=...)"
+
+
+def test_the_params_of_every_python_and_a_fallback_for_a_future_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`__dataclass_params__`'s private class took six arguments up to Python 3.11 and ten
+    from 3.12 (match_args, kw_only, slots, weakref_slot): both are made; a Python whose
+    private names differ again gets plain `dataclass`."""
+    from rtlog import records
+
+    real = dataclasses._DataclassParams  # type: ignore[attr-defined]
+
+    class Params312:
+        def __init__(self, init, repr, eq, order, unsafe_hash, frozen, match_args, kw_only, slots, weakref_slot):  # noqa: A002, ANN001
+            self.repr, self.eq, self.frozen, self.slots = repr, eq, frozen, slots
+
+    class Params311:
+        def __init__(self, init, repr, eq, order, unsafe_hash, frozen):  # noqa: A002, ANN001
+            self.repr, self.eq, self.frozen = repr, eq, frozen
+
+    for cls in (Params312, Params311):
+        monkeypatch.setattr(dataclasses, "_DataclassParams", cls)
+        p = records._params(False, True, True, True)
+        assert (p.repr, p.eq, p.frozen) == (False, True, True) and records._supported()
+    monkeypatch.setattr(dataclasses, "_DataclassParams", lambda *a: (_ for _ in ()).throw(TypeError("changed")))
+    assert not records._supported()
+    monkeypatch.setattr(dataclasses, "_DataclassParams", real)  # (dataclass itself makes its params with it)
+    monkeypatch.setattr(records, "_SUPPORTED", False)
+    made = record(slots=True)(type("Thing", (), {"__annotations__": {"a": "int"}}))
+    assert made(1).a == 1 and made.__init__.__code__.co_filename == "<string>"  # (dataclass's own; ours is "<record …>")
