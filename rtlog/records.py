@@ -55,7 +55,7 @@ def _supported() -> bool:
     Python that changes them gets plain `dataclass`, slower to start, the same classes)."""
     try:
         _params(True, True, False, True)
-        return isinstance(dataclasses._FIELD, object) and hasattr(dataclasses.field(), "kw_only")  # type: ignore[attr-defined]
+        return hasattr(dataclasses, "_FIELD") and hasattr(dataclasses.field(), "kw_only")
     except (AttributeError, TypeError):
         return False
 

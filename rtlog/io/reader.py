@@ -452,9 +452,10 @@ def _events(
     run: list[DigestedLine] = []
     base = 0
     limit = 1 if follow else FAST_RUN
-    unreported = [0]  # audio lines taken since the last progress report
+    unreported = 0  # audio lines taken since the last progress report
 
     def flush() -> Iterator[Event]:
+        nonlocal unreported
         j, m = 0, len(run)
         while j < m:
             taken = fast_path(run, j, base)  # type: ignore[misc]
@@ -469,9 +470,9 @@ def _events(
                 yield ev
         run.clear()
         if on_progress is not None:  # every FAST_RUN audio lines (~1 MB), however runs are cut short: `tell` is a system call
-            unreported[0] += m
-            if unreported[0] >= limit:
-                unreported[0] = 0
+            unreported += m
+            if unreported >= limit:
+                unreported = 0
                 on_progress(_position(fp))
 
     try:

@@ -108,7 +108,7 @@ def report_one(
         # conversation pass reports the bad lines (and the error, if the log cannot be read).
         size = src.size or 0
         first = None if on_progress is None or audio == "none" else on_progress
-        second = on_progress if first is None or on_progress is None else (lambda n: on_progress(size + n))
+        second = on_progress if first is None else (lambda n: on_progress(size + n))  # type: ignore[misc]
         wav = wav_beside(out) if audio == "link" else None
         # the WAV is put in place with the page, when the whole report is done: a report
         # that fails after the audio pass (a bad line under --strict) leaves no WAV behind
@@ -152,15 +152,14 @@ def report_one(
         summary = summarize_conversation(conv, prices)
         if deferred is not None and not isinstance(deferred, NothingFound):
             raise deferred
-        nothing = deferred
         done = Written(src.name, out, summary=summary, wav=done_wav, audio_bytes=audio_bytes)
-        if audio != "none" and nothing is not None:
+        if deferred is not None:  # (NothingFound: the audio pass found nothing to play)
             if not summary.audio_in.chunks and not summary.audio_out.chunks:
                 sideband = conv.recording is not None and conv.recording.audio_evidence
                 done.audio_note = ("No audio in this log (a WebRTC/SIP sideband or a recorder that drops audio): nothing to play."
                                    if sideband else "No audio in this log: nothing to play.")  # fmt: skip
             else:
-                done.audio_note = f"No audio to play: {nothing}"
+                done.audio_note = f"No audio to play: {deferred}"
         page = build_page(
             conv, summary, raw, prices, title=title or os.path.basename(src.name) or src.name, peaks=peaks,
             audio=audio if (done.wav or embed is not None) else "none",
