@@ -1032,6 +1032,15 @@ class Extraction:
             self.mixer.close()
         return report
 
+    def release(self) -> None:
+        """Let go of the pass's state once it is over (the report made, or the run stopped):
+        the fold (the whole conversation so far), the mixer, the segmenters and the handler
+        table hold bound methods of this extraction, a reference cycle that would keep all
+        of it until the cyclic collector ran — at `rtlog.__main__`'s threshold, maybe never
+        (the report's conversation pass would run beside a dead copy of the audio pass's
+        fold). Nothing may be called after."""
+        self.__dict__.clear()
+
     def abort(self, exc: BaseException | None) -> None:
         if self.mixer is not None:
             self.mixer.close()
@@ -1233,3 +1242,5 @@ def extract_audio(
     except BaseException as exc:
         x.abort(exc)
         raise
+    finally:
+        x.release()

@@ -79,7 +79,13 @@ class Ledger:
         self.transcription_failures: list[dict[str, Any]] = []
         self.transcription_usage: dict[str, dict[str, Any]] = {}
         self.truncations: dict[str, tuple[int | None, int]] = {}  # item → (audio_end_ms, line) as first reported
-        self._handlers = {
+
+    def handlers(self) -> dict[str, Callable[[Event], None]]:
+        """kind → the ledger's handler (the fold routes each event to the rules of its kind).
+        Made for the caller, not kept: bound methods kept on the ledger would be a
+        reference cycle, holding it (and its sessions, formats, responses) until the cyclic
+        collector runs."""
+        return {
             "response.created": self._response_created,
             "response.done": self._response_done,
             "response.output_text.delta": self._text_delta,
@@ -98,10 +104,6 @@ class Ledger:
             "conversation.item.create": self._item,
             "response.function_call_arguments.done": self._arguments_done,
         }
-
-    def handlers(self) -> dict[str, Callable[[Event], None]]:
-        """kind → the ledger's handler (the fold routes each event to the rules of its kind)."""
-        return dict(self._handlers)
 
     # -- audio --------------------------------------------------------------------------
 

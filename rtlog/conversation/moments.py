@@ -18,10 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from rtlog.protocol.events import Event
 from rtlog.protocol.objects import _dict, _int, _str
 from rtlog.records import record
+
+if TYPE_CHECKING:
+    from rtlog.conversation.session import SessionTracker
 
 
 @record(slots=True)
@@ -85,9 +89,9 @@ class Moments:
 class MomentTracker:
     """Feed events by kind (`handlers`); `moments` is the result."""
 
-    def __init__(self, current_session: Callable[[], int]) -> None:
+    def __init__(self, sessions: SessionTracker) -> None:
         self.moments = Moments()
-        self._session = current_session
+        self._sessions = sessions
         self._active: str | None = None  # the response created last and not yet done
 
     def handlers(self) -> dict[str, Callable[[Event], None]]:
@@ -125,7 +129,7 @@ class MomentTracker:
         td = a_in.get("turn_detection", s.get("turn_detection", ...))
         if td is ...:
             return
-        index = self._session()
+        index = self._sessions.current.index
         v = self.moments.vad_of(index)
         if v is None:
             v = VadSettings(index)

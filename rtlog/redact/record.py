@@ -478,6 +478,23 @@ def _at(obj: Any, path: tuple[str, ...], i: int, fn: Callable[[Any], Any]) -> An
     return obj if nv is v else {**obj, key: nv}
 
 
+def _walk(x: Any, fn: Callable[[str], str], keep_numbers: bool) -> Any:
+    """`_json_values` on a parsed document (a module function: a nested one that calls
+    itself is a reference cycle, garbage for the cyclic collector at every call)."""
+    t = type(x)
+    if t is dict:
+        return {k: _walk(v, fn, keep_numbers) for k, v in x.items()}
+    if t is list:
+        return [_walk(v, fn, keep_numbers) for v in x]
+    if t is str:
+        return x if is_redacted(x) else fn(x)
+    if t in (int, float) and not keep_numbers:
+        s = str(x)
+        new = fn(s)
+        return x if new == s else new
+    return x
+
+
 def _json_values(text: str, fn: Callable[[str], str], *, keep_numbers: bool, whole: str | None = None) -> str:
     """A JSON document in a string with `fn` applied to every string value (and number,
     as its text) — keys and structure kept; not JSON: `whole` (default `fn(text)`)."""
@@ -488,19 +505,5 @@ def _json_values(text: str, fn: Callable[[str], str], *, keep_numbers: bool, who
     if type(doc) not in (dict, list):
         return fn(text) if whole is None else whole
 
-    def walk(x: Any) -> Any:
-        t = type(x)
-        if t is dict:
-            return {k: walk(v) for k, v in x.items()}
-        if t is list:
-            return [walk(v) for v in x]
-        if t is str:
-            return x if is_redacted(x) else fn(x)
-        if t in (int, float) and not keep_numbers:
-            s = str(x)
-            new = fn(s)
-            return x if new == s else new
-        return x
-
-    new = walk(doc)
+    new = _walk(doc, fn, keep_numbers)
     return text if new == doc else orjson.dumps(new).decode()
