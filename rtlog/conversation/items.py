@@ -52,13 +52,18 @@ class _Part:
     __slots__ = ("_joined", "_n", "deltas", "final")
 
     def __init__(self) -> None:
-        self.deltas: list[str] = []  # the latest deltas, not joined yet
-        self._joined: list[str] = []  # the earlier ones, `_JOIN` at a time
+        # the lists are made at the first delta: most parts only ever get a final value
+        self.deltas: list[str] = _NONE  # the latest deltas, not joined yet
+        self._joined: list[str] = _NONE  # the earlier ones, `_JOIN` at a time
         self._n = 0  # deltas added in all
         self.final: str | None = None
 
     def add(self, delta: str) -> None:
         d = self.deltas
+        if d is _NONE:
+            d = self.deltas = []
+            if self._joined is _NONE:
+                self._joined = []
         d.append(delta)
         self._n += 1
         if len(d) >= _JOIN:
@@ -73,7 +78,7 @@ class _Part:
         if v is None or (v == "" and (self.final or self._n)):
             return
         self.final = v
-        self.deltas, self._joined = [], []  # (replaced: never shown again)
+        self.deltas = self._joined = _NONE  # (replaced: never shown again)
 
     @property
     def text(self) -> str | None:
@@ -83,10 +88,13 @@ class _Part:
             return None
         if self.deltas or len(self._joined) != 1:  # joined once, then kept as one string (not twice)
             self._joined = ["".join([*self._joined, *self.deltas])]
-            self.deltas = []
+            self.deltas = _NONE
         return self._joined[0]
 
 
+#: no deltas (shared, and a tuple so that nothing can append to it: `add` makes a part
+#: its own lists)
+_NONE: Any = ()
 #: deltas joined into one string at a time (see `_Part`)
 _JOIN = 256
 

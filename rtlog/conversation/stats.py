@@ -346,7 +346,10 @@ class LogStats:
         self.recent_events = dict(islice(recent.items(), RECENT_EVENTS, None))
 
     def finish(self) -> None:
-        """Fold the fast path's counters in; resolve the clock and the audio sides."""
+        """Fold the fast path's counters in; resolve the clock and the audio sides. The
+        recent events kept to tell copies (up to ~4,000 lines) are let go: nothing is
+        added after, and the conversation is made next."""
+        self.recent_events = {}
         for t, n in self.fast_counts.items():
             if not n:
                 continue

@@ -90,7 +90,17 @@ def parse_audio_format(value: Any, rate_hint: Any = None, *, default_rate: int =
         rate = 24000
     if rate is not None and not (MIN_RATE <= rate <= MAX_RATE and rate == int(rate)):
         return AudioFormat(PCM16, default_rate, False, ignored_rate=rate)
-    return AudioFormat(PCM16, int(rate) if rate else default_rate, True)
+    rate = int(rate) if rate else default_rate
+    fmt = _STATED_PCM16.get(rate)
+    if fmt is None:  # (one object per rate: every response of a log states its format)
+        fmt = AudioFormat(PCM16, rate, True)
+        if len(_STATED_PCM16) < 64:
+            _STATED_PCM16[rate] = fmt
+    return fmt
+
+
+#: the stated PCM16 formats made so far, by rate (AudioFormat is frozen: one can be shared)
+_STATED_PCM16: dict[int, AudioFormat] = {}
 
 
 def unknown_format(value: Any) -> str | None:
