@@ -68,10 +68,10 @@ def diff_command(
         for u in unreadable[side]:
             output.error(f"{u['file']}: {u['error']}")
     if json_:
-        import orjson
+        from rtlog.io.jsonout import write_json
 
-        with output.stdout_sink() as out:
-            out.write(orjson.dumps(d.as_json(), option=orjson.OPT_INDENT_2) + b"\n")
+        with output.stdout_sink() as out:  # (a piece at a time: the turns of two long logs)
+            write_json(d.as_json(), out)
     else:
         from rtlog.diff.pair import PairDiff
 

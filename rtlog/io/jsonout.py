@@ -1,0 +1,57 @@
+"""Indented JSON written a piece at a time.
+
+Owns one promise: `write_json(obj, out)` writes exactly the bytes of
+`orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\\n"`, but never holds the document: the
+outer levels of dicts and lists are written key by key and element by element, and only
+what lies deeper is serialised whole. A 20-hour log's `summary --json` is ~13 MB; made in
+one piece, and copied once more to add its newline, it doubled the peak memory of the
+command's own data.
+
+JSON strings escape their newlines, so every raw newline in a serialised value is layout:
+a value written at a deeper level is indented by replacing each newline with a newline
+and the level's spaces, as orjson would have indented it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+
+#: levels written a piece at a time (the summary's per-turn rows sit at the fourth)
+DEPTH = 4
+
+
+def write_json(obj: Any, out: IO[bytes], depth: int = DEPTH) -> None:
+    """Write `orjson.dumps(obj, option=OPT_INDENT_2)` and a newline to `out`, byte for
+    byte, a piece at a time (anything orjson refuses raises as it would, possibly after
+    the pieces before it were written)."""
+    for piece in json_pieces(obj, depth):
+        out.write(piece)
+    out.write(b"\n")
+
+
+def json_pieces(obj: Any, depth: int = DEPTH, newline: bytes = b"\n") -> Iterator[bytes]:
+    """Pieces whose concatenation is `orjson.dumps(obj, option=OPT_INDENT_2)`, for a value
+    that sits at the indentation `newline` (a newline and the level's spaces)."""
+    t = type(obj)
+    if depth > 0 and obj and (t is list or (t is dict and all(type(k) is str for k in obj))):
+        inner = newline + b"  "
+        if t is dict:
+            sep = b"{" + inner
+            for k, v in obj.items():
+                yield sep + orjson.dumps(k) + b": "
+                yield from json_pieces(v, depth - 1, inner)
+                sep = b"," + inner
+            yield newline + b"}"
+        else:
+            sep = b"[" + inner
+            for v in obj:
+                yield sep
+                yield from json_pieces(v, depth - 1, inner)
+                sep = b"," + inner
+            yield newline + b"]"
+        return
+    data = orjson.dumps(obj, option=orjson.OPT_INDENT_2)
+    yield data if newline == b"\n" else data.replace(b"\n", newline)

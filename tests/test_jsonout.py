@@ -1,0 +1,53 @@
+"""`rtlog.io.jsonout`: indented JSON a piece at a time, byte for byte orjson's."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rtlog.io.jsonout import json_pieces, write_json
+
+scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=True) | st.text(max_size=12)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+def written(obj: Any, depth: int) -> bytes:
+    out = io.BytesIO()
+    write_json(obj, out, depth)
+    return out.getvalue()
+
+
+@settings(max_examples=400, deadline=None)
+@given(values, st.integers(0, 6))
+def test_the_pieces_are_orjson_indented_bytes(obj: Any, depth: int) -> None:
+    assert written(obj, depth) == orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def test_strings_with_newlines_keep_their_escapes_at_every_level() -> None:
+    obj = {"a": [{"t": "one\ntwo"}, ["x\r\ny"]], "b": {"c": {"d": "\n"}}}
+    assert written(obj, 4) == orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n"
+    assert b"one\\ntwo" in written(obj, 4)
+
+
+def test_the_outer_levels_come_in_pieces() -> None:
+    obj = {"turns": [{"n": i} for i in range(3)], "k": 1}
+    pieces = list(json_pieces(obj, 3))
+    assert len(pieces) > 5 and max(map(len, pieces)) < len(orjson.dumps(obj, option=orjson.OPT_INDENT_2)) / 2
+
+
+@pytest.mark.parametrize("obj", [{1: "x"}, {"a": {2: "y"}}, {"a": [object()]}])
+def test_what_orjson_refuses_raises_as_orjson(obj: Any) -> None:
+    with pytest.raises(TypeError) as ours:
+        written(obj, 4)
+    with pytest.raises(TypeError) as theirs:
+        orjson.dumps(obj, option=orjson.OPT_INDENT_2)
+    assert str(ours.value) == str(theirs.value)
