@@ -292,3 +292,30 @@ def test_progress_over_several_sources_counts_on(tmp_path) -> None:
     assert len(convs) == 2 and seen == sorted(seen)
     assert seen[-1] == sum(s.size for s in sources)
     assert any(x > sources[0].size for x in seen)
+
+
+def test_an_items_parts_join_in_index_order_however_they_came() -> None:
+    """One part is kept without a dict, several by index: the text is the same either way
+    (parts joined by a space in index order, an empty one left out, none: None)."""
+    from rtlog.conversation.items import _Item
+
+    def item(*parts: tuple[int | None, str | None, str | None]) -> _Item:
+        it = _Item(1, 1, 1, "message", "assistant", "i")
+        for index, delta, final in parts:
+            p = it.part(index)
+            if delta is not None:
+                p.add(delta)
+            if final is not None:
+                p.set_final(final)
+        return it
+
+    assert item().text is None
+    assert item((None, "Hel", None), (0, "lo", None)).text == "Hello"
+    assert item((0, "x", "final")).text == "final"
+    assert item((1, "b", None), (0, "a", None)).text == "a b"
+    assert item((0, "a", None), (2, None, "c"), (1, None, "")).text == "a c"
+    assert item((1, None, None)).text is None
+    it = item((0, "one", None))
+    assert it.part(0) is it.part(None) is it.parts  # (one part: no dict)
+    it.part(1).add("two")
+    assert it.text == "one two" and sorted(it.parts) == [0, 1]
