@@ -105,7 +105,6 @@ def main(argv: list[str] | None = None) -> int:
                 runs[name].append(timed(table[name], tmp))
             print(f"round {rnd + 1}/{args.repeat}", file=sys.stderr)
     med = statistics.median
-    base = runs["orjson-loop"]
 
     def ratio(name: str, to: str, i: int = 0) -> float:  # median of the per-round ratios (i: 0 wall, 1 CPU)
         return med(a[i] / b[i] for a, b in zip(runs[name], runs[to]))
@@ -139,7 +138,6 @@ def main(argv: list[str] | None = None) -> int:
         left = bound * cpu[baseline] - with_start
         out.append(f"| {goal} | {bound:.3g}× {baseline} = {bound * cpu[baseline] * 1e3:.0f} ms | {now:.2f}× | "
                    f"{floor} {under:.2f}× | {with_start / cpu[baseline]:.2f}× | {left * 1e3:.0f} ms |")
-    del base
     text = "\n".join(out) + "\n"
     print(text)
     if args.results:
