@@ -6,8 +6,9 @@ then waits for a collection that may never come: a fold whose routes held bound 
 itself, or an extraction whose mixer and handler table did, kept the whole conversation of
 a finished pass — a 20-hour log's summary peaked ~10 MB higher, and the report ran its
 conversation pass beside a dead copy of its audio pass's fold. Each command runs here as a
-subprocess with the collector off; at its end a collection must find no object of rtlog's
-(of a class, function or method defined in rtlog) among the unreachable ones.
+subprocess with the collector off (and one process: `-j 1` where files could go to
+workers); at its end a collection must find no object of rtlog's (of a class, function or
+method defined in rtlog) among the unreachable ones.
 """
 
 from __future__ import annotations
@@ -62,7 +63,10 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("cycles")
     data, _ = generated_log("beta", minutes=1.0, seed=7)
     (d / "gen.jsonl").write_bytes(data)
-    return {"gen": d / "gen.jsonl", "ga": EXAMPLES / "ga_session.jsonl", "beta": EXAMPLES / "beta_session.jsonl", "dir": d}
+    audio = (b'"type":"response.audio.delta"', b'"type":"input_audio_buffer.append"')
+    (d / "noaudio.jsonl").write_bytes(b"".join(ln for ln in data.splitlines(keepends=True) if not any(a in ln for a in audio)))
+    return {"gen": d / "gen.jsonl", "noaudio": d / "noaudio.jsonl", "ga": EXAMPLES / "ga_session.jsonl",
+            "beta": EXAMPLES / "beta_session.jsonl", "dir": d}
 
 
 CASES = {
@@ -71,13 +75,15 @@ CASES = {
     "summary-quality": ["summary", "{beta}", "--audio-quality"],
     "summary-several": ["summary", "{gen}", "{ga}", "-j", "1"],
     "transcript": ["transcript", "{gen}", "-j", "1"],
-    "transcript-srt": ["transcript", "{gen}", "{ga}", "--format", "srt"],
+    "transcript-srt": ["transcript", "{gen}", "{ga}", "--format", "srt", "-j", "1"],
     "extract-audio": ["extract-audio", "{gen}", "-o", "{dir}/a.wav"],
     "extract-audio-both": ["extract-audio", "{gen}", "--side", "both", "-o", "{dir}/b.wav"],
     "extract-audio-split": ["extract-audio", "{gen}", "--split", "turn", "-o", "{dir}/split"],
     "report": ["report", "{gen}", "-o", "{dir}/r.html"],
-    "export": ["export", "{gen}", "{ga}", "-o", "{dir}/exp"],
-    "diff": ["diff", "{gen}", "{ga}"],
+    "report-no-audio": ["report", "{noaudio}", "{gen}", "-o", "{dir}/pages"],
+    # (-j 1: the files are folded in this process, the only one the probe looks at)
+    "export": ["export", "{gen}", "{ga}", "-o", "{dir}/exp", "-j", "1"],
+    "diff": ["diff", "{gen}", "{ga}", "-j", "1"],
     "filter": ["filter", "{gen}", "-t", "response.done"],
     "redact": ["redact", "{gen}", "-o", "{dir}/red.jsonl"],
 }

@@ -261,27 +261,29 @@ def infer_type(types: set[type]) -> str:
 def flatten_summary(obj: dict[str, Any]) -> dict[str, Any]:
     """`summary --json` of one file → its `files` columns (see the module docstring)."""
     out: dict[str, Any] = {}
-
-    def walk(prefix: str, value: Any) -> None:
-        if prefix in SUMMARY_SKIP:
-            return
-        if prefix in SUMMARY_MAPS:
-            out[column_name(prefix)] = sum(v for v in value.values() if type(v) is int) if isinstance(value, dict) else None
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                walk(f"{prefix}.{k}" if prefix else k, v)
-        elif isinstance(value, list):
-            out[column_name(prefix)] = len(value)
-        elif value is not None or prefix in SUMMARY_TYPES:
-            # (an undeclared null is left out: it may be an object elsewhere, whose leaves
-            # are the columns; a file without it has nulls there)
-            out[column_name(prefix)] = value
-
-    walk("", obj)
+    _flatten("", obj, out)
     for path in ("span", "latency_ms"):  # null objects: their declared leaves are null
         if obj.get(path) is None:
             out.pop(column_name(path), None)
     return out
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    """`flatten_summary`'s walk (a module function: a nested one that calls itself is a
+    reference cycle, garbage for the cyclic collector at every call)."""
+    if prefix in SUMMARY_SKIP:
+        return
+    if prefix in SUMMARY_MAPS:
+        out[column_name(prefix)] = sum(v for v in value.values() if type(v) is int) if isinstance(value, dict) else None
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else k, v, out)
+    elif isinstance(value, list):
+        out[column_name(prefix)] = len(value)
+    elif value is not None or prefix in SUMMARY_TYPES:
+        # (an undeclared null is left out: it may be an object elsewhere, whose leaves are
+        # the columns; a file without it has nulls there)
+        out[column_name(prefix)] = value
 
 
 def schema_json(columns: dict[str, list[Column]], fmt: str, with_text: bool) -> dict[str, Any]:

@@ -146,12 +146,17 @@ def report_one(
                 # error, if the log cannot be read) before this is said, as when it came first
                 with contextlib.suppress(Exception):
                     wav_stack.__exit__(type(exc), exc, exc.__traceback__)  # (the partial WAV is removed)
-                deferred, embed, done_wav, audio_bytes, peaks = exc, None, None, 0, None
+                # (without its traceback: kept in this frame, which that traceback holds, it
+                # would be a reference cycle keeping the page's data of this file alive)
+                deferred, embed, done_wav, audio_bytes, peaks = exc.with_traceback(None), None, None, 0, None
         raw = RawLog()
         conv = conversation_of(src, diag, on_event=raw, jobs=jobs, on_progress=second)[0]
         summary = summarize_conversation(conv, prices)
         if deferred is not None and not isinstance(deferred, NothingFound):
-            raise deferred
+            try:
+                raise deferred
+            finally:
+                deferred = None  # (this frame is in the traceback: no cycle through its locals)
         done = Written(src.name, out, summary=summary, wav=done_wav, audio_bytes=audio_bytes)
         if deferred is not None:  # (NothingFound: the audio pass found nothing to play)
             if not summary.audio_in.chunks and not summary.audio_out.chunks:
@@ -160,6 +165,7 @@ def report_one(
                                    if sideband else "No audio in this log: nothing to play.")  # fmt: skip
             else:
                 done.audio_note = f"No audio to play: {deferred}"
+            deferred = None
         page = build_page(
             conv, summary, raw, prices, title=title or os.path.basename(src.name) or src.name, peaks=peaks,
             audio=audio if (done.wav or embed is not None) else "none",
