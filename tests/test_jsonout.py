@@ -51,3 +51,30 @@ def test_what_orjson_refuses_raises_as_orjson(obj: Any) -> None:
     with pytest.raises(TypeError) as theirs:
         orjson.dumps(obj, option=orjson.OPT_INDENT_2)
     assert str(ours.value) == str(theirs.value)
+
+
+def _nested(levels: int) -> Any:
+    v: Any = 1
+    for _ in range(levels):
+        v = [v]
+    return v
+
+
+@pytest.mark.parametrize("levels", [250, 254, 255, 256, 258, 300])
+@pytest.mark.parametrize("outer", [0, 1, 2, 3])
+def test_nesting_is_refused_exactly_where_orjson_refuses_it(levels: int, outer: int) -> None:
+    """orjson writes 254 levels and refuses 255: counted over the whole document, including
+    the outer levels that are written a piece at a time."""
+    obj: Any = _nested(levels - outer)
+    for k in range(outer):
+        obj = {"k": obj} if k % 2 else [obj, 1]
+    try:
+        expected: bytes | None = orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n"
+    except TypeError as exc:
+        expected, message = None, str(exc)
+    if expected is None:
+        with pytest.raises(TypeError) as ours:
+            written(obj, 3)
+        assert str(ours.value) == message
+    else:
+        assert written(obj, 3) == expected

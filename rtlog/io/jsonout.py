@@ -7,13 +7,15 @@ what lies deeper is serialised whole. A 20-hour log's `summary --json` is ~13 MB
 one piece, and copied once more to add its newline, it doubled the peak memory of the
 command's own data.
 
-JSON strings escape their newlines, so every raw newline in a serialised value is layout:
-a value written at a deeper level is indented by replacing each newline with a newline
-and the level's spaces, as orjson would have indented it.
+A value below the outer levels is dumped by orjson inside as many one-element lists as
+there are levels above it, and those lists' bytes are cut off: what is left is the value
+indented as it would be in the whole document, and orjson's nesting limit counts the outer
+levels too, so a document is refused exactly where `orjson.dumps` would refuse it.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -27,8 +29,9 @@ DEPTH = 3
 
 def write_json(obj: Any, out: IO[bytes], depth: int = DEPTH) -> None:
     """Write `orjson.dumps(obj, option=OPT_INDENT_2)` and a newline to `out`, byte for
-    byte, a piece at a time (anything orjson refuses raises as it would, possibly after
-    the pieces before it were written)."""
+    byte, a piece at a time. What orjson refuses (a type it does not write, a non-str key,
+    nesting past its limit of 255 levels) raises as orjson would, but possibly after the
+    pieces before it were written."""
     for piece in json_pieces(obj, depth):
         out.write(piece)
     out.write(b"\n")
@@ -55,5 +58,23 @@ def json_pieces(obj: Any, depth: int = DEPTH, newline: bytes = b"\n") -> Iterato
                 sep = b"," + inner
             yield newline + b"]"
         return
+    level = (len(newline) - 1) // 2
+    if level and isinstance(obj, (dict, list, tuple)):
+        # dumped inside as many one-element lists as it has levels above it, so that
+        # orjson's nesting limit (255) counts them as it would in the whole document; the
+        # lists' own bytes are cut off, and what is left is the value at its indentation
+        for _ in range(level):
+            obj = [obj]
+        data = orjson.dumps(obj, option=orjson.OPT_INDENT_2)
+        head, tail = _wrap(level)
+        yield data[len(head) : len(data) - len(tail)]
+        return
     data = orjson.dumps(obj, option=orjson.OPT_INDENT_2)
     yield data if newline == b"\n" else data.replace(b"\n", newline)
+
+
+@functools.cache
+def _wrap(level: int) -> tuple[bytes, bytes]:
+    """The bytes orjson writes before and after a value wrapped in `level` lists."""
+    head = b"".join(b"[\n" + b"  " * (i + 1) for i in range(level))
+    return head, b"".join(b"\n" + b"  " * i + b"]" for i in reversed(range(level)))
