@@ -6,6 +6,7 @@ real session carrying terminal escapes, markup, Markdown, HTML and subtitle synt
 from __future__ import annotations
 
 import html
+import json
 import os
 import pty
 import re
@@ -207,3 +208,51 @@ def test_warnings_and_errors_quote_a_hostile_name_inertly(tmp_path: Path) -> Non
         assert raw_controls(out) == [], args
         warnings = [ln for ln in plain(out).splitlines() if ln.startswith("rtlog: warning: ")]
         assert len(warnings) >= 1 and all("[link=https:\\evil.example]a[\\link]" in w for w in warnings), out
+
+
+def _nested_object(levels: int) -> object:
+    v: object = 1
+    for _ in range(levels):
+        v = {"a": v}
+    return v
+
+
+def test_a_setting_nested_past_what_json_can_write_is_cut_not_a_crash(tmp_path: Path) -> None:
+    """A session whose turn detection nests 300 levels (orjson writes at most 254): diff,
+    which compares and writes the settings as the log gave them, said "internal error"
+    and exit 2. The kept value is cut at 32 levels with a note, the rest compared as ever."""
+    from conftest import run_rtlog
+
+    for name, vad in (("a", "server_vad"), ("b", "semantic_vad")):
+        session = {"id": "s", "model": "gpt-realtime", "turn_detection": {"type": vad, "x": _nested_object(300)}}
+        # (written by the standard library: orjson itself refuses to write such a line)
+        (tmp_path / f"{name}.jsonl").write_text(json.dumps({"type": "session.created", "session": session}) + "\n")
+    p = run_rtlog("diff", tmp_path / "a.jsonl", tmp_path / "b.jsonl", "--json")
+    assert (p.returncode, p.stderr) == (1, b"")  # (1: the sessions differ)
+    (change,) = orjson.loads(p.stdout)["config"]
+    assert (change["field"], change["changed"]) == ("turn_detection", ["type"])
+    x, levels = change["a"]["x"], 2  # (turn detection itself is level 1, its "x" level 2)
+    while type(x) is dict:
+        x, levels = x["a"], levels + 1
+    assert (x, levels) == ("(nested deeper than 32 levels: not kept)", 33)
+    p = run_rtlog("diff", tmp_path / "a.jsonl", tmp_path / "a.jsonl")
+    assert (p.returncode, p.stderr) == (0, b"")
+
+
+def test_bounded_keeps_a_shallow_value_itself() -> None:
+    from rtlog.protocol.objects import TOO_DEEP, bounded
+
+    shallow = {"a": [1, {"b": "c"}], "d": None}
+    assert bounded(shallow) is shallow
+    assert bounded(_nested_object(32)) == _nested_object(32)
+    assert bounded(_nested_object(33), 32) == _cut(32)
+    assert bounded([[1]], 1) == [TOO_DEEP]
+
+
+def _cut(levels: int) -> object:
+    from rtlog.protocol.objects import TOO_DEEP
+
+    v: object = TOO_DEEP
+    for _ in range(levels):
+        v = {"a": v}
+    return v

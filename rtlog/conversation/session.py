@@ -16,7 +16,7 @@ from typing import Any
 
 from rtlog.protocol.events import Event
 from rtlog.protocol.formats import DEFAULT_FORMAT, AudioFormat, parse_audio_format, unknown_format
-from rtlog.protocol.objects import _dict, _str
+from rtlog.protocol.objects import _dict, _str, bounded
 from rtlog.records import record
 
 
@@ -80,11 +80,11 @@ class SessionConfig:
         tr = a_in.get("transcription", s.get("input_audio_transcription", ...))
         if tr is not ...:
             self.transcription_model = _str(_dict(tr).get("model")) if tr else None
-            self.transcription_config = _dict(tr) if tr else None
+            self.transcription_config = bounded(_dict(tr)) if tr else None
         td = a_in.get("turn_detection", s.get("turn_detection", ...))
         if td is not ...:
             self.turn_detection = _str(_dict(td).get("type")) if td else None
-            self.turn_detection_config = _dict(td) if td else None
+            self.turn_detection_config = bounded(_dict(td)) if td else None
         tools = s.get("tools")
         if type(tools) is list:
             names = []
@@ -94,7 +94,7 @@ class SessionConfig:
                 name = _str(t.get("name")) or _str(_dict(t.get("function")).get("name")) or _str(t.get("server_label"))
                 if name:
                     names.append(name)
-                    specs[name] = t
+                    specs[name] = bounded(t)
             self.tools = names
             self.tool_specs = specs
 

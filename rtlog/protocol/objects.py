@@ -266,3 +266,26 @@ def _dict(v: Any) -> dict[str, Any]:
 
 def _list(v: Any) -> list[Any]:
     return v if type(v) is list else []
+
+
+#: levels of objects and arrays kept of a value a record holds as the log gave it (a
+#: session's turn detection, transcription and tool definitions); orjson refuses to write
+#: more than 254, and no setting nests past a handful
+MAX_KEPT_NESTING = 32
+TOO_DEEP = f"(nested deeper than {MAX_KEPT_NESTING} levels: not kept)"
+
+
+def bounded(v: Any, levels: int = MAX_KEPT_NESTING) -> Any:
+    """`v`, or — when objects and arrays nest in it deeper than `levels` — a copy with what
+    lies below that replaced by `TOO_DEEP`: a hostile log cannot make a kept value one that
+    cannot be compared or written as JSON. (Recursion stops at `levels`.)"""
+    t = type(v)
+    if t is not dict and t is not list:
+        return v
+    if levels <= 0:
+        return TOO_DEEP
+    if t is dict:
+        d = {k: bounded(x, levels - 1) for k, x in v.items()}
+        return v if all(d[k] is x for k, x in v.items()) else d
+    items = [bounded(x, levels - 1) for x in v]
+    return v if all(a is b for a, b in zip(items, v)) else items
