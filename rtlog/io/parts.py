@@ -99,7 +99,8 @@ def digest_part(fd: int, start: int, end: int) -> PartDigest:
     digested; a part that holds one far longer than a part is read a block at a time
     (`_digest_long_part`), so a worker's memory is bounded as the single pass's is."""
     limit = _entries.MAX_LINE_BYTES
-    if _span(fd, start, end) > SPLIT_PART_BYTES + limit:
+    span = _span(fd, start, end)
+    if span > SPLIT_PART_BYTES + limit:
         return _digest_long_part(fd, start, end, limit)
     entries: list[DigestedLine] = []
     add = entries.append
@@ -107,7 +108,7 @@ def digest_part(fd: int, start: int, end: int) -> PartDigest:
     i = -1
     # read through a 1 MB buffer, not as one bytes object: the main process digests parts
     # too (while it waits for a worker's), and a whole 4 MB part raised its peak by 4 MB
-    lines = io.BufferedReader(_PartRaw(fd, start, start + _span(fd, start, end)), _PART_BUFFER)
+    lines = io.BufferedReader(_PartRaw(fd, start, start + span), _PART_BUFFER)
     for i, line in enumerate(lines):
         n = len(line)
         info = audio_digest(line) if n <= limit else None
