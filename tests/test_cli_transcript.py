@@ -270,7 +270,7 @@ def test_json_written_entry_by_entry_is_the_whole_list_dumped(items: list[dict])
 
     import orjson
 
-    from rtlog.commands.transcript import write_json_list
+    from rtlog.io.jsonout import write_json_list
 
     out = io.BytesIO()
     write_json_list(iter(items), out)

@@ -78,3 +78,30 @@ def test_nesting_is_refused_exactly_where_orjson_refuses_it(levels: int, outer: 
         assert str(ours.value) == message
     else:
         assert written(obj, 3) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(values, max_size=5))
+def test_a_list_from_an_iterator_is_orjson_indented_bytes(items: list[Any]) -> None:
+    from rtlog.io.jsonout import write_json_list
+
+    out = io.BytesIO()
+    write_json_list(iter(items), out)
+    assert out.getvalue() == orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+@pytest.mark.parametrize("levels", [253, 254])
+def test_a_list_item_nested_to_orjsons_limit_is_refused_as_in_the_whole_list(levels: int) -> None:
+    """The list's own level counts: an item of 254 levels makes a document of 255."""
+    from rtlog.io.jsonout import write_json_list
+
+    items = [_nested(levels)]
+    out = io.BytesIO()
+    if levels == 253:
+        write_json_list(iter(items), out)
+        assert out.getvalue() == orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
+    else:
+        with pytest.raises(TypeError, match="Recursion limit reached"):
+            orjson.dumps(items)
+        with pytest.raises(TypeError, match="Recursion limit reached"):
+            write_json_list(iter(items), out)

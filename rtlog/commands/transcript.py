@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -96,6 +96,8 @@ def _show(found: list[Any], format_: Format) -> None:
         print_text(transcripts, headed=headed)
         return
     if format_ is Format.json:
+        from rtlog.io.jsonout import write_json_list
+
         with output.stdout_sink() as out:
             write_json_list((e.as_dict() for t in transcripts for e in t.entries), out)
         return
@@ -120,18 +122,6 @@ def _show(found: list[Any], format_: Format) -> None:
         for piece in srt_pieces(cues) if format_ is Format.srt else vtt_pieces(cues):
             for at in range(0, len(piece), _WRITE):
                 out.write(piece[at : at + _WRITE].encode())
-
-def write_json_list(items: Iterable[object], out: IO[bytes]) -> None:
-    """Write `orjson.dumps(list(items), option=OPT_INDENT_2)` and a newline, byte for byte,
-    one item at a time: a long transcript is never held twice (as dicts and as bytes)."""
-    import orjson
-
-    first = True
-    for item in items:
-        # JSON strings escape their newlines: every raw newline is layout, indented one level more
-        out.write((b"[\n  " if first else b",\n  ") + orjson.dumps(item, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n  "))
-        first = False
-    out.write(b"[]\n" if first else b"\n]\n")
 
 
 # --- pieces shared by the renderings ------------------------------------------------------

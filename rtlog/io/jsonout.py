@@ -16,7 +16,7 @@ levels too, so a document is refused exactly where `orjson.dumps` would refuse i
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 import orjson
@@ -35,6 +35,18 @@ def write_json(obj: Any, out: IO[bytes], depth: int = DEPTH) -> None:
     for piece in json_pieces(obj, depth):
         out.write(piece)
     out.write(b"\n")
+
+
+def write_json_list(items: Iterable[Any], out: IO[bytes]) -> None:
+    """`write_json(list(items), out)`, byte for byte, taking the items one at a time from
+    an iterator: a long list (a transcript's entries) is never held, as values or as bytes."""
+    sep = b"[\n  "
+    for item in items:
+        out.write(sep)
+        for piece in json_pieces(item, 0, b"\n  "):
+            out.write(piece)
+        sep = b",\n  "
+    out.write(b"[]\n" if sep == b"[\n  " else b"\n]\n")
 
 
 def json_pieces(obj: Any, depth: int = DEPTH, newline: bytes = b"\n") -> Iterator[bytes]:
