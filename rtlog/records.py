@@ -17,13 +17,25 @@ is kept. Anything else (inheritance from a record, `order`, `unsafe_hash`, `Init
 `KW_ONLY`, `kw_only`) is handed to `dataclass`. Not made: the `__doc__` dataclass writes
 from the signature, and the annotations of `__init__`. `tests/test_records.py` holds both
 makers side by side.
+
+The compiled `__init__`s are kept between runs, as Python keeps a module's bytecode:
+compiling them was ~4 ms of every command's start (~55 classes, ~0.1 ms each). They are
+read from `__pycache__/records.<tag>.inits` beside this file, by their source (a changed
+class compiles anew), and what a run had to compile is written there when it ends (not with
+`PYTHONDONTWRITEBYTECODE` or a `PYTHONPYCACHEPREFIX`, nor where the folder is not
+writable: then each run compiles, as before). A file of another Python, or damaged, is
+ignored.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import marshal
+import os
 import reprlib
+import sys
 from dataclasses import MISSING, Field
+from types import CodeType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -168,8 +180,80 @@ def _init_of(qualname: str, fs: dict[str, Field[Any]], frozen: bool, post_init: 
     src = (f"def __create_fn__({names}):\n def __init__({', '.join(['self', *params])}):\n"
            + "".join(f"  {line}\n" for line in body or ["pass"]) + " return __init__\n")  # fmt: skip
     ns: dict[str, Any] = {}
-    exec(compile(src, f"<record {qualname}>", "exec"), {}, ns)  # noqa: S102 - the source is made above from field names
+    exec(_compiled(src, f"<record {qualname}>"), {}, ns)  # noqa: S102 - the source is made above from field names
     return ns["__create_fn__"](**env)
+
+
+# -- the compiled __init__s, kept between runs ------------------------------------------------
+
+#: what a cache file starts with: the Python it was compiled by (its code objects are its own)
+_HEADER = f"rtlog records {sys.hexversion:x} {marshal.version}\n".encode()
+#: at most this many kept: a cache of a tree whose classes keep changing does not grow forever
+_CACHE_MAX = 512
+_cache: dict[tuple[str, str], CodeType] | None = None  # (filename, source) → code; None: not read yet
+_used: set[tuple[str, str]] = set()
+_written: list[bool] = []  # [True] once the cache is to be written at the end
+_compile = compile  # (tests count the compilations)
+
+
+def _cache_path() -> str | None:
+    tag = sys.implementation.cache_tag
+    if tag is None or sys.pycache_prefix is not None:
+        return None
+    here, name = os.path.split(os.path.abspath(__file__))
+    return os.path.join(here, "__pycache__", f"{name.rpartition('.')[0]}.{tag}.inits")
+
+
+def _compiled(src: str, filename: str) -> CodeType:
+    global _cache
+    if _cache is None:
+        _cache = _read_cache()
+    key = (filename, src)
+    code = _cache.get(key)
+    if type(code) is not CodeType:
+        code = _cache[key] = _compile(src, filename, "exec")
+        if not _written and not sys.dont_write_bytecode:
+            import atexit
+
+            _written.append(True)
+            atexit.register(_write_cache)  # (once, at the first compilation)
+    _used.add(key)
+    return code
+
+
+def _read_cache() -> dict[tuple[str, str], CodeType]:
+    path = _cache_path()
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        if data.startswith(_HEADER):
+            table = marshal.loads(data[len(_HEADER) :])
+            if type(table) is dict:
+                return table
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    return {}
+
+
+def _write_cache() -> None:
+    """Write what this run compiled, with what was read (only what it used, past `_CACHE_MAX`)."""
+    path = _cache_path()
+    if path is None or _cache is None:
+        return
+    keep = _cache if len(_cache) <= _CACHE_MAX else {k: _cache[k] for k in _used}
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(_HEADER + marshal.dumps({k: v for k, v in keep.items() if type(v) is CodeType}))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 class _Factory:

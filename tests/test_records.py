@@ -4,6 +4,7 @@ equality, repr, hashability, explicit eq=False / repr=False, frozen classes, fie
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import field
 
 import pytest
@@ -194,3 +195,109 @@ def test_the_params_of_every_python_and_a_fallback_for_a_future_one(monkeypatch:
     monkeypatch.setattr(records, "_SUPPORTED", False)
     made = record(slots=True)(type("Thing", (), {"__annotations__": {"a": "int"}}))
     assert made(1).a == 1 and made.__init__.__code__.co_filename == "<string>"  # (dataclass's own; ours is "<record …>")
+
+
+# -- the compiled __init__s kept between runs --------------------------------------------------
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
+    """records' cache at `tmp_path/inits`, not read yet; `compiled` lists each compilation."""
+    from rtlog import records
+
+    path = tmp_path / "__pycache__" / "records.test.inits"
+    monkeypatch.setattr(records, "_cache_path", lambda: str(path))
+    monkeypatch.setattr(records, "_cache", None)
+    monkeypatch.setattr(records, "_used", set())
+    monkeypatch.setattr(records, "_written", [True])  # (no atexit writer: the tests write)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    compiled: list[str] = []
+    monkeypatch.setattr(records, "_compile", lambda src, name, mode: (compiled.append(name), compile(src, name, mode))[1])
+
+    def restart() -> None:  # a new process: nothing read yet
+        monkeypatch.setattr(records, "_cache", None)
+        monkeypatch.setattr(records, "_used", set())
+
+    return records, path, compiled, restart
+
+
+def _thing(fields: dict[str, str]) -> type:
+    body = {"__annotations__": dict(fields), "note": field(default="x"), "seen": field(default_factory=list)}
+    body["__annotations__"].update(note="str", seen="list[int]")
+    return record(slots=True)(type("Thing", (), body))
+
+
+def test_a_runs_compiled_inits_are_read_by_the_next_instead_of_compiled(fresh_cache) -> None:  # noqa: ANN001
+    records, path, compiled, restart = fresh_cache
+    first = _thing({"a": "int", "b": "int"})
+    assert compiled == ["<record Thing>"] and not path.exists()
+    records._write_cache()
+    assert path.read_bytes().startswith(records._HEADER)
+    restart()
+    again = _thing({"a": "int", "b": "int"})
+    assert compiled == ["<record Thing>"]  # read, not compiled
+    x, y = first(1, 2), again(1, 2)
+    assert (x.a, x.b, x.note, x.seen) == (y.a, y.b, y.note, y.seen) == (1, 2, "x", [])
+    assert again(1, 2, seen=[3]).seen == [3] and again(1, 2).seen is not again(1, 2).seen
+    changed = _thing({"a": "int", "c": "int"})  # another class (its source differs): compiled
+    assert compiled == ["<record Thing>", "<record Thing>"] and changed(1, 5).c == 5
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a cache", b"HEADER", b"HEADER\x00\xff\xfe garbage", b"HEADER[]"])
+def test_a_damaged_or_foreign_cache_is_compiled_past(fresh_cache, damage: bytes) -> None:  # noqa: ANN001
+    records, path, compiled, _ = fresh_cache
+    path.parent.mkdir()
+    good = records.marshal.dumps({})
+    path.write_bytes(damage.replace(b"HEADER", records._HEADER) if damage != b"HEADER[]" else records._HEADER + good[:-1] + b"[")
+    assert _thing({"a": "int"})(4).a == 4
+    assert compiled == ["<record Thing>"]
+
+
+def test_another_pythons_cache_is_not_read(fresh_cache) -> None:  # noqa: ANN001
+    records, path, compiled, restart = fresh_cache
+    _thing({"a": "int"})
+    records._write_cache()
+    path.write_bytes(path.read_bytes().replace(records._HEADER, b"rtlog records 30b00f0 4\n"))
+    restart()
+    _thing({"a": "int"})
+    assert compiled == ["<record Thing>", "<record Thing>"]
+
+
+def test_nothing_is_written_where_bytecode_is_not_or_cannot_be(fresh_cache, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    records, path, _, _ = fresh_cache
+    monkeypatch.setattr(records, "_written", [])
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    registered: list[object] = []
+    monkeypatch.setattr("atexit.register", registered.append)
+    _thing({"a": "int"})
+    assert registered == [] and records._written == []
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    _thing({"b": "int"})
+    assert registered == [records._write_cache]
+    # a folder that cannot be made (a file is in the way): nothing written, no error, no leftovers
+    (tmp_path / "blocked").write_bytes(b"")
+    monkeypatch.setattr(records, "_cache_path", lambda: str(tmp_path / "blocked" / "__pycache__" / "x.inits"))
+    records._write_cache()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked"]
+
+
+def test_the_cache_works_end_to_end_across_runs(tmp_path) -> None:  # noqa: ANN001
+    """Two runs of a copy of the package: the first writes the cache, the second compiles
+    nothing (the file is left as it was) and answers the same."""
+    import os
+    import shutil
+    import subprocess
+
+    from conftest import EXAMPLES, REPO
+
+    shutil.copytree(REPO / "rtlog", tmp_path / "rtlog", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    env["PYTHONPATH"] = str(tmp_path)
+    argv = [sys.executable, "-m", "rtlog", "summary", str(EXAMPLES / "ga_session.jsonl"), "--json"]
+    first = subprocess.run(argv, capture_output=True, env=env, cwd=tmp_path, timeout=60)
+    cache = next((tmp_path / "rtlog" / "__pycache__").glob("records.*.inits"))
+    stamp = cache.stat().st_mtime_ns
+    second = subprocess.run(argv, capture_output=True, env=env, cwd=tmp_path, timeout=60)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout and first.stdout.startswith(b"{")
+    assert cache.stat().st_mtime_ns == stamp
