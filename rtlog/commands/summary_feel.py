@@ -27,8 +27,8 @@ def render_feel(feel: Feel | None) -> list[RenderableType]:
     from rich.table import Table
     from rich.text import Text
 
-    d = feel.to_dict()
-    right = _right(d)
+    d = feel.to_dict(rows=False)
+    right = _right(feel, d)
     if right is None:
         body: Any = _left(feel, d)
     else:
@@ -92,8 +92,8 @@ def _left(feel: Feel, d: dict[str, Any]) -> Any:
         t.add_row("  p90 · max", f"{fmt_ms(g['p90'])} · {fmt_ms(g['max'])}")
     label = f"unanswered (>{d['unanswered_after_s']:g} s)" if d["timed"] else "unanswered (no reply)"
     t.add_row(label, _turns(d["unanswered"], feel.files), style="yellow" if d["unanswered"] else None)
-    if d["responses_behind"] is not None and d["delivery"]:
-        t.add_row("delivery stalled", f"{d['responses_behind']} of {len(d['delivery'])}", style="yellow" if d["responses_behind"] else None)
+    if d["responses_behind"] is not None and feel.delivery:
+        t.add_row("delivery stalled", f"{d['responses_behind']} of {len(feel.delivery)}", style="yellow" if d["responses_behind"] else None)
     v = d["vad"]
     if v is not None and v["segments"]:
         t.add_row("VAD segments", fmt_int(v["segments"]))
@@ -105,7 +105,7 @@ def _left(feel: Feel, d: dict[str, Any]) -> Any:
     return t
 
 
-def _right(d: dict[str, Any]) -> Any:
+def _right(feel: Feel, d: dict[str, Any]) -> Any:
     from rich.text import Text
 
     from rtlog.units import fmt_ms
@@ -117,7 +117,7 @@ def _right(d: dict[str, Any]) -> Any:
     t.add_row(Text("latency steps", style="bold"), Text("p50", style="dim"))
     for name, st in steps.items():
         t.add_row(_STEP_LABELS.get(name, name), fmt_ms(st["p50"]))
-    lags = [x["transcription_lag_ms"] for x in d["turns"] if x["transcription_lag_ms"] is not None]
+    lags = feel.transcription_lags_ms()
     if lags:
         t.add_row("transcription lag", fmt_ms(sorted(lags)[(len(lags) + 1) // 2 - 1]))
     return t

@@ -158,8 +158,14 @@ class Feel:
                 out.append((t, "yield", t.yield_ms))
         return sorted(out, key=lambda x: -x[2])[:n]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The `turn_taking` object of `summary --json` (schema in the README)."""
+    def transcription_lags_ms(self) -> list[float]:
+        """Each turn's transcription lag (committed → transcribed), as `to_dict` gives it."""
+        return [_ms(t.transcription_lag_ms) for t in self.turns if t.transcription_lag_ms is not None]  # type: ignore[misc]
+
+    def to_dict(self, rows: bool = True) -> dict[str, Any]:
+        """The `turn_taking` object of `summary --json` (schema in the README). `rows=False`:
+        the figures only, its rows (`turns`, `delivery`, `sessions`) left empty — for a view
+        that shows none of them (a row per turn is most of the cost)."""
         after = self.unanswered_after_s
         gaps = [t.response_gap_ms for t in self.turns if t.response_gap_ms is not None and t.response_gap_ms >= 0]
         yields = [t.yield_ms for t in self.turns if t.yield_ms is not None]
@@ -181,12 +187,12 @@ class Feel:
             "false_barge_ins": self.false_barge_ins,
             "false_barge_in_count": None if self.false_barge_ins is None else len(self.false_barge_ins),
             "latency_steps_ms": {k: stats(v) for k, v in sorted(steps.items(), key=lambda kv: _step_order(kv[0]))},
-            "delivery": [d.to_dict() for d in self.delivery],
+            "delivery": [d.to_dict() for d in self.delivery] if rows else [],
             "responses_behind": sum(1 for d in self.delivery if d.behind) if "delivery" not in self.unknown else None,
             "vad": None if self.vad is None else self.vad.to_dict(),
             "unknown": dict(sorted(self.unknown.items())),
-            "sessions": self._sessions() if self.files == 1 else [],
-            "turns": [t.to_dict(after) for t in self.turns],
+            "sessions": self._sessions() if self.files == 1 and rows else [],
+            "turns": [t.to_dict(after) for t in self.turns] if rows else [],
         }  # fmt: skip
 
 
