@@ -88,6 +88,7 @@ class Fold:
         self.ledger = Ledger(self.sessions)
         self.items = ItemAssembler(self.sessions)
         self.stats = LogStats()
+        self._clock = self.stats.clock  # (the object stays; `feed` reads its `first`)
         self.moments = MomentTracker(self.sessions)
         self.live = LiveTracker(self.sessions, self.ledger)
         self._handlers = (self.turns.handlers(), self.ledger.handlers(), self.items.handlers(), self.moments.handlers())
@@ -110,7 +111,7 @@ class Fold:
             return True
         if self._recording:
             self.stats.add(ev)
-        else:
+        elif self._clock.first is None:  # (not counting: only the log's first timestamp)
             self.stats.first_time(ev.timestamp)
         items = self.items
         if items.replay_open:
@@ -135,7 +136,7 @@ class Fold:
         counting = self._recording
         if counting:
             self.stats.add_audio(ev)
-        else:
+        elif self._clock.first is None:  # (not counting: only the log's first timestamp)
             self.stats.first_time(ev.timestamp)
         assistant = ev.kind == OUTPUT_AUDIO_DELTA
         fmt = self.ledger.output_audio(ev) if assistant else self.sessions.input_format
@@ -158,7 +159,7 @@ class Fold:
         Live rules (audio: its decoded size, through the normal path)."""
         if self._recording:
             self.stats.add(ev)
-        else:
+        elif self._clock.first is None:  # (not counting: only the log's first timestamp)
             self.stats.first_time(ev.timestamp)
         if ev.kind != "session.created":
             self.timeline.feed(ev)

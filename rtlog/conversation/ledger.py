@@ -109,20 +109,17 @@ class Ledger:
 
     def output_audio(self, ev: Event) -> AudioFormat:
         """An assistant audio delta: its response's format (fixed at its first audio) and
-        the time of the response's first audio."""
+        the time of the response's first audio (its first timed delta)."""
         rid = ev.response_id
         fmt = self.formats.get(rid)
         if fmt is None:
             fmt = self.formats[rid] = self.sessions.output_format(rid)
-            self._first_audio(rid, ev.timestamp)
-        elif ev.timestamp is not None:
-            self._first_audio(rid, ev.timestamp)
+        ts = ev.timestamp
+        if ts is not None:
+            r = self.responses.get(rid) if rid is not None else None
+            if r is not None and r.first_audio_at is None:
+                r.first_audio_at = ts
         return fmt
-
-    def _first_audio(self, rid: str | None, ts: float | None) -> None:
-        r = self.responses.get(rid) if rid is not None else None
-        if r is not None and r.first_audio_at is None:
-            r.first_audio_at = ts
 
     # -- responses ------------------------------------------------------------------------
 
