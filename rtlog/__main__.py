@@ -51,10 +51,12 @@ def _exit(code: object) -> None:
     third of `--version`), spent on memory the process is about to give back whole.
 
     Taken only where nothing else needs that ending: an integer exit code (Python prints
-    any other), no thread but this one (Python waits for them), streams that flush, and
-    CPython's `atexit._run_exitfuncs`; otherwise Python ends as usual. Nothing rtlog
-    writes is left to a finalizer: outputs are closed and renamed, temporary files
-    removed, inside the command."""
+    any other), no thread but this one (Python waits for them), no profiler or tracer
+    (`python -m cProfile -m rtlog`, a debugger, coverage: they write their results after
+    the run), streams that flush, and CPython's `atexit._run_exitfuncs`; otherwise Python
+    ends as usual. Nothing rtlog writes is left to a finalizer: outputs are closed and
+    renamed, temporary files removed, inside the command. (A program that runs the CLI
+    and goes on calls `rtlog.cli.main`, which ends in `SystemExit`.)"""
     if code is None:
         code = 0
     threading = sys.modules.get("threading")  # (never imported: no thread was started by it)
@@ -64,6 +66,8 @@ def _exit(code: object) -> None:
         or not 0 <= code <= 255
         or run_exitfuncs is None
         or (threading is not None and threading.active_count() > 1)
+        or sys.getprofile() is not None
+        or sys.gettrace() is not None
     ):
         sys.exit(code)
     run_exitfuncs()  # (they run once: Python's ending would not run them again)

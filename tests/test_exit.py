@@ -83,3 +83,19 @@ def test_a_reader_that_went_away_still_ends_quietly(tmp_path: Path) -> None:
     big.write_bytes(LOG.read_bytes() * 50)
     p = subprocess.run(f"{sys.executable} -m rtlog filter {big} | head -c 1", shell=True, capture_output=True, env=ENV, timeout=60)
     assert (p.returncode, p.stdout, p.stderr) == (0, b"{", b"")
+
+
+def test_a_profiler_or_a_tracer_gets_the_ordinary_ending(tmp_path: Path) -> None:
+    # `python -m cProfile -m rtlog …` writes its profile after the run: the run must return
+    out = tmp_path / "profile.out"
+    p = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "rtlog", "--version"],
+                       capture_output=True, env=ENV, timeout=60, cwd=tmp_path)  # fmt: skip
+    assert p.returncode == 0 and p.stdout.startswith(b"rtlog ")
+    import pstats
+
+    assert pstats.Stats(str(out)).total_calls > 0
+    # a tracer (a debugger, coverage): main() ends in SystemExit, which the caller sees
+    traced = "import sys\nsys.settrace(lambda *a: None)\ntry:\n    main()\nexcept SystemExit as exc:\n    print('returned', exc.code)"
+    p = subprocess.run([sys.executable, "-c", f"import sys\nsys.argv = ['rtlog', '--version']\nfrom rtlog.__main__ import main\n{traced}"],
+                       capture_output=True, env=ENV, timeout=60)  # fmt: skip
+    assert p.returncode == 0 and p.stdout.endswith(b"returned 0\n")
