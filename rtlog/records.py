@@ -23,8 +23,8 @@ compiling them was ~4 ms of every command's start (~55 classes, ~0.1 ms each). T
 read from `__pycache__/records.<tag>.inits` beside this file, by their source (a changed
 class compiles anew), and what a run had to compile is written there when it ends (not with
 `PYTHONDONTWRITEBYTECODE` or a `PYTHONPYCACHEPREFIX`, nor where the folder is not
-writable: then each run compiles, as before). A file of another Python, or damaged, is
-ignored.
+writable: then each run compiles, as before). A file of another Python, or damaged (its
+CRC-32 is checked), is ignored.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import marshal
 import os
 import reprlib
 import sys
+import zlib
 from dataclasses import MISSING, Field
 from types import CodeType
 from typing import Any, TypeVar
@@ -222,17 +223,21 @@ def _compiled(src: str, filename: str) -> CodeType:
 
 
 def _read_cache() -> dict[tuple[str, str], CodeType]:
+    """The cache file's table, or {} for a missing, foreign or damaged file (its body's
+    CRC-32 is checked before marshal reads it: a damaged code object is never run)."""
     path = _cache_path()
     if path is None:
         return {}
     try:
         with open(path, "rb") as f:
             data = f.read()
-        if data.startswith(_HEADER):
-            table = marshal.loads(data[len(_HEADER) :])
+        n = len(_HEADER)
+        body = data[n + 9 :]
+        if data.startswith(_HEADER) and data[n + 8 : n + 9] == b"\n" and data[n : n + 8] == b"%08x" % zlib.crc32(body):
+            table = marshal.loads(body)
             if type(table) is dict:
                 return table
-    except (OSError, EOFError, ValueError, TypeError):
+    except Exception:  # noqa: BLE001 - whatever is wrong with the file, the classes compile as without it
         pass
     return {}
 
@@ -243,11 +248,12 @@ def _write_cache() -> None:
     if path is None or _cache is None:
         return
     keep = _cache if len(_cache) <= _CACHE_MAX else {k: _cache[k] for k in _used}
-    tmp = f"{path}.{os.getpid()}.tmp"
+    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        body = marshal.dumps({k: v for k, v in keep.items() if type(v) is CodeType})
         with open(tmp, "wb") as f:
-            f.write(_HEADER + marshal.dumps({k: v for k, v in keep.items() if type(v) is CodeType}))
+            f.write(_HEADER + b"%08x\n" % zlib.crc32(body) + body)
         os.replace(tmp, path)
     except (OSError, ValueError):
         try:

@@ -253,6 +253,45 @@ def test_a_damaged_or_foreign_cache_is_compiled_past(fresh_cache, damage: bytes)
     assert compiled == ["<record Thing>"]
 
 
+def test_a_damaged_byte_anywhere_is_caught_and_compiled_past(fresh_cache) -> None:  # noqa: ANN001
+    records, path, compiled, restart = fresh_cache
+    _thing({"a": "int", "b": "int"})
+    records._write_cache()
+    good = path.read_bytes()
+    for k, pos in enumerate(range(0, len(good), max(1, len(good) // 64))):
+        path.write_bytes(good[:pos] + bytes([good[pos] ^ 0x24]) + good[pos + 1 :])
+        restart()
+        x = _thing({"a": "int", "b": "int"})(1, 2)
+        assert (x.a, x.b, x.note) == (1, 2, "x")
+        assert len(compiled) == k + 2  # (never run from the damaged file)
+
+
+def test_a_body_marshal_cannot_read_is_ignored_whatever_it_raises(fresh_cache) -> None:  # noqa: ANN001
+    """A body that passes its CRC (written so) but that marshal refuses, with any exception
+    (some damage makes it raise SystemError): the classes compile as without a cache."""
+    import random
+    import zlib
+
+    records, path, compiled, restart = fresh_cache
+    _thing({"a": "int"})
+    records._write_cache()
+    body = path.read_bytes()[len(records._HEADER) + 9 :]
+    rnd = random.Random(7)
+    raised: set[str] = set()
+    for _ in range(400):
+        bad = bytearray(body)
+        for _ in range(rnd.randint(1, 4)):
+            bad[rnd.randrange(len(bad))] = rnd.randrange(256)
+        try:
+            records.marshal.loads(bytes(bad))
+        except Exception as exc:  # noqa: BLE001
+            raised.add(type(exc).__name__)
+            path.write_bytes(records._HEADER + b"%08x\n" % zlib.crc32(bytes(bad)) + bytes(bad))
+            restart()
+            assert _thing({"a": "int"})(3).a == 3
+    assert len(raised) >= 2  # (EOFError, ValueError, TypeError, SystemError, … as the damage falls)
+
+
 def test_another_pythons_cache_is_not_read(fresh_cache) -> None:  # noqa: ANN001
     records, path, compiled, restart = fresh_cache
     _thing({"a": "int"})
