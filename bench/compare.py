@@ -51,7 +51,7 @@ def timed(argv: list[str], env: dict[str, str], tmp: str) -> tuple[float, float,
         p = subprocess.Popen(["/usr/bin/time", "-o", report, "-f", "%M", *argv], stdout=out, stderr=err, env=env, cwd=tmp)
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
-    code = os.waitstatus_to_exitcode(status)
+    code = p.returncode = os.waitstatus_to_exitcode(status)  # (reaped here: Popen must know)
     if code != 0:
         with open(os.path.join(tmp, "err"), "rb") as f:
             raise SystemExit(f"failed ({code}): {' '.join(argv)}\n{f.read()[-600:].decode(errors='replace')}")
