@@ -20,12 +20,14 @@ try:  # typer vendors click since 0.2x (and keeps Abort and Exit itself); before
     from typer._click import exceptions as click_errors  # type: ignore[import-not-found]
     from typer._click import formatting as click_formatting  # type: ignore[import-not-found]
     from typer._click.core import Context as ClickContext  # type: ignore[import-not-found]
+    from typer._click.utils import PacifyFlushWrapper  # type: ignore[import-not-found]
     from typer.exceptions import Abort  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older typer
     from click import Context as ClickContext  # type: ignore[assignment]
     from click import exceptions as click_errors  # type: ignore[no-redef]
     from click import formatting as click_formatting  # type: ignore[no-redef]
     from click.exceptions import Abort  # type: ignore[no-redef]
+    from click.utils import PacifyFlushWrapper  # type: ignore[no-redef]
 
 from rtlog import __version__, output
 from rtlog.errors import ExitCode, NothingFound, RtlogError
@@ -138,6 +140,12 @@ class RtlogGroup(TyperGroup):
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
+        except SystemExit as exc:
+            # click ends a broken pipe met while it parses (`rtlog --help | head -1`) with
+            # exit 1, its streams wrapped to stay quiet: ours is 141, as for a command's output
+            if exc.code == 1 and isinstance(sys.stdout, PacifyFlushWrapper):
+                sys.exit(ExitCode.BROKEN_PIPE)
+            raise
         except click_errors.ClickException as exc:
             if isinstance(exc, _NO_ARGS) or not exc.format_message():  # `rtlog` alone: the help is the answer
                 exc.show()

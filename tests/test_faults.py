@@ -252,6 +252,19 @@ def test_stdout_closed_before_the_first_byte(args: list[str]) -> None:
     assert (p.returncode, p.stderr) == (141, b"")
 
 
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"], ["summary", "--help"], ["help", "filter"]], ids=" ".join)
+def test_help_and_version_into_a_closed_pipe_end_as_any_output(args: list[str]) -> None:
+    """`rtlog --help | head -1` once ended with click's exit 1 (the broken pipe met while
+    the options are parsed): the same quiet 141 as a command's output."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = rtlog(*args, stdout=w)
+    finally:
+        os.close(w)
+    assert (p.returncode, p.stderr) == (141, b"")
+
+
 @pytest.mark.parametrize("args", [["filter"], ["filter", "--strip-audio"], ["extract-audio", "-o", "-"],
                                   ["extract-audio", "-o", "-", "--side", "both", "--raw"]], ids=" ".join)  # fmt: skip
 def test_head_c_10(args: list[str]) -> None:
