@@ -9,7 +9,8 @@ both trees (`PYTHONPATH` set to the tree; the interpreter and its packages are t
 in alternating order, so a slow spell of a shared host falls on all of them. Reported per
 case and tree: the median wall time, the median CPU time (user + system), the median of
 the per-round ratios to the orjson loop (wall), the peak RSS; and the after/before ratio of
-the medians, of wall and of CPU time. Times to the microsecond (`wait4`); GNU time
+the medians, of wall and of CPU time, and the median of each round's after/before (the two
+runs of a round are next to each other: a slow spell of the host falls on both). Times to the microsecond (`wait4`); GNU time
 (`/usr/bin/time`) for the peak RSS. Output goes to temporary files, never to the terminal.
 """
 
@@ -99,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
             walls[name], cpus[name] = med(x[0] for x in r), med(x[1] for x in r)
             ratio = med(x[0] / b for x, b in zip(r, base))
             print(f"{case:20} {name:7} {walls[name]:7.3f} {med(x[1] for x in r):7.3f} {ratio:8.3f}x {max(x[2] for x in r) / 1024:7.0f}")
-        print(f"{'':20} after/before {walls['after'] / walls['before']:.3f}x wall, {cpus['after'] / cpus['before']:.3f}x CPU")
+        paired = med(a[0] / b[0] for a, b in zip(runs[(case, "after")], runs[(case, "before")]))
+        print(f"{'':20} after/before {walls['after'] / walls['before']:.3f}x wall, {cpus['after'] / cpus['before']:.3f}x CPU;"
+              f" paired (median of the rounds' ratios) {paired:.3f}x wall")  # fmt: skip
     return 0
 
 
