@@ -139,8 +139,11 @@ class Fold:
         elif self._clock.first is None:  # (not counting: only the log's first timestamp)
             self.stats.first_time(ev.timestamp)
         assistant = ev.kind == OUTPUT_AUDIO_DELTA
-        fmt = self.ledger.output_audio(ev) if assistant else self.sessions.input_format
-        if nbytes is None or counting:
+        if assistant:
+            fmt = self.ledger.output_audio(ev)  # (and the response's first audio)
+        if nbytes is None or counting:  # (extract-audio, which knows the size, places by it: no format needed)
+            if not assistant:
+                fmt = self.sessions.input_format
             size, problem = audio_payload(ev) if payload is None else payload
             if problem == "placeholder" and size > MAX_PLACEHOLDER_SECONDS * fmt.bytes_per_second:
                 problem, size = IMPLAUSIBLE, 0  # not believed: no time, no silence (as extract-audio skips it)
@@ -152,7 +155,7 @@ class Fold:
             return self.timeline.assistant_audio(ev, nbytes)
         if counting:
             self.stats.audio_in.add(size, problem, fmt, ev.line_no)
-        return self.timeline.user_audio(ev, nbytes)
+        return self.timeline.user_audio_at(ev.timestamp, nbytes)
 
     def _feed_live(self, ev: Event) -> None:
         """A GPT-Live or Translation event: counted, its time on the timeline, then the
