@@ -536,11 +536,12 @@ class Extraction:
             return
         other = _SIDE_TYPES[USER if side == ASSISTANT else ASSISTANT]
         needle = _SIDE_NEEDLE[side]
+        check = self._placing  # (placed, the other side's sizes count; else its lines are only passed over)
 
         def digest(line: bytes) -> AudioDigest | None:
             if line.find(needle, 0, _TYPE_WITHIN) >= 0:
                 return None  # extracted: an Event (its digest would be wasted)
-            return audio_digest(line)
+            return audio_digest(line, check)
 
         for k, src in enumerate(sources):
             name = src.name

@@ -15,6 +15,7 @@ import orjson
 from pybase64 import b64decode
 
 from rtlog.protocol.events import unwrap
+from rtlog.protocol.payload import SPLICE_MIN
 from rtlog.protocol.realtime import CLIENT, INPUT_AUDIO_APPEND, KNOWN_TYPES, OUTPUT_AUDIO_DELTA, SERVER, infer_direction
 from rtlog.protocol.timestamps import parse_timestamp
 
@@ -37,12 +38,18 @@ _OTHER_TYPES = frozenset(t.encode() for t in KNOWN_TYPES if t not in _DIGEST_KEY
 _DIGEST_SIDES = {"response.audio.delta": SERVER, OUTPUT_AUDIO_DELTA: SERVER, INPUT_AUDIO_APPEND: CLIENT}
 
 
-def audio_digest(line: bytes) -> AudioDigest | None:
+def audio_digest(line: bytes, check: bool = True) -> AudioDigest | None:
     """What the commands need of an audio line, without building an Event: None unless the
     line holds one audio event whose own payload is strict base64 of at least
     `DIGEST_MIN_PAYLOAD` characters, and, for assistant audio, string `response_id` and
     `item_id` (anything else — escapes, whitespace, other alphabets, placeholders, ids
     elsewhere, a direction that contradicts the type — goes the normal way, which decides).
+    `check=False`, for a line only passed over (the side mono extract-audio does not write:
+    nothing reads its audio, and nothing is said of it): the payload is not checked as
+    base64, only for what `parse_line` itself requires of a payload it cuts out of a long
+    line (no backslash: `payload.cut_audio_payload`; a short line it parses whole is
+    checked as before), so the line is judged as `parse_line` judges it; the size is what
+    the payload decodes to if it is base64.
 
     One flat pass, whatever the order of the keys: the payload is found by its key
     (`"delta":` else `"audio":` in the first `DIGEST_HEAD` bytes; a second such key after it
@@ -82,11 +89,17 @@ def audio_digest(line: bytes) -> AudioDigest | None:
     stop = line.find(b'"', start)
     if stop - start < DIGEST_MIN_PAYLOAD or line.find(needle, stop) >= 0:
         return None  # (stop < 0 too) a placeholder or an empty chunk, or a second such key
-    try:  # strict base64 (`payload.b64_decoded_size`, inlined: this runs for most of a log's bytes)
-        size = len(b64decode(line[start:stop], None, True))  # validate=True, passed by position (a keyword costs
-        # more than the decoding of a typical chunk's check); an escape, a backslash, fails it too
-    except binascii.Error:
-        return None
+    if check or len(line) <= SPLICE_MIN:  # (a short line `parse_line` parses whole: its payload must be JSON)
+        try:  # strict base64 (`payload.b64_decoded_size`, inlined: this runs for most of a log's bytes)
+            size = len(b64decode(line[start:stop], None, True))  # validate=True, passed by position (a keyword costs
+            # more than the decoding of a typical chunk's check); an escape, a backslash, fails it too
+        except binascii.Error:
+            return None
+    elif line.find(b"\\", start, stop) >= 0:
+        return None  # (an escape: the payload's end is not its first quote; `parse_line` decides)
+    else:
+        n = stop - start
+        size = n * 3 // 4 if n % 4 else n // 4 * 3 - line.count(b"=", stop - 2, stop)
     try:
         d = orjson.loads(line[:start] + line[stop:])
     except orjson.JSONDecodeError:
