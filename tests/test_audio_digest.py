@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rtlog.protocol.digest import audio_digest
-from rtlog.protocol.events import BadLine, parse_line
+from rtlog.protocol.events import BadLine, Event, parse_line
 from rtlog.protocol.payload import cut_audio_payload
 
 AUDIO_TYPES = ["response.audio.delta", "response.output_audio.delta", "input_audio_buffer.append"]
@@ -133,14 +133,21 @@ def check(line: bytes) -> None:
     digest = audio_digest(line)
     if digest is None:
         return
-    try:
-        ev = parse_line(line, "f.jsonl", 1)
-    except BadLine as exc:  # pragma: no cover - the failure this test is for
-        raise AssertionError(f"a digest for a line the reader rejects ({exc}): {line[:200]!r}") from None
+    ev = taken_by_reader(line, "a digest")
     info = ev.audio_info()
     assert info is not None and info.problem is None
     assert digest == (ev.type, info.nbytes, ev.data.get("response_id"), ev.data.get("item_id"), ev.timestamp)
+
+
+def taken_by_reader(line: bytes, what: str) -> Event:
+    """`parse_line`'s Event of a line that has `what` (a digest of a line the reader
+    rejects would be a silent wrong answer), its direction the one its type implies."""
+    try:
+        ev = parse_line(line, "f.jsonl", 1)
+    except BadLine as exc:  # pragma: no cover - the failure this test is for
+        raise AssertionError(f"{what} for a line the reader rejects ({exc}): {line[:200]!r}") from None
     assert ev.direction == ("client" if ev.type == "input_audio_buffer.append" else "server")
+    return ev
 
 
 def check_unchecked(line: bytes) -> None:
@@ -152,12 +159,8 @@ def check_unchecked(line: bytes) -> None:
         assert loose == strict
     if loose is None:
         return
-    try:
-        ev = parse_line(line, "f.jsonl", 1)
-    except BadLine as exc:  # pragma: no cover - the failure this test is for
-        raise AssertionError(f"an unchecked digest for a line the reader rejects ({exc}): {line[:200]!r}") from None
+    ev = taken_by_reader(line, "an unchecked digest")
     assert (ev.type, ev.data.get("response_id"), ev.data.get("item_id"), ev.timestamp) == (loose[0], loose[2], loose[3], loose[4])
-    assert ev.direction == ("client" if ev.type == "input_audio_buffer.append" else "server")
 
 
 @settings(max_examples=1000, deadline=None)
