@@ -10,8 +10,9 @@ in alternating order, so a slow spell of a shared host falls on all of them. Rep
 case and tree: the median wall time, the median CPU time (user + system), the median of
 the per-round ratios to the orjson loop (wall), the peak RSS; and the after/before ratio of
 the medians, of wall and of CPU time, and the median of each round's after/before (the two
-runs of a round are next to each other: a slow spell of the host falls on both). Times to the microsecond (`wait4`); GNU time
-(`/usr/bin/time`) for the peak RSS. Output goes to temporary files, never to the terminal.
+runs of a round are next to each other: a slow spell of the host falls on both). Times to
+the microsecond (`wait4`); GNU time (`/usr/bin/time`) for the peak RSS. Output goes to
+temporary files, never to the terminal.
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ CASES: dict[str, list[str]] = {
 }
 
 
-def timed(argv: list[str], env: dict[str, str], tmp: str) -> tuple[float, float, int]:
-    """(wall s, CPU s, peak RSS KB) of one run; raises on failure. The times to the
-    microsecond (`wait4` on GNU time, whose usage includes the command's and its workers';
-    GNU time's own figures are in 10 ms steps: 3 % of a 0.3 s run), the RSS from GNU time."""
+def timed(argv: list[str], env: dict[str, str] | None, tmp: str, *, ok: tuple[int, ...] = (0,)) -> tuple[float, float, int]:
+    """(wall s, CPU s, peak RSS KB) of one run (`env`: None for this process's); raises on
+    an exit code not in `ok`. The times to the microsecond (`wait4` on GNU time, whose usage
+    includes the command's and its workers'; GNU time's own figures are in 10 ms steps: 3 %
+    of a 0.3 s run), the RSS from GNU time. Also `floor.py`'s."""
     report = os.path.join(tmp, "time.txt")
     with open(os.path.join(tmp, "out"), "wb") as out, open(os.path.join(tmp, "err"), "wb") as err:
         # cwd: a neutral folder (`python -m` puts the current folder before PYTHONPATH)
@@ -53,7 +55,7 @@ def timed(argv: list[str], env: dict[str, str], tmp: str) -> tuple[float, float,
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
     code = p.returncode = os.waitstatus_to_exitcode(status)  # (reaped here: Popen must know)
-    if code != 0:
+    if code not in ok:
         with open(os.path.join(tmp, "err"), "rb") as f:
             raise SystemExit(f"failed ({code}): {' '.join(argv)}\n{f.read()[-600:].decode(errors='replace')}")
     with open(report) as f:

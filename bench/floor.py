@@ -20,31 +20,18 @@ import datetime
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import compare  # noqa: E402
 
 
 def timed(argv: list[str], tmp: str) -> tuple[float, float, int]:
-    """(wall s, CPU s, peak RSS KB) of one run, the times to the microsecond (`wait4`; GNU
-    time's own figures are in 10 ms steps, too coarse for the start-up floors); raises on
-    failure."""
-    report = os.path.join(tmp, "time.txt")
-    with open(os.path.join(tmp, "out"), "wb") as out, open(os.path.join(tmp, "err"), "wb") as err:
-        t0 = time.perf_counter()  # (cwd: a neutral folder, as `compare.py` runs)
-        p = subprocess.Popen(["/usr/bin/time", "-o", report, "-f", "%M", *argv], stdout=out, stderr=err, cwd=tmp)
-        _, status, usage = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0 and not (argv[0] == "grep" and p.returncode == 1):  # (grep: 1 = no line matched)
-        with open(os.path.join(tmp, "err"), "rb") as f:
-            raise SystemExit(f"failed ({p.returncode}): {' '.join(argv)}\n{f.read()[-600:].decode(errors='replace')}")
-    with open(report) as f:
-        rss = int(f.read().split()[-1])
-    return wall, usage.ru_utime + usage.ru_stime, rss
+    """`compare.timed` (times to the microsecond: GNU time's 10 ms steps are too coarse for
+    the start-up floors), grep's 1 (no line matched) taken as success."""
+    return compare.timed(argv, None, tmp, ok=(0, 1) if argv[0] == "grep" else (0,))
 
 
 EXAMPLE = os.path.join(os.path.dirname(HERE), "examples", "beta_session.jsonl")
