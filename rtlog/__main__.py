@@ -5,6 +5,7 @@ heavy imports (typer, rich). A Ctrl-C or SIGTERM during those imports is then an
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import signal
@@ -60,7 +61,7 @@ def _exit(code: object) -> None:
     if code is None:
         code = 0
     threading = sys.modules.get("threading")  # (never imported: no thread was started by it)
-    run_exitfuncs = getattr(sys.modules.get("atexit") or __import__("atexit"), "_run_exitfuncs", None)
+    run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
     if (
         type(code) is not int
         or not 0 <= code <= 255

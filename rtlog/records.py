@@ -193,7 +193,7 @@ _HEADER = f"rtlog records {sys.hexversion:x} {marshal.version}\n".encode()
 _CACHE_MAX = 512
 _cache: dict[tuple[str, str], CodeType] | None = None  # (filename, source) → code; None: not read yet
 _used: set[tuple[str, str]] = set()
-_written: list[bool] = []  # [True] once the cache is to be written at the end
+_to_write = False  # the cache is to be written at the end (something was compiled)
 _compile = compile  # (tests count the compilations)
 
 
@@ -206,17 +206,17 @@ def _cache_path() -> str | None:
 
 
 def _compiled(src: str, filename: str) -> CodeType:
-    global _cache
+    global _cache, _to_write
     if _cache is None:
         _cache = _read_cache()
     key = (filename, src)
     code = _cache.get(key)
     if type(code) is not CodeType:
         code = _cache[key] = _compile(src, filename, "exec")
-        if not _written and not sys.dont_write_bytecode:
+        if not _to_write and not sys.dont_write_bytecode:
             import atexit
 
-            _written.append(True)
+            _to_write = True
             atexit.register(_write_cache)  # (once, at the first compilation)
     _used.add(key)
     return code

@@ -209,7 +209,7 @@ def fresh_cache(tmp_path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN
     monkeypatch.setattr(records, "_cache_path", lambda: str(path))
     monkeypatch.setattr(records, "_cache", None)
     monkeypatch.setattr(records, "_used", set())
-    monkeypatch.setattr(records, "_written", [True])  # (no atexit writer: the tests write)
+    monkeypatch.setattr(records, "_to_write", True)  # (no atexit writer: the tests write)
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     compiled: list[str] = []
     monkeypatch.setattr(records, "_compile", lambda src, name, mode: (compiled.append(name), compile(src, name, mode))[1])
@@ -304,12 +304,12 @@ def test_another_pythons_cache_is_not_read(fresh_cache) -> None:  # noqa: ANN001
 
 def test_nothing_is_written_where_bytecode_is_not_or_cannot_be(fresh_cache, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
     records, path, _, _ = fresh_cache
-    monkeypatch.setattr(records, "_written", [])
+    monkeypatch.setattr(records, "_to_write", False)
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     registered: list[object] = []
     monkeypatch.setattr("atexit.register", registered.append)
     _thing({"a": "int"})
-    assert registered == [] and records._written == []
+    assert registered == [] and records._to_write is False
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     _thing({"b": "int"})
     assert registered == [records._write_cache]

@@ -139,10 +139,9 @@ class Fold:
         elif self._clock.first is None:  # (not counting: only the log's first timestamp)
             self.stats.first_time(ev.timestamp)
         assistant = ev.kind == OUTPUT_AUDIO_DELTA
-        if assistant:
-            fmt = self.ledger.output_audio(ev)  # (and the response's first audio)
+        fmt = self.ledger.output_audio(ev) if assistant else None  # (and the response's first audio)
         if nbytes is None or counting:  # (extract-audio, which knows the size, places by it: no format needed)
-            if not assistant:
+            if fmt is None:
                 fmt = self.sessions.input_format
             size, problem = audio_payload(ev) if payload is None else payload
             if problem == "placeholder" and size > MAX_PLACEHOLDER_SECONDS * fmt.bytes_per_second:
