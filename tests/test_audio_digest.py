@@ -215,6 +215,23 @@ def test_the_digest_of_a_bare_audio_line() -> None:
     assert audio_digest(orjson.dumps({**delta, "response_id": 7})) is None  # ids of another type: as an Event
 
 
+def test_a_line_passed_over_is_not_checked_as_base64() -> None:
+    """`check=False`: a long line whose payload is not base64 (but is what `parse_line`
+    cuts out) still has a digest, its size what valid base64 that long decodes to; a short
+    one, which `parse_line` parses whole, and a payload with an escape go the normal way."""
+    pcm = bytes(range(256)) * 8  # 2,048 bytes: a line well past SPLICE_MIN
+    b64 = base64.b64encode(pcm).decode()
+    append = {"type": "input_audio_buffer.append", "event_id": "e", "audio": b64.replace("A", "!")}
+    line = orjson.dumps(append) + b"\n"
+    assert audio_digest(line) is None
+    assert audio_digest(line, False) == ("input_audio_buffer.append", 2048, None, None, None)
+    assert audio_digest(orjson.dumps({**append, "audio": b64[:-4] + "AA=="}), False)[1] == 2047  # (two = of padding: 683 × 3 − 2)
+    short = orjson.dumps({**append, "audio": base64.b64encode(pcm[:300]).decode().replace("A", "!")})
+    assert len(short) <= 1024 and audio_digest(short, False) is None
+    escaped = orjson.dumps({**append, "audio": b64[:100] + "/" + b64[101:]}).replace(b"/", b"\\/", 1)
+    assert audio_digest(escaped, False) is None
+
+
 def test_a_key_given_twice_leaves_the_line_to_the_event() -> None:
     """JSON's last value of a key counts: a second `type` or payload key would make the
     digest of the first one wrong, so there is none."""
